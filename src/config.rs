@@ -1,0 +1,174 @@
+//! Start-up settings: redis-server style flags (`--port 6380`) and an
+//! optional config file in redis.conf syntax as the first argument. Flags
+//! given on the command line win over the file.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+use crate::protocol::parse::split_inline;
+
+#[derive(Parser, Debug, Clone)]
+#[command(
+    name = "miniredis",
+    version,
+    about = "A Redis-compatible in-memory key-value server"
+)]
+#[command(args_override_self = true)]
+pub struct Config {
+    /// A config file in redis.conf syntax (`name value` per line).
+    #[arg(value_name = "CONFIG_FILE")]
+    pub config_file: Option<PathBuf>,
+
+    /// TCP port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 6379)]
+    pub port: u16,
+
+    /// Addresses to listen on.
+    #[arg(long, num_args = 1.., default_value = "127.0.0.1")]
+    pub bind: Vec<String>,
+
+    /// Directory for dump.json.
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
+
+    /// File name of the JSON snapshot inside --dir.
+    #[arg(long, default_value = "dump.json")]
+    pub dbfilename: String,
+
+    /// Number of databases (SELECT 0..N-1).
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub databases: u32,
+
+    /// Log verbosity.
+    #[arg(long, default_value = "notice", value_parser = ["debug", "verbose", "notice", "warning", "nothing"])]
+    pub loglevel: String,
+
+    /// Milliseconds a new connection may stay silent before it is greeted
+    /// as a human (banner and prompt); 0 turns the human session off.
+    #[arg(long = "human-session-delay", default_value_t = 250)]
+    pub human_session_delay: u64,
+
+    /// Worker threads (default: the number of cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config::parse_from(["miniredis"])
+    }
+}
+
+impl Config {
+    /// Parses `args` (program name first). A first argument that is not a
+    /// flag names a config file whose directives come before the flags.
+    pub fn from_args<I, S>(args: I) -> Result<Config, clap::Error>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut args: Vec<String> = args.into_iter().map(Into::into).collect();
+        if args.len() > 1 && !args[1].starts_with('-') {
+            let file = PathBuf::from(args.remove(1));
+            let text = std::fs::read_to_string(&file).map_err(|e| {
+                clap::Error::raw(
+                    clap::error::ErrorKind::Io,
+                    format!("cannot read config file {}: {e}\n", file.display()),
+                )
+            })?;
+            let directives = file_directives(&text).map_err(|e| {
+                clap::Error::raw(
+                    clap::error::ErrorKind::InvalidValue,
+                    format!("{}: {e}\n", file.display()),
+                )
+            })?;
+            args.splice(1..1, directives);
+            let mut config = Config::try_parse_from(args)?;
+            config.config_file = Some(file);
+            return Ok(config);
+        }
+        Config::try_parse_from(args)
+    }
+
+    /// The snapshot's path.
+    pub fn dump_path(&self) -> PathBuf {
+        self.dir.join(&self.dbfilename)
+    }
+
+    /// Values for `CONFIG GET`, by Redis's parameter names.
+    pub fn params(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("port", self.port.to_string()),
+            ("bind", self.bind.join(" ")),
+            ("dir", self.dir.display().to_string()),
+            ("dbfilename", self.dbfilename.clone()),
+            ("databases", self.databases.to_string()),
+            ("loglevel", self.loglevel.clone()),
+            ("human-session-delay", self.human_session_delay.to_string()),
+            // Not implemented yet, reported as off so tools see the truth.
+            ("save", String::new()),
+            ("appendonly", "no".into()),
+        ]
+    }
+}
+
+/// Turns redis.conf lines into `--name value…` flags.
+fn file_directives(text: &str) -> Result<Vec<String>, String> {
+    let mut flags = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let words =
+            split_inline(line.as_bytes()).map_err(|e| format!("line {}: {}", number + 1, e.0))?;
+        let mut words = words
+            .into_iter()
+            .map(|w| String::from_utf8_lossy(&w).into_owned());
+        if let Some(name) = words.next() {
+            flags.push(format!("--{}", name.to_ascii_lowercase()));
+            flags.extend(words);
+        }
+    }
+    Ok(flags)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_and_defaults() {
+        let c = Config::from_args(["miniredis", "--port", "7000", "--dir", "/tmp"]).unwrap();
+        assert_eq!(
+            (c.port, c.dir.to_str().unwrap(), c.databases),
+            (7000, "/tmp", 16)
+        );
+        assert_eq!(c.bind, vec!["127.0.0.1".to_string()]);
+        assert!(Config::from_args(["miniredis", "--nope"]).is_err());
+        assert!(Config::from_args(["miniredis", "--port", "x"]).is_err());
+        assert!(Config::from_args(["miniredis", "--databases", "0"]).is_err());
+    }
+
+    #[test]
+    fn config_file_then_flags() {
+        let dir = std::env::temp_dir().join(format!("miniredis-conf-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("redis.conf");
+        std::fs::write(
+            &file,
+            "# comment\nport 7001\ndbfilename \"my dump.json\"\ndatabases 4\n",
+        )
+        .unwrap();
+        let c =
+            Config::from_args(["miniredis", file.to_str().unwrap(), "--databases", "8"]).unwrap();
+        assert_eq!(
+            (c.port, c.dbfilename.as_str(), c.databases),
+            (7001, "my dump.json", 8)
+        );
+        std::fs::write(&file, "bogus-directive 1\n").unwrap();
+        assert!(Config::from_args(["miniredis", file.to_str().unwrap()]).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,87 @@
+//! `miniredis [CONFIG_FILE] [--flag value ...]`
+
+use std::process::ExitCode;
+
+use miniredis::config::Config;
+use miniredis::server::Server;
+use tracing::{error, info};
+
+fn main() -> ExitCode {
+    let config = match Config::from_args(std::env::args()) {
+        Ok(config) => config,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 1 } else { 0 });
+        }
+    };
+    let level = match config.loglevel.as_str() {
+        "debug" => "debug",
+        "verbose" => "debug",
+        "notice" => "info",
+        "warning" => "warn",
+        _ => "off",
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(format!(
+            "miniredis={level}"
+        )))
+        .with_writer(std::io::stdout)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+        .init();
+
+    let threads = config
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads.max(1))
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("miniredis: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let server = match Server::bind(config).await {
+            Ok(server) => server,
+            Err(e) => {
+                error!("{e}");
+                eprintln!("miniredis: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let shared = server.shared();
+        let addrs: Vec<String> = server.local_addrs().iter().map(|a| a.to_string()).collect();
+        info!(
+            "MiniRedis {} ready: listening on {}, pid {}, {} commands",
+            env!("CARGO_PKG_VERSION"),
+            addrs.join(" "),
+            std::process::id(),
+            miniredis::registry::commands().len()
+        );
+        tokio::select! {
+            _ = server.run() => info!("shutting down (SHUTDOWN command)"),
+            _ = shutdown_signal() => {
+                info!("shutting down (signal)");
+                shared.request_shutdown();
+            }
+        }
+        ExitCode::SUCCESS
+    })
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate()).expect("install SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}

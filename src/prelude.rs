@@ -1,0 +1,8 @@
+//! What a command file needs: `use crate::prelude::*;`.
+
+pub use crate::protocol::{Reply, ReplyError};
+pub use crate::registry::{
+    Args, Command, CommandMeta, CommandResult, Context, ExpireUnit, Flag, Keys, Registration,
+    Subcommand,
+};
+pub use crate::store::{Db, Hash, Value};

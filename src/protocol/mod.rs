@@ -1,0 +1,7 @@
+//! Bytes to requests ([`parse`]) and replies to bytes ([`reply`]).
+
+pub mod parse;
+pub mod reply;
+
+pub use parse::{ParseError, Parsed, RequestParser};
+pub use reply::{Reply, ReplyError};

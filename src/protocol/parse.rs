@@ -1,0 +1,511 @@
+//! Request parsing: RESP multibulk arrays and inline commands, resumable
+//! across reads. Arguments are spans of the read buffer, never copies, and a
+//! declared length never reserves memory: the buffer only grows as bytes arrive.
+
+use std::fmt;
+
+/// Redis's limits on what one request may declare.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// `proto-max-bulk-len`.
+    pub max_bulk_len: usize,
+    /// The largest multibulk count.
+    pub max_args: usize,
+    /// The longest inline line, and the longest length header.
+    pub max_inline: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_bulk_len: 512 * 1024 * 1024,
+            max_args: 1024 * 1024,
+            max_inline: 64 * 1024,
+        }
+    }
+}
+
+/// A malformed request. The text follows `ERR Protocol error: `.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError(pub String);
+
+impl ParseError {
+    fn new(text: &str) -> Self {
+        ParseError(text.to_string())
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ERR Protocol error: {}", self.0)
+    }
+}
+
+/// The outcome of one [`RequestParser::parse`] call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parsed {
+    /// More bytes are needed; call again with the same frame start.
+    Incomplete,
+    /// A frame with no arguments (empty line, `*0`, `*-1`): no reply is due.
+    Empty { consumed: usize },
+    /// A whole request; its arguments are in [`RequestParser::argv`].
+    Request { consumed: usize },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Multibulk,
+    Inline,
+}
+
+/// A request's arguments, borrowed from the read buffer or the parser.
+#[derive(Clone, Copy)]
+pub enum Argv<'a> {
+    Spans {
+        buf: &'a [u8],
+        spans: &'a [(usize, usize)],
+    },
+    Owned(&'a [Vec<u8>]),
+}
+
+impl<'a> Argv<'a> {
+    pub fn len(&self) -> usize {
+        match self {
+            Argv::Spans { spans, .. } => spans.len(),
+            Argv::Owned(args) => args.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn get(&self, index: usize) -> &'a [u8] {
+        match *self {
+            Argv::Spans { buf, spans } => &buf[spans[index].0..spans[index].1],
+            Argv::Owned(args) => &args[index],
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+}
+
+impl fmt::Debug for Argv<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.iter().map(String::from_utf8_lossy))
+            .finish()
+    }
+}
+
+/// Parses requests from the front of a connection's read buffer.
+#[derive(Debug)]
+pub struct RequestParser {
+    limits: Limits,
+    kind: Kind,
+    /// Arguments a multibulk in progress declared; 0 when none is.
+    expected: usize,
+    /// Bytes of the current frame already parsed.
+    offset: usize,
+    spans: Vec<(usize, usize)>,
+    inline: Vec<Vec<u8>>,
+}
+
+impl RequestParser {
+    pub fn new(limits: Limits) -> Self {
+        RequestParser {
+            limits,
+            kind: Kind::Multibulk,
+            expected: 0,
+            offset: 0,
+            spans: Vec::new(),
+            inline: Vec::new(),
+        }
+    }
+
+    /// Parses the frame at the start of `buf`. After `Incomplete`, call again
+    /// with a buffer that starts at the same frame and holds more bytes.
+    pub fn parse(&mut self, buf: &[u8]) -> Result<Parsed, ParseError> {
+        if self.expected == 0 {
+            match buf.first() {
+                None => return Ok(Parsed::Incomplete),
+                Some(b'*') => {
+                    let Some(end) = self.header_end(buf, "too big mbulk count string")? else {
+                        return Ok(Parsed::Incomplete);
+                    };
+                    let count = parse_i64(&buf[1..end])
+                        .filter(|&n| n <= self.limits.max_args as i64)
+                        .ok_or_else(|| ParseError::new("invalid multibulk length"))?;
+                    if count <= 0 {
+                        return Ok(Parsed::Empty { consumed: end + 2 });
+                    }
+                    self.kind = Kind::Multibulk;
+                    self.expected = count as usize;
+                    self.offset = end + 2;
+                    self.spans.clear();
+                }
+                Some(_) => return self.parse_inline(buf),
+            }
+        }
+        while self.spans.len() < self.expected {
+            let rest = &buf[self.offset..];
+            match rest.first() {
+                None => return Ok(Parsed::Incomplete),
+                Some(b'$') => {}
+                Some(&other) => {
+                    return Err(ParseError(format!("expected '$', got '{}'", other as char)))
+                }
+            }
+            let Some(end) = self.header_end(rest, "too big bulk count string")? else {
+                return Ok(Parsed::Incomplete);
+            };
+            let len = parse_i64(&rest[1..end])
+                .filter(|&n| n >= 0 && n as u64 <= self.limits.max_bulk_len as u64)
+                .ok_or_else(|| ParseError::new("invalid bulk length"))?
+                as usize;
+            let start = self.offset + end + 2;
+            if buf.len() < start + len + 2 {
+                return Ok(Parsed::Incomplete);
+            }
+            self.spans.push((start, start + len));
+            self.offset = start + len + 2;
+        }
+        let consumed = self.offset;
+        self.expected = 0;
+        self.offset = 0;
+        Ok(Parsed::Request { consumed })
+    }
+
+    /// The arguments of the request the last `parse` returned.
+    pub fn argv<'a>(&'a self, buf: &'a [u8]) -> Argv<'a> {
+        match self.kind {
+            Kind::Multibulk => Argv::Spans {
+                buf,
+                spans: &self.spans,
+            },
+            Kind::Inline => Argv::Owned(&self.inline),
+        }
+    }
+
+    /// Bytes the request in progress has declared so far (for limits).
+    pub fn in_progress(&self) -> bool {
+        self.expected != 0
+    }
+
+    /// Where the `\r\n` ending a `*N` / `$N` header starts, if it arrived.
+    fn header_end(&self, buf: &[u8], too_big: &str) -> Result<Option<usize>, ParseError> {
+        match memchr::memchr(b'\r', buf) {
+            Some(end) if end + 1 < buf.len() => Ok(Some(end)),
+            Some(_) => Ok(None),
+            None if buf.len() > self.limits.max_inline => Err(ParseError::new(too_big)),
+            None => Ok(None),
+        }
+    }
+
+    fn parse_inline(&mut self, buf: &[u8]) -> Result<Parsed, ParseError> {
+        let Some(newline) = memchr::memchr(b'\n', buf) else {
+            if buf.len() > self.limits.max_inline {
+                return Err(ParseError::new("too big inline request"));
+            }
+            return Ok(Parsed::Incomplete);
+        };
+        if newline > self.limits.max_inline {
+            return Err(ParseError::new("too big inline request"));
+        }
+        let line = buf[..newline]
+            .strip_suffix(b"\r")
+            .unwrap_or(&buf[..newline]);
+        self.kind = Kind::Inline;
+        self.inline = split_inline(line)?;
+        let consumed = newline + 1;
+        if self.inline.is_empty() {
+            Ok(Parsed::Empty { consumed })
+        } else {
+            Ok(Parsed::Request { consumed })
+        }
+    }
+}
+
+/// Splits an inline command line as Redis's `sdssplitargs` does: spaces
+/// separate words, "double quotes" take escapes (`\n`, `\xHH`, ...), 'single
+/// quotes' take only `\'`, and a closing quote must end the word.
+pub fn split_inline(line: &[u8]) -> Result<Vec<Vec<u8>>, ParseError> {
+    let unbalanced = || ParseError::new("unbalanced quotes in request");
+    let mut args = Vec::new();
+    let mut i = 0;
+    loop {
+        while i < line.len() && is_space(line[i]) {
+            i += 1;
+        }
+        if i >= line.len() {
+            return Ok(args);
+        }
+        let mut word = Vec::new();
+        let (mut in_double, mut in_single) = (false, false);
+        loop {
+            let c = line.get(i).copied();
+            if in_double {
+                match c {
+                    None => return Err(unbalanced()),
+                    Some(b'\\')
+                        if line.get(i + 1) == Some(&b'x')
+                            && line.get(i + 2).is_some_and(u8::is_ascii_hexdigit)
+                            && line.get(i + 3).is_some_and(u8::is_ascii_hexdigit) =>
+                    {
+                        word.push(hex(line[i + 2]) * 16 + hex(line[i + 3]));
+                        i += 3;
+                    }
+                    Some(b'\\') if i + 1 < line.len() => {
+                        i += 1;
+                        word.push(match line[i] {
+                            b'n' => b'\n',
+                            b'r' => b'\r',
+                            b't' => b'\t',
+                            b'b' => 0x08,
+                            b'a' => 0x07,
+                            other => other,
+                        });
+                    }
+                    Some(b'"') => {
+                        if line.get(i + 1).is_some_and(|&b| !is_space(b)) {
+                            return Err(unbalanced());
+                        }
+                        i += 1;
+                        break;
+                    }
+                    Some(other) => word.push(other),
+                }
+            } else if in_single {
+                match c {
+                    None => return Err(unbalanced()),
+                    Some(b'\\') if line.get(i + 1) == Some(&b'\'') => {
+                        word.push(b'\'');
+                        i += 1;
+                    }
+                    Some(b'\'') => {
+                        if line.get(i + 1).is_some_and(|&b| !is_space(b)) {
+                            return Err(unbalanced());
+                        }
+                        i += 1;
+                        break;
+                    }
+                    Some(other) => word.push(other),
+                }
+            } else {
+                match c {
+                    None | Some(b' ' | b'\n' | b'\r' | b'\t' | 0) => break,
+                    Some(b'"') => in_double = true,
+                    Some(b'\'') => in_single = true,
+                    Some(other) => word.push(other),
+                }
+            }
+            i += 1;
+        }
+        args.push(word);
+    }
+}
+
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+}
+
+fn hex(b: u8) -> u8 {
+    (b as char).to_digit(16).unwrap_or(0) as u8
+}
+
+/// Strict decimal `i64` as Redis's `string2ll`: optional `-`, no `+`, no
+/// spaces, no leading zeros.
+pub fn parse_i64(bytes: &[u8]) -> Option<i64> {
+    let (negative, digits) = match bytes {
+        [b'-', rest @ ..] => (true, rest),
+        _ => (false, bytes),
+    };
+    match digits {
+        [] => return None,
+        [b'0'] => return if negative { None } else { Some(0) },
+        [b'0', ..] => return None,
+        _ => {}
+    }
+    let mut value: u64 = 0;
+    for &b in digits {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        value = value.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+    }
+    if negative {
+        if value <= i64::MAX as u64 + 1 {
+            Some((value as i64).wrapping_neg())
+        } else {
+            None
+        }
+    } else {
+        i64::try_from(value).ok()
+    }
+}
+
+/// A float argument as Redis reads one (`strtod`, whole string, no spaces,
+/// `inf` allowed, NaN refused).
+pub fn parse_f64(bytes: &[u8]) -> Option<f64> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    if text.is_empty() || text.starts_with(|c: char| c.is_ascii_whitespace()) {
+        return None;
+    }
+    let lower = text.to_ascii_lowercase();
+    let unsigned = lower.trim_start_matches(['+', '-']);
+    if unsigned.starts_with("nan")
+        || (unsigned.starts_with("in") && unsigned != "inf" && unsigned != "infinity")
+    {
+        return None;
+    }
+    text.parse::<f64>().ok().filter(|v| !v.is_nan())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_all(input: &[u8]) -> Result<Vec<Vec<String>>, ParseError> {
+        let mut parser = RequestParser::new(Limits::default());
+        let mut pos = 0;
+        let mut out = Vec::new();
+        loop {
+            match parser.parse(&input[pos..])? {
+                Parsed::Incomplete => return Ok(out),
+                Parsed::Empty { consumed } => pos += consumed,
+                Parsed::Request { consumed } => {
+                    let argv = parser.argv(&input[pos..]);
+                    out.push(
+                        argv.iter()
+                            .map(|a| String::from_utf8_lossy(a).into_owned())
+                            .collect(),
+                    );
+                    pos += consumed;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn multibulk_and_inline_mix() {
+        let got =
+            parse_all(b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\nPING\r\nSET a 'b c'\n\r\n*0\r\n").unwrap();
+        assert_eq!(
+            got,
+            vec![vec!["GET", "k"], vec!["PING"], vec!["SET", "a", "b c"]]
+        );
+    }
+
+    #[test]
+    fn resumes_across_reads() {
+        let input = b"*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nvalue\r\n";
+        let mut parser = RequestParser::new(Limits::default());
+        for cut in 0..input.len() {
+            assert_eq!(
+                parser.parse(&input[..cut]).unwrap(),
+                Parsed::Incomplete,
+                "cut {cut}"
+            );
+        }
+        assert_eq!(
+            parser.parse(input).unwrap(),
+            Parsed::Request {
+                consumed: input.len()
+            }
+        );
+        let argv = parser.argv(input);
+        assert_eq!(argv.get(2), b"value");
+    }
+
+    #[test]
+    fn protocol_errors_match_redis() {
+        let err = |input: &[u8]| parse_all(input).unwrap_err().to_string();
+        assert_eq!(
+            err(b"*abc\r\n"),
+            "ERR Protocol error: invalid multibulk length"
+        );
+        assert_eq!(
+            err(b"*1048577\r\n"),
+            "ERR Protocol error: invalid multibulk length"
+        );
+        assert_eq!(
+            err(b"*1\r\n$abc\r\n"),
+            "ERR Protocol error: invalid bulk length"
+        );
+        assert_eq!(
+            err(b"*1\r\n$-1\r\n"),
+            "ERR Protocol error: invalid bulk length"
+        );
+        assert_eq!(
+            err(b"*1\r\n$536870913\r\n"),
+            "ERR Protocol error: invalid bulk length"
+        );
+        assert_eq!(
+            err(b"*1\r\nfoo\r\n"),
+            "ERR Protocol error: expected '$', got 'f'"
+        );
+        assert_eq!(
+            err(b"SET \"a b\r\n"),
+            "ERR Protocol error: unbalanced quotes in request"
+        );
+        assert_eq!(
+            err(&vec![b'a'; 70_000]),
+            "ERR Protocol error: too big inline request"
+        );
+        let mut star = b"*".to_vec();
+        star.extend(vec![b'1'; 70_000]);
+        assert_eq!(err(&star), "ERR Protocol error: too big mbulk count string");
+    }
+
+    #[test]
+    fn huge_declared_bulk_waits_without_failing() {
+        assert_eq!(
+            parse_all(b"*1\r\n$536870912\r\nabc").unwrap(),
+            Vec::<Vec<String>>::new()
+        );
+    }
+
+    #[test]
+    fn inline_quoting_like_sdssplitargs() {
+        let split = |s: &[u8]| split_inline(s).unwrap();
+        assert_eq!(split(b"  a  b "), vec![b"a".to_vec(), b"b".to_vec()]);
+        assert_eq!(
+            split(b"\"a\\x41\\n\" 'it\\'s'"),
+            vec![b"aA\n".to_vec(), b"it's".to_vec()]
+        );
+        assert_eq!(split(b"\"\""), vec![Vec::<u8>::new()]);
+        assert!(split_inline(b"\"a\"b").is_err());
+        assert!(split_inline(b"'abc").is_err());
+    }
+
+    #[test]
+    fn floats_like_strtod() {
+        assert_eq!(parse_f64(b"1.5"), Some(1.5));
+        assert_eq!(parse_f64(b"-inf"), Some(f64::NEG_INFINITY));
+        assert_eq!(parse_f64(b"1e3"), Some(1000.0));
+        for bad in [&b"nan"[..], b" 1", b"1 ", b"", b"abc", b"1.2.3"] {
+            assert_eq!(parse_f64(bad), None);
+        }
+    }
+
+    #[test]
+    fn strict_integers() {
+        assert_eq!(parse_i64(b"0"), Some(0));
+        assert_eq!(parse_i64(b"-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(parse_i64(b"9223372036854775807"), Some(i64::MAX));
+        for bad in [
+            &b"9223372036854775808"[..],
+            b"01",
+            b"+1",
+            b" 1",
+            b"",
+            b"-",
+            b"-0",
+            b"1a",
+        ] {
+            assert_eq!(parse_i64(bad), None, "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
+}

@@ -1,0 +1,355 @@
+//! Reply values and their encodings: RESP2, RESP3 (after `HELLO 3`) and the
+//! plain text the human `nc` session sees.
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// An error reply: the full text including its code, e.g. `ERR syntax error`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyError(pub Cow<'static, str>);
+
+impl ReplyError {
+    pub const SYNTAX: ReplyError = ReplyError::from_static("ERR syntax error");
+    pub const NOT_INTEGER: ReplyError =
+        ReplyError::from_static("ERR value is not an integer or out of range");
+    pub const NOT_FLOAT: ReplyError = ReplyError::from_static("ERR value is not a valid float");
+    pub const WRONG_TYPE: ReplyError = ReplyError::from_static(
+        "WRONGTYPE Operation against a key holding the wrong kind of value",
+    );
+    pub const OVERFLOW: ReplyError =
+        ReplyError::from_static("ERR increment or decrement would overflow");
+    pub const NO_SUCH_KEY: ReplyError = ReplyError::from_static("ERR no such key");
+    pub const DB_INDEX: ReplyError = ReplyError::from_static("ERR DB index is out of range");
+
+    pub const fn from_static(text: &'static str) -> Self {
+        ReplyError(Cow::Borrowed(text))
+    }
+
+    /// An `ERR`-coded error with a formatted message.
+    pub fn err(message: impl fmt::Display) -> Self {
+        ReplyError(Cow::Owned(format!("ERR {message}")))
+    }
+
+    /// Redis's arity error for a command or `container|subcommand`.
+    pub fn wrong_arity(name: &str) -> Self {
+        Self::err(format_args!(
+            "wrong number of arguments for '{name}' command"
+        ))
+    }
+
+    /// `ERR invalid expire time in 'set' command`.
+    pub fn invalid_expire(name: &str) -> Self {
+        Self::err(format_args!("invalid expire time in '{name}' command"))
+    }
+
+    pub fn text(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&'static str> for ReplyError {
+    fn from(text: &'static str) -> Self {
+        ReplyError(Cow::Borrowed(text))
+    }
+}
+
+impl fmt::Display for ReplyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What a command answers. Commands build these; the connection encodes them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    /// `+OK`-style status line.
+    Simple(Cow<'static, str>),
+    Error(ReplyError),
+    Integer(i64),
+    Bulk(Vec<u8>),
+    /// A missing value: `$-1` in RESP2, `_` in RESP3.
+    Null,
+    /// A missing aggregate: `*-1` in RESP2, `_` in RESP3.
+    NullArray,
+    Array(Vec<Reply>),
+    /// A map in RESP3; a flat array of key, value, ... in RESP2.
+    Map(Vec<(Reply, Reply)>),
+    /// A set in RESP3; an array in RESP2.
+    Set(Vec<Reply>),
+    /// A double in RESP3; a bulk string in RESP2.
+    Double(f64),
+    /// A boolean in RESP3; the integer 1 or 0 in RESP2.
+    Bool(bool),
+    /// Verbatim text (`=` with format `txt`) in RESP3; a bulk string in RESP2.
+    Verbatim(Vec<u8>),
+    /// Nothing is written (e.g. `CLIENT REPLY OFF`, a successful `SHUTDOWN`).
+    None,
+}
+
+impl Reply {
+    pub const OK: Reply = Reply::Simple(Cow::Borrowed("OK"));
+
+    pub fn simple(text: &'static str) -> Reply {
+        Reply::Simple(Cow::Borrowed(text))
+    }
+
+    pub fn bulk(bytes: impl AsRef<[u8]>) -> Reply {
+        Reply::Bulk(bytes.as_ref().to_vec())
+    }
+
+    pub fn error(text: &'static str) -> Reply {
+        Reply::Error(ReplyError::from_static(text))
+    }
+
+    /// A bulk string, or `Null` when absent.
+    pub fn bulk_or_null(value: Option<impl AsRef<[u8]>>) -> Reply {
+        value.map_or(Reply::Null, Reply::bulk)
+    }
+
+    /// An array of bulk strings.
+    pub fn bulks<I, B>(items: I) -> Reply
+    where
+        I: IntoIterator<Item = B>,
+        B: AsRef<[u8]>,
+    {
+        Reply::Array(items.into_iter().map(Reply::bulk).collect())
+    }
+
+    pub fn is_error(&self) -> bool {
+        matches!(self, Reply::Error(_))
+    }
+
+    /// Appends the wire encoding of this reply to `out`.
+    pub fn write_resp(&self, out: &mut Vec<u8>, resp3: bool) {
+        match self {
+            Reply::Simple(text) => line(out, b'+', text.as_bytes()),
+            Reply::Error(err) => line(out, b'-', &sanitize(err.text())),
+            Reply::Integer(n) => header(out, b':', *n),
+            Reply::Bulk(bytes) => bulk(out, b'$', bytes),
+            Reply::Null if resp3 => out.extend_from_slice(b"_\r\n"),
+            Reply::Null => out.extend_from_slice(b"$-1\r\n"),
+            Reply::NullArray if resp3 => out.extend_from_slice(b"_\r\n"),
+            Reply::NullArray => out.extend_from_slice(b"*-1\r\n"),
+            Reply::Array(items) => {
+                header(out, b'*', items.len() as i64);
+                items.iter().for_each(|item| item.write_resp(out, resp3));
+            }
+            Reply::Set(items) => {
+                header(out, if resp3 { b'~' } else { b'*' }, items.len() as i64);
+                items.iter().for_each(|item| item.write_resp(out, resp3));
+            }
+            Reply::Map(pairs) => {
+                if resp3 {
+                    header(out, b'%', pairs.len() as i64);
+                } else {
+                    header(out, b'*', 2 * pairs.len() as i64);
+                }
+                for (key, value) in pairs {
+                    key.write_resp(out, resp3);
+                    value.write_resp(out, resp3);
+                }
+            }
+            Reply::Double(value) if resp3 => line(out, b',', format_double(*value).as_bytes()),
+            Reply::Double(value) => bulk(out, b'$', format_double(*value).as_bytes()),
+            Reply::Bool(value) if resp3 => {
+                out.extend_from_slice(if *value { b"#t\r\n" } else { b"#f\r\n" })
+            }
+            Reply::Bool(value) => header(out, b':', *value as i64),
+            Reply::Verbatim(text) if resp3 => {
+                header(out, b'=', text.len() as i64 + 4);
+                out.extend_from_slice(b"txt:");
+                out.extend_from_slice(text);
+                out.extend_from_slice(b"\r\n");
+            }
+            Reply::Verbatim(text) => bulk(out, b'$', text),
+            Reply::None => {}
+        }
+    }
+
+    /// Appends the plain-text form shown in the human session, as redis-cli
+    /// would print it but with top-level strings unquoted. No trailing newline.
+    pub fn write_human(&self, out: &mut Vec<u8>) {
+        self.human(out, 0, true);
+    }
+
+    fn human(&self, out: &mut Vec<u8>, indent: usize, top: bool) {
+        match self {
+            Reply::Simple(text) => out.extend_from_slice(text.as_bytes()),
+            Reply::Error(err) => {
+                out.extend_from_slice(b"(error) ");
+                out.extend_from_slice(err.text().as_bytes());
+            }
+            Reply::Integer(n) => out.extend_from_slice(format!("(integer) {n}").as_bytes()),
+            Reply::Bulk(bytes) | Reply::Verbatim(bytes) if top => out.extend_from_slice(bytes),
+            Reply::Bulk(bytes) | Reply::Verbatim(bytes) => quote(out, bytes),
+            Reply::Null | Reply::NullArray => out.extend_from_slice(b"(nil)"),
+            Reply::Double(value) => {
+                out.extend_from_slice(format!("(double) {}", format_double(*value)).as_bytes())
+            }
+            Reply::Bool(value) => {
+                out.extend_from_slice(if *value { b"(true)" } else { b"(false)" })
+            }
+            Reply::Array(items) | Reply::Set(items) => human_list(out, items.iter(), indent),
+            Reply::Map(pairs) => {
+                let flat: Vec<&Reply> = pairs.iter().flat_map(|(k, v)| [k, v]).collect();
+                human_list(out, flat.into_iter(), indent)
+            }
+            Reply::None => {}
+        }
+    }
+}
+
+fn human_list<'a>(
+    out: &mut Vec<u8>,
+    items: impl ExactSizeIterator<Item = &'a Reply>,
+    indent: usize,
+) {
+    let count = items.len();
+    if count == 0 {
+        out.extend_from_slice(b"(empty array)");
+        return;
+    }
+    let width = count.to_string().len();
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b"\r\n");
+            out.resize(out.len() + indent, b' ');
+        }
+        let label = format!("{:>width$}) ", i + 1);
+        out.extend_from_slice(label.as_bytes());
+        item.human(out, indent + label.len(), false);
+    }
+}
+
+/// redis-cli's quoting: printable bytes as-is, the rest escaped.
+fn quote(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.push(b'"');
+    for &b in bytes {
+        match b {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            0x07 => out.extend_from_slice(b"\\a"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x20..=0x7e => out.push(b),
+            _ => out.extend_from_slice(format!("\\x{b:02x}").as_bytes()),
+        }
+    }
+    out.push(b'"');
+}
+
+/// Error text must stay on one line, as Redis guarantees.
+fn sanitize(text: &str) -> Cow<'_, [u8]> {
+    if text.bytes().any(|b| b == b'\r' || b == b'\n') {
+        Cow::Owned(
+            text.bytes()
+                .map(|b| if b == b'\r' || b == b'\n' { b' ' } else { b })
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(text.as_bytes())
+    }
+}
+
+fn line(out: &mut Vec<u8>, prefix: u8, text: &[u8]) {
+    out.push(prefix);
+    out.extend_from_slice(text);
+    out.extend_from_slice(b"\r\n");
+}
+
+fn header(out: &mut Vec<u8>, prefix: u8, n: i64) {
+    out.push(prefix);
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+    out.extend_from_slice(b"\r\n");
+}
+
+fn bulk(out: &mut Vec<u8>, prefix: u8, bytes: &[u8]) {
+    header(out, prefix, bytes.len() as i64);
+    out.extend_from_slice(bytes);
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Formats a double as Redis does for replies: `inf`, `-inf`, `nan`, integers
+/// without a fraction, otherwise the shortest round-trip representation.
+pub fn format_double(value: f64) -> String {
+    if value.is_nan() {
+        "nan".into()
+    } else if value.is_infinite() {
+        if value > 0.0 {
+            "inf".into()
+        } else {
+            "-inf".into()
+        }
+    } else {
+        let text = format!("{value}");
+        if text.contains('e') {
+            format!("{value:e}")
+        } else {
+            text
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resp(reply: &Reply, resp3: bool) -> String {
+        let mut out = Vec::new();
+        reply.write_resp(&mut out, resp3);
+        String::from_utf8(out).unwrap()
+    }
+
+    fn human(reply: &Reply) -> String {
+        let mut out = Vec::new();
+        reply.write_human(&mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn resp2_and_resp3_encodings() {
+        assert_eq!(resp(&Reply::OK, false), "+OK\r\n");
+        assert_eq!(resp(&Reply::Integer(-3), false), ":-3\r\n");
+        assert_eq!(resp(&Reply::bulk("hi"), false), "$2\r\nhi\r\n");
+        assert_eq!(resp(&Reply::Null, false), "$-1\r\n");
+        assert_eq!(resp(&Reply::Null, true), "_\r\n");
+        assert_eq!(resp(&Reply::NullArray, false), "*-1\r\n");
+        let map = Reply::Map(vec![(Reply::bulk("a"), Reply::Integer(1))]);
+        assert_eq!(resp(&map, false), "*2\r\n$1\r\na\r\n:1\r\n");
+        assert_eq!(resp(&map, true), "%1\r\n$1\r\na\r\n:1\r\n");
+        assert_eq!(resp(&Reply::Set(vec![]), true), "~0\r\n");
+        assert_eq!(resp(&Reply::Bool(true), true), "#t\r\n");
+        assert_eq!(resp(&Reply::Bool(false), false), ":0\r\n");
+        assert_eq!(resp(&Reply::Double(1.5), true), ",1.5\r\n");
+        assert_eq!(resp(&Reply::Double(1.5), false), "$3\r\n1.5\r\n");
+        assert_eq!(
+            resp(&Reply::Verbatim(b"x".to_vec()), true),
+            "=5\r\ntxt:x\r\n"
+        );
+        assert_eq!(resp(&Reply::error("ERR a\r\nb"), false), "-ERR a  b\r\n");
+    }
+
+    #[test]
+    fn human_forms() {
+        assert_eq!(human(&Reply::OK), "OK");
+        assert_eq!(human(&Reply::bulk("Alice")), "Alice");
+        assert_eq!(human(&Reply::Null), "(nil)");
+        assert_eq!(human(&Reply::Integer(2)), "(integer) 2");
+        assert_eq!(human(&Reply::error("ERR x")), "(error) ERR x");
+        assert_eq!(human(&Reply::Array(vec![])), "(empty array)");
+        let list = Reply::Array(vec![Reply::bulk("a b"), Reply::Integer(1), Reply::Null]);
+        assert_eq!(human(&list), "1) \"a b\"\r\n2) (integer) 1\r\n3) (nil)");
+        let nested = Reply::Array(vec![Reply::Array(vec![Reply::bulk("x"), Reply::bulk("y")])]);
+        assert_eq!(human(&nested), "1) 1) \"x\"\r\n   2) \"y\"");
+    }
+
+    #[test]
+    fn doubles_format_like_redis() {
+        assert_eq!(format_double(3.0), "3");
+        assert_eq!(format_double(0.1), "0.1");
+        assert_eq!(format_double(f64::INFINITY), "inf");
+        assert_eq!(format_double(f64::NEG_INFINITY), "-inf");
+    }
+}

@@ -1,0 +1,589 @@
+//! The command plug-in interface: the [`Command`] trait with its metadata,
+//! the table built once from every `inventory::submit!`ed [`Registration`],
+//! the argument cursor [`Args`], the per-command [`Context`], and [`dispatch`].
+
+use std::collections::HashMap;
+
+use once_cell::sync::Lazy;
+use parking_lot::MutexGuard;
+
+use crate::protocol::parse::{parse_f64, parse_i64, Argv};
+use crate::protocol::{Reply, ReplyError};
+use crate::server::{ClientState, Shared};
+use crate::store::{Db, Keyspace};
+
+/// What a command handler returns; an `Err` becomes an error reply.
+pub type CommandResult = Result<Reply, ReplyError>;
+
+/// A command. Each file in `commands/` implements this for one type and
+/// registers it with `inventory::submit!`.
+pub trait Command: Send + Sync + 'static {
+    /// Name, arity, flags and documentation, read once when the table is built.
+    fn meta(&self) -> CommandMeta;
+
+    /// Runs the command. `args` is positioned after the command name, and
+    /// arity (and the subcommand's, if any) has already been checked.
+    fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult;
+}
+
+/// Command flags, named as `COMMAND INFO` reports them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flag {
+    Write,
+    Readonly,
+    DenyOom,
+    Admin,
+    NoScript,
+    Loading,
+    Stale,
+    Fast,
+    NoAuth,
+    SkipSlowlog,
+    AllowBusy,
+    NoMulti,
+}
+
+impl Flag {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flag::Write => "write",
+            Flag::Readonly => "readonly",
+            Flag::DenyOom => "denyoom",
+            Flag::Admin => "admin",
+            Flag::NoScript => "noscript",
+            Flag::Loading => "loading",
+            Flag::Stale => "stale",
+            Flag::Fast => "fast",
+            Flag::NoAuth => "no_auth",
+            Flag::SkipSlowlog => "skip_slowlog",
+            Flag::AllowBusy => "allow_busy",
+            Flag::NoMulti => "no_multi",
+        }
+    }
+}
+
+/// Where a command's keys are: arguments `first..=last` every `step`
+/// (`last` negative counts from the end). All zero: no keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keys {
+    pub first: i32,
+    pub last: i32,
+    pub step: i32,
+}
+
+impl Keys {
+    pub const NONE: Keys = Keys {
+        first: 0,
+        last: 0,
+        step: 0,
+    };
+    pub const ONE: Keys = Keys {
+        first: 1,
+        last: 1,
+        step: 1,
+    };
+    pub const ALL: Keys = Keys {
+        first: 1,
+        last: -1,
+        step: 1,
+    };
+    pub const PAIRS: Keys = Keys {
+        first: 1,
+        last: -1,
+        step: 2,
+    };
+
+    /// Indexes of the key arguments in an argument vector of length `argc`.
+    pub fn positions(&self, argc: usize) -> Vec<usize> {
+        if self.step <= 0 || self.first <= 0 {
+            return Vec::new();
+        }
+        let last = if self.last < 0 {
+            argc as i32 + self.last
+        } else {
+            self.last
+        };
+        (self.first..=last.min(argc as i32 - 1))
+            .step_by(self.step as usize)
+            .map(|i| i as usize)
+            .collect()
+    }
+}
+
+/// A subcommand of a container command (`CLIENT SETNAME`, `CONFIG GET`).
+#[derive(Debug, Clone, Copy)]
+pub struct Subcommand {
+    /// Lowercase, without the container: `setname`.
+    pub name: &'static str,
+    /// Arity counting the container and the subcommand, as Redis does.
+    pub arity: i32,
+    pub flags: &'static [Flag],
+    pub summary: &'static str,
+}
+
+/// A command's metadata, next to its handler; `COMMAND` and `COMMAND DOCS`
+/// are generated from it.
+#[derive(Debug, Clone, Copy)]
+pub struct CommandMeta {
+    /// Lowercase name.
+    pub name: &'static str,
+    /// Redis's convention: positive = exactly, negative = at least; the name counts.
+    pub arity: i32,
+    pub flags: &'static [Flag],
+    /// Redis's command group: string, hash, generic, connection, server.
+    pub group: &'static str,
+    pub summary: &'static str,
+    /// The Redis version that introduced the command.
+    pub since: &'static str,
+    pub complexity: &'static str,
+    pub keys: Keys,
+    pub subcommands: &'static [Subcommand],
+}
+
+impl CommandMeta {
+    /// Defaults for the fields a command leaves out (`..CommandMeta::DEFAULT`).
+    pub const DEFAULT: CommandMeta = CommandMeta {
+        name: "",
+        arity: 1,
+        flags: &[],
+        group: "generic",
+        summary: "",
+        since: "1.0.0",
+        complexity: "O(1)",
+        keys: Keys::NONE,
+        subcommands: &[],
+    };
+
+    pub fn has(&self, flag: Flag) -> bool {
+        self.flags.contains(&flag)
+    }
+
+    /// ACL categories, derived from the group and flags.
+    pub fn acl_categories(&self) -> Vec<&'static str> {
+        let mut cats = Vec::new();
+        if self.has(Flag::Write) {
+            cats.push("@write");
+        }
+        if self.has(Flag::Readonly) {
+            cats.push("@read");
+        }
+        match self.group {
+            "string" => cats.push("@string"),
+            "hash" => cats.push("@hash"),
+            "generic"
+                if self.keys != Keys::NONE || self.has(Flag::Write) || self.has(Flag::Readonly) =>
+            {
+                cats.push("@keyspace")
+            }
+            "connection" => cats.push("@connection"),
+            _ => {}
+        }
+        if self.has(Flag::Admin) {
+            cats.extend(["@admin", "@dangerous"]);
+        }
+        cats.push(if self.has(Flag::Fast) {
+            "@fast"
+        } else {
+            "@slow"
+        });
+        cats
+    }
+}
+
+/// One command's entry in the inventory. Every file in `commands/` submits one:
+/// `inventory::submit! { Registration::new(&Get, module_path!()) }`.
+pub struct Registration {
+    pub command: &'static dyn Command,
+    /// `module_path!()` of the file that registered it (checked by a test).
+    pub module: &'static str,
+}
+
+impl Registration {
+    pub const fn new(command: &'static dyn Command, module: &'static str) -> Registration {
+        Registration { command, module }
+    }
+}
+
+inventory::collect!(Registration);
+
+/// A row of the command table.
+pub struct Entry {
+    pub meta: CommandMeta,
+    pub command: &'static dyn Command,
+    pub module: &'static str,
+}
+
+impl Entry {
+    fn arity_ok(arity: i32, argc: usize) -> bool {
+        if arity >= 0 {
+            argc == arity as usize
+        } else {
+            argc >= arity.unsigned_abs() as usize
+        }
+    }
+}
+
+struct Table {
+    entries: Vec<Entry>,
+    by_name: HashMap<&'static [u8], usize>,
+}
+
+static TABLE: Lazy<Table> = Lazy::new(|| {
+    let mut entries: Vec<Entry> = inventory::iter::<Registration>
+        .into_iter()
+        .map(|r| Entry {
+            meta: r.command.meta(),
+            command: r.command,
+            module: r.module,
+        })
+        .collect();
+    entries.sort_by_key(|e| e.meta.name);
+    let mut by_name = HashMap::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let name = entry.meta.name;
+        assert!(
+            !name.is_empty() && name.bytes().all(|b| !b.is_ascii_uppercase()),
+            "command name {name:?} (from {}) must be non-empty lowercase",
+            entry.module
+        );
+        if let Some(&first) = by_name.get(name.as_bytes()) {
+            let first: &Entry = &entries[first];
+            panic!(
+                "duplicate command name '{name}': registered by {} and by {}",
+                first.module, entry.module
+            );
+        }
+        by_name.insert(name.as_bytes(), i);
+    }
+    Table { entries, by_name }
+});
+
+/// Builds the command table now, so a duplicate name panics at start-up.
+pub fn init() -> usize {
+    TABLE.entries.len()
+}
+
+/// Every command, sorted by name.
+pub fn commands() -> &'static [Entry] {
+    &TABLE.entries
+}
+
+/// The command called `name`, case-insensitively.
+pub fn lookup(name: &[u8]) -> Option<&'static Entry> {
+    let mut lower = [0u8; 32];
+    let lower = lower.get_mut(..name.len())?;
+    for (dst, src) in lower.iter_mut().zip(name) {
+        *dst = src.to_ascii_lowercase();
+    }
+    TABLE.by_name.get(&*lower).map(|&i| &TABLE.entries[i])
+}
+
+/// The subcommand of `meta` called `name`, case-insensitively.
+pub fn find_subcommand(meta: &'static CommandMeta, name: &[u8]) -> Option<&'static Subcommand> {
+    meta.subcommands
+        .iter()
+        .find(|s| s.name.as_bytes().eq_ignore_ascii_case(name))
+}
+
+/// Runs one request and returns its reply: lookup, the generic arity checks,
+/// then the handler. Never panics on client input.
+pub fn dispatch(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
+    let Some(entry) = lookup(argv.get(0)) else {
+        return Reply::Error(unknown_command(argv));
+    };
+    let meta = &entry.meta;
+    if !Entry::arity_ok(meta.arity, argv.len()) {
+        return Reply::Error(ReplyError::wrong_arity(meta.name));
+    }
+    if !meta.subcommands.is_empty() {
+        let given = argv.get(1);
+        let Some(sub) = meta
+            .subcommands
+            .iter()
+            .find(|s| s.name.as_bytes().eq_ignore_ascii_case(given))
+        else {
+            return Reply::Error(ReplyError::err(format_args!(
+                "unknown subcommand '{}'. Try {} HELP.",
+                truncate(given, 128),
+                meta.name.to_ascii_uppercase()
+            )));
+        };
+        if !Entry::arity_ok(sub.arity, argv.len()) {
+            return Reply::Error(ReplyError::wrong_arity(&format!(
+                "{}|{}",
+                meta.name, sub.name
+            )));
+        }
+    }
+    ctx.command = meta.name;
+    let mut args = Args::new(argv);
+    match entry.command.execute(ctx, &mut args) {
+        Ok(reply) => {
+            if meta.has(Flag::Write) {
+                ctx.server.note_write();
+            }
+            reply
+        }
+        Err(err) => Reply::Error(err),
+    }
+}
+
+fn truncate(bytes: &[u8], max: usize) -> String {
+    String::from_utf8_lossy(&bytes[..bytes.len().min(max)]).into_owned()
+}
+
+/// Redis's text: `ERR unknown command 'foo', with args beginning with: 'a' 'b' `.
+fn unknown_command(argv: Argv<'_>) -> ReplyError {
+    let mut args = String::new();
+    for arg in argv.iter().skip(1) {
+        if args.len() >= 128 {
+            break;
+        }
+        let room = 128 - args.len();
+        args.push_str(&format!("'{}' ", truncate(arg, room)));
+    }
+    ReplyError::err(format_args!(
+        "unknown command '{}', with args beginning with: {args}",
+        truncate(argv.get(0), 128)
+    ))
+}
+
+/// A cursor over a request's arguments with Redis's error texts. Commands
+/// take what they need and call [`Args::finish`] to reject leftovers.
+#[derive(Debug, Clone, Copy)]
+pub struct Args<'a> {
+    argv: Argv<'a>,
+    pos: usize,
+}
+
+impl<'a> Args<'a> {
+    /// A cursor positioned after the command name.
+    pub fn new(argv: Argv<'a>) -> Args<'a> {
+        Args { argv, pos: 1 }
+    }
+
+    /// The command name as the client sent it.
+    pub fn command_name(&self) -> &'a [u8] {
+        self.argv.get(0)
+    }
+
+    /// Every argument including the name (for `COMMAND GETKEYS`-style tools).
+    pub fn argv(&self) -> Argv<'a> {
+        self.argv
+    }
+
+    pub fn remaining(&self) -> usize {
+        self.argv.len() - self.pos
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.remaining() == 0
+    }
+
+    pub fn peek(&self) -> Option<&'a [u8]> {
+        (self.pos < self.argv.len()).then(|| self.argv.get(self.pos))
+    }
+
+    /// The next argument; `syntax error` when there is none.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> Result<&'a [u8], ReplyError> {
+        let arg = self.peek().ok_or(ReplyError::SYNTAX)?;
+        self.pos += 1;
+        Ok(arg)
+    }
+
+    /// The next argument as a 64-bit signed integer.
+    pub fn next_i64(&mut self) -> Result<i64, ReplyError> {
+        parse_i64(self.next()?).ok_or(ReplyError::NOT_INTEGER)
+    }
+
+    /// The next argument as a float (`inf` allowed, NaN refused).
+    pub fn next_f64(&mut self) -> Result<f64, ReplyError> {
+        parse_f64(self.next()?).ok_or(ReplyError::NOT_FLOAT)
+    }
+
+    /// Consumes the next argument if it equals `keyword`, ignoring case.
+    pub fn eat(&mut self, keyword: &str) -> bool {
+        let found = self
+            .peek()
+            .is_some_and(|a| a.eq_ignore_ascii_case(keyword.as_bytes()));
+        if found {
+            self.pos += 1;
+        }
+        found
+    }
+
+    /// All remaining arguments, consuming them.
+    pub fn rest(&mut self) -> impl ExactSizeIterator<Item = &'a [u8]> + 'a {
+        let (argv, start) = (self.argv, self.pos);
+        self.pos = argv.len();
+        (start..argv.len()).map(move |i| argv.get(i))
+    }
+
+    /// `syntax error` if any argument is left.
+    pub fn finish(&self) -> Result<(), ReplyError> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(ReplyError::SYNTAX)
+        }
+    }
+}
+
+/// How an expiry argument is expressed (`EX`, `PX`, `EXAT`, `PXAT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpireUnit {
+    Seconds,
+    Millis,
+    UnixSeconds,
+    UnixMillis,
+}
+
+impl ExpireUnit {
+    /// The absolute deadline (Unix ms) for `value`, with the checks `SET`,
+    /// `SETEX` and `GETEX` apply: positive, and no overflow once converted.
+    pub fn deadline(self, value: i64, now_ms: u64, command: &str) -> Result<u64, ReplyError> {
+        let invalid = || ReplyError::invalid_expire(command);
+        if value <= 0 {
+            return Err(invalid());
+        }
+        let ms = match self {
+            ExpireUnit::Seconds | ExpireUnit::UnixSeconds => {
+                value.checked_mul(1000).ok_or_else(invalid)?
+            }
+            ExpireUnit::Millis | ExpireUnit::UnixMillis => value,
+        };
+        match self {
+            ExpireUnit::Seconds | ExpireUnit::Millis => ms
+                .checked_add(now_ms as i64)
+                .map(|d| d as u64)
+                .ok_or_else(invalid),
+            ExpireUnit::UnixSeconds | ExpireUnit::UnixMillis => Ok(ms as u64),
+        }
+    }
+}
+
+/// What a command sees while it runs: the server, its connection, the
+/// clock, and the keyspace (locked on first use, released when it returns).
+pub struct Context<'a> {
+    pub server: &'a Shared,
+    pub client: &'a mut ClientState,
+    /// The running command's name (lowercase).
+    pub command: &'static str,
+    keyspace: Option<MutexGuard<'a, Keyspace>>,
+    now_ms: u64,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(server: &'a Shared, client: &'a mut ClientState) -> Context<'a> {
+        let now_ms = server.clock.now_ms();
+        Context {
+            server,
+            client,
+            command: "",
+            keyspace: None,
+            now_ms,
+        }
+    }
+
+    /// The time this command runs at, in Unix ms (fixed for the whole command).
+    pub fn now_ms(&self) -> u64 {
+        self.now_ms
+    }
+
+    /// Every database (for commands that cross databases).
+    pub fn keyspace(&mut self) -> &mut Keyspace {
+        let now = self.now_ms;
+        let keyspace = self
+            .keyspace
+            .get_or_insert_with(|| self.server.store.lock());
+        keyspace.set_now(now);
+        keyspace
+    }
+
+    /// The connection's selected database.
+    pub fn db(&mut self) -> &mut Db {
+        let (index, now) = (self.client.db, self.now_ms);
+        let keyspace = self
+            .keyspace
+            .get_or_insert_with(|| self.server.store.lock());
+        let db = &mut keyspace.dbs[index];
+        db.set_now(now);
+        db
+    }
+
+    /// Whether replies use RESP3 types.
+    pub fn resp3(&self) -> bool {
+        self.client.protocol == 3
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::Harness;
+
+    #[test]
+    fn every_command_file_registers_a_command() {
+        let registered: Vec<&str> = commands()
+            .iter()
+            .map(|e| e.module.rsplit("::").next().unwrap_or(""))
+            .collect();
+        for module in crate::commands::MODULES {
+            assert!(
+                registered.contains(module),
+                "commands/{}.rs registers no command: add inventory::submit! {{ Registration::new(...) }}",
+                module.trim_end_matches('_')
+            );
+        }
+    }
+
+    #[test]
+    fn table_is_sane() {
+        assert!(init() >= 20);
+        for entry in commands() {
+            let meta = &entry.meta;
+            assert_ne!(meta.arity, 0, "{}", meta.name);
+            assert!(!meta.summary.is_empty(), "{} has no summary", meta.name);
+            assert!(
+                !(meta.has(Flag::Write) && meta.has(Flag::Readonly)),
+                "{} is both write and readonly",
+                meta.name
+            );
+            for sub in meta.subcommands {
+                assert!(sub.arity.unsigned_abs() >= 2, "{}|{}", meta.name, sub.name);
+            }
+        }
+        assert!(lookup(b"GeT").is_some());
+        assert!(lookup(&[b'a'; 100]).is_none());
+    }
+
+    #[test]
+    fn unknown_command_and_arity_errors_are_redis_texts() {
+        let mut h = Harness::new();
+        assert_eq!(
+            h.run("FOO a b"),
+            Reply::error("ERR unknown command 'FOO', with args beginning with: 'a' 'b' ")
+        );
+        assert_eq!(
+            h.run("GET"),
+            Reply::error("ERR wrong number of arguments for 'get' command")
+        );
+        assert_eq!(
+            h.run("CLIENT FOO"),
+            Reply::error("ERR unknown subcommand 'FOO'. Try CLIENT HELP.")
+        );
+        assert_eq!(
+            h.run("CLIENT SETNAME"),
+            Reply::error("ERR wrong number of arguments for 'client|setname' command")
+        );
+    }
+
+    #[test]
+    fn key_positions() {
+        assert_eq!(Keys::ONE.positions(3), vec![1]);
+        assert_eq!(Keys::ALL.positions(4), vec![1, 2, 3]);
+        assert_eq!(Keys::PAIRS.positions(5), vec![1, 3]);
+        assert_eq!(Keys::NONE.positions(5), Vec::<usize>::new());
+    }
+}

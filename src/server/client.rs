@@ -1,0 +1,124 @@
+//! Per-connection state: [`ClientState`] is owned by the connection task and
+//! lent to commands; [`ClientHandle`] is the part other connections can see
+//! (`CLIENT LIST`, `CLIENT KILL`).
+
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use tokio::sync::Notify;
+
+/// What other connections can see of a client.
+#[derive(Debug, Default, Clone)]
+pub struct ClientInfo {
+    pub name: Vec<u8>,
+    pub lib_name: Vec<u8>,
+    pub lib_ver: Vec<u8>,
+    pub db: usize,
+    pub protocol: u8,
+    pub last_command: &'static str,
+    pub last_active_ms: u64,
+}
+
+#[derive(Debug)]
+pub struct ClientHandle {
+    pub id: u64,
+    pub addr: String,
+    pub laddr: String,
+    pub fd: i64,
+    pub created_ms: u64,
+    pub info: Mutex<ClientInfo>,
+    kill: Notify,
+}
+
+impl ClientHandle {
+    pub fn new(id: u64, addr: String, laddr: String, fd: i64, now_ms: u64) -> ClientHandle {
+        let info = ClientInfo {
+            protocol: 2,
+            last_active_ms: now_ms,
+            ..ClientInfo::default()
+        };
+        ClientHandle {
+            id,
+            addr,
+            laddr,
+            fd,
+            created_ms: now_ms,
+            info: Mutex::new(info),
+            kill: Notify::new(),
+        }
+    }
+
+    /// Asks the connection to close (it wakes even if it is idle).
+    pub fn kill(&self) {
+        self.kill.notify_one();
+    }
+
+    /// Resolves once [`ClientHandle::kill`] was called.
+    pub async fn killed(&self) {
+        self.kill.notified().await
+    }
+
+    /// One line of `CLIENT LIST` / `CLIENT INFO`, in Redis's field order.
+    pub fn info_line(&self, now_ms: u64) -> String {
+        let info = self.info.lock();
+        let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        format!(
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 \
+             multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 \
+             tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
+            self.id,
+            self.addr,
+            self.laddr,
+            self.fd,
+            lossy(&info.name),
+            now_ms.saturating_sub(self.created_ms) / 1000,
+            now_ms.saturating_sub(info.last_active_ms) / 1000,
+            info.db,
+            if info.last_command.is_empty() { "NULL" } else { info.last_command },
+            info.protocol,
+            lossy(&info.lib_name),
+            lossy(&info.lib_ver),
+        )
+    }
+}
+
+/// A connection's own state, lent to each command through the context.
+#[derive(Debug)]
+pub struct ClientState {
+    pub handle: Arc<ClientHandle>,
+    /// Selected database.
+    pub db: usize,
+    /// 2 (RESP2) or 3 (RESP3, after `HELLO 3`).
+    pub protocol: u8,
+    /// Greeted as a person: replies are plain text with a prompt.
+    pub human: bool,
+    /// Close the connection once this reply is written (`QUIT`).
+    pub close: bool,
+}
+
+impl ClientState {
+    pub fn new(handle: Arc<ClientHandle>) -> ClientState {
+        ClientState {
+            handle,
+            db: 0,
+            protocol: 2,
+            human: false,
+            close: false,
+        }
+    }
+
+    pub fn id(&self) -> u64 {
+        self.handle.id
+    }
+
+    /// Copies what others may read into the shared handle.
+    pub fn publish(&self, last_command: &'static str, now_ms: u64) {
+        let mut info = self.handle.info.lock();
+        info.db = self.db;
+        info.protocol = self.protocol;
+        info.last_active_ms = now_ms;
+        if !last_command.is_empty() {
+            info.last_command = last_command;
+        }
+    }
+}

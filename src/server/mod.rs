@@ -1,0 +1,276 @@
+//! Listeners, connections and the state every connection shares.
+
+mod client;
+mod connection;
+
+use std::collections::BTreeMap;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::{Mutex, RwLock};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tracing::{debug, info, warn};
+
+use crate::config::Config;
+use crate::store::{snapshot, Clock, Keyspace, Store};
+
+pub use client::{ClientHandle, ClientInfo, ClientState};
+
+/// Server-wide counters for `INFO stats`.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub connections_received: AtomicU64,
+    pub commands_processed: AtomicU64,
+    pub net_input_bytes: AtomicU64,
+    pub net_output_bytes: AtomicU64,
+}
+
+/// Everything connections share.
+#[derive(Debug)]
+pub struct Shared {
+    pub store: Store,
+    pub clock: Clock,
+    pub config: RwLock<Config>,
+    pub stats: Stats,
+    pub clients: Mutex<BTreeMap<u64, Arc<ClientHandle>>>,
+    pub started: Instant,
+    pub run_id: String,
+    /// Writes since the last successful save.
+    pub dirty: AtomicU64,
+    /// Unix seconds of the last successful save (start-up time before any).
+    pub last_save: AtomicU64,
+    /// The port actually bound (differs from the config when it is 0).
+    pub port: AtomicU64,
+    next_client_id: AtomicU64,
+    shutdown: watch::Sender<bool>,
+}
+
+impl Shared {
+    pub fn new(config: Config, clock: Clock, keyspace: Keyspace) -> Shared {
+        let now_s = clock.now_ms() / 1000;
+        let run_id = (0..40)
+            .map(|_| fastrand::alphanumeric().to_ascii_lowercase())
+            .collect();
+        Shared {
+            store: Store::new(keyspace),
+            clock,
+            port: AtomicU64::new(u64::from(config.port)),
+            config: RwLock::new(config),
+            stats: Stats::default(),
+            clients: Mutex::new(BTreeMap::new()),
+            started: Instant::now(),
+            run_id,
+            dirty: AtomicU64::new(0),
+            last_save: AtomicU64::new(now_s),
+            next_client_id: AtomicU64::new(1),
+            shutdown: watch::channel(false).0,
+        }
+    }
+
+    /// Counts one write toward `rdb_changes_since_last_save`.
+    pub fn note_write(&self) {
+        self.dirty.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Writes the snapshot atomically (the caller holds the keyspace).
+    pub fn save(&self, keyspace: &Keyspace) -> io::Result<()> {
+        let now = self.clock.now_ms();
+        let path = self.config.read().dump_path();
+        let json = snapshot::to_json(keyspace, now);
+        match snapshot::write_atomically(&path, &json) {
+            Ok(()) => {
+                self.dirty.store(0, Ordering::Relaxed);
+                self.last_save.store(now / 1000, Ordering::Relaxed);
+                info!(path = %path.display(), bytes = json.len(), "DB saved on disk");
+                Ok(())
+            }
+            Err(e) => {
+                warn!(path = %path.display(), error = %e, "saving the snapshot failed");
+                Err(e)
+            }
+        }
+    }
+
+    pub fn next_client_id(&self) -> u64 {
+        self.next_client_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Stops the listeners and every connection.
+    pub fn request_shutdown(&self) {
+        self.shutdown.send_replace(true);
+    }
+
+    pub fn shutdown_requested(&self) -> watch::Receiver<bool> {
+        self.shutdown.subscribe()
+    }
+
+    pub fn uptime(&self) -> Duration {
+        self.started.elapsed()
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug)]
+pub enum StartError {
+    Load(std::path::PathBuf, snapshot::LoadError),
+    Bind(String, io::Error),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::Load(path, e) => write!(
+                f,
+                "cannot load {}: {e}. Refusing to start with an empty dataset, which the next SAVE \
+                 would write over it; fix or move the file",
+                path.display()
+            ),
+            StartError::Bind(addr, e) => write!(f, "cannot listen on {addr}: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+/// A bound server, ready to [`Server::run`].
+pub struct Server {
+    shared: Arc<Shared>,
+    listeners: Vec<TcpListener>,
+}
+
+impl Server {
+    /// Loads the snapshot (if any) and binds every `--bind` address.
+    pub async fn bind(config: Config) -> Result<Server, StartError> {
+        Self::bind_with_clock(config, Clock::System).await
+    }
+
+    pub async fn bind_with_clock(mut config: Config, clock: Clock) -> Result<Server, StartError> {
+        crate::registry::init();
+        if let Ok(dir) = config.dir.canonicalize() {
+            config.dir = dir;
+        }
+        let path = config.dump_path();
+        let keyspace = if path.exists() {
+            let keyspace = snapshot::load(&path, config.databases as usize, clock.now_ms())
+                .map_err(|e| StartError::Load(path.clone(), e))?;
+            let keys: usize = keyspace.dbs.iter().map(|db| db.len()).sum();
+            info!(path = %path.display(), keys, "DB loaded from disk");
+            keyspace
+        } else {
+            Keyspace::new(config.databases as usize)
+        };
+        let mut listeners = Vec::new();
+        let mut port = config.port;
+        for host in &config.bind {
+            let addr = if host.contains(':') {
+                format!("[{host}]:{port}")
+            } else {
+                format!("{host}:{port}")
+            };
+            let listener = TcpListener::bind(&addr)
+                .await
+                .map_err(|e| StartError::Bind(addr.clone(), e))?;
+            // With port 0, every address shares the port the first one got.
+            port = listener
+                .local_addr()
+                .map_err(|e| StartError::Bind(addr, e))?
+                .port();
+            listeners.push(listener);
+        }
+        let shared = Arc::new(Shared::new(config, clock, keyspace));
+        shared.port.store(u64::from(port), Ordering::Relaxed);
+        Ok(Server { shared, listeners })
+    }
+
+    pub fn local_addrs(&self) -> Vec<SocketAddr> {
+        self.listeners
+            .iter()
+            .filter_map(|l| l.local_addr().ok())
+            .collect()
+    }
+
+    pub fn shared(&self) -> Arc<Shared> {
+        self.shared.clone()
+    }
+
+    /// Serves until a shutdown is requested.
+    pub async fn run(self) {
+        let shared = self.shared;
+        let mut stop = shared.shutdown_requested();
+        for listener in self.listeners {
+            tokio::spawn(accept_loop(listener, shared.clone()));
+        }
+        tokio::spawn(expire_loop(shared.clone()));
+        stopped(&mut stop).await;
+    }
+}
+
+/// Resolves once a shutdown has been requested.
+pub(crate) async fn stopped(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|&stopped| stopped).await;
+}
+
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    let mut stop = shared.shutdown_requested();
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = stopped(&mut stop) => return,
+        };
+        let (socket, peer) = match accepted {
+            Ok(pair) => pair,
+            Err(e) => {
+                // Out of file descriptors and the like: back off instead of spinning.
+                warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        shared
+            .stats
+            .connections_received
+            .fetch_add(1, Ordering::Relaxed);
+        let laddr = socket
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        #[cfg(unix)]
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&socket) as i64;
+        #[cfg(not(unix))]
+        let fd = -1;
+        let id = shared.next_client_id();
+        let handle = Arc::new(ClientHandle::new(
+            id,
+            peer.to_string(),
+            laddr,
+            fd,
+            shared.clock.now_ms(),
+        ));
+        shared.clients.lock().insert(id, handle.clone());
+        debug!(id, addr = %peer, "client connected");
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            connection::serve(socket, &shared, &handle).await;
+            shared.clients.lock().remove(&handle.id);
+            debug!(id = handle.id, "client disconnected");
+        });
+    }
+}
+
+/// The active half of expiry: ten cycles a second, as Redis's default `hz`.
+async fn expire_loop(shared: Arc<Shared>) {
+    let mut stop = shared.shutdown_requested();
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stopped(&mut stop) => return,
+        }
+        let now = shared.clock.now_ms();
+        shared.store.lock().active_expire_cycle(now);
+    }
+}

@@ -1,0 +1,285 @@
+//! The JSON snapshot (`dump.json`): versioned, binary-safe, written atomically.
+//!
+//! ```json
+//! {"format":"miniredis-dump","version":1,"saved_at_ms":1700000000000,
+//!  "databases":[{"index":0,"keys":[
+//!    {"type":"string","key":"name","value":"Alice","expires_at_ms":1700000005000},
+//!    {"type":"hash","key":"user:1","value":[["name","Alice"],["age","23"]]},
+//!    {"type":"string","key":{"base64":"AP8="},"value":{"base64":"gA=="}}]}]}
+//! ```
+//! Text that is valid UTF-8 is a JSON string; anything else is `{"base64": …}`.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+
+use super::{Db, Hash, Key, Keyspace, Value};
+
+pub const FORMAT: &str = "miniredis-dump";
+pub const VERSION: u32 = 1;
+
+/// Bytes as JSON: a string when valid UTF-8, else `{"base64": "..."}`.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum Blob<'a> {
+    Text(Cow<'a, str>),
+    Base64 { base64: Cow<'a, str> },
+}
+
+impl<'a> Blob<'a> {
+    fn of(bytes: &'a [u8]) -> Blob<'a> {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Blob::Text(Cow::Borrowed(text)),
+            Err(_) => Blob::Base64 {
+                base64: Cow::Owned(base64::engine::general_purpose::STANDARD.encode(bytes)),
+            },
+        }
+    }
+
+    fn into_bytes(self) -> Result<Vec<u8>, String> {
+        match self {
+            Blob::Text(text) => Ok(text.into_owned().into_bytes()),
+            Blob::Base64 { base64 } => base64::engine::general_purpose::STANDARD
+                .decode(base64.as_bytes())
+                .map_err(|e| format!("bad base64: {e}")),
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+enum Entry<'a> {
+    String {
+        #[serde(borrow)]
+        key: Blob<'a>,
+        #[serde(borrow)]
+        value: Blob<'a>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expires_at_ms: Option<u64>,
+    },
+    Hash {
+        #[serde(borrow)]
+        key: Blob<'a>,
+        #[serde(borrow)]
+        value: Vec<(Blob<'a>, Blob<'a>)>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expires_at_ms: Option<u64>,
+    },
+}
+
+#[derive(Serialize, Deserialize)]
+struct DumpDb<'a> {
+    index: usize,
+    #[serde(borrow)]
+    keys: Vec<Entry<'a>>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct DumpFile<'a> {
+    #[serde(borrow)]
+    format: Cow<'a, str>,
+    version: u32,
+    saved_at_ms: u64,
+    #[serde(borrow)]
+    databases: Vec<DumpDb<'a>>,
+}
+
+/// Why a dump could not be loaded.
+#[derive(Debug)]
+pub enum LoadError {
+    Io(io::Error),
+    Corrupt(String),
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::Io(e) => write!(f, "{e}"),
+            LoadError::Corrupt(why) => write!(f, "corrupt dump: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// Serializes every live key (a point-in-time view: the caller holds the lock).
+pub fn to_json(keyspace: &Keyspace, now_ms: u64) -> Vec<u8> {
+    let databases = keyspace
+        .dbs
+        .iter()
+        .enumerate()
+        .filter(|(_, db)| !db.is_empty())
+        .map(|(index, db)| DumpDb {
+            index,
+            keys: db
+                .iter()
+                .filter(|(_, _, deadline)| deadline.is_none_or(|d| d > now_ms))
+                .map(|(key, value, expires_at_ms)| match value {
+                    Value::String(s) => Entry::String {
+                        key: Blob::of(key),
+                        value: Blob::of(s),
+                        expires_at_ms,
+                    },
+                    Value::Hash(h) => Entry::Hash {
+                        key: Blob::of(key),
+                        value: h.iter().map(|(f, v)| (Blob::of(f), Blob::of(v))).collect(),
+                        expires_at_ms,
+                    },
+                })
+                .collect(),
+        })
+        .collect();
+    let file = DumpFile {
+        format: FORMAT.into(),
+        version: VERSION,
+        saved_at_ms: now_ms,
+        databases,
+    };
+    serde_json::to_vec(&file).expect("serializing plain data cannot fail")
+}
+
+/// Writes `bytes` to `path` atomically: a temp file beside it, fsync, rename,
+/// fsync of the directory. A crash at any point leaves the old file intact.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("dump.json");
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut out = BufWriter::new(File::create(&tmp)?);
+        out.write_all(bytes)?;
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        fs::rename(&tmp, path)?;
+        File::open(dir)?.sync_all()
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Parses a dump into `databases` databases, dropping keys already expired.
+pub fn from_json(bytes: &[u8], databases: usize, now_ms: u64) -> Result<Keyspace, LoadError> {
+    let corrupt = |why: String| LoadError::Corrupt(why);
+    let file: DumpFile = serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
+    if file.format != FORMAT {
+        return Err(corrupt(format!(
+            "format is {:?}, expected {FORMAT:?}",
+            file.format
+        )));
+    }
+    if file.version != VERSION {
+        return Err(corrupt(format!(
+            "unsupported version {} (this build reads {VERSION})",
+            file.version
+        )));
+    }
+    let mut keyspace = Keyspace::new(databases);
+    for dump_db in file.databases {
+        if dump_db.index >= databases {
+            return Err(corrupt(format!(
+                "database {} is out of range (databases is {databases})",
+                dump_db.index
+            )));
+        }
+        let mut entries = Vec::with_capacity(dump_db.keys.len());
+        for entry in dump_db.keys {
+            let (key, value, deadline) = match entry {
+                Entry::String {
+                    key,
+                    value,
+                    expires_at_ms,
+                } => (
+                    key.into_bytes().map_err(corrupt)?,
+                    Value::String(value.into_bytes().map_err(corrupt)?),
+                    expires_at_ms,
+                ),
+                Entry::Hash {
+                    key,
+                    value,
+                    expires_at_ms,
+                } => {
+                    let fields = value
+                        .into_iter()
+                        .map(|(f, v)| Ok((Key::from(f.into_bytes()?), v.into_bytes()?)))
+                        .collect::<Result<Hash, String>>()
+                        .map_err(corrupt)?;
+                    if fields.is_empty() {
+                        return Err(corrupt("empty hash".into()));
+                    }
+                    (
+                        key.into_bytes().map_err(corrupt)?,
+                        Value::Hash(fields),
+                        expires_at_ms,
+                    )
+                }
+            };
+            entries.push((Key::from(key), value, deadline));
+        }
+        keyspace.dbs[dump_db.index] = Db::from_entries(entries, now_ms);
+    }
+    Ok(keyspace)
+}
+
+/// Reads and parses the dump at `path`.
+pub fn load(path: &Path, databases: usize, now_ms: u64) -> Result<Keyspace, LoadError> {
+    let bytes = fs::read(path).map_err(LoadError::Io)?;
+    from_json(&bytes, databases, now_ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_binary_keys_values_and_deadlines() {
+        let mut ks = Keyspace::new(16);
+        ks.set_now(1_000);
+        let db = &mut ks.dbs[3];
+        db.set(b"\x00\xff", Value::String(vec![0x80, 0, 1]));
+        db.set(b"name", Value::String(b"Alice".to_vec()));
+        db.set_deadline(b"name", 5_000);
+        db.hash_or_default(b"h").unwrap().insert(b"f\xfe", b"v");
+        db.set(b"gone", Value::String(b"x".to_vec()));
+        db.set_deadline(b"gone", 2_000);
+
+        let json = to_json(&ks, 1_000);
+        let text = String::from_utf8(json.clone()).unwrap();
+        assert!(text.contains(r#""key":{"base64":"AP8="}"#), "{text}");
+        assert!(text.contains(r#""expires_at_ms":5000"#), "{text}");
+
+        let mut back = from_json(&json, 16, 3_000).unwrap();
+        let db = &mut back.dbs[3];
+        db.set_now(3_000);
+        assert_eq!(db.get(b"\x00\xff"), Some(&Value::String(vec![0x80, 0, 1])));
+        assert_eq!(db.deadline(b"name"), Some(5_000));
+        assert_eq!(
+            db.get_hash(b"h").unwrap().unwrap().get(b"f\xfe"),
+            Some(&b"v".to_vec())
+        );
+        assert_eq!(db.len(), 3, "the key expired before loading is dropped");
+    }
+
+    #[test]
+    fn corrupt_input_is_an_error() {
+        for bad in [
+            &b"{"[..],
+            br#"{"format":"other","version":1,"saved_at_ms":0,"databases":[]}"#,
+            br#"{"format":"miniredis-dump","version":9,"saved_at_ms":0,"databases":[]}"#,
+            br#"{"format":"miniredis-dump","version":1,"saved_at_ms":0,"databases":[{"index":99,"keys":[]}]}"#,
+            br#"{"format":"miniredis-dump","version":1,"saved_at_ms":0,"databases":[{"index":0,"keys":[{"type":"string","key":{"base64":"!!"},"value":"x"}]}]}"#,
+        ] {
+            assert!(matches!(from_json(bad, 16, 0), Err(LoadError::Corrupt(_))));
+        }
+    }
+}
