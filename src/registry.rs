@@ -295,7 +295,7 @@ pub fn dispatch(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     if !Entry::arity_ok(meta.arity, argv.len()) {
         return Reply::Error(ReplyError::wrong_arity(meta.name));
     }
-    if !meta.subcommands.is_empty() {
+    if !meta.subcommands.is_empty() && argv.len() >= 2 {
         let given = argv.get(1);
         let Some(sub) = meta
             .subcommands

@@ -79,10 +79,9 @@ pub async fn serve(mut socket: TcpStream, shared: &Shared, handle: &std::sync::A
                         close = true;
                         break;
                     }
-                    if out.len() >= FLUSH_AT {
-                        if flush(&mut socket, &mut out, shared).await.is_err() {
-                            return;
-                        }
+                    if out.len() >= FLUSH_AT && flush(&mut socket, &mut out, shared).await.is_err()
+                    {
+                        return;
                     }
                 }
                 Err(err) => {

@@ -20,6 +20,10 @@ use crate::store::{snapshot, Clock, Keyspace, Store};
 
 pub use client::{ClientHandle, ClientInfo, ClientState};
 
+/// The Redis version whose behaviour MiniRedis follows; reported where
+/// clients read `redis_version` / HELLO's `version` to detect features.
+pub const REDIS_VERSION: &str = "7.0.15";
+
 /// Server-wide counters for `INFO stats`.
 #[derive(Debug, Default)]
 pub struct Stats {

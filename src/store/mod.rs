@@ -124,6 +124,8 @@ pub struct Db {
     expires: IndexMap<Key, u64>,
     /// The current command's time, set by the dispatcher when it hands the db out.
     now: u64,
+    /// Where the next active expiry round starts in `expires`.
+    expire_cursor: usize,
     pub stats: DbStats,
 }
 
@@ -339,25 +341,33 @@ impl Db {
         self.entries.get_index(index).map(|(k, _)| &k[..])
     }
 
-    /// One round of Redis's active expiry: samples up to `samples` keys with
-    /// deadlines and deletes the expired ones. Returns (sampled, expired).
+    /// One round of active expiry: checks up to `samples` keys with
+    /// deadlines, continuing where the last round stopped (as Redis 7 walks
+    /// its expires table), so every key is visited within len/samples rounds.
+    /// Returns (checked, expired).
     pub fn expire_sample(&mut self, samples: usize) -> (usize, usize) {
-        let sampled = samples.min(self.expires.len());
-        let mut expired = 0;
-        for _ in 0..sampled {
-            if self.expires.is_empty() {
-                break;
+        let budget = samples.min(self.expires.len());
+        let (mut checked, mut expired) = (0, 0);
+        while checked < budget && !self.expires.is_empty() {
+            if self.expire_cursor >= self.expires.len() {
+                self.expire_cursor = 0;
             }
-            let index = fastrand::usize(..self.expires.len());
-            let (key, &deadline) = self.expires.get_index(index).expect("index in range");
+            let (key, &deadline) = self
+                .expires
+                .get_index(self.expire_cursor)
+                .expect("cursor in range");
+            checked += 1;
             if deadline <= self.now {
+                // swap_remove moves the last key into this slot: check it next.
                 let key = key.clone();
                 self.remove(&key);
                 self.stats.expired += 1;
                 expired += 1;
+            } else {
+                self.expire_cursor += 1;
             }
         }
-        (sampled, expired)
+        (checked, expired)
     }
 
     /// Builds a database from loaded entries, dropping those already expired.
@@ -481,7 +491,7 @@ mod tests {
             ks.dbs[1].set_deadline(key.as_bytes(), if i % 2 == 0 { 10 } else { 1_000_000 });
         }
         let mut deleted = 0;
-        for _ in 0..200 {
+        for _ in 0..100 {
             deleted += ks.active_expire_cycle(20);
         }
         assert_eq!(

@@ -1,0 +1,272 @@
+//! CLIENT SETNAME|GETNAME|ID|SETINFO|INFO|LIST|KILL|HELP
+
+use crate::prelude::*;
+
+/// `CLIENT`: inspects and manages connections.
+pub struct Client;
+
+const HELP: &[&str] = &[
+    "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "GETNAME",
+    "    Return the name of the current connection.",
+    "ID",
+    "    Return the ID of the current connection.",
+    "INFO",
+    "    Return information about the current client connection.",
+    "KILL <ip:port>",
+    "    Kill connection made from <ip:port>.",
+    "KILL <option> <value> [<option> <value> [...]]",
+    "    Kill connections. Options are: ID <client-id>, ADDR <ip:port>, LADDR <ip:port>,",
+    "    USER <username>, SKIPME (YES|NO).",
+    "LIST [TYPE (NORMAL|MASTER|REPLICA|PUBSUB)] [ID <client-id> [<client-id> ...]]",
+    "    Return information about client connections.",
+    "SETINFO <LIB-NAME|LIB-VER> <value>",
+    "    Set client library name or version.",
+    "SETNAME <name>",
+    "    Assign the name <name> to the current connection.",
+    "HELP",
+    "    Print this help.",
+];
+
+impl Command for Client {
+    fn meta(&self) -> CommandMeta {
+        CommandMeta {
+            name: "client",
+            arity: -2,
+            group: "connection",
+            summary: "A container for client connection commands.",
+            since: "2.4.0",
+            complexity: "Depends on subcommand.",
+            subcommands: &[
+                Subcommand { name: "getname", arity: 2, flags: &[Flag::Fast], summary: "Returns the name of the connection." },
+                Subcommand { name: "help", arity: 2, flags: &[Flag::Loading, Flag::Stale], summary: "Returns helpful text about the different subcommands." },
+                Subcommand { name: "id", arity: 2, flags: &[Flag::Fast], summary: "Returns the unique client ID of the connection." },
+                Subcommand { name: "info", arity: 2, flags: &[], summary: "Returns information about the connection." },
+                Subcommand { name: "kill", arity: -3, flags: &[Flag::Admin], summary: "Terminates open connections." },
+                Subcommand { name: "list", arity: -2, flags: &[Flag::Admin], summary: "Lists open connections." },
+                Subcommand { name: "setinfo", arity: 4, flags: &[Flag::Fast], summary: "Sets information specific to the client or connection." },
+                Subcommand { name: "setname", arity: 3, flags: &[Flag::Fast], summary: "Sets the connection name." },
+            ],
+            ..CommandMeta::DEFAULT
+        }
+    }
+
+    fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+        let sub = args.next()?.to_ascii_lowercase();
+        let now = ctx.now_ms();
+        match sub.as_slice() {
+            b"id" => Ok(Reply::Integer(ctx.client.id() as i64)),
+            b"getname" => {
+                let name = ctx.client.handle.info.lock().name.clone();
+                Ok(if name.is_empty() { Reply::Null } else { Reply::Bulk(name) })
+            }
+            b"setname" => {
+                let name = args.next()?;
+                if !crate::ops::valid_client_attr(name) {
+                    return Err(ReplyError::err("Client names cannot contain spaces, newlines or special characters."));
+                }
+                ctx.client.handle.info.lock().name = name.to_vec();
+                Ok(Reply::OK)
+            }
+            b"setinfo" => {
+                let (attr, value) = (args.next()?, args.next()?);
+                let attr_name = String::from_utf8_lossy(attr).to_ascii_lowercase();
+                if attr_name != "lib-name" && attr_name != "lib-ver" {
+                    return Err(ReplyError::err(format_args!(
+                        "Unrecognized option '{}'",
+                        String::from_utf8_lossy(attr)
+                    )));
+                }
+                if !crate::ops::valid_client_attr(value) {
+                    return Err(ReplyError::err(format_args!(
+                        "{attr_name} cannot contain spaces, newlines or special characters."
+                    )));
+                }
+                let mut info = ctx.client.handle.info.lock();
+                match attr_name.as_str() {
+                    "lib-name" => info.lib_name = value.to_vec(),
+                    _ => info.lib_ver = value.to_vec(),
+                }
+                Ok(Reply::OK)
+            }
+            b"info" => {
+                ctx.client.publish(ctx.command, now);
+                Ok(Reply::Verbatim(format!("{}\n", ctx.client.handle.info_line(now)).into_bytes()))
+            }
+            b"list" => list(ctx, args, now),
+            b"kill" => kill(ctx, args),
+            _ => Ok(Reply::Array(HELP.iter().map(|line| Reply::simple(line)).collect())),
+        }
+    }
+}
+
+/// `CLIENT LIST [TYPE normal|master|replica|pubsub] [ID id ...]`.
+fn list(ctx: &mut Context<'_>, args: &mut Args<'_>, now: u64) -> CommandResult {
+    let mut ids: Option<Vec<u64>> = None;
+    let mut normal_only = true;
+    while let Some(option) = args.peek() {
+        args.next()?;
+        if option.eq_ignore_ascii_case(b"TYPE") {
+            let kind = args.next()?.to_ascii_lowercase();
+            normal_only = match kind.as_slice() {
+                b"normal" => true,
+                b"master" | b"replica" | b"slave" | b"pubsub" => false,
+                _ => {
+                    return Err(ReplyError::err(format_args!(
+                        "Unknown client type '{}'",
+                        String::from_utf8_lossy(&kind)
+                    )))
+                }
+            };
+        } else if option.eq_ignore_ascii_case(b"ID") && !args.is_empty() {
+            let mut wanted = Vec::new();
+            for id in args.rest() {
+                match crate::protocol::parse::parse_i64(id) {
+                    Some(id) if id > 0 => wanted.push(id as u64),
+                    _ => return Err(ReplyError::err("Invalid client ID")),
+                }
+            }
+            ids = Some(wanted);
+        } else {
+            return Err(ReplyError::SYNTAX);
+        }
+    }
+    ctx.client.publish(ctx.command, now);
+    let clients = ctx.server.clients.lock();
+    let mut text = String::new();
+    // Every connection is a normal one: no replicas or pub/sub clients exist.
+    for handle in clients.values().filter(|_| normal_only) {
+        if ids.as_ref().is_none_or(|ids| ids.contains(&handle.id)) {
+            text.push_str(&handle.info_line(now));
+            text.push('\n');
+        }
+    }
+    Ok(Reply::Verbatim(text.into_bytes()))
+}
+
+/// `CLIENT KILL ip:port` (old form, replies OK) or with filters (replies a count).
+fn kill(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    if args.remaining() == 1 {
+        let addr = args.next()?;
+        let clients = ctx.server.clients.lock();
+        let target = clients.values().find(|c| c.addr.as_bytes() == addr);
+        return match target {
+            Some(handle) => {
+                handle.kill();
+                Ok(Reply::OK)
+            }
+            None => Err(ReplyError::err("No such client")),
+        };
+    }
+    let (mut id, mut addr, mut laddr, mut user, mut skip_me) = (None, None, None, None, true);
+    while !args.is_empty() {
+        let option = args.next()?.to_ascii_lowercase();
+        let value = args.next()?;
+        match option.as_slice() {
+            b"id" => match crate::protocol::parse::parse_i64(value) {
+                Some(n) if n > 0 => id = Some(n as u64),
+                _ => return Err(ReplyError::err("client-id should be greater than 0")),
+            },
+            b"addr" => addr = Some(value),
+            b"laddr" => laddr = Some(value),
+            b"user" => user = Some(value),
+            b"skipme" if value.eq_ignore_ascii_case(b"yes") => skip_me = true,
+            b"skipme" if value.eq_ignore_ascii_case(b"no") => skip_me = false,
+            _ => return Err(ReplyError::SYNTAX),
+        }
+    }
+    let me = ctx.client.id();
+    let clients = ctx.server.clients.lock();
+    let mut killed = 0;
+    for handle in clients.values() {
+        let matches = id.is_none_or(|id| handle.id == id)
+            && addr.is_none_or(|a| handle.addr.as_bytes() == a)
+            && laddr.is_none_or(|a| handle.laddr.as_bytes() == a)
+            && user.is_none_or(|u| u == b"default")
+            && !(skip_me && handle.id == me);
+        if matches {
+            if handle.id == me {
+                ctx.client.close = true;
+            } else {
+                handle.kill();
+            }
+            killed += 1;
+        }
+    }
+    Ok(Reply::Integer(killed))
+}
+
+inventory::submit! { Registration::new(&Client, module_path!()) }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::protocol::Reply;
+    use crate::server::ClientHandle;
+    use crate::testing::*;
+
+    fn text(reply: Reply) -> String {
+        match reply {
+            Reply::Verbatim(bytes) | Reply::Bulk(bytes) => String::from_utf8(bytes).unwrap(),
+            other => panic!("not text: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn names_and_ids() {
+        let mut h = Harness::new();
+        assert_eq!(h.run("CLIENT GETNAME"), Reply::Null);
+        assert_eq!(h.run("CLIENT SETNAME worker-1"), Reply::OK);
+        assert_eq!(h.run("client getname"), bulk("worker-1"));
+        assert_eq!(
+            h.run("CLIENT SETNAME \"a b\""),
+            err("ERR Client names cannot contain spaces, newlines or special characters.")
+        );
+        assert_eq!(h.run("CLIENT ID"), int(h.client.id() as i64));
+    }
+
+    #[test]
+    fn setinfo_and_info_line() {
+        let mut h = Harness::new();
+        assert_eq!(h.run("CLIENT SETINFO LIB-NAME redis-py"), Reply::OK);
+        assert_eq!(h.run("CLIENT SETINFO lib-ver 8.1.0"), Reply::OK);
+        assert_eq!(h.run("CLIENT SETINFO color red"), err("ERR Unrecognized option 'color'"));
+        assert_eq!(
+            h.run("CLIENT SETINFO LIB-NAME \"a b\""),
+            err("ERR lib-name cannot contain spaces, newlines or special characters.")
+        );
+        h.run("SELECT 3");
+        let line = text(h.run("CLIENT INFO"));
+        assert!(line.starts_with(&format!("id={} addr=127.0.0.1:50000 ", h.client.id())), "{line}");
+        assert!(line.contains(" db=3 ") && line.contains(" cmd=client "), "{line}");
+        assert!(line.ends_with("lib-name=redis-py lib-ver=8.1.0\n"), "{line}");
+    }
+
+    #[test]
+    fn list_and_kill() {
+        let mut h = Harness::new();
+        let other = Arc::new(ClientHandle::new(99, "10.0.0.9:1234".into(), "127.0.0.1:6379".into(), 9, START_MS));
+        h.shared.clients.lock().insert(99, other.clone());
+        let list = text(h.run("CLIENT LIST"));
+        assert_eq!(list.lines().count(), 2, "{list}");
+        assert_eq!(text(h.run("CLIENT LIST ID 99")).lines().count(), 1);
+        assert_eq!(text(h.run("CLIENT LIST TYPE pubsub")), "");
+        assert_eq!(h.run("CLIENT LIST ID x"), err("ERR Invalid client ID"));
+        assert_eq!(h.run("CLIENT KILL 1.2.3.4:5"), err("ERR No such client"));
+        assert_eq!(h.run("CLIENT KILL ID abc"), err("ERR client-id should be greater than 0"));
+        assert_eq!(h.run("CLIENT KILL ID 12345"), int(0));
+        assert_eq!(h.run("CLIENT KILL ADDR 10.0.0.9:1234"), int(1));
+        assert_eq!(h.run("CLIENT KILL 10.0.0.9:1234"), Reply::OK);
+        assert_eq!(h.run(&format!("CLIENT KILL ID {}", h.client.id())), int(0), "SKIPME yes by default");
+        assert!(!h.client.close);
+    }
+
+    #[test]
+    fn unknown_subcommand_and_help() {
+        let mut h = Harness::new();
+        assert_eq!(h.run("CLIENT NOPE"), err("ERR unknown subcommand 'NOPE'. Try CLIENT HELP."));
+        assert!(matches!(h.run("CLIENT HELP"), Reply::Array(lines) if lines.len() > 5));
+        assert_eq!(h.run("CLIENT"), err("ERR wrong number of arguments for 'client' command"));
+    }
+}

@@ -1,0 +1,62 @@
+//! HSET key field value [field value ...]
+
+use crate::prelude::*;
+
+/// `HSET`: sets fields of a hash; the number of fields that were new.
+pub struct Hset;
+
+impl Command for Hset {
+    fn meta(&self) -> CommandMeta {
+        CommandMeta {
+            name: "hset",
+            arity: -4,
+            flags: &[Flag::Write, Flag::DenyOom, Flag::Fast],
+            group: "hash",
+            summary: "Creates or modifies the value of a field in a hash.",
+            since: "2.0.0",
+            complexity: "O(1) for each field/value pair added",
+            keys: Keys::ONE,
+            ..CommandMeta::DEFAULT
+        }
+    }
+
+    fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+        let key = args.next()?;
+        if !args.remaining().is_multiple_of(2) {
+            return Err(ReplyError::wrong_arity("hset"));
+        }
+        let hash = ctx.db().hash_or_default(key)?;
+        let mut added = 0;
+        while !args.is_empty() {
+            added += i64::from(hash.insert(args.next()?, args.next()?));
+        }
+        Ok(Reply::Integer(added))
+    }
+}
+
+inventory::submit! { Registration::new(&Hset, module_path!()) }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::*;
+
+    #[test]
+    fn counts_new_fields() {
+        let mut h = Harness::new();
+        assert_eq!(h.run("HSET user:1 name Alice age 23"), int(2));
+        assert_eq!(h.run("HSET user:1 name Bob city Paris"), int(1));
+        assert_eq!(h.run("HGET user:1 name"), bulk("Bob"));
+        assert_eq!(h.run("HGET user:1 age"), bulk("23"));
+    }
+
+    #[test]
+    fn arity_and_type_errors() {
+        let mut h = Harness::new();
+        let arity = "ERR wrong number of arguments for 'hset' command";
+        assert_eq!(h.run("HSET k f"), err(arity));
+        assert_eq!(h.run("HSET k f v g"), err(arity));
+        assert_eq!(h.run("EXISTS k"), int(0), "a failed HSET creates nothing");
+        h.run("SET s v");
+        assert_eq!(h.run("HSET s f v"), err("WRONGTYPE Operation against a key holding the wrong kind of value"));
+    }
+}

@@ -1,0 +1,215 @@
+//! INFO [section [section ...]]
+
+use std::fmt::Write;
+use std::sync::atomic::Ordering;
+
+use crate::alloc;
+use crate::prelude::*;
+use crate::server::REDIS_VERSION;
+
+/// `INFO`: server state and statistics in Redis's `field:value` text format.
+pub struct Info;
+
+const DEFAULT_SECTIONS: &[&str] =
+    &["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "keyspace"];
+
+impl Command for Info {
+    fn meta(&self) -> CommandMeta {
+        CommandMeta {
+            name: "info",
+            arity: -1,
+            flags: &[Flag::Loading, Flag::Stale],
+            group: "server",
+            summary: "Returns information and statistics about the server.",
+            complexity: "O(1)",
+            ..CommandMeta::DEFAULT
+        }
+    }
+
+    fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+        let mut wanted: Vec<String> = args.rest().map(|s| String::from_utf8_lossy(s).to_ascii_lowercase()).collect();
+        if wanted.is_empty() || wanted.iter().any(|s| matches!(s.as_str(), "all" | "everything" | "default")) {
+            wanted = DEFAULT_SECTIONS.iter().map(|s| s.to_string()).collect();
+        }
+        let mut text = String::new();
+        for section in DEFAULT_SECTIONS.iter().filter(|s| wanted.iter().any(|w| w == *s)) {
+            if !text.is_empty() {
+                text.push_str("\r\n");
+            }
+            let title = format!("{}{}", section[..1].to_ascii_uppercase(), &section[1..]);
+            let _ = write!(text, "# {}\r\n", if *section == "cpu" { "CPU".to_string() } else { title });
+            for (name, value) in fields(ctx, section) {
+                let _ = write!(text, "{name}:{value}\r\n");
+            }
+            if *section == "keyspace" {
+                for (i, db) in ctx.keyspace().dbs.iter().enumerate().filter(|(_, db)| !db.is_empty()) {
+                    let (keys, expires, avg_ttl) = (db.len(), db.volatile_len(), db.avg_ttl_ms());
+                    let _ = write!(text, "db{i}:keys={keys},expires={expires},avg_ttl={avg_ttl}\r\n");
+                }
+            }
+        }
+        Ok(Reply::Verbatim(text.into_bytes()))
+    }
+}
+
+fn human_bytes(n: usize) -> String {
+    let units = ["B", "K", "M", "G", "T"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < units.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 { format!("{n}B") } else { format!("{value:.2}{}", units[unit]) }
+}
+
+/// (user, system) CPU seconds of this process, from /proc.
+fn cpu_seconds() -> (f64, f64) {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are 14 and 15.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0) / 100.0;
+    (ticks(11), ticks(12))
+}
+
+fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
+    let server = ctx.server;
+    let load = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed).to_string();
+    match section {
+        "server" => {
+            let config = server.config.read();
+            let uptime = server.uptime().as_secs();
+            vec![
+                ("redis_version", REDIS_VERSION.into()),
+                ("miniredis_version", env!("CARGO_PKG_VERSION").into()),
+                ("redis_mode", "standalone".into()),
+                ("os", format!("{} {}", std::env::consts::OS, std::env::consts::ARCH)),
+                ("arch_bits", (usize::BITS).to_string()),
+                ("multiplexing_api", "tokio".into()),
+                ("process_id", std::process::id().to_string()),
+                ("run_id", server.run_id.clone()),
+                ("tcp_port", load(&server.port)),
+                ("server_time_usec", (server.clock.now_ms() * 1000).to_string()),
+                ("uptime_in_seconds", uptime.to_string()),
+                ("uptime_in_days", (uptime / 86_400).to_string()),
+                ("hz", "10".into()),
+                ("executable", std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default()),
+                (
+                    "config_file",
+                    config.config_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+                ),
+            ]
+        }
+        "clients" => vec![
+            ("connected_clients", server.clients.lock().len().to_string()),
+            ("blocked_clients", "0".into()),
+        ],
+        "memory" => {
+            let (used, peak, rss) = (alloc::allocated(), alloc::peak(), alloc::rss());
+            vec![
+                ("used_memory", used.to_string()),
+                ("used_memory_human", human_bytes(used)),
+                ("used_memory_rss", rss.to_string()),
+                ("used_memory_rss_human", human_bytes(rss)),
+                ("used_memory_peak", peak.to_string()),
+                ("used_memory_peak_human", human_bytes(peak)),
+                ("maxmemory", "0".into()),
+                ("maxmemory_human", "0B".into()),
+                ("maxmemory_policy", "noeviction".into()),
+                ("mem_fragmentation_ratio", format!("{:.2}", rss as f64 / used.max(1) as f64)),
+                ("mem_allocator", "libc".into()),
+            ]
+        }
+        "persistence" => vec![
+            ("loading", "0".into()),
+            ("async_loading", "0".into()),
+            ("rdb_changes_since_last_save", load(&server.dirty)),
+            ("rdb_bgsave_in_progress", "0".into()),
+            ("rdb_last_save_time", load(&server.last_save)),
+            ("aof_enabled", "0".into()),
+            ("aof_rewrite_in_progress", "0".into()),
+        ],
+        "stats" => {
+            let db_stats = ctx.keyspace().stats();
+            let stats = &server.stats;
+            vec![
+                ("total_connections_received", load(&stats.connections_received)),
+                ("total_commands_processed", load(&stats.commands_processed)),
+                ("total_net_input_bytes", load(&stats.net_input_bytes)),
+                ("total_net_output_bytes", load(&stats.net_output_bytes)),
+                ("rejected_connections", "0".into()),
+                ("expired_keys", db_stats.expired.to_string()),
+                ("evicted_keys", "0".into()),
+                ("keyspace_hits", db_stats.hits.to_string()),
+                ("keyspace_misses", db_stats.misses.to_string()),
+            ]
+        }
+        "replication" => vec![
+            ("role", "master".into()),
+            ("connected_slaves", "0".into()),
+            ("master_replid", server.run_id.clone()),
+            ("master_repl_offset", "0".into()),
+        ],
+        "cpu" => {
+            let (user, sys) = cpu_seconds();
+            vec![("used_cpu_sys", format!("{sys:.6}")), ("used_cpu_user", format!("{user:.6}"))]
+        }
+        _ => Vec::new(),
+    }
+}
+
+inventory::submit! { Registration::new(&Info, module_path!()) }
+
+#[cfg(test)]
+mod tests {
+    use crate::protocol::Reply;
+    use crate::testing::*;
+
+    fn text(reply: Reply) -> String {
+        match reply {
+            Reply::Verbatim(bytes) => String::from_utf8(bytes).unwrap(),
+            other => panic!("not verbatim: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn default_sections_with_real_figures() {
+        let mut h = Harness::new();
+        h.run("SET a 1 EX 100");
+        h.run("SET b 2");
+        h.run("GET a");
+        h.run("GET missing");
+        let info = text(h.run("INFO"));
+        for needle in [
+            "# Server\r\n",
+            "redis_version:7.0.15\r\n",
+            "role:master\r\n",
+            "loading:0\r\n",
+            "keyspace_hits:1\r\n",
+            "keyspace_misses:1\r\n",
+            "db0:keys=2,expires=1,avg_ttl=100000\r\n",
+        ] {
+            assert!(info.contains(needle), "missing {needle:?} in {info}");
+        }
+        assert!(info.contains("used_memory:") && !info.contains("used_memory:0\r\n"));
+    }
+
+    #[test]
+    fn selected_sections_only() {
+        let mut h = Harness::new();
+        let info = text(h.run("INFO keyspace replication"));
+        assert!(info.starts_with("# Replication\r\nrole:master\r\n"), "{info}");
+        assert!(info.contains("# Keyspace\r\n") && !info.contains("# Server"));
+        assert_eq!(text(h.run("INFO nosuchsection")), "");
+        assert!(text(h.run("INFO ALL")).contains("# CPU\r\n"));
+    }
+
+    #[test]
+    fn bulk_in_resp2_verbatim_in_resp3() {
+        let mut h = Harness::new();
+        assert!(h.wire("INFO replication").starts_with("$"));
+        h.run("HELLO 3");
+        assert!(h.wire("INFO replication").starts_with("="));
+    }
+}

@@ -1,0 +1,44 @@
+//! PTTL key
+
+use crate::prelude::*;
+
+/// `PTTL key`: milliseconds left, -1 without a deadline, -2 if missing.
+pub struct Pttl;
+
+impl Command for Pttl {
+    fn meta(&self) -> CommandMeta {
+        CommandMeta {
+            name: "pttl",
+            arity: 2,
+            flags: &[Flag::Readonly, Flag::Fast],
+            group: "generic",
+            summary: "Returns the expiration time in milliseconds of a key.",
+            since: "2.6.0",
+            keys: Keys::ONE,
+            ..CommandMeta::DEFAULT
+        }
+    }
+
+    fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+        let key = args.next()?;
+        Ok(Reply::Integer(crate::ops::ttl_ms(ctx, key).map_or_else(|code| code, |ms| ms as i64)))
+    }
+}
+
+inventory::submit! { Registration::new(&Pttl, module_path!()) }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::*;
+
+    #[test]
+    fn milliseconds_left() {
+        let mut h = Harness::new();
+        assert_eq!(h.run("PTTL k"), int(-2));
+        h.run("SET k v");
+        assert_eq!(h.run("PTTL k"), int(-1));
+        h.run("EXPIRE k 2");
+        h.advance_ms(750);
+        assert_eq!(h.run("PTTL k"), int(1250));
+    }
+}
