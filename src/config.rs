@@ -9,11 +9,7 @@ use clap::Parser;
 use crate::protocol::parse::split_inline;
 
 #[derive(Parser, Debug, Clone)]
-#[command(
-    name = "miniredis",
-    version,
-    about = "A Redis-compatible in-memory key-value server"
-)]
+#[command(name = "miniredis", version, about = "A Redis-compatible in-memory key-value server")]
 #[command(args_override_self = true)]
 pub struct Config {
     /// A config file in redis.conf syntax (`name value` per line).
@@ -78,10 +74,7 @@ impl Config {
                 )
             })?;
             let directives = file_directives(&text).map_err(|e| {
-                clap::Error::raw(
-                    clap::error::ErrorKind::InvalidValue,
-                    format!("{}: {e}\n", file.display()),
-                )
+                clap::Error::raw(clap::error::ErrorKind::InvalidValue, format!("{}: {e}\n", file.display()))
             })?;
             args.splice(1..1, directives);
             let mut config = Config::try_parse_from(args)?;
@@ -121,11 +114,8 @@ fn file_directives(text: &str) -> Result<Vec<String>, String> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let words =
-            split_inline(line.as_bytes()).map_err(|e| format!("line {}: {}", number + 1, e.0))?;
-        let mut words = words
-            .into_iter()
-            .map(|w| String::from_utf8_lossy(&w).into_owned());
+        let words = split_inline(line.as_bytes()).map_err(|e| format!("line {}: {}", number + 1, e.0))?;
+        let mut words = words.into_iter().map(|w| String::from_utf8_lossy(&w).into_owned());
         if let Some(name) = words.next() {
             flags.push(format!("--{}", name.to_ascii_lowercase()));
             flags.extend(words);
@@ -141,10 +131,7 @@ mod tests {
     #[test]
     fn flags_and_defaults() {
         let c = Config::from_args(["miniredis", "--port", "7000", "--dir", "/tmp"]).unwrap();
-        assert_eq!(
-            (c.port, c.dir.to_str().unwrap(), c.databases),
-            (7000, "/tmp", 16)
-        );
+        assert_eq!((c.port, c.dir.to_str().unwrap(), c.databases), (7000, "/tmp", 16));
         assert_eq!(c.bind, vec!["127.0.0.1".to_string()]);
         assert!(Config::from_args(["miniredis", "--nope"]).is_err());
         assert!(Config::from_args(["miniredis", "--port", "x"]).is_err());
@@ -156,17 +143,9 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("miniredis-conf-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("redis.conf");
-        std::fs::write(
-            &file,
-            "# comment\nport 7001\ndbfilename \"my dump.json\"\ndatabases 4\n",
-        )
-        .unwrap();
-        let c =
-            Config::from_args(["miniredis", file.to_str().unwrap(), "--databases", "8"]).unwrap();
-        assert_eq!(
-            (c.port, c.dbfilename.as_str(), c.databases),
-            (7001, "my dump.json", 8)
-        );
+        std::fs::write(&file, "# comment\nport 7001\ndbfilename \"my dump.json\"\ndatabases 4\n").unwrap();
+        let c = Config::from_args(["miniredis", file.to_str().unwrap(), "--databases", "8"]).unwrap();
+        assert_eq!((c.port, c.dbfilename.as_str(), c.databases), (7001, "my dump.json", 8));
         std::fs::write(&file, "bogus-directive 1\n").unwrap();
         assert!(Config::from_args(["miniredis", file.to_str().unwrap()]).is_err());
         std::fs::remove_dir_all(&dir).unwrap();

@@ -22,27 +22,22 @@ fn main() -> ExitCode {
         _ => "off",
     };
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(format!(
-            "miniredis={level}"
-        )))
+        .with_env_filter(tracing_subscriber::EnvFilter::new(format!("miniredis={level}")))
         .with_writer(std::io::stdout)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .init();
 
-    let threads = config
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(threads.max(1))
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("miniredis: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let threads =
+        config.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let runtime =
+        match tokio::runtime::Builder::new_multi_thread().worker_threads(threads.max(1)).enable_all().build()
+        {
+            Ok(runtime) => runtime,
+            Err(e) => {
+                eprintln!("miniredis: cannot start the runtime: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
     runtime.block_on(async move {
         let server = match Server::bind(config).await {
             Ok(server) => server,

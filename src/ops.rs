@@ -5,12 +5,7 @@ use crate::protocol::parse::parse_i64;
 
 /// `EXPIRE`/`PEXPIRE`/`EXPIREAT`/`PEXPIREAT key time [NX|XX|GT|LT]`.
 /// A deadline in the past deletes the key, as in Redis.
-pub fn expire(
-    ctx: &mut Context<'_>,
-    args: &mut Args<'_>,
-    unit: ExpireUnit,
-    name: &str,
-) -> CommandResult {
+pub fn expire(ctx: &mut Context<'_>, args: &mut Args<'_>, unit: ExpireUnit, name: &str) -> CommandResult {
     let key = args.next()?;
     let value = parse_i64(args.next()?).ok_or(ReplyError::NOT_INTEGER)?;
     let (mut nx, mut xx, mut gt, mut lt) = (false, false, false, false);
@@ -29,20 +24,14 @@ pub fn expire(
         }
     }
     if nx && (xx || gt || lt) {
-        return Err(ReplyError::err(
-            "NX and XX, GT or LT options at the same time are not compatible",
-        ));
+        return Err(ReplyError::err("NX and XX, GT or LT options at the same time are not compatible"));
     }
     if gt && lt {
-        return Err(ReplyError::err(
-            "GT and LT options at the same time are not compatible",
-        ));
+        return Err(ReplyError::err("GT and LT options at the same time are not compatible"));
     }
     let invalid = || ReplyError::invalid_expire(name);
     let ms = match unit {
-        ExpireUnit::Seconds | ExpireUnit::UnixSeconds => {
-            value.checked_mul(1000).ok_or_else(invalid)?
-        }
+        ExpireUnit::Seconds | ExpireUnit::UnixSeconds => value.checked_mul(1000).ok_or_else(invalid)?,
         _ => value,
     };
     let now = ctx.now_ms() as i64;
@@ -58,9 +47,7 @@ pub fn expire(
     let current = db.deadline(key);
     let allowed = match current {
         None => !(xx || gt),
-        Some(current) => {
-            !(nx || (gt && deadline <= current as i64) || (lt && deadline >= current as i64))
-        }
+        Some(current) => !(nx || (gt && deadline <= current as i64) || (lt && deadline >= current as i64)),
     };
     if !allowed {
         return Ok(Reply::Integer(0));

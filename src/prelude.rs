@@ -2,7 +2,6 @@
 
 pub use crate::protocol::{Reply, ReplyError};
 pub use crate::registry::{
-    Args, Command, CommandMeta, CommandResult, Context, ExpireUnit, Flag, Keys, Registration,
-    Subcommand,
+    Args, Command, CommandMeta, CommandResult, Context, ExpireUnit, Flag, Keys, Registration, Subcommand,
 };
 pub use crate::store::{Db, Hash, Value};

@@ -72,41 +72,18 @@ pub struct Keys {
 }
 
 impl Keys {
-    pub const NONE: Keys = Keys {
-        first: 0,
-        last: 0,
-        step: 0,
-    };
-    pub const ONE: Keys = Keys {
-        first: 1,
-        last: 1,
-        step: 1,
-    };
-    pub const ALL: Keys = Keys {
-        first: 1,
-        last: -1,
-        step: 1,
-    };
-    pub const PAIRS: Keys = Keys {
-        first: 1,
-        last: -1,
-        step: 2,
-    };
+    pub const NONE: Keys = Keys { first: 0, last: 0, step: 0 };
+    pub const ONE: Keys = Keys { first: 1, last: 1, step: 1 };
+    pub const ALL: Keys = Keys { first: 1, last: -1, step: 1 };
+    pub const PAIRS: Keys = Keys { first: 1, last: -1, step: 2 };
 
     /// Indexes of the key arguments in an argument vector of length `argc`.
     pub fn positions(&self, argc: usize) -> Vec<usize> {
         if self.step <= 0 || self.first <= 0 {
             return Vec::new();
         }
-        let last = if self.last < 0 {
-            argc as i32 + self.last
-        } else {
-            self.last
-        };
-        (self.first..=last.min(argc as i32 - 1))
-            .step_by(self.step as usize)
-            .map(|i| i as usize)
-            .collect()
+        let last = if self.last < 0 { argc as i32 + self.last } else { self.last };
+        (self.first..=last.min(argc as i32 - 1)).step_by(self.step as usize).map(|i| i as usize).collect()
     }
 }
 
@@ -170,9 +147,7 @@ impl CommandMeta {
         match self.group {
             "string" => cats.push("@string"),
             "hash" => cats.push("@hash"),
-            "generic"
-                if self.keys != Keys::NONE || self.has(Flag::Write) || self.has(Flag::Readonly) =>
-            {
+            "generic" if self.keys != Keys::NONE || self.has(Flag::Write) || self.has(Flag::Readonly) => {
                 cats.push("@keyspace")
             }
             "connection" => cats.push("@connection"),
@@ -181,11 +156,7 @@ impl CommandMeta {
         if self.has(Flag::Admin) {
             cats.extend(["@admin", "@dangerous"]);
         }
-        cats.push(if self.has(Flag::Fast) {
-            "@fast"
-        } else {
-            "@slow"
-        });
+        cats.push(if self.has(Flag::Fast) { "@fast" } else { "@slow" });
         cats
     }
 }
@@ -231,11 +202,7 @@ struct Table {
 static TABLE: Lazy<Table> = Lazy::new(|| {
     let mut entries: Vec<Entry> = inventory::iter::<Registration>
         .into_iter()
-        .map(|r| Entry {
-            meta: r.command.meta(),
-            command: r.command,
-            module: r.module,
-        })
+        .map(|r| Entry { meta: r.command.meta(), command: r.command, module: r.module })
         .collect();
     entries.sort_by_key(|e| e.meta.name);
     let mut by_name = HashMap::new();
@@ -248,10 +215,7 @@ static TABLE: Lazy<Table> = Lazy::new(|| {
         );
         if let Some(&first) = by_name.get(name.as_bytes()) {
             let first: &Entry = &entries[first];
-            panic!(
-                "duplicate command name '{name}': registered by {} and by {}",
-                first.module, entry.module
-            );
+            panic!("duplicate command name '{name}': registered by {} and by {}", first.module, entry.module);
         }
         by_name.insert(name.as_bytes(), i);
     }
@@ -280,9 +244,7 @@ pub fn lookup(name: &[u8]) -> Option<&'static Entry> {
 
 /// The subcommand of `meta` called `name`, case-insensitively.
 pub fn find_subcommand(meta: &'static CommandMeta, name: &[u8]) -> Option<&'static Subcommand> {
-    meta.subcommands
-        .iter()
-        .find(|s| s.name.as_bytes().eq_ignore_ascii_case(name))
+    meta.subcommands.iter().find(|s| s.name.as_bytes().eq_ignore_ascii_case(name))
 }
 
 /// Runs one request and returns its reply: lookup, the generic arity checks,
@@ -297,10 +259,7 @@ pub fn dispatch(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     }
     if !meta.subcommands.is_empty() && argv.len() >= 2 {
         let given = argv.get(1);
-        let Some(sub) = meta
-            .subcommands
-            .iter()
-            .find(|s| s.name.as_bytes().eq_ignore_ascii_case(given))
+        let Some(sub) = meta.subcommands.iter().find(|s| s.name.as_bytes().eq_ignore_ascii_case(given))
         else {
             return Reply::Error(ReplyError::err(format_args!(
                 "unknown subcommand '{}'. Try {} HELP.",
@@ -309,10 +268,7 @@ pub fn dispatch(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
             )));
         };
         if !Entry::arity_ok(sub.arity, argv.len()) {
-            return Reply::Error(ReplyError::wrong_arity(&format!(
-                "{}|{}",
-                meta.name, sub.name
-            )));
+            return Reply::Error(ReplyError::wrong_arity(&format!("{}|{}", meta.name, sub.name)));
         }
     }
     ctx.command = meta.name;
@@ -404,9 +360,7 @@ impl<'a> Args<'a> {
 
     /// Consumes the next argument if it equals `keyword`, ignoring case.
     pub fn eat(&mut self, keyword: &str) -> bool {
-        let found = self
-            .peek()
-            .is_some_and(|a| a.eq_ignore_ascii_case(keyword.as_bytes()));
+        let found = self.peek().is_some_and(|a| a.eq_ignore_ascii_case(keyword.as_bytes()));
         if found {
             self.pos += 1;
         }
@@ -448,16 +402,13 @@ impl ExpireUnit {
             return Err(invalid());
         }
         let ms = match self {
-            ExpireUnit::Seconds | ExpireUnit::UnixSeconds => {
-                value.checked_mul(1000).ok_or_else(invalid)?
-            }
+            ExpireUnit::Seconds | ExpireUnit::UnixSeconds => value.checked_mul(1000).ok_or_else(invalid)?,
             ExpireUnit::Millis | ExpireUnit::UnixMillis => value,
         };
         match self {
-            ExpireUnit::Seconds | ExpireUnit::Millis => ms
-                .checked_add(now_ms as i64)
-                .map(|d| d as u64)
-                .ok_or_else(invalid),
+            ExpireUnit::Seconds | ExpireUnit::Millis => {
+                ms.checked_add(now_ms as i64).map(|d| d as u64).ok_or_else(invalid)
+            }
             ExpireUnit::UnixSeconds | ExpireUnit::UnixMillis => Ok(ms as u64),
         }
     }
@@ -477,13 +428,7 @@ pub struct Context<'a> {
 impl<'a> Context<'a> {
     pub fn new(server: &'a Shared, client: &'a mut ClientState) -> Context<'a> {
         let now_ms = server.clock.now_ms();
-        Context {
-            server,
-            client,
-            command: "",
-            keyspace: None,
-            now_ms,
-        }
+        Context { server, client, command: "", keyspace: None, now_ms }
     }
 
     /// The time this command runs at, in Unix ms (fixed for the whole command).
@@ -494,9 +439,7 @@ impl<'a> Context<'a> {
     /// Every database (for commands that cross databases).
     pub fn keyspace(&mut self) -> &mut Keyspace {
         let now = self.now_ms;
-        let keyspace = self
-            .keyspace
-            .get_or_insert_with(|| self.server.store.lock());
+        let keyspace = self.keyspace.get_or_insert_with(|| self.server.store.lock());
         keyspace.set_now(now);
         keyspace
     }
@@ -504,9 +447,7 @@ impl<'a> Context<'a> {
     /// The connection's selected database.
     pub fn db(&mut self) -> &mut Db {
         let (index, now) = (self.client.db, self.now_ms);
-        let keyspace = self
-            .keyspace
-            .get_or_insert_with(|| self.server.store.lock());
+        let keyspace = self.keyspace.get_or_insert_with(|| self.server.store.lock());
         let db = &mut keyspace.dbs[index];
         db.set_now(now);
         db
@@ -525,10 +466,8 @@ mod tests {
 
     #[test]
     fn every_command_file_registers_a_command() {
-        let registered: Vec<&str> = commands()
-            .iter()
-            .map(|e| e.module.rsplit("::").next().unwrap_or(""))
-            .collect();
+        let registered: Vec<&str> =
+            commands().iter().map(|e| e.module.rsplit("::").next().unwrap_or("")).collect();
         for module in crate::commands::MODULES {
             assert!(
                 registered.contains(module),
@@ -565,14 +504,8 @@ mod tests {
             h.run("FOO a b"),
             Reply::error("ERR unknown command 'FOO', with args beginning with: 'a' 'b' ")
         );
-        assert_eq!(
-            h.run("GET"),
-            Reply::error("ERR wrong number of arguments for 'get' command")
-        );
-        assert_eq!(
-            h.run("CLIENT FOO"),
-            Reply::error("ERR unknown subcommand 'FOO'. Try CLIENT HELP.")
-        );
+        assert_eq!(h.run("GET"), Reply::error("ERR wrong number of arguments for 'get' command"));
+        assert_eq!(h.run("CLIENT FOO"), Reply::error("ERR unknown subcommand 'FOO'. Try CLIENT HELP."));
         assert_eq!(
             h.run("CLIENT SETNAME"),
             Reply::error("ERR wrong number of arguments for 'client|setname' command")

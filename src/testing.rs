@@ -37,10 +37,7 @@ impl Harness {
             COUNTER.fetch_add(1, Ordering::Relaxed)
         ));
         std::fs::create_dir_all(&dir).expect("create harness dir");
-        let config = Config {
-            dir: dir.clone(),
-            ..Config::default()
-        };
+        let config = Config { dir: dir.clone(), ..Config::default() };
         let keyspace = Keyspace::new(config.databases as usize);
         let shared = Arc::new(Shared::new(config, Clock::manual(START_MS), keyspace));
         let handle = Arc::new(ClientHandle::new(
@@ -51,11 +48,7 @@ impl Harness {
             START_MS,
         ));
         shared.clients.lock().insert(handle.id, handle.clone());
-        Harness {
-            client: ClientState::new(handle),
-            shared,
-            dir,
-        }
+        Harness { client: ClientState::new(handle), shared, dir }
     }
 
     /// Runs an inline command line (quotes and escapes as in redis-cli).

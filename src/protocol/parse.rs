@@ -17,11 +17,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            max_bulk_len: 512 * 1024 * 1024,
-            max_args: 1024 * 1024,
-            max_inline: 64 * 1024,
-        }
+        Limits { max_bulk_len: 512 * 1024 * 1024, max_args: 1024 * 1024, max_inline: 64 * 1024 }
     }
 }
 
@@ -61,10 +57,7 @@ enum Kind {
 /// A request's arguments, borrowed from the read buffer or the parser.
 #[derive(Clone, Copy)]
 pub enum Argv<'a> {
-    Spans {
-        buf: &'a [u8],
-        spans: &'a [(usize, usize)],
-    },
+    Spans { buf: &'a [u8], spans: &'a [(usize, usize)] },
     Owned(&'a [Vec<u8>]),
 }
 
@@ -94,9 +87,7 @@ impl<'a> Argv<'a> {
 
 impl fmt::Debug for Argv<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list()
-            .entries(self.iter().map(String::from_utf8_lossy))
-            .finish()
+        f.debug_list().entries(self.iter().map(String::from_utf8_lossy)).finish()
     }
 }
 
@@ -154,17 +145,14 @@ impl RequestParser {
             match rest.first() {
                 None => return Ok(Parsed::Incomplete),
                 Some(b'$') => {}
-                Some(&other) => {
-                    return Err(ParseError(format!("expected '$', got '{}'", other as char)))
-                }
+                Some(&other) => return Err(ParseError(format!("expected '$', got '{}'", other as char))),
             }
             let Some(end) = self.header_end(rest, "too big bulk count string")? else {
                 return Ok(Parsed::Incomplete);
             };
             let len = parse_i64(&rest[1..end])
                 .filter(|&n| n >= 0 && n as u64 <= self.limits.max_bulk_len as u64)
-                .ok_or_else(|| ParseError::new("invalid bulk length"))?
-                as usize;
+                .ok_or_else(|| ParseError::new("invalid bulk length"))? as usize;
             let start = self.offset + end + 2;
             if buf.len() < start + len + 2 {
                 return Ok(Parsed::Incomplete);
@@ -181,10 +169,7 @@ impl RequestParser {
     /// The arguments of the request the last `parse` returned.
     pub fn argv<'a>(&'a self, buf: &'a [u8]) -> Argv<'a> {
         match self.kind {
-            Kind::Multibulk => Argv::Spans {
-                buf,
-                spans: &self.spans,
-            },
+            Kind::Multibulk => Argv::Spans { buf, spans: &self.spans },
             Kind::Inline => Argv::Owned(&self.inline),
         }
     }
@@ -214,9 +199,7 @@ impl RequestParser {
         if newline > self.limits.max_inline {
             return Err(ParseError::new("too big inline request"));
         }
-        let line = buf[..newline]
-            .strip_suffix(b"\r")
-            .unwrap_or(&buf[..newline]);
+        let line = buf[..newline].strip_suffix(b"\r").unwrap_or(&buf[..newline]);
         self.kind = Kind::Inline;
         self.inline = split_inline(line)?;
         let consumed = newline + 1;
@@ -377,11 +360,7 @@ mod tests {
                 Parsed::Empty { consumed } => pos += consumed,
                 Parsed::Request { consumed } => {
                     let argv = parser.argv(&input[pos..]);
-                    out.push(
-                        argv.iter()
-                            .map(|a| String::from_utf8_lossy(a).into_owned())
-                            .collect(),
-                    );
+                    out.push(argv.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect());
                     pos += consumed;
                 }
             }
@@ -390,12 +369,8 @@ mod tests {
 
     #[test]
     fn multibulk_and_inline_mix() {
-        let got =
-            parse_all(b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\nPING\r\nSET a 'b c'\n\r\n*0\r\n").unwrap();
-        assert_eq!(
-            got,
-            vec![vec!["GET", "k"], vec!["PING"], vec!["SET", "a", "b c"]]
-        );
+        let got = parse_all(b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\nPING\r\nSET a 'b c'\n\r\n*0\r\n").unwrap();
+        assert_eq!(got, vec![vec!["GET", "k"], vec!["PING"], vec!["SET", "a", "b c"]]);
     }
 
     #[test]
@@ -403,18 +378,9 @@ mod tests {
         let input = b"*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nvalue\r\n";
         let mut parser = RequestParser::new(Limits::default());
         for cut in 0..input.len() {
-            assert_eq!(
-                parser.parse(&input[..cut]).unwrap(),
-                Parsed::Incomplete,
-                "cut {cut}"
-            );
+            assert_eq!(parser.parse(&input[..cut]).unwrap(), Parsed::Incomplete, "cut {cut}");
         }
-        assert_eq!(
-            parser.parse(input).unwrap(),
-            Parsed::Request {
-                consumed: input.len()
-            }
-        );
+        assert_eq!(parser.parse(input).unwrap(), Parsed::Request { consumed: input.len() });
         let argv = parser.argv(input);
         assert_eq!(argv.get(2), b"value");
     }
@@ -422,38 +388,14 @@ mod tests {
     #[test]
     fn protocol_errors_match_redis() {
         let err = |input: &[u8]| parse_all(input).unwrap_err().to_string();
-        assert_eq!(
-            err(b"*abc\r\n"),
-            "ERR Protocol error: invalid multibulk length"
-        );
-        assert_eq!(
-            err(b"*1048577\r\n"),
-            "ERR Protocol error: invalid multibulk length"
-        );
-        assert_eq!(
-            err(b"*1\r\n$abc\r\n"),
-            "ERR Protocol error: invalid bulk length"
-        );
-        assert_eq!(
-            err(b"*1\r\n$-1\r\n"),
-            "ERR Protocol error: invalid bulk length"
-        );
-        assert_eq!(
-            err(b"*1\r\n$536870913\r\n"),
-            "ERR Protocol error: invalid bulk length"
-        );
-        assert_eq!(
-            err(b"*1\r\nfoo\r\n"),
-            "ERR Protocol error: expected '$', got 'f'"
-        );
-        assert_eq!(
-            err(b"SET \"a b\r\n"),
-            "ERR Protocol error: unbalanced quotes in request"
-        );
-        assert_eq!(
-            err(&vec![b'a'; 70_000]),
-            "ERR Protocol error: too big inline request"
-        );
+        assert_eq!(err(b"*abc\r\n"), "ERR Protocol error: invalid multibulk length");
+        assert_eq!(err(b"*1048577\r\n"), "ERR Protocol error: invalid multibulk length");
+        assert_eq!(err(b"*1\r\n$abc\r\n"), "ERR Protocol error: invalid bulk length");
+        assert_eq!(err(b"*1\r\n$-1\r\n"), "ERR Protocol error: invalid bulk length");
+        assert_eq!(err(b"*1\r\n$536870913\r\n"), "ERR Protocol error: invalid bulk length");
+        assert_eq!(err(b"*1\r\nfoo\r\n"), "ERR Protocol error: expected '$', got 'f'");
+        assert_eq!(err(b"SET \"a b\r\n"), "ERR Protocol error: unbalanced quotes in request");
+        assert_eq!(err(&vec![b'a'; 70_000]), "ERR Protocol error: too big inline request");
         let mut star = b"*".to_vec();
         star.extend(vec![b'1'; 70_000]);
         assert_eq!(err(&star), "ERR Protocol error: too big mbulk count string");
@@ -461,20 +403,14 @@ mod tests {
 
     #[test]
     fn huge_declared_bulk_waits_without_failing() {
-        assert_eq!(
-            parse_all(b"*1\r\n$536870912\r\nabc").unwrap(),
-            Vec::<Vec<String>>::new()
-        );
+        assert_eq!(parse_all(b"*1\r\n$536870912\r\nabc").unwrap(), Vec::<Vec<String>>::new());
     }
 
     #[test]
     fn inline_quoting_like_sdssplitargs() {
         let split = |s: &[u8]| split_inline(s).unwrap();
         assert_eq!(split(b"  a  b "), vec![b"a".to_vec(), b"b".to_vec()]);
-        assert_eq!(
-            split(b"\"a\\x41\\n\" 'it\\'s'"),
-            vec![b"aA\n".to_vec(), b"it's".to_vec()]
-        );
+        assert_eq!(split(b"\"a\\x41\\n\" 'it\\'s'"), vec![b"aA\n".to_vec(), b"it's".to_vec()]);
         assert_eq!(split(b"\"\""), vec![Vec::<u8>::new()]);
         assert!(split_inline(b"\"a\"b").is_err());
         assert!(split_inline(b"'abc").is_err());
@@ -495,16 +431,7 @@ mod tests {
         assert_eq!(parse_i64(b"0"), Some(0));
         assert_eq!(parse_i64(b"-9223372036854775808"), Some(i64::MIN));
         assert_eq!(parse_i64(b"9223372036854775807"), Some(i64::MAX));
-        for bad in [
-            &b"9223372036854775808"[..],
-            b"01",
-            b"+1",
-            b" 1",
-            b"",
-            b"-",
-            b"-0",
-            b"1a",
-        ] {
+        for bad in [&b"9223372036854775808"[..], b"01", b"+1", b" 1", b"", b"-", b"-0", b"1a"] {
             assert_eq!(parse_i64(bad), None, "{:?}", String::from_utf8_lossy(bad));
         }
     }

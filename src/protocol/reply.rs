@@ -13,11 +13,9 @@ impl ReplyError {
     pub const NOT_INTEGER: ReplyError =
         ReplyError::from_static("ERR value is not an integer or out of range");
     pub const NOT_FLOAT: ReplyError = ReplyError::from_static("ERR value is not a valid float");
-    pub const WRONG_TYPE: ReplyError = ReplyError::from_static(
-        "WRONGTYPE Operation against a key holding the wrong kind of value",
-    );
-    pub const OVERFLOW: ReplyError =
-        ReplyError::from_static("ERR increment or decrement would overflow");
+    pub const WRONG_TYPE: ReplyError =
+        ReplyError::from_static("WRONGTYPE Operation against a key holding the wrong kind of value");
+    pub const OVERFLOW: ReplyError = ReplyError::from_static("ERR increment or decrement would overflow");
     pub const NO_SUCH_KEY: ReplyError = ReplyError::from_static("ERR no such key");
     pub const DB_INDEX: ReplyError = ReplyError::from_static("ERR DB index is out of range");
 
@@ -32,9 +30,7 @@ impl ReplyError {
 
     /// Redis's arity error for a command or `container|subcommand`.
     pub fn wrong_arity(name: &str) -> Self {
-        Self::err(format_args!(
-            "wrong number of arguments for '{name}' command"
-        ))
+        Self::err(format_args!("wrong number of arguments for '{name}' command"))
     }
 
     /// `ERR invalid expire time in 'set' command`.
@@ -151,9 +147,7 @@ impl Reply {
             }
             Reply::Double(value) if resp3 => line(out, b',', format_double(*value).as_bytes()),
             Reply::Double(value) => bulk(out, b'$', format_double(*value).as_bytes()),
-            Reply::Bool(value) if resp3 => {
-                out.extend_from_slice(if *value { b"#t\r\n" } else { b"#f\r\n" })
-            }
+            Reply::Bool(value) if resp3 => out.extend_from_slice(if *value { b"#t\r\n" } else { b"#f\r\n" }),
             Reply::Bool(value) => header(out, b':', *value as i64),
             Reply::Verbatim(text) if resp3 => {
                 header(out, b'=', text.len() as i64 + 4);
@@ -186,9 +180,7 @@ impl Reply {
             Reply::Double(value) => {
                 out.extend_from_slice(format!("(double) {}", format_double(*value)).as_bytes())
             }
-            Reply::Bool(value) => {
-                out.extend_from_slice(if *value { b"(true)" } else { b"(false)" })
-            }
+            Reply::Bool(value) => out.extend_from_slice(if *value { b"(true)" } else { b"(false)" }),
             Reply::Array(items) | Reply::Set(items) => human_list(out, items.iter(), indent),
             Reply::Map(pairs) => {
                 let flat: Vec<&Reply> = pairs.iter().flat_map(|(k, v)| [k, v]).collect();
@@ -199,11 +191,7 @@ impl Reply {
     }
 }
 
-fn human_list<'a>(
-    out: &mut Vec<u8>,
-    items: impl ExactSizeIterator<Item = &'a Reply>,
-    indent: usize,
-) {
+fn human_list<'a>(out: &mut Vec<u8>, items: impl ExactSizeIterator<Item = &'a Reply>, indent: usize) {
     let count = items.len();
     if count == 0 {
         out.extend_from_slice(b"(empty array)");
@@ -243,11 +231,7 @@ fn quote(out: &mut Vec<u8>, bytes: &[u8]) {
 /// Error text must stay on one line, as Redis guarantees.
 fn sanitize(text: &str) -> Cow<'_, [u8]> {
     if text.bytes().any(|b| b == b'\r' || b == b'\n') {
-        Cow::Owned(
-            text.bytes()
-                .map(|b| if b == b'\r' || b == b'\n' { b' ' } else { b })
-                .collect(),
-        )
+        Cow::Owned(text.bytes().map(|b| if b == b'\r' || b == b'\n' { b' ' } else { b }).collect())
     } else {
         Cow::Borrowed(text.as_bytes())
     }
@@ -324,10 +308,7 @@ mod tests {
         assert_eq!(resp(&Reply::Bool(false), false), ":0\r\n");
         assert_eq!(resp(&Reply::Double(1.5), true), ",1.5\r\n");
         assert_eq!(resp(&Reply::Double(1.5), false), "$3\r\n1.5\r\n");
-        assert_eq!(
-            resp(&Reply::Verbatim(b"x".to_vec()), true),
-            "=5\r\ntxt:x\r\n"
-        );
+        assert_eq!(resp(&Reply::Verbatim(b"x".to_vec()), true), "=5\r\ntxt:x\r\n");
         assert_eq!(resp(&Reply::error("ERR a\r\nb"), false), "-ERR a  b\r\n");
     }
 

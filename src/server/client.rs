@@ -32,20 +32,8 @@ pub struct ClientHandle {
 
 impl ClientHandle {
     pub fn new(id: u64, addr: String, laddr: String, fd: i64, now_ms: u64) -> ClientHandle {
-        let info = ClientInfo {
-            protocol: 2,
-            last_active_ms: now_ms,
-            ..ClientInfo::default()
-        };
-        ClientHandle {
-            id,
-            addr,
-            laddr,
-            fd,
-            created_ms: now_ms,
-            info: Mutex::new(info),
-            kill: Notify::new(),
-        }
+        let info = ClientInfo { protocol: 2, last_active_ms: now_ms, ..ClientInfo::default() };
+        ClientHandle { id, addr, laddr, fd, created_ms: now_ms, info: Mutex::new(info), kill: Notify::new() }
     }
 
     /// Asks the connection to close (it wakes even if it is idle).
@@ -94,17 +82,13 @@ pub struct ClientState {
     pub human: bool,
     /// Close the connection once this reply is written (`QUIT`).
     pub close: bool,
+    /// Reads do not update access times (`CLIENT NO-TOUCH ON`).
+    pub no_touch: bool,
 }
 
 impl ClientState {
     pub fn new(handle: Arc<ClientHandle>) -> ClientState {
-        ClientState {
-            handle,
-            db: 0,
-            protocol: 2,
-            human: false,
-            close: false,
-        }
+        ClientState { handle, db: 0, protocol: 2, human: false, close: false, no_touch: false }
     }
 
     pub fn id(&self) -> u64 {

@@ -66,12 +66,7 @@ pub async fn serve(mut socket: TcpStream, shared: &Shared, handle: &std::sync::A
                     }
                 }
                 Ok(Parsed::Request { consumed }) => {
-                    let reply = run_one(
-                        shared,
-                        &mut client,
-                        parser.argv(&buf[pos..]),
-                        &mut last_command,
-                    );
+                    let reply = run_one(shared, &mut client, parser.argv(&buf[pos..]), &mut last_command);
                     write_reply(&reply, &client, &mut out);
                     pos += consumed;
                     commands += 1;
@@ -79,8 +74,7 @@ pub async fn serve(mut socket: TcpStream, shared: &Shared, handle: &std::sync::A
                         close = true;
                         break;
                     }
-                    if out.len() >= FLUSH_AT && flush(&mut socket, &mut out, shared).await.is_err()
-                    {
+                    if out.len() >= FLUSH_AT && flush(&mut socket, &mut out, shared).await.is_err() {
                         return;
                     }
                 }
@@ -94,10 +88,7 @@ pub async fn serve(mut socket: TcpStream, shared: &Shared, handle: &std::sync::A
         }
         buf.advance(pos);
         if commands > 0 {
-            shared
-                .stats
-                .commands_processed
-                .fetch_add(commands, Ordering::Relaxed);
+            shared.stats.commands_processed.fetch_add(commands, Ordering::Relaxed);
             client.publish(last_command, shared.clock.now_ms());
         }
         if !out.is_empty() && flush(&mut socket, &mut out, shared).await.is_err() {
@@ -156,10 +147,7 @@ fn write_reply(reply: &Reply, client: &ClientState, out: &mut Vec<u8>) {
 
 async fn flush(socket: &mut TcpStream, out: &mut Vec<u8>, shared: &Shared) -> std::io::Result<()> {
     socket.write_all(out).await?;
-    shared
-        .stats
-        .net_output_bytes
-        .fetch_add(out.len() as u64, Ordering::Relaxed);
+    shared.stats.net_output_bytes.fetch_add(out.len() as u64, Ordering::Relaxed);
     out.clear();
     Ok(())
 }

@@ -56,9 +56,7 @@ pub struct Shared {
 impl Shared {
     pub fn new(config: Config, clock: Clock, keyspace: Keyspace) -> Shared {
         let now_s = clock.now_ms() / 1000;
-        let run_id = (0..40)
-            .map(|_| fastrand::alphanumeric().to_ascii_lowercase())
-            .collect();
+        let run_id = (0..40).map(|_| fastrand::alphanumeric().to_ascii_lowercase()).collect();
         Shared {
             store: Store::new(keyspace),
             clock,
@@ -170,19 +168,10 @@ impl Server {
         let mut listeners = Vec::new();
         let mut port = config.port;
         for host in &config.bind {
-            let addr = if host.contains(':') {
-                format!("[{host}]:{port}")
-            } else {
-                format!("{host}:{port}")
-            };
-            let listener = TcpListener::bind(&addr)
-                .await
-                .map_err(|e| StartError::Bind(addr.clone(), e))?;
+            let addr = if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") };
+            let listener = TcpListener::bind(&addr).await.map_err(|e| StartError::Bind(addr.clone(), e))?;
             // With port 0, every address shares the port the first one got.
-            port = listener
-                .local_addr()
-                .map_err(|e| StartError::Bind(addr, e))?
-                .port();
+            port = listener.local_addr().map_err(|e| StartError::Bind(addr, e))?.port();
             listeners.push(listener);
         }
         let shared = Arc::new(Shared::new(config, clock, keyspace));
@@ -191,10 +180,7 @@ impl Server {
     }
 
     pub fn local_addrs(&self) -> Vec<SocketAddr> {
-        self.listeners
-            .iter()
-            .filter_map(|l| l.local_addr().ok())
-            .collect()
+        self.listeners.iter().filter_map(|l| l.local_addr().ok()).collect()
     }
 
     pub fn shared(&self) -> Arc<Shared> {
@@ -234,26 +220,14 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
                 continue;
             }
         };
-        shared
-            .stats
-            .connections_received
-            .fetch_add(1, Ordering::Relaxed);
-        let laddr = socket
-            .local_addr()
-            .map(|a| a.to_string())
-            .unwrap_or_default();
+        shared.stats.connections_received.fetch_add(1, Ordering::Relaxed);
+        let laddr = socket.local_addr().map(|a| a.to_string()).unwrap_or_default();
         #[cfg(unix)]
         let fd = std::os::fd::AsRawFd::as_raw_fd(&socket) as i64;
         #[cfg(not(unix))]
         let fd = -1;
         let id = shared.next_client_id();
-        let handle = Arc::new(ClientHandle::new(
-            id,
-            peer.to_string(),
-            laddr,
-            fd,
-            shared.clock.now_ms(),
-        ));
+        let handle = Arc::new(ClientHandle::new(id, peer.to_string(), laddr, fd, shared.clock.now_ms()));
         shared.clients.lock().insert(id, handle.clone());
         debug!(id, addr = %peer, "client connected");
         let shared = shared.clone();

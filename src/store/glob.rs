@@ -19,18 +19,9 @@ fn token(pattern: &[u8], p: usize) -> (Token<'_>, usize) {
             let start = p + 1;
             let mut q = start;
             while q < pattern.len() && pattern[q] != b']' {
-                q += if pattern[q] == b'\\' && q + 1 < pattern.len() {
-                    2
-                } else {
-                    1
-                };
+                q += if pattern[q] == b'\\' && q + 1 < pattern.len() { 2 } else { 1 };
             }
-            (
-                Token::Set {
-                    body: &pattern[start..q.min(pattern.len())],
-                },
-                (q + 1).min(pattern.len()),
-            )
+            (Token::Set { body: &pattern[start..q.min(pattern.len())] }, (q + 1).min(pattern.len()))
         }
         b'\\' if p + 1 < pattern.len() => (Token::Literal(pattern[p + 1]), p + 2),
         other => (Token::Literal(other), p + 1),

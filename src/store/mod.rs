@@ -94,6 +94,15 @@ impl Hash {
         self.fields.iter().map(|(k, v)| (&k[..], &v[..]))
     }
 
+    /// One `HSCAN` step over the fields; see [`scan_step`].
+    pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&[u8], &[u8])) -> u64 {
+        scan_step(self.fields.len(), cursor, count, |i| {
+            let (field, value) = self.fields.get_index(i).expect("index in range");
+            visit(field, value);
+            true
+        })
+    }
+
     /// The field at `index` in iteration order (for random picks and scans).
     pub fn get_index(&self, index: usize) -> Option<(&[u8], &[u8])> {
         self.fields.get_index(index).map(|(k, v)| (&k[..], &v[..]))
@@ -102,10 +111,36 @@ impl Hash {
 
 impl FromIterator<(Key, Vec<u8>)> for Hash {
     fn from_iter<I: IntoIterator<Item = (Key, Vec<u8>)>>(iter: I) -> Self {
-        Hash {
-            fields: iter.into_iter().collect(),
+        Hash { fields: iter.into_iter().collect() }
+    }
+}
+
+/// A stored value with its last access time (for `OBJECT IDLETIME` and LRU).
+#[derive(Debug, Clone, PartialEq)]
+struct Entry {
+    value: Value,
+    /// Unix seconds of the last access.
+    atime: u32,
+}
+
+/// Walks slots `0..len` downward from a cursor, calling `visit(index)` until
+/// `count` visits returned true; the next cursor, 0 when done.
+///
+/// Cursor 0 starts at the top (`len`); cursor `c` resumes at slot `c - 1`.
+/// Storage deletes by moving the last slot into the hole and inserts at the
+/// end, so slots not yet visited (below the cursor) only ever receive
+/// entries from above: every entry present for the whole iteration is
+/// returned at least once, as Redis promises for `SCAN`.
+pub fn scan_step(len: usize, cursor: u64, count: usize, mut visit: impl FnMut(usize) -> bool) -> u64 {
+    let mut next = if cursor == 0 { len } else { (cursor as usize).min(len) };
+    let mut visited = 0;
+    while next > 0 && visited < count.max(1) {
+        next -= 1;
+        if visit(next) {
+            visited += 1;
         }
     }
+    next as u64
 }
 
 /// Counters kept per database and summed for `INFO`.
@@ -119,13 +154,15 @@ pub struct DbStats {
 /// One numbered database.
 #[derive(Debug, Default)]
 pub struct Db {
-    entries: IndexMap<Key, Value>,
+    entries: IndexMap<Key, Entry>,
     /// Deadlines (Unix ms) of the keys that have one, as Redis's `expires` dict.
     expires: IndexMap<Key, u64>,
     /// The current command's time, set by the dispatcher when it hands the db out.
     now: u64,
     /// Where the next active expiry round starts in `expires`.
     expire_cursor: usize,
+    /// Reads do not update access times (`CLIENT NO-TOUCH`).
+    no_touch: bool,
     pub stats: DbStats,
 }
 
@@ -141,6 +178,15 @@ impl Db {
 
     pub fn now(&self) -> u64 {
         self.now
+    }
+
+    /// Whether reads update access times (off for `CLIENT NO-TOUCH` clients).
+    pub fn set_touch(&mut self, touch: bool) {
+        self.no_touch = !touch;
+    }
+
+    fn now_secs(&self) -> u32 {
+        (self.now / 1000) as u32
     }
 
     /// Deletes `key` if its deadline has passed; true when it did.
@@ -161,19 +207,50 @@ impl Db {
     /// The live value at `key`, counting a keyspace hit or miss.
     pub fn get(&mut self, key: &[u8]) -> Option<&Value> {
         self.expire_if_due(key);
-        let found = self.entries.get(key);
-        if found.is_some() {
-            self.stats.hits += 1;
-        } else {
-            self.stats.misses += 1;
+        let (now, touch) = (self.now_secs(), !self.no_touch);
+        match self.entries.get_mut(key) {
+            Some(entry) => {
+                self.stats.hits += 1;
+                if touch {
+                    entry.atime = now;
+                }
+                Some(&entry.value)
+            }
+            None => {
+                self.stats.misses += 1;
+                None
+            }
         }
-        found
+    }
+
+    /// The live value at `key` without counting a hit or touching it.
+    pub fn peek(&mut self, key: &[u8]) -> Option<&Value> {
+        self.expire_if_due(key);
+        self.entries.get(key).map(|e| &e.value)
     }
 
     /// The live value at `key`, for changing it in place.
     pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut Value> {
         self.expire_if_due(key);
-        self.entries.get_mut(key)
+        let now = self.now_secs();
+        self.entries.get_mut(key).map(|entry| {
+            entry.atime = now;
+            &mut entry.value
+        })
+    }
+
+    /// Updates a live key's access time (`TOUCH`); false when absent.
+    pub fn touch(&mut self, key: &[u8]) -> bool {
+        self.expire_if_due(key);
+        let now = self.now_secs();
+        self.entries.get_mut(key).map(|entry| entry.atime = now).is_some()
+    }
+
+    /// Milliseconds since a live key was last accessed (`OBJECT IDLETIME`).
+    pub fn idle_ms(&mut self, key: &[u8]) -> Option<u64> {
+        self.expire_if_due(key);
+        let now = self.now;
+        self.entries.get(key).map(|entry| now.saturating_sub(u64::from(entry.atime) * 1000))
     }
 
     /// Whether `key` holds a live value (no hit/miss counted).
@@ -213,10 +290,9 @@ impl Db {
     /// it empty must call [`Db::remove_if_empty`].
     pub fn hash_or_default(&mut self, key: &[u8]) -> Result<&mut Hash, ReplyError> {
         if !self.contains(key) {
-            self.entries
-                .insert(key.into(), Value::Hash(Hash::default()));
+            self.set_keep_ttl(key, Value::Hash(Hash::default()));
         }
-        match self.entries.get_mut(key) {
+        match self.get_mut(key) {
             Some(Value::Hash(h)) => Ok(h),
             _ => Err(ReplyError::WRONG_TYPE),
         }
@@ -224,7 +300,7 @@ impl Db {
 
     /// Deletes `key` if it is an empty hash (Redis never keeps empty aggregates).
     pub fn remove_if_empty(&mut self, key: &[u8]) {
-        if matches!(self.entries.get(key), Some(Value::Hash(h)) if h.is_empty()) {
+        if matches!(self.entries.get(key), Some(Entry { value: Value::Hash(h), .. }) if h.is_empty()) {
             self.remove(key);
         }
     }
@@ -238,10 +314,11 @@ impl Db {
     /// Stores `value` at `key`, keeping a live key's deadline.
     pub fn set_keep_ttl(&mut self, key: &[u8], value: Value) {
         self.expire_if_due(key);
+        let entry = Entry { value, atime: self.now_secs() };
         match self.entries.get_mut(key) {
-            Some(slot) => *slot = value,
+            Some(slot) => *slot = entry,
             None => {
-                self.entries.insert(key.into(), value);
+                self.entries.insert(key.into(), entry);
             }
         }
     }
@@ -251,7 +328,7 @@ impl Db {
         if !self.expires.is_empty() {
             self.expires.swap_remove(key);
         }
-        self.entries.swap_remove(key)
+        self.entries.swap_remove(key).map(|e| e.value)
     }
 
     /// Deletes `key` if live; true when it was.
@@ -301,12 +378,8 @@ impl Db {
 
     /// Sum of the remaining TTLs of volatile keys (for `INFO keyspace` avg_ttl).
     pub fn avg_ttl_ms(&self) -> u64 {
-        let live: Vec<u64> = self
-            .expires
-            .values()
-            .filter(|&&d| d > self.now)
-            .map(|&d| d - self.now)
-            .collect();
+        let live: Vec<u64> =
+            self.expires.values().filter(|&&d| d > self.now).map(|&d| d - self.now).collect();
         if live.is_empty() {
             0
         } else {
@@ -328,7 +401,7 @@ impl Db {
         self.entries
             .iter()
             .filter(|(k, _)| self.is_live(k))
-            .map(|(k, v)| (&k[..], v, self.expires.get(k).copied()))
+            .map(|(k, e)| (&k[..], &e.value, self.expires.get(k).copied()))
     }
 
     /// Live keys, in storage order.
@@ -352,10 +425,7 @@ impl Db {
             if self.expire_cursor >= self.expires.len() {
                 self.expire_cursor = 0;
             }
-            let (key, &deadline) = self
-                .expires
-                .get_index(self.expire_cursor)
-                .expect("cursor in range");
+            let (key, &deadline) = self.expires.get_index(self.expire_cursor).expect("cursor in range");
             checked += 1;
             if deadline <= self.now {
                 // swap_remove moves the last key into this slot: check it next.
@@ -371,10 +441,7 @@ impl Db {
     }
 
     /// Builds a database from loaded entries, dropping those already expired.
-    pub fn from_entries(
-        entries: impl IntoIterator<Item = (Key, Value, Option<u64>)>,
-        now: u64,
-    ) -> Db {
+    pub fn from_entries(entries: impl IntoIterator<Item = (Key, Value, Option<u64>)>, now: u64) -> Db {
         let mut db = Db::new();
         for (key, value, deadline) in entries {
             if deadline.is_some_and(|d| d <= now) {
@@ -383,9 +450,37 @@ impl Db {
             if let Some(d) = deadline {
                 db.expires.insert(key.clone(), d);
             }
-            db.entries.insert(key, value);
+            db.entries.insert(key, Entry { value, atime: (now / 1000) as u32 });
         }
         db
+    }
+
+    /// A random live key (`RANDOMKEY`); expired keys met on the way are deleted.
+    pub fn random_key(&mut self) -> Option<Key> {
+        while !self.entries.is_empty() {
+            let index = fastrand::usize(..self.entries.len());
+            let key = self.entries.get_index(index).map(|(k, _)| k.clone())?;
+            if self.is_live(&key) {
+                return Some(key);
+            }
+            self.remove(&key);
+            self.stats.expired += 1;
+        }
+        None
+    }
+
+    /// One `SCAN` step: visits up to `count` live entries and returns the
+    /// next cursor (0 when done). See [`scan_step`] for the guarantee.
+    pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&[u8], &Value)) -> u64 {
+        scan_step(self.entries.len(), cursor, count, |i| {
+            let (key, entry) = self.entries.get_index(i).expect("index in range");
+            if self.is_live(key) {
+                visit(key, &entry.value);
+                true
+            } else {
+                false
+            }
+        })
     }
 }
 
@@ -402,9 +497,7 @@ pub const EXPIRE_MAX_ROUNDS: usize = 16;
 
 impl Keyspace {
     pub fn new(databases: usize) -> Keyspace {
-        Keyspace {
-            dbs: (0..databases).map(|_| Db::new()).collect(),
-        }
+        Keyspace { dbs: (0..databases).map(|_| Db::new()).collect() }
     }
 
     /// Sets the time every database compares deadlines against.
@@ -449,9 +542,7 @@ pub struct Store {
 
 impl Store {
     pub fn new(keyspace: Keyspace) -> Store {
-        Store {
-            keyspace: Mutex::new(keyspace),
-        }
+        Store { keyspace: Mutex::new(keyspace) }
     }
 
     pub fn lock(&self) -> MutexGuard<'_, Keyspace> {
@@ -494,10 +585,7 @@ mod tests {
         for _ in 0..100 {
             deleted += ks.active_expire_cycle(20);
         }
-        assert_eq!(
-            deleted, 500,
-            "every expired key is reclaimed by sampling alone"
-        );
+        assert_eq!(deleted, 500, "every expired key is reclaimed by sampling alone");
         assert_eq!(ks.dbs[1].len(), 500);
         assert_eq!(ks.dbs[1].volatile_len(), 500);
         assert_eq!(ks.stats().expired, 500);
@@ -512,6 +600,62 @@ mod tests {
         assert_eq!(db.deadline(b"k"), Some(99));
         db.set(b"k", string("c"));
         assert_eq!(db.deadline(b"k"), None);
+    }
+
+    #[test]
+    fn scan_returns_every_key_present_throughout() {
+        let mut db = Db::new();
+        for i in 0..100 {
+            db.set(format!("k{i}").as_bytes(), string("v"));
+        }
+        let (mut seen, mut cursor, mut step) = (std::collections::HashSet::new(), 0, 0);
+        loop {
+            cursor = db.scan(cursor, 7, |k, _| {
+                seen.insert(k.to_vec());
+            });
+            // Churn between steps: delete some early keys, add new ones.
+            step += 1;
+            db.remove(format!("k{}", step * 3).as_bytes());
+            db.set(format!("new{step}").as_bytes(), string("v"));
+            if cursor == 0 {
+                break;
+            }
+        }
+        for i in 0..100 {
+            let deleted = (1..=step).any(|s| s * 3 == i);
+            if !deleted {
+                assert!(seen.contains(format!("k{i}").as_bytes()), "k{i} missed");
+            }
+        }
+    }
+
+    #[test]
+    fn random_key_skips_expired() {
+        let mut db = Db::new();
+        db.set_now(0);
+        assert_eq!(db.random_key(), None);
+        db.set(b"dead", string("v"));
+        db.set_deadline(b"dead", 5);
+        db.set(b"live", string("v"));
+        db.set_now(10);
+        for _ in 0..10 {
+            assert_eq!(db.random_key().as_deref(), Some(&b"live"[..]));
+        }
+    }
+
+    #[test]
+    fn access_time_and_no_touch() {
+        let mut db = Db::new();
+        db.set_now(1_000);
+        db.set(b"k", string("v"));
+        db.set_now(11_000);
+        assert_eq!(db.idle_ms(b"k"), Some(10_000));
+        db.set_touch(false);
+        db.get(b"k");
+        assert_eq!(db.idle_ms(b"k"), Some(10_000));
+        db.set_touch(true);
+        db.get(b"k");
+        assert_eq!(db.idle_ms(b"k"), Some(0));
     }
 
     #[test]

@@ -35,9 +35,9 @@ impl<'a> Blob<'a> {
     fn of(bytes: &'a [u8]) -> Blob<'a> {
         match std::str::from_utf8(bytes) {
             Ok(text) => Blob::Text(Cow::Borrowed(text)),
-            Err(_) => Blob::Base64 {
-                base64: Cow::Owned(base64::engine::general_purpose::STANDARD.encode(bytes)),
-            },
+            Err(_) => {
+                Blob::Base64 { base64: Cow::Owned(base64::engine::general_purpose::STANDARD.encode(bytes)) }
+            }
         }
     }
 
@@ -120,11 +120,9 @@ pub fn to_json(keyspace: &Keyspace, now_ms: u64) -> Vec<u8> {
                 .iter()
                 .filter(|(_, _, deadline)| deadline.is_none_or(|d| d > now_ms))
                 .map(|(key, value, expires_at_ms)| match value {
-                    Value::String(s) => Entry::String {
-                        key: Blob::of(key),
-                        value: Blob::of(s),
-                        expires_at_ms,
-                    },
+                    Value::String(s) => {
+                        Entry::String { key: Blob::of(key), value: Blob::of(s), expires_at_ms }
+                    }
                     Value::Hash(h) => Entry::Hash {
                         key: Blob::of(key),
                         value: h.iter().map(|(f, v)| (Blob::of(f), Blob::of(v))).collect(),
@@ -134,12 +132,7 @@ pub fn to_json(keyspace: &Keyspace, now_ms: u64) -> Vec<u8> {
                 .collect(),
         })
         .collect();
-    let file = DumpFile {
-        format: FORMAT.into(),
-        version: VERSION,
-        saved_at_ms: now_ms,
-        databases,
-    };
+    let file = DumpFile { format: FORMAT.into(), version: VERSION, saved_at_ms: now_ms, databases };
     serde_json::to_vec(&file).expect("serializing plain data cannot fail")
 }
 
@@ -150,10 +143,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("dump.json");
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("dump.json");
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| {
         let mut out = BufWriter::new(File::create(&tmp)?);
@@ -173,16 +163,10 @@ pub fn from_json(bytes: &[u8], databases: usize, now_ms: u64) -> Result<Keyspace
     let corrupt = |why: String| LoadError::Corrupt(why);
     let file: DumpFile = serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
     if file.format != FORMAT {
-        return Err(corrupt(format!(
-            "format is {:?}, expected {FORMAT:?}",
-            file.format
-        )));
+        return Err(corrupt(format!("format is {:?}, expected {FORMAT:?}", file.format)));
     }
     if file.version != VERSION {
-        return Err(corrupt(format!(
-            "unsupported version {} (this build reads {VERSION})",
-            file.version
-        )));
+        return Err(corrupt(format!("unsupported version {} (this build reads {VERSION})", file.version)));
     }
     let mut keyspace = Keyspace::new(databases);
     for dump_db in file.databases {
@@ -195,20 +179,12 @@ pub fn from_json(bytes: &[u8], databases: usize, now_ms: u64) -> Result<Keyspace
         let mut entries = Vec::with_capacity(dump_db.keys.len());
         for entry in dump_db.keys {
             let (key, value, deadline) = match entry {
-                Entry::String {
-                    key,
-                    value,
-                    expires_at_ms,
-                } => (
+                Entry::String { key, value, expires_at_ms } => (
                     key.into_bytes().map_err(corrupt)?,
                     Value::String(value.into_bytes().map_err(corrupt)?),
                     expires_at_ms,
                 ),
-                Entry::Hash {
-                    key,
-                    value,
-                    expires_at_ms,
-                } => {
+                Entry::Hash { key, value, expires_at_ms } => {
                     let fields = value
                         .into_iter()
                         .map(|(f, v)| Ok((Key::from(f.into_bytes()?), v.into_bytes()?)))
@@ -217,11 +193,7 @@ pub fn from_json(bytes: &[u8], databases: usize, now_ms: u64) -> Result<Keyspace
                     if fields.is_empty() {
                         return Err(corrupt("empty hash".into()));
                     }
-                    (
-                        key.into_bytes().map_err(corrupt)?,
-                        Value::Hash(fields),
-                        expires_at_ms,
-                    )
+                    (key.into_bytes().map_err(corrupt)?, Value::Hash(fields), expires_at_ms)
                 }
             };
             entries.push((Key::from(key), value, deadline));
@@ -263,10 +235,7 @@ mod tests {
         db.set_now(3_000);
         assert_eq!(db.get(b"\x00\xff"), Some(&Value::String(vec![0x80, 0, 1])));
         assert_eq!(db.deadline(b"name"), Some(5_000));
-        assert_eq!(
-            db.get_hash(b"h").unwrap().unwrap().get(b"f\xfe"),
-            Some(&b"v".to_vec())
-        );
+        assert_eq!(db.get_hash(b"h").unwrap().unwrap().get(b"f\xfe"), Some(&b"v".to_vec()));
         assert_eq!(db.len(), 3, "the key expired before loading is dropped");
     }
 
