@@ -93,7 +93,7 @@ impl Command for Set {
             Condition::IfPresent => exists,
         };
         if allowed {
-            let value = Value::String(value.to_vec());
+            let value = Value::string(value);
             match ttl {
                 Ttl::Keep => db.set_keep_ttl(key, value),
                 _ => db.set(key, value),

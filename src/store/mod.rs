@@ -2,22 +2,34 @@
 //! with an optional deadline. Expiry is lazy (an expired key is never
 //! returned) and active ([`Keyspace::active_expire_cycle`]).
 //!
+//! Layout, chosen for bytes per key: each database is a dense `Vec` of
+//! 56-byte entries (key and value inline when short, see [`Str`]) plus a
+//! hash index of `u32` positions into it, and a side table of deadlines
+//! that only keys with a TTL pay for. Deleting moves the last entry into the
+//! hole, which keeps `SCAN`'s guarantee (see [`scan_step`]) and makes random
+//! sampling O(1).
+//!
 //! Locking lives in [`Store`]; commands only see `&mut Db` handed out by the
 //! dispatcher's context, so the keyspace can later be split into shards
 //! without touching commands.
 
 pub mod clock;
+pub mod compact;
 pub mod glob;
 pub mod snapshot;
 
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
 use indexmap::IndexMap;
 use parking_lot::{Mutex, MutexGuard};
 
 use crate::protocol::ReplyError;
 
 pub use clock::Clock;
+pub use compact::Str;
 
-/// Keys are bytes: binary-safe, compared exactly.
+/// An owned key or field name.
 pub type Key = Box<[u8]>;
 
 /// A hash's fields in insertion order, as Redis's listpack keeps them.
@@ -29,8 +41,9 @@ pub const HASH_ORDERED_MAX: usize = 128;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
-    String(Vec<u8>),
-    Hash(Hash),
+    String(Str),
+    /// Boxed so a `Value` stays 24 bytes.
+    Hash(Box<Hash>),
 }
 
 impl Value {
@@ -40,6 +53,11 @@ impl Value {
             Value::String(_) => "string",
             Value::Hash(_) => "hash",
         }
+    }
+
+    /// A string value.
+    pub fn string(bytes: impl Into<Str>) -> Value {
+        Value::String(bytes.into())
     }
 }
 
@@ -115,14 +133,6 @@ impl FromIterator<(Key, Vec<u8>)> for Hash {
     }
 }
 
-/// A stored value with its last access time (for `OBJECT IDLETIME` and LRU).
-#[derive(Debug, Clone, PartialEq)]
-struct Entry {
-    value: Value,
-    /// Unix seconds of the last access.
-    atime: u32,
-}
-
 /// Walks slots `0..len` downward from a cursor, calling `visit(index)` until
 /// `count` visits returned true; the next cursor, 0 when done.
 ///
@@ -151,19 +161,45 @@ pub struct DbStats {
     pub expired: u64,
 }
 
+/// `Entry::deadline_slot` of a key without a deadline.
+const NO_DEADLINE: u32 = u32::MAX;
+
+/// One key: 56 bytes, no allocation when key and value are short.
+#[derive(Debug, Clone)]
+struct Entry {
+    key: Str,
+    value: Value,
+    /// Unix seconds of the last access.
+    atime: u32,
+    /// Position in `Db::deadlines`, or `NO_DEADLINE`.
+    deadline_slot: u32,
+}
+
 /// One numbered database.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Db {
-    entries: IndexMap<Key, Entry>,
-    /// Deadlines (Unix ms) of the keys that have one, as Redis's `expires` dict.
-    expires: IndexMap<Key, u64>,
+    entries: Vec<Entry>,
+    /// Positions in `entries`, found by key hash.
+    index: HashTable<u32>,
+    hasher: foldhash::fast::RandomState,
+    /// (position in `entries`, deadline in Unix ms) of every key with a TTL.
+    deadlines: Vec<(u32, u64)>,
     /// The current command's time, set by the dispatcher when it hands the db out.
     now: u64,
-    /// Where the next active expiry round starts in `expires`.
+    /// Where the next active expiry round starts in `deadlines`.
     expire_cursor: usize,
     /// Reads do not update access times (`CLIENT NO-TOUCH`).
     no_touch: bool,
     pub stats: DbStats,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("keys", &self.entries.len())
+            .field("volatile", &self.deadlines.len())
+            .finish()
+    }
 }
 
 impl Db {
@@ -189,32 +225,80 @@ impl Db {
         (self.now / 1000) as u32
     }
 
-    /// Deletes `key` if its deadline has passed; true when it did.
-    fn expire_if_due(&mut self, key: &[u8]) -> bool {
-        if self.expires.is_empty() {
-            return false;
+    fn find(&self, key: &[u8]) -> Option<usize> {
+        let hash = self.hasher.hash_one(key);
+        self.index.find(hash, |&i| self.entries[i as usize].key.as_bytes() == key).map(|&i| i as usize)
+    }
+
+    fn deadline_at(&self, i: usize) -> Option<u64> {
+        let slot = self.entries[i].deadline_slot;
+        (slot != NO_DEADLINE).then(|| self.deadlines[slot as usize].1)
+    }
+
+    fn is_due(&self, i: usize) -> bool {
+        self.deadline_at(i).is_some_and(|d| d <= self.now)
+    }
+
+    /// The position of `key` if it is live; a due key is deleted on the way.
+    fn live(&mut self, key: &[u8]) -> Option<usize> {
+        let i = self.find(key)?;
+        if self.is_due(i) {
+            self.remove_at(i);
+            self.stats.expired += 1;
+            return None;
         }
-        match self.expires.get(key) {
-            Some(&deadline) if deadline <= self.now => {
-                self.remove(key);
-                self.stats.expired += 1;
-                true
+        Some(i)
+    }
+
+    /// Deletes the entry at `i`, moving the last entry into its place.
+    fn remove_at(&mut self, i: usize) -> Value {
+        let slot = self.entries[i].deadline_slot;
+        if slot != NO_DEADLINE {
+            self.remove_deadline_slot(slot as usize);
+        }
+        let hash = self.hasher.hash_one(self.entries[i].key.as_bytes());
+        if let Ok(found) = self.index.find_entry(hash, |&j| j as usize == i) {
+            found.remove();
+        }
+        let last = self.entries.len() - 1;
+        if i != last {
+            let moved = &self.entries[last];
+            let hash = self.hasher.hash_one(moved.key.as_bytes());
+            if let Some(position) = self.index.find_mut(hash, |&j| j as usize == last) {
+                *position = i as u32;
             }
-            _ => false,
+            if moved.deadline_slot != NO_DEADLINE {
+                self.deadlines[moved.deadline_slot as usize].0 = i as u32;
+            }
+        }
+        self.entries.swap_remove(i).value
+    }
+
+    /// Drops deadline `slot`, moving the last deadline into its place.
+    fn remove_deadline_slot(&mut self, slot: usize) {
+        let (owner, _) = self.deadlines[slot];
+        self.entries[owner as usize].deadline_slot = NO_DEADLINE;
+        let last = self.deadlines.len() - 1;
+        if slot != last {
+            let moved_owner = self.deadlines[last].0;
+            self.entries[moved_owner as usize].deadline_slot = slot as u32;
+        }
+        self.deadlines.swap_remove(slot);
+    }
+
+    fn touch_at(&mut self, i: usize) {
+        if !self.no_touch {
+            self.entries[i].atime = self.now_secs();
         }
     }
 
     /// The live value at `key`, counting a keyspace hit or miss.
     pub fn get(&mut self, key: &[u8]) -> Option<&Value> {
-        self.expire_if_due(key);
-        let (now, touch) = (self.now_secs(), !self.no_touch);
-        match self.entries.get_mut(key) {
-            Some(entry) => {
+        match self.live(key) {
+            Some(i) => {
                 self.stats.hits += 1;
-                if touch {
-                    entry.atime = now;
-                }
-                Some(&entry.value)
+                self.touch_at(i);
+                Some(&self.entries[i].value)
             }
             None => {
                 self.stats.misses += 1;
@@ -225,42 +309,37 @@ impl Db {
 
     /// The live value at `key` without counting a hit or touching it.
     pub fn peek(&mut self, key: &[u8]) -> Option<&Value> {
-        self.expire_if_due(key);
-        self.entries.get(key).map(|e| &e.value)
+        let i = self.live(key)?;
+        Some(&self.entries[i].value)
     }
 
     /// The live value at `key`, for changing it in place.
     pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut Value> {
-        self.expire_if_due(key);
-        let now = self.now_secs();
-        self.entries.get_mut(key).map(|entry| {
-            entry.atime = now;
-            &mut entry.value
-        })
+        let i = self.live(key)?;
+        self.entries[i].atime = self.now_secs();
+        Some(&mut self.entries[i].value)
     }
 
     /// Updates a live key's access time (`TOUCH`); false when absent.
     pub fn touch(&mut self, key: &[u8]) -> bool {
-        self.expire_if_due(key);
-        let now = self.now_secs();
-        self.entries.get_mut(key).map(|entry| entry.atime = now).is_some()
+        let Some(i) = self.live(key) else { return false };
+        self.entries[i].atime = self.now_secs();
+        true
     }
 
     /// Milliseconds since a live key was last accessed (`OBJECT IDLETIME`).
     pub fn idle_ms(&mut self, key: &[u8]) -> Option<u64> {
-        self.expire_if_due(key);
-        let now = self.now;
-        self.entries.get(key).map(|entry| now.saturating_sub(u64::from(entry.atime) * 1000))
+        let i = self.live(key)?;
+        Some(self.now.saturating_sub(u64::from(self.entries[i].atime) * 1000))
     }
 
     /// Whether `key` holds a live value (no hit/miss counted).
     pub fn contains(&mut self, key: &[u8]) -> bool {
-        self.expire_if_due(key);
-        self.entries.contains_key(key)
+        self.live(key).is_some()
     }
 
     /// The string at `key`, `WRONGTYPE` if it holds something else.
-    pub fn get_string(&mut self, key: &[u8]) -> Result<Option<&Vec<u8>>, ReplyError> {
+    pub fn get_string(&mut self, key: &[u8]) -> Result<Option<&Str>, ReplyError> {
         match self.get(key) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
@@ -290,7 +369,7 @@ impl Db {
     /// it empty must call [`Db::remove_if_empty`].
     pub fn hash_or_default(&mut self, key: &[u8]) -> Result<&mut Hash, ReplyError> {
         if !self.contains(key) {
-            self.set_keep_ttl(key, Value::Hash(Hash::default()));
+            self.set_keep_ttl(key, Value::Hash(Box::default()));
         }
         match self.get_mut(key) {
             Some(Value::Hash(h)) => Ok(h),
@@ -300,66 +379,91 @@ impl Db {
 
     /// Deletes `key` if it is an empty hash (Redis never keeps empty aggregates).
     pub fn remove_if_empty(&mut self, key: &[u8]) {
-        if matches!(self.entries.get(key), Some(Entry { value: Value::Hash(h), .. }) if h.is_empty()) {
-            self.remove(key);
+        if let Some(i) = self.find(key) {
+            if matches!(&self.entries[i].value, Value::Hash(h) if h.is_empty()) {
+                self.remove_at(i);
+            }
         }
     }
 
     /// Stores `value` at `key` and clears any deadline, as `SET` does.
     pub fn set(&mut self, key: &[u8], value: Value) {
-        self.set_keep_ttl(key, value);
-        self.clear_deadline(key);
+        let i = self.put(key, value);
+        let slot = self.entries[i].deadline_slot;
+        if slot != NO_DEADLINE {
+            self.remove_deadline_slot(slot as usize);
+        }
     }
 
     /// Stores `value` at `key`, keeping a live key's deadline.
     pub fn set_keep_ttl(&mut self, key: &[u8], value: Value) {
-        self.expire_if_due(key);
-        let entry = Entry { value, atime: self.now_secs() };
-        match self.entries.get_mut(key) {
-            Some(slot) => *slot = entry,
-            None => {
-                self.entries.insert(key.into(), entry);
-            }
-        }
+        self.put(key, value);
     }
 
-    /// Deletes `key`; the value it held, if any.
-    pub fn remove(&mut self, key: &[u8]) -> Option<Value> {
-        if !self.expires.is_empty() {
-            self.expires.swap_remove(key);
+    /// Stores `value`, returning its position.
+    fn put(&mut self, key: &[u8], value: Value) -> usize {
+        let atime = self.now_secs();
+        if let Some(i) = self.live(key) {
+            let entry = &mut self.entries[i];
+            entry.value = value;
+            entry.atime = atime;
+            return i;
         }
-        self.entries.swap_remove(key).map(|e| e.value)
+        let i = self.entries.len();
+        assert!(i < NO_DEADLINE as usize, "a database holds at most 2^32 - 1 keys");
+        self.entries.push(Entry { key: Str::new(key), value, atime, deadline_slot: NO_DEADLINE });
+        let Db { index, entries, hasher, .. } = self;
+        let hash = hasher.hash_one(key);
+        index.insert_unique(hash, i as u32, |&j| hasher.hash_one(entries[j as usize].key.as_bytes()));
+        i
+    }
+
+    /// Deletes `key` (live or not); the value it held, if any.
+    pub fn remove(&mut self, key: &[u8]) -> Option<Value> {
+        let i = self.find(key)?;
+        Some(self.remove_at(i))
     }
 
     /// Deletes `key` if live; true when it was.
     pub fn delete(&mut self, key: &[u8]) -> bool {
-        self.expire_if_due(key);
-        self.remove(key).is_some()
+        match self.live(key) {
+            Some(i) => {
+                self.remove_at(i);
+                true
+            }
+            None => false,
+        }
     }
 
     /// The deadline of a live key, in Unix ms.
     pub fn deadline(&mut self, key: &[u8]) -> Option<u64> {
-        self.expire_if_due(key);
-        self.expires.get(key).copied()
+        let i = self.live(key)?;
+        self.deadline_at(i)
     }
 
     /// Sets the deadline of a live key; false when the key is absent.
     pub fn set_deadline(&mut self, key: &[u8], at_ms: u64) -> bool {
-        if !self.contains(key) {
-            return false;
-        }
-        match self.expires.get_mut(key) {
-            Some(deadline) => *deadline = at_ms,
-            None => {
-                self.expires.insert(key.into(), at_ms);
+        let Some(i) = self.live(key) else { return false };
+        match self.entries[i].deadline_slot {
+            NO_DEADLINE => {
+                self.entries[i].deadline_slot = self.deadlines.len() as u32;
+                self.deadlines.push((i as u32, at_ms));
             }
+            slot => self.deadlines[slot as usize].1 = at_ms,
         }
         true
     }
 
     /// Removes a deadline; true when there was one.
     pub fn clear_deadline(&mut self, key: &[u8]) -> bool {
-        !self.expires.is_empty() && self.expires.swap_remove(key).is_some()
+        let Some(i) = self.live(key) else { return false };
+        match self.entries[i].deadline_slot {
+            NO_DEADLINE => false,
+            slot => {
+                self.remove_deadline_slot(slot as usize);
+                true
+            }
+        }
     }
 
     /// Keys stored, including expired ones not yet collected (as `DBSIZE`).
@@ -373,35 +477,26 @@ impl Db {
 
     /// Keys with a deadline.
     pub fn volatile_len(&self) -> usize {
-        self.expires.len()
+        self.deadlines.len()
     }
 
-    /// Sum of the remaining TTLs of volatile keys (for `INFO keyspace` avg_ttl).
+    /// Mean remaining TTL of volatile keys (for `INFO keyspace` avg_ttl).
     pub fn avg_ttl_ms(&self) -> u64 {
-        let live: Vec<u64> =
-            self.expires.values().filter(|&&d| d > self.now).map(|&d| d - self.now).collect();
-        if live.is_empty() {
-            0
-        } else {
-            live.iter().sum::<u64>() / live.len() as u64
-        }
+        let live = self.deadlines.iter().filter(|(_, d)| *d > self.now);
+        let (count, sum) = live.fold((0u64, 0u64), |(c, s), (_, d)| (c + 1, s + (d - self.now)));
+        sum.checked_div(count).unwrap_or(0)
     }
 
     pub fn clear(&mut self) {
-        self.entries = IndexMap::new();
-        self.expires = IndexMap::new();
-    }
-
-    fn is_live(&self, key: &[u8]) -> bool {
-        self.expires.get(key).is_none_or(|&d| d > self.now)
+        let stats = self.stats;
+        *self = Db { stats, now: self.now, no_touch: self.no_touch, ..Db::default() };
     }
 
     /// Live entries with their deadlines, in storage order.
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], &Value, Option<u64>)> {
-        self.entries
-            .iter()
-            .filter(|(k, _)| self.is_live(k))
-            .map(|(k, e)| (&k[..], &e.value, self.expires.get(k).copied()))
+        (0..self.entries.len())
+            .filter(|&i| !self.is_due(i))
+            .map(|i| (self.entries[i].key.as_bytes(), &self.entries[i].value, self.deadline_at(i)))
     }
 
     /// Live keys, in storage order.
@@ -411,7 +506,7 @@ impl Db {
 
     /// The key stored at `index` (storage order), live or not.
     pub fn key_at(&self, index: usize) -> Option<&[u8]> {
-        self.entries.get_index(index).map(|(k, _)| &k[..])
+        self.entries.get(index).map(|e| e.key.as_bytes())
     }
 
     /// One round of active expiry: checks up to `samples` keys with
@@ -419,18 +514,17 @@ impl Db {
     /// its expires table), so every key is visited within len/samples rounds.
     /// Returns (checked, expired).
     pub fn expire_sample(&mut self, samples: usize) -> (usize, usize) {
-        let budget = samples.min(self.expires.len());
+        let budget = samples.min(self.deadlines.len());
         let (mut checked, mut expired) = (0, 0);
-        while checked < budget && !self.expires.is_empty() {
-            if self.expire_cursor >= self.expires.len() {
+        while checked < budget && !self.deadlines.is_empty() {
+            if self.expire_cursor >= self.deadlines.len() {
                 self.expire_cursor = 0;
             }
-            let (key, &deadline) = self.expires.get_index(self.expire_cursor).expect("cursor in range");
+            let (owner, deadline) = self.deadlines[self.expire_cursor];
             checked += 1;
             if deadline <= self.now {
-                // swap_remove moves the last key into this slot: check it next.
-                let key = key.clone();
-                self.remove(&key);
+                // The last deadline moves into this slot: check it next.
+                self.remove_at(owner as usize);
                 self.stats.expired += 1;
                 expired += 1;
             } else {
@@ -443,14 +537,15 @@ impl Db {
     /// Builds a database from loaded entries, dropping those already expired.
     pub fn from_entries(entries: impl IntoIterator<Item = (Key, Value, Option<u64>)>, now: u64) -> Db {
         let mut db = Db::new();
+        db.set_now(now);
         for (key, value, deadline) in entries {
             if deadline.is_some_and(|d| d <= now) {
                 continue;
             }
+            db.set(&key, value);
             if let Some(d) = deadline {
-                db.expires.insert(key.clone(), d);
+                db.set_deadline(&key, d);
             }
-            db.entries.insert(key, Entry { value, atime: (now / 1000) as u32 });
         }
         db
     }
@@ -458,12 +553,11 @@ impl Db {
     /// A random live key (`RANDOMKEY`); expired keys met on the way are deleted.
     pub fn random_key(&mut self) -> Option<Key> {
         while !self.entries.is_empty() {
-            let index = fastrand::usize(..self.entries.len());
-            let key = self.entries.get_index(index).map(|(k, _)| k.clone())?;
-            if self.is_live(&key) {
-                return Some(key);
+            let i = fastrand::usize(..self.entries.len());
+            if !self.is_due(i) {
+                return Some(self.entries[i].key.as_bytes().into());
             }
-            self.remove(&key);
+            self.remove_at(i);
             self.stats.expired += 1;
         }
         None
@@ -473,13 +567,11 @@ impl Db {
     /// next cursor (0 when done). See [`scan_step`] for the guarantee.
     pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&[u8], &Value)) -> u64 {
         scan_step(self.entries.len(), cursor, count, |i| {
-            let (key, entry) = self.entries.get_index(i).expect("index in range");
-            if self.is_live(key) {
-                visit(key, &entry.value);
-                true
-            } else {
-                false
+            if self.is_due(i) {
+                return false;
             }
+            visit(self.entries[i].key.as_bytes(), &self.entries[i].value);
+            true
         })
     }
 }
@@ -505,9 +597,9 @@ impl Keyspace {
         self.dbs.iter_mut().for_each(|db| db.set_now(now_ms));
     }
 
-    /// Redis's active expiry: per database, sample keys with deadlines and
+    /// Redis's active expiry: per database, check keys with deadlines and
     /// delete the expired ones, repeating while more than a quarter of a
-    /// sample was expired. Returns how many keys it deleted.
+    /// round was expired. Returns how many keys it deleted.
     pub fn active_expire_cycle(&mut self, now_ms: u64) -> usize {
         self.set_now(now_ms);
         let mut total = 0;
@@ -555,7 +647,7 @@ mod tests {
     use super::*;
 
     fn string(s: &str) -> Value {
-        Value::String(s.as_bytes().to_vec())
+        Value::string(s)
     }
 
     #[test]
@@ -656,6 +748,49 @@ mod tests {
         db.set_touch(true);
         db.get(b"k");
         assert_eq!(db.idle_ms(b"k"), Some(0));
+    }
+
+    #[test]
+    fn index_stays_consistent_under_churn() {
+        let mut db = Db::new();
+        db.set_now(1_000);
+        let mut model = std::collections::HashMap::new();
+        for step in 0..5_000u64 {
+            let key = format!("k{}", fastrand::u64(..300));
+            match fastrand::u8(..4) {
+                0 => {
+                    db.remove(key.as_bytes());
+                    model.remove(&key);
+                }
+                1 => {
+                    if db.set_deadline(key.as_bytes(), 1_000_000 + step) {
+                        assert!(model.contains_key(&key));
+                    }
+                }
+                2 => {
+                    db.clear_deadline(key.as_bytes());
+                }
+                _ => {
+                    db.set(key.as_bytes(), Value::string(step.to_string().as_bytes()));
+                    model.insert(key.clone(), step.to_string());
+                }
+            }
+            assert_eq!(db.len(), model.len());
+        }
+        for (key, value) in &model {
+            assert_eq!(db.get(key.as_bytes()), Some(&Value::string(value.as_bytes())), "{key}");
+        }
+        let volatile = (0..db.entries.len()).filter(|&i| db.deadline_at(i).is_some()).count();
+        assert_eq!(volatile, db.volatile_len());
+        for (slot, (owner, _)) in db.deadlines.iter().enumerate() {
+            assert_eq!(db.entries[*owner as usize].deadline_slot as usize, slot);
+        }
+    }
+
+    #[test]
+    fn entries_are_compact() {
+        assert_eq!(std::mem::size_of::<Value>(), 24);
+        assert_eq!(std::mem::size_of::<Entry>(), 56);
     }
 
     #[test]

@@ -181,7 +181,7 @@ pub fn from_json(bytes: &[u8], databases: usize, now_ms: u64) -> Result<Keyspace
             let (key, value, deadline) = match entry {
                 Entry::String { key, value, expires_at_ms } => (
                     key.into_bytes().map_err(corrupt)?,
-                    Value::String(value.into_bytes().map_err(corrupt)?),
+                    Value::string(value.into_bytes().map_err(corrupt)?),
                     expires_at_ms,
                 ),
                 Entry::Hash { key, value, expires_at_ms } => {
@@ -193,7 +193,7 @@ pub fn from_json(bytes: &[u8], databases: usize, now_ms: u64) -> Result<Keyspace
                     if fields.is_empty() {
                         return Err(corrupt("empty hash".into()));
                     }
-                    (key.into_bytes().map_err(corrupt)?, Value::Hash(fields), expires_at_ms)
+                    (key.into_bytes().map_err(corrupt)?, Value::Hash(Box::new(fields)), expires_at_ms)
                 }
             };
             entries.push((Key::from(key), value, deadline));
@@ -218,11 +218,11 @@ mod tests {
         let mut ks = Keyspace::new(16);
         ks.set_now(1_000);
         let db = &mut ks.dbs[3];
-        db.set(b"\x00\xff", Value::String(vec![0x80, 0, 1]));
-        db.set(b"name", Value::String(b"Alice".to_vec()));
+        db.set(b"\x00\xff", Value::string(vec![0x80, 0, 1]));
+        db.set(b"name", Value::string(b"Alice"));
         db.set_deadline(b"name", 5_000);
         db.hash_or_default(b"h").unwrap().insert(b"f\xfe", b"v");
-        db.set(b"gone", Value::String(b"x".to_vec()));
+        db.set(b"gone", Value::string(b"x"));
         db.set_deadline(b"gone", 2_000);
 
         let json = to_json(&ks, 1_000);
@@ -233,7 +233,7 @@ mod tests {
         let mut back = from_json(&json, 16, 3_000).unwrap();
         let db = &mut back.dbs[3];
         db.set_now(3_000);
-        assert_eq!(db.get(b"\x00\xff"), Some(&Value::String(vec![0x80, 0, 1])));
+        assert_eq!(db.get(b"\x00\xff"), Some(&Value::string(vec![0x80, 0, 1])));
         assert_eq!(db.deadline(b"name"), Some(5_000));
         assert_eq!(db.get_hash(b"h").unwrap().unwrap().get(b"f\xfe"), Some(&b"v".to_vec()));
         assert_eq!(db.len(), 3, "the key expired before loading is dropped");
