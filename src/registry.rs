@@ -196,7 +196,7 @@ impl Entry {
 
 struct Table {
     entries: Vec<Entry>,
-    by_name: HashMap<&'static [u8], usize>,
+    by_name: HashMap<&'static [u8], usize, foldhash::fast::RandomState>,
 }
 
 static TABLE: Lazy<Table> = Lazy::new(|| {
@@ -205,7 +205,7 @@ static TABLE: Lazy<Table> = Lazy::new(|| {
         .map(|r| Entry { meta: r.command.meta(), command: r.command, module: r.module })
         .collect();
     entries.sort_by_key(|e| e.meta.name);
-    let mut by_name = HashMap::new();
+    let mut by_name = HashMap::default();
     for (i, entry) in entries.iter().enumerate() {
         let name = entry.meta.name;
         assert!(
@@ -428,6 +428,12 @@ pub struct Context<'a> {
 impl<'a> Context<'a> {
     pub fn new(server: &'a Shared, client: &'a mut ClientState) -> Context<'a> {
         let now_ms = server.clock.now_ms();
+        Self::at(server, client, now_ms)
+    }
+
+    /// A context at a given time: the connection reads the clock once per
+    /// batch of pipelined requests rather than once per command.
+    pub fn at(server: &'a Shared, client: &'a mut ClientState, now_ms: u64) -> Context<'a> {
         Context { server, client, command: "", keyspace: None, now_ms }
     }
 

@@ -56,6 +56,7 @@ pub async fn serve(mut socket: TcpStream, shared: &Shared, handle: &std::sync::A
         let mut commands = 0u64;
         let mut last_command = "";
         let mut close = false;
+        let mut now = shared.clock.now_ms();
         loop {
             match parser.parse(&buf[pos..]) {
                 Ok(Parsed::Incomplete) => break,
@@ -66,7 +67,7 @@ pub async fn serve(mut socket: TcpStream, shared: &Shared, handle: &std::sync::A
                     }
                 }
                 Ok(Parsed::Request { consumed }) => {
-                    let reply = run_one(shared, &mut client, parser.argv(&buf[pos..]), &mut last_command);
+                    let reply = run_one(shared, &mut client, parser.argv(&buf[pos..]), now, &mut last_command);
                     write_reply(&reply, &client, &mut out);
                     pos += consumed;
                     commands += 1;
@@ -74,8 +75,12 @@ pub async fn serve(mut socket: TcpStream, shared: &Shared, handle: &std::sync::A
                         close = true;
                         break;
                     }
-                    if out.len() >= FLUSH_AT && flush(&mut socket, &mut out, shared).await.is_err() {
-                        return;
+                    if out.len() >= FLUSH_AT {
+                        if flush(&mut socket, &mut out, shared).await.is_err() {
+                            return;
+                        }
+                        // The write may have waited on a slow reader.
+                        now = shared.clock.now_ms();
                     }
                 }
                 Err(err) => {
@@ -89,7 +94,7 @@ pub async fn serve(mut socket: TcpStream, shared: &Shared, handle: &std::sync::A
         buf.advance(pos);
         if commands > 0 {
             shared.stats.commands_processed.fetch_add(commands, Ordering::Relaxed);
-            client.publish(last_command, shared.clock.now_ms());
+            client.publish(last_command, now);
         }
         if !out.is_empty() && flush(&mut socket, &mut out, shared).await.is_err() {
             return;
@@ -125,9 +130,10 @@ fn run_one(
     shared: &Shared,
     client: &mut ClientState,
     argv: Argv<'_>,
+    now: u64,
     last_command: &mut &'static str,
 ) -> Reply {
-    let mut ctx = Context::new(shared, client);
+    let mut ctx = Context::at(shared, client, now);
     let reply = dispatch(&mut ctx, argv);
     *last_command = ctx.command;
     reply
