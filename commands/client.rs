@@ -38,14 +38,54 @@ impl Command for Client {
             since: "2.4.0",
             complexity: "Depends on subcommand.",
             subcommands: &[
-                Subcommand { name: "getname", arity: 2, flags: &[Flag::Fast], summary: "Returns the name of the connection." },
-                Subcommand { name: "help", arity: 2, flags: &[Flag::Loading, Flag::Stale], summary: "Returns helpful text about the different subcommands." },
-                Subcommand { name: "id", arity: 2, flags: &[Flag::Fast], summary: "Returns the unique client ID of the connection." },
-                Subcommand { name: "info", arity: 2, flags: &[], summary: "Returns information about the connection." },
-                Subcommand { name: "kill", arity: -3, flags: &[Flag::Admin], summary: "Terminates open connections." },
-                Subcommand { name: "list", arity: -2, flags: &[Flag::Admin], summary: "Lists open connections." },
-                Subcommand { name: "setinfo", arity: 4, flags: &[Flag::Fast], summary: "Sets information specific to the client or connection." },
-                Subcommand { name: "setname", arity: 3, flags: &[Flag::Fast], summary: "Sets the connection name." },
+                Subcommand {
+                    name: "getname",
+                    arity: 2,
+                    flags: &[Flag::Fast],
+                    summary: "Returns the name of the connection.",
+                },
+                Subcommand {
+                    name: "help",
+                    arity: 2,
+                    flags: &[Flag::Loading, Flag::Stale],
+                    summary: "Returns helpful text about the different subcommands.",
+                },
+                Subcommand {
+                    name: "id",
+                    arity: 2,
+                    flags: &[Flag::Fast],
+                    summary: "Returns the unique client ID of the connection.",
+                },
+                Subcommand {
+                    name: "info",
+                    arity: 2,
+                    flags: &[],
+                    summary: "Returns information about the connection.",
+                },
+                Subcommand {
+                    name: "kill",
+                    arity: -3,
+                    flags: &[Flag::Admin],
+                    summary: "Terminates open connections.",
+                },
+                Subcommand {
+                    name: "list",
+                    arity: -2,
+                    flags: &[Flag::Admin],
+                    summary: "Lists open connections.",
+                },
+                Subcommand {
+                    name: "setinfo",
+                    arity: 4,
+                    flags: &[Flag::Fast],
+                    summary: "Sets information specific to the client or connection.",
+                },
+                Subcommand {
+                    name: "setname",
+                    arity: 3,
+                    flags: &[Flag::Fast],
+                    summary: "Sets the connection name.",
+                },
             ],
             ..CommandMeta::DEFAULT
         }
@@ -63,7 +103,9 @@ impl Command for Client {
             b"setname" => {
                 let name = args.next()?;
                 if !crate::ops::valid_client_attr(name) {
-                    return Err(ReplyError::err("Client names cannot contain spaces, newlines or special characters."));
+                    return Err(ReplyError::err(
+                        "Client names cannot contain spaces, newlines or special characters.",
+                    ));
                 }
                 ctx.client.handle.info.lock().name = name.to_vec();
                 Ok(Reply::OK)
@@ -246,7 +288,8 @@ mod tests {
     #[test]
     fn list_and_kill() {
         let mut h = Harness::new();
-        let other = Arc::new(ClientHandle::new(99, "10.0.0.9:1234".into(), "127.0.0.1:6379".into(), 9, START_MS));
+        let other =
+            Arc::new(ClientHandle::new(99, "10.0.0.9:1234".into(), "127.0.0.1:6379".into(), 9, START_MS));
         h.shared.clients.lock().insert(99, other.clone());
         let list = text(h.run("CLIENT LIST"));
         assert_eq!(list.lines().count(), 2, "{list}");

@@ -30,7 +30,12 @@ impl Command for Config {
                     flags: &[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale],
                     summary: "Returns the effective values of configuration parameters.",
                 },
-                Subcommand { name: "help", arity: 2, flags: &[Flag::Loading, Flag::Stale], summary: "Returns helpful text about the different subcommands." },
+                Subcommand {
+                    name: "help",
+                    arity: 2,
+                    flags: &[Flag::Loading, Flag::Stale],
+                    summary: "Returns helpful text about the different subcommands.",
+                },
             ],
             ..CommandMeta::DEFAULT
         }
@@ -73,8 +78,14 @@ mod tests {
     #[test]
     fn globs_and_several_patterns() {
         let mut h = Harness::new();
-        assert_eq!(h.run("CONFIG GET db* databases"), Reply::Map(vec![(bulk("dbfilename"), bulk("dump.json")), (bulk("databases"), bulk("16"))]));
-        assert_eq!(h.run("CONFIG GET PORT databases"), Reply::Map(vec![(bulk("port"), bulk("6379")), (bulk("databases"), bulk("16"))]));
+        assert_eq!(
+            h.run("CONFIG GET db* databases"),
+            Reply::Map(vec![(bulk("dbfilename"), bulk("dump.json")), (bulk("databases"), bulk("16"))])
+        );
+        assert_eq!(
+            h.run("CONFIG GET PORT databases"),
+            Reply::Map(vec![(bulk("port"), bulk("6379")), (bulk("databases"), bulk("16"))])
+        );
         assert_eq!(h.run("CONFIG GET nosuch"), Reply::Map(vec![]));
         let Reply::Map(all) = h.run("CONFIG GET *") else { panic!() };
         assert!(all.len() >= 6);

@@ -57,6 +57,9 @@ mod tests {
         assert_eq!(h.run("HSET k f v g"), err(arity));
         assert_eq!(h.run("EXISTS k"), int(0), "a failed HSET creates nothing");
         h.run("SET s v");
-        assert_eq!(h.run("HSET s f v"), err("WRONGTYPE Operation against a key holding the wrong kind of value"));
+        assert_eq!(
+            h.run("HSET s f v"),
+            err("WRONGTYPE Operation against a key holding the wrong kind of value")
+        );
     }
 }

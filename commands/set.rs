@@ -25,7 +25,8 @@ impl Command for Set {
             arity: -3,
             flags: &[Flag::Write, Flag::DenyOom],
             group: "string",
-            summary: "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.",
+            summary:
+                "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.",
             complexity: "O(1)",
             keys: Keys::ONE,
             ..CommandMeta::DEFAULT
@@ -81,11 +82,7 @@ impl Command for Set {
         };
 
         let db = ctx.db();
-        let old = if get {
-            db.get_string(key)?.cloned()
-        } else {
-            None
-        };
+        let old = if get { db.get_string(key)?.cloned() } else { None };
         let exists = if get { old.is_some() } else { db.contains(key) };
         let allowed = match condition {
             Condition::Always => true,
@@ -141,7 +138,10 @@ mod tests {
         assert_eq!(h.run("GET k"), bulk("w"));
         assert_eq!(h.run("SET new v GET"), Reply::Null);
         h.run("HSET h f v");
-        assert_eq!(h.run("SET h v GET"), err("WRONGTYPE Operation against a key holding the wrong kind of value"));
+        assert_eq!(
+            h.run("SET h v GET"),
+            err("WRONGTYPE Operation against a key holding the wrong kind of value")
+        );
         assert_eq!(h.run("SET k v NX XX"), err(SYNTAX));
         assert_eq!(h.run("SET k v BOGUS"), err(SYNTAX));
     }

@@ -48,6 +48,9 @@ fn main() -> ExitCode {
             }
         };
         let shared = server.shared();
+        // Listen for signals before announcing readiness: a supervisor may
+        // send SIGTERM the moment it sees the ready line.
+        let stop = shutdown_signal();
         let addrs: Vec<String> = server.local_addrs().iter().map(|a| a.to_string()).collect();
         info!(
             "MiniRedis {} ready: listening on {}, pid {}, {} commands",
@@ -58,7 +61,7 @@ fn main() -> ExitCode {
         );
         tokio::select! {
             _ = server.run() => info!("shutting down (SHUTDOWN command)"),
-            _ = shutdown_signal() => {
+            _ = stop => {
                 info!("shutting down (signal)");
                 shared.request_shutdown();
             }
@@ -67,16 +70,23 @@ fn main() -> ExitCode {
     })
 }
 
-async fn shutdown_signal() {
+/// Installs the SIGTERM/SIGINT handlers now; the returned future resolves
+/// on the first of them.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
         let mut term = signal(SignalKind::terminate()).expect("install SIGTERM handler");
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+        let mut int = signal(SignalKind::interrupt()).expect("install SIGINT handler");
+        async move {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
         }
     }
     #[cfg(not(unix))]
-    let _ = tokio::signal::ctrl_c().await;
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

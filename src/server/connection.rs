@@ -36,7 +36,9 @@ pub async fn serve(mut socket: TcpStream, shared: &Shared, handle: &std::sync::A
     if delay > 0 {
         tokio::select! {
             read = socket.read_buf(&mut buf) => match read {
-                Ok(n) if n > 0 => {}
+                Ok(n) if n > 0 => {
+                    shared.stats.net_input_bytes.fetch_add(n as u64, Ordering::Relaxed);
+                }
                 _ => return,
             },
             _ = tokio::time::sleep(Duration::from_millis(delay)) => {
@@ -80,6 +82,7 @@ pub async fn serve(mut socket: TcpStream, shared: &Shared, handle: &std::sync::A
                 }
                 Err(err) => {
                     let reply = Reply::Error(crate::protocol::ReplyError(err.to_string().into()));
+                    client.close = true;
                     write_reply(&reply, &client, &mut out);
                     close = true;
                     break;
@@ -139,7 +142,9 @@ fn write_reply(reply: &Reply, client: &ClientState, out: &mut Vec<u8>) {
             reply.write_human(out);
             out.extend_from_slice(b"\r\n");
         }
-        out.extend_from_slice(PROMPT);
+        if !client.close {
+            out.extend_from_slice(PROMPT);
+        }
     } else {
         reply.write_resp(out, client.protocol == 3);
     }

@@ -118,6 +118,7 @@ impl Shared {
 /// Why the server could not start.
 #[derive(Debug)]
 pub enum StartError {
+    Dir(std::path::PathBuf, io::Error),
     Load(std::path::PathBuf, snapshot::LoadError),
     Bind(String, io::Error),
 }
@@ -125,6 +126,7 @@ pub enum StartError {
 impl std::fmt::Display for StartError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            StartError::Dir(path, e) => write!(f, "can't use --dir {}: {e}", path.display()),
             StartError::Load(path, e) => write!(
                 f,
                 "cannot load {}: {e}. Refusing to start with an empty dataset, which the next SAVE \
@@ -152,9 +154,13 @@ impl Server {
 
     pub async fn bind_with_clock(mut config: Config, clock: Clock) -> Result<Server, StartError> {
         crate::registry::init();
-        if let Ok(dir) = config.dir.canonicalize() {
-            config.dir = dir;
-        }
+        // As Redis does, refuse a --dir that cannot be used rather than
+        // failing at the first SAVE.
+        config.dir = match config.dir.canonicalize() {
+            Ok(dir) if dir.is_dir() => dir,
+            Ok(dir) => return Err(StartError::Dir(dir, io::Error::other("not a directory"))),
+            Err(e) => return Err(StartError::Dir(config.dir.clone(), e)),
+        };
         let path = config.dump_path();
         let keyspace = if path.exists() {
             let keyspace = snapshot::load(&path, config.databases as usize, clock.now_ms())
