@@ -7,7 +7,8 @@ use crate::protocol::parse::parse_i64;
 /// A deadline in the past deletes the key, as in Redis.
 pub fn expire(ctx: &mut Context<'_>, args: &mut Args<'_>, unit: ExpireUnit, name: &str) -> CommandResult {
     let key = args.next()?;
-    let value = parse_i64(args.next()?).ok_or(ReplyError::NOT_INTEGER)?;
+    // Redis validates the options before the number.
+    let raw = args.next()?;
     let (mut nx, mut xx, mut gt, mut lt) = (false, false, false, false);
     for option in args.rest() {
         match option.to_ascii_uppercase().as_slice() {
@@ -29,6 +30,7 @@ pub fn expire(ctx: &mut Context<'_>, args: &mut Args<'_>, unit: ExpireUnit, name
     if gt && lt {
         return Err(ReplyError::err("GT and LT options at the same time are not compatible"));
     }
+    let value = parse_i64(raw).ok_or(ReplyError::NOT_INTEGER)?;
     let invalid = || ReplyError::invalid_expire(name);
     let ms = match unit {
         ExpireUnit::Seconds | ExpireUnit::UnixSeconds => value.checked_mul(1000).ok_or_else(invalid)?,
@@ -63,11 +65,18 @@ pub fn expire(ctx: &mut Context<'_>, args: &mut Args<'_>, unit: ExpireUnit, name
 /// Remaining time to live of `key` in ms: `Err(-2)` missing, `Err(-1)` no deadline.
 pub fn ttl_ms(ctx: &mut Context<'_>, key: &[u8]) -> Result<u64, i64> {
     let now = ctx.now_ms();
+    deadline_ms(ctx, key).map(|d| d.saturating_sub(now))
+}
+
+/// The deadline of `key` in Unix ms: `Err(-2)` missing, `Err(-1)` no
+/// deadline. Counts a keyspace hit or miss without touching the key, as
+/// Redis's `TTL` family does.
+pub fn deadline_ms(ctx: &mut Context<'_>, key: &[u8]) -> Result<u64, i64> {
     let db = ctx.db();
-    if !db.contains(key) {
+    if lookup_no_touch(db, key).is_none() {
         return Err(-2);
     }
-    db.deadline(key).map(|d| d.saturating_sub(now)).ok_or(-1)
+    db.deadline(key).ok_or(-1)
 }
 
 /// The `[ASYNC|SYNC]` argument of `FLUSHDB` / `FLUSHALL`. Freeing is always
@@ -81,4 +90,93 @@ pub fn flush_mode(args: &mut Args<'_>) -> Result<(), ReplyError> {
 /// without spaces.
 pub fn valid_client_attr(value: &[u8]) -> bool {
     value.iter().all(|&b| (b'!'..=b'~').contains(&b))
+}
+
+/// Redis's `lookupKeyReadWithFlags(LOOKUP_NOTOUCH)`: the live value at `key`,
+/// counting a keyspace hit or miss but leaving the access time alone.
+pub fn lookup_no_touch<'d>(db: &'d mut Db, key: &[u8]) -> Option<&'d Value> {
+    if db.contains(key) {
+        db.stats.hits += 1;
+    } else {
+        db.stats.misses += 1;
+    }
+    db.peek(key)
+}
+
+/// Redis's `getIntFromObjectOrReply`: a 32-bit integer argument. `message`,
+/// when given, replaces both error texts (as `SWAPDB` does).
+pub fn int_arg(arg: &[u8], message: Option<&'static str>) -> Result<i32, ReplyError> {
+    let custom = || message.map(ReplyError::err);
+    let value = parse_i64(arg).ok_or_else(|| custom().unwrap_or(ReplyError::NOT_INTEGER))?;
+    i32::try_from(value).map_err(|_| {
+        custom().unwrap_or_else(|| {
+            ReplyError::err("value is out of range, value must between -2147483648 and 2147483647")
+        })
+    })
+}
+
+/// A database index argument (`MOVE`, `COPY ... DB`): a 32-bit integer,
+/// then `ERR DB index is out of range` unless it names a database.
+pub fn db_index(ctx: &mut Context<'_>, arg: &[u8]) -> Result<usize, ReplyError> {
+    let index = int_arg(arg, None)?;
+    let databases = ctx.keyspace().dbs.len();
+    usize::try_from(index).ok().filter(|&i| i < databases).ok_or(ReplyError::DB_INDEX)
+}
+
+/// Redis's reply when a command is asked to copy or move a key onto itself.
+pub const SAME_OBJECT: ReplyError =
+    ReplyError::from_static("ERR source and destination objects are the same");
+
+/// Removes a live key and returns its value with its deadline (`RENAME`, `MOVE`).
+pub fn take_key(db: &mut Db, key: &[u8]) -> Option<(Value, Option<u64>)> {
+    // `deadline` deletes the key first if it is due, so what `remove` finds is live.
+    let deadline = db.deadline(key);
+    db.remove(key).map(|value| (value, deadline))
+}
+
+/// Stores `value` at `key` with `deadline`, replacing whatever `key` held
+/// and its deadline (`RENAME`, `MOVE`, `COPY`).
+pub fn put_key(db: &mut Db, key: &[u8], value: Value, deadline: Option<u64>) {
+    db.set(key, value);
+    if let Some(deadline) = deadline {
+        db.set_deadline(key, deadline);
+    }
+}
+
+/// `RENAME`/`RENAMENX key newkey`: moves the value and its deadline to
+/// `newkey`. False when nothing was done: `nx` and `newkey` exists, or
+/// (for `nx` only) both names are the same.
+pub fn rename(ctx: &mut Context<'_>, args: &mut Args<'_>, nx: bool) -> Result<bool, ReplyError> {
+    let (key, newkey) = (args.next()?, args.next()?);
+    let db = ctx.db();
+    if !db.contains(key) {
+        return Err(ReplyError::NO_SUCH_KEY);
+    }
+    if key == newkey {
+        return Ok(!nx);
+    }
+    if nx && db.contains(newkey) {
+        return Ok(false);
+    }
+    let (value, deadline) = take_key(db, key).ok_or(ReplyError::NO_SUCH_KEY)?;
+    put_key(db, newkey, value, deadline);
+    Ok(true)
+}
+
+/// A `SCAN`-family cursor, parsed as Redis does with `strtoul`: an optional
+/// sign (`-1` wraps to the largest cursor), decimal digits, nothing else; the
+/// empty string is cursor 0. `None` means `ERR invalid cursor`.
+pub fn scan_cursor(arg: &[u8]) -> Option<u64> {
+    let (negative, digits) = match arg {
+        [] => return Some(0),
+        [b'+', rest @ ..] => (false, rest),
+        [b'-', rest @ ..] => (true, rest),
+        _ => (false, arg),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let magnitude =
+        digits.iter().try_fold(0u64, |acc, &d| acc.checked_mul(10)?.checked_add(u64::from(d - b'0')))?;
+    Some(if negative { magnitude.wrapping_neg() } else { magnitude })
 }
