@@ -1,7 +1,7 @@
 //! COPY source destination [DB destination-db] [REPLACE]
 
-use crate::prelude::*;
 use crate::ops::{db_index, put_key, SAME_OBJECT};
+use crate::prelude::*;
 
 /// `COPY`: copies a key's value (a deep copy) and time to live to another
 /// key, possibly in another database; 1 if copied, 0 if not.
@@ -150,7 +150,10 @@ mod tests {
         assert_eq!(h.run("COPY a b DB -1"), err("ERR DB index is out of range"));
         assert_eq!(h.run("COPY a b DB 2147483648"), err(range));
         assert_eq!(h.run("COPY a b DB -2147483649"), err(range));
-        assert_eq!(h.run("COPY a b DB 9999999999999999999"), err("ERR value is not an integer or out of range"));
+        assert_eq!(
+            h.run("COPY a b DB 9999999999999999999"),
+            err("ERR value is not an integer or out of range")
+        );
         assert_eq!(h.run("COPY a b DB 99 FOO"), err("ERR DB index is out of range"));
         assert_eq!(h.run("COPY a b DB 1 DB x"), err("ERR value is not an integer or out of range"));
         assert_eq!(h.run("EXISTS b"), int(0));

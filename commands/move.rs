@@ -1,7 +1,7 @@
 //! MOVE key db
 
-use crate::prelude::*;
 use crate::ops::{db_index, put_key, take_key, SAME_OBJECT};
+use crate::prelude::*;
 
 /// `MOVE key db`: moves a key with its time to live to another database;
 /// 1 if moved, 0 if the key is missing or already exists there.
@@ -98,7 +98,11 @@ mod tests {
         assert_eq!(h.run("MOVE a 2147483648"), err(range));
         assert_eq!(h.run("MOVE a 99999999999"), err(range));
         for bad in ["x", "1.0", "+1", "\" 1\"", "\"\"", "9223372036854775808"] {
-            assert_eq!(h.run(&format!("MOVE a {bad}")), err("ERR value is not an integer or out of range"), "{bad}");
+            assert_eq!(
+                h.run(&format!("MOVE a {bad}")),
+                err("ERR value is not an integer or out of range"),
+                "{bad}"
+            );
         }
         h.run("SELECT 3");
         assert_eq!(h.run("MOVE a 3"), err(same));

@@ -60,11 +60,36 @@ impl Command for Object {
             since: "2.2.3",
             complexity: "Depends on subcommand.",
             subcommands: &[
-                Subcommand { name: "encoding", arity: 3, flags: &[Flag::Readonly], summary: "Inspect the internal encoding of a Redis object" },
-                Subcommand { name: "freq", arity: 3, flags: &[Flag::Readonly], summary: "Get the logarithmic access frequency counter of a Redis object" },
-                Subcommand { name: "help", arity: 2, flags: &[Flag::Loading, Flag::Stale], summary: "Show helpful text about the different subcommands" },
-                Subcommand { name: "idletime", arity: 3, flags: &[Flag::Readonly], summary: "Get the time since a Redis object was last accessed" },
-                Subcommand { name: "refcount", arity: 3, flags: &[Flag::Readonly], summary: "Get the number of references to the value of the key" },
+                Subcommand {
+                    name: "encoding",
+                    arity: 3,
+                    flags: &[Flag::Readonly],
+                    summary: "Inspect the internal encoding of a Redis object",
+                },
+                Subcommand {
+                    name: "freq",
+                    arity: 3,
+                    flags: &[Flag::Readonly],
+                    summary: "Get the logarithmic access frequency counter of a Redis object",
+                },
+                Subcommand {
+                    name: "help",
+                    arity: 2,
+                    flags: &[Flag::Loading, Flag::Stale],
+                    summary: "Show helpful text about the different subcommands",
+                },
+                Subcommand {
+                    name: "idletime",
+                    arity: 3,
+                    flags: &[Flag::Readonly],
+                    summary: "Get the time since a Redis object was last accessed",
+                },
+                Subcommand {
+                    name: "refcount",
+                    arity: 3,
+                    flags: &[Flag::Readonly],
+                    summary: "Get the number of references to the value of the key",
+                },
             ],
             ..CommandMeta::DEFAULT
         }
@@ -84,7 +109,9 @@ impl Command for Object {
         Ok(match (sub.as_slice(), value) {
             (b"encoding", Value::String(s)) => Reply::bulk(string_encoding(s)),
             (b"encoding", Value::Hash(h)) => Reply::bulk(h.encoding()),
-            (b"refcount", Value::String(s)) if as_integer(s).is_some_and(|n| (0..SHARED_INTEGERS).contains(&n)) => {
+            (b"refcount", Value::String(s))
+                if as_integer(s).is_some_and(|n| (0..SHARED_INTEGERS).contains(&n)) =>
+            {
                 Reply::Integer(i64::from(i32::MAX))
             }
             (b"refcount", _) => Reply::Integer(1),
@@ -149,7 +176,9 @@ mod tests {
     #[test]
     fn refcount_of_shared_integers() {
         let mut h = Harness::new();
-        for (value, refcount) in [("0", 2147483647), ("9999", 2147483647), ("10000", 1), ("-1", 1), ("abc", 1), ("01", 1)] {
+        for (value, refcount) in
+            [("0", 2147483647), ("9999", 2147483647), ("10000", 1), ("-1", 1), ("abc", 1), ("01", 1)]
+        {
             h.run(&format!("SET k {value}"));
             assert_eq!(h.run("OBJECT REFCOUNT k"), int(refcount), "{value}");
         }
@@ -200,11 +229,19 @@ mod tests {
         let mut h = Harness::new();
         let Reply::Array(lines) = h.run("OBJECT help") else { panic!() };
         assert_eq!(lines.len(), 15);
-        assert!(h.wire("OBJECT HELP").starts_with("*15\r\n+OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n"));
+        assert!(h
+            .wire("OBJECT HELP")
+            .starts_with("*15\r\n+OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n"));
         assert_eq!(h.run("OBJECT"), err("ERR wrong number of arguments for 'object' command"));
         assert_eq!(h.run("OBJECT HELP x"), err("ERR wrong number of arguments for 'object|help' command"));
-        assert_eq!(h.run("OBJECT ENCODING"), err("ERR wrong number of arguments for 'object|encoding' command"));
-        assert_eq!(h.run("OBJECT ENCODING a b"), err("ERR wrong number of arguments for 'object|encoding' command"));
+        assert_eq!(
+            h.run("OBJECT ENCODING"),
+            err("ERR wrong number of arguments for 'object|encoding' command")
+        );
+        assert_eq!(
+            h.run("OBJECT ENCODING a b"),
+            err("ERR wrong number of arguments for 'object|encoding' command")
+        );
         assert_eq!(h.run("OBJECT foo"), err("ERR unknown subcommand 'foo'. Try OBJECT HELP."));
         assert_eq!(h.run("OBJECT foo x y"), err("ERR unknown subcommand 'foo'. Try OBJECT HELP."));
     }

@@ -78,14 +78,24 @@ mod tests {
         let invalid = "ERR invalid expire time in 'pexpire' command";
         assert_eq!(h.run("PEXPIRE k 9223372036854775807"), err(invalid));
         assert_eq!(h.run("PEXPIRE missing 9223372036854775807"), err(invalid));
-        assert_eq!(h.run("PEXPIRE k 9223372036854775808"), err("ERR value is not an integer or out of range"));
+        assert_eq!(
+            h.run("PEXPIRE k 9223372036854775808"),
+            err("ERR value is not an integer or out of range")
+        );
         assert_eq!(h.run("PEXPIRE k 1.5"), err("ERR value is not an integer or out of range"));
-        assert_eq!(h.run("PEXPIRE k abc FOO"), err("ERR Unsupported option FOO"), "options are checked first");
+        assert_eq!(
+            h.run("PEXPIRE k abc FOO"),
+            err("ERR Unsupported option FOO"),
+            "options are checked first"
+        );
         assert_eq!(
             h.run("PEXPIRE k abc NX LT"),
             err("ERR NX and XX, GT or LT options at the same time are not compatible")
         );
-        assert_eq!(h.run("PEXPIRE k 10 LT GT"), err("ERR GT and LT options at the same time are not compatible"));
+        assert_eq!(
+            h.run("PEXPIRE k 10 LT GT"),
+            err("ERR GT and LT options at the same time are not compatible")
+        );
         assert_eq!(h.run("PEXPIRE k"), err("ERR wrong number of arguments for 'pexpire' command"));
         assert_eq!(h.run("TTL k"), int(-1));
         assert_eq!(h.run("GET k"), Reply::bulk("v"));

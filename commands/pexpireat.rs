@@ -66,8 +66,14 @@ mod tests {
         assert_eq!(h.run("EXPIRETIME k"), int(9_223_372_036_854_776));
         assert_eq!(h.run(&format!("PEXPIREAT k {} LT", START_MS + 500)), int(1));
         assert_eq!(h.run("PTTL k"), int(500));
-        assert_eq!(h.run("PEXPIREAT k 9223372036854775808"), err("ERR value is not an integer or out of range"));
-        assert_eq!(h.run("PEXPIREAT k 1 NX GT"), err("ERR NX and XX, GT or LT options at the same time are not compatible"));
+        assert_eq!(
+            h.run("PEXPIREAT k 9223372036854775808"),
+            err("ERR value is not an integer or out of range")
+        );
+        assert_eq!(
+            h.run("PEXPIREAT k 1 NX GT"),
+            err("ERR NX and XX, GT or LT options at the same time are not compatible")
+        );
         assert_eq!(h.run("PEXPIREAT k"), err("ERR wrong number of arguments for 'pexpireat' command"));
         assert_eq!(h.run("PTTL k"), int(500));
     }

@@ -24,7 +24,8 @@ impl Command for Scan {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        let cursor = crate::ops::scan_cursor(args.next()?).ok_or_else(|| ReplyError::err("invalid cursor"))?;
+        let cursor =
+            crate::ops::scan_cursor(args.next()?).ok_or_else(|| ReplyError::err("invalid cursor"))?;
         let (mut pattern, mut count, mut kind) = (None, 10, None);
         while let Some(option) = args.peek() {
             args.next()?;
@@ -206,14 +207,20 @@ mod tests {
         assert_eq!(h.run("SCAN 0 COUNT 0"), err(syntax));
         assert_eq!(h.run("SCAN 0 COUNT -1"), err(syntax));
         assert_eq!(h.run("SCAN 0 COUNT x"), err("ERR value is not an integer or out of range"));
-        assert_eq!(h.run("SCAN 0 COUNT 99999999999999999999"), err("ERR value is not an integer or out of range"));
+        assert_eq!(
+            h.run("SCAN 0 COUNT 99999999999999999999"),
+            err("ERR value is not an integer or out of range")
+        );
         assert_eq!(h.run("SCAN 0 COUNT"), err(syntax));
         assert_eq!(h.run("SCAN 0 MATCH"), err(syntax));
         assert_eq!(h.run("SCAN 0 TYPE"), err(syntax));
         assert_eq!(h.run("SCAN 0 FOO bar"), err(syntax));
         assert_eq!(h.run("SCAN 0 COUNT 0 FOO"), err(syntax));
         assert_eq!(h.run("SCAN 0 COUNT x FOO"), err("ERR value is not an integer or out of range"));
-        assert_eq!(h.run("SCAN 0 COUNT 9223372036854775807"), Reply::Array(vec![bulk("0"), Reply::Array(vec![])]));
+        assert_eq!(
+            h.run("SCAN 0 COUNT 9223372036854775807"),
+            Reply::Array(vec![bulk("0"), Reply::Array(vec![])])
+        );
         assert_eq!(h.run("SCAN"), err("ERR wrong number of arguments for 'scan' command"));
     }
 

@@ -16,7 +16,8 @@ impl Command for Swapdb {
             group: "server",
             summary: "Swaps two Redis databases",
             since: "4.0.0",
-            complexity: "O(N) where N is the count of clients watching or blocking on keys from both databases.",
+            complexity:
+                "O(N) where N is the count of clients watching or blocking on keys from both databases.",
             ..CommandMeta::DEFAULT
         }
     }

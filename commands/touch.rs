@@ -13,7 +13,8 @@ impl Command for Touch {
             arity: -2,
             flags: &[Flag::Readonly, Flag::Fast],
             group: "generic",
-            summary: "Alters the last access time of a key(s). Returns the number of existing keys specified.",
+            summary:
+                "Alters the last access time of a key(s). Returns the number of existing keys specified.",
             since: "3.2.1",
             complexity: "O(N) where N is the number of keys that will be touched.",
             keys: Keys::ALL,
