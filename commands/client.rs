@@ -1,4 +1,4 @@
-//! CLIENT SETNAME|GETNAME|ID|SETINFO|INFO|LIST|KILL|HELP
+//! CLIENT SETNAME|GETNAME|ID|SETINFO|INFO|LIST|KILL|NO-EVICT|NO-TOUCH|REPLY|HELP
 
 use crate::prelude::*;
 
@@ -20,10 +20,16 @@ const HELP: &[&str] = &[
     "    USER <username>, SKIPME (YES|NO).",
     "LIST [TYPE (NORMAL|MASTER|REPLICA|PUBSUB)] [ID <client-id> [<client-id> ...]]",
     "    Return information about client connections.",
+    "REPLY (ON|OFF|SKIP)",
+    "    Control the replies sent to the current connection.",
     "SETINFO <LIB-NAME|LIB-VER> <value>",
     "    Set client library name or version.",
     "SETNAME <name>",
     "    Assign the name <name> to the current connection.",
+    "NO-EVICT (ON|OFF)",
+    "    Protect current client connection from eviction.",
+    "NO-TOUCH (ON|OFF)",
+    "    Will not touch LRU/LFU stats when this mode is on.",
     "HELP",
     "    Print this help.",
 ];
@@ -44,6 +50,9 @@ impl Command for Client {
                 Subcommand { name: "info", arity: 2, flags: &[], summary: "Returns information about the connection." },
                 Subcommand { name: "kill", arity: -3, flags: &[Flag::Admin], summary: "Terminates open connections." },
                 Subcommand { name: "list", arity: -2, flags: &[Flag::Admin], summary: "Lists open connections." },
+                Subcommand { name: "no-evict", arity: 3, flags: &[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale], summary: "Sets the client eviction mode of the connection." },
+                Subcommand { name: "no-touch", arity: 3, flags: &[Flag::NoScript, Flag::Loading, Flag::Stale], summary: "Controls whether commands sent by the client affect the LRU/LFU of accessed keys." },
+                Subcommand { name: "reply", arity: 3, flags: &[Flag::NoScript, Flag::Loading, Flag::Stale], summary: "Instructs the server whether to reply to commands." },
                 Subcommand { name: "setinfo", arity: 4, flags: &[Flag::Fast], summary: "Sets information specific to the client or connection." },
                 Subcommand { name: "setname", arity: 3, flags: &[Flag::Fast], summary: "Sets the connection name." },
             ],
@@ -95,8 +104,51 @@ impl Command for Client {
             }
             b"list" => list(ctx, args, now),
             b"kill" => kill(ctx, args),
+            b"no-evict" => {
+                ctx.client.no_evict = on_off(args)?;
+                Ok(Reply::OK)
+            }
+            b"no-touch" => {
+                ctx.client.no_touch = on_off(args)?;
+                Ok(Reply::OK)
+            }
+            b"reply" => reply(ctx, args),
             _ => Ok(Reply::Array(HELP.iter().map(|line| Reply::simple(line)).collect())),
         }
+    }
+}
+
+/// The `ON|OFF` argument of `NO-EVICT` / `NO-TOUCH`.
+fn on_off(args: &mut Args<'_>) -> Result<bool, ReplyError> {
+    match args.next()?.to_ascii_lowercase().as_slice() {
+        b"on" => Ok(true),
+        b"off" => Ok(false),
+        _ => Err(ReplyError::SYNTAX),
+    }
+}
+
+/// `CLIENT REPLY ON|OFF|SKIP`. OFF and SKIP reply nothing themselves; the
+/// connection honours the flags (see `ClientState::reply_allowed`).
+fn reply(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    let client = &mut *ctx.client;
+    match args.next()?.to_ascii_lowercase().as_slice() {
+        b"on" => {
+            client.reply_off = false;
+            client.reply_skip = false;
+            client.reply_skip_next = false;
+            Ok(Reply::OK)
+        }
+        b"off" => {
+            client.reply_off = true;
+            Ok(Reply::None)
+        }
+        b"skip" => {
+            if !client.reply_off {
+                client.reply_skip_next = true;
+            }
+            Ok(Reply::None)
+        }
+        _ => Err(ReplyError::SYNTAX),
     }
 }
 
@@ -260,6 +312,72 @@ mod tests {
         assert_eq!(h.run("CLIENT KILL 10.0.0.9:1234"), Reply::OK);
         assert_eq!(h.run(&format!("CLIENT KILL ID {}", h.client.id())), int(0), "SKIPME yes by default");
         assert!(!h.client.close);
+    }
+
+    #[test]
+    fn no_evict_and_no_touch_flags() {
+        let mut h = Harness::new();
+        assert_eq!(h.run("CLIENT NO-EVICT on"), Reply::OK);
+        assert!(h.client.no_evict);
+        assert!(text(h.run("CLIENT INFO")).contains(" flags=e "));
+        assert_eq!(h.run("CLIENT NO-TOUCH ON"), Reply::OK);
+        assert!(h.client.no_touch);
+        assert!(text(h.run("CLIENT INFO")).contains(" flags=eT "));
+        assert_eq!(h.run("CLIENT NO-EVICT off"), Reply::OK);
+        assert_eq!(h.run("CLIENT NO-TOUCH Off"), Reply::OK);
+        assert!(!h.client.no_evict && !h.client.no_touch);
+        assert!(text(h.run("CLIENT INFO")).contains(" flags=N "));
+        assert_eq!(h.run("CLIENT NO-EVICT maybe"), err("ERR syntax error"));
+        assert_eq!(h.run("CLIENT NO-TOUCH 1"), err("ERR syntax error"));
+        assert_eq!(h.run("CLIENT NO-TOUCH"), err("ERR wrong number of arguments for 'client|no-touch' command"));
+        assert_eq!(h.run("CLIENT NO-EVICT on off"), err("ERR wrong number of arguments for 'client|no-evict' command"));
+    }
+
+    #[test]
+    fn no_touch_keeps_access_times() {
+        let mut h = Harness::new();
+        h.run("SET k v");
+        h.advance_ms(10_000);
+        h.run("CLIENT NO-TOUCH ON");
+        h.run("GET k");
+        let idle = |h: &Harness| h.shared.store.lock().dbs[0].idle_ms(b"k");
+        assert_eq!(idle(&h), Some(10_000));
+        h.run("CLIENT NO-TOUCH OFF");
+        h.run("GET k");
+        assert_eq!(idle(&h), Some(0));
+    }
+
+    /// Replays Redis's per-command flag handling for a sequence of commands:
+    /// which replies a client would receive.
+    fn sent(h: &mut Harness, lines: &[&str]) -> Vec<Reply> {
+        let mut out = Vec::new();
+        for line in lines {
+            let reply = h.run(line);
+            if h.client.reply_allowed() && reply != Reply::None {
+                out.push(reply);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn reply_on_off_skip() {
+        let mut h = Harness::new();
+        let pong = Reply::simple("PONG");
+        assert_eq!(sent(&mut h, &["CLIENT REPLY OFF", "PING", "CLIENT REPLY ON", "PING"]), vec![Reply::OK, pong.clone()]);
+        assert_eq!(sent(&mut h, &["CLIENT REPLY SKIP", "PING", "PING"]), vec![pong.clone()]);
+        assert_eq!(sent(&mut h, &["CLIENT REPLY SKIP", "CLIENT REPLY SKIP", "ECHO a", "ECHO b"]), vec![bulk("b")]);
+        assert_eq!(
+            sent(&mut h, &["CLIENT REPLY OFF", "CLIENT REPLY SKIP", "ECHO a", "CLIENT REPLY ON", "ECHO b"]),
+            vec![Reply::OK, bulk("b")]
+        );
+        assert_eq!(sent(&mut h, &["CLIENT REPLY SKIP", "CLIENT REPLY ON", "ECHO c"]), vec![Reply::OK, bulk("c")]);
+        assert_eq!(sent(&mut h, &["CLIENT REPLY OFF", "GET", "NOSUCH"]), vec![], "errors are suppressed too");
+        assert_eq!(sent(&mut h, &["CLIENT REPLY ON"]), vec![Reply::OK]);
+        assert_eq!(sent(&mut h, &["CLIENT REPLY FOO", "CLIENT REPLY"]), vec![
+            err("ERR syntax error"),
+            err("ERR wrong number of arguments for 'client|reply' command")
+        ]);
     }
 
     #[test]

@@ -82,3 +82,52 @@ pub fn flush_mode(args: &mut Args<'_>) -> Result<(), ReplyError> {
 pub fn valid_client_attr(value: &[u8]) -> bool {
     value.iter().all(|&b| (b'!'..=b'~').contains(&b))
 }
+
+/// Redis's rule for `enable-debug-command` and `enable-protected-configs`:
+/// `yes` allows every client, `local` only clients on a loopback address.
+pub fn protected_action_allowed(setting: &str, client: &crate::server::ClientState) -> bool {
+    match setting {
+        "yes" => true,
+        "local" => {
+            client.handle.addr.parse::<std::net::SocketAddr>().is_ok_and(|addr| addr.ip().is_loopback())
+        }
+        _ => false,
+    }
+}
+
+/// The encoding `OBJECT ENCODING` / `DEBUG OBJECT` report, as Redis 7.0
+/// chooses it when a value is stored: `int` for canonical integers of at most
+/// 20 characters, `embstr` up to 44 bytes, `raw` beyond; small hashes
+/// (at most 128 fields, every field and value at most 64 bytes) are a
+/// `listpack`, larger ones a `hashtable`.
+pub fn object_encoding(value: &Value) -> &'static str {
+    match value {
+        Value::String(s) if s.len() <= 20 && parse_i64(s).is_some() => "int",
+        Value::String(s) if s.len() <= 44 => "embstr",
+        Value::String(_) => "raw",
+        Value::Hash(h) if h.len() <= 128 && h.iter().all(|(f, v)| f.len() <= 64 && v.len() <= 64) => {
+            "listpack"
+        }
+        Value::Hash(_) => "hashtable",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodings() {
+        let s = |t: &str| Value::String(t.as_bytes().to_vec());
+        assert_eq!(object_encoding(&s("123")), "int");
+        assert_eq!(object_encoding(&s("-9223372036854775808")), "int");
+        assert_eq!(object_encoding(&s("007")), "embstr");
+        assert_eq!(object_encoding(&s(&"a".repeat(44))), "embstr");
+        assert_eq!(object_encoding(&s(&"a".repeat(45))), "raw");
+        let mut h = Hash::default();
+        h.insert(b"f", b"v");
+        assert_eq!(object_encoding(&Value::Hash(h.clone())), "listpack");
+        h.insert(b"big", &[b'x'; 65]);
+        assert_eq!(object_encoding(&Value::Hash(h)), "hashtable");
+    }
+}

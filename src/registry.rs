@@ -438,18 +438,20 @@ impl<'a> Context<'a> {
 
     /// Every database (for commands that cross databases).
     pub fn keyspace(&mut self) -> &mut Keyspace {
-        let now = self.now_ms;
+        let (now, touch) = (self.now_ms, !self.client.no_touch);
         let keyspace = self.keyspace.get_or_insert_with(|| self.server.store.lock());
         keyspace.set_now(now);
+        keyspace.dbs.iter_mut().for_each(|db| db.set_touch(touch));
         keyspace
     }
 
     /// The connection's selected database.
     pub fn db(&mut self) -> &mut Db {
-        let (index, now) = (self.client.db, self.now_ms);
+        let (index, now, touch) = (self.client.db, self.now_ms, !self.client.no_touch);
         let keyspace = self.keyspace.get_or_insert_with(|| self.server.store.lock());
         let db = &mut keyspace.dbs[index];
         db.set_now(now);
+        db.set_touch(touch);
         db
     }
 
