@@ -173,9 +173,10 @@ fn list(ctx: &mut Context<'_>, args: &mut Args<'_>, now: u64) -> CommandResult {
         } else if option.eq_ignore_ascii_case(b"ID") && !args.is_empty() {
             let mut wanted = Vec::new();
             for id in args.rest() {
+                // Any integer is accepted; ids below 1 simply match no client.
                 match crate::protocol::parse::parse_i64(id) {
-                    Some(id) if id > 0 => wanted.push(id as u64),
-                    _ => return Err(ReplyError::err("Invalid client ID")),
+                    Some(id) => wanted.push(id.max(0) as u64),
+                    None => return Err(ReplyError::err("Invalid client ID")),
                 }
             }
             ids = Some(wanted);
@@ -305,6 +306,7 @@ mod tests {
         assert_eq!(text(h.run("CLIENT LIST ID 99")).lines().count(), 1);
         assert_eq!(text(h.run("CLIENT LIST TYPE pubsub")), "");
         assert_eq!(h.run("CLIENT LIST ID x"), err("ERR Invalid client ID"));
+        assert_eq!(text(h.run("CLIENT LIST ID 0 -5")), "");
         assert_eq!(h.run("CLIENT KILL 1.2.3.4:5"), err("ERR No such client"));
         assert_eq!(h.run("CLIENT KILL ID abc"), err("ERR client-id should be greater than 0"));
         assert_eq!(h.run("CLIENT KILL ID 12345"), int(0));

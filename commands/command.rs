@@ -38,7 +38,7 @@ impl Command for CommandCommand {
             subcommands: &[
                 Subcommand { name: "count", arity: 2, flags: &[Flag::Loading, Flag::Stale], summary: "Returns a count of commands." },
                 Subcommand { name: "docs", arity: -2, flags: &[Flag::Loading, Flag::Stale], summary: "Returns documentary information about one, multiple or all commands." },
-                Subcommand { name: "getkeys", arity: -3, flags: &[Flag::Loading, Flag::Stale], summary: "Extracts the key names from an arbitrary command." },
+                Subcommand { name: "getkeys", arity: -4, flags: &[Flag::Loading, Flag::Stale], summary: "Extracts the key names from an arbitrary command." },
                 Subcommand { name: "help", arity: 2, flags: &[Flag::Loading, Flag::Stale], summary: "Returns helpful text about the different subcommands." },
                 Subcommand { name: "info", arity: -2, flags: &[Flag::Loading, Flag::Stale], summary: "Returns information about one, multiple or all commands." },
                 Subcommand { name: "list", arity: -2, flags: &[Flag::Loading, Flag::Stale], summary: "Returns a list of command names." },
@@ -279,7 +279,9 @@ mod tests {
         assert_eq!(h.run("COMMAND GETKEYS SET a b EX 10"), array(&["a"]));
         assert_eq!(h.run("COMMAND GETKEYS DEL a b c"), array(&["a", "b", "c"]));
         assert_eq!(h.run("COMMAND GETKEYS NOPE a"), err("ERR Invalid command specified"));
-        assert_eq!(h.run("COMMAND GETKEYS GET"), err("ERR Invalid number of arguments specified for command"));
+        assert_eq!(h.run("COMMAND GETKEYS GET a b"), err("ERR Invalid number of arguments specified for command"));
+        // Redis 7's arity for COMMAND GETKEYS is -4: a command and at least one argument.
+        assert_eq!(h.run("COMMAND GETKEYS GET"), err("ERR wrong number of arguments for 'command|getkeys' command"));
         assert_eq!(h.run("COMMAND GETKEYS PING x"), err("ERR The command has no key arguments"));
     }
 }

@@ -83,18 +83,35 @@ impl Command for Config {
     }
 }
 
-/// `CONFIG GET pattern...`: the settings whose names match any pattern.
+/// `CONFIG GET pattern...`: the settings whose names match any pattern. A
+/// pattern without glob characters is looked up by name and answered under
+/// the name as given, as Redis does; each setting appears once.
 fn get(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-    let patterns: Vec<&[u8]> = args.rest().collect();
-    let params = ctx.server.config.read().params();
+    let mut params = ctx.server.config.read().params();
     let port = ctx.server.port.load(std::sync::atomic::Ordering::Relaxed).to_string();
+    if let Some(entry) = params.iter_mut().find(|(name, _)| *name == "port") {
+        entry.1 = port;
+    }
+    let mut found: Vec<(&'static str, Vec<u8>)> = Vec::new();
+    for pattern in args.rest() {
+        let is_glob = pattern.iter().any(|b| b"*?[".contains(b));
+        for (name, _) in &params {
+            let matches = if is_glob {
+                glob_match(pattern, name.as_bytes(), true)
+            } else {
+                name.as_bytes().eq_ignore_ascii_case(pattern)
+            };
+            if matches && !found.iter().any(|(seen, _)| seen == name) {
+                found.push((name, if is_glob { name.as_bytes().to_vec() } else { pattern.to_vec() }));
+            }
+        }
+    }
     Ok(Reply::Map(
-        params
+        found
             .into_iter()
-            .filter(|(name, _)| patterns.iter().any(|p| glob_match(p, name.as_bytes(), true)))
-            .map(|(name, value)| {
-                let value = if name == "port" { port.clone() } else { value };
-                (Reply::bulk(name), Reply::Bulk(value.into_bytes()))
+            .map(|(name, shown)| {
+                let value = params.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone()).unwrap_or_default();
+                (Reply::Bulk(shown), Reply::Bulk(value.into_bytes()))
             })
             .collect(),
     ))
@@ -245,7 +262,9 @@ mod tests {
     fn globs_and_several_patterns() {
         let mut h = Harness::new();
         assert_eq!(h.run("CONFIG GET db* databases"), Reply::Map(vec![(bulk("dbfilename"), bulk("dump.json")), (bulk("databases"), bulk("16"))]));
-        assert_eq!(h.run("CONFIG GET PORT databases"), Reply::Map(vec![(bulk("port"), bulk("6379")), (bulk("databases"), bulk("16"))]));
+        assert_eq!(h.run("CONFIG GET PORT databases"), Reply::Map(vec![(bulk("PORT"), bulk("6379")), (bulk("databases"), bulk("16"))]));
+        assert_eq!(h.run("CONFIG GET databases DATABASES DATA*"), Reply::Map(vec![(bulk("databases"), bulk("16"))]));
+        assert_eq!(h.run("CONFIG GET DATA*"), Reply::Map(vec![(bulk("databases"), bulk("16"))]));
         assert_eq!(h.run("CONFIG GET nosuch"), Reply::Map(vec![]));
         let Reply::Map(all) = h.run("CONFIG GET *") else { panic!() };
         assert!(all.len() >= 6);
