@@ -101,7 +101,9 @@ fn parse_script(path: &Path) -> Vec<Section> {
         }
         let steps = &mut sections.last_mut().expect("a section").steps;
         if let Some(ms) = trimmed.strip_prefix("@sleep ") {
-            steps.push(Step::Sleep(ms.trim().parse().unwrap_or_else(|_| panic!("{}:{line}: @sleep ms", path.display()))));
+            steps.push(Step::Sleep(
+                ms.trim().parse().unwrap_or_else(|_| panic!("{}:{line}: @sleep ms", path.display())),
+            ));
             continue;
         }
         let mut rest = trimmed;
@@ -216,7 +218,9 @@ fn same(redis: &[u8], mini: &[u8], directives: &[Directive]) -> bool {
     for directive in directives {
         if let Directive::Approx(tolerance) = directive {
             let int = |raw: &[u8]| {
-                raw.strip_prefix(b":").and_then(|r| std::str::from_utf8(r).ok()).and_then(|r| r.trim().parse::<i64>().ok())
+                raw.strip_prefix(b":")
+                    .and_then(|r| std::str::from_utf8(r).ok())
+                    .and_then(|r| r.trim().parse::<i64>().ok())
             };
             if let (Some(a), Some(b)) = (int(redis), int(mini)) {
                 return (a - b).abs() <= *tolerance;
@@ -279,13 +283,7 @@ struct FileResult {
 
 const SENTINEL: &str = "__end_of_section__";
 
-fn run_section(
-    file: &str,
-    section: &Section,
-    redis: &Server,
-    mini: &Server,
-    result: &mut FileResult,
-) {
+fn run_section(file: &str, section: &Section, redis: &Server, mini: &Server, result: &mut FileResult) {
     let (mut rc, mut mc) = (redis.connect(), mini.connect());
     for conn in [&mut rc, &mut mc] {
         assert_eq!(conn.call(&["FLUSHALL"]).expect("FLUSHALL"), b"+OK\r\n");
@@ -391,7 +389,10 @@ fn scripts_parse() {
     let sections = parse_script(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/differential/basics.txt"));
     assert!(sections.len() > 3);
     assert_eq!(expand(b"{3*ab}".to_vec()), b"ababab");
-    assert_eq!(normalize(b"*2\r\n$1\r\nb\r\n$1\r\na\r\n", &[Directive::Sort]), b"*2\r\n$1\r\na\r\n$1\r\nb\r\n");
+    assert_eq!(
+        normalize(b"*2\r\n$1\r\nb\r\n$1\r\na\r\n", &[Directive::Sort]),
+        b"*2\r\n$1\r\na\r\n$1\r\nb\r\n"
+    );
     assert!(same(b":100\r\n", b":99\r\n", &[Directive::Approx(1)]));
     assert!(!same(b":100\r\n", b":98\r\n", &[Directive::Approx(1)]));
     assert!(same(b"*2\r\n$1\r\n1\r\n$1\r\n2\r\n", b"*2\r\n$2\r\n10\r\n$1\r\n3\r\n", &[Directive::Shape]));
@@ -423,7 +424,8 @@ fn differential_against_redis_server() {
         text.lines().find_map(|l| l.strip_prefix("redis_version:")).unwrap_or("?").trim().to_string()
     };
     let other = if selfcheck { "a second redis-server (MINIREDIS_DIFF_SELFCHECK)" } else { "MiniRedis" };
-    let mut summary = vec![format!("differential test: redis-server {version} ({}) vs {other}", binary.display())];
+    let mut summary =
+        vec![format!("differential test: redis-server {version} ({}) vs {other}", binary.display())];
     let mut all_mismatches = Vec::new();
     let (mut total, mut skipped) = (0, Vec::new());
     for path in scripts() {
@@ -469,5 +471,9 @@ fn differential_against_redis_server() {
     if !skipped.is_empty() {
         common::loud(&skipped.join("\n"));
     }
-    assert!(all_mismatches.is_empty(), "{} replies differ from redis-server; see the report above", all_mismatches.len());
+    assert!(
+        all_mismatches.is_empty(),
+        "{} replies differ from redis-server; see the report above",
+        all_mismatches.len()
+    );
 }

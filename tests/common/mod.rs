@@ -201,8 +201,10 @@ pub fn start_miniredis(extra: &[&str]) -> Server {
         let mut tx = Some(tx);
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
             if let Some(at) = line.find("listening on 127.0.0.1:") {
-                let digits: String =
-                    line[at + "listening on 127.0.0.1:".len()..].chars().take_while(char::is_ascii_digit).collect();
+                let digits: String = line[at + "listening on 127.0.0.1:".len()..]
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect();
                 if let (Some(tx), Ok(port)) = (tx.take(), digits.parse::<u16>()) {
                     let _ = tx.send(port);
                 }
@@ -312,7 +314,9 @@ fn read_value(reader: &mut impl BufRead, raw: &mut Vec<u8>) -> io::Result<()> {
             }
             Ok(())
         }
-        other => Err(io::Error::new(io::ErrorKind::InvalidData, format!("unknown reply type {:?}", other as char))),
+        other => {
+            Err(io::Error::new(io::ErrorKind::InvalidData, format!("unknown reply type {:?}", other as char)))
+        }
     }
 }
 
@@ -339,7 +343,11 @@ pub fn show(bytes: &[u8], max: usize) -> String {
 
 /// Runs a command with a time limit; kills it when the limit passes.
 /// Returns (exit success, stdout, stderr).
-pub fn run_with_timeout(mut command: Command, stdin: Option<Vec<u8>>, limit: Duration) -> (bool, String, String) {
+pub fn run_with_timeout(
+    mut command: Command,
+    stdin: Option<Vec<u8>>,
+    limit: Duration,
+) -> (bool, String, String) {
     let mut child = command
         .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
