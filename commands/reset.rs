@@ -3,7 +3,8 @@
 use crate::prelude::*;
 
 /// `RESET`: returns the connection to its initial state: database 0, RESP2,
-/// no name, NO-TOUCH and NO-EVICT off, replies on.
+/// no name, NO-TOUCH off, replies on. NO-EVICT stays as it was, as in
+/// Redis 7.0.
 pub struct Reset;
 
 impl Command for Reset {
@@ -24,7 +25,6 @@ impl Command for Reset {
         client.db = 0;
         client.protocol = 2;
         client.no_touch = false;
-        client.no_evict = false;
         // As Redis's clearClientConnectionState: OFF and a pending SKIP are
         // cleared; a SKIP aimed at this very command still applies.
         client.reply_off = false;
@@ -51,7 +51,8 @@ mod tests {
         h.run("CLIENT REPLY OFF");
         assert_eq!(h.wire("RESET"), "+RESET\r\n");
         assert!(h.client.reply_allowed(), "replies are back on");
-        assert_eq!((h.client.db, h.client.protocol, h.client.no_touch, h.client.no_evict), (0, 2, false, false));
+        assert_eq!((h.client.db, h.client.protocol, h.client.no_touch), (0, 2, false));
+        assert!(h.client.no_evict, "Redis 7.0 keeps NO-EVICT across RESET");
         assert_eq!(h.run("CLIENT GETNAME"), Reply::Null);
         assert_eq!(h.run("RESET now"), err("ERR wrong number of arguments for 'reset' command"));
     }

@@ -14,8 +14,8 @@
 //!   - `@approx:N`: integer replies may differ by up to N (TTLs); default 1.
 //!   - `@type`: compare only the reply's type (`LASTSAVE`, `INFO`).
 //!   - `@shape`: compare types and element counts, not contents (`TIME`).
-//!   - `@fields:a,b`: compare only the `a:…` and `b:…` words of a status/bulk
-//!     line (`DEBUG OBJECT`).
+//!   - `@fields:a,b`: compare only the `a:…`/`a=…` and `b:…`/`b=…` words of a
+//!     status/bulk line (`DEBUG OBJECT`, `CLIENT INFO`).
 //!   - `@noreply`: send without reading a reply (`CLIENT REPLY OFF`); a
 //!     reply that does arrive shows up as a mismatch on the next line.
 //!   - `@scanall`: iterate `SCAN`/`HSCAN` from cursor 0 to the end and compare
@@ -203,8 +203,10 @@ fn normalize(raw: &[u8], directives: &[Directive]) -> Vec<u8> {
                 let text = node.body.clone().unwrap_or_else(|| node.head.clone());
                 let kept: Vec<&str> = std::str::from_utf8(&text)
                     .unwrap_or("")
-                    .split(' ')
-                    .filter(|word| word.split_once(':').is_some_and(|(k, _)| wanted.iter().any(|w| w == k)))
+                    .split_ascii_whitespace()
+                    .filter(|word| {
+                        word.split_once([':', '=']).is_some_and(|(k, _)| wanted.iter().any(|w| w == k))
+                    })
                     .collect();
                 return format!("{}{}", node.kind as char, kept.join(" ")).into_bytes();
             }
