@@ -465,8 +465,8 @@ mod tests {
             assert_eq!(h.run(&format!("DEBUG SLEEP {arg}")), Reply::OK, "{arg}");
         }
         let start = std::time::Instant::now();
-        h.run("DEBUG SLEEP 0.05");
-        assert!(start.elapsed() >= std::time::Duration::from_millis(50));
+        h.run("DEBUG SLEEP 0.02");
+        assert!(start.elapsed() >= std::time::Duration::from_millis(20));
         assert_eq!(strtod_prefix(b" 1.5xyz"), 1.5);
         assert_eq!(strtod_prefix(b"1e-3"), 0.001);
         assert_eq!(strtod_prefix(b"abc"), 0.0);
