@@ -50,7 +50,7 @@ impl Command for CommandCommand {
                 },
                 Subcommand {
                     name: "getkeys",
-                    arity: -3,
+                    arity: -4,
                     flags: &[Flag::Loading, Flag::Stale],
                     summary: "Extracts the key names from an arbitrary command.",
                 },
@@ -313,8 +313,13 @@ mod tests {
         assert_eq!(h.run("COMMAND GETKEYS DEL a b c"), array(&["a", "b", "c"]));
         assert_eq!(h.run("COMMAND GETKEYS NOPE a"), err("ERR Invalid command specified"));
         assert_eq!(
-            h.run("COMMAND GETKEYS GET"),
+            h.run("COMMAND GETKEYS GET a b"),
             err("ERR Invalid number of arguments specified for command")
+        );
+        // Redis 7's arity for COMMAND GETKEYS is -4: a command and at least one argument.
+        assert_eq!(
+            h.run("COMMAND GETKEYS GET"),
+            err("ERR wrong number of arguments for 'command|getkeys' command")
         );
         assert_eq!(h.run("COMMAND GETKEYS PING x"), err("ERR The command has no key arguments"));
     }

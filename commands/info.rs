@@ -154,7 +154,7 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
         "replication" => vec![
             ("role", "master".into()),
             ("connected_slaves", "0".into()),
-            ("master_replid", server.run_id.clone()),
+            ("master_replid", server.repl_id.lock().clone()),
             ("master_repl_offset", "0".into()),
         ],
         "cpu" => {

@@ -38,18 +38,6 @@ fn as_integer(s: &[u8]) -> Option<i64> {
     (s.len() <= 20 && n.to_string().as_bytes() == s).then_some(n)
 }
 
-/// The encoding Redis picks for a string it stores as given (`SET`):
-/// `int`, `embstr` up to 44 bytes, `raw` beyond.
-fn string_encoding(s: &[u8]) -> &'static str {
-    if as_integer(s).is_some() {
-        "int"
-    } else if s.len() <= 44 {
-        "embstr"
-    } else {
-        "raw"
-    }
-}
-
 impl Command for Object {
     fn meta(&self) -> CommandMeta {
         CommandMeta {
@@ -107,8 +95,7 @@ impl Command for Object {
             return Ok(Reply::Null);
         };
         Ok(match (sub.as_slice(), value) {
-            (b"encoding", Value::String(s)) => Reply::bulk(string_encoding(s)),
-            (b"encoding", Value::Hash(h)) => Reply::bulk(h.encoding()),
+            (b"encoding", value) => Reply::bulk(crate::ops::object_encoding(value)),
             (b"refcount", Value::String(s))
                 if as_integer(s).is_some_and(|n| (0..SHARED_INTEGERS).contains(&n)) =>
             {

@@ -5,6 +5,8 @@ use std::process::ExitCode;
 use miniredis::config::Config;
 use miniredis::server::Server;
 use tracing::{error, info};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 fn main() -> ExitCode {
     let config = match Config::from_args(std::env::args()) {
@@ -14,18 +16,21 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 1 } else { 0 });
         }
     };
-    let level = match config.loglevel.as_str() {
-        "debug" => "debug",
-        "verbose" => "debug",
-        "notice" => "info",
-        "warning" => "warn",
-        _ => "off",
-    };
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(format!("miniredis={level}")))
-        .with_writer(std::io::stdout)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+    let level = miniredis::config::tracing_level(&config.loglevel);
+    let filter = |level: &str| tracing_subscriber::EnvFilter::new(format!("miniredis={level}"));
+    let (filter_layer, reload) = tracing_subscriber::reload::Layer::new(filter(level));
+    tracing_subscriber::registry()
+        .with(filter_layer)
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stdout)
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout())),
+        )
         .init();
+    // CONFIG SET loglevel swaps the filter in place.
+    miniredis::config::set_log_level_hook(move |loglevel| {
+        let _ = reload.reload(filter(miniredis::config::tracing_level(loglevel)));
+    });
 
     let threads =
         config.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));

@@ -180,3 +180,50 @@ pub fn scan_cursor(arg: &[u8]) -> Option<u64> {
         digits.iter().try_fold(0u64, |acc, &d| acc.checked_mul(10)?.checked_add(u64::from(d - b'0')))?;
     Some(if negative { magnitude.wrapping_neg() } else { magnitude })
 }
+
+/// Redis's rule for `enable-debug-command` and `enable-protected-configs`:
+/// `yes` allows every client, `local` only clients on a loopback address.
+pub fn protected_action_allowed(setting: &str, client: &crate::server::ClientState) -> bool {
+    match setting {
+        "yes" => true,
+        "local" => {
+            client.handle.addr.parse::<std::net::SocketAddr>().is_ok_and(|addr| addr.ip().is_loopback())
+        }
+        _ => false,
+    }
+}
+
+/// The encoding `OBJECT ENCODING` / `DEBUG OBJECT` report, as Redis 7.0
+/// chooses it when a value is stored: `int` for the canonical text of a
+/// 64-bit integer, `embstr` up to 44 bytes, `raw` beyond; a hash reports the
+/// encoding it tracks (`listpack` until it first outgrows the limits).
+pub fn object_encoding(value: &Value) -> &'static str {
+    match value {
+        Value::String(s) if s.len() <= 20 && parse_i64(s).is_some() => "int",
+        Value::String(s) if s.len() <= 44 => "embstr",
+        Value::String(_) => "raw",
+        Value::Hash(h) => h.encoding(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodings() {
+        let s = |t: &str| Value::String(t.as_bytes().to_vec());
+        assert_eq!(object_encoding(&s("123")), "int");
+        assert_eq!(object_encoding(&s("-9223372036854775808")), "int");
+        assert_eq!(object_encoding(&s("007")), "embstr");
+        assert_eq!(object_encoding(&s(&"a".repeat(44))), "embstr");
+        assert_eq!(object_encoding(&s(&"a".repeat(45))), "raw");
+        let mut h = Hash::default();
+        h.insert(b"f", b"v");
+        assert_eq!(object_encoding(&Value::Hash(h.clone())), "listpack");
+        h.insert(b"big", &[b'x'; 65]);
+        assert_eq!(object_encoding(&Value::Hash(h.clone())), "hashtable");
+        h.remove(b"big");
+        assert_eq!(object_encoding(&Value::Hash(h)), "hashtable", "sticky, as in Redis");
+    }
+}

@@ -69,7 +69,11 @@ pub async fn serve(mut socket: TcpStream, shared: &Shared, handle: &std::sync::A
                 }
                 Ok(Parsed::Request { consumed }) => {
                     let reply = run_one(shared, &mut client, parser.argv(&buf[pos..]), &mut last_command);
-                    write_reply(&reply, &client, &mut out);
+                    if client.reply_allowed() {
+                        write_reply(&reply, &client, &mut out);
+                    } else if client.human {
+                        out.extend_from_slice(PROMPT);
+                    }
                     pos += consumed;
                     commands += 1;
                     if client.close {

@@ -567,6 +567,11 @@ impl Keyspace {
             expired: acc.expired + db.stats.expired,
         })
     }
+
+    /// Zeroes every database's hit/miss/expired counters (`CONFIG RESETSTAT`).
+    pub fn reset_stats(&mut self) {
+        self.dbs.iter_mut().for_each(|db| db.stats = DbStats::default());
+    }
 }
 
 /// The shared keyspace behind one lock, held only while a command runs and
@@ -663,6 +668,18 @@ mod tests {
                 assert!(seen.contains(format!("k{i}").as_bytes()), "k{i} missed");
             }
         }
+    }
+
+    #[test]
+    fn reset_stats_zeroes_every_db() {
+        let mut ks = Keyspace::new(2);
+        ks.dbs[0].get(b"missing");
+        ks.dbs[1].set(b"k", string("v"));
+        ks.dbs[1].get(b"k");
+        assert_eq!((ks.stats().hits, ks.stats().misses), (1, 1));
+        ks.reset_stats();
+        let stats = ks.stats();
+        assert_eq!((stats.hits, stats.misses, stats.expired), (0, 0, 0));
     }
 
     #[test]
