@@ -27,6 +27,10 @@ pub type Fields = IndexMap<Key, Vec<u8>>;
 /// (Redis's listpack encoding); larger ones delete in O(1).
 pub const HASH_ORDERED_MAX: usize = 128;
 
+/// Redis's `hash-max-listpack-value`: longer fields or values make a hash
+/// leave the listpack encoding.
+pub const HASH_MAX_LISTPACK_VALUE: usize = 64;
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     String(Vec<u8>),
@@ -106,6 +110,18 @@ impl Hash {
     /// The field at `index` in iteration order (for random picks and scans).
     pub fn get_index(&self, index: usize) -> Option<(&[u8], &[u8])> {
         self.fields.get_index(index).map(|(k, v)| (&k[..], &v[..]))
+    }
+
+    /// Whether Redis would keep this hash in its compact listpack encoding
+    /// (at most [`HASH_ORDERED_MAX`] fields, every field and value at most
+    /// [`HASH_MAX_LISTPACK_VALUE`] bytes), judged on the current contents.
+    /// `HSCAN` returns such a hash whole in one call, as Redis does.
+    pub fn is_listpack_sized(&self) -> bool {
+        self.fields.len() <= HASH_ORDERED_MAX
+            && self
+                .fields
+                .iter()
+                .all(|(k, v)| k.len() <= HASH_MAX_LISTPACK_VALUE && v.len() <= HASH_MAX_LISTPACK_VALUE)
     }
 }
 
@@ -668,6 +684,24 @@ mod tests {
         assert!(h.remove(b"b"));
         let order: Vec<&[u8]> = h.iter().map(|(k, _)| k).collect();
         assert_eq!(order, vec![&b"a"[..], b"c", b"d"]);
+    }
+
+    #[test]
+    fn listpack_sized_hashes() {
+        let mut h = Hash::default();
+        assert!(h.is_listpack_sized());
+        h.insert(&[b'f'; 64], &[b'v'; 64]);
+        assert!(h.is_listpack_sized(), "64 bytes still fit");
+        h.insert(b"long", &[b'v'; 65]);
+        assert!(!h.is_listpack_sized(), "a 65-byte value does not");
+        h.remove(b"long");
+        for i in 1..HASH_ORDERED_MAX {
+            h.insert(format!("f{i}").as_bytes(), b"v");
+        }
+        assert_eq!(h.len(), HASH_ORDERED_MAX);
+        assert!(h.is_listpack_sized());
+        h.insert(b"one-more", b"v");
+        assert!(!h.is_listpack_sized(), "129 fields do not");
     }
 
     #[test]
