@@ -24,8 +24,7 @@ impl Command for Scan {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        let cursor =
-            crate::ops::scan_cursor(args.next()?).ok_or_else(|| ReplyError::err("invalid cursor"))?;
+        let cursor = crate::ops::parse_scan_cursor(args.next()?)?;
         let (mut pattern, mut count, mut kind) = (None, 10, None);
         while let Some(option) = args.peek() {
             args.next()?;

@@ -163,24 +163,6 @@ pub fn rename(ctx: &mut Context<'_>, args: &mut Args<'_>, nx: bool) -> Result<bo
     Ok(true)
 }
 
-/// A `SCAN`-family cursor, parsed as Redis does with `strtoul`: an optional
-/// sign (`-1` wraps to the largest cursor), decimal digits, nothing else; the
-/// empty string is cursor 0. `None` means `ERR invalid cursor`.
-pub fn scan_cursor(arg: &[u8]) -> Option<u64> {
-    let (negative, digits) = match arg {
-        [] => return Some(0),
-        [b'+', rest @ ..] => (false, rest),
-        [b'-', rest @ ..] => (true, rest),
-        _ => (false, arg),
-    };
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let magnitude =
-        digits.iter().try_fold(0u64, |acc, &d| acc.checked_mul(10)?.checked_add(u64::from(d - b'0')))?;
-    Some(if negative { magnitude.wrapping_neg() } else { magnitude })
-}
-
 /// Redis's rule for `enable-debug-command` and `enable-protected-configs`:
 /// `yes` allows every client, `local` only clients on a loopback address.
 pub fn protected_action_allowed(setting: &str, client: &crate::server::ClientState) -> bool {
@@ -395,6 +377,63 @@ pub fn mset(ctx: &mut Context<'_>, args: &mut Args<'_>, only_new: bool) -> Comma
         db.set(pair[0], Value::String(pair[1].to_vec()));
     }
     Ok(if only_new { Reply::Integer(1) } else { Reply::OK })
+}
+
+/// `HSET`/`HMSET key field value [field value ...]`: sets every pair; the
+/// number of fields that were new. An odd pair count is an arity error.
+pub fn hash_set_pairs(ctx: &mut Context<'_>, args: &mut Args<'_>) -> Result<i64, ReplyError> {
+    let key = args.next()?;
+    if args.is_empty() || !args.remaining().is_multiple_of(2) {
+        return Err(ReplyError::wrong_arity(ctx.command));
+    }
+    let hash = ctx.db().hash_or_default(key)?;
+    let mut added = 0;
+    while !args.is_empty() {
+        added += i64::from(hash.insert(args.next()?, args.next()?));
+    }
+    Ok(added)
+}
+
+/// Read-modify-write of one hash field (`HINCRBY`, `HINCRBYFLOAT`):
+/// `update` gets the current value (`None` when the key or field is
+/// missing) and returns the value to store and the reply. Nothing is
+/// created when the key holds another type or `update` fails.
+pub fn update_hash_field(
+    ctx: &mut Context<'_>,
+    key: &[u8],
+    field: &[u8],
+    update: impl FnOnce(Option<&[u8]>) -> Result<(Vec<u8>, Reply), ReplyError>,
+) -> CommandResult {
+    let db = ctx.db();
+    let current = db.get_hash_mut(key)?.and_then(|hash| hash.get(field));
+    let (value, reply) = update(current.map(Vec::as_slice))?;
+    db.hash_or_default(key)?.insert(field, &value);
+    Ok(reply)
+}
+
+/// A `SCAN`-family cursor as Redis reads it with `strtoul`: optional sign
+/// (a `-` wraps around), decimal digits, nothing else; an empty string is 0
+/// and a NUL byte ends the number (Redis reads a C string).
+/// `ERR invalid cursor` otherwise, or on overflow.
+pub fn parse_scan_cursor(arg: &[u8]) -> Result<u64, ReplyError> {
+    const INVALID: ReplyError = ReplyError::from_static("ERR invalid cursor");
+    let text = &arg[..arg.iter().position(|&b| b == 0).unwrap_or(arg.len())];
+    if text.is_empty() {
+        return Ok(0);
+    }
+    let (negative, digits) = match text[0] {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return Err(INVALID);
+    }
+    let value = digits
+        .iter()
+        .try_fold(0u64, |acc, &d| acc.checked_mul(10)?.checked_add(u64::from(d - b'0')))
+        .ok_or(INVALID)?;
+    Ok(if negative { value.wrapping_neg() } else { value })
 }
 
 #[cfg(test)]
