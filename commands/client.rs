@@ -1,4 +1,4 @@
-//! CLIENT SETNAME|GETNAME|ID|SETINFO|INFO|LIST|KILL|HELP
+//! CLIENT SETNAME|GETNAME|ID|SETINFO|INFO|LIST|KILL|NO-EVICT|NO-TOUCH|REPLY|HELP
 
 use crate::prelude::*;
 
@@ -20,10 +20,16 @@ const HELP: &[&str] = &[
     "    USER <username>, SKIPME (YES|NO).",
     "LIST [TYPE (NORMAL|MASTER|REPLICA|PUBSUB)] [ID <client-id> [<client-id> ...]]",
     "    Return information about client connections.",
+    "REPLY (ON|OFF|SKIP)",
+    "    Control the replies sent to the current connection.",
     "SETINFO <LIB-NAME|LIB-VER> <value>",
     "    Set client library name or version.",
     "SETNAME <name>",
     "    Assign the name <name> to the current connection.",
+    "NO-EVICT (ON|OFF)",
+    "    Protect current client connection from eviction.",
+    "NO-TOUCH (ON|OFF)",
+    "    Will not touch LRU/LFU stats when this mode is on.",
     "HELP",
     "    Print this help.",
 ];
@@ -38,14 +44,73 @@ impl Command for Client {
             since: "2.4.0",
             complexity: "Depends on subcommand.",
             subcommands: &[
-                Subcommand { name: "getname", arity: 2, flags: &[Flag::Fast], summary: "Returns the name of the connection." },
-                Subcommand { name: "help", arity: 2, flags: &[Flag::Loading, Flag::Stale], summary: "Returns helpful text about the different subcommands." },
-                Subcommand { name: "id", arity: 2, flags: &[Flag::Fast], summary: "Returns the unique client ID of the connection." },
-                Subcommand { name: "info", arity: 2, flags: &[], summary: "Returns information about the connection." },
-                Subcommand { name: "kill", arity: -3, flags: &[Flag::Admin], summary: "Terminates open connections." },
-                Subcommand { name: "list", arity: -2, flags: &[Flag::Admin], summary: "Lists open connections." },
-                Subcommand { name: "setinfo", arity: 4, flags: &[Flag::Fast], summary: "Sets information specific to the client or connection." },
-                Subcommand { name: "setname", arity: 3, flags: &[Flag::Fast], summary: "Sets the connection name." },
+                Subcommand {
+                    name: "getname",
+                    arity: 2,
+                    flags: &[Flag::Fast],
+                    summary: "Returns the name of the connection.",
+                },
+                Subcommand {
+                    name: "help",
+                    arity: 2,
+                    flags: &[Flag::Loading, Flag::Stale],
+                    summary: "Returns helpful text about the different subcommands.",
+                },
+                Subcommand {
+                    name: "id",
+                    arity: 2,
+                    flags: &[Flag::Fast],
+                    summary: "Returns the unique client ID of the connection.",
+                },
+                Subcommand {
+                    name: "info",
+                    arity: 2,
+                    flags: &[],
+                    summary: "Returns information about the connection.",
+                },
+                Subcommand {
+                    name: "kill",
+                    arity: -3,
+                    flags: &[Flag::Admin],
+                    summary: "Terminates open connections.",
+                },
+                Subcommand {
+                    name: "list",
+                    arity: -2,
+                    flags: &[Flag::Admin],
+                    summary: "Lists open connections.",
+                },
+                Subcommand {
+                    name: "no-evict",
+                    arity: 3,
+                    flags: &[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale],
+                    summary: "Sets the client eviction mode of the connection.",
+                },
+                Subcommand {
+                    name: "no-touch",
+                    arity: 3,
+                    flags: &[Flag::NoScript, Flag::Loading, Flag::Stale],
+                    summary:
+                        "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.",
+                },
+                Subcommand {
+                    name: "reply",
+                    arity: 3,
+                    flags: &[Flag::NoScript, Flag::Loading, Flag::Stale],
+                    summary: "Instructs the server whether to reply to commands.",
+                },
+                Subcommand {
+                    name: "setinfo",
+                    arity: 4,
+                    flags: &[Flag::Fast],
+                    summary: "Sets information specific to the client or connection.",
+                },
+                Subcommand {
+                    name: "setname",
+                    arity: 3,
+                    flags: &[Flag::Fast],
+                    summary: "Sets the connection name.",
+                },
             ],
             ..CommandMeta::DEFAULT
         }
@@ -63,7 +128,9 @@ impl Command for Client {
             b"setname" => {
                 let name = args.next()?;
                 if !crate::ops::valid_client_attr(name) {
-                    return Err(ReplyError::err("Client names cannot contain spaces, newlines or special characters."));
+                    return Err(ReplyError::err(
+                        "Client names cannot contain spaces, newlines or special characters.",
+                    ));
                 }
                 ctx.client.handle.info.lock().name = name.to_vec();
                 Ok(Reply::OK)
@@ -95,8 +162,51 @@ impl Command for Client {
             }
             b"list" => list(ctx, args, now),
             b"kill" => kill(ctx, args),
+            b"no-evict" => {
+                ctx.client.no_evict = on_off(args)?;
+                Ok(Reply::OK)
+            }
+            b"no-touch" => {
+                ctx.client.no_touch = on_off(args)?;
+                Ok(Reply::OK)
+            }
+            b"reply" => reply(ctx, args),
             _ => Ok(Reply::Array(HELP.iter().map(|line| Reply::simple(line)).collect())),
         }
+    }
+}
+
+/// The `ON|OFF` argument of `NO-EVICT` / `NO-TOUCH`.
+fn on_off(args: &mut Args<'_>) -> Result<bool, ReplyError> {
+    match args.next()?.to_ascii_lowercase().as_slice() {
+        b"on" => Ok(true),
+        b"off" => Ok(false),
+        _ => Err(ReplyError::SYNTAX),
+    }
+}
+
+/// `CLIENT REPLY ON|OFF|SKIP`. OFF and SKIP reply nothing themselves; the
+/// connection honours the flags (see `ClientState::reply_allowed`).
+fn reply(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    let client = &mut *ctx.client;
+    match args.next()?.to_ascii_lowercase().as_slice() {
+        b"on" => {
+            client.reply_off = false;
+            client.reply_skip = false;
+            client.reply_skip_next = false;
+            Ok(Reply::OK)
+        }
+        b"off" => {
+            client.reply_off = true;
+            Ok(Reply::None)
+        }
+        b"skip" => {
+            if !client.reply_off {
+                client.reply_skip_next = true;
+            }
+            Ok(Reply::None)
+        }
+        _ => Err(ReplyError::SYNTAX),
     }
 }
 
@@ -121,9 +231,10 @@ fn list(ctx: &mut Context<'_>, args: &mut Args<'_>, now: u64) -> CommandResult {
         } else if option.eq_ignore_ascii_case(b"ID") && !args.is_empty() {
             let mut wanted = Vec::new();
             for id in args.rest() {
+                // Any integer is accepted; ids below 1 simply match no client.
                 match crate::protocol::parse::parse_i64(id) {
-                    Some(id) if id > 0 => wanted.push(id as u64),
-                    _ => return Err(ReplyError::err("Invalid client ID")),
+                    Some(id) => wanted.push(id.max(0) as u64),
+                    None => return Err(ReplyError::err("Invalid client ID")),
                 }
             }
             ids = Some(wanted);
@@ -239,20 +350,22 @@ mod tests {
         h.run("SELECT 3");
         let line = text(h.run("CLIENT INFO"));
         assert!(line.starts_with(&format!("id={} addr=127.0.0.1:50000 ", h.client.id())), "{line}");
-        assert!(line.contains(" db=3 ") && line.contains(" cmd=client "), "{line}");
+        assert!(line.contains(" db=3 ") && line.contains(" cmd=client|info "), "{line}");
         assert!(line.ends_with("lib-name=redis-py lib-ver=8.1.0\n"), "{line}");
     }
 
     #[test]
     fn list_and_kill() {
         let mut h = Harness::new();
-        let other = Arc::new(ClientHandle::new(99, "10.0.0.9:1234".into(), "127.0.0.1:6379".into(), 9, START_MS));
+        let other =
+            Arc::new(ClientHandle::new(99, "10.0.0.9:1234".into(), "127.0.0.1:6379".into(), 9, START_MS));
         h.shared.clients.lock().insert(99, other.clone());
         let list = text(h.run("CLIENT LIST"));
         assert_eq!(list.lines().count(), 2, "{list}");
         assert_eq!(text(h.run("CLIENT LIST ID 99")).lines().count(), 1);
         assert_eq!(text(h.run("CLIENT LIST TYPE pubsub")), "");
         assert_eq!(h.run("CLIENT LIST ID x"), err("ERR Invalid client ID"));
+        assert_eq!(text(h.run("CLIENT LIST ID 0 -5")), "");
         assert_eq!(h.run("CLIENT KILL 1.2.3.4:5"), err("ERR No such client"));
         assert_eq!(h.run("CLIENT KILL ID abc"), err("ERR client-id should be greater than 0"));
         assert_eq!(h.run("CLIENT KILL ID 12345"), int(0));
@@ -260,6 +373,87 @@ mod tests {
         assert_eq!(h.run("CLIENT KILL 10.0.0.9:1234"), Reply::OK);
         assert_eq!(h.run(&format!("CLIENT KILL ID {}", h.client.id())), int(0), "SKIPME yes by default");
         assert!(!h.client.close);
+    }
+
+    #[test]
+    fn no_evict_and_no_touch_flags() {
+        let mut h = Harness::new();
+        assert_eq!(h.run("CLIENT NO-EVICT on"), Reply::OK);
+        assert!(h.client.no_evict);
+        assert!(text(h.run("CLIENT INFO")).contains(" flags=e "));
+        assert_eq!(h.run("CLIENT NO-TOUCH ON"), Reply::OK);
+        assert!(h.client.no_touch);
+        assert!(text(h.run("CLIENT INFO")).contains(" flags=eT "));
+        assert_eq!(h.run("CLIENT NO-EVICT off"), Reply::OK);
+        assert_eq!(h.run("CLIENT NO-TOUCH Off"), Reply::OK);
+        assert!(!h.client.no_evict && !h.client.no_touch);
+        assert!(text(h.run("CLIENT INFO")).contains(" flags=N "));
+        assert_eq!(h.run("CLIENT NO-EVICT maybe"), err("ERR syntax error"));
+        assert_eq!(h.run("CLIENT NO-TOUCH 1"), err("ERR syntax error"));
+        assert_eq!(
+            h.run("CLIENT NO-TOUCH"),
+            err("ERR wrong number of arguments for 'client|no-touch' command")
+        );
+        assert_eq!(
+            h.run("CLIENT NO-EVICT on off"),
+            err("ERR wrong number of arguments for 'client|no-evict' command")
+        );
+    }
+
+    #[test]
+    fn no_touch_keeps_access_times() {
+        let mut h = Harness::new();
+        h.run("SET k v");
+        h.advance_ms(10_000);
+        h.run("CLIENT NO-TOUCH ON");
+        h.run("GET k");
+        let idle = |h: &Harness| h.shared.store.lock().dbs[0].idle_ms(b"k");
+        assert_eq!(idle(&h), Some(10_000));
+        h.run("CLIENT NO-TOUCH OFF");
+        h.run("GET k");
+        assert_eq!(idle(&h), Some(0));
+    }
+
+    /// Replays Redis's per-command flag handling for a sequence of commands:
+    /// which replies a client would receive.
+    fn sent(h: &mut Harness, lines: &[&str]) -> Vec<Reply> {
+        let mut out = Vec::new();
+        for line in lines {
+            let reply = h.run(line);
+            if h.client.reply_allowed() && reply != Reply::None {
+                out.push(reply);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn reply_on_off_skip() {
+        let mut h = Harness::new();
+        let pong = Reply::simple("PONG");
+        assert_eq!(
+            sent(&mut h, &["CLIENT REPLY OFF", "PING", "CLIENT REPLY ON", "PING"]),
+            vec![Reply::OK, pong.clone()]
+        );
+        assert_eq!(sent(&mut h, &["CLIENT REPLY SKIP", "PING", "PING"]), vec![pong.clone()]);
+        assert_eq!(
+            sent(&mut h, &["CLIENT REPLY SKIP", "CLIENT REPLY SKIP", "ECHO a", "ECHO b"]),
+            vec![bulk("b")]
+        );
+        assert_eq!(
+            sent(&mut h, &["CLIENT REPLY OFF", "CLIENT REPLY SKIP", "ECHO a", "CLIENT REPLY ON", "ECHO b"]),
+            vec![Reply::OK, bulk("b")]
+        );
+        assert_eq!(
+            sent(&mut h, &["CLIENT REPLY SKIP", "CLIENT REPLY ON", "ECHO c"]),
+            vec![Reply::OK, bulk("c")]
+        );
+        assert_eq!(sent(&mut h, &["CLIENT REPLY OFF", "GET", "NOSUCH"]), vec![], "errors are suppressed too");
+        assert_eq!(sent(&mut h, &["CLIENT REPLY ON"]), vec![Reply::OK]);
+        assert_eq!(
+            sent(&mut h, &["CLIENT REPLY FOO", "CLIENT REPLY"]),
+            vec![err("ERR syntax error"), err("ERR wrong number of arguments for 'client|reply' command")]
+        );
     }
 
     #[test]

@@ -36,12 +36,42 @@ impl Command for CommandCommand {
             since: "2.8.13",
             complexity: "O(N) where N is the total number of Redis commands",
             subcommands: &[
-                Subcommand { name: "count", arity: 2, flags: &[Flag::Loading, Flag::Stale], summary: "Returns a count of commands." },
-                Subcommand { name: "docs", arity: -2, flags: &[Flag::Loading, Flag::Stale], summary: "Returns documentary information about one, multiple or all commands." },
-                Subcommand { name: "getkeys", arity: -3, flags: &[Flag::Loading, Flag::Stale], summary: "Extracts the key names from an arbitrary command." },
-                Subcommand { name: "help", arity: 2, flags: &[Flag::Loading, Flag::Stale], summary: "Returns helpful text about the different subcommands." },
-                Subcommand { name: "info", arity: -2, flags: &[Flag::Loading, Flag::Stale], summary: "Returns information about one, multiple or all commands." },
-                Subcommand { name: "list", arity: -2, flags: &[Flag::Loading, Flag::Stale], summary: "Returns a list of command names." },
+                Subcommand {
+                    name: "count",
+                    arity: 2,
+                    flags: &[Flag::Loading, Flag::Stale],
+                    summary: "Returns a count of commands.",
+                },
+                Subcommand {
+                    name: "docs",
+                    arity: -2,
+                    flags: &[Flag::Loading, Flag::Stale],
+                    summary: "Returns documentary information about one, multiple or all commands.",
+                },
+                Subcommand {
+                    name: "getkeys",
+                    arity: -4,
+                    flags: &[Flag::Loading, Flag::Stale],
+                    summary: "Extracts the key names from an arbitrary command.",
+                },
+                Subcommand {
+                    name: "help",
+                    arity: 2,
+                    flags: &[Flag::Loading, Flag::Stale],
+                    summary: "Returns helpful text about the different subcommands.",
+                },
+                Subcommand {
+                    name: "info",
+                    arity: -2,
+                    flags: &[Flag::Loading, Flag::Stale],
+                    summary: "Returns information about one, multiple or all commands.",
+                },
+                Subcommand {
+                    name: "list",
+                    arity: -2,
+                    flags: &[Flag::Loading, Flag::Stale],
+                    summary: "Returns a list of command names.",
+                },
             ],
             ..CommandMeta::DEFAULT
         }
@@ -58,7 +88,9 @@ impl Command for CommandCommand {
         match sub.as_slice() {
             b"count" => Ok(Reply::Integer(registry::commands().len() as i64)),
             b"info" if args.is_empty() => Ok(Reply::Array(registry::commands().iter().map(info).collect())),
-            b"info" => Ok(Reply::Array(named(args).into_iter().map(|e| e.map_or(Reply::Null, info)).collect())),
+            b"info" => {
+                Ok(Reply::Array(named(args).into_iter().map(|e| e.map_or(Reply::Null, info)).collect()))
+            }
             b"docs" => {
                 let entries: Vec<&Entry> = if args.is_empty() {
                     registry::commands().iter().collect()
@@ -218,7 +250,8 @@ fn getkeys(args: &mut Args<'_>) -> CommandResult {
         return Err(ReplyError::err("Invalid command specified"));
     };
     let arity = entry.meta.arity;
-    let arity_ok = if arity >= 0 { argv.len() == arity as usize } else { argv.len() >= arity.unsigned_abs() as usize };
+    let arity_ok =
+        if arity >= 0 { argv.len() == arity as usize } else { argv.len() >= arity.unsigned_abs() as usize };
     if !arity_ok {
         return Err(ReplyError::err("Invalid number of arguments specified for command"));
     }
@@ -279,7 +312,15 @@ mod tests {
         assert_eq!(h.run("COMMAND GETKEYS SET a b EX 10"), array(&["a"]));
         assert_eq!(h.run("COMMAND GETKEYS DEL a b c"), array(&["a", "b", "c"]));
         assert_eq!(h.run("COMMAND GETKEYS NOPE a"), err("ERR Invalid command specified"));
-        assert_eq!(h.run("COMMAND GETKEYS GET"), err("ERR Invalid number of arguments specified for command"));
+        assert_eq!(
+            h.run("COMMAND GETKEYS GET a b"),
+            err("ERR Invalid number of arguments specified for command")
+        );
+        // Redis 7's arity for COMMAND GETKEYS is -4: a command and at least one argument.
+        assert_eq!(
+            h.run("COMMAND GETKEYS GET"),
+            err("ERR wrong number of arguments for 'command|getkeys' command")
+        );
         assert_eq!(h.run("COMMAND GETKEYS PING x"), err("ERR The command has no key arguments"));
     }
 }

@@ -66,13 +66,13 @@ mod tests {
             h.run("EXPIRE k 10 NX XX"),
             err("ERR NX and XX, GT or LT options at the same time are not compatible")
         );
-        assert_eq!(h.run("EXPIRE k 10 GT LT"), err("ERR GT and LT options at the same time are not compatible"));
+        assert_eq!(
+            h.run("EXPIRE k 10 GT LT"),
+            err("ERR GT and LT options at the same time are not compatible")
+        );
         assert_eq!(h.run("EXPIRE k 10 FOO"), err("ERR Unsupported option FOO"));
         assert_eq!(h.run("EXPIRE k abc"), err("ERR value is not an integer or out of range"));
-        assert_eq!(
-            h.run("EXPIRE k 9223372036854775807"),
-            err("ERR invalid expire time in 'expire' command")
-        );
+        assert_eq!(h.run("EXPIRE k 9223372036854775807"), err("ERR invalid expire time in 'expire' command"));
         assert_eq!(h.run("EXPIRE k -5"), int(1));
         assert_eq!(h.run("EXISTS k"), int(0));
     }

@@ -47,7 +47,10 @@ mod tests {
         assert_eq!(h.run("HDEL h b c"), int(2));
         assert_eq!(h.run("EXISTS h"), int(0));
         h.run("SET s v");
-        assert_eq!(h.run("HDEL s f"), err("WRONGTYPE Operation against a key holding the wrong kind of value"));
+        assert_eq!(
+            h.run("HDEL s f"),
+            err("WRONGTYPE Operation against a key holding the wrong kind of value")
+        );
         assert_eq!(h.run("HDEL h"), err("ERR wrong number of arguments for 'hdel' command"));
     }
 }

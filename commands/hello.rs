@@ -45,7 +45,9 @@ impl Command for Hello {
             } else if option.eq_ignore_ascii_case(b"SETNAME") && !args.is_empty() {
                 let given = args.next()?;
                 if !crate::ops::valid_client_attr(given) {
-                    return Err(ReplyError::err("Client names cannot contain spaces, newlines or special characters."));
+                    return Err(ReplyError::err(
+                        "Client names cannot contain spaces, newlines or special characters.",
+                    ));
                 }
                 name = Some(given);
             } else {

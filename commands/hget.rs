@@ -40,7 +40,10 @@ mod tests {
         assert_eq!(h.run("HGET user:1 age"), Reply::Null);
         assert_eq!(h.run("HGET nokey name"), Reply::Null);
         h.run("SET s v");
-        assert_eq!(h.run("HGET s f"), err("WRONGTYPE Operation against a key holding the wrong kind of value"));
+        assert_eq!(
+            h.run("HGET s f"),
+            err("WRONGTYPE Operation against a key holding the wrong kind of value")
+        );
         assert_eq!(h.run("HGET k"), err("ERR wrong number of arguments for 'hget' command"));
     }
 }

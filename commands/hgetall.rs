@@ -45,6 +45,9 @@ mod tests {
         h.run("HELLO 3");
         assert_eq!(h.wire("HGETALL h"), "%2\r\n$4\r\nname\r\n$5\r\nAlice\r\n$3\r\nage\r\n$2\r\n23\r\n");
         h.run("SET s v");
-        assert_eq!(h.run("HGETALL s"), err("WRONGTYPE Operation against a key holding the wrong kind of value"));
+        assert_eq!(
+            h.run("HGETALL s"),
+            err("WRONGTYPE Operation against a key holding the wrong kind of value")
+        );
     }
 }

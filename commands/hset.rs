@@ -21,16 +21,7 @@ impl Command for Hset {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        let key = args.next()?;
-        if !args.remaining().is_multiple_of(2) {
-            return Err(ReplyError::wrong_arity("hset"));
-        }
-        let hash = ctx.db().hash_or_default(key)?;
-        let mut added = 0;
-        while !args.is_empty() {
-            added += i64::from(hash.insert(args.next()?, args.next()?));
-        }
-        Ok(Reply::Integer(added))
+        Ok(Reply::Integer(crate::ops::hash_set_pairs(ctx, args)?))
     }
 }
 
@@ -57,6 +48,9 @@ mod tests {
         assert_eq!(h.run("HSET k f v g"), err(arity));
         assert_eq!(h.run("EXISTS k"), int(0), "a failed HSET creates nothing");
         h.run("SET s v");
-        assert_eq!(h.run("HSET s f v"), err("WRONGTYPE Operation against a key holding the wrong kind of value"));
+        assert_eq!(
+            h.run("HSET s f v"),
+            err("WRONGTYPE Operation against a key holding the wrong kind of value")
+        );
     }
 }

@@ -27,8 +27,10 @@ impl Command for Info {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        let mut wanted: Vec<String> = args.rest().map(|s| String::from_utf8_lossy(s).to_ascii_lowercase()).collect();
-        if wanted.is_empty() || wanted.iter().any(|s| matches!(s.as_str(), "all" | "everything" | "default")) {
+        let mut wanted: Vec<String> =
+            args.rest().map(|s| String::from_utf8_lossy(s).to_ascii_lowercase()).collect();
+        if wanted.is_empty() || wanted.iter().any(|s| matches!(s.as_str(), "all" | "everything" | "default"))
+        {
             wanted = DEFAULT_SECTIONS.iter().map(|s| s.to_string()).collect();
         }
         let mut text = String::new();
@@ -60,7 +62,11 @@ fn human_bytes(n: usize) -> String {
         value /= 1024.0;
         unit += 1;
     }
-    if unit == 0 { format!("{n}B") } else { format!("{value:.2}{}", units[unit]) }
+    if unit == 0 {
+        format!("{n}B")
+    } else {
+        format!("{value:.2}{}", units[unit])
+    }
 }
 
 /// (user, system) CPU seconds of this process, from /proc.
@@ -148,7 +154,7 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
         "replication" => vec![
             ("role", "master".into()),
             ("connected_slaves", "0".into()),
-            ("master_replid", server.run_id.clone()),
+            ("master_replid", server.repl_id.lock().clone()),
             ("master_repl_offset", "0".into()),
         ],
         "cpu" => {

@@ -12,7 +12,8 @@ impl Command for Load {
         CommandMeta {
             name: "load",
             arity: 1,
-            flags: &[Flag::Write, Flag::Admin, Flag::NoScript, Flag::NoMulti],
+            // Not `write`: the dataset afterwards equals the file, so nothing is unsaved.
+            flags: &[Flag::Admin, Flag::NoScript, Flag::NoMulti],
             group: "server",
             summary: "Replaces the dataset with the contents of the snapshot file (MiniRedis extension).",
             since: "0.1.0",
@@ -61,6 +62,9 @@ mod tests {
         assert_eq!(h.run("HGET h f"), bulk("v"));
         h.run("SELECT 0");
         assert_eq!(h.run("TTL name"), int(100));
+        let Reply::Verbatim(info) = h.run("INFO persistence") else { panic!() };
+        let info = String::from_utf8(info).unwrap();
+        assert!(info.contains("rdb_changes_since_last_save:0\r\n"), "LOAD leaves nothing unsaved: {info}");
     }
 
     #[test]

@@ -55,7 +55,10 @@ mod tests {
         h.run("SAVE");
         h.shared.config.write().dir = h.dir.join("missing-dir");
         let reply = h.run("SAVE");
-        assert!(matches!(&reply, Reply::Error(e) if e.text().starts_with("ERR saving failed: ")), "{reply:?}");
+        assert!(
+            matches!(&reply, Reply::Error(e) if e.text().starts_with("ERR saving failed: ")),
+            "{reply:?}"
+        );
         assert!(h.dir.join("dump.json").exists());
     }
 }

@@ -1,22 +1,10 @@
 //! SET key value [NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]
 
+use crate::ops::{string_options, SetCondition, StringCommand, TtlOption};
 use crate::prelude::*;
 
 /// `SET`: stores a string, with Redis 7's conditions, `GET` and expiry options.
 pub struct Set;
-
-#[derive(Clone, Copy, PartialEq)]
-enum Condition {
-    Always,
-    IfAbsent,
-    IfPresent,
-}
-
-enum Ttl {
-    Clear,
-    Keep,
-    At(ExpireUnit, i64),
-}
 
 impl Command for Set {
     fn meta(&self) -> CommandMeta {
@@ -25,7 +13,8 @@ impl Command for Set {
             arity: -3,
             flags: &[Flag::Write, Flag::DenyOom],
             group: "string",
-            summary: "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.",
+            summary:
+                "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.",
             complexity: "O(1)",
             keys: Keys::ONE,
             ..CommandMeta::DEFAULT
@@ -35,74 +24,28 @@ impl Command for Set {
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let key = args.next()?;
         let value = args.next()?;
-        let (mut condition, mut get, mut ttl) = (Condition::Always, false, Ttl::Clear);
-        // Options come in any order; a conflicting pair is a syntax error.
-        while let Some(option) = args.peek() {
-            args.next()?;
-            let unit = match option.to_ascii_uppercase().as_slice() {
-                b"NX" if condition != Condition::IfPresent => {
-                    condition = Condition::IfAbsent;
-                    continue;
-                }
-                b"XX" if condition != Condition::IfAbsent => {
-                    condition = Condition::IfPresent;
-                    continue;
-                }
-                b"GET" => {
-                    get = true;
-                    continue;
-                }
-                b"KEEPTTL" if matches!(ttl, Ttl::Clear | Ttl::Keep) => {
-                    ttl = Ttl::Keep;
-                    continue;
-                }
-                b"EX" => ExpireUnit::Seconds,
-                b"PX" => ExpireUnit::Millis,
-                b"EXAT" => ExpireUnit::UnixSeconds,
-                b"PXAT" => ExpireUnit::UnixMillis,
-                _ => return Err(ReplyError::SYNTAX),
-            };
-            let same_unit = matches!(ttl, Ttl::At(u, _) if u == unit);
-            if !(matches!(ttl, Ttl::Clear) || same_unit) || args.is_empty() {
-                return Err(ReplyError::SYNTAX);
-            }
-            // The number is validated after all options, as Redis does.
-            let raw = args.next()?;
-            ttl = match crate::protocol::parse::parse_i64(raw) {
-                Some(n) => Ttl::At(unit, n),
-                None => Ttl::At(unit, i64::MIN),
-            };
-        }
-        let now = ctx.now_ms();
-        let deadline = match ttl {
-            Ttl::At(_, i64::MIN) => return Err(ReplyError::NOT_INTEGER),
-            Ttl::At(unit, n) => Some(unit.deadline(n, now, "set")?),
-            _ => None,
-        };
+        let options = string_options(args, StringCommand::Set)?;
+        let deadline = options.deadline(ctx.now_ms(), "set")?;
 
         let db = ctx.db();
-        let old = if get {
-            db.get_string(key)?.cloned()
-        } else {
-            None
-        };
-        let exists = if get { old.is_some() } else { db.contains(key) };
-        let allowed = match condition {
-            Condition::Always => true,
-            Condition::IfAbsent => !exists,
-            Condition::IfPresent => exists,
+        let old = if options.get { db.get_string(key)?.cloned() } else { None };
+        let exists = if options.get { old.is_some() } else { db.contains(key) };
+        let allowed = match options.condition {
+            SetCondition::Always => true,
+            SetCondition::IfAbsent => !exists,
+            SetCondition::IfPresent => exists,
         };
         if allowed {
             let value = Value::string(value);
-            match ttl {
-                Ttl::Keep => db.set_keep_ttl(key, value),
+            match options.ttl {
+                TtlOption::Keep => db.set_keep_ttl(key, value),
                 _ => db.set(key, value),
             }
             if let Some(deadline) = deadline {
                 db.set_deadline(key, deadline);
             }
         }
-        Ok(match (get, allowed) {
+        Ok(match (options.get, allowed) {
             (true, _) => Reply::bulk_or_null(old),
             (false, true) => Reply::OK,
             (false, false) => Reply::Null,
@@ -141,7 +84,10 @@ mod tests {
         assert_eq!(h.run("GET k"), bulk("w"));
         assert_eq!(h.run("SET new v GET"), Reply::Null);
         h.run("HSET h f v");
-        assert_eq!(h.run("SET h v GET"), err("WRONGTYPE Operation against a key holding the wrong kind of value"));
+        assert_eq!(
+            h.run("SET h v GET"),
+            err("WRONGTYPE Operation against a key holding the wrong kind of value")
+        );
         assert_eq!(h.run("SET k v NX XX"), err(SYNTAX));
         assert_eq!(h.run("SET k v BOGUS"), err(SYNTAX));
     }
@@ -187,5 +133,13 @@ mod tests {
         assert_eq!(h.run("SET k v EX 10 EX 20"), Reply::OK);
         assert_eq!(h.run("TTL k"), int(20));
         assert_eq!(h.run("GET k"), bulk("v"));
+        assert_eq!(
+            h.run("SET k v EX -9223372036854775808"),
+            err(invalid),
+            "i64::MIN is an integer, so the time is invalid"
+        );
+        assert_eq!(h.run("SET k v EX abc EX 10"), Reply::OK, "the last expiry wins");
+        assert_eq!(h.run("SET k v PERSIST"), err(SYNTAX), "PERSIST is GETEX's");
+        assert_eq!(h.run("SET k v EX 10 KEEPTTL"), err(SYNTAX));
     }
 }

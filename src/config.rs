@@ -3,6 +3,7 @@
 //! given on the command line win over the file.
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use clap::Parser;
 
@@ -48,7 +49,19 @@ pub struct Config {
     /// Worker threads (default: the number of cores).
     #[arg(long)]
     pub threads: Option<usize>,
+
+    /// Whether `DEBUG` may run: no, yes, or local (loopback clients only).
+    #[arg(long = "enable-debug-command", default_value = "no", value_parser = PROTECTED_ACTION)]
+    pub enable_debug_command: String,
+
+    /// Whether `CONFIG SET` may change protected settings (`dir`,
+    /// `dbfilename`): no, yes, or local (loopback clients only).
+    #[arg(long = "enable-protected-configs", default_value = "no", value_parser = PROTECTED_ACTION)]
+    pub enable_protected_configs: String,
 }
+
+/// The values of Redis's protected-action settings.
+const PROTECTED_ACTION: [&str; 3] = ["no", "yes", "local"];
 
 impl Default for Config {
     fn default() -> Self {
@@ -99,10 +112,39 @@ impl Config {
             ("databases", self.databases.to_string()),
             ("loglevel", self.loglevel.clone()),
             ("human-session-delay", self.human_session_delay.to_string()),
+            ("enable-debug-command", self.enable_debug_command.clone()),
+            ("enable-protected-configs", self.enable_protected_configs.clone()),
             // Not implemented yet, reported as off so tools see the truth.
             ("save", String::new()),
             ("appendonly", "no".into()),
         ]
+    }
+}
+
+/// The `tracing` level a Redis `loglevel` maps to.
+pub fn tracing_level(loglevel: &str) -> &'static str {
+    match loglevel {
+        "debug" | "verbose" => "debug",
+        "notice" => "info",
+        "warning" => "warn",
+        _ => "off",
+    }
+}
+
+type LogLevelHook = Box<dyn Fn(&str) + Send + Sync>;
+
+static LOG_LEVEL_HOOK: OnceLock<LogLevelHook> = OnceLock::new();
+
+/// Installs the function that changes the process's log level at run time
+/// (`CONFIG SET loglevel`); the binary installs it with its subscriber.
+pub fn set_log_level_hook(hook: impl Fn(&str) + Send + Sync + 'static) {
+    let _ = LOG_LEVEL_HOOK.set(Box::new(hook));
+}
+
+/// Applies a new `loglevel` to the running process, if a hook is installed.
+pub fn apply_log_level(loglevel: &str) {
+    if let Some(hook) = LOG_LEVEL_HOOK.get() {
+        hook(loglevel);
     }
 }
 
@@ -136,6 +178,11 @@ mod tests {
         assert!(Config::from_args(["miniredis", "--nope"]).is_err());
         assert!(Config::from_args(["miniredis", "--port", "x"]).is_err());
         assert!(Config::from_args(["miniredis", "--databases", "0"]).is_err());
+        assert_eq!((c.enable_debug_command.as_str(), c.enable_protected_configs.as_str()), ("no", "no"));
+        let c = Config::from_args(["miniredis", "--enable-debug-command", "local"]).unwrap();
+        assert_eq!(c.enable_debug_command, "local");
+        assert!(Config::from_args(["miniredis", "--enable-debug-command", "maybe"]).is_err());
+        assert_eq!(tracing_level("verbose"), "debug");
     }
 
     #[test]

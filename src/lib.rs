@@ -9,6 +9,7 @@
 
 pub mod alloc;
 pub mod config;
+pub mod long_double;
 pub mod ops;
 pub mod prelude;
 pub mod protocol;

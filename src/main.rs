@@ -5,6 +5,8 @@ use std::process::ExitCode;
 use miniredis::config::Config;
 use miniredis::server::Server;
 use tracing::{error, info};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 fn main() -> ExitCode {
     let config = match Config::from_args(std::env::args()) {
@@ -14,18 +16,21 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 1 } else { 0 });
         }
     };
-    let level = match config.loglevel.as_str() {
-        "debug" => "debug",
-        "verbose" => "debug",
-        "notice" => "info",
-        "warning" => "warn",
-        _ => "off",
-    };
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(format!("miniredis={level}")))
-        .with_writer(std::io::stdout)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+    let level = miniredis::config::tracing_level(&config.loglevel);
+    let filter = |level: &str| tracing_subscriber::EnvFilter::new(format!("miniredis={level}"));
+    let (filter_layer, reload) = tracing_subscriber::reload::Layer::new(filter(level));
+    tracing_subscriber::registry()
+        .with(filter_layer)
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stdout)
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout())),
+        )
         .init();
+    // CONFIG SET loglevel swaps the filter in place.
+    miniredis::config::set_log_level_hook(move |loglevel| {
+        let _ = reload.reload(filter(miniredis::config::tracing_level(loglevel)));
+    });
 
     let threads =
         config.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -48,6 +53,9 @@ fn main() -> ExitCode {
             }
         };
         let shared = server.shared();
+        // Listen for signals before announcing readiness: a supervisor may
+        // send SIGTERM the moment it sees the ready line.
+        let stop = shutdown_signal();
         let addrs: Vec<String> = server.local_addrs().iter().map(|a| a.to_string()).collect();
         info!(
             "MiniRedis {} ready: listening on {}, pid {}, {} commands",
@@ -58,7 +66,7 @@ fn main() -> ExitCode {
         );
         tokio::select! {
             _ = server.run() => info!("shutting down (SHUTDOWN command)"),
-            _ = shutdown_signal() => {
+            _ = stop => {
                 info!("shutting down (signal)");
                 shared.request_shutdown();
             }
@@ -67,16 +75,23 @@ fn main() -> ExitCode {
     })
 }
 
-async fn shutdown_signal() {
+/// Installs the SIGTERM/SIGINT handlers now; the returned future resolves
+/// on the first of them.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
         let mut term = signal(SignalKind::terminate()).expect("install SIGTERM handler");
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+        let mut int = signal(SignalKind::interrupt()).expect("install SIGINT handler");
+        async move {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
         }
     }
     #[cfg(not(unix))]
-    let _ = tokio::signal::ctrl_c().await;
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

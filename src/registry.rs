@@ -182,6 +182,8 @@ pub struct Entry {
     pub meta: CommandMeta,
     pub command: &'static dyn Command,
     pub module: &'static str,
+    /// `container|sub` for each subcommand, as `CLIENT LIST` shows `cmd=`.
+    pub sub_names: Vec<String>,
 }
 
 impl Entry {
@@ -202,7 +204,12 @@ struct Table {
 static TABLE: Lazy<Table> = Lazy::new(|| {
     let mut entries: Vec<Entry> = inventory::iter::<Registration>
         .into_iter()
-        .map(|r| Entry { meta: r.command.meta(), command: r.command, module: r.module })
+        .map(|r| {
+            let meta = r.command.meta();
+            let sub_names =
+                meta.subcommands.iter().map(|sub| format!("{}|{}", meta.name, sub.name)).collect();
+            Entry { meta, command: r.command, module: r.module, sub_names }
+        })
         .collect();
     entries.sort_by_key(|e| e.meta.name);
     let mut by_name = HashMap::default();
@@ -257,9 +264,10 @@ pub fn dispatch(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     if !Entry::arity_ok(meta.arity, argv.len()) {
         return Reply::Error(ReplyError::wrong_arity(meta.name));
     }
+    let mut name = meta.name;
     if !meta.subcommands.is_empty() && argv.len() >= 2 {
         let given = argv.get(1);
-        let Some(sub) = meta.subcommands.iter().find(|s| s.name.as_bytes().eq_ignore_ascii_case(given))
+        let Some(index) = meta.subcommands.iter().position(|s| s.name.as_bytes().eq_ignore_ascii_case(given))
         else {
             return Reply::Error(ReplyError::err(format_args!(
                 "unknown subcommand '{}'. Try {} HELP.",
@@ -267,11 +275,13 @@ pub fn dispatch(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
                 meta.name.to_ascii_uppercase()
             )));
         };
-        if !Entry::arity_ok(sub.arity, argv.len()) {
-            return Reply::Error(ReplyError::wrong_arity(&format!("{}|{}", meta.name, sub.name)));
+        let full_name = &entry.sub_names[index];
+        if !Entry::arity_ok(meta.subcommands[index].arity, argv.len()) {
+            return Reply::Error(ReplyError::wrong_arity(full_name));
         }
+        name = full_name;
     }
-    ctx.command = meta.name;
+    ctx.command = name;
     let mut args = Args::new(argv);
     match entry.command.execute(ctx, &mut args) {
         Ok(reply) => {
@@ -444,18 +454,20 @@ impl<'a> Context<'a> {
 
     /// Every database (for commands that cross databases).
     pub fn keyspace(&mut self) -> &mut Keyspace {
-        let now = self.now_ms;
+        let (now, touch) = (self.now_ms, !self.client.no_touch);
         let keyspace = self.keyspace.get_or_insert_with(|| self.server.store.lock());
         keyspace.set_now(now);
+        keyspace.dbs.iter_mut().for_each(|db| db.set_touch(touch));
         keyspace
     }
 
     /// The connection's selected database.
     pub fn db(&mut self) -> &mut Db {
-        let (index, now) = (self.client.db, self.now_ms);
+        let (index, now, touch) = (self.client.db, self.now_ms, !self.client.no_touch);
         let keyspace = self.keyspace.get_or_insert_with(|| self.server.store.lock());
         let db = &mut keyspace.dbs[index];
         db.set_now(now);
+        db.set_touch(touch);
         db
     }
 

@@ -17,6 +17,27 @@ pub struct ClientInfo {
     pub protocol: u8,
     pub last_command: &'static str,
     pub last_active_ms: u64,
+    /// `CLIENT NO-EVICT ON` (flag `e` in `CLIENT LIST`).
+    pub no_evict: bool,
+    /// `CLIENT NO-TOUCH ON` (flag `T` in `CLIENT LIST`).
+    pub no_touch: bool,
+}
+
+impl ClientInfo {
+    /// The `flags=` field of `CLIENT LIST`: `N` when no flag is set.
+    fn flags(&self) -> String {
+        let mut flags = String::new();
+        if self.no_evict {
+            flags.push('e');
+        }
+        if self.no_touch {
+            flags.push('T');
+        }
+        if flags.is_empty() {
+            flags.push('N');
+        }
+        flags
+    }
 }
 
 #[derive(Debug)]
@@ -51,7 +72,7 @@ impl ClientHandle {
         let info = self.info.lock();
         let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
         format!(
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 \
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 \
              multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 \
              tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
             self.id,
@@ -61,6 +82,7 @@ impl ClientHandle {
             lossy(&info.name),
             now_ms.saturating_sub(self.created_ms) / 1000,
             now_ms.saturating_sub(info.last_active_ms) / 1000,
+            info.flags(),
             info.db,
             if info.last_command.is_empty() { "NULL" } else { info.last_command },
             info.protocol,
@@ -84,11 +106,41 @@ pub struct ClientState {
     pub close: bool,
     /// Reads do not update access times (`CLIENT NO-TOUCH ON`).
     pub no_touch: bool,
+    /// Protected from client eviction (`CLIENT NO-EVICT ON`); recorded only,
+    /// as MiniRedis evicts no clients.
+    pub no_evict: bool,
+    /// Replies are not sent (`CLIENT REPLY OFF`).
+    pub reply_off: bool,
+    /// The reply of the command now running is not sent (`CLIENT REPLY SKIP`
+    /// was the previous command).
+    pub reply_skip: bool,
+    /// `CLIENT REPLY SKIP` just ran: skip the next command's reply.
+    pub reply_skip_next: bool,
 }
 
 impl ClientState {
     pub fn new(handle: Arc<ClientHandle>) -> ClientState {
-        ClientState { handle, db: 0, protocol: 2, human: false, close: false, no_touch: false }
+        ClientState {
+            handle,
+            db: 0,
+            protocol: 2,
+            human: false,
+            close: false,
+            no_touch: false,
+            no_evict: false,
+            reply_off: false,
+            reply_skip: false,
+            reply_skip_next: false,
+        }
+    }
+
+    /// Called once per executed command, after it ran: whether its reply is
+    /// sent. Moves a pending `CLIENT REPLY SKIP` onto the next command, as
+    /// Redis's `resetClient` does.
+    pub fn reply_allowed(&mut self) -> bool {
+        let allowed = !(self.reply_off || self.reply_skip);
+        self.reply_skip = std::mem::take(&mut self.reply_skip_next);
+        allowed
     }
 
     pub fn id(&self) -> u64 {
@@ -101,6 +153,8 @@ impl ClientState {
         info.db = self.db;
         info.protocol = self.protocol;
         info.last_active_ms = now_ms;
+        info.no_evict = self.no_evict;
+        info.no_touch = self.no_touch;
         if !last_command.is_empty() {
             info.last_command = last_command;
         }

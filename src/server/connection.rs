@@ -36,7 +36,9 @@ pub async fn serve(mut socket: TcpStream, shared: &Shared, handle: &std::sync::A
     if delay > 0 {
         tokio::select! {
             read = socket.read_buf(&mut buf) => match read {
-                Ok(n) if n > 0 => {}
+                Ok(n) if n > 0 => {
+                    shared.stats.net_input_bytes.fetch_add(n as u64, Ordering::Relaxed);
+                }
                 _ => return,
             },
             _ = tokio::time::sleep(Duration::from_millis(delay)) => {
@@ -67,8 +69,13 @@ pub async fn serve(mut socket: TcpStream, shared: &Shared, handle: &std::sync::A
                     }
                 }
                 Ok(Parsed::Request { consumed }) => {
-                    let reply = run_one(shared, &mut client, parser.argv(&buf[pos..]), now, &mut last_command);
-                    write_reply(&reply, &client, &mut out);
+                    let reply =
+                        run_one(shared, &mut client, parser.argv(&buf[pos..]), now, &mut last_command);
+                    if client.reply_allowed() {
+                        write_reply(&reply, &client, &mut out);
+                    } else if client.human {
+                        out.extend_from_slice(PROMPT);
+                    }
                     pos += consumed;
                     commands += 1;
                     if client.close {
@@ -85,6 +92,7 @@ pub async fn serve(mut socket: TcpStream, shared: &Shared, handle: &std::sync::A
                 }
                 Err(err) => {
                     let reply = Reply::Error(crate::protocol::ReplyError(err.to_string().into()));
+                    client.close = true;
                     write_reply(&reply, &client, &mut out);
                     close = true;
                     break;
@@ -145,7 +153,9 @@ fn write_reply(reply: &Reply, client: &ClientState, out: &mut Vec<u8>) {
             reply.write_human(out);
             out.extend_from_slice(b"\r\n");
         }
-        out.extend_from_slice(PROMPT);
+        if !client.close {
+            out.extend_from_slice(PROMPT);
+        }
     } else {
         reply.write_resp(out, client.protocol == 3);
     }

@@ -6,7 +6,7 @@ mod connection;
 use std::collections::BTreeMap;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -33,6 +33,25 @@ pub struct Stats {
     pub net_output_bytes: AtomicU64,
 }
 
+impl Stats {
+    /// Zeroes every counter (`CONFIG RESETSTAT`).
+    pub fn reset(&self) {
+        for counter in [
+            &self.connections_received,
+            &self.commands_processed,
+            &self.net_input_bytes,
+            &self.net_output_bytes,
+        ] {
+            counter.store(0, Ordering::Relaxed);
+        }
+    }
+}
+
+/// A random 40-character hex id, as Redis's run and replication ids.
+pub fn random_id() -> String {
+    (0..40).map(|_| char::from_digit(fastrand::u32(..16), 16).unwrap_or('0')).collect()
+}
+
 /// Everything connections share.
 #[derive(Debug)]
 pub struct Shared {
@@ -49,6 +68,10 @@ pub struct Shared {
     pub last_save: AtomicU64,
     /// The port actually bound (differs from the config when it is 0).
     pub port: AtomicU64,
+    /// The background expiry cycle runs (`DEBUG SET-ACTIVE-EXPIRE`).
+    pub active_expire: AtomicBool,
+    /// The replication id `INFO replication` reports (`DEBUG CHANGE-REPL-ID`).
+    pub repl_id: Mutex<String>,
     next_client_id: AtomicU64,
     shutdown: watch::Sender<bool>,
 }
@@ -56,7 +79,7 @@ pub struct Shared {
 impl Shared {
     pub fn new(config: Config, clock: Clock, keyspace: Keyspace) -> Shared {
         let now_s = clock.now_ms() / 1000;
-        let run_id = (0..40).map(|_| fastrand::alphanumeric().to_ascii_lowercase()).collect();
+        let run_id = random_id();
         Shared {
             store: Store::new(keyspace),
             clock,
@@ -68,6 +91,8 @@ impl Shared {
             run_id,
             dirty: AtomicU64::new(0),
             last_save: AtomicU64::new(now_s),
+            active_expire: AtomicBool::new(true),
+            repl_id: Mutex::new(random_id()),
             next_client_id: AtomicU64::new(1),
             shutdown: watch::channel(false).0,
         }
@@ -118,6 +143,7 @@ impl Shared {
 /// Why the server could not start.
 #[derive(Debug)]
 pub enum StartError {
+    Dir(std::path::PathBuf, io::Error),
     Load(std::path::PathBuf, snapshot::LoadError),
     Bind(String, io::Error),
 }
@@ -125,6 +151,7 @@ pub enum StartError {
 impl std::fmt::Display for StartError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            StartError::Dir(path, e) => write!(f, "can't use --dir {}: {e}", path.display()),
             StartError::Load(path, e) => write!(
                 f,
                 "cannot load {}: {e}. Refusing to start with an empty dataset, which the next SAVE \
@@ -152,9 +179,13 @@ impl Server {
 
     pub async fn bind_with_clock(mut config: Config, clock: Clock) -> Result<Server, StartError> {
         crate::registry::init();
-        if let Ok(dir) = config.dir.canonicalize() {
-            config.dir = dir;
-        }
+        // As Redis does, refuse a --dir that cannot be used rather than
+        // failing at the first SAVE.
+        config.dir = match config.dir.canonicalize() {
+            Ok(dir) if dir.is_dir() => dir,
+            Ok(dir) => return Err(StartError::Dir(dir, io::Error::other("not a directory"))),
+            Err(e) => return Err(StartError::Dir(config.dir.clone(), e)),
+        };
         let path = config.dump_path();
         let keyspace = if path.exists() {
             let keyspace = snapshot::load(&path, config.databases as usize, clock.now_ms())
@@ -247,6 +278,9 @@ async fn expire_loop(shared: Arc<Shared>) {
         tokio::select! {
             _ = tick.tick() => {}
             _ = stopped(&mut stop) => return,
+        }
+        if !shared.active_expire.load(Ordering::Relaxed) {
+            continue;
         }
         let now = shared.clock.now_ms();
         shared.store.lock().active_expire_cycle(now);

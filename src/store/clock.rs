@@ -25,6 +25,14 @@ impl Clock {
         }
     }
 
+    /// Unix time in microseconds (`TIME`); a manual clock has ms resolution.
+    pub fn now_us(&self) -> u64 {
+        match self {
+            Clock::System => SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64),
+            Clock::Manual(ms) => ms.load(Ordering::Relaxed) * 1000,
+        }
+    }
+
     /// Moves a manual clock forward; the system clock cannot be moved.
     pub fn advance(&self, ms: u64) {
         match self {
@@ -38,4 +46,17 @@ impl Clock {
 
 pub fn unix_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn microseconds_follow_the_clock() {
+        let clock = Clock::manual(1_500);
+        assert_eq!(clock.now_us(), 1_500_000);
+        let (ms, us) = (Clock::System.now_ms(), Clock::System.now_us());
+        assert!(us / 1000 >= ms && us / 1000 - ms < 1000, "{ms} {us}");
+    }
 }

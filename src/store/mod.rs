@@ -35,9 +35,12 @@ pub type Key = Box<[u8]>;
 /// A hash's fields in insertion order, as Redis's listpack keeps them.
 pub type Fields = IndexMap<Key, Vec<u8>>;
 
-/// Hashes up to this many fields keep insertion order across deletes
-/// (Redis's listpack encoding); larger ones delete in O(1).
-pub const HASH_ORDERED_MAX: usize = 128;
+/// Redis 7's default `hash-max-listpack-entries`: a hash with more fields
+/// moves to the `hashtable` encoding.
+pub const HASH_MAX_LISTPACK_ENTRIES: usize = 512;
+/// Redis 7's default `hash-max-listpack-value`: a longer field or value moves
+/// a hash to the `hashtable` encoding.
+pub const HASH_MAX_LISTPACK_VALUE: usize = 64;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -62,9 +65,20 @@ impl Value {
 }
 
 /// A hash value.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct Hash {
     fields: Fields,
+    /// Whether Redis would hold this hash as a `hashtable` rather than a
+    /// `listpack`: set once it exceeds either listpack limit, and sticky (a
+    /// shrinking hash is not converted back), as in Redis.
+    hashtable: bool,
+}
+
+/// Equal fields make equal hashes, whatever their encoding.
+impl PartialEq for Hash {
+    fn eq(&self, other: &Self) -> bool {
+        self.fields == other.fields
+    }
 }
 
 impl Hash {
@@ -86,6 +100,9 @@ impl Hash {
 
     /// Sets a field; true when the field is new.
     pub fn insert(&mut self, field: &[u8], value: &[u8]) -> bool {
+        if field.len() > HASH_MAX_LISTPACK_VALUE || value.len() > HASH_MAX_LISTPACK_VALUE {
+            self.hashtable = true;
+        }
         match self.fields.get_mut(field) {
             Some(existing) => {
                 existing.clear();
@@ -94,14 +111,16 @@ impl Hash {
             }
             None => {
                 self.fields.insert(field.into(), value.to_vec());
+                self.hashtable |= self.fields.len() > HASH_MAX_LISTPACK_ENTRIES;
                 true
             }
         }
     }
 
-    /// Removes a field; true when it existed.
+    /// Removes a field; true when it existed. A `listpack` hash keeps its
+    /// insertion order, as in Redis; a `hashtable` one deletes in O(1).
     pub fn remove(&mut self, field: &[u8]) -> bool {
-        if self.fields.len() <= HASH_ORDERED_MAX {
+        if !self.hashtable {
             self.fields.shift_remove(field).is_some()
         } else {
             self.fields.swap_remove(field).is_some()
@@ -125,11 +144,28 @@ impl Hash {
     pub fn get_index(&self, index: usize) -> Option<(&[u8], &[u8])> {
         self.fields.get_index(index).map(|(k, v)| (&k[..], &v[..]))
     }
+
+    /// The encoding `OBJECT ENCODING` reports: `listpack` while the hash is
+    /// within Redis's listpack limits, `hashtable` once it has exceeded one.
+    pub fn encoding(&self) -> &'static str {
+        if self.hashtable {
+            "hashtable"
+        } else {
+            "listpack"
+        }
+    }
 }
 
+/// A hash built at once (e.g. when loading) gets the encoding Redis would
+/// choose when loading it: `hashtable` only if it exceeds a listpack limit.
 impl FromIterator<(Key, Vec<u8>)> for Hash {
     fn from_iter<I: IntoIterator<Item = (Key, Vec<u8>)>>(iter: I) -> Self {
-        Hash { fields: iter.into_iter().collect() }
+        let fields: Fields = iter.into_iter().collect();
+        let hashtable = fields.len() > HASH_MAX_LISTPACK_ENTRIES
+            || fields
+                .iter()
+                .any(|(f, v)| f.len() > HASH_MAX_LISTPACK_VALUE || v.len() > HASH_MAX_LISTPACK_VALUE);
+        Hash { fields, hashtable }
     }
 }
 
@@ -623,6 +659,11 @@ impl Keyspace {
             expired: acc.expired + db.stats.expired,
         })
     }
+
+    /// Zeroes every database's hit/miss/expired counters (`CONFIG RESETSTAT`).
+    pub fn reset_stats(&mut self) {
+        self.dbs.iter_mut().for_each(|db| db.stats = DbStats::default());
+    }
 }
 
 /// The shared keyspace behind one lock, held only while a command runs and
@@ -722,6 +763,18 @@ mod tests {
     }
 
     #[test]
+    fn reset_stats_zeroes_every_db() {
+        let mut ks = Keyspace::new(2);
+        ks.dbs[0].get(b"missing");
+        ks.dbs[1].set(b"k", string("v"));
+        ks.dbs[1].get(b"k");
+        assert_eq!((ks.stats().hits, ks.stats().misses), (1, 1));
+        ks.reset_stats();
+        let stats = ks.stats();
+        assert_eq!((stats.hits, stats.misses, stats.expired), (0, 0, 0));
+    }
+
+    #[test]
     fn random_key_skips_expired() {
         let mut db = Db::new();
         db.set_now(0);
@@ -803,6 +856,51 @@ mod tests {
         assert!(h.remove(b"b"));
         let order: Vec<&[u8]> = h.iter().map(|(k, _)| k).collect();
         assert_eq!(order, vec![&b"a"[..], b"c", b"d"]);
+    }
+
+    #[test]
+    fn hash_encoding_is_listpack_until_a_limit_is_exceeded_and_then_sticky() {
+        let mut h = Hash::default();
+        assert_eq!(h.encoding(), "listpack");
+        h.insert(&[b'y'; HASH_MAX_LISTPACK_VALUE], b"v");
+        h.remove(&[b'y'; HASH_MAX_LISTPACK_VALUE]);
+        for i in 0..HASH_MAX_LISTPACK_ENTRIES {
+            h.insert(format!("f{i}").as_bytes(), b"v");
+        }
+        h.insert(b"f0", &[b'x'; HASH_MAX_LISTPACK_VALUE]);
+        assert_eq!(h.encoding(), "listpack", "at the limits exactly");
+        h.insert(b"one-more", b"v");
+        assert_eq!(h.encoding(), "hashtable", "more than hash-max-listpack-entries fields");
+        for i in 0..HASH_MAX_LISTPACK_ENTRIES {
+            h.remove(format!("f{i}").as_bytes());
+        }
+        assert_eq!(h.len(), 1);
+        assert_eq!(h.encoding(), "hashtable", "sticky when the hash shrinks");
+
+        let mut long_value = Hash::default();
+        long_value.insert(b"f", &[b'x'; HASH_MAX_LISTPACK_VALUE + 1]);
+        assert_eq!(long_value.encoding(), "hashtable");
+        let mut long_field = Hash::default();
+        long_field.insert(&[b'x'; HASH_MAX_LISTPACK_VALUE + 1], b"v");
+        assert_eq!(long_field.encoding(), "hashtable");
+        assert_eq!(long_field.clone().encoding(), "hashtable", "a copy keeps the encoding");
+
+        let loaded: Hash = long_field.iter().map(|(f, v)| (Key::from(f), v.to_vec())).collect();
+        assert_eq!(loaded.encoding(), "hashtable");
+        assert_eq!(loaded, long_field);
+        let small: Hash = [(Key::from(&b"f"[..]), b"v".to_vec())].into_iter().collect();
+        assert_eq!(small.encoding(), "listpack");
+    }
+
+    #[test]
+    fn listpack_hashes_keep_order_on_delete_beyond_128_fields() {
+        let mut h = Hash::default();
+        for i in 0..300 {
+            h.insert(format!("f{i}").as_bytes(), b"v");
+        }
+        assert!(h.remove(b"f0"));
+        assert_eq!(h.get_index(0).map(|(f, _)| f), Some(&b"f1"[..]));
+        assert_eq!(h.get_index(298).map(|(f, _)| f), Some(&b"f299"[..]));
     }
 
     #[test]

@@ -1,0 +1,366 @@
+//! Side-by-side benchmark of MiniRedis against redis-server. This is a
+//! benchmark, not a test: it is `#[ignore]`d so `cargo test` never depends on
+//! timings. Run it with
+//!
+//! ```text
+//! cargo test --release --test benchmark -- --ignored --nocapture
+//! ```
+//!
+//! It finds (or, as root, installs) redis-server and redis-benchmark, starts
+//! both servers, runs each workload alternating MiniRedis and Redis for
+//! several rounds, and prints medians, ratios, latencies, server CPU per
+//! request and bytes per key. Every external command runs under a timeout and
+//! every server it starts is killed when it ends. Knobs (environment):
+//! `BENCH_ROUNDS` (default 3), `BENCH_REQUESTS` (default 200000),
+//! `BENCH_KEYS` (default 1000000).
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// Finds a program on PATH, installing `package` with apt-get as root if absent.
+fn require(program: &str, package: &str) -> PathBuf {
+    let find = || {
+        std::env::var_os("PATH")
+            .map(|p| std::env::split_paths(&p).map(|d| d.join(program)).find(|p| p.is_file()))
+            .unwrap_or(None)
+    };
+    if let Some(path) = find() {
+        return path;
+    }
+    eprintln!("{program} not found; trying apt-get install {package}");
+    let _ = Command::new("apt-get")
+        .args(["install", "-y", "-qq", package])
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .status();
+    find().unwrap_or_else(|| panic!("{program} is required (Debian package {package})"))
+}
+
+/// A server process, killed on drop.
+struct Server {
+    name: &'static str,
+    child: Child,
+    port: u16,
+    _dir: TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("miniredis-bench-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn wait_ready(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
+            s.set_read_timeout(Some(Duration::from_secs(2))).ok();
+            if s.write_all(b"PING\r\n").is_ok() {
+                let mut line = String::new();
+                if BufReader::new(&s).read_line(&mut line).is_ok() && line.starts_with("+PONG") {
+                    return;
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("server on port {port} did not become ready");
+}
+
+/// `cpu`: the core to pin the server to (None: unpinned).
+fn start(name: &'static str, threads: Option<usize>, cpu: Option<usize>) -> Server {
+    let port = free_port();
+    let dir = TempDir::new(&format!("{name}-{port}"));
+    let mut cmd = match cpu {
+        Some(core) => {
+            let mut c = Command::new("taskset");
+            c.args(["-c", &core.to_string()]);
+            c
+        }
+        None => Command::new("env"),
+    };
+    if name == "miniredis" {
+        cmd.arg(env!("CARGO_BIN_EXE_miniredis"))
+            .args(["--port", &port.to_string(), "--human-session-delay", "0", "--loglevel", "warning"])
+            .arg("--dir")
+            .arg(&dir.0);
+        if let Some(t) = threads {
+            cmd.args(["--threads", &t.to_string()]);
+        }
+    } else {
+        cmd.arg(require("redis-server", "redis-server"))
+            .args(["--port", &port.to_string(), "--save", "", "--appendonly", "no", "--loglevel", "warning"])
+            .arg("--dir")
+            .arg(&dir.0);
+    }
+    let child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start server");
+    let server = Server { name, child, port, _dir: dir };
+    wait_ready(port);
+    server
+}
+
+/// Total CPU seconds (user + system, all threads) of a process.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// The process actually serving (taskset/env exec into it, so it is the child).
+fn server_pid(server: &Server) -> u32 {
+    server.child.id()
+}
+
+fn rss_bytes(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
+
+#[derive(Clone, Copy, Default)]
+struct Sample {
+    rps: f64,
+    p50: f64,
+    p99: f64,
+    cpu_us: f64,
+}
+
+/// Runs redis-benchmark for one test and returns its figures.
+fn run_benchmark(
+    server: &Server,
+    test: &str,
+    args: &[&str],
+    requests: usize,
+    client_cpu: Option<usize>,
+) -> Sample {
+    let pid = server_pid(server);
+    let before = cpu_seconds(pid);
+    let mut cmd = Command::new("timeout");
+    cmd.arg("300");
+    if let Some(core) = client_cpu {
+        cmd.args(["taskset", "-c", &core.to_string()]);
+    }
+    let output = cmd
+        .arg(require("redis-benchmark", "redis-tools"))
+        .args(["-p", &server.port.to_string(), "-t", test, "-n", &requests.to_string(), "--csv"])
+        .args(args)
+        .output()
+        .expect("run redis-benchmark");
+    let used = cpu_seconds(pid) - before;
+    let text = String::from_utf8_lossy(&output.stdout);
+    // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+    let row = text
+        .lines()
+        .find(|l| l.starts_with('"') && !l.starts_with("\"test\""))
+        .unwrap_or_else(|| panic!("no result from redis-benchmark for {test} on {}: {text}", server.name));
+    let cols: Vec<f64> = row.split(',').skip(1).map(|c| c.trim_matches('"').parse().unwrap_or(0.0)).collect();
+    Sample { rps: cols[0], p50: cols[3], p99: cols[5], cpu_us: used * 1e6 / requests as f64 }
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    values[values.len() / 2]
+}
+
+struct Row {
+    workload: String,
+    mini: Sample,
+    redis: Sample,
+}
+
+fn medians(samples: &[Sample]) -> Sample {
+    Sample {
+        rps: median(samples.iter().map(|s| s.rps).collect()),
+        p50: median(samples.iter().map(|s| s.p50).collect()),
+        p99: median(samples.iter().map(|s| s.p99).collect()),
+        cpu_us: median(samples.iter().map(|s| s.cpu_us).collect()),
+    }
+}
+
+/// Runs one workload for `rounds` rounds, alternating the two servers.
+fn workload(
+    label: &str,
+    test: &str,
+    args: &[&str],
+    requests: usize,
+    rounds: usize,
+    mini_threads: Option<usize>,
+    pinned: bool,
+) -> Row {
+    let (server_cpu, client_cpu) = if pinned { (Some(0), Some(1)) } else { (None, None) };
+    let mut mini = Vec::new();
+    let mut redis = Vec::new();
+    for _ in 0..rounds {
+        let m = start("miniredis", mini_threads, server_cpu);
+        mini.push(run_benchmark(&m, test, args, requests, client_cpu));
+        drop(m);
+        let r = start("redis", None, server_cpu);
+        redis.push(run_benchmark(&r, test, args, requests, client_cpu));
+    }
+    Row { workload: label.to_string(), mini: medians(&mini), redis: medians(&redis) }
+}
+
+/// RSS growth per key after loading `keys` small string keys through one
+/// pipelined connection (optionally each with a TTL).
+fn bytes_per_key(name: &'static str, keys: usize, ttl: bool) -> f64 {
+    let server = start(name, None, None);
+    let pid = server_pid(&server);
+    std::thread::sleep(Duration::from_millis(200));
+    let before = rss_bytes(pid);
+    let mut stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let reader_stream = stream.try_clone().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut reader = BufReader::new(reader_stream);
+        let mut line = String::new();
+        for _ in 0..keys {
+            line.clear();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                panic!("connection closed early");
+            }
+        }
+    });
+    let mut batch = Vec::with_capacity(1 << 20);
+    for i in 0..keys {
+        let key = format!("key:{i}");
+        let value = format!("v{i:09}");
+        if ttl {
+            batch.extend_from_slice(
+                format!(
+                    "*5\r\n$3\r\nSET\r\n${}\r\n{key}\r\n${}\r\n{value}\r\n$2\r\nEX\r\n$6\r\n100000\r\n",
+                    key.len(),
+                    value.len()
+                )
+                .as_bytes(),
+            );
+        } else {
+            batch.extend_from_slice(
+                format!("*3\r\n$3\r\nSET\r\n${}\r\n{key}\r\n${}\r\n{value}\r\n", key.len(), value.len())
+                    .as_bytes(),
+            );
+        }
+        if batch.len() > (1 << 20) - 256 {
+            stream.write_all(&batch).unwrap();
+            batch.clear();
+        }
+    }
+    stream.write_all(&batch).unwrap();
+    reader.join().expect("all replies read");
+    std::thread::sleep(Duration::from_millis(300));
+    (rss_bytes(pid) - before) as f64 / keys as f64
+}
+
+#[test]
+#[ignore = "benchmark: run with --ignored --nocapture (see the file's doc)"]
+fn benchmark() {
+    let rounds = env_usize("BENCH_ROUNDS", 3);
+    let requests = env_usize("BENCH_REQUESTS", 200_000);
+    let keys = env_usize("BENCH_KEYS", 1_000_000);
+    require("redis-server", "redis-server");
+    require("redis-benchmark", "redis-tools");
+    let started = Instant::now();
+
+    let mut rows = Vec::new();
+    for test in ["set", "get", "hset"] {
+        rows.push(workload(
+            &format!("{} 1KiB, 500 conns, P1", test.to_uppercase()),
+            test,
+            &["-c", "500", "-d", "1024", "-r", "100000"],
+            requests,
+            rounds,
+            None,
+            true,
+        ));
+    }
+    for test in ["set", "get"] {
+        rows.push(workload(
+            &format!("{}, 50 conns, P16", test.to_uppercase()),
+            test,
+            &["-c", "50", "-P", "16", "-r", "100000"],
+            requests * 5,
+            rounds,
+            None,
+            true,
+        ));
+    }
+    for threads in [1, 2] {
+        for test in ["set", "get"] {
+            rows.push(workload(
+                &format!("{}, P16, unpinned, miniredis --threads {threads}", test.to_uppercase()),
+                test,
+                &["-c", "50", "-P", "16", "-r", "100000"],
+                requests * 5,
+                rounds,
+                Some(threads),
+                false,
+            ));
+        }
+    }
+
+    println!("\n| workload | MiniRedis req/s | Redis req/s | ratio | p50 ms (M/R) | p99 ms (M/R) | CPU µs/req (M/R) | CPU ratio |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for row in &rows {
+        let (m, r) = (row.mini, row.redis);
+        println!(
+            "| {} | {:.0} | {:.0} | {:.2}x | {:.3} / {:.3} | {:.3} / {:.3} | {:.2} / {:.2} | {:.2}x |",
+            row.workload,
+            m.rps,
+            r.rps,
+            m.rps / r.rps,
+            m.p50,
+            r.p50,
+            m.p99,
+            r.p99,
+            m.cpu_us,
+            r.cpu_us,
+            m.cpu_us / r.cpu_us
+        );
+    }
+
+    println!("\n| memory ({keys} keys `key:N` -> 10-byte value) | MiniRedis B/key | Redis B/key | ratio |");
+    println!("|---|---:|---:|---:|");
+    for ttl in [false, true] {
+        let m = median((0..rounds.min(2)).map(|_| bytes_per_key("miniredis", keys, ttl)).collect());
+        let r = median((0..rounds.min(2)).map(|_| bytes_per_key("redis", keys, ttl)).collect());
+        println!("| {} | {m:.1} | {r:.1} | {:.2}x |", if ttl { "with TTL" } else { "no TTL" }, m / r);
+    }
+    println!(
+        "\n{} rounds, {requests} requests per depth-1 run, finished in {:.0} s",
+        rounds,
+        started.elapsed().as_secs_f64()
+    );
+}
