@@ -33,7 +33,7 @@ pub use compact::Str;
 pub type Key = Box<[u8]>;
 
 /// A hash's fields in insertion order, as Redis's listpack keeps them.
-pub type Fields = IndexMap<Key, Vec<u8>>;
+pub type Fields = IndexMap<Key, Vec<u8>, foldhash::fast::RandomState>;
 
 /// Redis 7's default `hash-max-listpack-entries`: a hash with more fields
 /// moves to the `hashtable` encoding.
