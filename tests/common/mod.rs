@@ -160,6 +160,25 @@ fn drain<R: Read + Send + 'static>(pipe: R, sink: Arc<Mutex<String>>, lines: Opt
     });
 }
 
+/// Starts `command` with stdin closed and its stdout and stderr collected in
+/// the background (stdout lines also go to `lines`).
+fn spawn_drained(
+    command: &mut Command,
+    lines: Option<mpsc::Sender<String>>,
+) -> (Child, Arc<Mutex<String>>, Arc<Mutex<String>>) {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn {:?}: {e}", command.get_program()));
+    let stdout = Arc::new(Mutex::new(String::new()));
+    let stderr = Arc::new(Mutex::new(String::new()));
+    drain(child.stdout.take().expect("piped stdout"), stdout.clone(), lines);
+    drain(child.stderr.take().expect("piped stderr"), stderr.clone(), None);
+    (child, stdout, stderr)
+}
+
 fn binary() -> Command {
     Command::new(env!("CARGO_BIN_EXE_miniredis"))
 }
@@ -194,18 +213,8 @@ impl Server {
     /// Starts the binary with exactly `args` (which must make it listen on
     /// 127.0.0.1, e.g. through a config file); `dir` is kept alive with it.
     pub fn start_with_args<A: AsRef<OsStr>>(dir: Arc<TempDir>, args: &[A]) -> Server {
-        let mut child = binary()
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn the miniredis binary");
-        let stdout = Arc::new(Mutex::new(String::new()));
-        let stderr = Arc::new(Mutex::new(String::new()));
         let (tx, rx) = mpsc::channel();
-        drain(child.stdout.take().expect("piped stdout"), stdout.clone(), Some(tx));
-        drain(child.stderr.take().expect("piped stderr"), stderr.clone(), None);
+        let (child, stdout, stderr) = spawn_drained(binary().args(args), Some(tx));
         let pid = child.id();
         let mut server = Server { name: "miniredis", port: 0, pid, dir, child: Some(child), stdout, stderr };
 
@@ -248,29 +257,11 @@ impl Server {
         for _attempt in 0..3 {
             let dir = Arc::new(TempDir::new("redis-ref"));
             let port = free_port();
-            let mut child = Command::new(binary)
-                .args([
-                    "--port",
-                    &port.to_string(),
-                    "--bind",
-                    "127.0.0.1",
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                ])
-                .arg("--dir")
-                .arg(dir.path())
-                .args(extra)
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
-            let stdout = Arc::new(Mutex::new(String::new()));
-            let stderr = Arc::new(Mutex::new(String::new()));
-            drain(child.stdout.take().expect("piped stdout"), stdout.clone(), None);
-            drain(child.stderr.take().expect("piped stderr"), stderr.clone(), None);
+            let port_text = port.to_string();
+            let args = ["--port", &port_text, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+            let mut command = Command::new(binary);
+            command.args(args).arg("--dir").arg(dir.path()).args(extra);
+            let (child, stdout, stderr) = spawn_drained(&mut command, None);
             let pid = child.id();
             let mut server = Server { name: "redis", port, pid, dir, child: Some(child), stdout, stderr };
             if server.wait_for_ping() {
@@ -371,17 +362,7 @@ impl Drop for Server {
 /// its own. Returns the exit status, stdout and stderr; panics (after killing
 /// it) if it is still running at the deadline.
 pub fn run_to_exit<A: AsRef<OsStr>>(args: &[A], timeout: Duration) -> (ExitStatus, String, String) {
-    let mut child = binary()
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn the miniredis binary");
-    let stdout = Arc::new(Mutex::new(String::new()));
-    let stderr = Arc::new(Mutex::new(String::new()));
-    drain(child.stdout.take().expect("stdout"), stdout.clone(), None);
-    drain(child.stderr.take().expect("stderr"), stderr.clone(), None);
+    let (mut child, stdout, stderr) = spawn_drained(binary().args(args), None);
     let deadline = Instant::now() + timeout;
     let status = loop {
         if let Ok(Some(status)) = child.try_wait() {
