@@ -273,20 +273,22 @@ pub fn set_string(
 ) -> Result<(bool, Option<crate::store::Str>), ReplyError> {
     let db = ctx.db();
     let old = if options.get { db.get_string(key)?.cloned() } else { None };
-    let exists = if options.get { old.is_some() } else { db.contains(key) };
+    // A plain SET needs no existence check: one lookup in all.
     let allowed = match options.condition {
         SetCondition::Always => true,
-        SetCondition::IfAbsent => !exists,
-        SetCondition::IfPresent => exists,
+        SetCondition::IfAbsent => !(old.is_some() || (!options.get && db.contains(key))),
+        SetCondition::IfPresent => old.is_some() || (!options.get && db.contains(key)),
     };
     if allowed {
         let value = Value::string(value);
         match options.ttl {
-            TtlOption::Keep => db.set_keep_ttl(key, value),
-            _ => db.set(key, value),
-        }
-        if let Some(deadline) = deadline {
-            db.set_deadline(key, deadline);
+            TtlOption::Keep => {
+                db.set_keep_ttl(key, value);
+                if let Some(deadline) = deadline {
+                    db.set_deadline(key, deadline);
+                }
+            }
+            _ => db.set_with_deadline(key, value, deadline),
         }
     }
     Ok((allowed, old))
