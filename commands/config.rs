@@ -47,6 +47,7 @@ const SETTINGS: &[(&str, Access)] = &[
     ("human-session-delay", Access::Mutable),
     ("save", Access::Mutable),
     ("appendonly", Access::Mutable),
+    ("requirepass", Access::Mutable),
 ];
 
 impl Command for Config {
@@ -179,12 +180,17 @@ fn set(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     for &(name, value) in &chosen {
         apply(&mut updated, name, value).map_err(|problem| failed(name, &problem))?;
     }
-    let loglevel_changed = {
+    let (loglevel_changed, requirepass_changed) = {
         let mut live = ctx.server.config.write();
         let changed = live.loglevel != updated.loglevel;
+        let password =
+            chosen.iter().any(|(name, _)| *name == "requirepass").then(|| updated.requirepass.clone());
         *live = updated;
-        changed.then(|| live.loglevel.clone())
+        (changed.then(|| live.loglevel.clone()), password)
     };
+    if let Some(password) = requirepass_changed {
+        ctx.server.acl.write().set_requirepass(&password);
+    }
     if let Some(level) = loglevel_changed {
         crate::config::apply_log_level(&level);
     }
@@ -242,6 +248,7 @@ fn apply(config: &mut Settings, name: &str, value: &[u8]) -> Result<(), String> 
                 return Err("MiniRedis has no automatic save points; use SAVE".into());
             }
         }
+        "requirepass" => config.requirepass = text.into_owned(),
         "appendonly" => {
             if text.eq_ignore_ascii_case("yes") {
                 return Err("MiniRedis has no append-only file".into());

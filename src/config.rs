@@ -58,6 +58,10 @@ pub struct Config {
     /// `dbfilename`): no, yes, or local (loopback clients only).
     #[arg(long = "enable-protected-configs", default_value = "no", value_parser = PROTECTED_ACTION)]
     pub enable_protected_configs: String,
+
+    /// The default user's password; empty: none (`nopass`).
+    #[arg(long, default_value = "")]
+    pub requirepass: String,
 }
 
 /// The values of Redis's protected-action settings.
@@ -114,6 +118,7 @@ impl Config {
             ("human-session-delay", self.human_session_delay.to_string()),
             ("enable-debug-command", self.enable_debug_command.clone()),
             ("enable-protected-configs", self.enable_protected_configs.clone()),
+            ("requirepass", self.requirepass.clone()),
             // Not implemented yet, reported as off so tools see the truth.
             ("save", String::new()),
             ("appendonly", "no".into()),

@@ -436,6 +436,19 @@ pub fn parse_scan_cursor(arg: &[u8]) -> Result<u64, ReplyError> {
     Ok(if negative { value.wrapping_neg() } else { value })
 }
 
+/// `AUTH` and `HELLO … AUTH`: switches the connection to `user` if
+/// `password` opens it; `WRONGPASS` otherwise, leaving it as it was.
+pub fn authenticate(ctx: &mut Context<'_>, user: &[u8], password: &[u8]) -> Result<(), ReplyError> {
+    let found = ctx.server.acl.read().authenticate(user, password);
+    match found {
+        Some(cell) => {
+            ctx.client.authenticate_as(cell);
+            Ok(())
+        }
+        None => Err(ReplyError::from_static(crate::acl::WRONGPASS)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

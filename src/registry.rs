@@ -281,6 +281,9 @@ pub fn dispatch(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
         }
         name = full_name;
     }
+    if !ctx.client.authenticated && !meta.has(Flag::NoAuth) && ctx.server.auth_required() {
+        return Reply::Error(ReplyError::NOAUTH);
+    }
     ctx.command = name;
     let mut args = Args::new(argv);
     match entry.command.execute(ctx, &mut args) {

@@ -13,11 +13,24 @@ pub struct Limits {
     pub max_args: usize,
     /// The longest inline line, and the longest length header.
     pub max_inline: usize,
+    /// The client has not authenticated: Redis allows it at most
+    /// [`UNAUTH_MAX_ARGS`] arguments of at most [`UNAUTH_MAX_BULK_LEN`] bytes.
+    pub unauthenticated: bool,
 }
+
+/// The largest multibulk count an unauthenticated client may send.
+pub const UNAUTH_MAX_ARGS: i64 = 10;
+/// The longest bulk string an unauthenticated client may send.
+pub const UNAUTH_MAX_BULK_LEN: i64 = 16384;
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_bulk_len: 512 * 1024 * 1024, max_args: 1024 * 1024, max_inline: 64 * 1024 }
+        Limits {
+            max_bulk_len: 512 * 1024 * 1024,
+            max_args: 1024 * 1024,
+            max_inline: 64 * 1024,
+            unauthenticated: false,
+        }
     }
 }
 
@@ -116,6 +129,11 @@ impl RequestParser {
         }
     }
 
+    /// The limits the next frames are parsed with.
+    pub fn limits_mut(&mut self) -> &mut Limits {
+        &mut self.limits
+    }
+
     /// Parses the frame at the start of `buf`. After `Incomplete`, call again
     /// with a buffer that starts at the same frame and holds more bytes.
     pub fn parse(&mut self, buf: &[u8]) -> Result<Parsed, ParseError> {
@@ -129,6 +147,9 @@ impl RequestParser {
                     let count = parse_i64(&buf[1..end])
                         .filter(|&n| n <= self.limits.max_args as i64)
                         .ok_or_else(|| ParseError::new("invalid multibulk length"))?;
+                    if count > UNAUTH_MAX_ARGS && self.limits.unauthenticated {
+                        return Err(ParseError::new("unauthenticated multibulk length"));
+                    }
                     if count <= 0 {
                         return Ok(Parsed::Empty { consumed: end + 2 });
                     }
@@ -152,7 +173,11 @@ impl RequestParser {
             };
             let len = parse_i64(&rest[1..end])
                 .filter(|&n| n >= 0 && n as u64 <= self.limits.max_bulk_len as u64)
-                .ok_or_else(|| ParseError::new("invalid bulk length"))? as usize;
+                .ok_or_else(|| ParseError::new("invalid bulk length"))?;
+            if len > UNAUTH_MAX_BULK_LEN && self.limits.unauthenticated {
+                return Err(ParseError::new("unauthenticated bulk length"));
+            }
+            let len = len as usize;
             let start = self.offset + end + 2;
             if buf.len() < start + len + 2 {
                 return Ok(Parsed::Incomplete);

@@ -25,7 +25,7 @@ const KEEP_CAPACITY: usize = 1024 * 1024;
 
 pub async fn serve(mut socket: TcpStream, shared: &Shared, handle: &std::sync::Arc<ClientHandle>) {
     let _ = socket.set_nodelay(true);
-    let mut client = ClientState::new(handle.clone());
+    let mut client = shared.new_client(handle.clone());
     let mut buf = BytesMut::with_capacity(READ_CHUNK);
     let mut out: Vec<u8> = Vec::with_capacity(READ_CHUNK);
     let mut parser = RequestParser::new(Limits::default());
@@ -60,6 +60,11 @@ pub async fn serve(mut socket: TcpStream, shared: &Shared, handle: &std::sync::A
         let mut close = false;
         let mut now = shared.clock.now_ms();
         loop {
+            if !client.authenticated {
+                parser.limits_mut().unauthenticated = shared.auth_required();
+            } else if parser.limits_mut().unauthenticated {
+                parser.limits_mut().unauthenticated = false;
+            }
             match parser.parse(&buf[pos..]) {
                 Ok(Parsed::Incomplete) => break,
                 Ok(Parsed::Empty { consumed }) => {

@@ -15,6 +15,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tracing::{debug, info, warn};
 
+use crate::acl::Acl;
 use crate::config::Config;
 use crate::store::{snapshot, Clock, Keyspace, Store};
 
@@ -72,6 +73,8 @@ pub struct Shared {
     pub active_expire: AtomicBool,
     /// The replication id `INFO replication` reports (`DEBUG CHANGE-REPL-ID`).
     pub repl_id: Mutex<String>,
+    /// Users and their rules.
+    pub acl: RwLock<Acl>,
     next_client_id: AtomicU64,
     shutdown: watch::Sender<bool>,
 }
@@ -82,6 +85,7 @@ impl Shared {
         let run_id = random_id();
         Shared {
             store: Store::new(keyspace),
+            acl: RwLock::new(Acl::new(&config.requirepass)),
             clock,
             port: AtomicU64::new(u64::from(config.port)),
             config: RwLock::new(config),
@@ -120,6 +124,19 @@ impl Shared {
                 Err(e)
             }
         }
+    }
+
+    /// A new connection's state: authenticated as `default` when that user
+    /// needs no password.
+    pub fn new_client(&self, handle: Arc<ClientHandle>) -> ClientState {
+        let acl = self.acl.read();
+        ClientState::new(handle, acl.default_user(), acl.default_opens_alone())
+    }
+
+    /// Whether a client that has not authenticated must (checked only for
+    /// such clients).
+    pub fn auth_required(&self) -> bool {
+        self.acl.read().auth_required()
     }
 
     pub fn next_client_id(&self) -> u64 {
