@@ -34,7 +34,7 @@ impl Command for Auth {
         } else {
             (args.next()?, args.next()?)
         };
-        crate::ops::authenticate(ctx, user, password)?;
+        crate::ops::authenticate(ctx, args.command_name(), user, password)?;
         Ok(Reply::OK)
     }
 }

@@ -39,6 +39,7 @@ const SETTINGS: &[(&str, Access)] = &[
     ("port", Access::Immutable),
     ("bind", Access::Immutable),
     ("databases", Access::Immutable),
+    ("aclfile", Access::Immutable),
     ("enable-debug-command", Access::Immutable),
     ("enable-protected-configs", Access::Immutable),
     ("dir", Access::Protected),
@@ -207,9 +208,9 @@ fn apply(config: &mut Settings, name: &str, value: &[u8]) -> Result<(), String> 
     let text = String::from_utf8_lossy(value);
     match name {
         "dir" => {
-            let dir = PathBuf::from(&*text).canonicalize().map_err(|e| os_error_text(&e))?;
+            let dir = PathBuf::from(&*text).canonicalize().map_err(|e| crate::ops::os_error_text(&e))?;
             if !dir.is_dir() {
-                return Err(os_error_text(&std::io::Error::from_raw_os_error(20)));
+                return Err(crate::ops::os_error_text(&std::io::Error::from_raw_os_error(20)));
             }
             config.dir = dir;
         }
@@ -260,16 +261,6 @@ fn apply(config: &mut Settings, name: &str, value: &[u8]) -> Result<(), String> 
         _ => unreachable!("CONFIG SET checked the name: {name}"),
     }
     Ok(())
-}
-
-/// An OS error as C's `strerror` words it (`No such file or directory`),
-/// without Rust's `(os error 2)` suffix.
-fn os_error_text(e: &std::io::Error) -> String {
-    let text = e.to_string();
-    match text.rfind(" (os error ") {
-        Some(at) => text[..at].to_string(),
-        None => text,
-    }
 }
 
 inventory::submit! { Registration::new(&Config, module_path!()) }

@@ -52,7 +52,7 @@ impl Command for Hello {
             }
         }
         if let Some((user, password)) = auth {
-            crate::ops::authenticate(ctx, user, password)?;
+            crate::ops::authenticate(ctx, args.command_name(), user, password)?;
         }
         if !ctx.client.authenticated {
             return Err(ReplyError::from_static(

@@ -22,6 +22,7 @@ impl Command for Info {
             group: "server",
             summary: "Returns information and statistics about the server.",
             complexity: "O(1)",
+            extra_acl_categories: &["@dangerous"],
             ..CommandMeta::DEFAULT
         }
     }

@@ -62,6 +62,11 @@ pub struct Config {
     /// The default user's password; empty: none (`nopass`).
     #[arg(long, default_value = "")]
     pub requirepass: String,
+
+    /// The ACL file: users are loaded from it at start-up and by `ACL
+    /// LOAD`, and written to it by `ACL SAVE`. Empty: none.
+    #[arg(long, default_value = "")]
+    pub aclfile: String,
 }
 
 /// The values of Redis's protected-action settings.
@@ -119,6 +124,7 @@ impl Config {
             ("enable-debug-command", self.enable_debug_command.clone()),
             ("enable-protected-configs", self.enable_protected_configs.clone()),
             ("requirepass", self.requirepass.clone()),
+            ("aclfile", self.aclfile.clone()),
             // Not implemented yet, reported as off so tools see the truth.
             ("save", String::new()),
             ("appendonly", "no".into()),

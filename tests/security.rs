@@ -80,3 +80,41 @@ fn twenty_thousand_wrong_passwords_leave_the_server_healthy() {
     ok.cmd(&["PING"], "+PONG\r\n");
     eprintln!("20,000 wrong passwords refused in {elapsed:?}");
 }
+
+#[test]
+fn acl_users_from_the_acl_file_and_acl_save() {
+    let dir = std::sync::Arc::new(TempDir::new("acl"));
+    let file = dir.path().join("users.acl");
+    std::fs::write(&file, "user default on nopass ~* &* +@all\nuser reader on >r ~pub:* -@all +get +ping\n")
+        .unwrap();
+    let file_arg = file.display().to_string();
+    let server = Server::start_in(dir.clone(), &["--aclfile", &file_arg, "--human-session-delay", "0"]);
+    let mut admin = server.connect();
+    admin.cmd(&["SET", "pub:1", "hello"], "+OK\r\n");
+    let mut reader = server.connect();
+    reader.cmd(&["AUTH", "reader", "r"], "+OK\r\n");
+    reader.cmd(&["GET", "pub:1"], "$5\r\nhello\r\n");
+    reader.cmd(
+        &["GET", "secret"],
+        "-NOPERM this user has no permissions to access one of the keys used as arguments\r\n",
+    );
+    reader.cmd(&["SET", "pub:1", "x"], "-NOPERM this user has no permissions to run the 'set' command\r\n");
+    reader
+        .cmd(&["ACL", "WHOAMI"], "-NOPERM this user has no permissions to run the 'acl|whoami' command\r\n");
+    admin.cmd(&["ACL", "SETUSER", "writer", "on", ">w", "~*", "+@write"], "+OK\r\n");
+    admin.cmd(&["ACL", "SAVE"], "+OK\r\n");
+    let saved = std::fs::read_to_string(&file).unwrap();
+    assert!(saved.contains("user reader on #"), "{saved}");
+    assert!(saved.contains("user writer on #"), "{saved}");
+    // Deleting a user closes its connections.
+    admin.cmd(&["ACL", "DELUSER", "reader"], ":1\r\n");
+    reader.expect_closed();
+    // A bad ACL file stops start-up with a message.
+    std::fs::write(&file, "user bob on nosuchrule\n").unwrap();
+    let (status, _out, err) = run_to_exit(
+        &["--port", "0", "--aclfile", &file_arg, "--dir", &dir.path().display().to_string()],
+        Duration::from_secs(10),
+    );
+    assert!(!status.success());
+    assert!(err.contains("Syntax error"), "{err}");
+}

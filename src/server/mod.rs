@@ -163,6 +163,7 @@ pub enum StartError {
     Dir(std::path::PathBuf, io::Error),
     Load(std::path::PathBuf, snapshot::LoadError),
     Bind(String, io::Error),
+    AclFile(String),
 }
 
 impl std::fmt::Display for StartError {
@@ -176,6 +177,7 @@ impl std::fmt::Display for StartError {
                 path.display()
             ),
             StartError::Bind(addr, e) => write!(f, "cannot listen on {addr}: {e}"),
+            StartError::AclFile(problem) => write!(f, "cannot load the ACL file: {problem}"),
         }
     }
 }
@@ -222,7 +224,11 @@ impl Server {
             port = listener.local_addr().map_err(|e| StartError::Bind(addr, e))?.port();
             listeners.push(listener);
         }
+        let aclfile = config.aclfile.clone();
         let shared = Arc::new(Shared::new(config, clock, keyspace));
+        if !aclfile.is_empty() {
+            crate::commands::acl::load_file(&shared.acl, aclfile.as_ref()).map_err(StartError::AclFile)?;
+        }
         shared.port.store(u64::from(port), Ordering::Relaxed);
         Ok(Server { shared, listeners })
     }
