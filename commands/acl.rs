@@ -172,7 +172,7 @@ impl Command for AclCommand {
 
 fn cat(args: &mut Args<'_>) -> CommandResult {
     let Some(name) = args.peek() else {
-        return Ok(Reply::Array(CATEGORIES.iter().map(|c| Reply::simple(c)).collect()));
+        return Ok(Reply::bulks(CATEGORIES));
     };
     let bit = crate::acl::category_bit(name).ok_or_else(|| {
         ReplyError::err(format_args!("Unknown category '{}'", String::from_utf8_lossy(name)))
@@ -558,7 +558,7 @@ mod tests {
         );
         let Reply::Array(cats) = h.run("ACL CAT") else { panic!() };
         assert_eq!(cats.len(), 21);
-        assert_eq!(cats[0], Reply::simple("keyspace"));
+        assert_eq!(cats[0], bulk("keyspace"));
         let Reply::Array(hash) = h.run("ACL CAT hash") else { panic!() };
         assert!(hash.contains(&bulk("hset")) && !hash.contains(&bulk("get")));
         let Reply::Array(admin) = h.run("ACL CAT admin") else { panic!() };
