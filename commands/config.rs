@@ -49,6 +49,10 @@ const SETTINGS: &[(&str, Access)] = &[
     ("save", Access::Mutable),
     ("appendonly", Access::Mutable),
     ("requirepass", Access::Mutable),
+    ("protected-mode", Access::Mutable),
+    ("maxclients", Access::Mutable),
+    ("timeout", Access::Mutable),
+    ("tcp-keepalive", Access::Mutable),
 ];
 
 impl Command for Config {
@@ -189,6 +193,7 @@ fn set(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         *live = updated;
         (changed.then(|| live.loglevel.clone()), password)
     };
+    ctx.server.sync_runtime_config();
     if let Some(password) = requirepass_changed {
         ctx.server.acl.write().set_requirepass(&password);
     }
@@ -250,6 +255,38 @@ fn apply(config: &mut Settings, name: &str, value: &[u8]) -> Result<(), String> 
             }
         }
         "requirepass" => config.requirepass = text.into_owned(),
+        "protected-mode" => {
+            let value = text.to_ascii_lowercase();
+            if value != "yes" && value != "no" {
+                return Err("argument must be 'yes' or 'no'".into());
+            }
+            config.protected_mode = value;
+        }
+        "maxclients" => {
+            let n = parse_i64(value).ok_or("argument couldn't be parsed into an integer")?;
+            if !(1..=i64::from(u32::MAX)).contains(&n) {
+                return Err(format!("argument must be between 1 and {} inclusive", u32::MAX));
+            }
+            let possible = crate::server::raise_fd_limit(n as u64);
+            if possible < n as u64 {
+                return Err(format!(
+                    "The operating system is not able to handle the specified number of clients, try with \
+                     {possible}"
+                ));
+            }
+            config.maxclients = n as u32;
+        }
+        "timeout" | "tcp-keepalive" => {
+            let n = parse_i64(value).ok_or("argument couldn't be parsed into an integer")?;
+            if !(0..=i64::from(i32::MAX)).contains(&n) {
+                return Err(format!("argument must be between 0 and {} inclusive", i32::MAX));
+            }
+            if name == "timeout" {
+                config.timeout = n as u64;
+            } else {
+                config.tcp_keepalive = n as u64;
+            }
+        }
         "appendonly" => {
             if text.eq_ignore_ascii_case("yes") {
                 return Err("MiniRedis has no append-only file".into());
@@ -491,5 +528,35 @@ mod tests {
         let mut h = Harness::new();
         let Reply::Array(lines) = h.run("CONFIG HELP") else { panic!() };
         assert!(lines.contains(&Reply::simple("RESETSTAT")) && lines.len() == 9);
+    }
+
+    #[test]
+    fn security_settings() {
+        let mut h = Harness::new();
+        assert_eq!(
+            h.run("CONFIG GET maxclients timeout tcp-keepalive protected-mode"),
+            Reply::Map(vec![
+                (bulk("maxclients"), bulk("10000")),
+                (bulk("timeout"), bulk("0")),
+                (bulk("tcp-keepalive"), bulk("300")),
+                (bulk("protected-mode"), bulk("yes")),
+            ])
+        );
+        assert_eq!(
+            h.run("CONFIG SET maxclients 0"),
+            err("ERR CONFIG SET failed (possibly related to argument 'maxclients') - argument must be between 1 and 4294967295 inclusive")
+        );
+        assert_eq!(
+            h.run("CONFIG SET timeout -1"),
+            err("ERR CONFIG SET failed (possibly related to argument 'timeout') - argument must be between 0 and 2147483647 inclusive")
+        );
+        assert_eq!(
+            h.run("CONFIG SET protected-mode maybe"),
+            err("ERR CONFIG SET failed (possibly related to argument 'protected-mode') - argument must be 'yes' or 'no'")
+        );
+        assert_eq!(h.run("CONFIG SET timeout 5 maxclients 50 protected-mode NO tcp-keepalive 0"), Reply::OK);
+        assert_eq!(h.shared.idle_timeout_s.load(std::sync::atomic::Ordering::Relaxed), 5);
+        let config = h.shared.config.read();
+        assert_eq!((config.maxclients, config.protected_mode.as_str(), config.tcp_keepalive), (50, "no", 0));
     }
 }

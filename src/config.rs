@@ -67,6 +67,23 @@ pub struct Config {
     /// LOAD`, and written to it by `ACL SAVE`. Empty: none.
     #[arg(long, default_value = "")]
     pub aclfile: String,
+
+    /// With no password for the default user, only loopback clients may
+    /// connect (`yes`, the default) or anyone may (`no`).
+    #[arg(long = "protected-mode", default_value = "yes", value_parser = ["yes", "no"])]
+    pub protected_mode: String,
+
+    /// The most clients connected at once; one more is refused.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub maxclients: u32,
+
+    /// Seconds a client may stay idle before it is disconnected; 0: never.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=2_147_483_647))]
+    pub timeout: u64,
+
+    /// TCP keepalive probes after this many idle seconds; 0: off.
+    #[arg(long = "tcp-keepalive", default_value_t = 300, value_parser = clap::value_parser!(u64).range(0..=2_147_483_647))]
+    pub tcp_keepalive: u64,
 }
 
 /// The values of Redis's protected-action settings.
@@ -125,6 +142,10 @@ impl Config {
             ("enable-protected-configs", self.enable_protected_configs.clone()),
             ("requirepass", self.requirepass.clone()),
             ("aclfile", self.aclfile.clone()),
+            ("protected-mode", self.protected_mode.clone()),
+            ("maxclients", self.maxclients.to_string()),
+            ("timeout", self.timeout.to_string()),
+            ("tcp-keepalive", self.tcp_keepalive.to_string()),
             // Not implemented yet, reported as off so tools see the truth.
             ("save", String::new()),
             ("appendonly", "no".into()),

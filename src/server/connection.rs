@@ -133,7 +133,17 @@ pub async fn serve(mut socket: TcpStream, shared: &Shared, handle: &std::sync::A
             },
             _ = handle.killed() => return,
             _ = super::stopped(&mut stop) => return,
+            _ = idle(shared) => return,
         }
+    }
+}
+
+/// Resolves once the client has been idle for `timeout` seconds; never
+/// when `timeout` is 0 (then nothing but an atomic load is done).
+async fn idle(shared: &Shared) {
+    match shared.idle_timeout_s.load(Ordering::Relaxed) {
+        0 => std::future::pending().await,
+        seconds => tokio::time::sleep(Duration::from_secs(seconds)).await,
     }
 }
 

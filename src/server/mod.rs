@@ -75,6 +75,8 @@ pub struct Shared {
     pub repl_id: Mutex<String>,
     /// Users and their rules.
     pub acl: RwLock<Acl>,
+    /// `timeout` in seconds (0: none), read by every connection per batch.
+    pub idle_timeout_s: AtomicU64,
     next_client_id: AtomicU64,
     shutdown: watch::Sender<bool>,
 }
@@ -86,6 +88,7 @@ impl Shared {
         Shared {
             store: Store::new(keyspace),
             acl: RwLock::new(Acl::new(&config.requirepass)),
+            idle_timeout_s: AtomicU64::new(config.timeout),
             clock,
             port: AtomicU64::new(u64::from(config.port)),
             config: RwLock::new(config),
@@ -124,6 +127,12 @@ impl Shared {
                 Err(e)
             }
         }
+    }
+
+    /// Copies the settings connections read without a lock out of the
+    /// config (after `CONFIG SET`).
+    pub fn sync_runtime_config(&self) {
+        self.idle_timeout_s.store(self.config.read().timeout, Ordering::Relaxed);
     }
 
     /// A new connection's state: authenticated as `default` when that user
@@ -224,6 +233,16 @@ impl Server {
             port = listener.local_addr().map_err(|e| StartError::Bind(addr, e))?.port();
             listeners.push(listener);
         }
+        let possible = raise_fd_limit(u64::from(config.maxclients));
+        if possible < u64::from(config.maxclients) {
+            warn!(
+                "You requested maxclients of {} requiring at least {} max file descriptors; maxclients has been \
+                 reduced to {possible} to fit the open-file limit",
+                config.maxclients,
+                u64::from(config.maxclients) + 32
+            );
+            config.maxclients = possible.max(1) as u32;
+        }
         let aclfile = config.aclfile.clone();
         let shared = Arc::new(Shared::new(config, clock, keyspace));
         if !aclfile.is_empty() {
@@ -275,6 +294,24 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
             }
         };
         shared.stats.connections_received.fetch_add(1, Ordering::Relaxed);
+        let (maxclients, protected, keepalive) = {
+            let config = shared.config.read();
+            (config.maxclients as usize, config.protected_mode == "yes", config.tcp_keepalive)
+        };
+        if shared.clients.lock().len() >= maxclients {
+            refuse(&socket, b"-ERR max number of clients reached\r\n");
+            continue;
+        }
+        if protected
+            && !peer.ip().to_canonical().is_loopback()
+            && shared.acl.read().default_user().rules.read().nopass
+        {
+            refuse(&socket, PROTECTED_MODE_DENIED);
+            continue;
+        }
+        if keepalive > 0 {
+            set_keepalive(&socket, keepalive);
+        }
         let laddr = socket.local_addr().map(|a| a.to_string()).unwrap_or_default();
         #[cfg(unix)]
         let fd = std::os::fd::AsRawFd::as_raw_fd(&socket) as i64;
@@ -291,6 +328,60 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
             debug!(id = handle.id, "client disconnected");
         });
     }
+}
+
+/// Redis's reply to a non-loopback client in protected mode.
+const PROTECTED_MODE_DENIED: &[u8] = b"-DENIED Redis is running in protected mode because protected mode is enabled \
+and no password is set for the default user. In this mode connections are only accepted from the loopback interface. \
+If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just \
+disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting \
+to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet \
+if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected \
+mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting \
+the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' \
+option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above \
+things in order for the server to start accepting connections from the outside.\r\n";
+
+/// Sends `reply` if the socket takes it at once, then closes the connection.
+fn refuse(socket: &tokio::net::TcpStream, reply: &[u8]) {
+    let _ = socket.try_write(reply);
+}
+
+/// TCP keepalive as Redis sets it: probes after `seconds` idle, every
+/// third of that, three of them.
+fn set_keepalive(socket: &tokio::net::TcpStream, seconds: u64) {
+    let keepalive = socket2::TcpKeepalive::new()
+        .with_time(Duration::from_secs(seconds))
+        .with_interval(Duration::from_secs((seconds / 3).max(1)))
+        .with_retries(3);
+    let _ = socket2::SockRef::from(socket).set_tcp_keepalive(&keepalive);
+}
+
+/// Raises the process's open-file limit so `maxclients` clients fit (plus
+/// 32 descriptors for the server itself, as Redis reserves); returns how
+/// many clients the limit allows.
+pub fn raise_fd_limit(maxclients: u64) -> u64 {
+    const RESERVED: u64 = 32;
+    let wanted = maxclients.saturating_add(RESERVED);
+    #[cfg(unix)]
+    {
+        let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        // SAFETY: getrlimit/setrlimit only read and write the struct passed.
+        unsafe {
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+                return maxclients;
+            }
+            if limit.rlim_cur < wanted {
+                let raised = libc::rlimit { rlim_cur: wanted.min(limit.rlim_max), rlim_max: limit.rlim_max };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                    limit.rlim_cur = raised.rlim_cur;
+                }
+            }
+        }
+        limit.rlim_cur.saturating_sub(RESERVED).min(maxclients)
+    }
+    #[cfg(not(unix))]
+    maxclients
 }
 
 /// The active half of expiry: ten cycles a second, as Redis's default `hz`.
