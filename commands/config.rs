@@ -53,6 +53,9 @@ const SETTINGS: &[(&str, Access)] = &[
     ("maxclients", Access::Mutable),
     ("timeout", Access::Mutable),
     ("tcp-keepalive", Access::Mutable),
+    ("proto-max-bulk-len", Access::Mutable),
+    ("client-query-buffer-limit", Access::Mutable),
+    ("client-output-buffer-limit", Access::Mutable),
 ];
 
 impl Command for Config {
@@ -275,6 +278,15 @@ fn apply(config: &mut Settings, name: &str, value: &[u8]) -> Result<(), String> 
                 ));
             }
             config.maxclients = n as u32;
+        }
+        "proto-max-bulk-len" => config.proto_max_bulk_len = crate::config::memory_at_least_1mb(&text)?,
+        "client-query-buffer-limit" => {
+            config.client_query_buffer_limit = crate::config::memory_at_least_1mb(&text)?
+        }
+        "client-output-buffer-limit" => {
+            let words: Vec<&str> = text.split_ascii_whitespace().collect();
+            config.client_output_buffer_limit =
+                crate::config::merge_output_limits(&config.client_output_buffer_limit, &words)?;
         }
         "timeout" | "tcp-keepalive" => {
             let n = parse_i64(value).ok_or("argument couldn't be parsed into an integer")?;

@@ -349,7 +349,9 @@ pub fn dispatch(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     }
 }
 
+/// At most `max` bytes of `bytes`, ending at a NUL as C's `%.*s` does.
 fn truncate(bytes: &[u8], max: usize) -> String {
+    let bytes = bytes.split(|&b| b == 0).next().unwrap_or_default();
     String::from_utf8_lossy(&bytes[..bytes.len().min(max)]).into_owned()
 }
 

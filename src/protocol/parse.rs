@@ -163,14 +163,13 @@ impl RequestParser {
         }
         while self.spans.len() < self.expected {
             let rest = &buf[self.offset..];
-            match rest.first() {
-                None => return Ok(Parsed::Incomplete),
-                Some(b'$') => {}
-                Some(&other) => return Err(ParseError(format!("expected '$', got '{}'", other as char))),
-            }
+            // As Redis, the header line must be complete before its `$` is checked.
             let Some(end) = self.header_end(rest, "too big bulk count string")? else {
                 return Ok(Parsed::Incomplete);
             };
+            if rest[0] != b'$' {
+                return Err(ParseError(format!("expected '$', got '{}'", rest[0] as char)));
+            }
             let len = parse_i64(&rest[1..end])
                 .filter(|&n| n >= 0 && n as u64 <= self.limits.max_bulk_len as u64)
                 .ok_or_else(|| ParseError::new("invalid bulk length"))?;
@@ -206,7 +205,8 @@ impl RequestParser {
 
     /// Where the `\r\n` ending a `*N` / `$N` header starts, if it arrived.
     fn header_end(&self, buf: &[u8], too_big: &str) -> Result<Option<usize>, ParseError> {
-        match memchr::memchr(b'\r', buf) {
+        // As Redis's strchr, a NUL hides the `\r` after it.
+        match memchr::memchr2(b'\r', 0, buf).filter(|&at| buf[at] == b'\r') {
             Some(end) if end + 1 < buf.len() => Ok(Some(end)),
             Some(_) => Ok(None),
             None if buf.len() > self.limits.max_inline => Err(ParseError::new(too_big)),
@@ -215,7 +215,10 @@ impl RequestParser {
     }
 
     fn parse_inline(&mut self, buf: &[u8]) -> Result<Parsed, ParseError> {
-        let Some(newline) = memchr::memchr(b'\n', buf) else {
+        // Redis finds the line's end with strchr, which stops at a NUL: a
+        // NUL before the newline leaves the request incomplete.
+        let newline = memchr::memchr2(b'\n', 0, buf).filter(|&at| buf[at] == b'\n');
+        let Some(newline) = newline else {
             if buf.len() > self.limits.max_inline {
                 return Err(ParseError::new("too big inline request"));
             }
@@ -247,7 +250,8 @@ pub fn split_inline(line: &[u8]) -> Result<Vec<Vec<u8>>, ParseError> {
         while i < line.len() && is_space(line[i]) {
             i += 1;
         }
-        if i >= line.len() {
+        // A NUL ends the line, as in C.
+        if i >= line.len() || line[i] == 0 {
             return Ok(args);
         }
         let mut word = Vec::new();
@@ -256,7 +260,7 @@ pub fn split_inline(line: &[u8]) -> Result<Vec<Vec<u8>>, ParseError> {
             let c = line.get(i).copied();
             if in_double {
                 match c {
-                    None => return Err(unbalanced()),
+                    None | Some(0) => return Err(unbalanced()),
                     Some(b'\\')
                         if line.get(i + 1) == Some(&b'x')
                             && line.get(i + 2).is_some_and(u8::is_ascii_hexdigit)
@@ -287,7 +291,7 @@ pub fn split_inline(line: &[u8]) -> Result<Vec<Vec<u8>>, ParseError> {
                 }
             } else if in_single {
                 match c {
-                    None => return Err(unbalanced()),
+                    None | Some(0) => return Err(unbalanced()),
                     Some(b'\\') if line.get(i + 1) == Some(&b'\'') => {
                         word.push(b'\'');
                         i += 1;
@@ -429,6 +433,21 @@ mod tests {
     #[test]
     fn huge_declared_bulk_waits_without_failing() {
         assert_eq!(parse_all(b"*1\r\n$536870912\r\nabc").unwrap(), Vec::<Vec<String>>::new());
+    }
+
+    #[test]
+    fn nul_bytes_in_inline_requests() {
+        // Found by the malformed-input test: a NUL once made split_inline
+        // loop forever, pushing empty words.
+        assert_eq!(split_inline(b"\x00").unwrap(), Vec::<Vec<u8>>::new());
+        assert_eq!(split_inline(b"PING\x00x").unwrap(), vec![b"PING".to_vec()]);
+        assert!(split_inline(b"\"a\x00\"").is_err());
+        let mut p = RequestParser::new(Limits::default());
+        // As Redis (strchr stops at the NUL), the line never ends.
+        assert_eq!(p.parse(b"\x00\r\n"), Ok(Parsed::Incomplete));
+        assert_eq!(p.parse(b"PING\x00\r\nPING\r\n"), Ok(Parsed::Incomplete));
+        let long = [&b"a\x00"[..], &[b'b'; 70 * 1024][..], b"\r\n"].concat();
+        assert_eq!(p.parse(&long), Err(ParseError::new("too big inline request")));
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! each through the registry, and write all their replies with one write.
 
 use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use tracing::warn;
 
 use bytes::{Buf, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -59,6 +61,7 @@ pub async fn serve(mut socket: TcpStream, shared: &Shared, handle: &std::sync::A
         let mut last_command = "";
         let mut close = false;
         let mut now = shared.clock.now_ms();
+        parser.limits_mut().max_bulk_len = shared.proto_max_bulk_len.load(Ordering::Relaxed) as usize;
         loop {
             if !client.authenticated {
                 parser.limits_mut().unauthenticated = shared.auth_required();
@@ -88,7 +91,7 @@ pub async fn serve(mut socket: TcpStream, shared: &Shared, handle: &std::sync::A
                         break;
                     }
                     if out.len() >= FLUSH_AT {
-                        if flush(&mut socket, &mut out, shared).await.is_err() {
+                        if flush(&mut socket, &mut out, shared, handle, &mut stop).await.is_err() {
                             return;
                         }
                         // The write may have waited on a slow reader.
@@ -109,7 +112,7 @@ pub async fn serve(mut socket: TcpStream, shared: &Shared, handle: &std::sync::A
             shared.stats.commands_processed.fetch_add(commands, Ordering::Relaxed);
             client.publish(last_command, now);
         }
-        if !out.is_empty() && flush(&mut socket, &mut out, shared).await.is_err() {
+        if !out.is_empty() && flush(&mut socket, &mut out, shared, handle, &mut stop).await.is_err() {
             return;
         }
         if close {
@@ -129,6 +132,11 @@ pub async fn serve(mut socket: TcpStream, shared: &Shared, handle: &std::sync::A
                 Ok(0) | Err(_) => return,
                 Ok(n) => {
                     shared.stats.net_input_bytes.fetch_add(n as u64, Ordering::Relaxed);
+                    if buf.len() as u64 > shared.query_buffer_limit.load(Ordering::Relaxed) {
+                        warn!(id = handle.id, addr = %handle.addr, qbuf = buf.len(),
+                            "Closing client that reached max query buffer length");
+                        return;
+                    }
                 }
             },
             _ = handle.killed() => return,
@@ -176,9 +184,68 @@ fn write_reply(reply: &Reply, client: &ClientState, out: &mut Vec<u8>) {
     }
 }
 
-async fn flush(socket: &mut TcpStream, out: &mut Vec<u8>, shared: &Shared) -> std::io::Result<()> {
-    socket.write_all(out).await?;
+/// Writes `out` and clears it. When the client does not read fast enough,
+/// the unsent bytes are held to the `normal` class of
+/// `client-output-buffer-limit`: past the hard limit, or past the soft
+/// limit for its seconds, the connection is closed (an error). A blocked
+/// write also gives way to `CLIENT KILL` and shutdown.
+async fn flush(
+    socket: &mut TcpStream,
+    out: &mut Vec<u8>,
+    shared: &Shared,
+    handle: &ClientHandle,
+    stop: &mut tokio::sync::watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    let mut written = 0;
+    // Usually the kernel takes the whole batch at once.
+    while written < out.len() {
+        match socket.try_write(&out[written..]) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => written += n,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+            Err(e) => return Err(e),
+        }
+    }
+    if written < out.len() {
+        let limit = |i: usize| shared.output_limit[i].load(Ordering::Relaxed);
+        let (hard, soft, soft_seconds) = (limit(0), limit(1), limit(2));
+        let mut over_soft_since: Option<Instant> = None;
+        while written < out.len() {
+            let unsent = (out.len() - written) as u64;
+            let over_limit = || {
+                warn!(id = handle.id, addr = %handle.addr, unsent,
+                    "Client scheduled to be closed ASAP for overcoming of output buffer limits.");
+                std::io::Error::other("output buffer limit")
+            };
+            if hard > 0 && unsent > hard {
+                return Err(over_limit());
+            }
+            let soft_deadline = if soft > 0 && unsent > soft {
+                Some(*over_soft_since.get_or_insert_with(Instant::now) + Duration::from_secs(soft_seconds))
+            } else {
+                over_soft_since = None;
+                None
+            };
+            tokio::select! {
+                result = socket.write(&out[written..]) => match result? {
+                    0 => return Err(std::io::ErrorKind::WriteZero.into()),
+                    n => written += n,
+                },
+                _ = handle.killed() => return Err(std::io::Error::other("killed")),
+                _ = super::stopped(stop) => return Err(std::io::Error::other("shutdown")),
+                _ = sleep_until(soft_deadline) => return Err(over_limit()),
+            }
+        }
+    }
     shared.stats.net_output_bytes.fetch_add(out.len() as u64, Ordering::Relaxed);
     out.clear();
     Ok(())
+}
+
+/// Resolves at `deadline`; never without one.
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline.into()).await,
+        None => std::future::pending().await,
+    }
 }

@@ -77,6 +77,13 @@ pub struct Shared {
     pub acl: RwLock<Acl>,
     /// `timeout` in seconds (0: none), read by every connection per batch.
     pub idle_timeout_s: AtomicU64,
+    /// `proto-max-bulk-len`, read by every connection per batch.
+    pub proto_max_bulk_len: AtomicU64,
+    /// `client-query-buffer-limit`, checked after every read.
+    pub query_buffer_limit: AtomicU64,
+    /// The `normal` class of `client-output-buffer-limit`: hard, soft
+    /// (bytes) and soft seconds, checked when a write cannot finish at once.
+    pub output_limit: [AtomicU64; 3],
     next_client_id: AtomicU64,
     shutdown: watch::Sender<bool>,
 }
@@ -85,10 +92,13 @@ impl Shared {
     pub fn new(config: Config, clock: Clock, keyspace: Keyspace) -> Shared {
         let now_s = clock.now_ms() / 1000;
         let run_id = random_id();
-        Shared {
+        let shared = Shared {
             store: Store::new(keyspace),
             acl: RwLock::new(Acl::new(&config.requirepass)),
-            idle_timeout_s: AtomicU64::new(config.timeout),
+            idle_timeout_s: AtomicU64::new(0),
+            proto_max_bulk_len: AtomicU64::new(0),
+            query_buffer_limit: AtomicU64::new(0),
+            output_limit: Default::default(),
             clock,
             port: AtomicU64::new(u64::from(config.port)),
             config: RwLock::new(config),
@@ -102,7 +112,9 @@ impl Shared {
             repl_id: Mutex::new(random_id()),
             next_client_id: AtomicU64::new(1),
             shutdown: watch::channel(false).0,
-        }
+        };
+        shared.sync_runtime_config();
+        shared
     }
 
     /// Counts one write toward `rdb_changes_since_last_save`.
@@ -132,7 +144,14 @@ impl Shared {
     /// Copies the settings connections read without a lock out of the
     /// config (after `CONFIG SET`).
     pub fn sync_runtime_config(&self) {
-        self.idle_timeout_s.store(self.config.read().timeout, Ordering::Relaxed);
+        let config = self.config.read();
+        self.idle_timeout_s.store(config.timeout, Ordering::Relaxed);
+        self.proto_max_bulk_len.store(config.proto_max_bulk_len, Ordering::Relaxed);
+        self.query_buffer_limit.store(config.client_query_buffer_limit, Ordering::Relaxed);
+        let limit = crate::config::normal_output_limit(&config.client_output_buffer_limit);
+        for (slot, value) in self.output_limit.iter().zip([limit.hard, limit.soft, limit.soft_seconds]) {
+            slot.store(value, Ordering::Relaxed);
+        }
     }
 
     /// A new connection's state: authenticated as `default` when that user
