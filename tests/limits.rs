@@ -76,6 +76,9 @@ fn maxclients_refuses_the_extra_connection() {
         std::thread::sleep(Duration::from_millis(50));
     }
     clients[0].cmd(&["CONFIG", "GET", "maxclients"], "*2\r\n$10\r\nmaxclients\r\n$1\r\n3\r\n");
+    clients[0].send_cmd(&["INFO", "stats"]);
+    let info = String::from_utf8_lossy(&clients[0].read_reply()).into_owned();
+    assert!(info.contains("rejected_connections:") && !info.contains("rejected_connections:0\r\n"), "{info}");
 }
 
 #[test]

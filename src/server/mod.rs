@@ -32,6 +32,8 @@ pub struct Stats {
     pub commands_processed: AtomicU64,
     pub net_input_bytes: AtomicU64,
     pub net_output_bytes: AtomicU64,
+    /// Connections refused (`maxclients`, protected mode).
+    pub rejected_connections: AtomicU64,
 }
 
 impl Stats {
@@ -42,6 +44,7 @@ impl Stats {
             &self.commands_processed,
             &self.net_input_bytes,
             &self.net_output_bytes,
+            &self.rejected_connections,
         ] {
             counter.store(0, Ordering::Relaxed);
         }
@@ -318,6 +321,7 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
             (config.maxclients as usize, config.protected_mode == "yes", config.tcp_keepalive)
         };
         if shared.clients.lock().len() >= maxclients {
+            shared.stats.rejected_connections.fetch_add(1, Ordering::Relaxed);
             refuse(&socket, b"-ERR max number of clients reached\r\n");
             continue;
         }
@@ -325,6 +329,7 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
             && !peer.ip().to_canonical().is_loopback()
             && shared.acl.read().default_user().rules.read().nopass
         {
+            shared.stats.rejected_connections.fetch_add(1, Ordering::Relaxed);
             refuse(&socket, PROTECTED_MODE_DENIED);
             continue;
         }
