@@ -102,6 +102,27 @@ pub struct Config {
     /// GET client-output-buffer-limit` shows them.
     #[arg(skip = DEFAULT_OUTPUT_LIMITS.to_string())]
     pub client_output_buffer_limit: String,
+
+    /// Port for TLS connections on the `--bind` addresses; 0: no TLS.
+    #[arg(long = "tls-port", default_value_t = 0)]
+    pub tls_port: u16,
+
+    /// The server's certificate chain (PEM).
+    #[arg(long = "tls-cert-file", default_value = "")]
+    pub tls_cert_file: String,
+
+    /// The server's private key (PEM).
+    #[arg(long = "tls-key-file", default_value = "")]
+    pub tls_key_file: String,
+
+    /// CA certificates that client certificates must chain to (PEM).
+    #[arg(long = "tls-ca-cert-file", default_value = "")]
+    pub tls_ca_cert_file: String,
+
+    /// Client certificates: required (`yes`), checked if sent
+    /// (`optional`), or not asked for (`no`).
+    #[arg(long = "tls-auth-clients", default_value = "yes", value_parser = ["yes", "no", "optional"])]
+    pub tls_auth_clients: String,
 }
 
 /// Redis's default output buffer limits.
@@ -265,6 +286,11 @@ impl Config {
             ("proto-max-bulk-len", self.proto_max_bulk_len.to_string()),
             ("client-query-buffer-limit", self.client_query_buffer_limit.to_string()),
             ("client-output-buffer-limit", self.client_output_buffer_limit.clone()),
+            ("tls-port", self.tls_port.to_string()),
+            ("tls-cert-file", self.tls_cert_file.clone()),
+            ("tls-key-file", self.tls_key_file.clone()),
+            ("tls-ca-cert-file", self.tls_ca_cert_file.clone()),
+            ("tls-auth-clients", self.tls_auth_clients.clone()),
             // Not implemented yet, reported as off so tools see the truth.
             ("save", String::new()),
             ("appendonly", "no".into()),

@@ -7,8 +7,7 @@ use std::time::{Duration, Instant};
 use tracing::warn;
 
 use bytes::{Buf, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use super::{ClientHandle, ClientState, Shared};
 use crate::protocol::parse::{Argv, Limits, Parsed, RequestParser};
@@ -25,8 +24,11 @@ const FLUSH_AT: usize = 64 * 1024;
 /// Buffers that grew past this for one big request are given back afterwards.
 const KEEP_CAPACITY: usize = 1024 * 1024;
 
-pub async fn serve(mut socket: TcpStream, shared: &Shared, handle: &std::sync::Arc<ClientHandle>) {
-    let _ = socket.set_nodelay(true);
+/// Serves one connection, plain TCP or TLS.
+pub async fn serve<S>(mut socket: S, shared: &Shared, handle: &std::sync::Arc<ClientHandle>)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     let mut client = shared.new_client(handle.clone());
     let mut buf = BytesMut::with_capacity(READ_CHUNK);
     let mut out: Vec<u8> = Vec::with_capacity(READ_CHUNK);
@@ -189,8 +191,8 @@ fn write_reply(reply: &Reply, client: &ClientState, out: &mut Vec<u8>) {
 /// `client-output-buffer-limit`: past the hard limit, or past the soft
 /// limit for its seconds, the connection is closed (an error). A blocked
 /// write also gives way to `CLIENT KILL` and shutdown.
-async fn flush(
-    socket: &mut TcpStream,
+async fn flush<S: AsyncWrite + Unpin>(
+    socket: &mut S,
     out: &mut Vec<u8>,
     shared: &Shared,
     handle: &ClientHandle,
@@ -199,11 +201,11 @@ async fn flush(
     let mut written = 0;
     // Usually the kernel takes the whole batch at once.
     while written < out.len() {
-        match socket.try_write(&out[written..]) {
-            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
-            Ok(n) => written += n,
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
-            Err(e) => return Err(e),
+        match try_write(socket, &out[written..]).await {
+            Some(Ok(0)) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Some(Ok(n)) => written += n,
+            None => break,
+            Some(Err(e)) => return Err(e),
         }
     }
     if written < out.len() {
@@ -237,9 +239,21 @@ async fn flush(
             }
         }
     }
+    // A no-op for TCP; TLS sends what it still holds.
+    socket.flush().await?;
     shared.stats.net_output_bytes.fetch_add(out.len() as u64, Ordering::Relaxed);
     out.clear();
     Ok(())
+}
+
+/// One write attempt that does not wait: `None` when the socket cannot
+/// take anything now.
+async fn try_write<S: AsyncWrite + Unpin>(socket: &mut S, bytes: &[u8]) -> Option<std::io::Result<usize>> {
+    std::future::poll_fn(|cx| match std::pin::Pin::new(&mut *socket).poll_write(cx, bytes) {
+        std::task::Poll::Ready(result) => std::task::Poll::Ready(Some(result)),
+        std::task::Poll::Pending => std::task::Poll::Ready(None),
+    })
+    .await
 }
 
 /// Resolves at `deadline`; never without one.

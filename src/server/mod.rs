@@ -2,6 +2,7 @@
 
 mod client;
 mod connection;
+mod tls;
 
 use std::collections::BTreeMap;
 use std::io;
@@ -195,6 +196,7 @@ pub enum StartError {
     Load(std::path::PathBuf, snapshot::LoadError),
     Bind(String, io::Error),
     AclFile(String),
+    Tls(String),
 }
 
 impl std::fmt::Display for StartError {
@@ -209,6 +211,7 @@ impl std::fmt::Display for StartError {
             ),
             StartError::Bind(addr, e) => write!(f, "cannot listen on {addr}: {e}"),
             StartError::AclFile(problem) => write!(f, "cannot load the ACL file: {problem}"),
+            StartError::Tls(problem) => write!(f, "cannot set up TLS: {problem}"),
         }
     }
 }
@@ -219,6 +222,9 @@ impl std::error::Error for StartError {}
 pub struct Server {
     shared: Arc<Shared>,
     listeners: Vec<TcpListener>,
+    /// `--tls-port` listeners and their acceptor.
+    tls_listeners: Vec<TcpListener>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
 }
 
 impl Server {
@@ -255,6 +261,21 @@ impl Server {
             port = listener.local_addr().map_err(|e| StartError::Bind(addr, e))?.port();
             listeners.push(listener);
         }
+        let mut tls_listeners = Vec::new();
+        let tls = if config.tls_port == 0 {
+            None
+        } else {
+            let acceptor = tls::acceptor(&config).map_err(StartError::Tls)?;
+            for host in &config.bind {
+                let port = config.tls_port;
+                let addr =
+                    if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") };
+                let listener =
+                    TcpListener::bind(&addr).await.map_err(|e| StartError::Bind(addr.clone(), e))?;
+                tls_listeners.push(listener);
+            }
+            Some(acceptor)
+        };
         let possible = raise_fd_limit(u64::from(config.maxclients));
         if possible < u64::from(config.maxclients) {
             warn!(
@@ -271,11 +292,16 @@ impl Server {
             crate::commands::acl::load_file(&shared.acl, aclfile.as_ref()).map_err(StartError::AclFile)?;
         }
         shared.port.store(u64::from(port), Ordering::Relaxed);
-        Ok(Server { shared, listeners })
+        Ok(Server { shared, listeners, tls_listeners, tls })
     }
 
     pub fn local_addrs(&self) -> Vec<SocketAddr> {
         self.listeners.iter().filter_map(|l| l.local_addr().ok()).collect()
+    }
+
+    /// The `--tls-port` addresses (none without TLS).
+    pub fn tls_addrs(&self) -> Vec<SocketAddr> {
+        self.tls_listeners.iter().filter_map(|l| l.local_addr().ok()).collect()
     }
 
     pub fn shared(&self) -> Arc<Shared> {
@@ -287,7 +313,10 @@ impl Server {
         let shared = self.shared;
         let mut stop = shared.shutdown_requested();
         for listener in self.listeners {
-            tokio::spawn(accept_loop(listener, shared.clone()));
+            tokio::spawn(accept_loop(listener, shared.clone(), None));
+        }
+        for listener in self.tls_listeners {
+            tokio::spawn(accept_loop(listener, shared.clone(), self.tls.clone()));
         }
         tokio::spawn(expire_loop(shared.clone()));
         stopped(&mut stop).await;
@@ -299,7 +328,7 @@ pub(crate) async fn stopped(stop: &mut watch::Receiver<bool>) {
     let _ = stop.wait_for(|&stopped| stopped).await;
 }
 
-async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, tls: Option<tokio_rustls::TlsAcceptor>) {
     let mut stop = shared.shutdown_requested();
     loop {
         let accepted = tokio::select! {
@@ -346,8 +375,21 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         shared.clients.lock().insert(id, handle.clone());
         debug!(id, addr = %peer, "client connected");
         let shared = shared.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
-            connection::serve(socket, &shared, &handle).await;
+            let _ = socket.set_nodelay(true);
+            match tls {
+                None => connection::serve(socket, &shared, &handle).await,
+                Some(acceptor) => {
+                    // A client that never finishes its handshake is dropped.
+                    let handshake = tokio::time::timeout(Duration::from_secs(10), acceptor.accept(socket));
+                    match handshake.await {
+                        Ok(Ok(stream)) => connection::serve(stream, &shared, &handle).await,
+                        Ok(Err(e)) => debug!(id = handle.id, error = %e, "TLS handshake failed"),
+                        Err(_) => debug!(id = handle.id, "TLS handshake timed out"),
+                    }
+                }
+            }
             shared.clients.lock().remove(&handle.id);
             debug!(id = handle.id, "client disconnected");
         });
