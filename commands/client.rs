@@ -47,14 +47,14 @@ impl Command for Client {
                 Subcommand {
                     name: "getname",
                     arity: 2,
-                    flags: &[Flag::Fast],
+                    flags: &[Flag::NoScript, Flag::Loading, Flag::Stale],
                     summary: "Returns the name of the connection.",
                 },
                 Subcommand::HELP,
                 Subcommand {
                     name: "id",
                     arity: 2,
-                    flags: &[Flag::Fast],
+                    flags: &[Flag::NoScript, Flag::Loading, Flag::Stale],
                     summary: "Returns the unique client ID of the connection.",
                 },
                 Subcommand {
@@ -97,13 +97,13 @@ impl Command for Client {
                 Subcommand {
                     name: "setinfo",
                     arity: 4,
-                    flags: &[Flag::Fast],
+                    flags: &[Flag::NoScript, Flag::Loading, Flag::Stale],
                     summary: "Sets information specific to the client or connection.",
                 },
                 Subcommand {
                     name: "setname",
                     arity: 3,
-                    flags: &[Flag::Fast],
+                    flags: &[Flag::NoScript, Flag::Loading, Flag::Stale],
                     summary: "Sets the connection name.",
                 },
             ],

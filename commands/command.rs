@@ -68,6 +68,7 @@ impl Command for CommandCommand {
                     summary: "Returns a list of command names.",
                 },
             ],
+            extra_acl_categories: &["@connection"],
             ..CommandMeta::DEFAULT
         }
     }
@@ -145,14 +146,6 @@ fn info(entry: &Entry) -> Reply {
         .subcommands
         .iter()
         .map(|sub| {
-            let sub_meta = CommandMeta {
-                name: meta.name,
-                arity: sub.arity,
-                flags: sub.flags,
-                keys: Keys::NONE,
-                subcommands: &[],
-                ..*meta
-            };
             Reply::Array(vec![
                 Reply::Bulk(format!("{}|{}", meta.name, sub.name).into_bytes()),
                 Reply::Integer(sub.arity.into()),
@@ -160,7 +153,7 @@ fn info(entry: &Entry) -> Reply {
                 Reply::Integer(0),
                 Reply::Integer(0),
                 Reply::Integer(0),
-                Reply::Set(sub_meta.acl_categories().into_iter().map(Reply::simple).collect()),
+                Reply::Set(meta.subcommand_acl_categories(sub).into_iter().map(Reply::simple).collect()),
                 Reply::Array(Vec::new()),
                 Reply::Array(Vec::new()),
                 Reply::Array(Vec::new()),

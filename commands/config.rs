@@ -39,6 +39,12 @@ const SETTINGS: &[(&str, Access)] = &[
     ("port", Access::Immutable),
     ("bind", Access::Immutable),
     ("databases", Access::Immutable),
+    ("aclfile", Access::Immutable),
+    ("tls-port", Access::Immutable),
+    ("tls-cert-file", Access::Immutable),
+    ("tls-key-file", Access::Immutable),
+    ("tls-ca-cert-file", Access::Immutable),
+    ("tls-auth-clients", Access::Immutable),
     ("enable-debug-command", Access::Immutable),
     ("enable-protected-configs", Access::Immutable),
     ("dir", Access::Protected),
@@ -47,6 +53,14 @@ const SETTINGS: &[(&str, Access)] = &[
     ("human-session-delay", Access::Mutable),
     ("save", Access::Mutable),
     ("appendonly", Access::Mutable),
+    ("requirepass", Access::Mutable),
+    ("protected-mode", Access::Mutable),
+    ("maxclients", Access::Mutable),
+    ("timeout", Access::Mutable),
+    ("tcp-keepalive", Access::Mutable),
+    ("proto-max-bulk-len", Access::Mutable),
+    ("client-query-buffer-limit", Access::Mutable),
+    ("client-output-buffer-limit", Access::Mutable),
 ];
 
 impl Command for Config {
@@ -174,12 +188,18 @@ fn set(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     for &(name, value) in &chosen {
         apply(&mut updated, name, value).map_err(|problem| failed(name, &problem))?;
     }
-    let loglevel_changed = {
+    let (loglevel_changed, requirepass_changed) = {
         let mut live = ctx.server.config.write();
         let changed = live.loglevel != updated.loglevel;
+        let password =
+            chosen.iter().any(|(name, _)| *name == "requirepass").then(|| updated.requirepass.clone());
         *live = updated;
-        changed.then(|| live.loglevel.clone())
+        (changed.then(|| live.loglevel.clone()), password)
     };
+    ctx.server.sync_runtime_config();
+    if let Some(password) = requirepass_changed {
+        ctx.server.acl.write().set_requirepass(&password);
+    }
     if let Some(level) = loglevel_changed {
         crate::config::apply_log_level(&level);
     }
@@ -196,9 +216,9 @@ fn apply(config: &mut Settings, name: &str, value: &[u8]) -> Result<(), String> 
     let text = String::from_utf8_lossy(value);
     match name {
         "dir" => {
-            let dir = PathBuf::from(&*text).canonicalize().map_err(|e| os_error_text(&e))?;
+            let dir = PathBuf::from(&*text).canonicalize().map_err(|e| crate::ops::os_error_text(&e))?;
             if !dir.is_dir() {
-                return Err(os_error_text(&std::io::Error::from_raw_os_error(20)));
+                return Err(crate::ops::os_error_text(&std::io::Error::from_raw_os_error(20)));
             }
             config.dir = dir;
         }
@@ -237,6 +257,48 @@ fn apply(config: &mut Settings, name: &str, value: &[u8]) -> Result<(), String> 
                 return Err("MiniRedis has no automatic save points; use SAVE".into());
             }
         }
+        "requirepass" => config.requirepass = text.into_owned(),
+        "protected-mode" => {
+            let value = text.to_ascii_lowercase();
+            if value != "yes" && value != "no" {
+                return Err("argument must be 'yes' or 'no'".into());
+            }
+            config.protected_mode = value;
+        }
+        "maxclients" => {
+            let n = parse_i64(value).ok_or("argument couldn't be parsed into an integer")?;
+            if !(1..=i64::from(u32::MAX)).contains(&n) {
+                return Err(format!("argument must be between 1 and {} inclusive", u32::MAX));
+            }
+            let possible = crate::server::raise_fd_limit(n as u64);
+            if possible < n as u64 {
+                return Err(format!(
+                    "The operating system is not able to handle the specified number of clients, try with \
+                     {possible}"
+                ));
+            }
+            config.maxclients = n as u32;
+        }
+        "proto-max-bulk-len" => config.proto_max_bulk_len = crate::config::memory_at_least_1mb(&text)?,
+        "client-query-buffer-limit" => {
+            config.client_query_buffer_limit = crate::config::memory_at_least_1mb(&text)?
+        }
+        "client-output-buffer-limit" => {
+            let words: Vec<&str> = text.split_ascii_whitespace().collect();
+            config.client_output_buffer_limit =
+                crate::config::merge_output_limits(&config.client_output_buffer_limit, &words)?;
+        }
+        "timeout" | "tcp-keepalive" => {
+            let n = parse_i64(value).ok_or("argument couldn't be parsed into an integer")?;
+            if !(0..=i64::from(i32::MAX)).contains(&n) {
+                return Err(format!("argument must be between 0 and {} inclusive", i32::MAX));
+            }
+            if name == "timeout" {
+                config.timeout = n as u64;
+            } else {
+                config.tcp_keepalive = n as u64;
+            }
+        }
         "appendonly" => {
             if text.eq_ignore_ascii_case("yes") {
                 return Err("MiniRedis has no append-only file".into());
@@ -248,16 +310,6 @@ fn apply(config: &mut Settings, name: &str, value: &[u8]) -> Result<(), String> 
         _ => unreachable!("CONFIG SET checked the name: {name}"),
     }
     Ok(())
-}
-
-/// An OS error as C's `strerror` words it (`No such file or directory`),
-/// without Rust's `(os error 2)` suffix.
-fn os_error_text(e: &std::io::Error) -> String {
-    let text = e.to_string();
-    match text.rfind(" (os error ") {
-        Some(at) => text[..at].to_string(),
-        None => text,
-    }
 }
 
 inventory::submit! { Registration::new(&Config, module_path!()) }
@@ -488,5 +540,35 @@ mod tests {
         let mut h = Harness::new();
         let Reply::Array(lines) = h.run("CONFIG HELP") else { panic!() };
         assert!(lines.contains(&Reply::simple("RESETSTAT")) && lines.len() == 9);
+    }
+
+    #[test]
+    fn security_settings() {
+        let mut h = Harness::new();
+        assert_eq!(
+            h.run("CONFIG GET maxclients timeout tcp-keepalive protected-mode"),
+            Reply::Map(vec![
+                (bulk("maxclients"), bulk("10000")),
+                (bulk("timeout"), bulk("0")),
+                (bulk("tcp-keepalive"), bulk("300")),
+                (bulk("protected-mode"), bulk("yes")),
+            ])
+        );
+        assert_eq!(
+            h.run("CONFIG SET maxclients 0"),
+            err("ERR CONFIG SET failed (possibly related to argument 'maxclients') - argument must be between 1 and 4294967295 inclusive")
+        );
+        assert_eq!(
+            h.run("CONFIG SET timeout -1"),
+            err("ERR CONFIG SET failed (possibly related to argument 'timeout') - argument must be between 0 and 2147483647 inclusive")
+        );
+        assert_eq!(
+            h.run("CONFIG SET protected-mode maybe"),
+            err("ERR CONFIG SET failed (possibly related to argument 'protected-mode') - argument must be 'yes' or 'no'")
+        );
+        assert_eq!(h.run("CONFIG SET timeout 5 maxclients 50 protected-mode NO tcp-keepalive 0"), Reply::OK);
+        assert_eq!(h.shared.idle_timeout_s.load(std::sync::atomic::Ordering::Relaxed), 5);
+        let config = h.shared.config.read();
+        assert_eq!((config.maxclients, config.protected_mode.as_str(), config.tcp_keepalive), (50, "no", 0));
     }
 }

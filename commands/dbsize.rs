@@ -13,6 +13,7 @@ impl Command for Dbsize {
             flags: &[Flag::Readonly, Flag::Fast],
             group: "server",
             summary: "Returns the number of keys in the database.",
+            extra_acl_categories: &["@keyspace"],
             ..CommandMeta::DEFAULT
         }
     }

@@ -14,6 +14,7 @@ impl Command for Flushall {
             group: "server",
             summary: "Removes all keys from all databases.",
             complexity: "O(N) where N is the total number of keys in all databases",
+            extra_acl_categories: &["@keyspace", "@dangerous"],
             ..CommandMeta::DEFAULT
         }
     }

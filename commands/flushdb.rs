@@ -14,6 +14,7 @@ impl Command for Flushdb {
             group: "server",
             summary: "Remove all keys from the current database.",
             complexity: "O(N) where N is the number of keys in the selected database",
+            extra_acl_categories: &["@keyspace", "@dangerous"],
             ..CommandMeta::DEFAULT
         }
     }

@@ -31,17 +31,11 @@ impl Command for Hello {
             };
         }
         let mut name = None;
+        let mut auth = None;
         while let Some(option) = args.peek() {
             args.next()?;
             if option.eq_ignore_ascii_case(b"AUTH") && args.remaining() >= 2 {
-                let (user, _password) = (args.next()?, args.next()?);
-                // No passwords exist yet: the default user is `nopass`, as in a
-                // fresh Redis; any other user name is unknown.
-                if user != b"default" {
-                    return Err(ReplyError::from_static(
-                        "WRONGPASS invalid username-password pair or user is disabled.",
-                    ));
-                }
+                auth = Some((args.next()?, args.next()?));
             } else if option.eq_ignore_ascii_case(b"SETNAME") && !args.is_empty() {
                 let given = args.next()?;
                 if !crate::ops::valid_client_attr(given) {
@@ -56,6 +50,16 @@ impl Command for Hello {
                     String::from_utf8_lossy(option)
                 )));
             }
+        }
+        if let Some((user, password)) = auth {
+            crate::ops::authenticate(ctx, args.command_name(), user, password)?;
+        }
+        if !ctx.client.authenticated {
+            return Err(ReplyError::from_static(
+                "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH \
+                 <user> <pass> option can be used to authenticate the client and select the RESP protocol \
+                 version at the same time",
+            ));
         }
         ctx.client.protocol = protocol;
         if let Some(name) = name {
@@ -118,5 +122,26 @@ mod tests {
             err("ERR Client names cannot contain spaces, newlines or special characters.")
         );
         assert_eq!(h.client.protocol, 3, "failed HELLOs changed nothing after the first");
+    }
+
+    #[test]
+    fn auth_with_a_password() {
+        let mut h = Harness::new();
+        h.run("CONFIG SET requirepass secret");
+        h.reconnect();
+        assert_eq!(
+            h.run("HELLO 3"),
+            err("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH \
+                 <user> <pass> option can be used to authenticate the client and select the RESP protocol \
+                 version at the same time")
+        );
+        assert_eq!(
+            h.run("HELLO 3 AUTH default wrong"),
+            err("WRONGPASS invalid username-password pair or user is disabled.")
+        );
+        assert_eq!(h.client.protocol, 2);
+        assert!(matches!(h.run("HELLO 3 AUTH default secret"), Reply::Map(_)));
+        assert_eq!((h.client.protocol, h.client.authenticated), (3, true));
+        assert_eq!(h.run("PING"), Reply::simple("PONG"));
     }
 }

@@ -22,6 +22,7 @@ impl Command for Info {
             group: "server",
             summary: "Returns information and statistics about the server.",
             complexity: "O(1)",
+            extra_acl_categories: &["@dangerous"],
             ..CommandMeta::DEFAULT
         }
     }
@@ -109,6 +110,7 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
         }
         "clients" => vec![
             ("connected_clients", server.clients.lock().len().to_string()),
+            ("maxclients", server.config.read().maxclients.to_string()),
             ("blocked_clients", "0".into()),
         ],
         "memory" => {
@@ -144,7 +146,7 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
                 ("total_commands_processed", load(&stats.commands_processed)),
                 ("total_net_input_bytes", load(&stats.net_input_bytes)),
                 ("total_net_output_bytes", load(&stats.net_output_bytes)),
-                ("rejected_connections", "0".into()),
+                ("rejected_connections", load(&stats.rejected_connections)),
                 ("expired_keys", db_stats.expired.to_string()),
                 ("evicted_keys", "0".into()),
                 ("keyspace_hits", db_stats.hits.to_string()),

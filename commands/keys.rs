@@ -15,6 +15,7 @@ impl Command for KeysCommand {
             group: "generic",
             summary: "Returns all key names that match a pattern.",
             complexity: "O(N) with N being the number of keys in the database",
+            extra_acl_categories: &["@dangerous"],
             ..CommandMeta::DEFAULT
         }
     }

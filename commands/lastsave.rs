@@ -13,6 +13,7 @@ impl Command for Lastsave {
             flags: &[Flag::Loading, Flag::Stale, Flag::Fast],
             group: "server",
             summary: "Returns the Unix timestamp of the last successful save to disk.",
+            extra_acl_categories: &["@admin", "@dangerous"],
             ..CommandMeta::DEFAULT
         }
     }

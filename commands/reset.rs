@@ -30,6 +30,11 @@ impl Command for Reset {
         client.reply_off = false;
         client.reply_skip_next = false;
         client.handle.info.lock().name.clear();
+        // Back to the default user, authenticated only if it needs no password.
+        let fresh = ctx.server.new_client(client.handle.clone());
+        client.user = fresh.user;
+        client.authenticated = fresh.authenticated;
+        client.handle.info.lock().user = None;
         Ok(Reply::simple("RESET"))
     }
 }

@@ -18,6 +18,7 @@ impl Command for Swapdb {
             since: "4.0.0",
             complexity:
                 "O(N) where N is the count of clients watching or blocking on keys from both databases.",
+            extra_acl_categories: &["@keyspace", "@dangerous"],
             ..CommandMeta::DEFAULT
         }
     }

@@ -58,6 +58,154 @@ pub struct Config {
     /// `dbfilename`): no, yes, or local (loopback clients only).
     #[arg(long = "enable-protected-configs", default_value = "no", value_parser = PROTECTED_ACTION)]
     pub enable_protected_configs: String,
+
+    /// The default user's password; empty: none (`nopass`).
+    #[arg(long, default_value = "")]
+    pub requirepass: String,
+
+    /// The ACL file: users are loaded from it at start-up and by `ACL
+    /// LOAD`, and written to it by `ACL SAVE`. Empty: none.
+    #[arg(long, default_value = "")]
+    pub aclfile: String,
+
+    /// With no password for the default user, only loopback clients may
+    /// connect (`yes`, the default) or anyone may (`no`).
+    #[arg(long = "protected-mode", default_value = "yes", value_parser = ["yes", "no"])]
+    pub protected_mode: String,
+
+    /// The most clients connected at once; one more is refused.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub maxclients: u32,
+
+    /// Seconds a client may stay idle before it is disconnected; 0: never.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=2_147_483_647))]
+    pub timeout: u64,
+
+    /// TCP keepalive probes after this many idle seconds; 0: off.
+    #[arg(long = "tcp-keepalive", default_value_t = 300, value_parser = clap::value_parser!(u64).range(0..=2_147_483_647))]
+    pub tcp_keepalive: u64,
+
+    /// The longest bulk string a request may carry (`512mb`, `1gb`, bytes).
+    #[arg(long = "proto-max-bulk-len", default_value = "512mb", value_parser = parse_memory_at_least_1mb)]
+    pub proto_max_bulk_len: u64,
+
+    /// A client whose unprocessed input grows past this is disconnected.
+    #[arg(long = "client-query-buffer-limit", default_value = "1gb", value_parser = parse_memory_at_least_1mb)]
+    pub client_query_buffer_limit: u64,
+
+    /// `CLASS HARD SOFT SECONDS`, repeatable in one flag as redis-server
+    /// takes it (`normal 1mb 512kb 10 pubsub 32mb 8mb 60`).
+    #[arg(long = "client-output-buffer-limit", num_args = 1.., value_name = "CLASS HARD SOFT SECONDS")]
+    pub client_output_buffer_limit_args: Vec<String>,
+
+    /// The effective output limits of every class, normalized as `CONFIG
+    /// GET client-output-buffer-limit` shows them.
+    #[arg(skip = DEFAULT_OUTPUT_LIMITS.to_string())]
+    pub client_output_buffer_limit: String,
+
+    /// Port for TLS connections on the `--bind` addresses; 0: no TLS.
+    #[arg(long = "tls-port", default_value_t = 0)]
+    pub tls_port: u16,
+
+    /// The server's certificate chain (PEM).
+    #[arg(long = "tls-cert-file", default_value = "")]
+    pub tls_cert_file: String,
+
+    /// The server's private key (PEM).
+    #[arg(long = "tls-key-file", default_value = "")]
+    pub tls_key_file: String,
+
+    /// CA certificates that client certificates must chain to (PEM).
+    #[arg(long = "tls-ca-cert-file", default_value = "")]
+    pub tls_ca_cert_file: String,
+
+    /// Client certificates: required (`yes`), checked if sent
+    /// (`optional`), or not asked for (`no`).
+    #[arg(long = "tls-auth-clients", default_value = "yes", value_parser = ["yes", "no", "optional"])]
+    pub tls_auth_clients: String,
+}
+
+/// Redis's default output buffer limits.
+pub const DEFAULT_OUTPUT_LIMITS: &str = "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60";
+
+/// Redis's memory values: a number with an optional unit (`b`, `k` = 1000,
+/// `kb` = 1024, `m`, `mb`, `g`, `gb`, any case).
+pub fn parse_memory(text: &str) -> Option<u64> {
+    let lower = text.to_ascii_lowercase();
+    let split = lower.find(|c: char| !c.is_ascii_digit()).unwrap_or(lower.len());
+    let (digits, unit) = lower.split_at(split);
+    let multiplier: u64 = match unit {
+        "" | "b" => 1,
+        "k" => 1000,
+        "kb" => 1024,
+        "m" => 1000 * 1000,
+        "mb" => 1024 * 1024,
+        "g" => 1000 * 1000 * 1000,
+        "gb" => 1024 * 1024 * 1024,
+        _ => return None,
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    digits.parse::<u64>().ok()?.checked_mul(multiplier)
+}
+
+/// A memory value of at least 1 MB, as `proto-max-bulk-len` and
+/// `client-query-buffer-limit` require; Redis's texts otherwise.
+pub fn memory_at_least_1mb(text: &str) -> Result<u64, String> {
+    let value = parse_memory(text).ok_or("argument must be a memory value")?;
+    if !(1024 * 1024..=i64::MAX as u64).contains(&value) {
+        return Err(format!("argument must be between 1048576 and {} inclusive", i64::MAX));
+    }
+    Ok(value)
+}
+
+fn parse_memory_at_least_1mb(text: &str) -> Result<u64, String> {
+    memory_at_least_1mb(text)
+}
+
+/// Output limits of one client class: bytes, bytes, seconds (0: none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OutputLimit {
+    pub hard: u64,
+    pub soft: u64,
+    pub soft_seconds: u64,
+}
+
+/// Applies `class hard soft seconds` groups to the normalized limits
+/// `current`; the new normalized text, or Redis's error.
+pub fn merge_output_limits(current: &str, words: &[&str]) -> Result<String, String> {
+    if words.is_empty() || !words.len().is_multiple_of(4) {
+        return Err("Wrong number of arguments in buffer limit configuration.".into());
+    }
+    let mut classes: Vec<(String, [u64; 3])> = current
+        .split(' ')
+        .collect::<Vec<_>>()
+        .chunks(4)
+        .map(|c| (c[0].to_string(), [c[1], c[2], c[3]].map(|n| n.parse().unwrap_or(0))))
+        .collect();
+    for group in words.chunks(4) {
+        let class = match group[0].to_ascii_lowercase().as_str() {
+            "normal" => "normal",
+            "slave" | "replica" => "slave",
+            "pubsub" => "pubsub",
+            _ => return Err("Invalid client class specified in buffer limit configuration.".into()),
+        };
+        let bad = || "Error in hard, soft or soft_seconds setting in buffer limit configuration.".to_string();
+        let hard = parse_memory(group[1]).ok_or_else(bad)?;
+        let soft = parse_memory(group[2]).ok_or_else(bad)?;
+        let seconds = group[3].parse::<u64>().map_err(|_| bad())?;
+        if let Some(entry) = classes.iter_mut().find(|(name, _)| name == class) {
+            entry.1 = [hard, soft, seconds];
+        }
+    }
+    Ok(classes.iter().map(|(n, v)| format!("{n} {} {} {}", v[0], v[1], v[2])).collect::<Vec<_>>().join(" "))
+}
+
+/// The `normal` class's limits from the normalized text.
+pub fn normal_output_limit(normalized: &str) -> OutputLimit {
+    let words: Vec<u64> = normalized.split(' ').skip(1).take(3).map(|n| n.parse().unwrap_or(0)).collect();
+    OutputLimit { hard: words[0], soft: words[1], soft_seconds: words[2] }
 }
 
 /// The values of Redis's protected-action settings.
@@ -90,11 +238,26 @@ impl Config {
                 clap::Error::raw(clap::error::ErrorKind::InvalidValue, format!("{}: {e}\n", file.display()))
             })?;
             args.splice(1..1, directives);
-            let mut config = Config::try_parse_from(args)?;
+            let mut config = Config::try_parse_from(args)?.checked()?;
             config.config_file = Some(file);
             return Ok(config);
         }
-        Config::try_parse_from(args)
+        Config::try_parse_from(args)?.checked()
+    }
+
+    /// Checks and applies the settings clap cannot check alone.
+    fn checked(mut self) -> Result<Config, clap::Error> {
+        if !self.client_output_buffer_limit_args.is_empty() {
+            let words: Vec<&str> = self.client_output_buffer_limit_args.iter().map(String::as_str).collect();
+            self.client_output_buffer_limit = merge_output_limits(&self.client_output_buffer_limit, &words)
+                .map_err(|e| {
+                clap::Error::raw(
+                    clap::error::ErrorKind::InvalidValue,
+                    format!("--client-output-buffer-limit: {e}\n"),
+                )
+            })?;
+        }
+        Ok(self)
     }
 
     /// The snapshot's path.
@@ -114,6 +277,20 @@ impl Config {
             ("human-session-delay", self.human_session_delay.to_string()),
             ("enable-debug-command", self.enable_debug_command.clone()),
             ("enable-protected-configs", self.enable_protected_configs.clone()),
+            ("requirepass", self.requirepass.clone()),
+            ("aclfile", self.aclfile.clone()),
+            ("protected-mode", self.protected_mode.clone()),
+            ("maxclients", self.maxclients.to_string()),
+            ("timeout", self.timeout.to_string()),
+            ("tcp-keepalive", self.tcp_keepalive.to_string()),
+            ("proto-max-bulk-len", self.proto_max_bulk_len.to_string()),
+            ("client-query-buffer-limit", self.client_query_buffer_limit.to_string()),
+            ("client-output-buffer-limit", self.client_output_buffer_limit.clone()),
+            ("tls-port", self.tls_port.to_string()),
+            ("tls-cert-file", self.tls_cert_file.clone()),
+            ("tls-key-file", self.tls_key_file.clone()),
+            ("tls-ca-cert-file", self.tls_ca_cert_file.clone()),
+            ("tls-auth-clients", self.tls_auth_clients.clone()),
             // Not implemented yet, reported as off so tools see the truth.
             ("save", String::new()),
             ("appendonly", "no".into()),
@@ -183,6 +360,51 @@ mod tests {
         assert_eq!(c.enable_debug_command, "local");
         assert!(Config::from_args(["miniredis", "--enable-debug-command", "maybe"]).is_err());
         assert_eq!(tracing_level("verbose"), "debug");
+    }
+
+    #[test]
+    fn memory_values_and_output_limits() {
+        assert_eq!(parse_memory("512mb"), Some(512 * 1024 * 1024));
+        assert_eq!(parse_memory("1GB"), Some(1 << 30));
+        assert_eq!(parse_memory("64k"), Some(64_000));
+        assert_eq!(parse_memory("100"), Some(100));
+        assert_eq!(parse_memory("1x"), None);
+        assert_eq!(parse_memory("mb"), None);
+        assert_eq!(parse_memory("-1"), None);
+        let c = Config::from_args(["miniredis"]).unwrap();
+        assert_eq!((c.proto_max_bulk_len, c.client_query_buffer_limit), (512 << 20, 1 << 30));
+        assert_eq!(normal_output_limit(&c.client_output_buffer_limit), OutputLimit::default());
+        let c = Config::from_args([
+            "miniredis",
+            "--client-output-buffer-limit",
+            "normal",
+            "1mb",
+            "512kb",
+            "10",
+            "pubsub",
+            "1",
+            "2",
+            "3",
+        ])
+        .unwrap();
+        assert_eq!(
+            c.client_output_buffer_limit,
+            "normal 1048576 524288 10 slave 268435456 67108864 60 pubsub 1 2 3"
+        );
+        assert_eq!(
+            normal_output_limit(&c.client_output_buffer_limit),
+            OutputLimit { hard: 1 << 20, soft: 512 << 10, soft_seconds: 10 }
+        );
+        assert!(Config::from_args(["miniredis", "--client-output-buffer-limit", "normal", "1mb"]).is_err());
+        assert!(Config::from_args(["miniredis", "--proto-max-bulk-len", "1000"]).is_err());
+        assert_eq!(
+            merge_output_limits(DEFAULT_OUTPUT_LIMITS, &["foo", "1", "1", "1"]),
+            Err("Invalid client class specified in buffer limit configuration.".into())
+        );
+        assert_eq!(
+            merge_output_limits(DEFAULT_OUTPUT_LIMITS, &["normal", "1x", "1", "1"]),
+            Err("Error in hard, soft or soft_seconds setting in buffer limit configuration.".into())
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! - `commands/` (top level) holds one file per command; `src/build.rs` turns
 //!   each file into a module of [`commands`].
 
+pub mod acl;
 pub mod alloc;
 pub mod config;
 pub mod long_double;

@@ -56,7 +56,8 @@ fn main() -> ExitCode {
         // Listen for signals before announcing readiness: a supervisor may
         // send SIGTERM the moment it sees the ready line.
         let stop = shutdown_signal();
-        let addrs: Vec<String> = server.local_addrs().iter().map(|a| a.to_string()).collect();
+        let mut addrs: Vec<String> = server.local_addrs().iter().map(|a| a.to_string()).collect();
+        addrs.extend(server.tls_addrs().iter().map(|a| format!("{a} (TLS)")));
         info!(
             "MiniRedis {} ready: listening on {}, pid {}, {} commands",
             env!("CARGO_PKG_VERSION"),

@@ -515,6 +515,40 @@ pub fn parse_scan_cursor(arg: &[u8]) -> Result<u64, ReplyError> {
     Ok(if negative { value.wrapping_neg() } else { value })
 }
 
+/// `AUTH` and `HELLO … AUTH`: switches the connection to `user` if
+/// `password` opens it; `WRONGPASS` (and an ACL log entry whose object is
+/// `command` as sent) otherwise, leaving the connection as it was.
+pub fn authenticate(
+    ctx: &mut Context<'_>,
+    command: &[u8],
+    user: &[u8],
+    password: &[u8],
+) -> Result<(), ReplyError> {
+    let found = ctx.server.acl.read().authenticate(user, password);
+    match found {
+        Some(cell) => {
+            ctx.client.authenticate_as(cell);
+            Ok(())
+        }
+        None => {
+            let now = ctx.now_ms();
+            let info = ctx.client.handle.info_line(now);
+            ctx.server.acl.read().log("auth", command, user, now, info);
+            Err(ReplyError::from_static(crate::acl::WRONGPASS))
+        }
+    }
+}
+
+/// An OS error as C's `strerror` words it (`No such file or directory`),
+/// without Rust's `(os error 2)` suffix.
+pub fn os_error_text(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" (os error ") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -126,6 +126,10 @@ pub struct CommandMeta {
     pub complexity: &'static str,
     pub keys: Keys,
     pub subcommands: &'static [Subcommand],
+    /// ACL categories beyond those derived from the group and flags (as
+    /// Redis lists them: `["@dangerous"]`), for this command and its
+    /// subcommands.
+    pub extra_acl_categories: &'static [&'static str],
 }
 
 impl CommandMeta {
@@ -140,34 +144,53 @@ impl CommandMeta {
         complexity: "O(1)",
         keys: Keys::NONE,
         subcommands: &[],
+        extra_acl_categories: &[],
     };
 
     pub fn has(&self, flag: Flag) -> bool {
         self.flags.contains(&flag)
     }
 
-    /// ACL categories, derived from the group and flags.
+    /// ACL categories, derived from the group and flags, plus the extra
+    /// ones the command lists. A container command (with subcommands) gets
+    /// only its flags' categories, as in Redis.
     pub fn acl_categories(&self) -> Vec<&'static str> {
+        self.categories_for(self.flags, self.keys, !self.subcommands.is_empty(), false)
+    }
+
+    /// The ACL categories of one of this command's subcommands.
+    pub fn subcommand_acl_categories(&self, sub: &Subcommand) -> Vec<&'static str> {
+        self.categories_for(sub.flags, Keys::NONE, false, true)
+    }
+
+    fn categories_for(&self, flags: &[Flag], keys: Keys, container: bool, sub: bool) -> Vec<&'static str> {
+        let has = |flag| flags.contains(&flag);
         let mut cats = Vec::new();
-        if self.has(Flag::Write) {
+        if has(Flag::Write) {
             cats.push("@write");
         }
-        if self.has(Flag::Readonly) {
+        if has(Flag::Readonly) {
             cats.push("@read");
         }
         match self.group {
+            _ if container => {}
             "string" => cats.push("@string"),
             "hash" => cats.push("@hash"),
-            "generic" if self.keys != Keys::NONE || self.has(Flag::Write) || self.has(Flag::Readonly) => {
+            "generic" if sub || keys != Keys::NONE || has(Flag::Write) || has(Flag::Readonly) => {
                 cats.push("@keyspace")
             }
             "connection" => cats.push("@connection"),
             _ => {}
         }
-        if self.has(Flag::Admin) {
+        if has(Flag::Admin) {
             cats.extend(["@admin", "@dangerous"]);
         }
-        cats.push(if self.has(Flag::Fast) { "@fast" } else { "@slow" });
+        cats.push(if has(Flag::Fast) { "@fast" } else { "@slow" });
+        for extra in self.extra_acl_categories {
+            if !cats.contains(extra) {
+                cats.push(extra);
+            }
+        }
         cats
     }
 }
@@ -195,6 +218,12 @@ pub struct Entry {
     pub module: &'static str,
     /// `container|sub` for each subcommand, as `CLIENT LIST` shows `cmd=`.
     pub sub_names: Vec<String>,
+    /// The command's ACL id; subcommand `i` has `acl_id + 1 + i`.
+    pub acl_id: usize,
+    /// ACL category bits (see [`crate::acl::CATEGORIES`]) of the command,
+    /// then of each subcommand.
+    pub acl_bits: u32,
+    pub sub_acl_bits: Vec<u32>,
 }
 
 impl Entry {
@@ -219,10 +248,21 @@ static TABLE: Lazy<Table> = Lazy::new(|| {
             let meta = r.command.meta();
             let sub_names =
                 meta.subcommands.iter().map(|sub| format!("{}|{}", meta.name, sub.name)).collect();
-            Entry { meta, command: r.command, module: r.module, sub_names }
+            let acl_bits = crate::acl::category_bits(&meta.acl_categories());
+            let sub_acl_bits = meta
+                .subcommands
+                .iter()
+                .map(|sub| crate::acl::category_bits(&meta.subcommand_acl_categories(sub)))
+                .collect();
+            Entry { meta, command: r.command, module: r.module, sub_names, acl_id: 0, acl_bits, sub_acl_bits }
         })
         .collect();
     entries.sort_by_key(|e| e.meta.name);
+    let mut next_id = 0;
+    for entry in &mut entries {
+        entry.acl_id = next_id;
+        next_id += 1 + entry.meta.subcommands.len();
+    }
     let mut by_name = HashMap::default();
     for (i, entry) in entries.iter().enumerate() {
         let name = entry.meta.name;
@@ -243,6 +283,11 @@ static TABLE: Lazy<Table> = Lazy::new(|| {
 /// Builds the command table now, so a duplicate name panics at start-up.
 pub fn init() -> usize {
     TABLE.entries.len()
+}
+
+/// How many ACL ids commands and subcommands use.
+pub fn acl_id_count() -> usize {
+    TABLE.entries.last().map_or(0, |e| e.acl_id + 1 + e.meta.subcommands.len())
 }
 
 /// Every command, sorted by name.
@@ -276,6 +321,7 @@ pub fn dispatch(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
         return Reply::Error(ReplyError::wrong_arity(meta.name));
     }
     let mut name = meta.name;
+    let mut sub = None;
     if !meta.subcommands.is_empty() && argv.len() >= 2 {
         let given = argv.get(1);
         let Some(index) = meta.subcommands.iter().position(|s| s.name.as_bytes().eq_ignore_ascii_case(given))
@@ -291,6 +337,15 @@ pub fn dispatch(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
             return Reply::Error(ReplyError::wrong_arity(full_name));
         }
         name = full_name;
+        sub = Some(index);
+    }
+    if !ctx.client.authenticated && !meta.has(Flag::NoAuth) && ctx.server.auth_required() {
+        return Reply::Error(ReplyError::NOAUTH);
+    }
+    if !ctx.client.user.unrestricted() {
+        if let Err(denied) = crate::acl::check(ctx, entry, sub, argv) {
+            return Reply::Error(denied);
+        }
     }
     ctx.command = name;
     let mut args = Args::new(argv);
@@ -305,7 +360,9 @@ pub fn dispatch(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     }
 }
 
+/// At most `max` bytes of `bytes`, ending at a NUL as C's `%.*s` does.
 fn truncate(bytes: &[u8], max: usize) -> String {
+    let bytes = bytes.split(|&b| b == 0).next().unwrap_or_default();
     String::from_utf8_lossy(&bytes[..bytes.len().min(max)]).into_owned()
 }
 

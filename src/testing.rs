@@ -48,7 +48,13 @@ impl Harness {
             START_MS,
         ));
         shared.clients.lock().insert(handle.id, handle.clone());
-        Harness { client: ClientState::new(handle), shared, dir }
+        Harness { client: shared.new_client(handle), shared, dir }
+    }
+
+    /// Starts a new connection's state (as a client that just connected).
+    pub fn reconnect(&mut self) {
+        self.client = self.shared.new_client(self.client.handle.clone());
+        self.client.handle.info.lock().user = None;
     }
 
     /// Runs an inline command line (quotes and escapes as in redis-cli).

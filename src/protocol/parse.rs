@@ -13,11 +13,24 @@ pub struct Limits {
     pub max_args: usize,
     /// The longest inline line, and the longest length header.
     pub max_inline: usize,
+    /// The client has not authenticated: Redis allows it at most
+    /// [`UNAUTH_MAX_ARGS`] arguments of at most [`UNAUTH_MAX_BULK_LEN`] bytes.
+    pub unauthenticated: bool,
 }
+
+/// The largest multibulk count an unauthenticated client may send.
+pub const UNAUTH_MAX_ARGS: i64 = 10;
+/// The longest bulk string an unauthenticated client may send.
+pub const UNAUTH_MAX_BULK_LEN: i64 = 16384;
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_bulk_len: 512 * 1024 * 1024, max_args: 1024 * 1024, max_inline: 64 * 1024 }
+        Limits {
+            max_bulk_len: 512 * 1024 * 1024,
+            max_args: 1024 * 1024,
+            max_inline: 64 * 1024,
+            unauthenticated: false,
+        }
     }
 }
 
@@ -116,6 +129,11 @@ impl RequestParser {
         }
     }
 
+    /// The limits the next frames are parsed with.
+    pub fn limits_mut(&mut self) -> &mut Limits {
+        &mut self.limits
+    }
+
     /// Parses the frame at the start of `buf`. After `Incomplete`, call again
     /// with a buffer that starts at the same frame and holds more bytes.
     pub fn parse(&mut self, buf: &[u8]) -> Result<Parsed, ParseError> {
@@ -129,6 +147,9 @@ impl RequestParser {
                     let count = parse_i64(&buf[1..end])
                         .filter(|&n| n <= self.limits.max_args as i64)
                         .ok_or_else(|| ParseError::new("invalid multibulk length"))?;
+                    if count > UNAUTH_MAX_ARGS && self.limits.unauthenticated {
+                        return Err(ParseError::new("unauthenticated multibulk length"));
+                    }
                     if count <= 0 {
                         return Ok(Parsed::Empty { consumed: end + 2 });
                     }
@@ -142,17 +163,20 @@ impl RequestParser {
         }
         while self.spans.len() < self.expected {
             let rest = &buf[self.offset..];
-            match rest.first() {
-                None => return Ok(Parsed::Incomplete),
-                Some(b'$') => {}
-                Some(&other) => return Err(ParseError(format!("expected '$', got '{}'", other as char))),
-            }
+            // As Redis, the header line must be complete before its `$` is checked.
             let Some(end) = self.header_end(rest, "too big bulk count string")? else {
                 return Ok(Parsed::Incomplete);
             };
+            if rest[0] != b'$' {
+                return Err(ParseError(format!("expected '$', got '{}'", rest[0] as char)));
+            }
             let len = parse_i64(&rest[1..end])
                 .filter(|&n| n >= 0 && n as u64 <= self.limits.max_bulk_len as u64)
-                .ok_or_else(|| ParseError::new("invalid bulk length"))? as usize;
+                .ok_or_else(|| ParseError::new("invalid bulk length"))?;
+            if len > UNAUTH_MAX_BULK_LEN && self.limits.unauthenticated {
+                return Err(ParseError::new("unauthenticated bulk length"));
+            }
+            let len = len as usize;
             let start = self.offset + end + 2;
             if buf.len() < start + len + 2 {
                 return Ok(Parsed::Incomplete);
@@ -181,7 +205,8 @@ impl RequestParser {
 
     /// Where the `\r\n` ending a `*N` / `$N` header starts, if it arrived.
     fn header_end(&self, buf: &[u8], too_big: &str) -> Result<Option<usize>, ParseError> {
-        match memchr::memchr(b'\r', buf) {
+        // As Redis's strchr, a NUL hides the `\r` after it.
+        match memchr::memchr2(b'\r', 0, buf).filter(|&at| buf[at] == b'\r') {
             Some(end) if end + 1 < buf.len() => Ok(Some(end)),
             Some(_) => Ok(None),
             None if buf.len() > self.limits.max_inline => Err(ParseError::new(too_big)),
@@ -190,7 +215,10 @@ impl RequestParser {
     }
 
     fn parse_inline(&mut self, buf: &[u8]) -> Result<Parsed, ParseError> {
-        let Some(newline) = memchr::memchr(b'\n', buf) else {
+        // Redis finds the line's end with strchr, which stops at a NUL: a
+        // NUL before the newline leaves the request incomplete.
+        let newline = memchr::memchr2(b'\n', 0, buf).filter(|&at| buf[at] == b'\n');
+        let Some(newline) = newline else {
             if buf.len() > self.limits.max_inline {
                 return Err(ParseError::new("too big inline request"));
             }
@@ -222,7 +250,8 @@ pub fn split_inline(line: &[u8]) -> Result<Vec<Vec<u8>>, ParseError> {
         while i < line.len() && is_space(line[i]) {
             i += 1;
         }
-        if i >= line.len() {
+        // A NUL ends the line, as in C.
+        if i >= line.len() || line[i] == 0 {
             return Ok(args);
         }
         let mut word = Vec::new();
@@ -231,7 +260,7 @@ pub fn split_inline(line: &[u8]) -> Result<Vec<Vec<u8>>, ParseError> {
             let c = line.get(i).copied();
             if in_double {
                 match c {
-                    None => return Err(unbalanced()),
+                    None | Some(0) => return Err(unbalanced()),
                     Some(b'\\')
                         if line.get(i + 1) == Some(&b'x')
                             && line.get(i + 2).is_some_and(u8::is_ascii_hexdigit)
@@ -262,7 +291,7 @@ pub fn split_inline(line: &[u8]) -> Result<Vec<Vec<u8>>, ParseError> {
                 }
             } else if in_single {
                 match c {
-                    None => return Err(unbalanced()),
+                    None | Some(0) => return Err(unbalanced()),
                     Some(b'\\') if line.get(i + 1) == Some(&b'\'') => {
                         word.push(b'\'');
                         i += 1;
@@ -404,6 +433,21 @@ mod tests {
     #[test]
     fn huge_declared_bulk_waits_without_failing() {
         assert_eq!(parse_all(b"*1\r\n$536870912\r\nabc").unwrap(), Vec::<Vec<String>>::new());
+    }
+
+    #[test]
+    fn nul_bytes_in_inline_requests() {
+        // Found by the malformed-input test: a NUL once made split_inline
+        // loop forever, pushing empty words.
+        assert_eq!(split_inline(b"\x00").unwrap(), Vec::<Vec<u8>>::new());
+        assert_eq!(split_inline(b"PING\x00x").unwrap(), vec![b"PING".to_vec()]);
+        assert!(split_inline(b"\"a\x00\"").is_err());
+        let mut p = RequestParser::new(Limits::default());
+        // As Redis (strchr stops at the NUL), the line never ends.
+        assert_eq!(p.parse(b"\x00\r\n"), Ok(Parsed::Incomplete));
+        assert_eq!(p.parse(b"PING\x00\r\nPING\r\n"), Ok(Parsed::Incomplete));
+        let long = [&b"a\x00"[..], &[b'b'; 70 * 1024][..], b"\r\n"].concat();
+        assert_eq!(p.parse(&long), Err(ParseError::new("too big inline request")));
     }
 
     #[test]

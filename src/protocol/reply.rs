@@ -17,6 +17,7 @@ impl ReplyError {
         ReplyError::from_static("WRONGTYPE Operation against a key holding the wrong kind of value");
     pub const OVERFLOW: ReplyError = ReplyError::from_static("ERR increment or decrement would overflow");
     pub const NO_SUCH_KEY: ReplyError = ReplyError::from_static("ERR no such key");
+    pub const NOAUTH: ReplyError = ReplyError::from_static("NOAUTH Authentication required.");
     pub const DB_INDEX: ReplyError = ReplyError::from_static("ERR DB index is out of range");
 
     pub const fn from_static(text: &'static str) -> Self {

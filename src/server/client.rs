@@ -5,6 +5,8 @@
 use std::sync::Arc;
 
 use parking_lot::Mutex;
+
+use crate::acl::UserCell;
 use tokio::sync::Notify;
 
 /// What other connections can see of a client.
@@ -21,6 +23,8 @@ pub struct ClientInfo {
     pub no_evict: bool,
     /// `CLIENT NO-TOUCH ON` (flag `T` in `CLIENT LIST`).
     pub no_touch: bool,
+    /// The authenticated user's name (`user=` in `CLIENT LIST`).
+    pub user: Option<Arc<str>>,
 }
 
 impl ClientInfo {
@@ -74,7 +78,7 @@ impl ClientHandle {
         format!(
             "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 \
              multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 \
-             tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
+             tot-mem=0 events=r cmd={} user={} redir=-1 resp={} lib-name={} lib-ver={}",
             self.id,
             self.addr,
             self.laddr,
@@ -85,6 +89,7 @@ impl ClientHandle {
             info.flags(),
             info.db,
             if info.last_command.is_empty() { "NULL" } else { info.last_command },
+            info.user.as_deref().unwrap_or("default"),
             info.protocol,
             lossy(&info.lib_name),
             lossy(&info.lib_ver),
@@ -116,11 +121,18 @@ pub struct ClientState {
     pub reply_skip: bool,
     /// `CLIENT REPLY SKIP` just ran: skip the next command's reply.
     pub reply_skip_next: bool,
+    /// The user commands run as.
+    pub user: Arc<UserCell>,
+    /// Authenticated (or the default user needed no password when the
+    /// connection opened).
+    pub authenticated: bool,
 }
 
 impl ClientState {
-    pub fn new(handle: Arc<ClientHandle>) -> ClientState {
+    pub fn new(handle: Arc<ClientHandle>, user: Arc<UserCell>, authenticated: bool) -> ClientState {
         ClientState {
+            user,
+            authenticated,
             handle,
             db: 0,
             protocol: 2,
@@ -141,6 +153,13 @@ impl ClientState {
         let allowed = !(self.reply_off || self.reply_skip);
         self.reply_skip = std::mem::take(&mut self.reply_skip_next);
         allowed
+    }
+
+    /// Runs as `user` from now on (a successful AUTH or HELLO AUTH).
+    pub fn authenticate_as(&mut self, user: Arc<UserCell>) {
+        self.handle.info.lock().user = Some(user.name.clone());
+        self.user = user;
+        self.authenticated = true;
     }
 
     pub fn id(&self) -> u64 {

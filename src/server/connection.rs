@@ -2,11 +2,12 @@
 //! each through the registry, and write all their replies with one write.
 
 use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use tracing::warn;
 
 use bytes::{Buf, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use super::{ClientHandle, ClientState, Shared};
 use crate::protocol::parse::{Argv, Limits, Parsed, RequestParser};
@@ -23,9 +24,12 @@ const FLUSH_AT: usize = 64 * 1024;
 /// Buffers that grew past this for one big request are given back afterwards.
 const KEEP_CAPACITY: usize = 1024 * 1024;
 
-pub async fn serve(mut socket: TcpStream, shared: &Shared, handle: &std::sync::Arc<ClientHandle>) {
-    let _ = socket.set_nodelay(true);
-    let mut client = ClientState::new(handle.clone());
+/// Serves one connection, plain TCP or TLS.
+pub async fn serve<S>(mut socket: S, shared: &Shared, handle: &std::sync::Arc<ClientHandle>)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut client = shared.new_client(handle.clone());
     let mut buf = BytesMut::with_capacity(READ_CHUNK);
     let mut out: Vec<u8> = Vec::with_capacity(READ_CHUNK);
     let mut parser = RequestParser::new(Limits::default());
@@ -65,7 +69,13 @@ pub async fn serve(mut socket: TcpStream, shared: &Shared, handle: &std::sync::A
         let mut last_command = "";
         let mut close = false;
         let mut now = shared.clock.now_ms();
+        parser.limits_mut().max_bulk_len = shared.proto_max_bulk_len.load(Ordering::Relaxed) as usize;
         loop {
+            if !client.authenticated {
+                parser.limits_mut().unauthenticated = shared.auth_required();
+            } else if parser.limits_mut().unauthenticated {
+                parser.limits_mut().unauthenticated = false;
+            }
             match parser.parse(&buf[pos..]) {
                 Ok(Parsed::Incomplete) => break,
                 Ok(Parsed::Empty { consumed }) => {
@@ -89,7 +99,10 @@ pub async fn serve(mut socket: TcpStream, shared: &Shared, handle: &std::sync::A
                         break;
                     }
                     if out.len() >= FLUSH_AT {
-                        if flush(&mut socket, &mut out, shared).await.is_err() {
+                        if flush(&mut socket, &mut out, shared, handle, killed.as_mut(), stopped.as_mut())
+                            .await
+                            .is_err()
+                        {
                             return;
                         }
                         // The write may have waited on a slow reader.
@@ -110,7 +123,9 @@ pub async fn serve(mut socket: TcpStream, shared: &Shared, handle: &std::sync::A
             shared.stats.commands_processed.fetch_add(commands, Ordering::Relaxed);
             client.publish(last_command, now);
         }
-        if !out.is_empty() && flush(&mut socket, &mut out, shared).await.is_err() {
+        if !out.is_empty()
+            && flush(&mut socket, &mut out, shared, handle, killed.as_mut(), stopped.as_mut()).await.is_err()
+        {
             return;
         }
         if close {
@@ -130,11 +145,26 @@ pub async fn serve(mut socket: TcpStream, shared: &Shared, handle: &std::sync::A
                 Ok(0) | Err(_) => return,
                 Ok(n) => {
                     shared.stats.net_input_bytes.fetch_add(n as u64, Ordering::Relaxed);
+                    if buf.len() as u64 > shared.query_buffer_limit.load(Ordering::Relaxed) {
+                        warn!(id = handle.id, addr = %handle.addr, qbuf = buf.len(),
+                            "Closing client that reached max query buffer length");
+                        return;
+                    }
                 }
             },
             _ = &mut killed => return,
             _ = &mut stopped => return,
+            _ = idle(shared) => return,
         }
+    }
+}
+
+/// Resolves once the client has been idle for `timeout` seconds; never
+/// when `timeout` is 0 (then nothing but an atomic load is done).
+async fn idle(shared: &Shared) {
+    match shared.idle_timeout_s.load(Ordering::Relaxed) {
+        0 => std::future::pending().await,
+        seconds => tokio::time::sleep(Duration::from_secs(seconds)).await,
     }
 }
 
@@ -167,9 +197,83 @@ fn write_reply(reply: &Reply, client: &ClientState, out: &mut Vec<u8>) {
     }
 }
 
-async fn flush(socket: &mut TcpStream, out: &mut Vec<u8>, shared: &Shared) -> std::io::Result<()> {
-    socket.write_all(out).await?;
+/// Writes `out` and clears it. When the client does not read fast enough,
+/// the unsent bytes are held to the `normal` class of
+/// `client-output-buffer-limit`: past the hard limit, or past the soft
+/// limit for its seconds, the connection is closed (an error). A blocked
+/// write also gives way to `CLIENT KILL` and shutdown.
+async fn flush<S: AsyncWrite + Unpin>(
+    socket: &mut S,
+    out: &mut Vec<u8>,
+    shared: &Shared,
+    handle: &ClientHandle,
+    mut killed: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
+    mut stopped: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
+) -> std::io::Result<()> {
+    let mut written = 0;
+    // Usually the kernel takes the whole batch at once.
+    while written < out.len() {
+        match try_write(socket, &out[written..]).await {
+            Some(Ok(0)) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Some(Ok(n)) => written += n,
+            None => break,
+            Some(Err(e)) => return Err(e),
+        }
+    }
+    if written < out.len() {
+        let limit = |i: usize| shared.output_limit[i].load(Ordering::Relaxed);
+        let (hard, soft, soft_seconds) = (limit(0), limit(1), limit(2));
+        let mut over_soft_since: Option<Instant> = None;
+        while written < out.len() {
+            let unsent = (out.len() - written) as u64;
+            let over_limit = || {
+                warn!(id = handle.id, addr = %handle.addr, unsent,
+                    "Client scheduled to be closed ASAP for overcoming of output buffer limits.");
+                std::io::Error::other("output buffer limit")
+            };
+            if hard > 0 && unsent > hard {
+                return Err(over_limit());
+            }
+            let soft_deadline = if soft > 0 && unsent > soft {
+                Some(*over_soft_since.get_or_insert_with(Instant::now) + Duration::from_secs(soft_seconds))
+            } else {
+                over_soft_since = None;
+                None
+            };
+            tokio::select! {
+                result = socket.write(&out[written..]) => match result? {
+                    0 => return Err(std::io::ErrorKind::WriteZero.into()),
+                    n => written += n,
+                },
+                // The connection's own waiters: a second `notified()` would
+                // not be the one `notify_one` wakes.
+                _ = &mut killed => return Err(std::io::Error::other("killed")),
+                _ = &mut stopped => return Err(std::io::Error::other("shutdown")),
+                _ = sleep_until(soft_deadline) => return Err(over_limit()),
+            }
+        }
+    }
+    // A no-op for TCP; TLS sends what it still holds.
+    socket.flush().await?;
     shared.stats.net_output_bytes.fetch_add(out.len() as u64, Ordering::Relaxed);
     out.clear();
     Ok(())
+}
+
+/// One write attempt that does not wait: `None` when the socket cannot
+/// take anything now.
+async fn try_write<S: AsyncWrite + Unpin>(socket: &mut S, bytes: &[u8]) -> Option<std::io::Result<usize>> {
+    std::future::poll_fn(|cx| match std::pin::Pin::new(&mut *socket).poll_write(cx, bytes) {
+        std::task::Poll::Ready(result) => std::task::Poll::Ready(Some(result)),
+        std::task::Poll::Pending => std::task::Poll::Ready(None),
+    })
+    .await
+}
+
+/// Resolves at `deadline`; never without one.
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline.into()).await,
+        None => std::future::pending().await,
+    }
 }

@@ -2,6 +2,7 @@
 
 mod client;
 mod connection;
+mod tls;
 
 use std::collections::BTreeMap;
 use std::io;
@@ -15,6 +16,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tracing::{debug, info, warn};
 
+use crate::acl::Acl;
 use crate::config::Config;
 use crate::store::{snapshot, Clock, Keyspace, Store};
 
@@ -31,6 +33,8 @@ pub struct Stats {
     pub commands_processed: AtomicU64,
     pub net_input_bytes: AtomicU64,
     pub net_output_bytes: AtomicU64,
+    /// Connections refused (`maxclients`, protected mode).
+    pub rejected_connections: AtomicU64,
 }
 
 impl Stats {
@@ -41,6 +45,7 @@ impl Stats {
             &self.commands_processed,
             &self.net_input_bytes,
             &self.net_output_bytes,
+            &self.rejected_connections,
         ] {
             counter.store(0, Ordering::Relaxed);
         }
@@ -72,6 +77,17 @@ pub struct Shared {
     pub active_expire: AtomicBool,
     /// The replication id `INFO replication` reports (`DEBUG CHANGE-REPL-ID`).
     pub repl_id: Mutex<String>,
+    /// Users and their rules.
+    pub acl: RwLock<Acl>,
+    /// `timeout` in seconds (0: none), read by every connection per batch.
+    pub idle_timeout_s: AtomicU64,
+    /// `proto-max-bulk-len`, read by every connection per batch.
+    pub proto_max_bulk_len: AtomicU64,
+    /// `client-query-buffer-limit`, checked after every read.
+    pub query_buffer_limit: AtomicU64,
+    /// The `normal` class of `client-output-buffer-limit`: hard, soft
+    /// (bytes) and soft seconds, checked when a write cannot finish at once.
+    pub output_limit: [AtomicU64; 3],
     next_client_id: AtomicU64,
     shutdown: watch::Sender<bool>,
 }
@@ -80,8 +96,13 @@ impl Shared {
     pub fn new(config: Config, clock: Clock, keyspace: Keyspace) -> Shared {
         let now_s = clock.now_ms() / 1000;
         let run_id = random_id();
-        Shared {
+        let shared = Shared {
             store: Store::new(keyspace),
+            acl: RwLock::new(Acl::new(&config.requirepass)),
+            idle_timeout_s: AtomicU64::new(0),
+            proto_max_bulk_len: AtomicU64::new(0),
+            query_buffer_limit: AtomicU64::new(0),
+            output_limit: Default::default(),
             clock,
             port: AtomicU64::new(u64::from(config.port)),
             config: RwLock::new(config),
@@ -95,7 +116,9 @@ impl Shared {
             repl_id: Mutex::new(random_id()),
             next_client_id: AtomicU64::new(1),
             shutdown: watch::channel(false).0,
-        }
+        };
+        shared.sync_runtime_config();
+        shared
     }
 
     /// Counts one write toward `rdb_changes_since_last_save`.
@@ -122,6 +145,32 @@ impl Shared {
         }
     }
 
+    /// Copies the settings connections read without a lock out of the
+    /// config (after `CONFIG SET`).
+    pub fn sync_runtime_config(&self) {
+        let config = self.config.read();
+        self.idle_timeout_s.store(config.timeout, Ordering::Relaxed);
+        self.proto_max_bulk_len.store(config.proto_max_bulk_len, Ordering::Relaxed);
+        self.query_buffer_limit.store(config.client_query_buffer_limit, Ordering::Relaxed);
+        let limit = crate::config::normal_output_limit(&config.client_output_buffer_limit);
+        for (slot, value) in self.output_limit.iter().zip([limit.hard, limit.soft, limit.soft_seconds]) {
+            slot.store(value, Ordering::Relaxed);
+        }
+    }
+
+    /// A new connection's state: authenticated as `default` when that user
+    /// needs no password.
+    pub fn new_client(&self, handle: Arc<ClientHandle>) -> ClientState {
+        let acl = self.acl.read();
+        ClientState::new(handle, acl.default_user(), acl.default_opens_alone())
+    }
+
+    /// Whether a client that has not authenticated must (checked only for
+    /// such clients).
+    pub fn auth_required(&self) -> bool {
+        self.acl.read().auth_required()
+    }
+
     pub fn next_client_id(&self) -> u64 {
         self.next_client_id.fetch_add(1, Ordering::Relaxed)
     }
@@ -146,6 +195,8 @@ pub enum StartError {
     Dir(std::path::PathBuf, io::Error),
     Load(std::path::PathBuf, snapshot::LoadError),
     Bind(String, io::Error),
+    AclFile(String),
+    Tls(String),
 }
 
 impl std::fmt::Display for StartError {
@@ -159,6 +210,8 @@ impl std::fmt::Display for StartError {
                 path.display()
             ),
             StartError::Bind(addr, e) => write!(f, "cannot listen on {addr}: {e}"),
+            StartError::AclFile(problem) => write!(f, "cannot load the ACL file: {problem}"),
+            StartError::Tls(problem) => write!(f, "cannot set up TLS: {problem}"),
         }
     }
 }
@@ -169,6 +222,9 @@ impl std::error::Error for StartError {}
 pub struct Server {
     shared: Arc<Shared>,
     listeners: Vec<TcpListener>,
+    /// `--tls-port` listeners and their acceptor.
+    tls_listeners: Vec<TcpListener>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
 }
 
 impl Server {
@@ -205,13 +261,47 @@ impl Server {
             port = listener.local_addr().map_err(|e| StartError::Bind(addr, e))?.port();
             listeners.push(listener);
         }
+        let mut tls_listeners = Vec::new();
+        let tls = if config.tls_port == 0 {
+            None
+        } else {
+            let acceptor = tls::acceptor(&config).map_err(StartError::Tls)?;
+            for host in &config.bind {
+                let port = config.tls_port;
+                let addr =
+                    if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") };
+                let listener =
+                    TcpListener::bind(&addr).await.map_err(|e| StartError::Bind(addr.clone(), e))?;
+                tls_listeners.push(listener);
+            }
+            Some(acceptor)
+        };
+        let possible = raise_fd_limit(u64::from(config.maxclients));
+        if possible < u64::from(config.maxclients) {
+            warn!(
+                "You requested maxclients of {} requiring at least {} max file descriptors; maxclients has been \
+                 reduced to {possible} to fit the open-file limit",
+                config.maxclients,
+                u64::from(config.maxclients) + 32
+            );
+            config.maxclients = possible.max(1) as u32;
+        }
+        let aclfile = config.aclfile.clone();
         let shared = Arc::new(Shared::new(config, clock, keyspace));
+        if !aclfile.is_empty() {
+            crate::commands::acl::load_file(&shared.acl, aclfile.as_ref()).map_err(StartError::AclFile)?;
+        }
         shared.port.store(u64::from(port), Ordering::Relaxed);
-        Ok(Server { shared, listeners })
+        Ok(Server { shared, listeners, tls_listeners, tls })
     }
 
     pub fn local_addrs(&self) -> Vec<SocketAddr> {
         self.listeners.iter().filter_map(|l| l.local_addr().ok()).collect()
+    }
+
+    /// The `--tls-port` addresses (none without TLS).
+    pub fn tls_addrs(&self) -> Vec<SocketAddr> {
+        self.tls_listeners.iter().filter_map(|l| l.local_addr().ok()).collect()
     }
 
     pub fn shared(&self) -> Arc<Shared> {
@@ -223,7 +313,10 @@ impl Server {
         let shared = self.shared;
         let mut stop = shared.shutdown_requested();
         for listener in self.listeners {
-            tokio::spawn(accept_loop(listener, shared.clone()));
+            tokio::spawn(accept_loop(listener, shared.clone(), None));
+        }
+        for listener in self.tls_listeners {
+            tokio::spawn(accept_loop(listener, shared.clone(), self.tls.clone()));
         }
         tokio::spawn(expire_loop(shared.clone()));
         stopped(&mut stop).await;
@@ -235,7 +328,17 @@ pub(crate) async fn stopped(stop: &mut watch::Receiver<bool>) {
     let _ = stop.wait_for(|&stopped| stopped).await;
 }
 
-async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+/// Redis's protected mode: with it on and the default user without a
+/// password, only loopback clients are served.
+fn protected_mode_refuses(
+    protected: bool,
+    peer: std::net::IpAddr,
+    default_nopass: impl FnOnce() -> bool,
+) -> bool {
+    protected && !peer.to_canonical().is_loopback() && default_nopass()
+}
+
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, tls: Option<tokio_rustls::TlsAcceptor>) {
     let mut stop = shared.shutdown_requested();
     loop {
         let accepted = tokio::select! {
@@ -252,6 +355,25 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
             }
         };
         shared.stats.connections_received.fetch_add(1, Ordering::Relaxed);
+        let (maxclients, protected, keepalive) = {
+            let config = shared.config.read();
+            (config.maxclients as usize, config.protected_mode == "yes", config.tcp_keepalive)
+        };
+        if shared.clients.lock().len() >= maxclients {
+            shared.stats.rejected_connections.fetch_add(1, Ordering::Relaxed);
+            refuse(&socket, b"-ERR max number of clients reached\r\n");
+            continue;
+        }
+        if protected_mode_refuses(protected, peer.ip(), || {
+            shared.acl.read().default_user().rules.read().nopass
+        }) {
+            shared.stats.rejected_connections.fetch_add(1, Ordering::Relaxed);
+            refuse(&socket, PROTECTED_MODE_DENIED);
+            continue;
+        }
+        if keepalive > 0 {
+            set_keepalive(&socket, keepalive);
+        }
         let laddr = socket.local_addr().map(|a| a.to_string()).unwrap_or_default();
         #[cfg(unix)]
         let fd = std::os::fd::AsRawFd::as_raw_fd(&socket) as i64;
@@ -262,12 +384,79 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         shared.clients.lock().insert(id, handle.clone());
         debug!(id, addr = %peer, "client connected");
         let shared = shared.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
-            connection::serve(socket, &shared, &handle).await;
+            let _ = socket.set_nodelay(true);
+            match tls {
+                None => connection::serve(socket, &shared, &handle).await,
+                Some(acceptor) => {
+                    // A client that never finishes its handshake is dropped.
+                    let handshake = tokio::time::timeout(Duration::from_secs(10), acceptor.accept(socket));
+                    match handshake.await {
+                        Ok(Ok(stream)) => connection::serve(stream, &shared, &handle).await,
+                        Ok(Err(e)) => debug!(id = handle.id, error = %e, "TLS handshake failed"),
+                        Err(_) => debug!(id = handle.id, "TLS handshake timed out"),
+                    }
+                }
+            }
             shared.clients.lock().remove(&handle.id);
             debug!(id = handle.id, "client disconnected");
         });
     }
+}
+
+/// Redis's reply to a non-loopback client in protected mode.
+const PROTECTED_MODE_DENIED: &[u8] = b"-DENIED Redis is running in protected mode because protected mode is enabled \
+and no password is set for the default user. In this mode connections are only accepted from the loopback interface. \
+If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just \
+disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting \
+to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet \
+if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected \
+mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting \
+the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' \
+option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above \
+things in order for the server to start accepting connections from the outside.\r\n";
+
+/// Sends `reply` if the socket takes it at once, then closes the connection.
+fn refuse(socket: &tokio::net::TcpStream, reply: &[u8]) {
+    let _ = socket.try_write(reply);
+}
+
+/// TCP keepalive as Redis sets it: probes after `seconds` idle, every
+/// third of that, three of them.
+fn set_keepalive(socket: &tokio::net::TcpStream, seconds: u64) {
+    let keepalive = socket2::TcpKeepalive::new()
+        .with_time(Duration::from_secs(seconds))
+        .with_interval(Duration::from_secs((seconds / 3).max(1)))
+        .with_retries(3);
+    let _ = socket2::SockRef::from(socket).set_tcp_keepalive(&keepalive);
+}
+
+/// Raises the process's open-file limit so `maxclients` clients fit (plus
+/// 32 descriptors for the server itself, as Redis reserves); returns how
+/// many clients the limit allows.
+pub fn raise_fd_limit(maxclients: u64) -> u64 {
+    const RESERVED: u64 = 32;
+    let wanted = maxclients.saturating_add(RESERVED);
+    #[cfg(unix)]
+    {
+        let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        // SAFETY: getrlimit/setrlimit only read and write the struct passed.
+        unsafe {
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+                return maxclients;
+            }
+            if limit.rlim_cur < wanted {
+                let raised = libc::rlimit { rlim_cur: wanted.min(limit.rlim_max), rlim_max: limit.rlim_max };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                    limit.rlim_cur = raised.rlim_cur;
+                }
+            }
+        }
+        limit.rlim_cur.saturating_sub(RESERVED).min(maxclients)
+    }
+    #[cfg(not(unix))]
+    maxclients
 }
 
 /// The active half of expiry: ten cycles a second, as Redis's default `hz`.
@@ -284,5 +473,22 @@ async fn expire_loop(shared: Arc<Shared>) {
         }
         let now = shared.clock.now_ms();
         shared.store.lock().active_expire_cycle(now);
+    }
+}
+
+#[cfg(test)]
+mod protected_mode_tests {
+    use super::protected_mode_refuses;
+
+    #[test]
+    fn only_outside_clients_of_a_passwordless_server_are_refused() {
+        let outside: std::net::IpAddr = "192.0.2.7".parse().unwrap();
+        let mapped_loopback: std::net::IpAddr = "::ffff:127.0.0.1".parse().unwrap();
+        assert!(protected_mode_refuses(true, outside, || true));
+        assert!(!protected_mode_refuses(true, outside, || false), "a password lifts it");
+        assert!(!protected_mode_refuses(false, outside, || true), "protected-mode no");
+        assert!(!protected_mode_refuses(true, "127.0.0.1".parse().unwrap(), || true));
+        assert!(!protected_mode_refuses(true, "::1".parse().unwrap(), || true));
+        assert!(!protected_mode_refuses(true, mapped_loopback, || true));
     }
 }

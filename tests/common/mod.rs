@@ -453,6 +453,13 @@ impl Conn {
     }
 
     /// Connects, or the error (while a server may still be starting).
+    /// A connection over an already connected stream.
+    pub fn from_stream(stream: TcpStream) -> io::Result<Conn> {
+        stream.set_read_timeout(Some(REPLY_TIMEOUT))?;
+        let reader = BufReader::new(stream.try_clone()?);
+        Ok(Conn { stream, reader })
+    }
+
     pub fn open(port: u16) -> io::Result<Conn> {
         let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
         let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
