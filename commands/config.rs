@@ -47,6 +47,11 @@ const SETTINGS: &[(&str, Access)] = &[
     ("human-session-delay", Access::Mutable),
     ("save", Access::Mutable),
     ("appendonly", Access::Mutable),
+    ("maxmemory", Access::Mutable),
+    ("maxmemory-policy", Access::Mutable),
+    ("maxmemory-samples", Access::Mutable),
+    ("lfu-log-factor", Access::Mutable),
+    ("lfu-decay-time", Access::Mutable),
 ];
 
 impl Command for Config {
@@ -96,6 +101,7 @@ impl Command for Config {
             b"resetstat" => {
                 ctx.server.stats.reset();
                 ctx.keyspace().reset_stats();
+                crate::alloc::reset_peak();
                 Ok(Reply::OK)
             }
             _ => Ok(Reply::Array(HELP.iter().map(|line| Reply::simple(line)).collect())),
@@ -188,6 +194,11 @@ fn set(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     if let Some(level) = loglevel_changed {
         crate::config::apply_log_level(&level);
     }
+    if chosen.iter().any(|(name, _)| name.starts_with("maxmemory") || name.starts_with("lfu-")) {
+        let now = ctx.now_ms();
+        let server = ctx.server;
+        server.apply_memory_config(ctx.keyspace(), now);
+    }
     Ok(Reply::OK)
 }
 
@@ -250,9 +261,31 @@ fn apply(config: &mut Settings, name: &str, value: &[u8]) -> Result<(), String> 
                 return Err("argument must be 'yes' or 'no'".into());
             }
         }
+        "maxmemory" => {
+            config.maxmemory = crate::config::parse_memory(&text).ok_or("argument must be a memory value")?;
+        }
+        "maxmemory-policy" => {
+            let policy = crate::store::Policy::parse(&text).ok_or_else(|| {
+                let names: Vec<&str> = crate::store::Policy::ALL.iter().map(|p| p.name()).collect();
+                format!("argument(s) must be one of the following: {}", names.join(", "))
+            })?;
+            config.maxmemory_policy = policy.name().into();
+        }
+        "maxmemory-samples" => config.maxmemory_samples = int_setting(value, 1)?,
+        "lfu-log-factor" => config.lfu_log_factor = int_setting(value, 0)?,
+        "lfu-decay-time" => config.lfu_decay_time = int_setting(value, 0)?,
         _ => unreachable!("CONFIG SET checked the name: {name}"),
     }
     Ok(())
+}
+
+/// An integer setting between `min` and `i32::MAX`, with Redis's errors.
+fn int_setting(value: &[u8], min: u32) -> Result<u32, String> {
+    let n = parse_i64(value).ok_or("argument couldn't be parsed into an integer")?;
+    if !(i64::from(min)..=i64::from(i32::MAX)).contains(&n) {
+        return Err(format!("argument must be between {min} and {} inclusive", i32::MAX));
+    }
+    Ok(n as u32)
 }
 
 /// An OS error as C's `strerror` words it (`No such file or directory`),

@@ -113,6 +113,8 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
         ],
         "memory" => {
             let (used, peak, rss) = (alloc::allocated(), alloc::peak(), alloc::rss());
+            let maxmemory = server.maxmemory.load(Ordering::Relaxed) as usize;
+            let policy = ctx.keyspace().eviction.policy.name();
             vec![
                 ("used_memory", used.to_string()),
                 ("used_memory_human", human_bytes(used)),
@@ -120,9 +122,9 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
                 ("used_memory_rss_human", human_bytes(rss)),
                 ("used_memory_peak", peak.to_string()),
                 ("used_memory_peak_human", human_bytes(peak)),
-                ("maxmemory", "0".into()),
-                ("maxmemory_human", "0B".into()),
-                ("maxmemory_policy", "noeviction".into()),
+                ("maxmemory", maxmemory.to_string()),
+                ("maxmemory_human", human_bytes(maxmemory)),
+                ("maxmemory_policy", policy.into()),
                 ("mem_fragmentation_ratio", format!("{:.2}", rss as f64 / used.max(1) as f64)),
                 ("mem_allocator", "libc".into()),
             ]
@@ -138,6 +140,7 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
         ],
         "stats" => {
             let db_stats = ctx.keyspace().stats();
+            let evicted = ctx.keyspace().eviction.evicted;
             let stats = &server.stats;
             vec![
                 ("total_connections_received", load(&stats.connections_received)),
@@ -146,7 +149,7 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
                 ("total_net_output_bytes", load(&stats.net_output_bytes)),
                 ("rejected_connections", "0".into()),
                 ("expired_keys", db_stats.expired.to_string()),
-                ("evicted_keys", "0".into()),
+                ("evicted_keys", evicted.to_string()),
                 ("keyspace_hits", db_stats.hits.to_string()),
                 ("keyspace_misses", db_stats.misses.to_string()),
             ]

@@ -265,6 +265,7 @@ pub fn dispatch(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
         return Reply::Error(ReplyError::wrong_arity(meta.name));
     }
     let mut name = meta.name;
+    let mut sub_flags: &[Flag] = &[];
     if !meta.subcommands.is_empty() && argv.len() >= 2 {
         let given = argv.get(1);
         let Some(index) = meta.subcommands.iter().position(|s| s.name.as_bytes().eq_ignore_ascii_case(given))
@@ -280,8 +281,17 @@ pub fn dispatch(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
             return Reply::Error(ReplyError::wrong_arity(full_name));
         }
         name = full_name;
+        sub_flags = meta.subcommands[index].flags;
     }
     ctx.command = name;
+    // One comparison when there is no limit.
+    let maxmemory = ctx.server.maxmemory.load(std::sync::atomic::Ordering::Relaxed);
+    if maxmemory != 0
+        && !within_memory_limit(ctx, maxmemory)
+        && (meta.has(Flag::DenyOom) || sub_flags.contains(&Flag::DenyOom))
+    {
+        return Reply::Error(ReplyError::OOM);
+    }
     let mut args = Args::new(argv);
     match entry.command.execute(ctx, &mut args) {
         Ok(reply) => {
@@ -292,6 +302,17 @@ pub fn dispatch(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
         }
         Err(err) => Reply::Error(err),
     }
+}
+
+/// Redis's `performEvictions` before a command: evicts by the policy while
+/// the memory in use is above `maxmemory`; false when it stays above.
+fn within_memory_limit(ctx: &mut Context<'_>, maxmemory: u64) -> bool {
+    let over = || crate::alloc::allocated() as u64 > maxmemory;
+    if !over() {
+        return true;
+    }
+    let now = ctx.now_ms();
+    ctx.keyspace().perform_evictions(now, over)
 }
 
 fn truncate(bytes: &[u8], max: usize) -> String {
@@ -528,6 +549,71 @@ mod tests {
             h.run("CLIENT SETNAME"),
             Reply::error("ERR wrong number of arguments for 'client|setname' command")
         );
+    }
+
+    #[test]
+    fn denyoom_commands_get_oom_over_the_limit_under_noeviction() {
+        let mut h = Harness::new();
+        h.run("SET k v");
+        h.run("CONFIG SET maxmemory 1");
+        let oom = Reply::error("OOM command not allowed when used memory > 'maxmemory'.");
+        assert_eq!(h.run("SET k2 v"), oom);
+        assert_eq!(h.run("APPEND k x"), oom);
+        assert_eq!(h.run("GET k"), Reply::bulk("v"), "reads work");
+        assert_eq!(h.run("PERSIST k"), Reply::Integer(0), "writes that are not denyoom work");
+        assert_eq!(h.run("DEL k"), Reply::Integer(1));
+        h.run("CONFIG SET maxmemory 0");
+        assert_eq!(h.run("SET k2 v"), Reply::OK);
+    }
+
+    #[test]
+    fn over_the_limit_keys_are_evicted_by_policy() {
+        let mut h = Harness::new();
+        for i in 0..50 {
+            h.run(&format!("SET k{i} v"));
+        }
+        h.run("SET volatile v EX 100");
+        // A limit the process is always above: every write evicts what it can.
+        h.run("CONFIG SET maxmemory-policy volatile-ttl maxmemory 1");
+        assert_eq!(
+            h.run("SET k50 v"),
+            Reply::error("OOM command not allowed when used memory > 'maxmemory'.")
+        );
+        assert_eq!(h.run("EXISTS volatile"), Reply::Integer(0), "the only volatile key went");
+        assert_eq!(h.run("DBSIZE"), Reply::Integer(50), "non-volatile keys stay");
+        h.run("CONFIG SET maxmemory-policy allkeys-random");
+        h.run("SET k50 v");
+        assert_eq!(h.run("DBSIZE"), Reply::Integer(0), "everything goes, and the write is refused");
+        let info = match h.run("INFO stats") {
+            Reply::Verbatim(text) => String::from_utf8(text).unwrap(),
+            other => panic!("{other:?}"),
+        };
+        assert!(info.contains("evicted_keys:51\r\n"), "{info}");
+    }
+
+    #[test]
+    fn lru_evicts_the_idle_keys_first() {
+        let mut h = Harness::new();
+        for i in 0..200 {
+            h.run(&format!("SET old{i} v"));
+        }
+        h.advance_ms(100_000);
+        for i in 0..200 {
+            h.run(&format!("SET new{i} v"));
+        }
+        h.run("CONFIG SET maxmemory-policy allkeys-lru maxmemory-samples 10");
+        let mut keyspace = h.shared.store.lock();
+        let now = h.shared.clock.now_ms();
+        let mut left = 100;
+        assert!(keyspace.perform_evictions(now, || {
+            left -= 1;
+            left >= 0
+        }));
+        let db = &mut keyspace.dbs[0];
+        let old_left = (0..200).filter(|i| db.contains(format!("old{i}").as_bytes())).count();
+        let new_left = (0..200).filter(|i| db.contains(format!("new{i}").as_bytes())).count();
+        assert_eq!(old_left + new_left, 300);
+        assert_eq!(new_left, 200, "only idle keys were evicted ({old_left} old left)");
     }
 
     #[test]

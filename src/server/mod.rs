@@ -70,6 +70,10 @@ pub struct Shared {
     pub port: AtomicU64,
     /// The background expiry cycle runs (`DEBUG SET-ACTIVE-EXPIRE`).
     pub active_expire: AtomicBool,
+    /// `used_memory` when the server state was built (`startup.allocated`).
+    pub startup_memory: usize,
+    /// `maxmemory` in bytes (0: no limit), read by every dispatch.
+    pub maxmemory: AtomicU64,
     /// The replication id `INFO replication` reports (`DEBUG CHANGE-REPL-ID`).
     pub repl_id: Mutex<String>,
     next_client_id: AtomicU64,
@@ -77,13 +81,17 @@ pub struct Shared {
 }
 
 impl Shared {
-    pub fn new(config: Config, clock: Clock, keyspace: Keyspace) -> Shared {
+    pub fn new(config: Config, clock: Clock, mut keyspace: Keyspace) -> Shared {
         let now_s = clock.now_ms() / 1000;
+        let (policy, samples, access) = config.eviction();
+        keyspace.set_eviction(policy, samples, access);
         let run_id = random_id();
         Shared {
             store: Store::new(keyspace),
             clock,
             port: AtomicU64::new(u64::from(config.port)),
+            maxmemory: AtomicU64::new(config.maxmemory),
+            startup_memory: crate::alloc::allocated(),
             config: RwLock::new(config),
             stats: Stats::default(),
             clients: Mutex::new(BTreeMap::new()),
@@ -119,6 +127,20 @@ impl Shared {
                 warn!(path = %path.display(), error = %e, "saving the snapshot failed");
                 Err(e)
             }
+        }
+    }
+
+    /// Applies the live config's memory settings (after `CONFIG SET`) and
+    /// evicts at once if the new limit is below the memory in use, as Redis
+    /// does.
+    pub fn apply_memory_config(&self, keyspace: &mut Keyspace, now_ms: u64) {
+        let config = self.config.read();
+        let (policy, samples, access) = config.eviction();
+        keyspace.set_eviction(policy, samples, access);
+        let maxmemory = config.maxmemory;
+        self.maxmemory.store(maxmemory, Ordering::Relaxed);
+        if maxmemory != 0 {
+            keyspace.perform_evictions(now_ms, || crate::alloc::allocated() as u64 > maxmemory);
         }
     }
 
