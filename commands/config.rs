@@ -52,6 +52,11 @@ const SETTINGS: &[(&str, Access)] = &[
     ("maxmemory-samples", Access::Mutable),
     ("lfu-log-factor", Access::Mutable),
     ("lfu-decay-time", Access::Mutable),
+    ("slowlog-log-slower-than", Access::Mutable),
+    ("slowlog-max-len", Access::Mutable),
+    ("latency-monitor-threshold", Access::Mutable),
+    ("logfile", Access::Immutable),
+    ("log-format", Access::Immutable),
 ];
 
 impl Command for Config {
@@ -102,6 +107,7 @@ impl Command for Config {
                 ctx.server.stats.reset();
                 ctx.keyspace().reset_stats();
                 crate::alloc::reset_peak();
+                ctx.server.metrics.reset();
                 Ok(Reply::OK)
             }
             _ => Ok(Reply::Array(HELP.iter().map(|line| Reply::simple(line)).collect())),
@@ -194,6 +200,7 @@ fn set(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     if let Some(level) = loglevel_changed {
         crate::config::apply_log_level(&level);
     }
+    ctx.server.apply_metrics_config();
     if chosen.iter().any(|(name, _)| name.starts_with("maxmemory") || name.starts_with("lfu-")) {
         let now = ctx.now_ms();
         let server = ctx.server;
@@ -274,6 +281,11 @@ fn apply(config: &mut Settings, name: &str, value: &[u8]) -> Result<(), String> 
         "maxmemory-samples" => config.maxmemory_samples = int_setting(value, 1)?,
         "lfu-log-factor" => config.lfu_log_factor = int_setting(value, 0)?,
         "lfu-decay-time" => config.lfu_decay_time = int_setting(value, 0)?,
+        "slowlog-log-slower-than" => {
+            config.slowlog_log_slower_than = long_setting(value, -1)?;
+        }
+        "slowlog-max-len" => config.slowlog_max_len = long_setting(value, 0)? as u64,
+        "latency-monitor-threshold" => config.latency_monitor_threshold = long_setting(value, 0)? as u64,
         _ => unreachable!("CONFIG SET checked the name: {name}"),
     }
     Ok(())
@@ -286,6 +298,15 @@ fn int_setting(value: &[u8], min: u32) -> Result<u32, String> {
         return Err(format!("argument must be between {min} and {} inclusive", i32::MAX));
     }
     Ok(n as u32)
+}
+
+/// A 64-bit integer setting of at least `min`, with Redis's errors.
+fn long_setting(value: &[u8], min: i64) -> Result<i64, String> {
+    let n = parse_i64(value).ok_or("argument couldn't be parsed into an integer")?;
+    if n < min {
+        return Err(format!("argument must be between {min} and {} inclusive", i64::MAX));
+    }
+    Ok(n)
 }
 
 /// An OS error as C's `strerror` words it (`No such file or directory`),

@@ -71,6 +71,28 @@ pub struct Config {
     #[arg(long = "lfu-decay-time", default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=i32::MAX as i64))]
     pub lfu_decay_time: u32,
 
+    /// Commands slower than this many microseconds go to the slow log
+    /// (negative: none, 0: every command).
+    #[arg(long = "slowlog-log-slower-than", default_value_t = 10_000, allow_negative_numbers = true)]
+    pub slowlog_log_slower_than: i64,
+
+    /// Entries the slow log keeps.
+    #[arg(long = "slowlog-max-len", default_value_t = 128)]
+    pub slowlog_max_len: u64,
+
+    /// Commands taking at least this many milliseconds are recorded by the
+    /// latency monitor (0: off).
+    #[arg(long = "latency-monitor-threshold", default_value_t = 0)]
+    pub latency_monitor_threshold: u64,
+
+    /// Log file; empty logs to stdout.
+    #[arg(long, default_value = "")]
+    pub logfile: String,
+
+    /// Log line format: text, or json (one JSON object per line).
+    #[arg(long = "log-format", default_value = "text", value_parser = ["text", "json"])]
+    pub log_format: String,
+
     /// Whether `DEBUG` may run: no, yes, or local (loopback clients only).
     #[arg(long = "enable-debug-command", default_value = "no", value_parser = PROTECTED_ACTION)]
     pub enable_debug_command: String,
@@ -139,6 +161,11 @@ impl Config {
             ("maxmemory-samples", self.maxmemory_samples.to_string()),
             ("lfu-log-factor", self.lfu_log_factor.to_string()),
             ("lfu-decay-time", self.lfu_decay_time.to_string()),
+            ("slowlog-log-slower-than", self.slowlog_log_slower_than.to_string()),
+            ("slowlog-max-len", self.slowlog_max_len.to_string()),
+            ("latency-monitor-threshold", self.latency_monitor_threshold.to_string()),
+            ("logfile", self.logfile.clone()),
+            ("log-format", self.log_format.clone()),
             ("enable-protected-configs", self.enable_protected_configs.clone()),
             // Not implemented yet, reported as off so tools see the truth.
             ("save", String::new()),

@@ -3,6 +3,8 @@
 //! the argument cursor [`Args`], the per-command [`Context`], and [`dispatch`].
 
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
 
 use once_cell::sync::Lazy;
 use parking_lot::MutexGuard;
@@ -184,6 +186,9 @@ pub struct Entry {
     pub module: &'static str,
     /// `container|sub` for each subcommand, as `CLIENT LIST` shows `cmd=`.
     pub sub_names: Vec<String>,
+    /// This command's slot in the server's [`crate::metrics::Metrics`];
+    /// its subcommands' follow it.
+    pub stat_slot: u32,
 }
 
 impl Entry {
@@ -208,10 +213,15 @@ static TABLE: Lazy<Table> = Lazy::new(|| {
             let meta = r.command.meta();
             let sub_names =
                 meta.subcommands.iter().map(|sub| format!("{}|{}", meta.name, sub.name)).collect();
-            Entry { meta, command: r.command, module: r.module, sub_names }
+            Entry { meta, command: r.command, module: r.module, sub_names, stat_slot: 0 }
         })
         .collect();
     entries.sort_by_key(|e| e.meta.name);
+    let mut slot = 0;
+    for entry in &mut entries {
+        entry.stat_slot = slot;
+        slot += 1 + entry.sub_names.len() as u32;
+    }
     let mut by_name = HashMap::default();
     for (i, entry) in entries.iter().enumerate() {
         let name = entry.meta.name;
@@ -232,6 +242,20 @@ static TABLE: Lazy<Table> = Lazy::new(|| {
 /// Builds the command table now, so a duplicate name panics at start-up.
 pub fn init() -> usize {
     TABLE.entries.len()
+}
+
+/// How many statistics slots the commands and subcommands take.
+pub fn stat_slots() -> usize {
+    TABLE.entries.last().map_or(0, |e| e.stat_slot as usize + 1 + e.sub_names.len())
+}
+
+/// (slot, name) of every command and subcommand, as `INFO commandstats` names them.
+pub fn stat_names() -> impl Iterator<Item = (usize, &'static str)> {
+    TABLE.entries.iter().flat_map(|e| {
+        let base = e.stat_slot as usize;
+        std::iter::once((base, e.meta.name))
+            .chain(e.sub_names.iter().enumerate().map(move |(i, name)| (base + 1 + i, name.as_str())))
+    })
 }
 
 /// Every command, sorted by name.
@@ -255,13 +279,24 @@ pub fn find_subcommand(meta: &'static CommandMeta, name: &[u8]) -> Option<&'stat
 }
 
 /// Runs one request and returns its reply: lookup, the generic arity checks,
-/// then the handler. Never panics on client input.
+/// then the handler. Never panics on client input. Every error reply is
+/// counted for `INFO errorstats`.
 pub fn dispatch(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
+    let reply = dispatch_counted(ctx, argv);
+    if let Reply::Error(e) = &reply {
+        ctx.server.metrics.count_error(e.text());
+    }
+    reply
+}
+
+fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     let Some(entry) = lookup(argv.get(0)) else {
         return Reply::Error(unknown_command(argv));
     };
     let meta = &entry.meta;
+    let mut slot = entry.stat_slot;
     if !Entry::arity_ok(meta.arity, argv.len()) {
+        ctx.client.tally.reject(slot);
         return Reply::Error(ReplyError::wrong_arity(meta.name));
     }
     let mut name = meta.name;
@@ -277,7 +312,9 @@ pub fn dispatch(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
             )));
         };
         let full_name = &entry.sub_names[index];
+        slot += 1 + index as u32;
         if !Entry::arity_ok(meta.subcommands[index].arity, argv.len()) {
+            ctx.client.tally.reject(slot);
             return Reply::Error(ReplyError::wrong_arity(full_name));
         }
         name = full_name;
@@ -285,15 +322,28 @@ pub fn dispatch(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     }
     ctx.command = name;
     // One comparison when there is no limit.
-    let maxmemory = ctx.server.maxmemory.load(std::sync::atomic::Ordering::Relaxed);
+    let maxmemory = ctx.server.maxmemory.load(Ordering::Relaxed);
     if maxmemory != 0
         && !within_memory_limit(ctx, maxmemory)
         && (meta.has(Flag::DenyOom) || sub_flags.contains(&Flag::DenyOom))
     {
+        ctx.client.tally.reject(slot);
         return Reply::Error(ReplyError::OOM);
     }
+    let metrics = &ctx.server.metrics;
+    if metrics.monitor_count.load(Ordering::Relaxed) != 0 && !meta.has(Flag::Admin) {
+        let now_us = ctx.server.clock.now_us();
+        metrics.feed_monitors(now_us, ctx.client.db, &ctx.client.handle.addr, argv.iter());
+    }
+    let started = Instant::now();
     let mut args = Args::new(argv);
-    match entry.command.execute(ctx, &mut args) {
+    let result = entry.command.execute(ctx, &mut args);
+    let usec = started.elapsed().as_micros() as u64;
+    ctx.client.tally.call(slot, usec, result.is_err());
+    let flags = [meta.flags, sub_flags];
+    let has = |flag| flags.iter().any(|f| f.contains(&flag));
+    after_call(ctx, argv, usec, has(Flag::Fast), has(Flag::SkipSlowlog));
+    match result {
         Ok(reply) => {
             if meta.has(Flag::Write) {
                 ctx.server.note_write();
@@ -301,6 +351,27 @@ pub fn dispatch(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
             reply
         }
         Err(err) => Reply::Error(err),
+    }
+}
+
+/// The slow log and the latency monitor: one load each while they are off.
+fn after_call(ctx: &mut Context<'_>, argv: Argv<'_>, usec: u64, fast: bool, skip_slowlog: bool) {
+    let metrics = &ctx.server.metrics;
+    let slower_than = metrics.slowlog_threshold.load(Ordering::Relaxed);
+    if slower_than >= 0 && usec >= slower_than as u64 && !skip_slowlog {
+        metrics.log_slow(crate::metrics::SlowEntry {
+            id: 0,
+            time_secs: ctx.now_ms / 1000,
+            usec,
+            argv: crate::metrics::slowlog_argv((0..argv.len()).map(|i| argv.get(i))),
+            addr: ctx.client.handle.addr.clone(),
+            name: ctx.client.handle.info.lock().name.clone(),
+        });
+    }
+    let threshold_ms = metrics.latency_threshold.load(Ordering::Relaxed);
+    if threshold_ms != 0 && usec / 1000 >= threshold_ms {
+        let event = if fast { "fast-command" } else { "command" };
+        metrics.latency_sample(event, ctx.server.clock.now_ms() / 1000, usec / 1000);
     }
 }
 

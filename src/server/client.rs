@@ -116,6 +116,10 @@ pub struct ClientState {
     pub reply_skip: bool,
     /// `CLIENT REPLY SKIP` just ran: skip the next command's reply.
     pub reply_skip_next: bool,
+    /// Command statistics not yet added to the server's.
+    pub tally: crate::metrics::Tally,
+    /// `MONITOR` ran: the connection streams every command from now on.
+    pub monitor: bool,
 }
 
 impl ClientState {
@@ -131,6 +135,8 @@ impl ClientState {
             reply_off: false,
             reply_skip: false,
             reply_skip_next: false,
+            tally: crate::metrics::Tally::default(),
+            monitor: false,
         }
     }
 

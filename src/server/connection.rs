@@ -102,6 +102,7 @@ pub async fn serve(mut socket: TcpStream, shared: &Shared, handle: &std::sync::A
         buf.advance(pos);
         if commands > 0 {
             shared.stats.commands_processed.fetch_add(commands, Ordering::Relaxed);
+            client.tally.flush(&shared.metrics);
             client.publish(last_command, now);
         }
         if !out.is_empty() && flush(&mut socket, &mut out, shared).await.is_err() {

@@ -70,6 +70,8 @@ pub struct Shared {
     pub port: AtomicU64,
     /// The background expiry cycle runs (`DEBUG SET-ACTIVE-EXPIRE`).
     pub active_expire: AtomicBool,
+    /// Command statistics, slow log, latency monitor, monitors.
+    pub metrics: crate::metrics::Metrics,
     /// `used_memory` when the server state was built (`startup.allocated`).
     pub startup_memory: usize,
     /// `maxmemory` in bytes (0: no limit), read by every dispatch.
@@ -86,12 +88,13 @@ impl Shared {
         let (policy, samples, access) = config.eviction();
         keyspace.set_eviction(policy, samples, access);
         let run_id = random_id();
-        Shared {
+        let shared = Shared {
             store: Store::new(keyspace),
             clock,
             port: AtomicU64::new(u64::from(config.port)),
             maxmemory: AtomicU64::new(config.maxmemory),
             startup_memory: crate::alloc::allocated(),
+            metrics: crate::metrics::Metrics::new(crate::registry::stat_slots()),
             config: RwLock::new(config),
             stats: Stats::default(),
             clients: Mutex::new(BTreeMap::new()),
@@ -103,7 +106,9 @@ impl Shared {
             repl_id: Mutex::new(random_id()),
             next_client_id: AtomicU64::new(1),
             shutdown: watch::channel(false).0,
-        }
+        };
+        shared.apply_metrics_config();
+        shared
     }
 
     /// Counts one write toward `rdb_changes_since_last_save`.
@@ -142,6 +147,18 @@ impl Shared {
         if maxmemory != 0 {
             keyspace.perform_evictions(now_ms, || crate::alloc::allocated() as u64 > maxmemory);
         }
+    }
+
+    /// Applies the slow log and latency monitor settings of the live config.
+    pub fn apply_metrics_config(&self) {
+        let config = self.config.read();
+        let metrics = &self.metrics;
+        metrics.slowlog_threshold.store(config.slowlog_log_slower_than, Ordering::Relaxed);
+        metrics
+            .slowlog_max_len
+            .store(config.slowlog_max_len.min(usize::MAX as u64) as usize, Ordering::Relaxed);
+        metrics.trim_slowlog();
+        metrics.latency_threshold.store(config.latency_monitor_threshold, Ordering::Relaxed);
     }
 
     pub fn next_client_id(&self) -> u64 {
