@@ -374,7 +374,7 @@ mod tests {
 
     #[test]
     fn slowlog_arguments_are_cut_as_redis_does() {
-        let long = vec![b'x'; 200];
+        let long = [b'x'; 200];
         let args: Vec<&[u8]> = vec![&long[..]; 40];
         let kept = slowlog_argv(args.into_iter());
         assert_eq!(kept.len(), 32);

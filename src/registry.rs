@@ -331,7 +331,9 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
         return Reply::Error(ReplyError::OOM);
     }
     let metrics = &ctx.server.metrics;
-    if metrics.monitor_count.load(Ordering::Relaxed) != 0 && !meta.has(Flag::Admin) {
+    if metrics.monitor_count.load(Ordering::Relaxed) != 0
+        && !(meta.has(Flag::Admin) || sub_flags.contains(&Flag::Admin))
+    {
         let now_us = ctx.server.clock.now_us();
         metrics.feed_monitors(now_us, ctx.client.db, &ctx.client.handle.addr, argv.iter());
     }

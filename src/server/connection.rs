@@ -30,6 +30,8 @@ pub async fn serve(mut socket: TcpStream, shared: &Shared, handle: &std::sync::A
     let mut out: Vec<u8> = Vec::with_capacity(READ_CHUNK);
     let mut parser = RequestParser::new(Limits::default());
     let mut stop = shared.shutdown_requested();
+    // Lines for a `MONITOR` client.
+    let mut monitor: Option<tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>> = None;
 
     // A person who connects and waits is greeted; a program speaks first.
     let delay = shared.config.read().human_session_delay;
@@ -103,13 +105,26 @@ pub async fn serve(mut socket: TcpStream, shared: &Shared, handle: &std::sync::A
         if commands > 0 {
             shared.stats.commands_processed.fetch_add(commands, Ordering::Relaxed);
             client.tally.flush(&shared.metrics);
+            client.buffers = super::client::Buffers {
+                query: buf.len(),
+                query_free: buf.capacity() - buf.len(),
+                // Replies are written before the next read: none wait between batches.
+                reply: 0,
+                reply_capacity: out.capacity(),
+            };
             client.publish(last_command, now);
         }
         if !out.is_empty() && flush(&mut socket, &mut out, shared).await.is_err() {
             return;
         }
         if close {
+            if monitor.is_some() {
+                shared.metrics.remove_monitor(handle.id);
+            }
             return;
+        }
+        if client.monitor && monitor.is_none() {
+            monitor = Some(shared.metrics.add_monitor(handle.id));
         }
         if buf.is_empty() && buf.capacity() > KEEP_CAPACITY {
             buf = BytesMut::with_capacity(READ_CHUNK);
@@ -120,16 +135,35 @@ pub async fn serve(mut socket: TcpStream, shared: &Shared, handle: &std::sync::A
         if buf.capacity() - buf.len() < READ_CHUNK / 4 {
             buf.reserve(READ_CHUNK);
         }
-        tokio::select! {
+        let open = tokio::select! {
             read = socket.read_buf(&mut buf) => match read {
-                Ok(0) | Err(_) => return,
+                Ok(0) | Err(_) => false,
                 Ok(n) => {
                     shared.stats.net_input_bytes.fetch_add(n as u64, Ordering::Relaxed);
+                    true
                 }
             },
-            _ = handle.killed() => return,
-            _ = super::stopped(&mut stop) => return,
+            Some(line) = next_line(&mut monitor) => {
+                out.extend_from_slice(&line);
+                flush(&mut socket, &mut out, shared).await.is_ok()
+            }
+            _ = handle.killed() => false,
+            _ = super::stopped(&mut stop) => false,
+        };
+        if !open {
+            if monitor.is_some() {
+                shared.metrics.remove_monitor(handle.id);
+            }
+            return;
         }
+    }
+}
+
+/// The next line for a monitoring connection; never resolves for others.
+async fn next_line(monitor: &mut Option<tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>>) -> Option<Vec<u8>> {
+    match monitor {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
     }
 }
 
