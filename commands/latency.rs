@@ -23,6 +23,8 @@ const HELP: &[&str] = &[
     "    Prints this help.",
 ];
 
+const DISABLED: &str = "I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. You may use \"CONFIG SET latency-monitor-threshold <milliseconds>.\" in order to enable it. If we weren't in a deep space mission I'd suggest to take a look at https://redis.io/topics/latency-monitor.\n";
+
 const NO_SPIKES: &str = "Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sit down calmly, take a stress pill, and think things over.\n";
 
 impl Command for Latency {
@@ -128,9 +130,11 @@ impl Command for Latency {
 /// A report in the spirit of Redis's: each event's spikes, average, mean
 /// deviation, period and worst, then advice.
 fn doctor(ctx: &mut Context<'_>) -> String {
-    let events = ctx.server.metrics.latency.lock();
+    let metrics = &ctx.server.metrics;
+    let events = metrics.latency.lock();
     if events.is_empty() {
-        return NO_SPIKES.into();
+        let off = metrics.latency_threshold.load(std::sync::atomic::Ordering::Relaxed) == 0;
+        return if off { DISABLED } else { NO_SPIKES }.into();
     }
     let mut report = String::from(
         "Dave, I have observed latency spikes in this Redis instance. You don't mind talking about it, do you Dave?\n\n",
@@ -179,6 +183,9 @@ mod tests {
         assert_eq!(h.run("LATENCY LATEST"), Reply::Array(vec![]));
         assert_eq!(h.run("LATENCY HISTORY command"), Reply::Array(vec![]));
         assert_eq!(h.run("LATENCY RESET"), int(0));
+        assert!(text(h.run("LATENCY DOCTOR"))
+            .starts_with("I'm sorry, Dave, I can't do that. Latency monitoring is disabled"));
+        h.run("CONFIG SET latency-monitor-threshold 100");
         assert!(text(h.run("LATENCY DOCTOR")).starts_with("Dave, no latency spike was observed"));
     }
 

@@ -62,24 +62,27 @@ impl Command for Slowlog {
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let log = &ctx.server.metrics.slowlog;
-        match args.next()?.to_ascii_lowercase().as_slice() {
+        let sub = args.next()?;
+        match sub.to_ascii_lowercase().as_slice() {
             b"len" => Ok(Reply::Integer(log.lock().len() as i64)),
             b"reset" => {
                 log.lock().clear();
                 Ok(Reply::OK)
             }
             b"get" => {
-                let count =
-                    match args.remaining() {
-                        0 => 10,
-                        1 => match crate::protocol::parse::parse_i64(args.next()?) {
-                            Some(n) if n >= -1 => n,
-                            _ => return Err(ReplyError::err("count should be greater than or equal to -1")),
-                        },
-                        _ => return Err(ReplyError::err(
-                            "unknown subcommand or wrong number of arguments for 'get'. Try SLOWLOG HELP.",
-                        )),
-                    };
+                let count = match args.remaining() {
+                    0 => 10,
+                    1 => match crate::protocol::parse::parse_i64(args.next()?) {
+                        Some(n) if n >= -1 => n,
+                        _ => return Err(ReplyError::err("count should be greater than or equal to -1")),
+                    },
+                    _ => {
+                        return Err(ReplyError::err(format_args!(
+                            "unknown subcommand or wrong number of arguments for '{}'. Try SLOWLOG HELP.",
+                            String::from_utf8_lossy(sub)
+                        )))
+                    }
+                };
                 let count = if count == -1 { usize::MAX } else { count as usize };
                 let entries = log.lock().iter().take(count).cloned().collect::<Vec<_>>();
                 Ok(Reply::Array(
@@ -155,8 +158,8 @@ mod tests {
             );
         }
         assert_eq!(
-            h.run("SLOWLOG GET 1 2"),
-            err("ERR unknown subcommand or wrong number of arguments for 'get'. Try SLOWLOG HELP.")
+            h.run("SLOWLOG Get 1 2"),
+            err("ERR unknown subcommand or wrong number of arguments for 'Get'. Try SLOWLOG HELP.")
         );
         assert_eq!(h.run("SLOWLOG foo"), err("ERR unknown subcommand 'foo'. Try SLOWLOG HELP."));
         assert_eq!(
