@@ -114,6 +114,11 @@ pub async fn serve(mut socket: TcpStream, shared: &Shared, handle: &std::sync::A
             };
             client.publish(last_command, now);
         }
+        // Registered before MONITOR's +OK goes out: a client that saw it
+        // sees every command that follows.
+        if client.monitor && monitor.is_none() {
+            monitor = Some(shared.metrics.add_monitor(handle.id));
+        }
         if !out.is_empty() && flush(&mut socket, &mut out, shared).await.is_err() {
             return;
         }
@@ -123,9 +128,7 @@ pub async fn serve(mut socket: TcpStream, shared: &Shared, handle: &std::sync::A
             }
             return;
         }
-        if client.monitor && monitor.is_none() {
-            monitor = Some(shared.metrics.add_monitor(handle.id));
-        }
+
         if buf.is_empty() && buf.capacity() > KEEP_CAPACITY {
             buf = BytesMut::with_capacity(READ_CHUNK);
         }
