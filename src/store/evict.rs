@@ -3,6 +3,12 @@
 //! `atime`, and eviction samples a few keys per database into a small pool
 //! of the best candidates seen so far ([`Pool`]), then deletes the best one.
 //! No per-key list is kept, so a write costs O(1) amortized.
+//!
+//! Under the other policies the counter's 8 bits are free, and they hold the
+//! fraction of the second of the last access (1/256 s), so LRU tells apart
+//! keys used within the same second. Redis's clock stops at whole seconds.
+//! Switching policies at run time reads one as the other until keys are
+//! accessed again, as in Redis.
 
 use super::Key;
 
@@ -98,10 +104,17 @@ pub fn clock(now_secs: u64) -> u32 {
     (now_secs as u32) & CLOCK_MASK
 }
 
-/// Metadata of a key created at `now_secs`.
+/// 1/256ths of the second at `now_ms`.
 #[inline]
-pub fn fresh(now_secs: u64) -> u32 {
-    (u32::from(LFU_INIT) << CLOCK_BITS) | clock(now_secs)
+fn fraction(now_ms: u64) -> u32 {
+    ((now_ms % 1000) * 256 / 1000) as u32
+}
+
+/// Metadata of a key created at `now_ms`.
+#[inline]
+pub fn fresh(now_ms: u64, access: Access) -> u32 {
+    let high = if access.lfu { u32::from(LFU_INIT) } else { fraction(now_ms) };
+    (high << CLOCK_BITS) | clock(now_ms / 1000)
 }
 
 /// Seconds since the access clock read `then` (wrapping as Redis's `estimateObjectIdleTime`).
@@ -141,14 +154,15 @@ pub fn log_incr(counter: u8, log_factor: u32) -> u8 {
     }
 }
 
-/// The metadata after an access at `now_secs`.
+/// The metadata after an access at `now_ms`.
 #[inline]
-pub fn accessed(atime: u32, now_secs: u64, access: Access) -> u32 {
+pub fn accessed(atime: u32, now_ms: u64, access: Access) -> u32 {
+    let now_secs = now_ms / 1000;
     if access.lfu {
         let counter = log_incr(decayed(atime, now_secs, access), access.log_factor);
         (u32::from(counter) << CLOCK_BITS) | clock(now_secs)
     } else {
-        (atime & !CLOCK_MASK) | clock(now_secs)
+        (fraction(now_ms) << CLOCK_BITS) | clock(now_secs)
     }
 }
 
@@ -160,7 +174,9 @@ pub fn score(policy: Policy, atime: u32, deadline: Option<u64>, now_ms: u64, acc
     match policy {
         Policy::AllKeysLfu | Policy::VolatileLfu => 255 - u64::from(decayed(atime, now_secs, access)),
         Policy::VolatileTtl => u64::MAX - deadline.unwrap_or(u64::MAX),
-        _ => u64::from(idle_secs(atime, now_secs)) * 1000 + now_ms % 1000,
+        // Milliseconds idle, to 1/256 s.
+        _ => (u64::from(idle_secs(atime, now_secs)) * 1000 + now_ms % 1000)
+            .saturating_sub(u64::from(counter(atime)) * 1000 / 256),
     }
 }
 
@@ -252,13 +268,28 @@ mod tests {
     #[test]
     fn clock_wraps_and_counter_decays() {
         let access = Access { lfu: true, log_factor: 10, decay_minutes: 1 };
-        let t = fresh(1000);
+        let t = fresh(1_000_000, access);
         assert_eq!(counter(t), LFU_INIT);
         assert_eq!(idle_secs(t, 1010), 10);
-        assert_eq!(idle_secs(fresh(u64::from(CLOCK_MASK)), u64::from(CLOCK_MASK) + 5), 5);
+        let end = u64::from(CLOCK_MASK) * 1000;
+        assert_eq!(idle_secs(fresh(end, access), u64::from(CLOCK_MASK) + 5), 5);
         assert_eq!(decayed(t, 1000 + 120, access), LFU_INIT - 2);
         assert_eq!(decayed(t, 1000 + 3600, access), 0);
         assert_eq!(decayed(t, 1000 + 3600, Access { decay_minutes: 0, ..access }), LFU_INIT);
+    }
+
+    #[test]
+    fn lru_scores_order_accesses_within_a_second() {
+        let lru = Access::default();
+        let early = accessed(fresh(0, lru), 5_100, lru);
+        let late = accessed(fresh(0, lru), 5_900, lru);
+        let now = 6_000;
+        let (early, late) = (
+            score(Policy::AllKeysLru, early, None, now, lru),
+            score(Policy::AllKeysLru, late, None, now, lru),
+        );
+        assert!(early > late, "{early} {late}");
+        assert!((895..=905).contains(&early) && (95..=105).contains(&late), "{early} {late}");
     }
 
     #[test]

@@ -306,7 +306,7 @@ impl Db {
     #[inline]
     fn bump(&mut self, i: usize) {
         let entry = &mut self.entries[i];
-        entry.atime = evict::accessed(entry.atime, self.now / 1000, self.access);
+        entry.atime = evict::accessed(entry.atime, self.now, self.access);
     }
 
     fn find(&self, key: &[u8]) -> Option<usize> {
@@ -517,7 +517,7 @@ impl Db {
 
     /// Stores `value`, returning its position.
     fn put(&mut self, key: &[u8], value: Value) -> usize {
-        let atime = evict::fresh(self.now_secs());
+        let atime = evict::fresh(self.now, self.access);
         if let Some(i) = self.live(key) {
             // An overwrite is an access: LFU keeps and grows the counter.
             self.bump(i);
