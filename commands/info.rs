@@ -209,11 +209,15 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
             let db_stats = ctx.keyspace().stats();
             let evicted = ctx.keyspace().eviction.evicted;
             let stats = &server.stats;
+            let (ops, input, output) = stats.instantaneous();
             vec![
                 ("total_connections_received", load(&stats.connections_received)),
                 ("total_commands_processed", load(&stats.commands_processed)),
+                ("instantaneous_ops_per_sec", ops.to_string()),
                 ("total_net_input_bytes", load(&stats.net_input_bytes)),
                 ("total_net_output_bytes", load(&stats.net_output_bytes)),
+                ("instantaneous_input_kbps", format!("{:.2}", input as f64 / 1024.0)),
+                ("instantaneous_output_kbps", format!("{:.2}", output as f64 / 1024.0)),
                 ("rejected_connections", "0".into()),
                 ("expired_keys", db_stats.expired.to_string()),
                 ("evicted_keys", evicted.to_string()),
@@ -326,6 +330,22 @@ mod tests {
         let info = text(h.run("INFO commandstats"));
         assert_eq!(info.lines().count(), 2, "only CONFIG RESETSTAT and INFO itself: {info}");
         assert_eq!(text(h.run("INFO errorstats")), "# Errorstats\r\n");
+    }
+
+    #[test]
+    fn instantaneous_rates_average_the_last_samples() {
+        let mut h = Harness::new();
+        let stats = &h.shared.stats;
+        let processed = &stats.commands_processed;
+        for step in 0..20u64 {
+            processed.store(step * 100, std::sync::atomic::Ordering::Relaxed);
+            stats.track(START_MS + step * 100);
+        }
+        let info = text(h.run("INFO stats"));
+        assert!(info.contains("instantaneous_ops_per_sec:1000\r\n"), "{info}");
+        assert!(info.contains("instantaneous_input_kbps:0.00\r\n"), "{info}");
+        h.run("CONFIG RESETSTAT");
+        assert!(text(h.run("INFO stats")).contains("instantaneous_ops_per_sec:0\r\n"));
     }
 
     #[test]
