@@ -61,6 +61,16 @@ const SETTINGS: &[(&str, Access)] = &[
     ("proto-max-bulk-len", Access::Mutable),
     ("client-query-buffer-limit", Access::Mutable),
     ("client-output-buffer-limit", Access::Mutable),
+    ("maxmemory", Access::Mutable),
+    ("maxmemory-policy", Access::Mutable),
+    ("maxmemory-samples", Access::Mutable),
+    ("lfu-log-factor", Access::Mutable),
+    ("lfu-decay-time", Access::Mutable),
+    ("slowlog-log-slower-than", Access::Mutable),
+    ("slowlog-max-len", Access::Mutable),
+    ("latency-monitor-threshold", Access::Mutable),
+    ("logfile", Access::Immutable),
+    ("log-format", Access::Immutable),
 ];
 
 impl Command for Config {
@@ -105,6 +115,8 @@ impl Command for Config {
             b"resetstat" => {
                 ctx.server.stats.reset();
                 ctx.keyspace().reset_stats();
+                crate::alloc::reset_peak();
+                ctx.server.metrics.reset();
                 Ok(Reply::OK)
             }
             _ => Ok(crate::ops::help_reply(HELP)),
@@ -202,6 +214,12 @@ fn set(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     }
     if let Some(level) = loglevel_changed {
         crate::config::apply_log_level(&level);
+    }
+    ctx.server.apply_metrics_config();
+    if chosen.iter().any(|(name, _)| name.starts_with("maxmemory") || name.starts_with("lfu-")) {
+        let now = ctx.now_ms();
+        let server = ctx.server;
+        server.apply_memory_config(ctx.keyspace(), now);
     }
     Ok(Reply::OK)
 }
@@ -307,9 +325,45 @@ fn apply(config: &mut Settings, name: &str, value: &[u8]) -> Result<(), String> 
                 return Err("argument must be 'yes' or 'no'".into());
             }
         }
+        "maxmemory" => {
+            config.maxmemory = crate::config::parse_memory(&text).ok_or("argument must be a memory value")?;
+        }
+        "maxmemory-policy" => {
+            let policy = crate::store::Policy::parse(&text).ok_or_else(|| {
+                let names: Vec<&str> = crate::store::Policy::ALL.iter().map(|p| p.name()).collect();
+                format!("argument(s) must be one of the following: {}", names.join(", "))
+            })?;
+            config.maxmemory_policy = policy.name().into();
+        }
+        "maxmemory-samples" => config.maxmemory_samples = int_setting(value, 1)?,
+        "lfu-log-factor" => config.lfu_log_factor = int_setting(value, 0)?,
+        "lfu-decay-time" => config.lfu_decay_time = int_setting(value, 0)?,
+        "slowlog-log-slower-than" => {
+            config.slowlog_log_slower_than = long_setting(value, -1)?;
+        }
+        "slowlog-max-len" => config.slowlog_max_len = long_setting(value, 0)? as u64,
+        "latency-monitor-threshold" => config.latency_monitor_threshold = long_setting(value, 0)? as u64,
         _ => unreachable!("CONFIG SET checked the name: {name}"),
     }
     Ok(())
+}
+
+/// An integer setting between `min` and `i32::MAX`, with Redis's errors.
+fn int_setting(value: &[u8], min: u32) -> Result<u32, String> {
+    let n = parse_i64(value).ok_or("argument couldn't be parsed into an integer")?;
+    if !(i64::from(min)..=i64::from(i32::MAX)).contains(&n) {
+        return Err(format!("argument must be between {min} and {} inclusive", i32::MAX));
+    }
+    Ok(n as u32)
+}
+
+/// A 64-bit integer setting of at least `min`, with Redis's errors.
+fn long_setting(value: &[u8], min: i64) -> Result<i64, String> {
+    let n = parse_i64(value).ok_or("argument couldn't be parsed into an integer")?;
+    if n < min {
+        return Err(format!("argument must be between {min} and {} inclusive", i64::MAX));
+    }
+    Ok(n)
 }
 
 inventory::submit! { Registration::new(&Config, module_path!()) }

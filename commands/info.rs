@@ -10,8 +10,23 @@ use crate::server::REDIS_VERSION;
 /// `INFO`: server state and statistics in Redis's `field:value` text format.
 pub struct Info;
 
-const DEFAULT_SECTIONS: &[&str] =
-    &["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "keyspace"];
+/// `INFO` and `INFO default`, in Redis's order.
+const DEFAULT_SECTIONS: &[&str] = &[
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "cpu",
+    "modules",
+    "errorstats",
+    "cluster",
+    "keyspace",
+];
+
+/// `INFO all` adds these (and `everything` too: MiniRedis has no modules).
+const MORE_SECTIONS: &[&str] = &["commandstats", "latencystats"];
 
 impl Command for Info {
     fn meta(&self) -> CommandMeta {
@@ -28,30 +43,82 @@ impl Command for Info {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+        // This connection's commands so far in its batch count too.
+        ctx.client.tally.flush(&ctx.server.metrics);
         let mut wanted: Vec<String> =
             args.rest().map(|s| String::from_utf8_lossy(s).to_ascii_lowercase()).collect();
-        if wanted.is_empty() || wanted.iter().any(|s| matches!(s.as_str(), "all" | "everything" | "default"))
-        {
-            wanted = DEFAULT_SECTIONS.iter().map(|s| s.to_string()).collect();
+        if wanted.is_empty() {
+            wanted.push("default".into());
         }
+        let all = wanted.iter().any(|s| s == "all" || s == "everything");
+        let default = all || wanted.iter().any(|s| s == "default");
+        let order = DEFAULT_SECTIONS.iter().chain(MORE_SECTIONS);
         let mut text = String::new();
-        for section in DEFAULT_SECTIONS.iter().filter(|s| wanted.iter().any(|w| w == *s)) {
+        for section in order.filter(|s| {
+            wanted.iter().any(|w| w == *s)
+                || (default && DEFAULT_SECTIONS.contains(s))
+                || (all && MORE_SECTIONS.contains(s))
+        }) {
             if !text.is_empty() {
                 text.push_str("\r\n");
             }
-            let title = format!("{}{}", section[..1].to_ascii_uppercase(), &section[1..]);
-            let _ = write!(text, "# {}\r\n", if *section == "cpu" { "CPU".to_string() } else { title });
+            let title = match *section {
+                "cpu" => "CPU".to_string(),
+                other => format!("{}{}", other[..1].to_ascii_uppercase(), &other[1..]),
+            };
+            let _ = write!(text, "# {title}\r\n");
             for (name, value) in fields(ctx, section) {
                 let _ = write!(text, "{name}:{value}\r\n");
             }
-            if *section == "keyspace" {
-                for (i, db) in ctx.keyspace().dbs.iter().enumerate().filter(|(_, db)| !db.is_empty()) {
-                    let (keys, expires, avg_ttl) = (db.len(), db.volatile_len(), db.avg_ttl_ms());
-                    let _ = write!(text, "db{i}:keys={keys},expires={expires},avg_ttl={avg_ttl}\r\n");
+            match *section {
+                "keyspace" => {
+                    for (i, db) in ctx.keyspace().dbs.iter().enumerate().filter(|(_, db)| !db.is_empty()) {
+                        let (keys, expires, avg_ttl) = (db.len(), db.volatile_len(), db.avg_ttl_ms());
+                        let _ = write!(text, "db{i}:keys={keys},expires={expires},avg_ttl={avg_ttl}\r\n");
+                    }
                 }
+                "commandstats" => command_stats(ctx, &mut text),
+                "latencystats" => latency_stats(ctx, &mut text),
+                "errorstats" => {
+                    for (prefix, count) in ctx.server.metrics.errors.lock().iter() {
+                        let _ = write!(text, "errorstat_{prefix}:count={count}\r\n");
+                    }
+                }
+                _ => {}
             }
         }
         Ok(Reply::Verbatim(text.into_bytes()))
+    }
+}
+
+/// `cmdstat_<name>:calls=…,usec=…,usec_per_call=…,rejected_calls=…,failed_calls=…`
+/// for every command (or subcommand) called or rejected since the last reset.
+fn command_stats(ctx: &mut Context<'_>, text: &mut String) {
+    let metrics = &ctx.server.metrics;
+    for (slot, name) in crate::registry::stat_names() {
+        let stats = &metrics.commands[slot];
+        let load = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
+        let (calls, usec, rejected, failed) =
+            (load(&stats.calls), load(&stats.usec), load(&stats.rejected), load(&stats.failed));
+        if calls == 0 && rejected == 0 && failed == 0 {
+            continue;
+        }
+        let per_call = if calls == 0 { 0.0 } else { usec as f64 / calls as f64 };
+        let _ = write!(
+            text,
+            "cmdstat_{name}:calls={calls},usec={usec},usec_per_call={per_call:.2},\
+             rejected_calls={rejected},failed_calls={failed}\r\n"
+        );
+    }
+}
+
+/// `latency_percentiles_usec_<name>:p50=…,p99=…,p99.9=…` for every command run.
+fn latency_stats(ctx: &mut Context<'_>, text: &mut String) {
+    let metrics = &ctx.server.metrics;
+    for (slot, name) in crate::registry::stat_names() {
+        if let Some(percentiles) = metrics.commands[slot].percentiles() {
+            let _ = write!(text, "latency_percentiles_usec_{name}:{percentiles}\r\n");
+        }
     }
 }
 
@@ -115,6 +182,8 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
         ],
         "memory" => {
             let (used, peak, rss) = (alloc::allocated(), alloc::peak(), alloc::rss());
+            let maxmemory = server.maxmemory.load(Ordering::Relaxed) as usize;
+            let policy = ctx.keyspace().eviction.policy.name();
             vec![
                 ("used_memory", used.to_string()),
                 ("used_memory_human", human_bytes(used)),
@@ -122,9 +191,9 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
                 ("used_memory_rss_human", human_bytes(rss)),
                 ("used_memory_peak", peak.to_string()),
                 ("used_memory_peak_human", human_bytes(peak)),
-                ("maxmemory", "0".into()),
-                ("maxmemory_human", "0B".into()),
-                ("maxmemory_policy", "noeviction".into()),
+                ("maxmemory", maxmemory.to_string()),
+                ("maxmemory_human", human_bytes(maxmemory)),
+                ("maxmemory_policy", policy.into()),
                 ("mem_fragmentation_ratio", format!("{:.2}", rss as f64 / used.max(1) as f64)),
                 ("mem_allocator", "libc".into()),
             ]
@@ -140,17 +209,23 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
         ],
         "stats" => {
             let db_stats = ctx.keyspace().stats();
+            let evicted = ctx.keyspace().eviction.evicted;
             let stats = &server.stats;
+            let (ops, input, output) = stats.instantaneous();
             vec![
                 ("total_connections_received", load(&stats.connections_received)),
                 ("total_commands_processed", load(&stats.commands_processed)),
+                ("instantaneous_ops_per_sec", ops.to_string()),
                 ("total_net_input_bytes", load(&stats.net_input_bytes)),
                 ("total_net_output_bytes", load(&stats.net_output_bytes)),
+                ("instantaneous_input_kbps", format!("{:.2}", input as f64 / 1024.0)),
+                ("instantaneous_output_kbps", format!("{:.2}", output as f64 / 1024.0)),
                 ("rejected_connections", load(&stats.rejected_connections)),
                 ("expired_keys", db_stats.expired.to_string()),
-                ("evicted_keys", "0".into()),
+                ("evicted_keys", evicted.to_string()),
                 ("keyspace_hits", db_stats.hits.to_string()),
                 ("keyspace_misses", db_stats.misses.to_string()),
+                ("total_error_replies", load(&server.metrics.total_errors)),
             ]
         }
         "replication" => vec![
@@ -161,8 +236,14 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
         ],
         "cpu" => {
             let (user, sys) = cpu_seconds();
-            vec![("used_cpu_sys", format!("{sys:.6}")), ("used_cpu_user", format!("{user:.6}"))]
+            vec![
+                ("used_cpu_sys", format!("{sys:.6}")),
+                ("used_cpu_user", format!("{user:.6}")),
+                ("used_cpu_sys_children", "0.000000".into()),
+                ("used_cpu_user_children", "0.000000".into()),
+            ]
         }
+        "cluster" => vec![("cluster_enabled", "0".into())],
         _ => Vec::new(),
     }
 }
@@ -211,6 +292,62 @@ mod tests {
         assert!(info.contains("# Keyspace\r\n") && !info.contains("# Server"));
         assert_eq!(text(h.run("INFO nosuchsection")), "");
         assert!(text(h.run("INFO ALL")).contains("# CPU\r\n"));
+    }
+
+    #[test]
+    fn commandstats_errorstats_and_latencystats() {
+        let mut h = Harness::new();
+        h.run("SET a b");
+        h.run("GET a");
+        h.run("GET");
+        h.run("HGET a f");
+        h.run("CLIENT ID");
+        h.run("NOSUCH");
+        let info = text(h.run("INFO commandstats"));
+        assert!(info.starts_with("# Commandstats\r\n"), "{info}");
+        for needle in [
+            "cmdstat_get:calls=1,usec=",
+            ",rejected_calls=1,failed_calls=0\r\n",
+            "cmdstat_hget:calls=1,",
+            "cmdstat_client|id:calls=1,",
+        ] {
+            assert!(info.contains(needle), "missing {needle:?} in {info}");
+        }
+        let line = info.lines().find(|l| l.starts_with("cmdstat_hget:")).unwrap();
+        assert!(line.ends_with(",rejected_calls=0,failed_calls=1"), "{line}");
+        assert!(line.contains(",usec_per_call="), "{line}");
+        assert_eq!(
+            text(h.run("INFO errorstats")),
+            "# Errorstats\r\nerrorstat_ERR:count=2\r\nerrorstat_WRONGTYPE:count=1\r\n"
+        );
+        assert!(text(h.run("INFO stats")).contains("total_error_replies:3\r\n"));
+        let latency = text(h.run("INFO latencystats"));
+        assert!(latency.contains("latency_percentiles_usec_get:p50="), "{latency}");
+        let all = text(h.run("INFO ALL"));
+        assert!(
+            all.contains("# Commandstats") && all.contains("# Keyspace") && all.contains("# Latencystats")
+        );
+        assert!(!text(h.run("INFO")).contains("# Commandstats"));
+        h.run("CONFIG RESETSTAT");
+        let info = text(h.run("INFO commandstats"));
+        assert_eq!(info.lines().count(), 2, "only CONFIG RESETSTAT and INFO itself: {info}");
+        assert_eq!(text(h.run("INFO errorstats")), "# Errorstats\r\n");
+    }
+
+    #[test]
+    fn instantaneous_rates_average_the_last_samples() {
+        let mut h = Harness::new();
+        let stats = &h.shared.stats;
+        let processed = &stats.commands_processed;
+        for step in 0..20u64 {
+            processed.store(step * 100, std::sync::atomic::Ordering::Relaxed);
+            stats.track(START_MS + step * 100);
+        }
+        let info = text(h.run("INFO stats"));
+        assert!(info.contains("instantaneous_ops_per_sec:1000\r\n"), "{info}");
+        assert!(info.contains("instantaneous_input_kbps:0.00\r\n"), "{info}");
+        h.run("CONFIG RESETSTAT");
+        assert!(text(h.run("INFO stats")).contains("instantaneous_ops_per_sec:0\r\n"));
     }
 
     #[test]

@@ -34,8 +34,11 @@ impl Command for Load {
         let keyspace = ctx.keyspace();
         for (new, old) in loaded.dbs.iter_mut().zip(&keyspace.dbs) {
             new.stats = old.stats;
+            new.set_access(old.access());
         }
-        *keyspace = loaded;
+        // The eviction settings and counters stay.
+        keyspace.dbs = loaded.dbs;
+        keyspace.eviction.pool.clear();
         ctx.server.dirty.store(0, std::sync::atomic::Ordering::Relaxed);
         Ok(Reply::OK)
     }

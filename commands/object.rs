@@ -23,9 +23,10 @@ const HELP: &[&str] = &[
     "    Prints this help.",
 ];
 
-/// Redis's error for `OBJECT FREQ` unless an LFU `maxmemory-policy` is set
-/// (MiniRedis has none).
+/// Redis's error for `OBJECT FREQ` unless an LFU `maxmemory-policy` is set.
 const NO_LFU: &str = "An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+/// Redis's error for `OBJECT IDLETIME` under an LFU `maxmemory-policy`.
+const LFU_NO_IDLE: &str = "An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
 
 /// Redis shares one object for each integer below this (`OBJ_SHARED_INTEGERS`);
 /// `OBJECT REFCOUNT` reports those as `i32::MAX`.
@@ -89,6 +90,7 @@ impl Command for Object {
             return Ok(crate::ops::help_reply(HELP));
         }
         let key = args.next()?;
+        let lfu = ctx.keyspace().eviction.policy.is_lfu();
         let db = ctx.db();
         // Redis looks the key up without touching it, counting a hit or miss.
         let Some(value) = crate::ops::lookup_no_touch(db, key) else {
@@ -102,7 +104,9 @@ impl Command for Object {
                 Reply::Integer(i64::from(i32::MAX))
             }
             (b"refcount", _) => Reply::Integer(1),
+            (b"idletime", _) if lfu => return Err(ReplyError::err(LFU_NO_IDLE)),
             (b"idletime", _) => Reply::Integer((db.idle_ms(key).unwrap_or(0) / 1000) as i64),
+            (b"freq", _) if lfu => Reply::Integer(i64::from(db.frequency(key).unwrap_or(0))),
             _ => return Err(ReplyError::err(NO_LFU)),
         })
     }
@@ -196,6 +200,39 @@ mod tests {
             err("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
         );
         assert_eq!(h.run("OBJECT FREQ missing"), Reply::Null);
+    }
+
+    #[test]
+    fn freq_and_idletime_under_an_lfu_policy() {
+        let mut h = Harness::new();
+        h.run("CONFIG SET maxmemory-policy allkeys-lfu lfu-log-factor 0");
+        h.run("SET k v");
+        assert_eq!(h.run("OBJECT FREQ k"), int(5), "a new key starts at LFU_INIT_VAL");
+        h.run("GET k");
+        h.run("GET k");
+        assert_eq!(h.run("OBJECT FREQ k"), int(7), "log factor 0 counts every read");
+        h.run("SET k w");
+        h.run("TOUCH k");
+        assert_eq!(h.run("OBJECT FREQ k"), int(9), "overwrites and TOUCH count");
+        h.run("CLIENT NO-TOUCH ON");
+        h.run("GET k");
+        assert_eq!(h.run("OBJECT FREQ k"), int(9), "NO-TOUCH reads do not count");
+        h.run("CLIENT NO-TOUCH OFF");
+        h.advance_ms(3 * 60_000);
+        assert_eq!(h.run("OBJECT FREQ k"), int(6), "one decrement per idle minute");
+        assert_eq!(
+            h.run("OBJECT IDLETIME k"),
+            err("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
+        );
+        h.run("CONFIG SET lfu-decay-time 0");
+        h.advance_ms(60 * 60_000);
+        assert_eq!(
+            h.run("OBJECT FREQ k"),
+            int(9),
+            "decay time 0 never decays (reading does not store the decay)"
+        );
+        h.run("CONFIG SET maxmemory-policy allkeys-lru");
+        assert_eq!(h.run("OBJECT IDLETIME k"), int(63 * 60));
     }
 
     #[test]

@@ -50,6 +50,49 @@ pub struct Config {
     #[arg(long)]
     pub threads: Option<usize>,
 
+    /// Memory limit for the data set (`100mb`, `1gb`, bytes); 0 = no limit.
+    #[arg(long, default_value = "0", value_parser = memory_value)]
+    pub maxmemory: u64,
+
+    /// What happens at the limit: noeviction, allkeys-lru, volatile-lru,
+    /// allkeys-lfu, volatile-lfu, allkeys-random, volatile-random, volatile-ttl.
+    #[arg(long = "maxmemory-policy", default_value = "noeviction", value_parser = policy_value)]
+    pub maxmemory_policy: String,
+
+    /// Keys sampled per database for each eviction.
+    #[arg(long = "maxmemory-samples", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=i32::MAX as i64))]
+    pub maxmemory_samples: u32,
+
+    /// LFU counter growth: hits needed grow with this factor.
+    #[arg(long = "lfu-log-factor", default_value_t = 10, value_parser = clap::value_parser!(u32).range(0..=i32::MAX as i64))]
+    pub lfu_log_factor: u32,
+
+    /// Minutes after which an idle key's LFU counter is decremented once per (0 = never).
+    #[arg(long = "lfu-decay-time", default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=i32::MAX as i64))]
+    pub lfu_decay_time: u32,
+
+    /// Commands slower than this many microseconds go to the slow log
+    /// (negative: none, 0: every command).
+    #[arg(long = "slowlog-log-slower-than", default_value_t = 10_000, allow_negative_numbers = true)]
+    pub slowlog_log_slower_than: i64,
+
+    /// Entries the slow log keeps.
+    #[arg(long = "slowlog-max-len", default_value_t = 128)]
+    pub slowlog_max_len: u64,
+
+    /// Commands taking at least this many milliseconds are recorded by the
+    /// latency monitor (0: off).
+    #[arg(long = "latency-monitor-threshold", default_value_t = 0)]
+    pub latency_monitor_threshold: u64,
+
+    /// Log file; empty logs to stdout.
+    #[arg(long, default_value = "")]
+    pub logfile: String,
+
+    /// Log line format: text, or json (one JSON object per line).
+    #[arg(long = "log-format", default_value = "text", value_parser = ["text", "json"])]
+    pub log_format: String,
+
     /// Whether `DEBUG` may run: no, yes, or local (loopback clients only).
     #[arg(long = "enable-debug-command", default_value = "no", value_parser = PROTECTED_ACTION)]
     pub enable_debug_command: String,
@@ -276,6 +319,16 @@ impl Config {
             ("loglevel", self.loglevel.clone()),
             ("human-session-delay", self.human_session_delay.to_string()),
             ("enable-debug-command", self.enable_debug_command.clone()),
+            ("maxmemory", self.maxmemory.to_string()),
+            ("maxmemory-policy", self.maxmemory_policy.clone()),
+            ("maxmemory-samples", self.maxmemory_samples.to_string()),
+            ("lfu-log-factor", self.lfu_log_factor.to_string()),
+            ("lfu-decay-time", self.lfu_decay_time.to_string()),
+            ("slowlog-log-slower-than", self.slowlog_log_slower_than.to_string()),
+            ("slowlog-max-len", self.slowlog_max_len.to_string()),
+            ("latency-monitor-threshold", self.latency_monitor_threshold.to_string()),
+            ("logfile", self.logfile.clone()),
+            ("log-format", self.log_format.clone()),
             ("enable-protected-configs", self.enable_protected_configs.clone()),
             ("requirepass", self.requirepass.clone()),
             ("aclfile", self.aclfile.clone()),
@@ -295,6 +348,30 @@ impl Config {
             ("save", String::new()),
             ("appendonly", "no".into()),
         ]
+    }
+}
+
+fn memory_value(text: &str) -> Result<u64, String> {
+    parse_memory(text).ok_or_else(|| format!("'{text}' is not a memory amount (bytes, or 100mb, 1gb, 512kb)"))
+}
+
+fn policy_value(text: &str) -> Result<String, String> {
+    crate::store::Policy::parse(text).map(|p| p.name().to_string()).ok_or_else(|| {
+        let names: Vec<&str> = crate::store::Policy::ALL.iter().map(|p| p.name()).collect();
+        format!("must be one of: {}", names.join(", "))
+    })
+}
+
+impl Config {
+    /// The eviction settings for the keyspace.
+    pub fn eviction(&self) -> (crate::store::Policy, usize, crate::store::Access) {
+        let policy = crate::store::Policy::parse(&self.maxmemory_policy).unwrap_or_default();
+        let access = crate::store::Access {
+            lfu: policy.is_lfu(),
+            log_factor: self.lfu_log_factor,
+            decay_minutes: self.lfu_decay_time,
+        };
+        (policy, self.maxmemory_samples as usize, access)
     }
 }
 
@@ -360,6 +437,23 @@ mod tests {
         assert_eq!(c.enable_debug_command, "local");
         assert!(Config::from_args(["miniredis", "--enable-debug-command", "maybe"]).is_err());
         assert_eq!(tracing_level("verbose"), "debug");
+        let c = Config::from_args(["miniredis", "--maxmemory", "50mb", "--maxmemory-policy", "ALLKEYS-LFU"])
+            .unwrap();
+        assert_eq!((c.maxmemory, c.maxmemory_policy.as_str()), (50 << 20, "allkeys-lfu"));
+        assert!(Config::from_args(["miniredis", "--maxmemory-policy", "lru"]).is_err());
+        assert!(Config::from_args(["miniredis", "--maxmemory-samples", "0"]).is_err());
+    }
+
+    #[test]
+    fn memory_units_as_redis() {
+        assert_eq!(parse_memory("100"), Some(100));
+        assert_eq!(parse_memory("1k"), Some(1000));
+        assert_eq!(parse_memory("1KB"), Some(1024));
+        assert_eq!(parse_memory("2gb"), Some(2 << 30));
+        assert_eq!(parse_memory("3m"), Some(3_000_000));
+        for bad in ["", "x", "1x", "-1", "mb", "1.5mb"] {
+            assert_eq!(parse_memory(bad), None, "{bad}");
+        }
     }
 
     #[test]

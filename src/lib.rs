@@ -11,6 +11,7 @@ pub mod acl;
 pub mod alloc;
 pub mod config;
 pub mod long_double;
+pub mod metrics;
 pub mod ops;
 pub mod prelude;
 pub mod protocol;

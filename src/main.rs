@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use miniredis::config::Config;
 use miniredis::server::Server;
 use tracing::{error, info};
+use tracing_subscriber::fmt::writer::BoxMakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
@@ -19,14 +20,26 @@ fn main() -> ExitCode {
     let level = miniredis::config::tracing_level(&config.loglevel);
     let filter = |level: &str| tracing_subscriber::EnvFilter::new(format!("miniredis={level}"));
     let (filter_layer, reload) = tracing_subscriber::reload::Layer::new(filter(level));
-    tracing_subscriber::registry()
-        .with(filter_layer)
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_writer(std::io::stdout)
-                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout())),
-        )
-        .init();
+    // --logfile: empty logs to stdout, as Redis; a file is appended to.
+    let (writer, ansi) = if config.logfile.is_empty() {
+        (BoxMakeWriter::new(std::io::stdout), std::io::IsTerminal::is_terminal(&std::io::stdout()))
+    } else {
+        match std::fs::OpenOptions::new().create(true).append(true).open(&config.logfile) {
+            Ok(file) => (BoxMakeWriter::new(std::sync::Mutex::new(file)), false),
+            Err(e) => {
+                eprintln!("miniredis: can't open the log file {}: {e}", config.logfile);
+                return ExitCode::FAILURE;
+            }
+        }
+    };
+    let fmt_layer = tracing_subscriber::fmt::layer().with_writer(writer).with_ansi(ansi);
+    let registry = tracing_subscriber::registry().with(filter_layer);
+    if config.log_format == "json" {
+        // One JSON object per line: timestamp, level, target and fields.
+        registry.with(fmt_layer.json().flatten_event(true)).init();
+    } else {
+        registry.with(fmt_layer).init();
+    }
     // CONFIG SET loglevel swaps the filter in place.
     miniredis::config::set_log_level_hook(move |loglevel| {
         let _ = reload.reload(filter(miniredis::config::tracing_level(loglevel)));

@@ -3,6 +3,8 @@
 //! the argument cursor [`Args`], the per-command [`Context`], and [`dispatch`].
 
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
 
 use once_cell::sync::Lazy;
 use parking_lot::MutexGuard;
@@ -224,6 +226,9 @@ pub struct Entry {
     /// then of each subcommand.
     pub acl_bits: u32,
     pub sub_acl_bits: Vec<u32>,
+    /// This command's slot in the server's [`crate::metrics::Metrics`];
+    /// its subcommands' follow it.
+    pub stat_slot: u32,
 }
 
 impl Entry {
@@ -254,13 +259,23 @@ static TABLE: Lazy<Table> = Lazy::new(|| {
                 .iter()
                 .map(|sub| crate::acl::category_bits(&meta.subcommand_acl_categories(sub)))
                 .collect();
-            Entry { meta, command: r.command, module: r.module, sub_names, acl_id: 0, acl_bits, sub_acl_bits }
+            Entry {
+                meta,
+                command: r.command,
+                module: r.module,
+                sub_names,
+                acl_id: 0,
+                acl_bits,
+                sub_acl_bits,
+                stat_slot: 0,
+            }
         })
         .collect();
     entries.sort_by_key(|e| e.meta.name);
     let mut next_id = 0;
     for entry in &mut entries {
         entry.acl_id = next_id;
+        entry.stat_slot = next_id as u32;
         next_id += 1 + entry.meta.subcommands.len();
     }
     let mut by_name = HashMap::default();
@@ -290,6 +305,20 @@ pub fn acl_id_count() -> usize {
     TABLE.entries.last().map_or(0, |e| e.acl_id + 1 + e.meta.subcommands.len())
 }
 
+/// How many statistics slots the commands and subcommands take.
+pub fn stat_slots() -> usize {
+    TABLE.entries.last().map_or(0, |e| e.stat_slot as usize + 1 + e.sub_names.len())
+}
+
+/// (slot, name) of every command and subcommand, as `INFO commandstats` names them.
+pub fn stat_names() -> impl Iterator<Item = (usize, &'static str)> {
+    TABLE.entries.iter().flat_map(|e| {
+        let base = e.stat_slot as usize;
+        std::iter::once((base, e.meta.name))
+            .chain(e.sub_names.iter().enumerate().map(move |(i, name)| (base + 1 + i, name.as_str())))
+    })
+}
+
 /// Every command, sorted by name.
 pub fn commands() -> &'static [Entry] {
     &TABLE.entries
@@ -311,17 +340,29 @@ pub fn find_subcommand(meta: &'static CommandMeta, name: &[u8]) -> Option<&'stat
 }
 
 /// Runs one request and returns its reply: lookup, the generic arity checks,
-/// then the handler. Never panics on client input.
+/// then the handler. Never panics on client input. Every error reply is
+/// counted for `INFO errorstats`.
 pub fn dispatch(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
+    let reply = dispatch_counted(ctx, argv);
+    if let Reply::Error(e) = &reply {
+        ctx.server.metrics.count_error(e.text());
+    }
+    reply
+}
+
+fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     let Some(entry) = lookup(argv.get(0)) else {
         return Reply::Error(unknown_command(argv));
     };
     let meta = &entry.meta;
+    let mut slot = entry.stat_slot;
     if !Entry::arity_ok(meta.arity, argv.len()) {
+        ctx.client.tally.reject(slot);
         return Reply::Error(ReplyError::wrong_arity(meta.name));
     }
     let mut name = meta.name;
     let mut sub = None;
+    let mut sub_flags: &[Flag] = &[];
     if !meta.subcommands.is_empty() && argv.len() >= 2 {
         let given = argv.get(1);
         let Some(index) = meta.subcommands.iter().position(|s| s.name.as_bytes().eq_ignore_ascii_case(given))
@@ -333,23 +374,53 @@ pub fn dispatch(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
             )));
         };
         let full_name = &entry.sub_names[index];
+        slot += 1 + index as u32;
         if !Entry::arity_ok(meta.subcommands[index].arity, argv.len()) {
+            ctx.client.tally.reject(slot);
             return Reply::Error(ReplyError::wrong_arity(full_name));
         }
         name = full_name;
         sub = Some(index);
+        sub_flags = meta.subcommands[index].flags;
     }
+    // Redis's order: authentication, then permissions, then memory. A
+    // rejection counts in the command's `rejected_calls`.
     if !ctx.client.authenticated && !meta.has(Flag::NoAuth) && ctx.server.auth_required() {
+        ctx.client.tally.reject(slot);
         return Reply::Error(ReplyError::NOAUTH);
     }
     if !ctx.client.user.unrestricted() {
         if let Err(denied) = crate::acl::check(ctx, entry, sub, argv) {
+            ctx.client.tally.reject(slot);
             return Reply::Error(denied);
         }
     }
     ctx.command = name;
+    // One comparison when there is no limit.
+    let maxmemory = ctx.server.maxmemory.load(Ordering::Relaxed);
+    if maxmemory != 0
+        && !within_memory_limit(ctx, maxmemory)
+        && (meta.has(Flag::DenyOom) || sub_flags.contains(&Flag::DenyOom))
+    {
+        ctx.client.tally.reject(slot);
+        return Reply::Error(ReplyError::OOM);
+    }
+    let metrics = &ctx.server.metrics;
+    if metrics.monitor_count.load(Ordering::Relaxed) != 0
+        && !(meta.has(Flag::Admin) || sub_flags.contains(&Flag::Admin))
+    {
+        let now_us = ctx.server.clock.now_us();
+        metrics.feed_monitors(now_us, ctx.client.db, &ctx.client.handle.addr, argv.iter());
+    }
+    let started = Instant::now();
     let mut args = Args::new(argv);
-    match entry.command.execute(ctx, &mut args) {
+    let result = entry.command.execute(ctx, &mut args);
+    let usec = started.elapsed().as_micros() as u64;
+    ctx.client.tally.call(slot, usec, result.is_err());
+    let flags = [meta.flags, sub_flags];
+    let has = |flag| flags.iter().any(|f| f.contains(&flag));
+    after_call(ctx, argv, usec, has(Flag::Fast), has(Flag::SkipSlowlog));
+    match result {
         Ok(reply) => {
             if meta.has(Flag::Write) {
                 ctx.server.note_write();
@@ -358,6 +429,38 @@ pub fn dispatch(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
         }
         Err(err) => Reply::Error(err),
     }
+}
+
+/// The slow log and the latency monitor: one load each while they are off.
+fn after_call(ctx: &mut Context<'_>, argv: Argv<'_>, usec: u64, fast: bool, skip_slowlog: bool) {
+    let metrics = &ctx.server.metrics;
+    let slower_than = metrics.slowlog_threshold.load(Ordering::Relaxed);
+    if slower_than >= 0 && usec >= slower_than as u64 && !skip_slowlog {
+        metrics.log_slow(crate::metrics::SlowEntry {
+            id: 0,
+            time_secs: ctx.now_ms / 1000,
+            usec,
+            argv: crate::metrics::slowlog_argv((0..argv.len()).map(|i| argv.get(i))),
+            addr: ctx.client.handle.addr.clone(),
+            name: ctx.client.handle.info.lock().name.clone(),
+        });
+    }
+    let threshold_ms = metrics.latency_threshold.load(Ordering::Relaxed);
+    if threshold_ms != 0 && usec / 1000 >= threshold_ms {
+        let event = if fast { "fast-command" } else { "command" };
+        metrics.latency_sample(event, ctx.server.clock.now_ms() / 1000, usec / 1000);
+    }
+}
+
+/// Redis's `performEvictions` before a command: evicts by the policy while
+/// the memory in use is above `maxmemory`; false when it stays above.
+fn within_memory_limit(ctx: &mut Context<'_>, maxmemory: u64) -> bool {
+    let over = || crate::alloc::allocated() as u64 > maxmemory;
+    if !over() {
+        return true;
+    }
+    let now = ctx.now_ms();
+    ctx.keyspace().perform_evictions(now, over)
 }
 
 /// At most `max` bytes of `bytes`, ending at a NUL as C's `%.*s` does.
@@ -596,6 +699,71 @@ mod tests {
             h.run("CLIENT SETNAME"),
             Reply::error("ERR wrong number of arguments for 'client|setname' command")
         );
+    }
+
+    #[test]
+    fn denyoom_commands_get_oom_over_the_limit_under_noeviction() {
+        let mut h = Harness::new();
+        h.run("SET k v");
+        h.run("CONFIG SET maxmemory 1");
+        let oom = Reply::error("OOM command not allowed when used memory > 'maxmemory'.");
+        assert_eq!(h.run("SET k2 v"), oom);
+        assert_eq!(h.run("APPEND k x"), oom);
+        assert_eq!(h.run("GET k"), Reply::bulk("v"), "reads work");
+        assert_eq!(h.run("PERSIST k"), Reply::Integer(0), "writes that are not denyoom work");
+        assert_eq!(h.run("DEL k"), Reply::Integer(1));
+        h.run("CONFIG SET maxmemory 0");
+        assert_eq!(h.run("SET k2 v"), Reply::OK);
+    }
+
+    #[test]
+    fn over_the_limit_keys_are_evicted_by_policy() {
+        let mut h = Harness::new();
+        for i in 0..50 {
+            h.run(&format!("SET k{i} v"));
+        }
+        h.run("SET volatile v EX 100");
+        // A limit the process is always above: every write evicts what it can.
+        h.run("CONFIG SET maxmemory-policy volatile-ttl maxmemory 1");
+        assert_eq!(
+            h.run("SET k50 v"),
+            Reply::error("OOM command not allowed when used memory > 'maxmemory'.")
+        );
+        assert_eq!(h.run("EXISTS volatile"), Reply::Integer(0), "the only volatile key went");
+        assert_eq!(h.run("DBSIZE"), Reply::Integer(50), "non-volatile keys stay");
+        h.run("CONFIG SET maxmemory-policy allkeys-random");
+        h.run("SET k50 v");
+        assert_eq!(h.run("DBSIZE"), Reply::Integer(0), "everything goes, and the write is refused");
+        let info = match h.run("INFO stats") {
+            Reply::Verbatim(text) => String::from_utf8(text).unwrap(),
+            other => panic!("{other:?}"),
+        };
+        assert!(info.contains("evicted_keys:51\r\n"), "{info}");
+    }
+
+    #[test]
+    fn lru_evicts_the_idle_keys_first() {
+        let mut h = Harness::new();
+        for i in 0..200 {
+            h.run(&format!("SET old{i} v"));
+        }
+        h.advance_ms(100_000);
+        for i in 0..200 {
+            h.run(&format!("SET new{i} v"));
+        }
+        h.run("CONFIG SET maxmemory-policy allkeys-lru maxmemory-samples 10");
+        let mut keyspace = h.shared.store.lock();
+        let now = h.shared.clock.now_ms();
+        let mut left = 100;
+        assert!(keyspace.perform_evictions(now, || {
+            left -= 1;
+            left >= 0
+        }));
+        let db = &mut keyspace.dbs[0];
+        let old_left = (0..200).filter(|i| db.contains(format!("old{i}").as_bytes())).count();
+        let new_left = (0..200).filter(|i| db.contains(format!("new{i}").as_bytes())).count();
+        assert_eq!(old_left + new_left, 300);
+        assert_eq!(new_left, 200, "only idle keys were evicted ({old_left} old left)");
     }
 
     #[test]

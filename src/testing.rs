@@ -66,8 +66,12 @@ impl Harness {
     /// Runs a command given as separate (binary) arguments.
     pub fn run_args<A: AsRef<[u8]>>(&mut self, args: &[A]) -> Reply {
         let owned: Vec<Vec<u8>> = args.iter().map(|a| a.as_ref().to_vec()).collect();
-        let mut ctx = Context::new(&self.shared, &mut self.client);
-        dispatch(&mut ctx, Argv::Owned(&owned))
+        let reply = {
+            let mut ctx = Context::new(&self.shared, &mut self.client);
+            dispatch(&mut ctx, Argv::Owned(&owned))
+        };
+        self.client.tally.flush(&self.shared.metrics);
+        reply
     }
 
     /// The reply as RESP bytes (RESP3 after `HELLO 3`), as a client sees it.

@@ -19,6 +19,8 @@ impl ReplyError {
     pub const NO_SUCH_KEY: ReplyError = ReplyError::from_static("ERR no such key");
     pub const NOAUTH: ReplyError = ReplyError::from_static("NOAUTH Authentication required.");
     pub const DB_INDEX: ReplyError = ReplyError::from_static("ERR DB index is out of range");
+    pub const OOM: ReplyError =
+        ReplyError::from_static("OOM command not allowed when used memory > 'maxmemory'.");
 
     pub const fn from_static(text: &'static str) -> Self {
         ReplyError(Cow::Borrowed(text))

@@ -25,6 +25,21 @@ pub struct ClientInfo {
     pub no_touch: bool,
     /// The authenticated user's name (`user=` in `CLIENT LIST`).
     pub user: Option<Arc<str>>,
+    /// A `MONITOR` client (flag `O`).
+    pub monitor: bool,
+    /// The connection's buffers at the end of its last batch.
+    pub buffers: Buffers,
+}
+
+/// A connection's buffer sizes, as `CLIENT LIST` reports them.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Buffers {
+    /// Bytes read but not yet parsed (`qbuf`), and room left (`qbuf-free`).
+    pub query: usize,
+    pub query_free: usize,
+    /// Reply bytes not yet written (`obl`/`omem`), and the reply buffer's size (`rbs`).
+    pub reply: usize,
+    pub reply_capacity: usize,
 }
 
 impl ClientInfo {
@@ -36,6 +51,9 @@ impl ClientInfo {
         }
         if self.no_touch {
             flags.push('T');
+        }
+        if self.monitor {
+            flags.push('O');
         }
         if flags.is_empty() {
             flags.push('N');
@@ -77,8 +95,8 @@ impl ClientHandle {
         let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
         format!(
             "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 \
-             multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 \
-             tot-mem=0 events=r cmd={} user={} redir=-1 resp={} lib-name={} lib-ver={}",
+             multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl={} oll=0 omem={} \
+             tot-mem={} events=r cmd={} user={} redir=-1 resp={} lib-name={} lib-ver={}",
             self.id,
             self.addr,
             self.laddr,
@@ -88,6 +106,18 @@ impl ClientHandle {
             now_ms.saturating_sub(info.last_active_ms) / 1000,
             info.flags(),
             info.db,
+            info.buffers.query,
+            info.buffers.query_free,
+            info.buffers.reply_capacity,
+            info.buffers.reply_capacity,
+            info.buffers.reply,
+            info.buffers.reply,
+            // The buffers and the connection's own state.
+            info.buffers.query
+                + info.buffers.query_free
+                + info.buffers.reply_capacity
+                + std::mem::size_of::<ClientState>()
+                + std::mem::size_of::<ClientHandle>(),
             if info.last_command.is_empty() { "NULL" } else { info.last_command },
             info.user.as_deref().unwrap_or("default"),
             info.protocol,
@@ -126,6 +156,12 @@ pub struct ClientState {
     /// Authenticated (or the default user needed no password when the
     /// connection opened).
     pub authenticated: bool,
+    /// Command statistics not yet added to the server's.
+    pub tally: crate::metrics::Tally,
+    /// `MONITOR` ran: the connection streams every command from now on.
+    pub monitor: bool,
+    /// Buffer sizes, set by the connection loop after each batch.
+    pub buffers: Buffers,
 }
 
 impl ClientState {
@@ -143,6 +179,9 @@ impl ClientState {
             reply_off: false,
             reply_skip: false,
             reply_skip_next: false,
+            tally: crate::metrics::Tally::default(),
+            monitor: false,
+            buffers: Buffers::default(),
         }
     }
 
@@ -174,6 +213,8 @@ impl ClientState {
         info.last_active_ms = now_ms;
         info.no_evict = self.no_evict;
         info.no_touch = self.no_touch;
+        info.monitor = self.monitor;
+        info.buffers = self.buffers;
         if !last_command.is_empty() {
             info.last_command = last_command;
         }

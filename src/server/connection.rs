@@ -40,6 +40,8 @@ where
     tokio::pin!(killed);
     let stopped = super::stopped(&mut stop);
     tokio::pin!(stopped);
+    // Lines for a `MONITOR` client.
+    let mut monitor: Option<tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>> = None;
 
     // A person who connects and waits is greeted; a program speaks first.
     let delay = shared.config.read().human_session_delay;
@@ -121,7 +123,20 @@ where
         buf.advance(pos);
         if commands > 0 {
             shared.stats.commands_processed.fetch_add(commands, Ordering::Relaxed);
+            client.tally.flush(&shared.metrics);
+            client.buffers = super::client::Buffers {
+                query: buf.len(),
+                query_free: buf.capacity() - buf.len(),
+                // Replies are written before the next read: none wait between batches.
+                reply: 0,
+                reply_capacity: out.capacity(),
+            };
             client.publish(last_command, now);
+        }
+        // Registered before MONITOR's +OK goes out: a client that saw it
+        // sees every command that follows.
+        if client.monitor && monitor.is_none() {
+            monitor = Some(shared.metrics.add_monitor(handle.id));
         }
         if !out.is_empty()
             && flush(&mut socket, &mut out, shared, handle, killed.as_mut(), stopped.as_mut()).await.is_err()
@@ -129,8 +144,12 @@ where
             return;
         }
         if close {
+            if monitor.is_some() {
+                shared.metrics.remove_monitor(handle.id);
+            }
             return;
         }
+
         if buf.is_empty() && buf.capacity() > KEEP_CAPACITY {
             buf = BytesMut::with_capacity(READ_CHUNK);
         }
@@ -140,21 +159,33 @@ where
         if buf.capacity() - buf.len() < READ_CHUNK / 4 {
             buf.reserve(READ_CHUNK);
         }
-        tokio::select! {
+        let open = tokio::select! {
             read = socket.read_buf(&mut buf) => match read {
-                Ok(0) | Err(_) => return,
+                Ok(0) | Err(_) => false,
                 Ok(n) => {
                     shared.stats.net_input_bytes.fetch_add(n as u64, Ordering::Relaxed);
                     if buf.len() as u64 > shared.query_buffer_limit.load(Ordering::Relaxed) {
                         warn!(id = handle.id, addr = %handle.addr, qbuf = buf.len(),
                             "Closing client that reached max query buffer length");
-                        return;
+                        false
+                    } else {
+                        true
                     }
                 }
             },
-            _ = &mut killed => return,
-            _ = &mut stopped => return,
-            _ = idle(shared) => return,
+            Some(line) = next_line(&mut monitor) => {
+                out.extend_from_slice(&line);
+                flush(&mut socket, &mut out, shared, handle, killed.as_mut(), stopped.as_mut()).await.is_ok()
+            }
+            _ = &mut killed => false,
+            _ = &mut stopped => false,
+            _ = idle(shared) => false,
+        };
+        if !open {
+            if monitor.is_some() {
+                shared.metrics.remove_monitor(handle.id);
+            }
+            return;
         }
     }
 }
@@ -165,6 +196,14 @@ async fn idle(shared: &Shared) {
     match shared.idle_timeout_s.load(Ordering::Relaxed) {
         0 => std::future::pending().await,
         seconds => tokio::time::sleep(Duration::from_secs(seconds)).await,
+    }
+}
+
+/// The next line for a monitoring connection; never resolves for others.
+async fn next_line(monitor: &mut Option<tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>>) -> Option<Vec<u8>> {
+    match monitor {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
     }
 }
 

@@ -35,11 +35,55 @@ pub struct Stats {
     pub net_output_bytes: AtomicU64,
     /// Connections refused (`maxclients`, protected mode).
     pub rejected_connections: AtomicU64,
+    /// Rates of commands, input and output bytes (`instantaneous_*`).
+    pub rates: Mutex<[Rate; 3]>,
+}
+
+/// Samples of a counter's rate, as Redis's `trackInstantaneousMetric`: the
+/// mean of the last 16 samples taken every 100 ms.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Rate {
+    last_value: u64,
+    last_ms: u64,
+    samples: [u64; 16],
+    next: usize,
+}
+
+impl Rate {
+    fn sample(&mut self, value: u64, now_ms: u64) {
+        if self.last_ms != 0 && now_ms > self.last_ms {
+            let per_sec = value.saturating_sub(self.last_value) * 1000 / (now_ms - self.last_ms);
+            self.samples[self.next] = per_sec;
+            self.next = (self.next + 1) % self.samples.len();
+        }
+        self.last_value = value;
+        self.last_ms = now_ms;
+    }
+
+    /// Per second, averaged over the samples.
+    pub fn per_sec(&self) -> u64 {
+        self.samples.iter().sum::<u64>() / self.samples.len() as u64
+    }
 }
 
 impl Stats {
+    /// Takes one sample of each rate (every 100 ms).
+    pub fn track(&self, now_ms: u64) {
+        let mut rates = self.rates.lock();
+        rates[0].sample(self.commands_processed.load(Ordering::Relaxed), now_ms);
+        rates[1].sample(self.net_input_bytes.load(Ordering::Relaxed), now_ms);
+        rates[2].sample(self.net_output_bytes.load(Ordering::Relaxed), now_ms);
+    }
+
+    /// (ops per second, input bytes per second, output bytes per second).
+    pub fn instantaneous(&self) -> (u64, u64, u64) {
+        let rates = self.rates.lock();
+        (rates[0].per_sec(), rates[1].per_sec(), rates[2].per_sec())
+    }
+
     /// Zeroes every counter (`CONFIG RESETSTAT`).
     pub fn reset(&self) {
+        *self.rates.lock() = Default::default();
         for counter in [
             &self.connections_received,
             &self.commands_processed,
@@ -75,6 +119,12 @@ pub struct Shared {
     pub port: AtomicU64,
     /// The background expiry cycle runs (`DEBUG SET-ACTIVE-EXPIRE`).
     pub active_expire: AtomicBool,
+    /// Command statistics, slow log, latency monitor, monitors.
+    pub metrics: crate::metrics::Metrics,
+    /// `used_memory` when the server state was built (`startup.allocated`).
+    pub startup_memory: usize,
+    /// `maxmemory` in bytes (0: no limit), read by every dispatch.
+    pub maxmemory: AtomicU64,
     /// The replication id `INFO replication` reports (`DEBUG CHANGE-REPL-ID`).
     pub repl_id: Mutex<String>,
     /// Users and their rules.
@@ -93,8 +143,10 @@ pub struct Shared {
 }
 
 impl Shared {
-    pub fn new(config: Config, clock: Clock, keyspace: Keyspace) -> Shared {
+    pub fn new(config: Config, clock: Clock, mut keyspace: Keyspace) -> Shared {
         let now_s = clock.now_ms() / 1000;
+        let (policy, samples, access) = config.eviction();
+        keyspace.set_eviction(policy, samples, access);
         let run_id = random_id();
         let shared = Shared {
             store: Store::new(keyspace),
@@ -105,6 +157,9 @@ impl Shared {
             output_limit: Default::default(),
             clock,
             port: AtomicU64::new(u64::from(config.port)),
+            maxmemory: AtomicU64::new(config.maxmemory),
+            startup_memory: crate::alloc::allocated(),
+            metrics: crate::metrics::Metrics::new(crate::registry::stat_slots()),
             config: RwLock::new(config),
             stats: Stats::default(),
             clients: Mutex::new(BTreeMap::new()),
@@ -118,6 +173,7 @@ impl Shared {
             shutdown: watch::channel(false).0,
         };
         shared.sync_runtime_config();
+        shared.apply_metrics_config();
         shared
     }
 
@@ -169,6 +225,32 @@ impl Shared {
     /// such clients).
     pub fn auth_required(&self) -> bool {
         self.acl.read().auth_required()
+    }
+
+    /// Applies the live config's memory settings (after `CONFIG SET`) and
+    /// evicts at once if the new limit is below the memory in use, as Redis
+    /// does.
+    pub fn apply_memory_config(&self, keyspace: &mut Keyspace, now_ms: u64) {
+        let config = self.config.read();
+        let (policy, samples, access) = config.eviction();
+        keyspace.set_eviction(policy, samples, access);
+        let maxmemory = config.maxmemory;
+        self.maxmemory.store(maxmemory, Ordering::Relaxed);
+        if maxmemory != 0 {
+            keyspace.perform_evictions(now_ms, || crate::alloc::allocated() as u64 > maxmemory);
+        }
+    }
+
+    /// Applies the slow log and latency monitor settings of the live config.
+    pub fn apply_metrics_config(&self) {
+        let config = self.config.read();
+        let metrics = &self.metrics;
+        metrics.slowlog_threshold.store(config.slowlog_log_slower_than, Ordering::Relaxed);
+        metrics
+            .slowlog_max_len
+            .store(config.slowlog_max_len.min(usize::MAX as u64) as usize, Ordering::Relaxed);
+        metrics.trim_slowlog();
+        metrics.latency_threshold.store(config.latency_monitor_threshold, Ordering::Relaxed);
     }
 
     pub fn next_client_id(&self) -> u64 {
@@ -468,6 +550,7 @@ async fn expire_loop(shared: Arc<Shared>) {
             _ = tick.tick() => {}
             _ = stopped(&mut stop) => return,
         }
+        shared.stats.track(shared.clock.now_ms());
         if !shared.active_expire.load(Ordering::Relaxed) {
             continue;
         }

@@ -15,6 +15,7 @@
 
 pub mod clock;
 pub mod compact;
+pub mod evict;
 pub mod glob;
 pub mod snapshot;
 
@@ -28,6 +29,7 @@ use crate::protocol::ReplyError;
 
 pub use clock::Clock;
 pub use compact::Str;
+pub use evict::{Access, Policy};
 
 /// An owned key or field name.
 pub type Key = Box<[u8]>;
@@ -197,6 +199,32 @@ pub struct DbStats {
     pub expired: u64,
 }
 
+/// Heap bytes a string owns, as malloc charges them.
+fn str_heap(s: &Str) -> usize {
+    match s {
+        Str::Inline { .. } => 0,
+        Str::Boxed(bytes) => crate::alloc::charged(bytes.len()),
+        Str::Growable(vec) => {
+            crate::alloc::charged(std::mem::size_of::<Vec<u8>>()) + crate::alloc::charged(vec.capacity())
+        }
+    }
+}
+
+/// Heap bytes a value owns, as malloc charges them.
+fn value_heap(value: &Value) -> usize {
+    use crate::alloc::charged;
+    match value {
+        Value::String(s) => str_heap(s),
+        Value::Hash(h) => {
+            // The box, the map's entry vector (field box, value vec, hash)
+            // and its index of positions.
+            let table = charged(h.fields.capacity() * 56) + charged(h.fields.capacity() * 9);
+            let fields: usize = h.fields.iter().map(|(f, v)| charged(f.len()) + charged(v.capacity())).sum();
+            charged(std::mem::size_of::<Hash>()) + table + fields
+        }
+    }
+}
+
 /// `Entry::deadline_slot` of a key without a deadline.
 const NO_DEADLINE: u32 = u32::MAX;
 
@@ -205,7 +233,8 @@ const NO_DEADLINE: u32 = u32::MAX;
 struct Entry {
     key: Str,
     value: Value,
-    /// Unix seconds of the last access.
+    /// Access metadata: a 24-bit clock of the last access (Unix seconds)
+    /// and an 8-bit LFU counter above it; see [`evict`].
     atime: u32,
     /// Position in `Db::deadlines`, or `NO_DEADLINE`.
     deadline_slot: u32,
@@ -226,6 +255,8 @@ pub struct Db {
     expire_cursor: usize,
     /// Reads do not update access times (`CLIENT NO-TOUCH`).
     no_touch: bool,
+    /// How accesses update `Entry::atime` (LRU clock only, or LFU too).
+    access: Access,
     pub stats: DbStats,
 }
 
@@ -257,8 +288,25 @@ impl Db {
         self.no_touch = !touch;
     }
 
-    fn now_secs(&self) -> u32 {
-        (self.now / 1000) as u32
+    fn now_secs(&self) -> u64 {
+        self.now / 1000
+    }
+
+    /// Sets how accesses are recorded (the LFU settings of `maxmemory-policy`).
+    pub fn set_access(&mut self, access: Access) {
+        self.access = access;
+    }
+
+    /// How accesses are recorded.
+    pub fn access(&self) -> Access {
+        self.access
+    }
+
+    /// Records an access to the entry at `i`.
+    #[inline]
+    fn bump(&mut self, i: usize) {
+        let entry = &mut self.entries[i];
+        entry.atime = evict::accessed(entry.atime, self.now, self.access);
     }
 
     fn find(&self, key: &[u8]) -> Option<usize> {
@@ -324,7 +372,7 @@ impl Db {
 
     fn touch_at(&mut self, i: usize) {
         if !self.no_touch {
-            self.entries[i].atime = self.now_secs();
+            self.bump(i);
         }
     }
 
@@ -352,21 +400,52 @@ impl Db {
     /// The live value at `key`, for changing it in place.
     pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut Value> {
         let i = self.live(key)?;
-        self.entries[i].atime = self.now_secs();
+        self.bump(i);
         Some(&mut self.entries[i].value)
     }
 
     /// Updates a live key's access time (`TOUCH`); false when absent.
     pub fn touch(&mut self, key: &[u8]) -> bool {
         let Some(i) = self.live(key) else { return false };
-        self.entries[i].atime = self.now_secs();
+        self.bump(i);
         true
     }
 
     /// Milliseconds since a live key was last accessed (`OBJECT IDLETIME`).
     pub fn idle_ms(&mut self, key: &[u8]) -> Option<u64> {
         let i = self.live(key)?;
-        Some(self.now.saturating_sub(u64::from(self.entries[i].atime) * 1000))
+        let secs = evict::idle_secs(self.entries[i].atime, self.now_secs());
+        Some(u64::from(secs) * 1000 + self.now % 1000)
+    }
+
+    /// The decayed LFU counter of a live key (`OBJECT FREQ`), not counted as an access.
+    pub fn frequency(&mut self, key: &[u8]) -> Option<u8> {
+        let i = self.live(key)?;
+        Some(evict::decayed(self.entries[i].atime, self.now_secs(), self.access))
+    }
+
+    /// Approximate bytes a live key and its value hold (`MEMORY USAGE`):
+    /// its entry, its share of the index, its deadline and the heap blocks
+    /// of its key and value, each charged as malloc does.
+    pub fn memory_usage(&mut self, key: &[u8]) -> Option<usize> {
+        let i = self.live(key)?;
+        let entry = &self.entries[i];
+        let index_share = self.index.capacity() * 5 / self.index.len().max(1);
+        let deadline = if entry.deadline_slot == NO_DEADLINE { 0 } else { 16 };
+        Some(
+            std::mem::size_of::<Entry>()
+                + index_share
+                + deadline
+                + str_heap(&entry.key)
+                + value_heap(&entry.value),
+        )
+    }
+
+    /// Bookkeeping bytes beyond the data: the index, unused entry slots and
+    /// the deadline table (for `MEMORY STATS`): (main, expires).
+    pub fn overhead(&self) -> (usize, usize) {
+        let main = self.index.capacity() * 5 + (self.entries.capacity() - self.entries.len()) * 56;
+        (main, self.deadlines.capacity() * 16)
     }
 
     /// Whether `key` holds a live value (no hit/miss counted).
@@ -453,11 +532,11 @@ impl Db {
 
     /// Stores `value`, returning its position.
     fn put(&mut self, key: &[u8], value: Value) -> usize {
-        let atime = self.now_secs();
+        let atime = evict::fresh(self.now, self.access);
         if let Some(i) = self.live(key) {
-            let entry = &mut self.entries[i];
-            entry.value = value;
-            entry.atime = atime;
+            // An overwrite is an access: LFU keeps and grows the counter.
+            self.bump(i);
+            self.entries[i].value = value;
             return i;
         }
         let i = self.entries.len();
@@ -534,7 +613,7 @@ impl Db {
 
     pub fn clear(&mut self) {
         let stats = self.stats;
-        *self = Db { stats, now: self.now, no_touch: self.no_touch, ..Db::default() };
+        *self = Db { stats, now: self.now, no_touch: self.no_touch, access: self.access, ..Db::default() };
     }
 
     /// Live entries with their deadlines, in storage order.
@@ -577,6 +656,37 @@ impl Db {
             }
         }
         (checked, expired)
+    }
+
+    /// Offers up to `samples` random keys (volatile keys only under a
+    /// volatile policy) to the eviction pool, scored for `policy`.
+    pub fn evict_sample(&self, db: usize, policy: Policy, samples: usize, pool: &mut evict::Pool) {
+        let volatile = policy.volatile();
+        let population = if volatile { self.deadlines.len() } else { self.entries.len() };
+        if population == 0 {
+            return;
+        }
+        for _ in 0..samples.min(population) {
+            let i = if volatile {
+                self.deadlines[fastrand::usize(..population)].0 as usize
+            } else {
+                fastrand::usize(..population)
+            };
+            let entry = &self.entries[i];
+            let score = evict::score(policy, entry.atime, self.deadline_at(i), self.now, self.access);
+            pool.offer(score, db, entry.key.as_bytes());
+        }
+    }
+
+    /// A random eviction victim: any key, or one with a TTL when `volatile`.
+    pub fn random_victim(&self, volatile: bool) -> Option<Key> {
+        let i = if volatile {
+            (!self.deadlines.is_empty()).then(|| self.deadlines[fastrand::usize(..self.deadlines.len())].0)?
+                as usize
+        } else {
+            (!self.entries.is_empty()).then(|| fastrand::usize(..self.entries.len()))?
+        };
+        Some(self.entries[i].key.as_bytes().into())
     }
 
     /// Builds a database from loaded entries, dropping those already expired.
@@ -625,6 +735,8 @@ impl Db {
 #[derive(Debug)]
 pub struct Keyspace {
     pub dbs: Vec<Db>,
+    /// `maxmemory-policy` and its state.
+    pub eviction: evict::Eviction,
 }
 
 /// Keys sampled per round of the active expiry cycle (Redis's default).
@@ -634,7 +746,76 @@ pub const EXPIRE_MAX_ROUNDS: usize = 16;
 
 impl Keyspace {
     pub fn new(databases: usize) -> Keyspace {
-        Keyspace { dbs: (0..databases).map(|_| Db::new()).collect() }
+        Keyspace { dbs: (0..databases).map(|_| Db::new()).collect(), eviction: evict::Eviction::default() }
+    }
+
+    /// Applies the eviction settings: the policy, samples and LFU parameters.
+    pub fn set_eviction(&mut self, policy: Policy, samples: usize, access: Access) {
+        if policy != self.eviction.policy {
+            self.eviction.pool.clear();
+        }
+        self.eviction.policy = policy;
+        self.eviction.samples = samples.max(1);
+        let access = Access { lfu: policy.is_lfu(), ..access };
+        self.dbs.iter_mut().for_each(|db| db.set_access(access));
+    }
+
+    /// Evicts keys by the policy while `over_limit()` says memory is above
+    /// `maxmemory` (Redis's `performEvictions`). Returns false when memory is
+    /// still over the limit and nothing more can be evicted (or the policy
+    /// is `noeviction`).
+    pub fn perform_evictions(&mut self, now_ms: u64, mut over_limit: impl FnMut() -> bool) -> bool {
+        let policy = self.eviction.policy;
+        // A bound on one call's work, so one command never stalls the server.
+        let mut budget = 100_000;
+        while over_limit() {
+            if policy == Policy::NoEviction || budget == 0 {
+                return false;
+            }
+            budget -= 1;
+            let Some((db, key)) = self.pick_victim(now_ms) else { return false };
+            let db = &mut self.dbs[db];
+            db.set_now(now_ms);
+            if db.remove(&key).is_some() {
+                self.eviction.evicted += 1;
+            }
+        }
+        true
+    }
+
+    /// The next key to evict, if any key qualifies.
+    fn pick_victim(&mut self, now_ms: u64) -> Option<(usize, Key)> {
+        let policy = self.eviction.policy;
+        let dbs = self.dbs.len();
+        if policy.random() {
+            for step in 0..dbs {
+                let db = (self.eviction.next_db + step) % dbs;
+                if let Some(key) = self.dbs[db].random_victim(policy.volatile()) {
+                    self.eviction.next_db = (db + 1) % dbs;
+                    return Some((db, key));
+                }
+            }
+            return None;
+        }
+        let samples = self.eviction.samples;
+        loop {
+            for (index, db) in self.dbs.iter_mut().enumerate() {
+                db.set_now(now_ms);
+                db.evict_sample(index, policy, samples, &mut self.eviction.pool);
+            }
+            if self.eviction.pool.is_empty() {
+                return None;
+            }
+            // Candidates deleted since they were pooled are skipped.
+            while let Some((db, key)) = self.eviction.pool.pop() {
+                let db_ref = &mut self.dbs[db];
+                let present =
+                    db_ref.find(&key).is_some_and(|i| !policy.volatile() || db_ref.deadline_at(i).is_some());
+                if present {
+                    return Some((db, key));
+                }
+            }
+        }
     }
 
     /// Sets the time every database compares deadlines against.
@@ -672,6 +853,7 @@ impl Keyspace {
     /// Zeroes every database's hit/miss/expired counters (`CONFIG RESETSTAT`).
     pub fn reset_stats(&mut self) {
         self.dbs.iter_mut().for_each(|db| db.stats = DbStats::default());
+        self.eviction.evicted = 0;
     }
 }
 

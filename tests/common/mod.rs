@@ -469,6 +469,11 @@ impl Conn {
         Ok(Conn { reader: BufReader::new(stream.try_clone()?), stream })
     }
 
+    /// Writes raw bytes, returning the error instead of panicking.
+    pub fn send_raw(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.stream.write_all(bytes)
+    }
+
     /// Writes `bytes` with one `write_all`.
     pub fn send(&mut self, bytes: impl AsRef<[u8]>) {
         self.stream.write_all(bytes.as_ref()).expect("write to the server");
