@@ -47,6 +47,11 @@ const SETTINGS: &[(&str, Access)] = &[
     ("human-session-delay", Access::Mutable),
     ("save", Access::Mutable),
     ("appendonly", Access::Mutable),
+    ("appendfilename", Access::Immutable),
+    ("appendfsync", Access::Mutable),
+    ("aof-load-truncated", Access::Mutable),
+    ("auto-aof-rewrite-percentage", Access::Mutable),
+    ("auto-aof-rewrite-min-size", Access::Mutable),
 ];
 
 impl Command for Config {
@@ -179,6 +184,7 @@ fn set(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     for &(name, value) in &chosen {
         apply(&mut updated, name, value).map_err(|problem| failed(name, &problem))?;
     }
+    let (appendonly, appendfsync) = (updated.appendonly.clone(), updated.appendfsync.clone());
     let loglevel_changed = {
         let mut live = ctx.server.config.write();
         let changed = live.loglevel != updated.loglevel;
@@ -187,6 +193,28 @@ fn set(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     };
     if let Some(level) = loglevel_changed {
         crate::config::apply_log_level(&level);
+    }
+    let persist = &ctx.server.persist;
+    if let Some(policy) = crate::persist::Fsync::parse(&appendfsync) {
+        persist.aof.set_policy(policy);
+    }
+    match (appendonly == "yes", persist.aof.on()) {
+        (true, false) => {
+            // As Redis: the log starts from a rewrite, a consistent snapshot
+            // of the data now; a running save delays it until it ends.
+            let server = ctx.server;
+            if let Err(crate::persist::BgError::Fork(e)) = persist.bgrewrite(server, ctx.keyspace(), true) {
+                server.config.write().appendonly = "no".into();
+                return Err(failed("appendonly", &format!("Can't start the AOF rewrite: {e}")));
+            }
+        }
+        (false, true) => {
+            if matches!(persist.child(), Some((crate::persist::Job::Rewrite, _))) {
+                persist.kill_child(ctx.server);
+            }
+            persist.aof.turn_off();
+        }
+        _ => {}
     }
     Ok(Reply::OK)
 }
@@ -238,17 +266,39 @@ fn apply(config: &mut Settings, name: &str, value: &[u8]) -> Result<(), String> 
             if !valid {
                 return Err("Invalid save parameters".into());
             }
-            if !words.is_empty() {
-                return Err("MiniRedis has no automatic save points; use SAVE".into());
-            }
+            config.save = words.join(" ");
         }
-        "appendonly" => {
-            if text.eq_ignore_ascii_case("yes") {
-                return Err("MiniRedis has no append-only file".into());
-            }
-            if !text.eq_ignore_ascii_case("no") {
+        "appendonly" | "aof-load-truncated" => {
+            let value = text.to_ascii_lowercase();
+            if value != "yes" && value != "no" {
                 return Err("argument must be 'yes' or 'no'".into());
             }
+            if name == "appendonly" {
+                config.appendonly = value;
+            } else {
+                config.aof_load_truncated = value;
+            }
+        }
+        "appendfsync" => {
+            let value = text.to_ascii_lowercase();
+            if crate::persist::Fsync::parse(&value).is_none() {
+                return Err("argument(s) must be one of the following: always, everysec, no".into());
+            }
+            config.appendfsync = value;
+        }
+        "auto-aof-rewrite-percentage" => {
+            let n = parse_i64(value).ok_or("argument couldn't be parsed into an integer")?;
+            if !(0..=i64::from(i32::MAX)).contains(&n) {
+                return Err(format!("argument must be between 0 and {} inclusive", i32::MAX));
+            }
+            config.auto_aof_rewrite_percentage = n as u64;
+        }
+        "auto-aof-rewrite-min-size" => {
+            let n = crate::config::parse_memory(&text).ok_or("argument must be a memory value")?;
+            if n > i64::MAX as u64 {
+                return Err(format!("argument must be between 0 and {} inclusive", i64::MAX));
+            }
+            config.auto_aof_rewrite_min_size = n;
         }
         _ => unreachable!("CONFIG SET checked the name: {name}"),
     }
@@ -387,7 +437,7 @@ mod tests {
     }
 
     #[test]
-    fn save_and_appendonly_only_off() {
+    fn save_appendonly_and_aof_settings() {
         let mut h = Harness::new();
         assert_eq!(h.run("CONFIG SET save \"\" appendonly NO"), Reply::OK);
         assert_eq!(
@@ -398,12 +448,30 @@ mod tests {
             h.run("CONFIG SET save 100"),
             err("ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters")
         );
-        assert!(h.run("CONFIG SET save \"3600 1\"").is_error(), "no save points to honour it");
+        assert_eq!(h.run("CONFIG SET save \" 3600  1 300 100 \""), Reply::OK);
+        assert_eq!(h.run("CONFIG GET save"), Reply::Map(vec![(bulk("save"), bulk("3600 1 300 100"))]));
+        assert_eq!(h.shared.config.read().save_rules(), vec![(3600, 1), (300, 100)]);
         assert_eq!(
             h.run("CONFIG SET appendonly maybe"),
             err("ERR CONFIG SET failed (possibly related to argument 'appendonly') - argument must be 'yes' or 'no'")
         );
-        assert!(h.run("CONFIG SET appendonly yes").is_error());
+        assert_eq!(h.run("CONFIG SET appendfsync ALWAYS"), Reply::OK);
+        assert_eq!(h.run("CONFIG GET appendfsync"), Reply::Map(vec![(bulk("appendfsync"), bulk("always"))]));
+        assert_eq!(
+            h.run("CONFIG SET appendfsync sometimes"),
+            err("ERR CONFIG SET failed (possibly related to argument 'appendfsync') - argument(s) must be one of the following: always, everysec, no")
+        );
+        assert_eq!(
+            h.run("CONFIG SET auto-aof-rewrite-min-size 1mb auto-aof-rewrite-percentage 50"),
+            Reply::OK
+        );
+        assert_eq!(
+            h.run("CONFIG GET auto-aof-rewrite-*"),
+            Reply::Map(vec![
+                (bulk("auto-aof-rewrite-percentage"), bulk("50")),
+                (bulk("auto-aof-rewrite-min-size"), bulk("1048576"))
+            ])
+        );
     }
 
     #[test]

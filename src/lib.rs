@@ -11,6 +11,7 @@ pub mod alloc;
 pub mod config;
 pub mod long_double;
 pub mod ops;
+pub mod persist;
 pub mod prelude;
 pub mod protocol;
 pub mod registry;

@@ -283,15 +283,21 @@ pub fn dispatch(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     }
     ctx.command = name;
     let mut args = Args::new(argv);
-    match entry.command.execute(ctx, &mut args) {
+    let write = meta.has(Flag::Write);
+    let reply = match entry.command.execute(ctx, &mut args) {
         Ok(reply) => {
-            if meta.has(Flag::Write) {
+            if write {
                 ctx.server.note_write();
             }
             reply
         }
         Err(err) => Reply::Error(err),
+    };
+    // The one place writes reach the append-only file (one bool when it is off).
+    if ctx.aof {
+        ctx.log_to_aof(meta.name, write, argv, &reply);
     }
+    reply
 }
 
 fn truncate(bytes: &[u8], max: usize) -> String {
@@ -433,6 +439,8 @@ pub struct Context<'a> {
     pub command: &'static str,
     keyspace: Option<MutexGuard<'a, Keyspace>>,
     now_ms: u64,
+    /// The append-only file was on when the command started.
+    aof: bool,
 }
 
 impl<'a> Context<'a> {
@@ -444,7 +452,19 @@ impl<'a> Context<'a> {
     /// A context at a given time: the connection reads the clock once per
     /// batch of pipelined requests rather than once per command.
     pub fn at(server: &'a Shared, client: &'a mut ClientState, now_ms: u64) -> Context<'a> {
-        Context { server, client, command: "", keyspace: None, now_ms }
+        let aof = server.persist.aof.on();
+        Context { server, client, command: "", keyspace: None, now_ms, aof }
+    }
+
+    /// Logs what the command did to the append-only file (see
+    /// [`crate::persist::log_command`]); the reply then waits for the log.
+    fn log_to_aof(&mut self, name: &str, write: bool, argv: Argv<'_>, reply: &Reply) {
+        let Some(keyspace) = self.keyspace.as_mut() else { return };
+        let (server, db, now) = (self.server, self.client.db, self.now_ms);
+        let wait = crate::persist::log_command(server, keyspace, db, name, write, argv, reply, now);
+        if wait > 0 {
+            self.client.aof_wait = wait;
+        }
     }
 
     /// The time this command runs at, in Unix ms (fixed for the whole command).
@@ -457,7 +477,11 @@ impl<'a> Context<'a> {
         let (now, touch) = (self.now_ms, !self.client.no_touch);
         let keyspace = self.keyspace.get_or_insert_with(|| self.server.store.lock());
         keyspace.set_now(now);
-        keyspace.dbs.iter_mut().for_each(|db| db.set_touch(touch));
+        let aof = self.aof;
+        keyspace.dbs.iter_mut().for_each(|db| {
+            db.set_touch(touch);
+            db.set_track_expired(aof);
+        });
         keyspace
     }
 
@@ -468,6 +492,7 @@ impl<'a> Context<'a> {
         let db = &mut keyspace.dbs[index];
         db.set_now(now);
         db.set_touch(touch);
+        db.set_track_expired(self.aof);
         db
     }
 

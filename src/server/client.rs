@@ -116,6 +116,8 @@ pub struct ClientState {
     pub reply_skip: bool,
     /// `CLIENT REPLY SKIP` just ran: skip the next command's reply.
     pub reply_skip_next: bool,
+    /// Append-only-file offset the pending replies wait for (0: none).
+    pub aof_wait: u64,
 }
 
 impl ClientState {
@@ -131,6 +133,7 @@ impl ClientState {
             reply_off: false,
             reply_skip: false,
             reply_skip_next: false,
+            aof_wait: 0,
         }
     }
 

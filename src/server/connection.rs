@@ -83,7 +83,7 @@ pub async fn serve(mut socket: TcpStream, shared: &Shared, handle: &std::sync::A
                         break;
                     }
                     if out.len() >= FLUSH_AT {
-                        if flush(&mut socket, &mut out, shared).await.is_err() {
+                        if flush(&mut socket, &mut out, shared, &mut client).await.is_err() {
                             return;
                         }
                         // The write may have waited on a slow reader.
@@ -104,7 +104,7 @@ pub async fn serve(mut socket: TcpStream, shared: &Shared, handle: &std::sync::A
             shared.stats.commands_processed.fetch_add(commands, Ordering::Relaxed);
             client.publish(last_command, now);
         }
-        if !out.is_empty() && flush(&mut socket, &mut out, shared).await.is_err() {
+        if !out.is_empty() && flush(&mut socket, &mut out, shared, &mut client).await.is_err() {
             return;
         }
         if close {
@@ -161,7 +161,16 @@ fn write_reply(reply: &Reply, client: &ClientState, out: &mut Vec<u8>) {
     }
 }
 
-async fn flush(socket: &mut TcpStream, out: &mut Vec<u8>, shared: &Shared) -> std::io::Result<()> {
+async fn flush(
+    socket: &mut TcpStream,
+    out: &mut Vec<u8>,
+    shared: &Shared,
+    client: &mut ClientState,
+) -> std::io::Result<()> {
+    // Replies to logged writes go out once the log has them (group commit).
+    if client.aof_wait != 0 {
+        shared.persist.aof.wait(std::mem::take(&mut client.aof_wait)).await;
+    }
     socket.write_all(out).await?;
     shared.stats.net_output_bytes.fetch_add(out.len() as u64, Ordering::Relaxed);
     out.clear();

@@ -226,6 +226,9 @@ pub struct Db {
     expire_cursor: usize,
     /// Reads do not update access times (`CLIENT NO-TOUCH`).
     no_touch: bool,
+    /// Keys deleted by expiry are recorded in `expired` (for the AOF).
+    track_expired: bool,
+    expired: Vec<Key>,
     pub stats: DbStats,
 }
 
@@ -257,6 +260,32 @@ impl Db {
         self.no_touch = !touch;
     }
 
+    /// Whether keys deleted by expiry are recorded for [`Db::take_expired`].
+    pub fn set_track_expired(&mut self, track: bool) {
+        self.track_expired = track;
+    }
+
+    /// The keys expiry deleted since the last call (when tracking is on).
+    pub fn take_expired(&mut self) -> Vec<Key> {
+        std::mem::take(&mut self.expired)
+    }
+
+    /// Sets every key's access time to now (after replaying a log with a
+    /// frozen clock).
+    pub fn touch_all(&mut self) {
+        let now = self.now_secs();
+        self.entries.iter_mut().for_each(|e| e.atime = now);
+    }
+
+    /// Deletes the due entry at `i`, counting and recording it.
+    fn expire_at(&mut self, i: usize) {
+        if self.track_expired {
+            self.expired.push(self.entries[i].key.as_bytes().into());
+        }
+        self.remove_at(i);
+        self.stats.expired += 1;
+    }
+
     fn now_secs(&self) -> u32 {
         (self.now / 1000) as u32
     }
@@ -279,8 +308,7 @@ impl Db {
     fn live(&mut self, key: &[u8]) -> Option<usize> {
         let i = self.find(key)?;
         if self.is_due(i) {
-            self.remove_at(i);
-            self.stats.expired += 1;
+            self.expire_at(i);
             return None;
         }
         Some(i)
@@ -525,7 +553,8 @@ impl Db {
 
     pub fn clear(&mut self) {
         let stats = self.stats;
-        *self = Db { stats, now: self.now, no_touch: self.no_touch, ..Db::default() };
+        let (track_expired, expired) = (self.track_expired, std::mem::take(&mut self.expired));
+        *self = Db { stats, now: self.now, no_touch: self.no_touch, track_expired, expired, ..Db::default() };
     }
 
     /// Live entries with their deadlines, in storage order.
@@ -560,8 +589,7 @@ impl Db {
             checked += 1;
             if deadline <= self.now {
                 // The last deadline moves into this slot: check it next.
-                self.remove_at(owner as usize);
-                self.stats.expired += 1;
+                self.expire_at(owner as usize);
                 expired += 1;
             } else {
                 self.expire_cursor += 1;
@@ -593,8 +621,7 @@ impl Db {
             if !self.is_due(i) {
                 return Some(self.entries[i].key.as_bytes().into());
             }
-            self.remove_at(i);
-            self.stats.expired += 1;
+            self.expire_at(i);
         }
         None
     }
