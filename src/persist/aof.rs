@@ -282,10 +282,13 @@ impl Aof {
         self.wake.notify_all();
     }
 
-    /// The writer thread: group commit.
+    /// The writer thread: group commit. It takes the buffer while holding
+    /// the file, so whoever writes (it, or a shutdown flush) writes records
+    /// in order.
     pub(crate) fn writer_loop(&self) {
+        let mut spare = Vec::new();
         loop {
-            let (chunk, upto) = {
+            {
                 let mut st = self.state.lock();
                 while st.buf.is_empty() && st.rewrite_done.is_none() && !st.stop {
                     self.wake.wait(&mut st);
@@ -298,25 +301,25 @@ impl Aof {
                     self.finish_rewrite(ok, &temp);
                     continue;
                 }
-                (std::mem::take(&mut st.buf), st.appended)
+            }
+            let mut io = self.io.lock();
+            let upto = {
+                let mut st = self.state.lock();
+                std::mem::swap(&mut st.buf, &mut spare);
+                st.appended
             };
-            self.write_chunk(&chunk, upto);
-            // Give the allocation back for the next round.
-            let mut st = self.state.lock();
-            if st.buf.is_empty() && chunk.capacity() <= 1 << 20 {
-                let mut chunk = chunk;
-                chunk.clear();
-                st.buf = chunk;
+            self.write_chunk(&mut io, &spare, upto);
+            spare.clear();
+            if spare.capacity() > 1 << 20 {
+                spare = Vec::new();
             }
         }
     }
 
-    fn write_chunk(&self, chunk: &[u8], upto: u64) {
-        let mut io = self.io.lock();
+    fn write_chunk(&self, io: &mut parking_lot::MutexGuard<'_, Io>, chunk: &[u8], upto: u64) {
         let Some(file) = io.file.clone() else {
             // No file yet (the first rewrite is running): the records are in
             // the rewrite buffer, and nothing durable is promised until then.
-            drop(io);
             self.done.send_replace(upto);
             return;
         };
@@ -339,9 +342,7 @@ impl Aof {
                     }
                     // Drop any partial record, then retry.
                     let _ = file.set_len(io.size);
-                    drop(io);
-                    std::thread::sleep(Duration::from_millis(100));
-                    io = self.io.lock();
+                    parking_lot::MutexGuard::unlocked(io, || std::thread::sleep(Duration::from_millis(100)));
                     if io.file.is_none() {
                         return;
                     }
@@ -353,7 +354,6 @@ impl Aof {
         }
         io.size += chunk.len() as u64;
         io.unsynced = !always;
-        drop(io);
         self.done.send_replace(upto);
     }
 
