@@ -282,7 +282,7 @@ fn apply(config: &mut Settings, name: &str, value: &[u8]) -> Result<(), String> 
         "appendfsync" => {
             let value = text.to_ascii_lowercase();
             if crate::persist::Fsync::parse(&value).is_none() {
-                return Err("argument(s) must be one of the following: always, everysec, no".into());
+                return Err("argument(s) must be one of the following: everysec, always, no".into());
             }
             config.appendfsync = value;
         }
@@ -459,7 +459,7 @@ mod tests {
         assert_eq!(h.run("CONFIG GET appendfsync"), Reply::Map(vec![(bulk("appendfsync"), bulk("always"))]));
         assert_eq!(
             h.run("CONFIG SET appendfsync sometimes"),
-            err("ERR CONFIG SET failed (possibly related to argument 'appendfsync') - argument(s) must be one of the following: always, everysec, no")
+            err("ERR CONFIG SET failed (possibly related to argument 'appendfsync') - argument(s) must be one of the following: everysec, always, no")
         );
         assert_eq!(
             h.run("CONFIG SET auto-aof-rewrite-min-size 1mb auto-aof-rewrite-percentage 50"),
