@@ -367,10 +367,18 @@ fn kill_9_during_bgrewriteaof_leaves_a_loadable_log() {
         c.cmd(&["INCR", "during"], format!(":{i}\r\n"));
     }
     server.kill();
+    // The child dies with the server (SIGKILL on parent death); let it go.
+    thread::sleep(Duration::from_millis(200));
     let server = Server::start_in(dir.clone(), &["--appendonly", "yes"]);
     let mut c = server.connect();
     c.cmd(&["GET", "during"], bulk("20"));
     c.cmd(&["DBSIZE"], ":50001\r\n");
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.starts_with("temp-")), "temp files are cleaned at start-up: {names:?}");
 }
 
 #[test]

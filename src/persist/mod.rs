@@ -292,6 +292,37 @@ pub fn prepare_shutdown(server: &Shared, keyspace: &Keyspace, save: bool) -> io:
     saved
 }
 
+/// Removes temp files a crashed save or rewrite left in `dir` (those whose
+/// writing process is gone).
+pub fn remove_stale_temp_files(dir: &Path, dbfilename: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let dump_prefix = format!(".{dbfilename}.tmp-");
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let pid = if let Some(rest) = name.strip_prefix(&dump_prefix) {
+            rest
+        } else if let Some(rest) = name.strip_prefix("temp-rewriteaof-") {
+            rest.trim_start_matches("bg-").trim_end_matches(".aof")
+        } else {
+            continue;
+        };
+        let Ok(pid) = pid.parse::<u32>() else { continue };
+        if pid != std::process::id() && !process_alive(pid) {
+            info!(file = %name, "removing a temp file left by an interrupted save or rewrite");
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Whether `pid` is a running (not zombie) process.
+fn process_alive(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the parenthesised command name.
+        Ok(stat) => stat.rsplit_once(") ").is_some_and(|(_, rest)| !rest.starts_with(['Z', 'X'])),
+        Err(_) => false,
+    }
+}
+
 fn rewrite_temp(dir: &Path, pid: i32) -> PathBuf {
     dir.join(format!("temp-rewriteaof-bg-{pid}.aof"))
 }
@@ -303,11 +334,16 @@ fn fork(body: impl FnOnce() -> io::Result<()>) -> io::Result<i32> {
     // (the caller holds the keyspace lock), allocates (glibc's malloc is
     // fork-safe), does file I/O, and leaves with _exit without running
     // destructors or touching locks other threads may have held.
+    let parent = std::process::id() as i32;
     let pid = unsafe { libc::fork() };
     match pid {
         -1 => Err(io::Error::last_os_error()),
         0 => unsafe {
             libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            if libc::getppid() != parent {
+                // The parent died before the line above took effect.
+                libc::_exit(1);
+            }
             let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)).is_ok_and(|r| r.is_ok());
             libc::_exit(if ok { 0 } else { 1 })
         },

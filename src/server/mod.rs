@@ -194,6 +194,7 @@ impl Server {
             Ok(dir) => return Err(StartError::Dir(dir, io::Error::other("not a directory"))),
             Err(e) => return Err(StartError::Dir(config.dir.clone(), e)),
         };
+        crate::persist::remove_stale_temp_files(&config.dir, &config.dbfilename);
         let path = config.dump_path();
         let aof_path = config.aof_path();
         // As in Redis, the log wins over the snapshot when both exist.
@@ -261,15 +262,14 @@ impl Server {
             tokio::spawn(accept_loop(listener, shared.clone()));
         }
         tokio::spawn(expire_loop(shared.clone()));
-        tokio::spawn(persist_cron(shared.clone()));
-        for (name, body) in [("aof-writer", true), ("aof-fsync", false)] {
+        // Plain threads that live as long as the process: a child forked by
+        // the cron thread dies with it (PR_SET_PDEATHSIG follows the thread).
+        for (name, body) in [("aof-writer", 0), ("aof-fsync", 1), ("persist-cron", 2)] {
             let shared = shared.clone();
-            let spawned = std::thread::Builder::new().name(name.into()).spawn(move || {
-                if body {
-                    shared.persist.aof.writer_loop()
-                } else {
-                    shared.persist.aof.fsync_loop()
-                }
+            let spawned = std::thread::Builder::new().name(name.into()).spawn(move || match body {
+                0 => shared.persist.aof.writer_loop(),
+                1 => shared.persist.aof.fsync_loop(),
+                _ => persist_cron(&shared),
             });
             if let Err(e) = spawned {
                 warn!(error = %e, "cannot start the {name} thread");
@@ -343,16 +343,10 @@ async fn expire_loop(shared: Arc<Shared>) {
 
 /// Background persistence duties, ten times a second: reaping a finished
 /// save or rewrite, `save` rules, scheduled and automatic rewrites.
-async fn persist_cron(shared: Arc<Shared>) {
-    let mut stop = shared.shutdown_requested();
-    let mut tick = tokio::time::interval(Duration::from_millis(100));
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = stopped(&mut stop) => return,
-        }
-        let shared = shared.clone();
-        // Forking and reaping are blocking calls.
-        let _ = tokio::task::spawn_blocking(move || shared.persist.cron(&shared)).await;
+fn persist_cron(shared: &Shared) {
+    let stop = shared.shutdown_requested();
+    while !*stop.borrow() {
+        std::thread::sleep(Duration::from_millis(100));
+        shared.persist.cron(shared);
     }
 }
