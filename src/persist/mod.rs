@@ -344,6 +344,9 @@ fn fork(body: impl FnOnce() -> io::Result<()>) -> io::Result<i32> {
                 // The parent died before the line above took effect.
                 libc::_exit(1);
             }
+            // Serving clients comes first: on a shared core, the server's
+            // threads win over the child's serializing.
+            libc::setpriority(libc::PRIO_PROCESS, 0, 19);
             let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)).is_ok_and(|r| r.is_ok());
             libc::_exit(if ok { 0 } else { 1 })
         },
