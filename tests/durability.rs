@@ -419,3 +419,35 @@ fn save_rules_trigger_a_background_save() {
     let server = Server::start_in(dir.clone(), &[]);
     server.connect().cmd(&["GET", "b"], bulk("2"));
 }
+
+#[test]
+fn the_log_is_rewritten_automatically_once_it_has_grown() {
+    let dir = Arc::new(TempDir::new("auto-rewrite"));
+    let args = [
+        "--appendonly",
+        "yes",
+        "--auto-aof-rewrite-min-size",
+        "20kb",
+        "--auto-aof-rewrite-percentage",
+        "100",
+    ];
+    let mut server = Server::start_in(dir.clone(), &args);
+    let mut c = server.connect();
+    let value = "x".repeat(100);
+    for i in 0..400 {
+        c.cmd(&["SET", &format!("k{}", i % 10), &value], "+OK\r\n");
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::fs::metadata(aof_path(&dir)).unwrap().len() > 20 * 1024 {
+        assert!(Instant::now() < deadline, "no automatic rewrite");
+        thread::sleep(Duration::from_millis(50));
+    }
+    wait_for(&mut c, "aof_rewrite_in_progress", "0");
+    assert_eq!(info_field(&mut c, "aof_last_bgrewrite_status"), "ok");
+    c.cmd(&["SET", "after", "1"], "+OK\r\n");
+    server.kill();
+    let server = Server::start_in(dir.clone(), &["--appendonly", "yes"]);
+    let mut c = server.connect();
+    c.cmd(&["DBSIZE"], ":11\r\n");
+    c.cmd(&["GET", "k3"], bulk(&value));
+}
