@@ -240,6 +240,22 @@ fn corruption_in_the_middle_stops_start_up_naming_the_offset() {
     assert!(!status.success());
     assert!(stderr.contains(&format!("corrupt at byte offset {second}")), "{stderr}");
     assert_eq!(std::fs::read(&path).unwrap(), log, "a corrupt log is never modified");
+
+    // Well-formed records that cannot be what the server wrote also stop it.
+    let mut log = resp(&["SET", "a", "1"]);
+    let at = log.len();
+    log.extend(resp(&["SELECT", "99"]));
+    std::fs::write(&path, &log).unwrap();
+    let (status, _, stderr) = run_to_exit(&args, Duration::from_secs(10));
+    assert!(!status.success());
+    assert!(
+        stderr.contains(&format!("corrupt at byte offset {at}: record failed: ERR DB index")),
+        "{stderr}"
+    );
+    std::fs::write(&path, resp(&["NOSUCHCOMMAND", "x"])).unwrap();
+    let (status, _, stderr) = run_to_exit(&args, Duration::from_secs(10));
+    assert!(!status.success());
+    assert!(stderr.contains("corrupt at byte offset 0: unknown command 'NOSUCHCOMMAND'"), "{stderr}");
 }
 
 #[test]

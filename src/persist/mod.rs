@@ -484,9 +484,14 @@ pub fn replay(server: &Shared, path: &Path, truncated_ok: bool) -> Result<usize,
         }
         let mut ctx = crate::registry::Context::at(server, &mut client, 0);
         let reply = crate::registry::dispatch(&mut ctx, Argv::Owned(&args));
+        // A write that failed when it was logged fails again the same way
+        // (and changes nothing), but a bad SELECT would send every later
+        // record to the wrong database, and a malformed record means the
+        // file is not what the server wrote.
         if let Reply::Error(e) = reply {
-            if e.text().starts_with("ERR wrong number") || e.text().starts_with("ERR unknown") {
-                return Err(LoadError::Corrupt(offset, e.text().to_string()));
+            let select = args[0].eq_ignore_ascii_case(b"select");
+            if select || e.text().starts_with("ERR wrong number") || e.text().starts_with("ERR unknown") {
+                return Err(LoadError::Corrupt(offset, format!("record failed: {}", e.text())));
             }
         }
     }
