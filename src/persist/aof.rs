@@ -668,7 +668,8 @@ pub fn parse(data: &[u8]) -> (Vec<Record>, Option<ReadError>) {
     (records, None)
 }
 
-fn parse_record(data: &[u8], start: usize) -> Result<(Vec<Vec<u8>>, usize), ReadError> {
+/// The record at `start`: its arguments and where the next one starts.
+pub fn parse_record(data: &[u8], start: usize) -> Result<(Vec<Vec<u8>>, usize), ReadError> {
     let truncated = || ReadError::Truncated(start as u64);
     let line = |pos: usize, kind: u8| -> Result<(usize, usize), ReadError> {
         let Some(end) = memchr::memchr(b'\n', &data[pos..]).map(|i| pos + i) else {

@@ -455,28 +455,31 @@ impl std::fmt::Display for LoadError {
 /// `truncated_ok`. Returns the number of records.
 pub fn replay(server: &Shared, path: &Path, truncated_ok: bool) -> Result<usize, LoadError> {
     let data = std::fs::read(path).map_err(LoadError::Io)?;
-    let (records, problem) = aof::parse(&data);
-    match problem {
-        None => {}
-        Some(aof::ReadError::Corrupt(at, why)) => return Err(LoadError::Corrupt(at, why)),
-        Some(aof::ReadError::Truncated(at)) if truncated_ok => {
-            warn!(
-                path = %path.display(),
-                offset = at,
-                dropped_bytes = data.len() as u64 - at,
-                "the append only file ends with an incomplete record (a crash mid-write?): dropping it"
-            );
-            let file = std::fs::OpenOptions::new().write(true).open(path).map_err(LoadError::Io)?;
-            file.set_len(at).and_then(|_| file.sync_all()).map_err(LoadError::Io)?;
-        }
-        Some(aof::ReadError::Truncated(at)) => return Err(LoadError::Truncated(at)),
-    }
     let handle = Arc::new(ClientHandle::new(0, "aof".into(), String::new(), -1, 0));
     let mut client = ClientState::new(handle);
-    let count = records.len();
-    for (offset, args) in records {
-        let entry = crate::registry::lookup(args.first().map_or(&b""[..], |a| a));
-        if entry.is_none() {
+    let (mut pos, mut count) = (0, 0);
+    // Record by record: the log is never held twice in memory.
+    while pos < data.len() {
+        let (args, next) = match aof::parse_record(&data, pos) {
+            Ok(record) => record,
+            Err(aof::ReadError::Corrupt(at, why)) => return Err(LoadError::Corrupt(at, why)),
+            Err(aof::ReadError::Truncated(at)) if truncated_ok => {
+                warn!(
+                    path = %path.display(),
+                    offset = at,
+                    dropped_bytes = data.len() as u64 - at,
+                    "the append only file ends with an incomplete record (a crash mid-write?): dropping it"
+                );
+                let file = std::fs::OpenOptions::new().write(true).open(path).map_err(LoadError::Io)?;
+                file.set_len(at).and_then(|_| file.sync_all()).map_err(LoadError::Io)?;
+                break;
+            }
+            Err(aof::ReadError::Truncated(at)) => return Err(LoadError::Truncated(at)),
+        };
+        let offset = pos as u64;
+        pos = next;
+        count += 1;
+        if crate::registry::lookup(&args[0]).is_none() {
             return Err(LoadError::Corrupt(
                 offset,
                 format!("unknown command '{}'", String::from_utf8_lossy(&args[0])),
