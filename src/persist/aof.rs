@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
-use tokio::sync::watch;
+use tokio::sync::oneshot;
 use tracing::{error, info, warn};
 
 use crate::protocol::parse::{parse_i64, Argv};
@@ -146,7 +146,9 @@ pub struct Aof {
     wake: Condvar,
     io: Mutex<Io>,
     /// Offset written (and fsynced under `always`): replies wait for it.
-    done: watch::Sender<u64>,
+    done: AtomicU64,
+    /// Connections waiting for an offset, each woken only once it is reached.
+    waiters: Mutex<Vec<(u64, oneshot::Sender<()>)>>,
     pub last_write_ok: AtomicBool,
     pub last_rewrite_ok: AtomicBool,
     /// Seconds the last rewrite took (-1: none yet).
@@ -164,7 +166,8 @@ impl Default for Aof {
             state: Mutex::new(State::default()),
             wake: Condvar::new(),
             io: Mutex::new(Io::default()),
-            done: watch::channel(0).0,
+            done: AtomicU64::new(0),
+            waiters: Mutex::new(Vec::new()),
             last_write_ok: AtomicBool::new(true),
             last_rewrite_ok: AtomicBool::new(true),
             last_rewrite_secs: AtomicU64::new(u64::MAX),
@@ -203,11 +206,36 @@ impl Aof {
     /// Resolves once everything up to `offset` is written (and fsynced
     /// under `always`).
     pub async fn wait(&self, offset: u64) {
-        if *self.done.borrow() >= offset {
+        if self.done.load(Ordering::Acquire) >= offset {
             return;
         }
-        let mut rx = self.done.subscribe();
-        let _ = rx.wait_for(|&done| done >= offset).await;
+        let (tx, rx) = oneshot::channel();
+        {
+            let mut waiters = self.waiters.lock();
+            // Checked again under the lock `publish` takes after it moves
+            // `done`: no wake-up can be missed.
+            if self.done.load(Ordering::Acquire) >= offset {
+                return;
+            }
+            waiters.push((offset, tx));
+        }
+        let _ = rx.await;
+    }
+
+    /// Everything up to `upto` is durable: wakes exactly the connections
+    /// waiting for it (not every waiter on every round).
+    fn publish(&self, upto: u64) {
+        self.done.fetch_max(upto, Ordering::AcqRel);
+        let mut waiters = self.waiters.lock();
+        let mut i = 0;
+        while i < waiters.len() {
+            if waiters[i].0 <= upto {
+                let (_, tx) = waiters.swap_remove(i);
+                let _ = tx.send(());
+            } else {
+                i += 1;
+            }
+        }
     }
 
     /// Starts logging to an existing, valid file at `path` (start-up).
@@ -256,7 +284,7 @@ impl Aof {
         st.rewrite = None;
         st.buf.clear();
         self.rewriting.store(false, Ordering::Relaxed);
-        self.done.send_replace(st.appended);
+        self.publish(st.appended);
     }
 
     /// Writes and fsyncs everything buffered (clean shutdown).
@@ -273,7 +301,7 @@ impl Aof {
             io.size += chunk.len() as u64;
             io.unsynced = false;
         }
-        self.done.send_replace(upto);
+        self.publish(upto);
     }
 
     /// Stops the threads (they exit at their next wake-up).
@@ -325,7 +353,7 @@ impl Aof {
         let Some(file) = io.file.clone() else {
             // No file yet (the first rewrite is running): the records are in
             // the rewrite buffer, and nothing durable is promised until then.
-            self.done.send_replace(upto);
+            self.publish(upto);
             return;
         };
         let always = self.policy() == Fsync::Always;
@@ -359,7 +387,7 @@ impl Aof {
         }
         io.size += chunk.len() as u64;
         io.unsynced = !always;
-        self.done.send_replace(upto);
+        self.publish(upto);
     }
 
     /// `everysec`: fsyncs once a second in its own thread, so writes never
@@ -412,7 +440,7 @@ impl Aof {
                 // A log switched on at run time has no file to fall back on.
                 if self.io.lock().file.is_none() {
                     self.on.store(false, Ordering::Relaxed);
-                    self.done.send_replace(st.appended);
+                    self.publish(st.appended);
                 }
             }
         }
@@ -455,7 +483,7 @@ impl Aof {
         File::open(dir)?.sync_all()?;
         let size = file.metadata()?.len();
         *self.io.lock() = Io { file: Some(Arc::new(file)), size, base_size: size, unsynced: false };
-        self.done.send_replace(upto);
+        self.publish(upto);
         Ok(())
     }
 }
