@@ -50,12 +50,7 @@ impl Command for Client {
                     flags: &[Flag::Fast],
                     summary: "Returns the name of the connection.",
                 },
-                Subcommand {
-                    name: "help",
-                    arity: 2,
-                    flags: &[Flag::Loading, Flag::Stale],
-                    summary: "Returns helpful text about the different subcommands.",
-                },
+                Subcommand::HELP,
                 Subcommand {
                     name: "id",
                     arity: 2,
@@ -171,7 +166,7 @@ impl Command for Client {
                 Ok(Reply::OK)
             }
             b"reply" => reply(ctx, args),
-            _ => Ok(Reply::Array(HELP.iter().map(|line| Reply::simple(line)).collect())),
+            _ => Ok(crate::ops::help_reply(HELP)),
         }
     }
 }

@@ -54,12 +54,7 @@ impl Command for CommandCommand {
                     flags: &[Flag::Loading, Flag::Stale],
                     summary: "Extracts the key names from an arbitrary command.",
                 },
-                Subcommand {
-                    name: "help",
-                    arity: 2,
-                    flags: &[Flag::Loading, Flag::Stale],
-                    summary: "Returns helpful text about the different subcommands.",
-                },
+                Subcommand::HELP,
                 Subcommand {
                     name: "info",
                     arity: -2,
@@ -101,7 +96,7 @@ impl Command for CommandCommand {
             }
             b"list" => list(args),
             b"getkeys" => getkeys(args),
-            _ => Ok(Reply::Array(HELP.iter().map(|line| Reply::simple(line)).collect())),
+            _ => Ok(crate::ops::help_reply(HELP)),
         }
     }
 }

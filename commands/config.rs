@@ -71,12 +71,7 @@ impl Command for Config {
                     flags: ADMIN,
                     summary: "Returns the effective values of configuration parameters.",
                 },
-                Subcommand {
-                    name: "help",
-                    arity: 2,
-                    flags: &[Flag::Loading, Flag::Stale],
-                    summary: "Returns helpful text about the different subcommands.",
-                },
+                Subcommand::HELP,
                 Subcommand {
                     name: "resetstat",
                     arity: 2,
@@ -103,7 +98,7 @@ impl Command for Config {
                 ctx.keyspace().reset_stats();
                 Ok(Reply::OK)
             }
-            _ => Ok(Reply::Array(HELP.iter().map(|line| Reply::simple(line)).collect())),
+            _ => Ok(crate::ops::help_reply(HELP)),
         }
     }
 }

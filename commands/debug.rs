@@ -56,7 +56,7 @@ impl Command for Debug {
         let sub = args.next()?;
         let argc = args.remaining() + 2;
         match (sub.to_ascii_lowercase().as_slice(), argc) {
-            (b"help", 2) => Ok(Reply::Array(HELP.iter().map(|line| Reply::simple(line)).collect())),
+            (b"help", 2) => Ok(crate::ops::help_reply(HELP)),
             (b"sleep", 3) => {
                 let micros = strtod_prefix(args.next()?) * 1e6;
                 // Holding the keyspace stops every data command meanwhile.
@@ -319,6 +319,19 @@ mod lzf {
         (h << 8) | u32::from(input[ip + 2])
     }
 
+    /// Copies one literal byte, closing the run of literals at `MAX_LIT`
+    /// (its length byte goes before it) as liblzf does.
+    fn literal(out: &mut [u8], op: &mut usize, lit: &mut usize, byte: u8) {
+        *lit += 1;
+        out[*op] = byte;
+        *op += 1;
+        if *lit == MAX_LIT {
+            out[*op - *lit - 1] = (*lit - 1) as u8;
+            *lit = 0;
+            *op += 1;
+        }
+    }
+
     pub fn compressed_len(input: &[u8], out_len: usize) -> usize {
         let in_len = input.len();
         if in_len < 3 || out_len == 0 {
@@ -345,15 +358,8 @@ mod lzf {
                 if op >= out_len {
                     return 0;
                 }
-                lit += 1;
-                out[op] = input[ip];
-                op += 1;
+                literal(&mut out, &mut op, &mut lit, input[ip]);
                 ip += 1;
-                if lit == MAX_LIT {
-                    out[op - lit - 1] = (lit - 1) as u8;
-                    lit = 0;
-                    op += 1;
-                }
                 continue;
             }
             let off = ip - r - 1;
@@ -409,15 +415,8 @@ mod lzf {
             return 0;
         }
         while ip < in_len {
-            lit += 1;
-            out[op] = input[ip];
-            op += 1;
+            literal(&mut out, &mut op, &mut lit, input[ip]);
             ip += 1;
-            if lit == MAX_LIT {
-                out[op - lit - 1] = (lit - 1) as u8;
-                lit = 0;
-                op += 1;
-            }
         }
         op - usize::from(lit == 0)
     }

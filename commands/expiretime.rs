@@ -22,12 +22,7 @@ impl Command for Expiretime {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        let key = args.next()?;
-        Ok(Reply::Integer(match crate::ops::deadline_ms(ctx, key) {
-            // Deadlines fit in an i64, so adding 500 cannot overflow a u64.
-            Ok(ms) => ((ms + 500) / 1000) as i64,
-            Err(code) => code,
-        }))
+        crate::ops::ttl_reply(ctx, args, ExpireUnit::UnixSeconds)
     }
 }
 

@@ -1,5 +1,6 @@
 //! GETSET key value
 
+use crate::ops::{set_string, SetCondition, StringOptions, TtlOption};
 use crate::prelude::*;
 
 /// `GETSET`: sets a string and returns the old one (nil if none); clears the TTL.
@@ -21,9 +22,8 @@ impl Command for Getset {
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let key = args.next()?;
         let value = args.next()?;
-        let db = ctx.db();
-        let old = db.get_string(key)?.cloned();
-        db.set(key, Value::string(value));
+        let options = StringOptions { condition: SetCondition::Always, get: true, ttl: TtlOption::Absent };
+        let (_, old) = set_string(ctx, key, value, &options, None)?;
         Ok(Reply::bulk_or_null(old))
     }
 }

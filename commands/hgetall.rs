@@ -21,12 +21,7 @@ impl Command for Hgetall {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        let key = args.next()?;
-        let pairs = match ctx.db().get_hash(key)? {
-            Some(hash) => hash.iter().map(|(f, v)| (Reply::bulk(f), Reply::bulk(v))).collect(),
-            None => Vec::new(),
-        };
-        Ok(Reply::Map(pairs))
+        crate::ops::list_hash(ctx, args, crate::ops::HashParts::Both)
     }
 }
 

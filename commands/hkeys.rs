@@ -21,9 +21,7 @@ impl Command for Hkeys {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        let key = args.next()?;
-        let hash = ctx.db().get_hash(key)?;
-        Ok(Reply::Array(hash.into_iter().flat_map(Hash::iter).map(|(field, _)| Reply::bulk(field)).collect()))
+        crate::ops::list_hash(ctx, args, crate::ops::HashParts::Fields)
     }
 }
 

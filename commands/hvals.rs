@@ -21,9 +21,7 @@ impl Command for Hvals {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        let key = args.next()?;
-        let hash = ctx.db().get_hash(key)?;
-        Ok(Reply::Array(hash.into_iter().flat_map(Hash::iter).map(|(_, value)| Reply::bulk(value)).collect()))
+        crate::ops::list_hash(ctx, args, crate::ops::HashParts::Values)
     }
 }
 

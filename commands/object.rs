@@ -86,7 +86,7 @@ impl Command for Object {
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let sub = args.next()?.to_ascii_lowercase();
         if sub == b"help" {
-            return Ok(Reply::Array(HELP.iter().map(|line| Reply::simple(line)).collect()));
+            return Ok(crate::ops::help_reply(HELP));
         }
         let key = args.next()?;
         let db = ctx.db();

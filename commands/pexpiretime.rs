@@ -22,8 +22,7 @@ impl Command for Pexpiretime {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        let key = args.next()?;
-        Ok(Reply::Integer(crate::ops::deadline_ms(ctx, key).map_or_else(|code| code, |ms| ms as i64)))
+        crate::ops::ttl_reply(ctx, args, ExpireUnit::UnixMillis)
     }
 }
 

@@ -20,8 +20,7 @@ impl Command for Pttl {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        let key = args.next()?;
-        Ok(Reply::Integer(crate::ops::ttl_ms(ctx, key).map_or_else(|code| code, |ms| ms as i64)))
+        crate::ops::ttl_reply(ctx, args, ExpireUnit::Millis)
     }
 }
 

@@ -1,6 +1,6 @@
 //! SET key value [NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]
 
-use crate::ops::{string_options, SetCondition, StringCommand, TtlOption};
+use crate::ops::{set_string, string_options, StringCommand};
 use crate::prelude::*;
 
 /// `SET`: stores a string, with Redis 7's conditions, `GET` and expiry options.
@@ -27,24 +27,7 @@ impl Command for Set {
         let options = string_options(args, StringCommand::Set)?;
         let deadline = options.deadline(ctx.now_ms(), "set")?;
 
-        let db = ctx.db();
-        let old = if options.get { db.get_string(key)?.cloned() } else { None };
-        let exists = if options.get { old.is_some() } else { db.contains(key) };
-        let allowed = match options.condition {
-            SetCondition::Always => true,
-            SetCondition::IfAbsent => !exists,
-            SetCondition::IfPresent => exists,
-        };
-        if allowed {
-            let value = Value::string(value);
-            match options.ttl {
-                TtlOption::Keep => db.set_keep_ttl(key, value),
-                _ => db.set(key, value),
-            }
-            if let Some(deadline) = deadline {
-                db.set_deadline(key, deadline);
-            }
-        }
+        let (allowed, old) = set_string(ctx, key, value, &options, deadline)?;
         Ok(match (options.get, allowed) {
             (true, _) => Reply::bulk_or_null(old),
             (false, true) => Reply::OK,

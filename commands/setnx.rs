@@ -1,5 +1,6 @@
 //! SETNX key value
 
+use crate::ops::{set_string, SetCondition, StringOptions, TtlOption};
 use crate::prelude::*;
 
 /// `SETNX`: sets a string only if the key does not exist; 1 if set, else 0.
@@ -21,12 +22,9 @@ impl Command for Setnx {
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let key = args.next()?;
         let value = args.next()?;
-        let db = ctx.db();
-        if db.contains(key) {
-            return Ok(Reply::Integer(0));
-        }
-        db.set(key, Value::string(value));
-        Ok(Reply::Integer(1))
+        let options = StringOptions { condition: SetCondition::IfAbsent, get: false, ttl: TtlOption::Absent };
+        let (set, _) = set_string(ctx, key, value, &options, None)?;
+        Ok(Reply::Integer(i64::from(set)))
     }
 }
 

@@ -12,7 +12,7 @@ impl Command for Shutdown {
             arity: -1,
             flags: &[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale, Flag::NoMulti, Flag::AllowBusy],
             group: "server",
-            summary: "Shuts down the server, saving first when asked to (SAVE).",
+            summary: "Shuts down the server, saving first when asked to (SAVE) or when save rules are set.",
             complexity: "O(N) when saving, where N is the total number of keys in all databases",
             ..CommandMeta::DEFAULT
         }

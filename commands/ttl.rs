@@ -19,11 +19,7 @@ impl Command for Ttl {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        let key = args.next()?;
-        Ok(Reply::Integer(match crate::ops::ttl_ms(ctx, key) {
-            Ok(ms) => ((ms + 500) / 1000) as i64,
-            Err(code) => code,
-        }))
+        crate::ops::ttl_reply(ctx, args, ExpireUnit::Seconds)
     }
 }
 

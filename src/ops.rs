@@ -68,6 +68,23 @@ pub fn ttl_ms(ctx: &mut Context<'_>, key: &[u8]) -> Result<u64, i64> {
     deadline_ms(ctx, key).map(|d| d.saturating_sub(now))
 }
 
+/// `TTL`/`PTTL` (relative `unit`s) and `EXPIRETIME`/`PEXPIRETIME` (Unix
+/// `unit`s) `key`: seconds are rounded to the nearest, as Redis does; -1
+/// without a deadline, -2 if the key is missing.
+pub fn ttl_reply(ctx: &mut Context<'_>, args: &mut Args<'_>, unit: ExpireUnit) -> CommandResult {
+    let key = args.next()?;
+    let ms = match unit {
+        ExpireUnit::Seconds | ExpireUnit::Millis => ttl_ms(ctx, key),
+        ExpireUnit::UnixSeconds | ExpireUnit::UnixMillis => deadline_ms(ctx, key),
+    };
+    Ok(Reply::Integer(match (ms, unit) {
+        (Err(code), _) => code,
+        // Deadlines fit in an i64, so adding 500 cannot overflow a u64.
+        (Ok(ms), ExpireUnit::Seconds | ExpireUnit::UnixSeconds) => ((ms + 500) / 1000) as i64,
+        (Ok(ms), ExpireUnit::Millis | ExpireUnit::UnixMillis) => ms as i64,
+    }))
+}
+
 /// The deadline of `key` in Unix ms: `Err(-2)` missing, `Err(-1)` no
 /// deadline. Counts a keyspace hit or miss without touching the key, as
 /// Redis's `TTL` family does.
@@ -243,6 +260,40 @@ impl StringOptions<'_> {
     }
 }
 
+/// `SET key value` with its parsed options (`SETNX` and `GETSET` are
+/// `SET ... NX` and `SET ... GET`): whether the value was stored, and the
+/// old string when `options.get` asks for it (then another type is
+/// `WRONGTYPE` and nothing changes).
+pub fn set_string(
+    ctx: &mut Context<'_>,
+    key: &[u8],
+    value: &[u8],
+    options: &StringOptions<'_>,
+    deadline: Option<u64>,
+) -> Result<(bool, Option<crate::store::Str>), ReplyError> {
+    let db = ctx.db();
+    let old = if options.get { db.get_string(key)?.cloned() } else { None };
+    // A plain SET needs no existence check: one lookup in all.
+    let allowed = match options.condition {
+        SetCondition::Always => true,
+        SetCondition::IfAbsent => !(old.is_some() || (!options.get && db.contains(key))),
+        SetCondition::IfPresent => old.is_some() || (!options.get && db.contains(key)),
+    };
+    if allowed {
+        let value = Value::string(value);
+        match options.ttl {
+            TtlOption::Keep => {
+                db.set_keep_ttl(key, value);
+                if let Some(deadline) = deadline {
+                    db.set_deadline(key, deadline);
+                }
+            }
+            _ => db.set_with_deadline(key, value, deadline),
+        }
+    }
+    Ok((allowed, old))
+}
+
 /// Redis's `parseExtendedStringArgumentsOrReply`: the options after the key
 /// (and value) of `SET` or `GETEX`, in any order. Repeating an option is
 /// allowed (the last expiry wins); a conflicting pair, an option of the
@@ -392,6 +443,34 @@ pub fn hash_set_pairs(ctx: &mut Context<'_>, args: &mut Args<'_>) -> Result<i64,
         added += i64::from(hash.insert(args.next()?, args.next()?));
     }
     Ok(added)
+}
+
+/// What `HKEYS`, `HVALS` and `HGETALL` list of each field-value pair.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum HashParts {
+    Fields,
+    Values,
+    Both,
+}
+
+/// `HKEYS`/`HVALS`/`HGETALL key`: the parts of every pair in field order;
+/// an empty array when there is no key. `HGETALL` replies with a map (flat
+/// in RESP2), the others with an array (also in RESP3).
+pub fn list_hash(ctx: &mut Context<'_>, args: &mut Args<'_>, parts: HashParts) -> CommandResult {
+    let key = args.next()?;
+    let pairs = ctx.db().get_hash(key)?.into_iter().flat_map(Hash::iter);
+    Ok(match parts {
+        HashParts::Fields => Reply::Array(pairs.map(|(field, _)| Reply::bulk(field)).collect()),
+        HashParts::Values => Reply::Array(pairs.map(|(_, value)| Reply::bulk(value)).collect()),
+        HashParts::Both => {
+            Reply::Map(pairs.map(|(field, value)| (Reply::bulk(field), Reply::bulk(value))).collect())
+        }
+    })
+}
+
+/// The reply to a container's `HELP` subcommand: one simple string a line.
+pub fn help_reply(lines: &[&'static str]) -> Reply {
+    Reply::Array(lines.iter().map(|line| Reply::simple(line)).collect())
 }
 
 /// Read-modify-write of one hash field (`HINCRBY`, `HINCRBYFLOAT`):

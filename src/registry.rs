@@ -98,6 +98,17 @@ pub struct Subcommand {
     pub summary: &'static str,
 }
 
+impl Subcommand {
+    /// The `HELP` subcommand as Redis declares it for its containers
+    /// (`CLIENT HELP`, `CONFIG HELP`, ...); the reply is `ops::help_reply`.
+    pub const HELP: Subcommand = Subcommand {
+        name: "help",
+        arity: 2,
+        flags: &[Flag::Loading, Flag::Stale],
+        summary: "Returns helpful text about the different subcommands.",
+    };
+}
+
 /// A command's metadata, next to its handler; `COMMAND` and `COMMAND DOCS`
 /// are generated from it.
 #[derive(Debug, Clone, Copy)]

@@ -28,12 +28,12 @@
 //! redis-server instead of MiniRedis: a script that fails then is not
 //! deterministic (or a normalizer is missing), whatever MiniRedis does.
 
-mod tools;
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use tools::{knows_command, report, show, Conn, Server};
+use common::{knows_command, report, show_cut, Conn, Server};
 
 #[derive(Debug, Clone, PartialEq)]
 enum Directive {
@@ -312,8 +312,8 @@ fn run_section(file: &str, section: &Section, redis: &Server, mini: &Server, res
         };
         compared += 1;
         if directives.contains(&Directive::NoReply) {
-            let _ = rc.send(args);
-            let _ = mc.send(args);
+            let _ = rc.try_send_cmd(args);
+            let _ = mc.try_send_cmd(args);
             continue;
         }
         let call = |conn: &mut Conn| {
@@ -326,12 +326,12 @@ fn run_section(file: &str, section: &Section, redis: &Server, mini: &Server, res
         match (call(&mut rc), call(&mut mc)) {
             (Ok(r), Ok(m)) => {
                 if !same(&r, &m, directives) {
-                    mismatch(line, text, show(&r, 400), show(&m, 400));
+                    mismatch(line, text, show_cut(&r, 400), show_cut(&m, 400));
                 }
             }
             (r, m) => {
                 let describe = |reply: std::io::Result<Vec<u8>>| match reply {
-                    Ok(bytes) => show(&bytes, 400),
+                    Ok(bytes) => show_cut(&bytes, 400),
                     Err(e) => format!("(no reply: {e})"),
                 };
                 mismatch(line, text, describe(r), describe(m));
@@ -345,8 +345,8 @@ fn run_section(file: &str, section: &Section, redis: &Server, mini: &Server, res
     // A stray reply (e.g. one that CLIENT REPLY OFF should have swallowed)
     // would be read here instead of the sentinel's.
     let sentinel = ["ECHO", SENTINEL];
-    let r = rc.call(&sentinel).map(|b| show(&b, 200)).unwrap_or_else(|e| e.to_string());
-    let m = mc.call(&sentinel).map(|b| show(&b, 200)).unwrap_or_else(|e| e.to_string());
+    let r = rc.call(&sentinel).map(|b| show_cut(&b, 200)).unwrap_or_else(|e| e.to_string());
+    let m = mc.call(&sentinel).map(|b| show_cut(&b, 200)).unwrap_or_else(|e| e.to_string());
     if r != m {
         mismatch(0, "(end of section: ECHO sentinel)", r, m);
     }
@@ -409,15 +409,15 @@ fn scripts_parse() {
 #[test]
 fn differential_against_redis_server() {
     let started = Instant::now();
-    let Some(binary) = tools::redis_binary("redis-server", "differential test") else {
+    let Some(binary) = common::redis_binary("redis-server", "differential test") else {
         return;
     };
-    let redis = tools::start_redis(&binary, &["--enable-debug-command", "yes"]);
+    let redis = Server::start_redis(&binary, &["--enable-debug-command", "yes"]);
     let selfcheck = std::env::var("MINIREDIS_DIFF_SELFCHECK").is_ok_and(|v| v == "1");
     let mini = if selfcheck {
-        tools::start_redis(&binary, &["--enable-debug-command", "yes"])
+        Server::start_redis(&binary, &["--enable-debug-command", "yes"])
     } else {
-        tools::start_miniredis(&["--enable-debug-command", "yes"])
+        Server::start_miniredis(&["--enable-debug-command", "yes"])
     };
     let version = {
         let mut conn = redis.connect();
@@ -471,7 +471,7 @@ fn differential_against_redis_server() {
     }
     report(&summary.join("\n"));
     if !skipped.is_empty() {
-        tools::loud(&skipped.join("\n"));
+        common::loud(&skipped.join("\n"));
     }
     assert!(
         all_mismatches.is_empty(),

@@ -296,3 +296,16 @@ fn many_concurrent_clients() {
         worker.join().expect("a client thread failed");
     }
 }
+
+#[test]
+fn client_kill_closes_an_idle_connection_and_others_keep_working() {
+    let server = Server::start(&[]);
+    let mut victim = server.connect();
+    victim.send_cmd(&["CLIENT", "ID"]);
+    let reply = String::from_utf8(victim.read_reply()).unwrap();
+    let id = reply.trim().trim_start_matches(':').to_string();
+    let mut admin = server.connect();
+    admin.cmd(&["CLIENT", "KILL", "ID", &id], ":1\r\n");
+    victim.expect_closed();
+    admin.cmd(&["PING"], "+PONG\r\n");
+}

@@ -6,28 +6,28 @@
 //! elsewhere) skips with a printed note. `MINIREDIS_DIFF_SELFCHECK=1` runs
 //! the same tests against redis-server, to check the tests themselves.
 
-mod tools;
+mod common;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use tools::{encode, knows_command, loud, run_with_timeout, Conn, Server};
+use common::{knows_command, loud, resp, run_with_timeout, Conn, Server};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
 /// MiniRedis, or redis-server under `MINIREDIS_DIFF_SELFCHECK=1`.
 fn start_server() -> Server {
     if std::env::var("MINIREDIS_DIFF_SELFCHECK").is_ok_and(|v| v == "1") {
-        let binary = tools::redis_binary("redis-server", "self-check").expect("redis-server");
-        return tools::start_redis(&binary, &[]);
+        let binary = common::redis_binary("redis-server", "self-check").expect("redis-server");
+        return Server::start_redis(&binary, &[]);
     }
-    tools::start_miniredis(&[])
+    Server::start_miniredis(&[])
 }
 
 fn redis_cli(test: &str) -> Option<PathBuf> {
-    tools::redis_binary("redis-cli", test)
+    common::redis_binary("redis-cli", test)
 }
 
 /// Whether MiniRedis has every command in `names`; a loud note if not.
@@ -48,11 +48,11 @@ fn has_commands(server: &Server, names: &[&str], test: &str) -> bool {
 fn pipeline(conn: &mut Conn, commands: &[Vec<Vec<u8>>]) {
     let mut bytes = Vec::new();
     for command in commands {
-        bytes.extend_from_slice(&encode(command));
+        bytes.extend_from_slice(&resp(command));
     }
-    conn.send_raw(&bytes).expect("send pipeline");
+    conn.send(&bytes);
     for command in commands {
-        let reply = conn.read_reply().expect("reply");
+        let reply = conn.read_reply();
         assert!(!reply.starts_with(b"-"), "{:?} failed: {}", command[0], String::from_utf8_lossy(&reply));
     }
 }
@@ -73,7 +73,7 @@ fn redis_cli_pipe_mass_insert_100k() {
     let server = start_server();
     let mut input = Vec::with_capacity(100_000 * 48);
     for i in 0..100_000 {
-        input.extend_from_slice(&encode(&[
+        input.extend_from_slice(&resp(&[
             b"SET".to_vec(),
             format!("key:{i}").into_bytes(),
             format!("value:{i}").into_bytes(),
@@ -94,10 +94,10 @@ fn redis_cli_pipe_mass_insert_100k() {
 fn redis_cli_pipe_reports_errors() {
     let Some(binary) = redis_cli("redis-cli --pipe errors") else { return };
     let server = start_server();
-    let mut input = encode(&["SET", "a", "1"]);
-    input.extend_from_slice(&encode(&["HSET", "a", "f", "v"]));
-    input.extend_from_slice(&encode(&["NOSUCHCOMMAND"]));
-    input.extend_from_slice(&encode(&["GET", "a"]));
+    let mut input = resp(&["SET", "a", "1"]);
+    input.extend_from_slice(&resp(&["HSET", "a", "f", "v"]));
+    input.extend_from_slice(&resp(&["NOSUCHCOMMAND"]));
+    input.extend_from_slice(&resp(&["GET", "a"]));
     let mut command = Command::new(&binary);
     command.args(["-h", "127.0.0.1", "-p", &server.port.to_string(), "--pipe"]);
     let (_ok, stdout, stderr) = run_with_timeout(command, Some(input), LIMIT);

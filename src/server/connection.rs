@@ -30,6 +30,12 @@ pub async fn serve(mut socket: TcpStream, shared: &Shared, handle: &std::sync::A
     let mut out: Vec<u8> = Vec::with_capacity(READ_CHUNK);
     let mut parser = RequestParser::new(Limits::default());
     let mut stop = shared.shutdown_requested();
+    // Created once: re-registering these waiters on every read would cost
+    // two lock round-trips per request.
+    let killed = handle.killed();
+    tokio::pin!(killed);
+    let stopped = super::stopped(&mut stop);
+    tokio::pin!(stopped);
 
     // A person who connects and waits is greeted; a program speaks first.
     let delay = shared.config.read().human_session_delay;
@@ -48,8 +54,8 @@ pub async fn serve(mut socket: TcpStream, shared: &Shared, handle: &std::sync::A
                     return;
                 }
             }
-            _ = handle.killed() => return,
-            _ = super::stopped(&mut stop) => return,
+            _ = &mut killed => return,
+            _ = &mut stopped => return,
         }
     }
 
@@ -126,8 +132,8 @@ pub async fn serve(mut socket: TcpStream, shared: &Shared, handle: &std::sync::A
                     shared.stats.net_input_bytes.fetch_add(n as u64, Ordering::Relaxed);
                 }
             },
-            _ = handle.killed() => return,
-            _ = super::stopped(&mut stop) => return,
+            _ = &mut killed => return,
+            _ = &mut stopped => return,
         }
     }
 }

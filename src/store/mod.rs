@@ -33,7 +33,7 @@ pub use compact::Str;
 pub type Key = Box<[u8]>;
 
 /// A hash's fields in insertion order, as Redis's listpack keeps them.
-pub type Fields = IndexMap<Key, Vec<u8>>;
+pub type Fields = IndexMap<Key, Vec<u8>, foldhash::fast::RandomState>;
 
 /// Redis 7's default `hash-max-listpack-entries`: a hash with more fields
 /// moves to the `hashtable` encoding.
@@ -452,10 +452,25 @@ impl Db {
 
     /// Stores `value` at `key` and clears any deadline, as `SET` does.
     pub fn set(&mut self, key: &[u8], value: Value) {
+        self.set_with_deadline(key, value, None);
+    }
+
+    /// Stores `value` at `key` with `deadline` (`None` clears any) in one
+    /// lookup: `SET k v EX n`.
+    pub fn set_with_deadline(&mut self, key: &[u8], value: Value, deadline: Option<u64>) {
         let i = self.put(key, value);
-        let slot = self.entries[i].deadline_slot;
-        if slot != NO_DEADLINE {
-            self.remove_deadline_slot(slot as usize);
+        self.set_deadline_at(i, deadline);
+    }
+
+    fn set_deadline_at(&mut self, i: usize, deadline: Option<u64>) {
+        match (self.entries[i].deadline_slot, deadline) {
+            (NO_DEADLINE, None) => {}
+            (NO_DEADLINE, Some(at_ms)) => {
+                self.entries[i].deadline_slot = self.deadlines.len() as u32;
+                self.deadlines.push((i as u32, at_ms));
+            }
+            (slot, Some(at_ms)) => self.deadlines[slot as usize].1 = at_ms,
+            (slot, None) => self.remove_deadline_slot(slot as usize),
         }
     }
 
@@ -508,13 +523,7 @@ impl Db {
     /// Sets the deadline of a live key; false when the key is absent.
     pub fn set_deadline(&mut self, key: &[u8], at_ms: u64) -> bool {
         let Some(i) = self.live(key) else { return false };
-        match self.entries[i].deadline_slot {
-            NO_DEADLINE => {
-                self.entries[i].deadline_slot = self.deadlines.len() as u32;
-                self.deadlines.push((i as u32, at_ms));
-            }
-            slot => self.deadlines[slot as usize].1 = at_ms,
-        }
+        self.set_deadline_at(i, Some(at_ms));
         true
     }
 
@@ -749,6 +758,18 @@ mod tests {
         assert_eq!(ks.dbs[1].len(), 500);
         assert_eq!(ks.dbs[1].volatile_len(), 500);
         assert_eq!(ks.stats().expired, 500);
+    }
+
+    #[test]
+    fn set_with_deadline_sets_replaces_and_clears() {
+        let mut db = Db::new();
+        db.set_with_deadline(b"k", string("a"), Some(50));
+        assert_eq!((db.deadline(b"k"), db.volatile_len()), (Some(50), 1));
+        db.set_with_deadline(b"k", string("b"), Some(70));
+        assert_eq!((db.deadline(b"k"), db.volatile_len()), (Some(70), 1));
+        db.set_with_deadline(b"k", string("c"), None);
+        assert_eq!((db.deadline(b"k"), db.volatile_len()), (None, 0));
+        assert_eq!(db.get(b"k"), Some(&string("c")));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Shared helpers for the integration tests: start the real `miniredis`
-//! binary on a free port with its own temporary `--dir`, and talk to it with
-//! raw bytes. Every wait has a timeout, so a broken server fails a test
+//! binary on a free port with its own temporary `--dir` (or a reference
+//! `redis-server`, found or installed by [`redis_binary`]), and talk to it
+//! with raw bytes. Every wait has a timeout, so a broken server fails a test
 //! instead of hanging it.
 
 // Each test file uses a different subset of these helpers.
@@ -8,8 +9,8 @@
 
 use std::ffi::{OsStr, OsString};
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
-use std::net::{Shutdown, TcpStream};
+use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -24,6 +25,88 @@ pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(10);
 pub const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
 /// The text before the port in the server's ready line.
 const READY_MARKER: &str = "listening on 127.0.0.1:";
+/// Set to 1 to let the tests pass (with a loud note) where the Redis tools
+/// are missing and cannot be installed.
+pub const SKIP_VAR: &str = "MINIREDIS_SKIP_DIFFERENTIAL";
+
+/// Writes to the real stderr, past the test harness's output capture, so
+/// summaries and skips show even when the test passes.
+pub fn report(text: &str) {
+    let mut stderr = io::stderr().lock();
+    let _ = stderr.write_all(text.as_bytes());
+    let _ = stderr.write_all(b"\n");
+}
+
+/// Prints a message framed so it cannot be missed in `cargo test` output.
+pub fn loud(message: &str) {
+    let bar = "!".repeat(78);
+    let body: Vec<String> = message.lines().map(|l| format!("!! {l}")).collect();
+    report(&format!("\n{bar}\n{}\n{bar}\n", body.join("\n")));
+}
+
+fn on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/bin", "/usr/local/bin", "/usr/sbin"].map(PathBuf::from))
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// Runs `apt-get install -y redis-server` (which brings redis-cli), after
+/// an `apt-get update` if the first attempt fails. Only as root.
+fn apt_install() {
+    if !is_root() || on_path("apt-get").is_none() {
+        return;
+    }
+    report("redis-server not found: trying `apt-get install -y redis-server` ...");
+    let install = || {
+        Command::new("apt-get")
+            .args(["install", "-y", "--no-install-recommends", "redis-server"])
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !install() {
+        let _ = Command::new("apt-get").arg("update").stdout(Stdio::null()).status();
+        install();
+    }
+}
+
+/// The path of a Redis binary (`redis-server`, `redis-cli`), installing
+/// Debian's package if needed and possible. `None` only when it is missing
+/// and `MINIREDIS_SKIP_DIFFERENTIAL=1`; otherwise a missing tool fails the
+/// test with a loud explanation.
+pub fn redis_binary(name: &str, test: &str) -> Option<PathBuf> {
+    if let Some(path) = on_path(name) {
+        return Some(path);
+    }
+    apt_install();
+    if let Some(path) = on_path(name) {
+        return Some(path);
+    }
+    let message = format!(
+        "{test}: `{name}` is not installed, so MiniRedis was NOT compared with real Redis.\n\
+         Install it (Debian/Ubuntu: `apt-get install redis-server`), or set {SKIP_VAR}=1\n\
+         to skip this test knowingly."
+    );
+    if std::env::var(SKIP_VAR).is_ok_and(|v| v == "1") {
+        loud(&format!("SKIPPED - {message}"));
+        None
+    } else {
+        loud(&message);
+        panic!("{name} is missing; see the message above");
+    }
+}
+
+/// A port that was free a moment ago.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("bind 127.0.0.1:0")
+}
 
 /// A fresh directory under the system temp dir, removed on drop.
 #[derive(Debug)]
@@ -77,12 +160,33 @@ fn drain<R: Read + Send + 'static>(pipe: R, sink: Arc<Mutex<String>>, lines: Opt
     });
 }
 
+/// Starts `command` with stdin closed and its stdout and stderr collected in
+/// the background (stdout lines also go to `lines`).
+fn spawn_drained(
+    command: &mut Command,
+    lines: Option<mpsc::Sender<String>>,
+) -> (Child, Arc<Mutex<String>>, Arc<Mutex<String>>) {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn {:?}: {e}", command.get_program()));
+    let stdout = Arc::new(Mutex::new(String::new()));
+    let stderr = Arc::new(Mutex::new(String::new()));
+    drain(child.stdout.take().expect("piped stdout"), stdout.clone(), lines);
+    drain(child.stderr.take().expect("piped stderr"), stderr.clone(), None);
+    (child, stdout, stderr)
+}
+
 fn binary() -> Command {
     Command::new(env!("CARGO_BIN_EXE_miniredis"))
 }
 
-/// A running `miniredis` process, killed on drop.
+/// A running `miniredis` (or reference `redis-server`) process, killed on drop.
 pub struct Server {
+    /// `miniredis` or `redis`, for messages.
+    pub name: &'static str,
     pub port: u16,
     pub pid: u32,
     /// The `--dir`, shared so a second server can be started on it.
@@ -109,20 +213,10 @@ impl Server {
     /// Starts the binary with exactly `args` (which must make it listen on
     /// 127.0.0.1, e.g. through a config file); `dir` is kept alive with it.
     pub fn start_with_args<A: AsRef<OsStr>>(dir: Arc<TempDir>, args: &[A]) -> Server {
-        let mut child = binary()
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn the miniredis binary");
-        let stdout = Arc::new(Mutex::new(String::new()));
-        let stderr = Arc::new(Mutex::new(String::new()));
         let (tx, rx) = mpsc::channel();
-        drain(child.stdout.take().expect("piped stdout"), stdout.clone(), Some(tx));
-        drain(child.stderr.take().expect("piped stderr"), stderr.clone(), None);
+        let (child, stdout, stderr) = spawn_drained(binary().args(args), Some(tx));
         let pid = child.id();
-        let mut server = Server { port: 0, pid, dir, child: Some(child), stdout, stderr };
+        let mut server = Server { name: "miniredis", port: 0, pid, dir, child: Some(child), stdout, stderr };
 
         let deadline = Instant::now() + STARTUP_TIMEOUT;
         loop {
@@ -147,6 +241,52 @@ impl Server {
                 }
             }
         }
+    }
+
+    /// MiniRedis as the differential and tool tests run it: like
+    /// [`Server::start`], without the human-session delay.
+    pub fn start_miniredis(extra: &[&str]) -> Server {
+        let mut args = vec!["--human-session-delay", "0"];
+        args.extend_from_slice(extra);
+        Server::start(&args)
+    }
+
+    /// Starts the reference `redis-server` at `binary` on a free port,
+    /// without persistence, and waits until it answers `PING`.
+    pub fn start_redis(binary: &Path, extra: &[&str]) -> Server {
+        for _attempt in 0..3 {
+            let dir = Arc::new(TempDir::new("redis-ref"));
+            let port = free_port();
+            let port_text = port.to_string();
+            let args = ["--port", &port_text, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+            let mut command = Command::new(binary);
+            command.args(args).arg("--dir").arg(dir.path()).args(extra);
+            let (child, stdout, stderr) = spawn_drained(&mut command, None);
+            let pid = child.id();
+            let mut server = Server { name: "redis", port, pid, dir, child: Some(child), stdout, stderr };
+            if server.wait_for_ping() {
+                return server;
+            }
+        }
+        panic!("redis-server did not come up (3 attempts)");
+    }
+
+    /// Waits (up to [`STARTUP_TIMEOUT`]) until the server answers `PING`.
+    fn wait_for_ping(&mut self) -> bool {
+        let deadline = Instant::now() + STARTUP_TIMEOUT;
+        while Instant::now() < deadline {
+            if !self.is_running() {
+                eprintln!("{} exited early\n{}", self.name, self.output());
+                return false;
+            }
+            if let Ok(mut conn) = Conn::open(self.port) {
+                if conn.call(&["PING"]).is_ok_and(|r| r == b"+PONG\r\n") {
+                    return true;
+                }
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+        false
     }
 
     pub fn dir_path(&self) -> &Path {
@@ -222,17 +362,7 @@ impl Drop for Server {
 /// its own. Returns the exit status, stdout and stderr; panics (after killing
 /// it) if it is still running at the deadline.
 pub fn run_to_exit<A: AsRef<OsStr>>(args: &[A], timeout: Duration) -> (ExitStatus, String, String) {
-    let mut child = binary()
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn the miniredis binary");
-    let stdout = Arc::new(Mutex::new(String::new()));
-    let stderr = Arc::new(Mutex::new(String::new()));
-    drain(child.stdout.take().expect("stdout"), stdout.clone(), None);
-    drain(child.stderr.take().expect("stderr"), stderr.clone(), None);
+    let (mut child, stdout, stderr) = spawn_drained(binary().args(args), None);
     let deadline = Instant::now() + timeout;
     let status = loop {
         if let Ok(Some(status)) = child.try_wait() {
@@ -274,6 +404,20 @@ pub fn show(bytes: &[u8]) -> String {
     out
 }
 
+/// [`show`], cut after about `max` characters (with the full length noted).
+pub fn show_cut(bytes: &[u8], max: usize) -> String {
+    let mut out = show(bytes);
+    if out.len() > max {
+        let mut end = max;
+        while !out.is_char_boundary(end) {
+            end -= 1;
+        }
+        out.truncate(end);
+        let _ = write!(out, "… ({} bytes in all)", bytes.len());
+    }
+    out
+}
+
 /// Encodes a request as a RESP array of bulk strings.
 pub fn resp<A: AsRef<[u8]>>(args: &[A]) -> Vec<u8> {
     let mut out = format!("*{}\r\n", args.len()).into_bytes();
@@ -297,18 +441,25 @@ pub fn bulk(bytes: impl AsRef<[u8]>) -> Vec<u8> {
 
 /// A raw TCP connection with read and write timeouts.
 pub struct Conn {
+    /// The socket: writes go here (reads go through a buffered clone).
     pub stream: TcpStream,
+    reader: BufReader<TcpStream>,
 }
 
 impl Conn {
+    /// Connects or panics.
     pub fn connect(port: u16) -> Conn {
+        Conn::open(port).unwrap_or_else(|e| panic!("connect to 127.0.0.1:{port}: {e}"))
+    }
+
+    /// Connects, or the error (while a server may still be starting).
+    pub fn open(port: u16) -> io::Result<Conn> {
         let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-        let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))
-            .unwrap_or_else(|e| panic!("connect to 127.0.0.1:{port}: {e}"));
-        stream.set_nodelay(true).unwrap();
-        stream.set_read_timeout(Some(REPLY_TIMEOUT)).unwrap();
-        stream.set_write_timeout(Some(REPLY_TIMEOUT)).unwrap();
-        Conn { stream }
+        let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
+        stream.set_nodelay(true)?;
+        stream.set_read_timeout(Some(REPLY_TIMEOUT))?;
+        stream.set_write_timeout(Some(REPLY_TIMEOUT))?;
+        Ok(Conn { reader: BufReader::new(stream.try_clone()?), stream })
     }
 
     /// Writes `bytes` with one `write_all`.
@@ -319,6 +470,18 @@ impl Conn {
     /// Sends a request as a RESP array.
     pub fn send_cmd<A: AsRef<[u8]>>(&mut self, args: &[A]) {
         self.send(resp(args));
+    }
+
+    /// Sends a request as a RESP array, returning a write error.
+    pub fn try_send_cmd<A: AsRef<[u8]>>(&mut self, args: &[A]) -> io::Result<()> {
+        self.stream.write_all(&resp(args))
+    }
+
+    /// Sends one command and returns its reply's exact bytes, or the error
+    /// (the differential test reports a missing reply instead of panicking).
+    pub fn call<A: AsRef<[u8]>>(&mut self, args: &[A]) -> io::Result<Vec<u8>> {
+        self.try_send_cmd(args)?;
+        self.try_read_reply()
     }
 
     /// Reads until `n` bytes arrived, the peer closed, or `timeout` passed;
@@ -334,7 +497,7 @@ impl Conn {
             }
             self.stream.set_read_timeout(Some(left.max(Duration::from_millis(1)))).unwrap();
             let want = (n - got.len()).min(chunk.len());
-            match self.stream.read(&mut chunk[..want]) {
+            match self.reader.read(&mut chunk[..want]) {
                 Ok(0) => break,
                 Ok(k) => got.extend_from_slice(&chunk[..k]),
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
@@ -387,7 +550,7 @@ impl Conn {
         let mut byte = [0u8; 64];
         let start = Instant::now();
         loop {
-            match self.stream.read(&mut byte) {
+            match self.reader.read(&mut byte) {
                 Ok(0) => return,
                 Ok(n) => panic!("expected the connection to be closed, got: {}", show(&byte[..n])),
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
@@ -401,54 +564,131 @@ impl Conn {
     }
 
     /// Reads one complete RESP2/RESP3 reply and returns its raw bytes.
+    #[track_caller]
     pub fn read_reply(&mut self) -> Vec<u8> {
+        self.try_read_reply().unwrap_or_else(|e| panic!("read a reply: {e}"))
+    }
+
+    /// The exact bytes of the next reply (RESP2 or RESP3), or the error.
+    pub fn try_read_reply(&mut self) -> io::Result<Vec<u8>> {
         let mut raw = Vec::new();
-        self.read_value(&mut raw);
-        raw
+        read_value(&mut self.reader, &mut raw)?;
+        Ok(raw)
     }
 
     /// Half-closes the write side (the server sees EOF).
     pub fn shutdown_write(&mut self) {
         let _ = self.stream.shutdown(Shutdown::Write);
     }
+}
 
-    fn read_line(&mut self, raw: &mut Vec<u8>) -> String {
-        let start = raw.len();
-        loop {
-            let byte = self.read_up_to(1, REPLY_TIMEOUT);
-            assert_eq!(byte.len(), 1, "reply cut short after: {}", show(&raw[..]));
-            raw.push(byte[0]);
-            if raw.len() - start >= 2 && raw.ends_with(b"\r\n") {
-                return String::from_utf8_lossy(&raw[start..raw.len() - 2]).into_owned();
-            }
-        }
+fn read_line(reader: &mut impl BufRead, raw: &mut Vec<u8>) -> io::Result<Vec<u8>> {
+    let start = raw.len();
+    reader.read_until(b'\n', raw)?;
+    if !raw.ends_with(b"\r\n") || raw.len() - start < 3 {
+        return Err(io::Error::new(
+            ErrorKind::UnexpectedEof,
+            format!("reply cut short after: {}", show(raw)),
+        ));
     }
+    Ok(raw[start + 1..raw.len() - 2].to_vec())
+}
 
-    fn read_value(&mut self, raw: &mut Vec<u8>) {
-        let line = self.read_line(raw);
-        let (kind, rest) = line.split_at(1);
-        let number = || -> i64 { rest.parse().unwrap_or_else(|_| panic!("bad length in {line:?}")) };
-        match kind {
-            "+" | "-" | ":" | "_" | "#" | "," | "(" => {}
-            "$" | "=" | "!" => {
-                let n = number();
-                if n >= 0 {
-                    let body = self.read_up_to(n as usize + 2, REPLY_TIMEOUT);
-                    assert_eq!(body.len(), n as usize + 2, "bulk cut short");
-                    raw.extend_from_slice(&body);
-                }
+fn number(line: &[u8]) -> io::Result<i64> {
+    std::str::from_utf8(line)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| io::Error::new(ErrorKind::InvalidData, "bad length in reply"))
+}
+
+fn read_value(reader: &mut impl BufRead, raw: &mut Vec<u8>) -> io::Result<()> {
+    let kind = {
+        let buf = reader.fill_buf()?;
+        *buf.first().ok_or_else(|| io::Error::new(ErrorKind::UnexpectedEof, "connection closed"))?
+    };
+    let line = read_line(reader, raw)?;
+    match kind {
+        b'+' | b'-' | b':' | b'_' | b'#' | b',' | b'(' => Ok(()),
+        b'$' | b'=' | b'!' => {
+            let len = number(&line)?;
+            if len >= 0 {
+                let start = raw.len();
+                raw.resize(start + len as usize + 2, 0);
+                reader.read_exact(&mut raw[start..])?;
             }
-            "*" | "~" | ">" => {
-                for _ in 0..number().max(0) {
-                    self.read_value(raw);
-                }
-            }
-            "%" | "|" => {
-                for _ in 0..number().max(0) * 2 {
-                    self.read_value(raw);
-                }
-            }
-            _ => panic!("not a RESP reply: {}", show(raw)),
+            Ok(())
         }
+        b'*' | b'~' | b'>' | b'%' | b'|' => {
+            let count = number(&line)?;
+            let items = if matches!(kind, b'%' | b'|') { count * 2 } else { count };
+            for _ in 0..items.max(0) {
+                read_value(reader, raw)?;
+            }
+            if kind == b'|' {
+                read_value(reader, raw)?; // an attribute precedes the real reply
+            }
+            Ok(())
+        }
+        _ => Err(io::Error::new(ErrorKind::InvalidData, format!("not a RESP reply: {}", show(raw)))),
     }
+}
+
+/// Runs a command with a time limit; kills it when the limit passes.
+/// Returns (exit success, stdout, stderr).
+pub fn run_with_timeout(
+    mut command: Command,
+    stdin: Option<Vec<u8>>,
+    limit: Duration,
+) -> (bool, String, String) {
+    let mut child = command
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn tool");
+    let feeder = stdin.map(|data| {
+        let mut pipe = child.stdin.take().expect("piped stdin");
+        thread::spawn(move || {
+            let _ = pipe.write_all(&data);
+        })
+    });
+    let mut out_pipe = child.stdout.take().expect("stdout");
+    let mut err_pipe = child.stderr.take().expect("stderr");
+    let out_thread = thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = out_pipe.read_to_end(&mut s);
+        s
+    });
+    let err_thread = thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = err_pipe.read_to_end(&mut s);
+        s
+    });
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break Some(status);
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    if let Some(feeder) = feeder {
+        let _ = feeder.join();
+    }
+    let stdout = String::from_utf8_lossy(&out_thread.join().unwrap_or_default()).into_owned();
+    let mut stderr = String::from_utf8_lossy(&err_thread.join().unwrap_or_default()).into_owned();
+    if status.is_none() {
+        stderr.push_str(&format!("\n(killed after {} s)", limit.as_secs()));
+    }
+    (status.is_some_and(|s| s.success()), stdout, stderr)
+}
+
+/// Whether the server knows `name` (`COMMAND INFO name` is not nil).
+pub fn knows_command(conn: &mut Conn, name: &str) -> bool {
+    let reply = conn.call(&["COMMAND", "INFO", name]).expect("COMMAND INFO");
+    !(reply == b"*1\r\n*-1\r\n" || reply == b"*1\r\n$-1\r\n" || reply == b"*1\r\n_\r\n")
 }
