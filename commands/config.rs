@@ -71,6 +71,11 @@ const SETTINGS: &[(&str, Access)] = &[
     ("latency-monitor-threshold", Access::Mutable),
     ("logfile", Access::Immutable),
     ("log-format", Access::Immutable),
+    ("appendfilename", Access::Immutable),
+    ("appendfsync", Access::Mutable),
+    ("aof-load-truncated", Access::Mutable),
+    ("auto-aof-rewrite-percentage", Access::Mutable),
+    ("auto-aof-rewrite-min-size", Access::Mutable),
 ];
 
 impl Command for Config {
@@ -200,6 +205,7 @@ fn set(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     for &(name, value) in &chosen {
         apply(&mut updated, name, value).map_err(|problem| failed(name, &problem))?;
     }
+    let (appendonly, appendfsync) = (updated.appendonly.clone(), updated.appendfsync.clone());
     let (loglevel_changed, requirepass_changed) = {
         let mut live = ctx.server.config.write();
         let changed = live.loglevel != updated.loglevel;
@@ -220,6 +226,28 @@ fn set(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let now = ctx.now_ms();
         let server = ctx.server;
         server.apply_memory_config(ctx.keyspace(), now);
+    }
+    let persist = &ctx.server.persist;
+    if let Some(policy) = crate::persist::Fsync::parse(&appendfsync) {
+        persist.aof.set_policy(policy);
+    }
+    match (appendonly == "yes", persist.aof.on()) {
+        (true, false) => {
+            // As Redis: the log starts from a rewrite, a consistent snapshot
+            // of the data now; a running save delays it until it ends.
+            let server = ctx.server;
+            if let Err(crate::persist::BgError::Fork(e)) = persist.bgrewrite(server, ctx.keyspace(), true) {
+                server.config.write().appendonly = "no".into();
+                return Err(failed("appendonly", &format!("Can't start the AOF rewrite: {e}")));
+            }
+        }
+        (false, true) => {
+            if matches!(persist.child(), Some((crate::persist::Job::Rewrite, _))) {
+                persist.kill_child(ctx.server);
+            }
+            persist.aof.turn_off();
+        }
+        _ => {}
     }
     Ok(Reply::OK)
 }
@@ -271,8 +299,17 @@ fn apply(config: &mut Settings, name: &str, value: &[u8]) -> Result<(), String> 
             if !valid {
                 return Err("Invalid save parameters".into());
             }
-            if !words.is_empty() {
-                return Err("MiniRedis has no automatic save points; use SAVE".into());
+            config.save = words.join(" ");
+        }
+        "appendonly" | "aof-load-truncated" => {
+            let value = text.to_ascii_lowercase();
+            if value != "yes" && value != "no" {
+                return Err("argument must be 'yes' or 'no'".into());
+            }
+            if name == "appendonly" {
+                config.appendonly = value;
+            } else {
+                config.aof_load_truncated = value;
             }
         }
         "requirepass" => config.requirepass = text.into_owned(),
@@ -317,13 +354,26 @@ fn apply(config: &mut Settings, name: &str, value: &[u8]) -> Result<(), String> 
                 config.tcp_keepalive = n as u64;
             }
         }
-        "appendonly" => {
-            if text.eq_ignore_ascii_case("yes") {
-                return Err("MiniRedis has no append-only file".into());
+        "appendfsync" => {
+            let value = text.to_ascii_lowercase();
+            if crate::persist::Fsync::parse(&value).is_none() {
+                return Err("argument(s) must be one of the following: everysec, always, no".into());
             }
-            if !text.eq_ignore_ascii_case("no") {
-                return Err("argument must be 'yes' or 'no'".into());
+            config.appendfsync = value;
+        }
+        "auto-aof-rewrite-percentage" => {
+            let n = parse_i64(value).ok_or("argument couldn't be parsed into an integer")?;
+            if !(0..=i64::from(i32::MAX)).contains(&n) {
+                return Err(format!("argument must be between 0 and {} inclusive", i32::MAX));
             }
+            config.auto_aof_rewrite_percentage = n as u64;
+        }
+        "auto-aof-rewrite-min-size" => {
+            let n = crate::config::parse_memory(&text).ok_or("argument must be a memory value")?;
+            if n > i64::MAX as u64 {
+                return Err(format!("argument must be between 0 and {} inclusive", i64::MAX));
+            }
+            config.auto_aof_rewrite_min_size = n;
         }
         "maxmemory" => {
             config.maxmemory = crate::config::parse_memory(&text).ok_or("argument must be a memory value")?;
@@ -488,7 +538,7 @@ mod tests {
     }
 
     #[test]
-    fn save_and_appendonly_only_off() {
+    fn save_appendonly_and_aof_settings() {
         let mut h = Harness::new();
         assert_eq!(h.run("CONFIG SET save \"\" appendonly NO"), Reply::OK);
         assert_eq!(
@@ -499,12 +549,30 @@ mod tests {
             h.run("CONFIG SET save 100"),
             err("ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters")
         );
-        assert!(h.run("CONFIG SET save \"3600 1\"").is_error(), "no save points to honour it");
+        assert_eq!(h.run("CONFIG SET save \" 3600  1 300 100 \""), Reply::OK);
+        assert_eq!(h.run("CONFIG GET save"), Reply::Map(vec![(bulk("save"), bulk("3600 1 300 100"))]));
+        assert_eq!(h.shared.config.read().save_rules(), vec![(3600, 1), (300, 100)]);
         assert_eq!(
             h.run("CONFIG SET appendonly maybe"),
             err("ERR CONFIG SET failed (possibly related to argument 'appendonly') - argument must be 'yes' or 'no'")
         );
-        assert!(h.run("CONFIG SET appendonly yes").is_error());
+        assert_eq!(h.run("CONFIG SET appendfsync ALWAYS"), Reply::OK);
+        assert_eq!(h.run("CONFIG GET appendfsync"), Reply::Map(vec![(bulk("appendfsync"), bulk("always"))]));
+        assert_eq!(
+            h.run("CONFIG SET appendfsync sometimes"),
+            err("ERR CONFIG SET failed (possibly related to argument 'appendfsync') - argument(s) must be one of the following: everysec, always, no")
+        );
+        assert_eq!(
+            h.run("CONFIG SET auto-aof-rewrite-min-size 1mb auto-aof-rewrite-percentage 50"),
+            Reply::OK
+        );
+        assert_eq!(
+            h.run("CONFIG GET auto-aof-rewrite-*"),
+            Reply::Map(vec![
+                (bulk("auto-aof-rewrite-percentage"), bulk("50")),
+                (bulk("auto-aof-rewrite-min-size"), bulk("1048576"))
+            ])
+        );
     }
 
     #[test]

@@ -198,15 +198,7 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
                 ("mem_allocator", "libc".into()),
             ]
         }
-        "persistence" => vec![
-            ("loading", "0".into()),
-            ("async_loading", "0".into()),
-            ("rdb_changes_since_last_save", load(&server.dirty)),
-            ("rdb_bgsave_in_progress", "0".into()),
-            ("rdb_last_save_time", load(&server.last_save)),
-            ("aof_enabled", "0".into()),
-            ("aof_rewrite_in_progress", "0".into()),
-        ],
+        "persistence" => persistence(server),
         "stats" => {
             let db_stats = ctx.keyspace().stats();
             let evicted = ctx.keyspace().eviction.evicted;
@@ -220,6 +212,7 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
                 ("total_net_output_bytes", load(&stats.net_output_bytes)),
                 ("instantaneous_input_kbps", format!("{:.2}", input as f64 / 1024.0)),
                 ("instantaneous_output_kbps", format!("{:.2}", output as f64 / 1024.0)),
+                ("latest_fork_usec", load(&server.persist.latest_fork_usec)),
                 ("rejected_connections", load(&stats.rejected_connections)),
                 ("expired_keys", db_stats.expired.to_string()),
                 ("evicted_keys", evicted.to_string()),
@@ -246,6 +239,45 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
         "cluster" => vec![("cluster_enabled", "0".into())],
         _ => Vec::new(),
     }
+}
+
+/// `INFO persistence`: the real state of saves and of the append-only file.
+fn persistence(server: &crate::server::Shared) -> Vec<(&'static str, String)> {
+    use crate::persist::Job;
+    let persist = &server.persist;
+    let aof = &persist.aof;
+    let child = persist.child();
+    let running = |job| child.filter(|(j, _)| *j == job).map(|(_, d)| d.as_secs() as i64);
+    let status = |ok: bool| if ok { "ok" } else { "err" }.to_string();
+    let secs = |n: &std::sync::atomic::AtomicU64| match n.load(Ordering::Relaxed) {
+        u64::MAX => "-1".to_string(),
+        n => n.to_string(),
+    };
+    let flag = |b: bool| if b { "1" } else { "0" }.to_string();
+    let rewriting = aof.rewriting.load(Ordering::Relaxed) || running(Job::Rewrite).is_some();
+    let mut fields = vec![
+        ("loading", "0".into()),
+        ("async_loading", "0".into()),
+        ("rdb_changes_since_last_save", server.dirty.load(Ordering::Relaxed).to_string()),
+        ("rdb_bgsave_in_progress", flag(running(Job::Save).is_some())),
+        ("rdb_last_save_time", server.last_save.load(Ordering::Relaxed).to_string()),
+        ("rdb_last_bgsave_status", status(persist.last_bgsave_ok.load(Ordering::Relaxed))),
+        ("rdb_last_bgsave_time_sec", secs(&persist.last_bgsave_secs)),
+        ("rdb_current_bgsave_time_sec", running(Job::Save).unwrap_or(-1).to_string()),
+        ("aof_enabled", flag(aof.on())),
+        ("aof_rewrite_in_progress", flag(rewriting)),
+        ("aof_rewrite_scheduled", flag(persist.rewrite_scheduled.load(Ordering::Relaxed))),
+        ("aof_last_rewrite_time_sec", secs(&aof.last_rewrite_secs)),
+        ("aof_current_rewrite_time_sec", running(Job::Rewrite).unwrap_or(-1).to_string()),
+        ("aof_last_bgrewrite_status", status(aof.last_rewrite_ok.load(Ordering::Relaxed))),
+        ("aof_last_write_status", status(aof.last_write_ok.load(Ordering::Relaxed))),
+    ];
+    if aof.on() {
+        let (size, base) = aof.sizes();
+        fields.push(("aof_current_size", size.to_string()));
+        fields.push(("aof_base_size", base.to_string()));
+    }
+    fields
 }
 
 inventory::submit! { Registration::new(&Info, module_path!()) }

@@ -20,6 +20,9 @@ impl Command for Save {
 
     fn execute(&self, ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult {
         let server = ctx.server;
+        if matches!(server.persist.child(), Some((crate::persist::Job::Save, _))) {
+            return Err(ReplyError::err("Background save already in progress"));
+        }
         match server.save(ctx.keyspace()) {
             Ok(()) => Ok(Reply::OK),
             Err(e) => Err(ReplyError::err(format_args!("saving failed: {e}"))),

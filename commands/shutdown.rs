@@ -12,7 +12,7 @@ impl Command for Shutdown {
             arity: -1,
             flags: &[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale, Flag::NoMulti, Flag::AllowBusy],
             group: "server",
-            summary: "Shuts down the server, saving first when asked to (SAVE).",
+            summary: "Shuts down the server, saving first when asked to (SAVE) or when save rules are set.",
             complexity: "O(N) when saving, where N is the total number of keys in all databases",
             ..CommandMeta::DEFAULT
         }
@@ -37,12 +37,13 @@ impl Command for Shutdown {
         if abort {
             return Err(ReplyError::err("No shutdown in progress."));
         }
-        // Save rules do not exist yet, so only an explicit SAVE saves.
-        if save {
-            let server = ctx.server;
-            if server.save(ctx.keyspace()).is_err() && !force {
-                return Err(ReplyError::err("Errors trying to SHUTDOWN. Check logs."));
-            }
+        // As Redis: save when asked to, or when save rules are set.
+        let server = ctx.server;
+        let rules = !server.config.read().save_rules().is_empty();
+        if crate::persist::prepare_shutdown(server, ctx.keyspace(), save || (rules && !nosave)).is_err()
+            && !force
+        {
+            return Err(ReplyError::err("Errors trying to SHUTDOWN. Check logs."));
         }
         ctx.server.request_shutdown();
         ctx.client.close = true;
@@ -66,6 +67,20 @@ mod tests {
         assert!(*stop.borrow());
         assert!(h.client.close);
         assert!(h.dir.join("dump.json").exists());
+    }
+
+    #[test]
+    fn save_rules_make_plain_shutdown_save() {
+        let mut h = Harness::new();
+        h.run("CONFIG SET save \"3600 1\"");
+        h.run("SET k v");
+        assert_eq!(h.run("SHUTDOWN"), Reply::None);
+        assert!(h.dir.join("dump.json").exists());
+        let mut h = Harness::new();
+        h.run("CONFIG SET save \"3600 1\"");
+        h.run("SET k v");
+        assert_eq!(h.run("SHUTDOWN NOSAVE"), Reply::None);
+        assert!(!h.dir.join("dump.json").exists());
     }
 
     #[test]

@@ -539,6 +539,12 @@ impl UserCell {
         self.unrestricted.load(Ordering::Relaxed)
     }
 
+    /// A user with every permission for the server's own clients (the AOF
+    /// replay), as Redis's internal clients bypass ACL whatever the users.
+    pub fn internal(name: &str) -> Arc<UserCell> {
+        Arc::new(UserCell::new(name, User::default_user()))
+    }
+
     /// Replaces the rules (and the fast-path flag with them).
     pub fn set_rules(&self, user: User) {
         let mut rules = self.rules.write();

@@ -166,7 +166,39 @@ pub struct Config {
     /// (`optional`), or not asked for (`no`).
     #[arg(long = "tls-auth-clients", default_value = "yes", value_parser = ["yes", "no", "optional"])]
     pub tls_auth_clients: String,
+
+    /// Automatic background saves: `"<seconds> <changes> [...]"`; `""` off.
+    #[arg(long, default_value = "", value_parser = parse_save_rules_flag)]
+    pub save: String,
+
+    /// Log every write to the append-only file.
+    #[arg(long, default_value = "no", value_parser = YES_NO)]
+    pub appendonly: String,
+
+    /// File name of the append-only file inside --dir.
+    #[arg(long, default_value = "appendonly.aof")]
+    pub appendfilename: String,
+
+    /// When the append-only file is fsynced: always, everysec or no.
+    #[arg(long, default_value = "everysec", value_parser = ["always", "everysec", "no"])]
+    pub appendfsync: String,
+
+    /// A truncated last record in the append-only file is dropped with a
+    /// warning (yes) or stops start-up (no).
+    #[arg(long = "aof-load-truncated", default_value = "yes", value_parser = YES_NO)]
+    pub aof_load_truncated: String,
+
+    /// Rewrite the append-only file automatically once it grew by this
+    /// percentage over its size after the last rewrite (0 turns it off).
+    #[arg(long = "auto-aof-rewrite-percentage", default_value_t = 100)]
+    pub auto_aof_rewrite_percentage: u64,
+
+    /// ... and is at least this big (bytes, or with a unit: 64mb).
+    #[arg(long = "auto-aof-rewrite-min-size", default_value = "64mb", value_parser = parse_memory_flag)]
+    pub auto_aof_rewrite_min_size: u64,
 }
+
+const YES_NO: [&str; 2] = ["yes", "no"];
 
 /// Redis's default output buffer limits.
 pub const DEFAULT_OUTPUT_LIMITS: &str = "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60";
@@ -251,6 +283,34 @@ pub fn normal_output_limit(normalized: &str) -> OutputLimit {
     OutputLimit { hard: words[0], soft: words[1], soft_seconds: words[2] }
 }
 
+fn parse_memory_flag(text: &str) -> Result<u64, String> {
+    parse_memory(text).ok_or_else(|| format!("invalid memory size {text:?}"))
+}
+
+/// `save` rules: pairs of (seconds, changes), both at least 1 as Redis
+/// requires; `None` when the text is not valid.
+pub fn parse_save_rules(text: &str) -> Option<Vec<(u64, u64)>> {
+    let words: Vec<&str> = text.split_ascii_whitespace().collect();
+    if !words.len().is_multiple_of(2) {
+        return None;
+    }
+    words
+        .chunks(2)
+        .map(|pair| {
+            let secs = pair[0].parse::<i64>().ok().filter(|&n| n >= 1)?;
+            let changes = pair[1].parse::<i64>().ok().filter(|&n| n >= 1)?;
+            Some((secs as u64, changes as u64))
+        })
+        .collect()
+}
+
+fn parse_save_rules_flag(text: &str) -> Result<String, String> {
+    match parse_save_rules(text) {
+        Some(rules) => Ok(rules.iter().map(|(s, c)| format!("{s} {c}")).collect::<Vec<_>>().join(" ")),
+        None => Err(format!("invalid save rules {text:?}: expected \"<seconds> <changes> ...\" or \"\"")),
+    }
+}
+
 /// The values of Redis's protected-action settings.
 const PROTECTED_ACTION: [&str; 3] = ["no", "yes", "local"];
 
@@ -308,6 +368,20 @@ impl Config {
         self.dir.join(&self.dbfilename)
     }
 
+    /// The append-only file's path.
+    pub fn aof_path(&self) -> PathBuf {
+        self.dir.join(&self.appendfilename)
+    }
+
+    pub fn aof_enabled(&self) -> bool {
+        self.appendonly == "yes"
+    }
+
+    /// The parsed `save` rules (empty when automatic saving is off).
+    pub fn save_rules(&self) -> Vec<(u64, u64)> {
+        parse_save_rules(&self.save).unwrap_or_default()
+    }
+
     /// Values for `CONFIG GET`, by Redis's parameter names.
     pub fn params(&self) -> Vec<(&'static str, String)> {
         vec![
@@ -344,9 +418,13 @@ impl Config {
             ("tls-key-file", self.tls_key_file.clone()),
             ("tls-ca-cert-file", self.tls_ca_cert_file.clone()),
             ("tls-auth-clients", self.tls_auth_clients.clone()),
-            // Not implemented yet, reported as off so tools see the truth.
-            ("save", String::new()),
-            ("appendonly", "no".into()),
+            ("save", self.save.clone()),
+            ("appendonly", self.appendonly.clone()),
+            ("appendfilename", self.appendfilename.clone()),
+            ("appendfsync", self.appendfsync.clone()),
+            ("aof-load-truncated", self.aof_load_truncated.clone()),
+            ("auto-aof-rewrite-percentage", self.auto_aof_rewrite_percentage.to_string()),
+            ("auto-aof-rewrite-min-size", self.auto_aof_rewrite_min_size.to_string()),
         ]
     }
 }

@@ -13,6 +13,7 @@ pub mod config;
 pub mod long_double;
 pub mod metrics;
 pub mod ops;
+pub mod persist;
 pub mod prelude;
 pub mod protocol;
 pub mod registry;

@@ -82,6 +82,12 @@ fn main() -> ExitCode {
             _ = server.run() => info!("shutting down (SHUTDOWN command)"),
             _ = stop => {
                 info!("shutting down (signal)");
+                // As Redis on SIGTERM: save if save rules are set, and
+                // flush the append-only file.
+                let save = !shared.config.read().save_rules().is_empty();
+                let keyspace = shared.store.lock();
+                let _ = miniredis::persist::prepare_shutdown(&shared, &keyspace, save);
+                drop(keyspace);
                 shared.request_shutdown();
             }
         }

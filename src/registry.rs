@@ -414,21 +414,27 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     }
     let started = Instant::now();
     let mut args = Args::new(argv);
+    let write = meta.has(Flag::Write);
     let result = entry.command.execute(ctx, &mut args);
     let usec = started.elapsed().as_micros() as u64;
     ctx.client.tally.call(slot, usec, result.is_err());
     let flags = [meta.flags, sub_flags];
     let has = |flag| flags.iter().any(|f| f.contains(&flag));
     after_call(ctx, argv, usec, has(Flag::Fast), has(Flag::SkipSlowlog));
-    match result {
+    let reply = match result {
         Ok(reply) => {
-            if meta.has(Flag::Write) {
+            if write {
                 ctx.server.note_write();
             }
             reply
         }
         Err(err) => Reply::Error(err),
+    };
+    // The one place writes reach the append-only file (one bool when it is off).
+    if ctx.aof {
+        ctx.log_to_aof(meta.name, write, argv, &reply);
     }
+    reply
 }
 
 /// The slow log and the latency monitor: one load each while they are off.
@@ -604,6 +610,8 @@ pub struct Context<'a> {
     pub command: &'static str,
     keyspace: Option<MutexGuard<'a, Keyspace>>,
     now_ms: u64,
+    /// The append-only file was on when the command started.
+    aof: bool,
 }
 
 impl<'a> Context<'a> {
@@ -615,7 +623,19 @@ impl<'a> Context<'a> {
     /// A context at a given time: the connection reads the clock once per
     /// batch of pipelined requests rather than once per command.
     pub fn at(server: &'a Shared, client: &'a mut ClientState, now_ms: u64) -> Context<'a> {
-        Context { server, client, command: "", keyspace: None, now_ms }
+        let aof = server.persist.aof.on();
+        Context { server, client, command: "", keyspace: None, now_ms, aof }
+    }
+
+    /// Logs what the command did to the append-only file (see
+    /// [`crate::persist::log_command`]); the reply then waits for the log.
+    fn log_to_aof(&mut self, name: &str, write: bool, argv: Argv<'_>, reply: &Reply) {
+        let Some(keyspace) = self.keyspace.as_mut() else { return };
+        let (server, db, now) = (self.server, self.client.db, self.now_ms);
+        let wait = crate::persist::log_command(server, keyspace, db, name, write, argv, reply, now);
+        if wait > 0 {
+            self.client.aof_wait = wait;
+        }
     }
 
     /// The time this command runs at, in Unix ms (fixed for the whole command).
@@ -628,7 +648,11 @@ impl<'a> Context<'a> {
         let (now, touch) = (self.now_ms, !self.client.no_touch);
         let keyspace = self.keyspace.get_or_insert_with(|| self.server.store.lock());
         keyspace.set_now(now);
-        keyspace.dbs.iter_mut().for_each(|db| db.set_touch(touch));
+        let aof = self.aof;
+        keyspace.dbs.iter_mut().for_each(|db| {
+            db.set_touch(touch);
+            db.set_track_expired(aof);
+        });
         keyspace
     }
 
@@ -639,6 +663,7 @@ impl<'a> Context<'a> {
         let db = &mut keyspace.dbs[index];
         db.set_now(now);
         db.set_touch(touch);
+        db.set_track_expired(self.aof);
         db
     }
 

@@ -93,6 +93,19 @@ impl Harness {
         self.shared.store.lock().active_expire_cycle(now)
     }
 
+    /// The text of `INFO <section>`.
+    pub fn info(&mut self, section: &str) -> String {
+        match self.run(&format!("INFO {section}")) {
+            Reply::Bulk(text) | Reply::Verbatim(text) => String::from_utf8_lossy(&text).into_owned(),
+            other => panic!("INFO replied {other:?}"),
+        }
+    }
+
+    /// Waits for the background save or rewrite child and reaps it.
+    pub fn wait_for_child(&self) {
+        self.shared.persist.reap(&self.shared, true);
+    }
+
     /// Keys stored in database `db`, counting expired ones not yet collected.
     pub fn stored_keys(&self, db: usize) -> usize {
         self.shared.store.lock().dbs[db].len()

@@ -162,6 +162,8 @@ pub struct ClientState {
     pub monitor: bool,
     /// Buffer sizes, set by the connection loop after each batch.
     pub buffers: Buffers,
+    /// Append-only-file offset the pending replies wait for (0: none).
+    pub aof_wait: u64,
 }
 
 impl ClientState {
@@ -182,6 +184,7 @@ impl ClientState {
             tally: crate::metrics::Tally::default(),
             monitor: false,
             buffers: Buffers::default(),
+            aof_wait: 0,
         }
     }
 

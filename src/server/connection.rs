@@ -101,9 +101,17 @@ where
                         break;
                     }
                     if out.len() >= FLUSH_AT {
-                        if flush(&mut socket, &mut out, shared, handle, killed.as_mut(), stopped.as_mut())
-                            .await
-                            .is_err()
+                        if flush(
+                            &mut socket,
+                            &mut out,
+                            shared,
+                            handle,
+                            &mut client.aof_wait,
+                            killed.as_mut(),
+                            stopped.as_mut(),
+                        )
+                        .await
+                        .is_err()
                         {
                             return;
                         }
@@ -139,7 +147,17 @@ where
             monitor = Some(shared.metrics.add_monitor(handle.id));
         }
         if !out.is_empty()
-            && flush(&mut socket, &mut out, shared, handle, killed.as_mut(), stopped.as_mut()).await.is_err()
+            && flush(
+                &mut socket,
+                &mut out,
+                shared,
+                handle,
+                &mut client.aof_wait,
+                killed.as_mut(),
+                stopped.as_mut(),
+            )
+            .await
+            .is_err()
         {
             return;
         }
@@ -175,7 +193,7 @@ where
             },
             Some(line) = next_line(&mut monitor) => {
                 out.extend_from_slice(&line);
-                flush(&mut socket, &mut out, shared, handle, killed.as_mut(), stopped.as_mut()).await.is_ok()
+                flush(&mut socket, &mut out, shared, handle, &mut client.aof_wait, killed.as_mut(), stopped.as_mut()).await.is_ok()
             }
             _ = &mut killed => false,
             _ = &mut stopped => false,
@@ -240,15 +258,21 @@ fn write_reply(reply: &Reply, client: &ClientState, out: &mut Vec<u8>) {
 /// the unsent bytes are held to the `normal` class of
 /// `client-output-buffer-limit`: past the hard limit, or past the soft
 /// limit for its seconds, the connection is closed (an error). A blocked
-/// write also gives way to `CLIENT KILL` and shutdown.
+/// write also gives way to `CLIENT KILL` and shutdown. Replies to logged
+/// writes go out only once the append-only file has them (group commit).
+#[allow(clippy::too_many_arguments)]
 async fn flush<S: AsyncWrite + Unpin>(
     socket: &mut S,
     out: &mut Vec<u8>,
     shared: &Shared,
     handle: &ClientHandle,
+    aof_wait: &mut u64,
     mut killed: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
     mut stopped: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
 ) -> std::io::Result<()> {
+    if *aof_wait != 0 {
+        shared.persist.aof.wait(std::mem::take(aof_wait)).await;
+    }
     let mut written = 0;
     // Usually the kernel takes the whole batch at once.
     while written < out.len() {

@@ -138,6 +138,8 @@ pub struct Shared {
     /// The `normal` class of `client-output-buffer-limit`: hard, soft
     /// (bytes) and soft seconds, checked when a write cannot finish at once.
     pub output_limit: [AtomicU64; 3],
+    /// The append-only file and background saves.
+    pub persist: crate::persist::Persist,
     next_client_id: AtomicU64,
     shutdown: watch::Sender<bool>,
 }
@@ -169,6 +171,7 @@ impl Shared {
             last_save: AtomicU64::new(now_s),
             active_expire: AtomicBool::new(true),
             repl_id: Mutex::new(random_id()),
+            persist: crate::persist::Persist::default(),
             next_client_id: AtomicU64::new(1),
             shutdown: watch::channel(false).0,
         };
@@ -186,12 +189,11 @@ impl Shared {
     pub fn save(&self, keyspace: &Keyspace) -> io::Result<()> {
         let now = self.clock.now_ms();
         let path = self.config.read().dump_path();
-        let json = snapshot::to_json(keyspace, now);
-        match snapshot::write_atomically(&path, &json) {
+        match snapshot::write_atomically_with(&path, |out| snapshot::write_json(keyspace, now, out)) {
             Ok(()) => {
                 self.dirty.store(0, Ordering::Relaxed);
                 self.last_save.store(now / 1000, Ordering::Relaxed);
-                info!(path = %path.display(), bytes = json.len(), "DB saved on disk");
+                info!(path = %path.display(), "DB saved on disk");
                 Ok(())
             }
             Err(e) => {
@@ -276,6 +278,7 @@ impl Shared {
 pub enum StartError {
     Dir(std::path::PathBuf, io::Error),
     Load(std::path::PathBuf, snapshot::LoadError),
+    Aof(std::path::PathBuf, crate::persist::LoadError),
     Bind(String, io::Error),
     AclFile(String),
     Tls(String),
@@ -294,6 +297,11 @@ impl std::fmt::Display for StartError {
             StartError::Bind(addr, e) => write!(f, "cannot listen on {addr}: {e}"),
             StartError::AclFile(problem) => write!(f, "cannot load the ACL file: {problem}"),
             StartError::Tls(problem) => write!(f, "cannot set up TLS: {problem}"),
+            StartError::Aof(path, e) => write!(
+                f,
+                "cannot load the append only file {}: {e}. Refusing to start; fix or move the file",
+                path.display()
+            ),
         }
     }
 }
@@ -324,8 +332,14 @@ impl Server {
             Ok(dir) => return Err(StartError::Dir(dir, io::Error::other("not a directory"))),
             Err(e) => return Err(StartError::Dir(config.dir.clone(), e)),
         };
+        crate::persist::remove_stale_temp_files(&config.dir, &config.dbfilename);
         let path = config.dump_path();
-        let keyspace = if path.exists() {
+        let aof_path = config.aof_path();
+        // As in Redis, the log wins over the snapshot when both exist.
+        let replay_aof = config.aof_enabled() && aof_path.exists();
+        let keyspace = if replay_aof {
+            Keyspace::new(config.databases as usize)
+        } else if path.exists() {
             let keyspace = snapshot::load(&path, config.databases as usize, clock.now_ms())
                 .map_err(|e| StartError::Load(path.clone(), e))?;
             let keys: usize = keyspace.dbs.iter().map(|db| db.len()).sum();
@@ -369,11 +383,33 @@ impl Server {
             config.maxclients = possible.max(1) as u32;
         }
         let aclfile = config.aclfile.clone();
+        let aof = config
+            .aof_enabled()
+            .then(|| (config.aof_load_truncated == "yes", crate::persist::Fsync::parse(&config.appendfsync)));
         let shared = Arc::new(Shared::new(config, clock, keyspace));
         if !aclfile.is_empty() {
             crate::commands::acl::load_file(&shared.acl, aclfile.as_ref()).map_err(StartError::AclFile)?;
         }
         shared.port.store(u64::from(port), Ordering::Relaxed);
+        if let Some((truncated_ok, policy)) = aof {
+            let persist = &shared.persist;
+            persist.aof.set_policy(policy.unwrap_or(crate::persist::Fsync::Everysec));
+            if replay_aof {
+                let records = crate::persist::replay(&shared, &aof_path, truncated_ok)
+                    .map_err(|e| StartError::Aof(aof_path.clone(), e))?;
+                info!(path = %aof_path.display(), records, "DB loaded from append only file");
+            } else {
+                // Start the log from the data just loaded (if any).
+                crate::persist::aof::create(&aof_path, &shared.store.lock())
+                    .map_err(|e| StartError::Aof(aof_path.clone(), crate::persist::LoadError::Io(e)))?;
+            }
+            persist
+                .aof
+                .open(&aof_path)
+                .map_err(|e| StartError::Aof(aof_path.clone(), crate::persist::LoadError::Io(e)))?;
+        } else if let Some(policy) = crate::persist::Fsync::parse(&shared.config.read().appendfsync) {
+            shared.persist.aof.set_policy(policy);
+        }
         Ok(Server { shared, listeners, tls_listeners, tls })
     }
 
@@ -401,6 +437,19 @@ impl Server {
             tokio::spawn(accept_loop(listener, shared.clone(), self.tls.clone()));
         }
         tokio::spawn(expire_loop(shared.clone()));
+        // Plain threads that live as long as the process: a child forked by
+        // the cron thread dies with it (PR_SET_PDEATHSIG follows the thread).
+        for (name, body) in [("aof-writer", 0), ("aof-fsync", 1), ("persist-cron", 2)] {
+            let shared = shared.clone();
+            let spawned = std::thread::Builder::new().name(name.into()).spawn(move || match body {
+                0 => shared.persist.aof.writer_loop(),
+                1 => shared.persist.aof.fsync_loop(),
+                _ => persist_cron(&shared),
+            });
+            if let Err(e) = spawned {
+                warn!(error = %e, "cannot start the {name} thread");
+            }
+        }
         stopped(&mut stop).await;
     }
 }
@@ -555,7 +604,22 @@ async fn expire_loop(shared: Arc<Shared>) {
             continue;
         }
         let now = shared.clock.now_ms();
-        shared.store.lock().active_expire_cycle(now);
+        let aof = shared.persist.aof.on();
+        let mut keyspace = shared.store.lock();
+        keyspace.dbs.iter_mut().for_each(|db| db.set_track_expired(aof));
+        if keyspace.active_expire_cycle(now) > 0 && aof {
+            crate::persist::log_active_expiry(&shared, &mut keyspace);
+        }
+    }
+}
+
+/// Background persistence duties, ten times a second: reaping a finished
+/// save or rewrite, `save` rules, scheduled and automatic rewrites.
+fn persist_cron(shared: &Shared) {
+    let stop = shared.shutdown_requested();
+    while !*stop.borrow() {
+        std::thread::sleep(Duration::from_millis(100));
+        shared.persist.cron(shared);
     }
 }
 

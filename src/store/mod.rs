@@ -257,6 +257,9 @@ pub struct Db {
     no_touch: bool,
     /// How accesses update `Entry::atime` (LRU clock only, or LFU too).
     access: Access,
+    /// Keys deleted by expiry are recorded in `expired` (for the AOF).
+    track_expired: bool,
+    expired: Vec<Key>,
     pub stats: DbStats,
 }
 
@@ -309,6 +312,32 @@ impl Db {
         entry.atime = evict::accessed(entry.atime, self.now, self.access);
     }
 
+    /// Whether keys deleted by expiry are recorded for [`Db::take_expired`].
+    pub fn set_track_expired(&mut self, track: bool) {
+        self.track_expired = track;
+    }
+
+    /// The keys expiry deleted since the last call (when tracking is on).
+    pub fn take_expired(&mut self) -> Vec<Key> {
+        std::mem::take(&mut self.expired)
+    }
+
+    /// Gives every key a fresh access record as of now (after replaying a
+    /// log with a frozen clock).
+    pub fn touch_all(&mut self) {
+        let fresh = evict::fresh(self.now, self.access);
+        self.entries.iter_mut().for_each(|e| e.atime = fresh);
+    }
+
+    /// Deletes the due entry at `i`, counting and recording it.
+    fn expire_at(&mut self, i: usize) {
+        if self.track_expired {
+            self.expired.push(self.entries[i].key.as_bytes().into());
+        }
+        self.remove_at(i);
+        self.stats.expired += 1;
+    }
+
     fn find(&self, key: &[u8]) -> Option<usize> {
         let hash = self.hasher.hash_one(key);
         self.index.find(hash, |&i| self.entries[i as usize].key.as_bytes() == key).map(|&i| i as usize)
@@ -327,8 +356,7 @@ impl Db {
     fn live(&mut self, key: &[u8]) -> Option<usize> {
         let i = self.find(key)?;
         if self.is_due(i) {
-            self.remove_at(i);
-            self.stats.expired += 1;
+            self.expire_at(i);
             return None;
         }
         Some(i)
@@ -613,7 +641,16 @@ impl Db {
 
     pub fn clear(&mut self) {
         let stats = self.stats;
-        *self = Db { stats, now: self.now, no_touch: self.no_touch, access: self.access, ..Db::default() };
+        let (track_expired, expired) = (self.track_expired, std::mem::take(&mut self.expired));
+        *self = Db {
+            stats,
+            now: self.now,
+            no_touch: self.no_touch,
+            access: self.access,
+            track_expired,
+            expired,
+            ..Db::default()
+        };
     }
 
     /// Live entries with their deadlines, in storage order.
@@ -648,8 +685,7 @@ impl Db {
             checked += 1;
             if deadline <= self.now {
                 // The last deadline moves into this slot: check it next.
-                self.remove_at(owner as usize);
-                self.stats.expired += 1;
+                self.expire_at(owner as usize);
                 expired += 1;
             } else {
                 self.expire_cursor += 1;
@@ -712,8 +748,7 @@ impl Db {
             if !self.is_due(i) {
                 return Some(self.entries[i].key.as_bytes().into());
             }
-            self.remove_at(i);
-            self.stats.expired += 1;
+            self.expire_at(i);
         }
         None
     }

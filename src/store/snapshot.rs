@@ -109,45 +109,70 @@ impl std::error::Error for LoadError {}
 
 /// Serializes every live key (a point-in-time view: the caller holds the lock).
 pub fn to_json(keyspace: &Keyspace, now_ms: u64) -> Vec<u8> {
-    let databases = keyspace
-        .dbs
-        .iter()
-        .enumerate()
-        .filter(|(_, db)| !db.is_empty())
-        .map(|(index, db)| DumpDb {
-            index,
-            keys: db
-                .iter()
-                .filter(|(_, _, deadline)| deadline.is_none_or(|d| d > now_ms))
-                .map(|(key, value, expires_at_ms)| match value {
-                    Value::String(s) => {
-                        Entry::String { key: Blob::of(key), value: Blob::of(s), expires_at_ms }
-                    }
-                    Value::Hash(h) => Entry::Hash {
-                        key: Blob::of(key),
-                        value: h.iter().map(|(f, v)| (Blob::of(f), Blob::of(v))).collect(),
-                        expires_at_ms,
-                    },
-                })
-                .collect(),
-        })
-        .collect();
-    let file = DumpFile { format: FORMAT.into(), version: VERSION, saved_at_ms: now_ms, databases };
-    serde_json::to_vec(&file).expect("serializing plain data cannot fail")
+    let mut out = Vec::new();
+    write_json(keyspace, now_ms, &mut out).expect("writing to memory cannot fail");
+    out
+}
+
+/// Streams the dump of every live key to `out`, one entry at a time, so a
+/// background save needs no second copy of the dataset.
+pub fn write_json(keyspace: &Keyspace, now_ms: u64, out: &mut impl Write) -> io::Result<()> {
+    write!(out, r#"{{"format":"{FORMAT}","version":{VERSION},"saved_at_ms":{now_ms},"databases":["#)?;
+    let mut first_db = true;
+    for (index, db) in keyspace.dbs.iter().enumerate().filter(|(_, db)| !db.is_empty()) {
+        if !std::mem::take(&mut first_db) {
+            out.write_all(b",")?;
+        }
+        write!(out, r#"{{"index":{index},"keys":["#)?;
+        let mut first = true;
+        for (key, value, expires_at_ms) in db.iter().filter(|(_, _, d)| d.is_none_or(|d| d > now_ms)) {
+            if !std::mem::take(&mut first) {
+                out.write_all(b",")?;
+            }
+            let entry = match value {
+                Value::String(s) => Entry::String { key: Blob::of(key), value: Blob::of(s), expires_at_ms },
+                Value::Hash(h) => Entry::Hash {
+                    key: Blob::of(key),
+                    value: h.iter().map(|(f, v)| (Blob::of(f), Blob::of(v))).collect(),
+                    expires_at_ms,
+                },
+            };
+            serde_json::to_writer(&mut *out, &entry).map_err(io::Error::other)?;
+        }
+        out.write_all(b"]}")?;
+    }
+    out.write_all(b"]}")
 }
 
 /// Writes `bytes` to `path` atomically: a temp file beside it, fsync, rename,
 /// fsync of the directory. A crash at any point leaves the old file intact.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_atomically_with(path, |out| out.write_all(bytes))
+}
+
+/// The temp file an atomic write of `path` by process `pid` uses.
+pub fn temp_path(path: &Path, pid: u32) -> std::path::PathBuf {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("dump.json");
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    dir.join(format!(".{name}.tmp-{pid}"))
+}
+
+/// Like [`write_atomically`], with the content streamed by `fill`.
+pub fn write_atomically_with(
+    path: &Path,
+    fill: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
+) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let tmp = temp_path(path, std::process::id());
     let result = (|| {
-        let mut out = BufWriter::new(File::create(&tmp)?);
-        out.write_all(bytes)?;
+        let mut out = BufWriter::with_capacity(256 * 1024, File::create(&tmp)?);
+        fill(&mut out)?;
         out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
         fs::rename(&tmp, path)?;
         File::open(dir)?.sync_all()

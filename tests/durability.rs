@@ -1,0 +1,469 @@
+//! Durability of the real binary: `kill -9` at random points with
+//! `appendfsync always` loses no acknowledged write; torn and corrupt logs;
+//! crashes during BGSAVE and BGREWRITEAOF; save rules; expiry across replay.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::{bulk, resp, run_to_exit, Conn, Server, TempDir};
+
+const AOF_ALWAYS: &[&str] = &["--appendonly", "yes", "--appendfsync", "always"];
+
+/// A small deterministic generator (fixed seed: the same kill points each run).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, below: u64) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (self.0 >> 33) % below
+    }
+}
+
+/// One simple reply (`+OK`, `:N`, `$N…`), or `None` once the server is gone.
+fn read_simple(reader: &mut BufReader<TcpStream>) -> Option<String> {
+    let mut line = String::new();
+    match reader.read_line(&mut line) {
+        Ok(0) | Err(_) => return None,
+        Ok(_) => {}
+    }
+    if !line.ends_with("\r\n") {
+        return None;
+    }
+    let line = line.trim_end().to_string();
+    if let Some(len) = line.strip_prefix('$') {
+        let len: i64 = len.parse().ok()?;
+        if len < 0 {
+            return Some("(nil)".into());
+        }
+        let mut body = vec![0; len as usize + 2];
+        std::io::Read::read_exact(reader, &mut body).ok()?;
+        body.truncate(len as usize);
+        return Some(String::from_utf8_lossy(&body).into_owned());
+    }
+    Some(line)
+}
+
+/// What one writer saw acknowledged.
+#[derive(Default)]
+struct Acked {
+    /// The last INCR reply of its counter.
+    counter: i64,
+    /// Keys whose SET was acknowledged, with their values.
+    sets: Vec<(String, String)>,
+}
+
+/// Pipelines INCRs and SETs (8 in flight) until the connection dies or
+/// `stop` is set, recording every reply that arrived.
+fn writer(port: u16, id: usize, round: usize, stop: Arc<AtomicBool>) -> Acked {
+    let mut acked = Acked::default();
+    let Ok(stream) = TcpStream::connect(("127.0.0.1", port)) else { return acked };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let mut out = stream.try_clone().expect("clone the socket");
+    let mut reader = BufReader::new(stream);
+    let mut seq = 0usize;
+    while !stop.load(Ordering::Relaxed) {
+        let mut batch = Vec::new();
+        let mut expected = Vec::new();
+        for _ in 0..4 {
+            batch.extend(resp(&["INCR", &format!("counter:{id}")]));
+            let key = format!("set:{round}:{id}:{seq}");
+            let value = format!("v{seq}");
+            batch.extend(resp(&["SET", &key, &value]));
+            expected.push((key, value));
+            seq += 1;
+        }
+        if out.write_all(&batch).is_err() {
+            return acked;
+        }
+        for (key, value) in expected {
+            match read_simple(&mut reader) {
+                Some(n) => {
+                    acked.counter =
+                        n.trim_start_matches(':').parse().unwrap_or_else(|_| panic!("INCR replied {n}"))
+                }
+                None => return acked,
+            }
+            match read_simple(&mut reader) {
+                Some(reply) if reply == "+OK" => acked.sets.push((key, value)),
+                Some(reply) => panic!("SET replied {reply}"),
+                None => return acked,
+            }
+        }
+    }
+    acked
+}
+
+fn get(c: &mut Conn, key: &str) -> String {
+    c.send_cmd(&["GET", key]);
+    let raw = c.read_reply();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    match text.split_once("\r\n") {
+        Some((header, rest)) if header.starts_with('$') && header != "$-1" => {
+            rest.trim_end_matches("\r\n").to_string()
+        }
+        _ => "(nil)".into(),
+    }
+}
+
+fn info_field(c: &mut Conn, field: &str) -> String {
+    c.send_cmd(&["INFO", "persistence"]);
+    let raw = String::from_utf8_lossy(&c.read_reply()).into_owned();
+    raw.lines()
+        .find_map(|l| l.strip_prefix(&format!("{field}:")))
+        .unwrap_or_else(|| panic!("no {field} in {raw}"))
+        .trim()
+        .to_string()
+}
+
+fn wait_for(c: &mut Conn, field: &str, value: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while info_field(c, field) != value {
+        assert!(Instant::now() < deadline, "{field} never became {value}");
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn kill_9_at_random_points_loses_no_acknowledged_write() {
+    const WRITERS: usize = 4;
+    let dir = Arc::new(TempDir::new("crash"));
+    let mut rng = Lcg(0x5eed);
+    let mut counters = [0i64; WRITERS];
+    let mut total_acked = 0;
+    for round in 0..5 {
+        let mut server = Server::start_in(dir.clone(), AOF_ALWAYS);
+        // Everything acknowledged in earlier rounds survived the restart.
+        let mut c = server.connect();
+        for (id, counter) in counters.iter_mut().enumerate() {
+            let now: i64 = get(&mut c, &format!("counter:{id}")).parse().unwrap_or(0);
+            assert!(now >= *counter, "round {round}: counter:{id} is {now}, {counter} was acknowledged");
+            *counter = now;
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        let port = server.port;
+        let handles: Vec<_> = (0..WRITERS)
+            .map(|id| {
+                let stop = stop.clone();
+                thread::spawn(move || writer(port, id, round, stop))
+            })
+            .collect();
+        thread::sleep(Duration::from_millis(50 + rng.next(250)));
+        server.kill();
+        let results: Vec<Acked> = handles.into_iter().map(|h| h.join().expect("writer")).collect();
+
+        let server = Server::start_in(dir.clone(), AOF_ALWAYS);
+        let mut c = server.connect();
+        for (id, acked) in results.iter().enumerate() {
+            let now: i64 = get(&mut c, &format!("counter:{id}")).parse().unwrap_or(0);
+            assert!(
+                now >= acked.counter && now >= counters[id],
+                "round {round}: counter:{id} is {now} after the crash, {} was acknowledged",
+                acked.counter
+            );
+            counters[id] = now;
+            for (key, value) in &acked.sets {
+                assert_eq!(&get(&mut c, key), value, "round {round}: acknowledged SET {key} lost");
+            }
+            total_acked += acked.sets.len();
+        }
+        drop(server);
+    }
+    assert!(total_acked > 100, "the writers got too few acknowledgements ({total_acked}) to prove anything");
+}
+
+fn aof_path(dir: &TempDir) -> std::path::PathBuf {
+    dir.path().join("appendonly.aof")
+}
+
+fn write_some(server: &Server) {
+    let mut c = server.connect();
+    c.cmd(&["SET", "a", "1"], "+OK\r\n");
+    c.cmd(&["HSET", "h", "f", "v"], ":1\r\n");
+    c.cmd(&["INCR", "n"], ":1\r\n");
+}
+
+#[test]
+fn a_torn_last_record_is_dropped_with_a_warning() {
+    let dir = Arc::new(TempDir::new("torn"));
+    let mut server = Server::start_in(dir.clone(), AOF_ALWAYS);
+    write_some(&server);
+    server.kill();
+    let path = aof_path(&dir);
+    let good = std::fs::read(&path).unwrap();
+    let mut torn = good.clone();
+    torn.extend_from_slice(b"*3\r\n$3\r\nSET\r\n$1\r\nz\r\n$5\r\nval");
+    std::fs::write(&path, &torn).unwrap();
+
+    // --aof-load-truncated no: start-up stops and says why.
+    let args = ["--port", "0", "--dir", dir.path().to_str().unwrap(), "--appendonly", "yes"];
+    let (status, _, stderr) =
+        run_to_exit(&[&args[..], &["--aof-load-truncated", "no"]].concat(), Duration::from_secs(10));
+    assert!(!status.success());
+    assert!(
+        stderr.contains(&format!("truncated: its last record (at byte offset {})", good.len())),
+        "{stderr}"
+    );
+
+    // The default drops the tail, warns, and cuts the file back.
+    let server = Server::start_in(dir.clone(), &["--appendonly", "yes"]);
+    assert!(server.output().contains("incomplete record"), "{}", server.output());
+    let mut c = server.connect();
+    c.cmd(&["GET", "a"], bulk("1"));
+    c.cmd(&["GET", "z"], "$-1\r\n");
+    c.cmd(&["INCR", "n"], ":2\r\n");
+    drop(c);
+    drop(server);
+    let server = Server::start_in(dir.clone(), &["--appendonly", "yes"]);
+    server.connect().cmd(&["GET", "n"], bulk("2"));
+}
+
+#[test]
+fn corruption_in_the_middle_stops_start_up_naming_the_offset() {
+    let dir = Arc::new(TempDir::new("corrupt"));
+    let mut server = Server::start_in(dir.clone(), AOF_ALWAYS);
+    write_some(&server);
+    server.kill();
+    let path = aof_path(&dir);
+    let mut log = std::fs::read(&path).unwrap();
+    // The second record's header.
+    let second = log.windows(4).position(|w| w == b"*3\r\n").unwrap();
+    log[second] = b'!';
+    std::fs::write(&path, &log).unwrap();
+    let args = ["--port", "0", "--dir", dir.path().to_str().unwrap(), "--appendonly", "yes"];
+    let (status, _, stderr) = run_to_exit(&args, Duration::from_secs(10));
+    assert!(!status.success());
+    assert!(stderr.contains(&format!("corrupt at byte offset {second}")), "{stderr}");
+    assert_eq!(std::fs::read(&path).unwrap(), log, "a corrupt log is never modified");
+
+    // Well-formed records that cannot be what the server wrote also stop it.
+    let mut log = resp(&["SET", "a", "1"]);
+    let at = log.len();
+    log.extend(resp(&["SELECT", "99"]));
+    std::fs::write(&path, &log).unwrap();
+    let (status, _, stderr) = run_to_exit(&args, Duration::from_secs(10));
+    assert!(!status.success());
+    assert!(
+        stderr.contains(&format!("corrupt at byte offset {at}: record failed: ERR DB index")),
+        "{stderr}"
+    );
+    std::fs::write(&path, resp(&["NOSUCHCOMMAND", "x"])).unwrap();
+    let (status, _, stderr) = run_to_exit(&args, Duration::from_secs(10));
+    assert!(!status.success());
+    assert!(stderr.contains("corrupt at byte offset 0: unknown command 'NOSUCHCOMMAND'"), "{stderr}");
+}
+
+#[test]
+fn the_log_wins_over_the_dump_and_expiry_replays_correctly() {
+    let dir = Arc::new(TempDir::new("replay"));
+    let mut server = Server::start_in(dir.clone(), AOF_ALWAYS);
+    let mut c = server.connect();
+    c.cmd(&["SET", "in-dump", "old"], "+OK\r\n");
+    c.cmd(&["SAVE"], "+OK\r\n");
+    c.cmd(&["SET", "in-dump", "new"], "+OK\r\n");
+    c.cmd(&["SET", "short", "x", "PX", "150"], "+OK\r\n");
+    c.cmd(&["SET", "long", "x", "EX", "1000"], "+OK\r\n");
+    c.cmd(&["SET", "becomes", "old", "PX", "100"], "+OK\r\n");
+    c.cmd(&["SETEX", "setex", "1000", "v"], "+OK\r\n");
+    thread::sleep(Duration::from_millis(200));
+    // The old key expired: APPEND makes a new key without a TTL.
+    c.cmd(&["APPEND", "becomes", "new"], ":3\r\n");
+    c.cmd(&["EXPIRE", "gone", "10"], ":0\r\n");
+    c.cmd(&["SET", "gone", "x"], "+OK\r\n");
+    c.cmd(&["EXPIRE", "gone", "-1"], ":1\r\n");
+    c.cmd(&["INCR", "gone"], ":1\r\n");
+    server.kill();
+    let server = Server::start_in(dir.clone(), &["--appendonly", "yes"]);
+    let mut c = server.connect();
+    c.cmd(&["GET", "in-dump"], bulk("new"));
+    c.cmd(&["GET", "short"], "$-1\r\n");
+    c.cmd(&["GET", "becomes"], bulk("new"));
+    c.cmd(&["TTL", "becomes"], ":-1\r\n");
+    c.cmd(&["GET", "gone"], bulk("1"));
+    c.send_cmd(&["TTL", "long"]);
+    let ttl = String::from_utf8_lossy(&c.read_reply()).into_owned();
+    assert!(ttl.starts_with(":99") || ttl == ":1000\r\n", "TTL kept as an absolute deadline: {ttl}");
+    c.send_cmd(&["TTL", "setex"]);
+    let ttl = String::from_utf8_lossy(&c.read_reply()).into_owned();
+    assert!(ttl.starts_with(":99") || ttl == ":1000\r\n", "{ttl}");
+}
+
+/// Fills `n` keys quickly with pipelined MSETs.
+fn fill(c: &mut Conn, prefix: &str, n: usize) {
+    for start in (0..n).step_by(1000) {
+        let mut args = vec!["MSET".to_string()];
+        for i in start..(start + 1000).min(n) {
+            args.push(format!("{prefix}{i}"));
+            args.push(format!("value-{i}-{}", "x".repeat(40)));
+        }
+        c.cmd(&args, "+OK\r\n");
+    }
+}
+
+#[test]
+fn kill_9_during_bgsave_leaves_a_loadable_dump() {
+    let dir = Arc::new(TempDir::new("bgsave-crash"));
+    let mut server = Server::start_in(dir.clone(), &[]);
+    let mut c = server.connect();
+    c.cmd(&["SET", "marker", "first"], "+OK\r\n");
+    c.cmd(&["SAVE"], "+OK\r\n");
+    fill(&mut c, "k", 50_000);
+    c.cmd(&["SET", "marker", "second"], "+OK\r\n");
+    c.cmd(&["BGSAVE"], "+Background saving started\r\n");
+    thread::sleep(Duration::from_millis(5));
+    server.kill();
+    let server = Server::start_in(dir.clone(), &[]);
+    let mut c = server.connect();
+    match get(&mut c, "marker").as_str() {
+        "first" => c.cmd(&["DBSIZE"], ":1\r\n"),
+        "second" => c.cmd(&["DBSIZE"], ":50001\r\n"),
+        other => panic!("marker is {other}"),
+    }
+    // And a background save that completes is there after a crash.
+    c.cmd(&["SET", "marker", "third"], "+OK\r\n");
+    c.cmd(&["BGSAVE"], "+Background saving started\r\n");
+    wait_for(&mut c, "rdb_bgsave_in_progress", "0");
+    assert_eq!(info_field(&mut c, "rdb_last_bgsave_status"), "ok");
+    assert_eq!(info_field(&mut c, "rdb_changes_since_last_save"), "0");
+    let mut server = server;
+    server.kill();
+    let server = Server::start_in(dir.clone(), &[]);
+    server.connect().cmd(&["GET", "marker"], bulk("third"));
+}
+
+#[test]
+fn writes_during_bgrewriteaof_are_neither_lost_nor_duplicated() {
+    let dir = Arc::new(TempDir::new("rewrite"));
+    let mut server = Server::start_in(dir.clone(), AOF_ALWAYS);
+    let mut c = server.connect();
+    // Every key written three times: the rewrite keeps one SET each.
+    for _ in 0..3 {
+        fill(&mut c, "k", 30_000);
+    }
+    let size_before = std::fs::metadata(aof_path(&dir)).unwrap().len();
+    c.cmd(&["BGREWRITEAOF"], "+Background append only file rewriting started\r\n");
+    let mut incrs = 0;
+    while info_field(&mut c, "aof_rewrite_in_progress") == "1" || incrs < 50 {
+        incrs += 1;
+        c.cmd(&["INCR", "during"], format!(":{incrs}\r\n"));
+        c.cmd(&["HSET", "hash", &format!("f{incrs}"), "v"], ":1\r\n");
+    }
+    assert_eq!(info_field(&mut c, "aof_last_bgrewrite_status"), "ok");
+    c.cmd(&["INCR", "during"], format!(":{}\r\n", incrs + 1));
+    server.kill();
+    let size_after = std::fs::metadata(aof_path(&dir)).unwrap().len();
+    assert!(size_after < size_before / 2, "compacted: {size_before} -> {size_after}");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("temp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    let server = Server::start_in(dir.clone(), &["--appendonly", "yes"]);
+    let mut c = server.connect();
+    c.cmd(&["GET", "during"], bulk((incrs + 1).to_string()));
+    c.cmd(&["HLEN", "hash"], format!(":{incrs}\r\n"));
+    c.cmd(&["DBSIZE"], ":30002\r\n");
+}
+
+#[test]
+fn kill_9_during_bgrewriteaof_leaves_a_loadable_log() {
+    let dir = Arc::new(TempDir::new("rewrite-crash"));
+    let mut server = Server::start_in(dir.clone(), AOF_ALWAYS);
+    let mut c = server.connect();
+    fill(&mut c, "k", 50_000);
+    c.cmd(&["BGREWRITEAOF"], "+Background append only file rewriting started\r\n");
+    for i in 1..=20 {
+        c.cmd(&["INCR", "during"], format!(":{i}\r\n"));
+    }
+    server.kill();
+    // The child dies with the server (SIGKILL on parent death); let it go.
+    thread::sleep(Duration::from_millis(200));
+    let server = Server::start_in(dir.clone(), &["--appendonly", "yes"]);
+    let mut c = server.connect();
+    c.cmd(&["GET", "during"], bulk("20"));
+    c.cmd(&["DBSIZE"], ":50001\r\n");
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.starts_with("temp-")), "temp files are cleaned at start-up: {names:?}");
+}
+
+#[test]
+fn config_set_appendonly_yes_starts_a_log_from_the_current_data() {
+    let dir = Arc::new(TempDir::new("enable"));
+    let mut server = Server::start_in(dir.clone(), &["--appendfsync", "always"]);
+    let mut c = server.connect();
+    fill(&mut c, "k", 5_000);
+    c.cmd(&["CONFIG", "SET", "appendonly", "yes"], "+OK\r\n");
+    for i in 1..=30 {
+        c.cmd(&["INCR", "n"], format!(":{i}\r\n"));
+    }
+    wait_for(&mut c, "aof_rewrite_in_progress", "0");
+    assert_eq!(info_field(&mut c, "aof_enabled"), "1");
+    c.cmd(&["INCR", "n"], ":31\r\n");
+    c.cmd(&["CONFIG", "GET", "appendonly"], "*2\r\n$10\r\nappendonly\r\n$3\r\nyes\r\n");
+    server.kill();
+    let server = Server::start_in(dir.clone(), &["--appendonly", "yes"]);
+    let mut c = server.connect();
+    c.cmd(&["GET", "n"], bulk("31"));
+    c.cmd(&["DBSIZE"], ":5001\r\n");
+}
+
+#[test]
+fn save_rules_trigger_a_background_save() {
+    let dir = Arc::new(TempDir::new("rules"));
+    let mut server = Server::start_in(dir.clone(), &["--save", "1 2"]);
+    let mut c = server.connect();
+    c.cmd(&["CONFIG", "GET", "save"], "*2\r\n$4\r\nsave\r\n$3\r\n1 2\r\n");
+    c.cmd(&["SET", "a", "1"], "+OK\r\n");
+    thread::sleep(Duration::from_millis(1300));
+    assert!(!dir.path().join("dump.json").exists(), "one change is below the rule");
+    c.cmd(&["SET", "b", "2"], "+OK\r\n");
+    wait_for(&mut c, "rdb_changes_since_last_save", "0");
+    assert!(dir.path().join("dump.json").exists());
+    // SIGKILL after the automatic save: the data is back.
+    server.kill();
+    let server = Server::start_in(dir.clone(), &[]);
+    server.connect().cmd(&["GET", "b"], bulk("2"));
+}
+
+#[test]
+fn the_log_is_rewritten_automatically_once_it_has_grown() {
+    let dir = Arc::new(TempDir::new("auto-rewrite"));
+    let args = [
+        "--appendonly",
+        "yes",
+        "--auto-aof-rewrite-min-size",
+        "20kb",
+        "--auto-aof-rewrite-percentage",
+        "100",
+    ];
+    let mut server = Server::start_in(dir.clone(), &args);
+    let mut c = server.connect();
+    let value = "x".repeat(100);
+    for i in 0..400 {
+        c.cmd(&["SET", &format!("k{}", i % 10), &value], "+OK\r\n");
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::fs::metadata(aof_path(&dir)).unwrap().len() > 20 * 1024 {
+        assert!(Instant::now() < deadline, "no automatic rewrite");
+        thread::sleep(Duration::from_millis(50));
+    }
+    wait_for(&mut c, "aof_rewrite_in_progress", "0");
+    assert_eq!(info_field(&mut c, "aof_last_bgrewrite_status"), "ok");
+    c.cmd(&["SET", "after", "1"], "+OK\r\n");
+    server.kill();
+    let server = Server::start_in(dir.clone(), &["--appendonly", "yes"]);
+    let mut c = server.connect();
+    c.cmd(&["DBSIZE"], ":11\r\n");
+    c.cmd(&["GET", "k3"], bulk(&value));
+}
