@@ -467,3 +467,19 @@ fn the_log_is_rewritten_automatically_once_it_has_grown() {
     c.cmd(&["DBSIZE"], ":11\r\n");
     c.cmd(&["GET", "k3"], bulk(&value));
 }
+
+#[test]
+fn replay_is_not_blocked_by_acl_rules() {
+    let dir = Arc::new(TempDir::new("replay-acl"));
+    let mut server = Server::start_in(dir.clone(), AOF_ALWAYS);
+    write_some(&server);
+    server.kill();
+    // The default user may now only read; the log still replays whole.
+    let acl = dir.path().join("users.acl");
+    std::fs::write(&acl, "user default on nopass ~* &* -@all +get +ping\n").unwrap();
+    let server = Server::start_in(dir.clone(), &["--appendonly", "yes", "--aclfile", acl.to_str().unwrap()]);
+    let mut c = server.connect();
+    c.cmd(&["GET", "a"], bulk("1"));
+    c.cmd(&["GET", "n"], bulk("1"));
+    c.cmd(&["SET", "a", "2"], "-NOPERM this user has no permissions to run the 'set' command\r\n");
+}
