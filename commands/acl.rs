@@ -90,12 +90,7 @@ impl Command for AclCommand {
                     flags: ADMIN,
                     summary: "Lists the ACL rules of a user.",
                 },
-                Subcommand {
-                    name: "help",
-                    arity: 2,
-                    flags: &[Flag::Loading, Flag::Stale],
-                    summary: "Returns helpful text about the different subcommands.",
-                },
+                Subcommand::HELP,
                 Subcommand {
                     name: "list",
                     arity: 2,

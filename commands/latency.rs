@@ -44,12 +44,7 @@ impl Command for Latency {
                     flags: ADMIN,
                     summary: "Returns a human-readable latency analysis report.",
                 },
-                Subcommand {
-                    name: "help",
-                    arity: 2,
-                    flags: &[Flag::Loading, Flag::Stale],
-                    summary: "Returns helpful text about the different subcommands.",
-                },
+                Subcommand::HELP,
                 Subcommand {
                     name: "history",
                     arity: 3,

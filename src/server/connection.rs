@@ -40,6 +40,21 @@ where
     tokio::pin!(killed);
     let stopped = super::stopped(&mut stop);
     tokio::pin!(stopped);
+    // Writes the pending replies through the connection's own waiters.
+    macro_rules! flush_out {
+        () => {
+            flush(
+                &mut socket,
+                &mut out,
+                shared,
+                handle,
+                &mut client.aof_wait,
+                killed.as_mut(),
+                stopped.as_mut(),
+            )
+            .await
+        };
+    }
     // Lines for a `MONITOR` client.
     let mut monitor: Option<tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>> = None;
 
@@ -101,18 +116,7 @@ where
                         break;
                     }
                     if out.len() >= FLUSH_AT {
-                        if flush(
-                            &mut socket,
-                            &mut out,
-                            shared,
-                            handle,
-                            &mut client.aof_wait,
-                            killed.as_mut(),
-                            stopped.as_mut(),
-                        )
-                        .await
-                        .is_err()
-                        {
+                        if flush_out!().is_err() {
                             return;
                         }
                         // The write may have waited on a slow reader.
@@ -146,19 +150,7 @@ where
         if client.monitor && monitor.is_none() {
             monitor = Some(shared.metrics.add_monitor(handle.id));
         }
-        if !out.is_empty()
-            && flush(
-                &mut socket,
-                &mut out,
-                shared,
-                handle,
-                &mut client.aof_wait,
-                killed.as_mut(),
-                stopped.as_mut(),
-            )
-            .await
-            .is_err()
-        {
+        if !out.is_empty() && flush_out!().is_err() {
             return;
         }
         if close {
@@ -193,7 +185,7 @@ where
             },
             Some(line) = next_line(&mut monitor) => {
                 out.extend_from_slice(&line);
-                flush(&mut socket, &mut out, shared, handle, &mut client.aof_wait, killed.as_mut(), stopped.as_mut()).await.is_ok()
+                flush_out!().is_ok()
             }
             _ = &mut killed => false,
             _ = &mut stopped => false,
