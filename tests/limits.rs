@@ -272,3 +272,22 @@ fn idle_and_half_sent_connections_do_not_slow_a_healthy_client() {
     drop(idle);
     drop(half);
 }
+
+#[test]
+fn the_soft_output_limit_allows_a_burst_for_its_seconds() {
+    let server = Server::start(&["--client-output-buffer-limit", "normal", "0", "128kb", "1"]);
+    let mut healthy = server.connect();
+    let value = vec![b'v'; 1024 * 1024];
+    healthy.cmd(&[&b"SET"[..], b"big", &value], "+OK\r\n");
+    let (bad, writer) = flood_without_reading(server.port, resp(&["GET", "big"]), 50);
+    let start = Instant::now();
+    while connected_clients(&mut healthy) != 1 {
+        assert!(start.elapsed() < Duration::from_secs(10), "the non-reading client is still connected");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let waited = start.elapsed();
+    eprintln!("over the soft limit (128kb for 1 s): disconnected after {waited:?}");
+    assert!(waited >= Duration::from_millis(900), "disconnected before the soft limit's second: {waited:?}");
+    drop(bad);
+    let _ = writer.join();
+}
