@@ -280,6 +280,13 @@ fn the_soft_output_limit_allows_a_burst_for_its_seconds() {
     let value = vec![b'v'; 1024 * 1024];
     healthy.cmd(&[&b"SET"[..], b"big", &value], "+OK\r\n");
     let (bad, writer) = flood_without_reading(server.port, resp(&["GET", "big"]), 50);
+    // Time from when the non-reading client is connected, not from before
+    // the server has even accepted it.
+    let accepted = Instant::now();
+    while connected_clients(&mut healthy) != 2 {
+        assert!(accepted.elapsed() < Duration::from_secs(5), "the non-reading client never connected");
+        std::thread::sleep(Duration::from_millis(2));
+    }
     let start = Instant::now();
     while connected_clients(&mut healthy) != 1 {
         assert!(start.elapsed() < Duration::from_secs(10), "the non-reading client is still connected");
