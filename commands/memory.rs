@@ -36,12 +36,7 @@ impl Command for Memory {
             since: "4.0.0",
             complexity: "Depends on subcommand.",
             subcommands: &[
-                Subcommand {
-                    name: "help",
-                    arity: 2,
-                    flags: &[Flag::Loading, Flag::Stale],
-                    summary: "Show helpful text about the different subcommands",
-                },
+                Subcommand::HELP_SHOW,
                 Subcommand {
                     name: "malloc-stats",
                     arity: 2,

@@ -61,12 +61,7 @@ impl Command for Object {
                     flags: &[Flag::Readonly],
                     summary: "Get the logarithmic access frequency counter of a Redis object",
                 },
-                Subcommand {
-                    name: "help",
-                    arity: 2,
-                    flags: &[Flag::Loading, Flag::Stale],
-                    summary: "Show helpful text about the different subcommands",
-                },
+                Subcommand::HELP_SHOW,
                 Subcommand {
                     name: "idletime",
                     arity: 3,

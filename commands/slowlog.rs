@@ -37,12 +37,7 @@ impl Command for Slowlog {
                     flags: ADMIN,
                     summary: "Returns the slow log's entries.",
                 },
-                Subcommand {
-                    name: "help",
-                    arity: 2,
-                    flags: &[Flag::Loading, Flag::Stale],
-                    summary: "Show helpful text about the different subcommands",
-                },
+                Subcommand::HELP_SHOW,
                 Subcommand {
                     name: "len",
                     arity: 2,

@@ -109,6 +109,11 @@ impl Subcommand {
         flags: &[Flag::Loading, Flag::Stale],
         summary: "Returns helpful text about the different subcommands.",
     };
+
+    /// `HELP` with Redis 7.0's older summary, which `MEMORY`, `OBJECT` and
+    /// `SLOWLOG` still carry there.
+    pub const HELP_SHOW: Subcommand =
+        Subcommand { summary: "Show helpful text about the different subcommands", ..Subcommand::HELP };
 }
 
 /// A command's metadata, next to its handler; `COMMAND` and `COMMAND DOCS`

@@ -306,28 +306,15 @@ fn benchmark() {
             true,
         ));
     }
-    for test in ["set", "get"] {
-        rows.push(workload(
-            &format!("{}, 50 conns, P16", test.to_uppercase()),
-            test,
-            &["-c", "50", "-P", "16", "-r", "100000"],
-            requests * 5,
-            rounds,
-            None,
-            true,
-        ));
-    }
-    for threads in [1, 2] {
+    // Pinned with the default threads, then unpinned with 1 and 2 server threads.
+    for (threads, pinned) in [(None, true), (Some(1), false), (Some(2), false)] {
         for test in ["set", "get"] {
-            rows.push(workload(
-                &format!("{}, P16, unpinned, miniredis --threads {threads}", test.to_uppercase()),
-                test,
-                &["-c", "50", "-P", "16", "-r", "100000"],
-                requests * 5,
-                rounds,
-                Some(threads),
-                false,
-            ));
+            let label = match threads {
+                None => format!("{}, 50 conns, P16", test.to_uppercase()),
+                Some(n) => format!("{}, P16, unpinned, miniredis --threads {n}", test.to_uppercase()),
+            };
+            let args = ["-c", "50", "-P", "16", "-r", "100000"];
+            rows.push(workload(&label, test, &args, requests * 5, rounds, threads, pinned));
         }
     }
 
