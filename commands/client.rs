@@ -402,7 +402,7 @@ mod tests {
         h.advance_ms(10_000);
         h.run("CLIENT NO-TOUCH ON");
         h.run("GET k");
-        let idle = |h: &Harness| h.shared.store.lock().dbs[0].idle_ms(b"k");
+        let idle = |h: &Harness| h.keyspace().idle_ms(b"k");
         assert_eq!(idle(&h), Some(10_000));
         h.run("CLIENT NO-TOUCH OFF");
         h.run("GET k");

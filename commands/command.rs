@@ -243,7 +243,7 @@ fn getkeys(args: &mut Args<'_>) -> CommandResult {
     if !arity_ok {
         return Err(ReplyError::err("Invalid number of arguments specified for command"));
     }
-    let positions = entry.meta.keys.positions(argv.len());
+    let positions: Vec<usize> = entry.meta.keys.positions(argv.len()).collect();
     if positions.is_empty() {
         return Err(ReplyError::err("The command has no key arguments"));
     }

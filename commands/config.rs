@@ -225,7 +225,7 @@ fn set(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     if chosen.iter().any(|(name, _)| name.starts_with("maxmemory") || name.starts_with("lfu-")) {
         let now = ctx.now_ms();
         let server = ctx.server;
-        server.apply_memory_config(ctx.keyspace(), now);
+        server.apply_memory_config(now);
     }
     let persist = &ctx.server.persist;
     if let Some(policy) = crate::persist::Fsync::parse(&appendfsync) {

@@ -40,19 +40,19 @@ impl Command for CopyCommand {
         if source == target && key == newkey {
             return Err(SAME_OBJECT);
         }
-        let dbs = &mut ctx.keyspace().dbs;
+        let db = ctx.db();
         // A read of the source (a keyspace hit or miss), a write lookup of the destination.
-        if dbs[source].get(key).is_none() {
+        if db.select(source).get(key).is_none() {
             return Ok(Reply::Integer(0));
         }
-        if dbs[target].contains(newkey) && !replace {
+        if db.select(target).contains(newkey) && !replace {
             return Ok(Reply::Integer(0));
         }
-        let deadline = dbs[source].deadline(key);
-        let Some(value) = dbs[source].peek(key).cloned() else {
+        let deadline = db.select(source).deadline(key);
+        let Some(value) = db.peek(key).cloned() else {
             return Ok(Reply::Integer(0));
         };
-        put_key(&mut dbs[target], newkey, value, deadline);
+        put_key(db.select(target), newkey, value, deadline);
         Ok(Reply::Integer(1))
     }
 }
@@ -174,7 +174,7 @@ mod tests {
         h.run("SET a v");
         h.run("COPY a b");
         h.run("COPY missing b");
-        let stats = h.shared.store.lock().stats();
+        let stats = h.shared.store.stats();
         assert_eq!((stats.hits, stats.misses), (1, 1));
     }
 }

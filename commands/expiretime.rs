@@ -65,7 +65,7 @@ mod tests {
         h.run("SET k v");
         h.run("EXPIRETIME k");
         h.run("EXPIRETIME nope");
-        let stats = h.shared.store.lock().stats();
+        let stats = h.shared.store.stats();
         assert_eq!((stats.hits, stats.misses), (1, 1));
         assert_eq!(h.run("EXPIRETIME"), err("ERR wrong number of arguments for 'expiretime' command"));
         assert_eq!(h.run("EXPIRETIME a b"), err("ERR wrong number of arguments for 'expiretime' command"));

@@ -21,7 +21,7 @@ impl Command for Flushall {
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         crate::ops::flush_mode(args)?;
-        ctx.keyspace().dbs.iter_mut().for_each(Db::clear);
+        ctx.keyspace().clear_all();
         Ok(Reply::OK)
     }
 }

@@ -72,8 +72,12 @@ impl Command for Info {
             }
             match *section {
                 "keyspace" => {
-                    for (i, db) in ctx.keyspace().dbs.iter().enumerate().filter(|(_, db)| !db.is_empty()) {
-                        let (keys, expires, avg_ttl) = (db.len(), db.volatile_len(), db.avg_ttl_ms());
+                    let keyspace = ctx.keyspace();
+                    for i in 0..keyspace.databases() {
+                        let (keys, expires, avg_ttl) = keyspace.db_summary(i);
+                        if keys == 0 {
+                            continue;
+                        }
                         let _ = write!(text, "db{i}:keys={keys},expires={expires},avg_ttl={avg_ttl}\r\n");
                     }
                 }
@@ -183,7 +187,7 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
         "memory" => {
             let (used, peak, rss) = (alloc::allocated(), alloc::peak(), alloc::rss());
             let maxmemory = server.maxmemory.load(Ordering::Relaxed) as usize;
-            let policy = ctx.keyspace().eviction.policy.name();
+            let policy = server.store.policy().name();
             vec![
                 ("used_memory", used.to_string()),
                 ("used_memory_human", human_bytes(used)),
@@ -201,7 +205,7 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
         "persistence" => persistence(server),
         "stats" => {
             let db_stats = ctx.keyspace().stats();
-            let evicted = ctx.keyspace().eviction.evicted;
+            let evicted = server.store.evicted();
             let stats = &server.stats;
             let (ops, input, output) = stats.instantaneous();
             vec![

@@ -29,16 +29,10 @@ impl Command for Load {
         };
         // Parsed before the keyspace is locked: clients keep being served
         // and never see a half-loaded state.
-        let mut loaded = snapshot::load(&path, databases, ctx.now_ms())
+        let loaded = snapshot::load(&path, databases, ctx.now_ms())
             .map_err(|e| ReplyError::err(format_args!("Error loading {}: {e}", path.display())))?;
-        let keyspace = ctx.keyspace();
-        for (new, old) in loaded.dbs.iter_mut().zip(&keyspace.dbs) {
-            new.stats = old.stats;
-            new.set_access(old.access());
-        }
         // The eviction settings and counters stay.
-        keyspace.dbs = loaded.dbs;
-        keyspace.eviction.pool.clear();
+        ctx.keyspace().replace(loaded);
         ctx.server.dirty.store(0, std::sync::atomic::Ordering::Relaxed);
         Ok(Reply::OK)
     }

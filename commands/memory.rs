@@ -116,10 +116,15 @@ fn stats(ctx: &mut Context<'_>) -> Reply {
         field("functions.caches", int(0)),
     ];
     let (mut overhead, mut keys) = (startup, 0);
-    for (i, db) in ctx.keyspace().dbs.iter().enumerate().filter(|(_, db)| !db.is_empty()) {
-        let (main, expires) = db.overhead();
+    let keyspace = ctx.keyspace();
+    for i in 0..keyspace.databases() {
+        let (db_keys, _, _) = keyspace.db_summary(i);
+        if db_keys == 0 {
+            continue;
+        }
+        let (main, expires) = keyspace.overhead(i);
         overhead += main + expires;
-        keys += db.len();
+        keys += db_keys;
         map.push((
             Reply::Bulk(format!("db.{i}").into_bytes()),
             Reply::Map(vec![

@@ -28,14 +28,14 @@ impl Command for Move {
         if source == target {
             return Err(SAME_OBJECT);
         }
-        let dbs = &mut ctx.keyspace().dbs;
-        if !dbs[source].contains(key) || dbs[target].contains(key) {
+        let db = ctx.db();
+        if !db.select(source).contains(key) || db.select(target).contains(key) {
             return Ok(Reply::Integer(0));
         }
-        let Some((value, deadline)) = take_key(&mut dbs[source], key) else {
+        let Some((value, deadline)) = take_key(db.select(source), key) else {
             return Ok(Reply::Integer(0));
         };
-        put_key(&mut dbs[target], key, value, deadline);
+        put_key(db.select(target), key, value, deadline);
         Ok(Reply::Integer(1))
     }
 }

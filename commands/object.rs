@@ -85,7 +85,7 @@ impl Command for Object {
             return Ok(crate::ops::help_reply(HELP));
         }
         let key = args.next()?;
-        let lfu = ctx.keyspace().eviction.policy.is_lfu();
+        let lfu = ctx.server.store.policy().is_lfu();
         let db = ctx.db();
         // Redis looks the key up without touching it, counting a hit or miss.
         let Some(value) = crate::ops::lookup_no_touch(db, key) else {
@@ -239,7 +239,7 @@ mod tests {
             assert_eq!(h.wire(&format!("OBJECT {sub} k")), "$-1\r\n", "{sub}");
             assert_eq!(h.run(&format!("OBJECT {sub} nope")), Reply::Null, "{sub}");
         }
-        let stats = h.shared.store.lock().stats();
+        let stats = h.shared.store.stats();
         assert_eq!((stats.hits, stats.misses), (0, 8));
     }
 

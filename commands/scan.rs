@@ -2,7 +2,6 @@
 
 use crate::prelude::*;
 use crate::store::glob::glob_match;
-use crate::store::scan_step;
 
 /// `SCAN`: one step of an incremental walk over the selected database's
 /// keys; replies `[next cursor, keys]`, cursor 0 when the walk is done.
@@ -46,28 +45,25 @@ impl Command for Scan {
                 return Err(ReplyError::SYNTAX);
             }
         }
-        let db = ctx.db();
         let mut keys = Vec::new();
         // Each slot visited counts towards COUNT, as each bucket does in Redis.
         // Filters run in Redis's order; like Redis, an expired key that passes
         // MATCH is deleted on the way, which only moves already visited keys.
-        let next = scan_step(db.len(), cursor, usize::try_from(count).unwrap_or(usize::MAX), |index| {
-            let Some(key) = db.key_at(index).map(<[u8]>::to_vec) else {
-                return true;
-            };
+        let count = usize::try_from(count).unwrap_or(usize::MAX);
+        let next = ctx.db().scan(cursor, count, |db, key| {
             if pattern.is_some_and(|p| !glob_match(p, &key, false)) {
-                return true;
+                return;
             }
             let wanted = match kind {
                 // A read lookup in Redis: it counts a keyspace hit or miss.
-                Some(kind) => crate::ops::lookup_no_touch(db, &key)
+                Some(kind) => db
+                    .lookup_no_touch(&key)
                     .is_some_and(|value| value.type_name().as_bytes().eq_ignore_ascii_case(kind)),
                 None => db.contains(&key),
             };
             if wanted {
                 keys.push(key);
             }
-            true
         });
         Ok(Reply::Array(vec![Reply::bulk(next.to_string()), Reply::bulks(keys)]))
     }
@@ -181,9 +177,9 @@ mod tests {
         h.run("SET a v");
         h.run("HSET h f v");
         h.run("SCAN 0");
-        assert_eq!(h.shared.store.lock().stats().hits, 0);
+        assert_eq!(h.shared.store.stats().hits, 0);
         h.run("SCAN 0 TYPE string");
-        assert_eq!(h.shared.store.lock().stats().hits, 2);
+        assert_eq!(h.shared.store.stats().hits, 2);
     }
 
     #[test]

@@ -26,13 +26,13 @@ impl Command for Swapdb {
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let first = int_arg(args.next()?, Some("invalid first DB index"))?;
         let second = int_arg(args.next()?, Some("invalid second DB index"))?;
-        let dbs = &mut ctx.keyspace().dbs;
-        let index = |i: i32| usize::try_from(i).ok().filter(|&i| i < dbs.len());
+        let databases = ctx.server.store.databases();
+        let index = |i: i32| usize::try_from(i).ok().filter(|&i| i < databases);
         let (Some(first), Some(second)) = (index(first), index(second)) else {
             return Err(ReplyError::DB_INDEX);
         };
-        // Swapping whole databases moves their keys, deadlines and expiry cursor.
-        dbs.swap(first, second);
+        // Swapping whole databases moves their keys, deadlines and expiry cursors.
+        ctx.keyspace().swap_dbs(first, second);
         Ok(Reply::OK)
     }
 }

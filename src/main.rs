@@ -85,7 +85,7 @@ fn main() -> ExitCode {
                 // As Redis on SIGTERM: save if save rules are set, and
                 // flush the append-only file.
                 let save = !shared.config.read().save_rules().is_empty();
-                let keyspace = shared.store.lock();
+                let keyspace = shared.store.lock_all();
                 let _ = miniredis::persist::prepare_shutdown(&shared, &keyspace, save);
                 drop(keyspace);
                 shared.request_shutdown();

@@ -111,13 +111,8 @@ pub fn valid_client_attr(value: &[u8]) -> bool {
 
 /// Redis's `lookupKeyReadWithFlags(LOOKUP_NOTOUCH)`: the live value at `key`,
 /// counting a keyspace hit or miss but leaving the access time alone.
-pub fn lookup_no_touch<'d>(db: &'d mut Db, key: &[u8]) -> Option<&'d Value> {
-    if db.contains(key) {
-        db.stats.hits += 1;
-    } else {
-        db.stats.misses += 1;
-    }
-    db.peek(key)
+pub fn lookup_no_touch<'d>(db: &'d mut Keyspace<'_>, key: &[u8]) -> Option<&'d Value> {
+    db.lookup_no_touch(key)
 }
 
 /// Redis's `getIntFromObjectOrReply`: a 32-bit integer argument. `message`,
@@ -136,7 +131,7 @@ pub fn int_arg(arg: &[u8], message: Option<&'static str>) -> Result<i32, ReplyEr
 /// then `ERR DB index is out of range` unless it names a database.
 pub fn db_index(ctx: &mut Context<'_>, arg: &[u8]) -> Result<usize, ReplyError> {
     let index = int_arg(arg, None)?;
-    let databases = ctx.keyspace().dbs.len();
+    let databases = ctx.server.store.databases();
     usize::try_from(index).ok().filter(|&i| i < databases).ok_or(ReplyError::DB_INDEX)
 }
 
@@ -145,7 +140,7 @@ pub const SAME_OBJECT: ReplyError =
     ReplyError::from_static("ERR source and destination objects are the same");
 
 /// Removes a live key and returns its value with its deadline (`RENAME`, `MOVE`).
-pub fn take_key(db: &mut Db, key: &[u8]) -> Option<(Value, Option<u64>)> {
+pub fn take_key(db: &mut Keyspace<'_>, key: &[u8]) -> Option<(Value, Option<u64>)> {
     // `deadline` deletes the key first if it is due, so what `remove` finds is live.
     let deadline = db.deadline(key);
     db.remove(key).map(|value| (value, deadline))
@@ -153,7 +148,7 @@ pub fn take_key(db: &mut Db, key: &[u8]) -> Option<(Value, Option<u64>)> {
 
 /// Stores `value` at `key` with `deadline`, replacing whatever `key` held
 /// and its deadline (`RENAME`, `MOVE`, `COPY`).
-pub fn put_key(db: &mut Db, key: &[u8], value: Value, deadline: Option<u64>) {
+pub fn put_key(db: &mut Keyspace<'_>, key: &[u8], value: Value, deadline: Option<u64>) {
     db.set(key, value);
     if let Some(deadline) = deadline {
         db.set_deadline(key, deadline);

@@ -4,4 +4,4 @@ pub use crate::protocol::{Reply, ReplyError};
 pub use crate::registry::{
     Args, Command, CommandMeta, CommandResult, Context, ExpireUnit, Flag, Keys, Registration, Subcommand,
 };
-pub use crate::store::{Db, Hash, Value};
+pub use crate::store::{Db, Hash, Keyspace, Value};

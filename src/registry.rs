@@ -7,12 +7,11 @@ use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use once_cell::sync::Lazy;
-use parking_lot::MutexGuard;
 
 use crate::protocol::parse::{parse_f64, parse_i64, Argv};
 use crate::protocol::{Reply, ReplyError};
 use crate::server::{ClientState, Shared};
-use crate::store::{Db, Keyspace};
+use crate::store::Keyspace;
 
 /// What a command handler returns; an `Err` becomes an error reply.
 pub type CommandResult = Result<Reply, ReplyError>;
@@ -80,12 +79,17 @@ impl Keys {
     pub const PAIRS: Keys = Keys { first: 1, last: -1, step: 2 };
 
     /// Indexes of the key arguments in an argument vector of length `argc`.
-    pub fn positions(&self, argc: usize) -> Vec<usize> {
-        if self.step <= 0 || self.first <= 0 {
-            return Vec::new();
-        }
-        let last = if self.last < 0 { argc as i32 + self.last } else { self.last };
-        (self.first..=last.min(argc as i32 - 1)).step_by(self.step as usize).map(|i| i as usize).collect()
+    pub fn positions(&self, argc: usize) -> impl Iterator<Item = usize> {
+        let none = self.step <= 0 || self.first <= 0;
+        let last = if none {
+            0
+        } else if self.last < 0 {
+            argc as i32 + self.last
+        } else {
+            self.last
+        };
+        let first = if none { 1 } else { self.first };
+        (first..=last.min(argc as i32 - 1)).step_by(self.step.max(1) as usize).map(|i| i as usize)
     }
 }
 
@@ -401,6 +405,11 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
         }
     }
     ctx.command = name;
+    // The shards of the command's keys are locked together, on first use;
+    // containers and keyless commands lock every shard.
+    if sub.is_none() && meta.keys.step > 0 {
+        ctx.keyspace.want_keys(meta.keys.positions(argv.len()).map(|i| argv.get(i)));
+    }
     // One comparison when there is no limit.
     let maxmemory = ctx.server.maxmemory.load(Ordering::Relaxed);
     if maxmemory != 0
@@ -470,8 +479,7 @@ fn within_memory_limit(ctx: &mut Context<'_>, maxmemory: u64) -> bool {
     if !over() {
         return true;
     }
-    let now = ctx.now_ms();
-    ctx.keyspace().perform_evictions(now, over)
+    ctx.server.store.perform_evictions(ctx.now_ms(), over)
 }
 
 /// At most `max` bytes of `bytes`, ending at a NUL as C's `%.*s` does.
@@ -607,13 +615,14 @@ impl ExpireUnit {
 }
 
 /// What a command sees while it runs: the server, its connection, the
-/// clock, and the keyspace (locked on first use, released when it returns).
+/// clock, and the keyspace (the shards of its keys, locked on first use and
+/// released when it returns).
 pub struct Context<'a> {
     pub server: &'a Shared,
     pub client: &'a mut ClientState,
     /// The running command's name (lowercase).
     pub command: &'static str,
-    keyspace: Option<MutexGuard<'a, Keyspace>>,
+    keyspace: Keyspace<'a>,
     now_ms: u64,
     /// The append-only file was on when the command started.
     aof: bool,
@@ -629,15 +638,14 @@ impl<'a> Context<'a> {
     /// batch of pipelined requests rather than once per command.
     pub fn at(server: &'a Shared, client: &'a mut ClientState, now_ms: u64) -> Context<'a> {
         let aof = server.persist.aof.on();
-        Context { server, client, command: "", keyspace: None, now_ms, aof }
+        Context { server, client, command: "", keyspace: server.store.view(), now_ms, aof }
     }
 
     /// Logs what the command did to the append-only file (see
     /// [`crate::persist::log_command`]); the reply then waits for the log.
     fn log_to_aof(&mut self, name: &str, write: bool, argv: Argv<'_>, reply: &Reply) {
-        let Some(keyspace) = self.keyspace.as_mut() else { return };
         let (server, db, now) = (self.server, self.client.db, self.now_ms);
-        let wait = crate::persist::log_command(server, keyspace, db, name, write, argv, reply, now);
+        let wait = crate::persist::log_command(server, &mut self.keyspace, db, name, write, argv, reply, now);
         if wait > 0 {
             self.client.aof_wait = wait;
         }
@@ -648,28 +656,18 @@ impl<'a> Context<'a> {
         self.now_ms
     }
 
-    /// Every database (for commands that cross databases).
-    pub fn keyspace(&mut self) -> &mut Keyspace {
-        let (now, touch) = (self.now_ms, !self.client.no_touch);
-        let keyspace = self.keyspace.get_or_insert_with(|| self.server.store.lock());
-        keyspace.set_now(now);
-        let aof = self.aof;
-        keyspace.dbs.iter_mut().for_each(|db| {
-            db.set_touch(touch);
-            db.set_track_expired(aof);
-        });
-        keyspace
+    /// Every database, every shard (for commands that cross databases or
+    /// keys without a key specification).
+    pub fn keyspace(&mut self) -> &mut Keyspace<'a> {
+        self.keyspace.want_all();
+        self.db().hold_all()
     }
 
-    /// The connection's selected database.
-    pub fn db(&mut self) -> &mut Db {
+    /// The connection's selected database, in the shards of the command's keys.
+    pub fn db(&mut self) -> &mut Keyspace<'a> {
         let (index, now, touch) = (self.client.db, self.now_ms, !self.client.no_touch);
-        let keyspace = self.keyspace.get_or_insert_with(|| self.server.store.lock());
-        let db = &mut keyspace.dbs[index];
-        db.set_now(now);
-        db.set_touch(touch);
-        db.set_track_expired(self.aof);
-        db
+        self.keyspace.prepare(index, now, touch, self.aof);
+        &mut self.keyspace
     }
 
     /// Whether replies use RESP3 types.
@@ -782,14 +780,13 @@ mod tests {
             h.run(&format!("SET new{i} v"));
         }
         h.run("CONFIG SET maxmemory-policy allkeys-lru maxmemory-samples 10");
-        let mut keyspace = h.shared.store.lock();
         let now = h.shared.clock.now_ms();
         let mut left = 100;
-        assert!(keyspace.perform_evictions(now, || {
+        assert!(h.shared.store.perform_evictions(now, || {
             left -= 1;
             left >= 0
         }));
-        let db = &mut keyspace.dbs[0];
+        let mut db = h.keyspace();
         let old_left = (0..200).filter(|i| db.contains(format!("old{i}").as_bytes())).count();
         let new_left = (0..200).filter(|i| db.contains(format!("new{i}").as_bytes())).count();
         assert_eq!(old_left + new_left, 300);
@@ -798,9 +795,9 @@ mod tests {
 
     #[test]
     fn key_positions() {
-        assert_eq!(Keys::ONE.positions(3), vec![1]);
-        assert_eq!(Keys::ALL.positions(4), vec![1, 2, 3]);
-        assert_eq!(Keys::PAIRS.positions(5), vec![1, 3]);
-        assert_eq!(Keys::NONE.positions(5), Vec::<usize>::new());
+        assert_eq!(Keys::ONE.positions(3).collect::<Vec<_>>(), vec![1]);
+        assert_eq!(Keys::ALL.positions(4).collect::<Vec<_>>(), vec![1, 2, 3]);
+        assert_eq!(Keys::PAIRS.positions(5).collect::<Vec<_>>(), vec![1, 3]);
+        assert_eq!(Keys::NONE.positions(5).collect::<Vec<_>>(), Vec::<usize>::new());
     }
 }

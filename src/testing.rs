@@ -10,7 +10,7 @@ use crate::protocol::parse::{split_inline, Argv};
 use crate::protocol::Reply;
 use crate::registry::{dispatch, Context};
 use crate::server::{ClientHandle, ClientState, Shared};
-use crate::store::{Clock, Keyspace};
+use crate::store::{Clock, Dataset, Keyspace};
 
 /// The manual clock's starting time: 2023-11-14T22:13:20Z.
 pub const START_MS: u64 = 1_700_000_000_000;
@@ -38,8 +38,8 @@ impl Harness {
         ));
         std::fs::create_dir_all(&dir).expect("create harness dir");
         let config = Config { dir: dir.clone(), ..Config::default() };
-        let keyspace = Keyspace::new(config.databases as usize);
-        let shared = Arc::new(Shared::new(config, Clock::manual(START_MS), keyspace));
+        let data = Dataset::new(config.databases as usize);
+        let shared = Arc::new(Shared::new(config, Clock::manual(START_MS), data));
         let handle = Arc::new(ClientHandle::new(
             shared.next_client_id(),
             "127.0.0.1:50000".into(),
@@ -90,7 +90,9 @@ impl Harness {
     /// Runs one active expiry cycle at the current time; keys deleted.
     pub fn expire_cycle(&self) -> usize {
         let now = self.shared.clock.now_ms();
-        self.shared.store.lock().active_expire_cycle(now)
+        let mut deleted = 0;
+        self.shared.store.for_each_shard(|shard| deleted += shard.active_expire_cycle(now));
+        deleted
     }
 
     /// The text of `INFO <section>`.
@@ -106,9 +108,16 @@ impl Harness {
         self.shared.persist.reap(&self.shared, true);
     }
 
+    /// A view of the keyspace (database 0) at the clock's current time.
+    pub fn keyspace(&self) -> Keyspace<'_> {
+        let mut view = self.shared.store.view();
+        view.prepare(0, self.shared.clock.now_ms(), true, false);
+        view
+    }
+
     /// Keys stored in database `db`, counting expired ones not yet collected.
     pub fn stored_keys(&self, db: usize) -> usize {
-        self.shared.store.lock().dbs[db].len()
+        self.shared.store.view().select(db).len()
     }
 }
 

@@ -495,12 +495,13 @@ pub(crate) static REWRITE_STARTED: Mutex<Option<Instant>> = Mutex::new(None);
 /// then `SET`/`HSET` per key and `PEXPIREAT` for deadlines.
 pub fn write_dataset(keyspace: &Keyspace, out: &mut impl Write) -> io::Result<()> {
     let mut buf = Vec::with_capacity(64 * 1024);
-    for (index, db) in keyspace.dbs.iter().enumerate() {
-        if db.is_empty() {
+    for index in 0..keyspace.databases() {
+        let mut entries = keyspace.entries(index).peekable();
+        if entries.peek().is_none() {
             continue;
         }
         encode(&mut buf, &[b"SELECT", itoa::Buffer::new().format(index).as_bytes()]);
-        for (key, value, deadline) in db.iter() {
+        for (key, value, deadline) in entries {
             match value {
                 Value::String(s) => encode(&mut buf, &[b"SET", key, s]),
                 Value::Hash(h) => {

@@ -20,7 +20,7 @@ use tracing::{info, warn};
 use crate::protocol::parse::Argv;
 use crate::protocol::Reply;
 use crate::server::{ClientHandle, ClientState, Shared};
-use crate::store::{snapshot, Keyspace};
+use crate::store::{snapshot, Keyspace, Shard};
 
 pub use aof::{Aof, Fsync};
 
@@ -256,7 +256,7 @@ impl Persist {
         if scheduled
             || (may_retry && rules.iter().any(|&(secs, changes)| dirty >= changes && since_save >= secs))
         {
-            let keyspace = server.store.lock();
+            let keyspace = server.store.lock_all();
             info!(dirty, "save rule met or save scheduled: background saving");
             if let Err(e) = self.bgsave(server, &keyspace) {
                 warn!(error = ?e, "automatic background save failed to start");
@@ -270,7 +270,7 @@ impl Persist {
         };
         let scheduled = self.rewrite_scheduled.load(Ordering::Relaxed);
         if !rewriting && (auto || scheduled) {
-            let keyspace = server.store.lock();
+            let keyspace = server.store.lock_all();
             if auto {
                 info!("starting automatic rewriting of the append only file");
             }
@@ -355,7 +355,7 @@ fn fork(body: impl FnOnce() -> io::Result<()>) -> io::Result<i32> {
 }
 
 /// The dispatcher's hook, called only while the log is on, with the
-/// keyspace still locked: logs keys expiry deleted (as `DEL`, so a replay
+/// command's shards still locked: logs keys expiry deleted (as `DEL`, so a replay
 /// never depends on the clock) and, for a successful write, its record.
 /// Returns the log offset the reply must wait for (0: none).
 #[allow(clippy::too_many_arguments)]
@@ -372,7 +372,7 @@ pub fn log_command(
     let aof = &server.persist.aof;
     let mut st = aof.state.lock();
     let before = st.appended;
-    log_expired(&mut st, keyspace);
+    keyspace.take_expired(|index, key| st.append(index, &[b"DEL", &key]));
     let mut wait = 0;
     if write && !reply.is_error() {
         let verbatim = aof::propagate(name, argv, now, reply, &mut |parts| st.append(db, parts));
@@ -403,20 +403,16 @@ pub fn log_command(
     wait
 }
 
-fn log_expired(st: &mut aof::State, keyspace: &mut Keyspace) {
-    for (index, db) in keyspace.dbs.iter_mut().enumerate() {
+/// Logs the keys the active expiry cycle deleted in `shard` (still held).
+pub fn log_active_expiry(server: &Shared, shard: &mut Shard) {
+    let aof = &server.persist.aof;
+    let mut st = aof.state.lock();
+    let before = st.appended;
+    for (index, db) in shard.dbs.iter_mut().enumerate() {
         for key in db.take_expired() {
             st.append(index, &[b"DEL", &key]);
         }
     }
-}
-
-/// Logs the keys the active expiry cycle deleted.
-pub fn log_active_expiry(server: &Shared, keyspace: &mut Keyspace) {
-    let aof = &server.persist.aof;
-    let mut st = aof.state.lock();
-    let before = st.appended;
-    log_expired(&mut st, keyspace);
     let appended = st.appended != before;
     drop(st);
     if appended {
@@ -499,9 +495,9 @@ pub fn replay(server: &Shared, path: &Path, truncated_ok: bool) -> Result<usize,
         }
     }
     let now = server.clock.now_ms();
-    let mut keyspace = server.store.lock();
-    keyspace.set_now(now);
-    keyspace.dbs.iter_mut().for_each(|db| db.touch_all());
+    let mut keyspace = server.store.view();
+    keyspace.prepare(0, now, true, false);
+    keyspace.touch_all();
     server.dirty.store(0, Ordering::Relaxed);
     Ok(count)
 }

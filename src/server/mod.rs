@@ -18,7 +18,7 @@ use tracing::{debug, info, warn};
 
 use crate::acl::Acl;
 use crate::config::Config;
-use crate::store::{snapshot, Clock, Keyspace, Store};
+use crate::store::{snapshot, Clock, Dataset, Keyspace, Store};
 
 pub use client::{ClientHandle, ClientInfo, ClientState};
 
@@ -145,13 +145,14 @@ pub struct Shared {
 }
 
 impl Shared {
-    pub fn new(config: Config, clock: Clock, mut keyspace: Keyspace) -> Shared {
+    pub fn new(config: Config, clock: Clock, data: Dataset) -> Shared {
         let now_s = clock.now_ms() / 1000;
         let (policy, samples, access) = config.eviction();
-        keyspace.set_eviction(policy, samples, access);
+        let store = Store::new(data);
+        store.set_eviction(policy, samples, access);
         let run_id = random_id();
         let shared = Shared {
-            store: Store::new(keyspace),
+            store,
             acl: RwLock::new(Acl::new(&config.requirepass)),
             idle_timeout_s: AtomicU64::new(0),
             proto_max_bulk_len: AtomicU64::new(0),
@@ -185,7 +186,7 @@ impl Shared {
         self.dirty.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Writes the snapshot atomically (the caller holds the keyspace).
+    /// Writes the snapshot atomically (the caller holds every shard).
     pub fn save(&self, keyspace: &Keyspace) -> io::Result<()> {
         let now = self.clock.now_ms();
         let path = self.config.read().dump_path();
@@ -231,15 +232,17 @@ impl Shared {
 
     /// Applies the live config's memory settings (after `CONFIG SET`) and
     /// evicts at once if the new limit is below the memory in use, as Redis
-    /// does.
-    pub fn apply_memory_config(&self, keyspace: &mut Keyspace, now_ms: u64) {
-        let config = self.config.read();
-        let (policy, samples, access) = config.eviction();
-        keyspace.set_eviction(policy, samples, access);
-        let maxmemory = config.maxmemory;
+    /// does. The caller holds no shard.
+    pub fn apply_memory_config(&self, now_ms: u64) {
+        let (policy, samples, access, maxmemory) = {
+            let config = self.config.read();
+            let (policy, samples, access) = config.eviction();
+            (policy, samples, access, config.maxmemory)
+        };
+        self.store.set_eviction(policy, samples, access);
         self.maxmemory.store(maxmemory, Ordering::Relaxed);
         if maxmemory != 0 {
-            keyspace.perform_evictions(now_ms, || crate::alloc::allocated() as u64 > maxmemory);
+            self.store.perform_evictions(now_ms, || crate::alloc::allocated() as u64 > maxmemory);
         }
     }
 
@@ -337,16 +340,15 @@ impl Server {
         let aof_path = config.aof_path();
         // As in Redis, the log wins over the snapshot when both exist.
         let replay_aof = config.aof_enabled() && aof_path.exists();
-        let keyspace = if replay_aof {
-            Keyspace::new(config.databases as usize)
+        let data = if replay_aof {
+            Dataset::new(config.databases as usize)
         } else if path.exists() {
-            let keyspace = snapshot::load(&path, config.databases as usize, clock.now_ms())
+            let data = snapshot::load(&path, config.databases as usize, clock.now_ms())
                 .map_err(|e| StartError::Load(path.clone(), e))?;
-            let keys: usize = keyspace.dbs.iter().map(|db| db.len()).sum();
-            info!(path = %path.display(), keys, "DB loaded from disk");
-            keyspace
+            info!(path = %path.display(), keys = data.len(), "DB loaded from disk");
+            data
         } else {
-            Keyspace::new(config.databases as usize)
+            Dataset::new(config.databases as usize)
         };
         let mut listeners = Vec::new();
         let mut port = config.port;
@@ -386,7 +388,7 @@ impl Server {
         let aof = config
             .aof_enabled()
             .then(|| (config.aof_load_truncated == "yes", crate::persist::Fsync::parse(&config.appendfsync)));
-        let shared = Arc::new(Shared::new(config, clock, keyspace));
+        let shared = Arc::new(Shared::new(config, clock, data));
         if !aclfile.is_empty() {
             crate::commands::acl::load_file(&shared.acl, aclfile.as_ref()).map_err(StartError::AclFile)?;
         }
@@ -400,7 +402,7 @@ impl Server {
                 info!(path = %aof_path.display(), records, "DB loaded from append only file");
             } else {
                 // Start the log from the data just loaded (if any).
-                crate::persist::aof::create(&aof_path, &shared.store.lock())
+                crate::persist::aof::create(&aof_path, &shared.store.lock_all())
                     .map_err(|e| StartError::Aof(aof_path.clone(), crate::persist::LoadError::Io(e)))?;
             }
             persist
@@ -605,11 +607,13 @@ async fn expire_loop(shared: Arc<Shared>) {
         }
         let now = shared.clock.now_ms();
         let aof = shared.persist.aof.on();
-        let mut keyspace = shared.store.lock();
-        keyspace.dbs.iter_mut().for_each(|db| db.set_track_expired(aof));
-        if keyspace.active_expire_cycle(now) > 0 && aof {
-            crate::persist::log_active_expiry(&shared, &mut keyspace);
-        }
+        // Shard by shard: commands on other shards go on meanwhile.
+        shared.store.for_each_shard(|shard| {
+            shard.dbs.iter_mut().for_each(|db| db.set_track_expired(aof));
+            if shard.active_expire_cycle(now) > 0 && aof {
+                crate::persist::log_active_expiry(&shared, shard);
+            }
+        });
     }
 }
 

@@ -240,15 +240,14 @@ pub struct Eviction {
     /// `maxmemory-samples`: keys sampled per database per round.
     pub samples: usize,
     pub pool: Pool,
-    /// Keys evicted (`evicted_keys`).
-    pub evicted: u64,
-    /// Where random eviction looks next, rotating over the databases.
+    /// Where eviction samples next, rotating over shards (and databases,
+    /// for the random policies).
     pub next_db: usize,
 }
 
 impl Default for Eviction {
     fn default() -> Self {
-        Eviction { policy: Policy::NoEviction, samples: 5, pool: Pool::default(), evicted: 0, next_db: 0 }
+        Eviction { policy: Policy::NoEviction, samples: 5, pool: Pool::default(), next_db: 0 }
     }
 }
 

@@ -1,6 +1,6 @@
 //! The keyspace: databases of binary keys holding strings or hashes, each
 //! with an optional deadline. Expiry is lazy (an expired key is never
-//! returned) and active ([`Keyspace::active_expire_cycle`]).
+//! returned) and active ([`Shard::active_expire_cycle`]).
 //!
 //! Layout, chosen for bytes per key: each database is a dense `Vec` of
 //! 56-byte entries (key and value inline when short, see [`Str`]) plus a
@@ -9,27 +9,28 @@
 //! hole, which keeps `SCAN`'s guarantee (see [`scan_step`]) and makes random
 //! sampling O(1).
 //!
-//! Locking lives in [`Store`]; commands only see `&mut Db` handed out by the
-//! dispatcher's context, so the keyspace can later be split into shards
-//! without touching commands.
+//! The keyspace is split into shards by key hash, each with its own lock
+//! (see [`keyspace`]); a [`Db`] here is one database's part in one shard.
+//! Commands see a [`Keyspace`] view that routes each key to its shard.
 
 pub mod clock;
 pub mod compact;
 pub mod evict;
 pub mod glob;
+pub mod keyspace;
 pub mod snapshot;
 
 use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
 use indexmap::IndexMap;
-use parking_lot::{Mutex, MutexGuard};
 
 use crate::protocol::ReplyError;
 
 pub use clock::Clock;
 pub use compact::Str;
 pub use evict::{Access, Policy};
+pub use keyspace::{shard_of, Dataset, Keyspace, Shard, Store, SHARDS};
 
 /// An owned key or field name.
 pub type Key = Box<[u8]>;
@@ -419,6 +420,17 @@ impl Db {
         }
     }
 
+    /// Redis's `lookupKeyReadWithFlags(LOOKUP_NOTOUCH)`: the live value at
+    /// `key`, counting a keyspace hit or miss but leaving the access time alone.
+    pub fn lookup_no_touch(&mut self, key: &[u8]) -> Option<&Value> {
+        let Some(i) = self.live(key) else {
+            self.stats.misses += 1;
+            return None;
+        };
+        self.stats.hits += 1;
+        Some(&self.entries[i].value)
+    }
+
     /// The live value at `key` without counting a hit or touching it.
     pub fn peek(&mut self, key: &[u8]) -> Option<&Value> {
         let i = self.live(key)?;
@@ -432,9 +444,14 @@ impl Db {
         Some(&mut self.entries[i].value)
     }
 
-    /// Updates a live key's access time (`TOUCH`); false when absent.
+    /// Updates a live key's access time (`TOUCH`, a read lookup: it counts
+    /// a keyspace hit or miss); false when absent.
     pub fn touch(&mut self, key: &[u8]) -> bool {
-        let Some(i) = self.live(key) else { return false };
+        let Some(i) = self.live(key) else {
+            self.stats.misses += 1;
+            return false;
+        };
+        self.stats.hits += 1;
         self.bump(i);
         true
     }
@@ -632,11 +649,17 @@ impl Db {
         self.deadlines.len()
     }
 
-    /// Mean remaining TTL of volatile keys (for `INFO keyspace` avg_ttl).
-    pub fn avg_ttl_ms(&self) -> u64 {
+    /// (count, sum) of the remaining TTLs of volatile keys not yet due (for
+    /// `INFO keyspace` avg_ttl).
+    pub fn ttl_sum(&self) -> (u64, u64) {
         let live = self.deadlines.iter().filter(|(_, d)| *d > self.now);
-        let (count, sum) = live.fold((0u64, 0u64), |(c, s), (_, d)| (c + 1, s + (d - self.now)));
-        sum.checked_div(count).unwrap_or(0)
+        live.fold((0u64, 0u64), |(c, s), (_, d)| (c + 1, s.saturating_add(d - self.now)))
+    }
+
+    /// Whether `key` is stored (live or not) and, for a volatile policy,
+    /// has a deadline: an eviction candidate that still qualifies.
+    pub fn qualifies(&self, key: &[u8], volatile: bool) -> bool {
+        self.find(key).is_some_and(|i| !volatile || self.deadline_at(i).is_some())
     }
 
     pub fn clear(&mut self) {
@@ -725,22 +748,6 @@ impl Db {
         Some(self.entries[i].key.as_bytes().into())
     }
 
-    /// Builds a database from loaded entries, dropping those already expired.
-    pub fn from_entries(entries: impl IntoIterator<Item = (Key, Value, Option<u64>)>, now: u64) -> Db {
-        let mut db = Db::new();
-        db.set_now(now);
-        for (key, value, deadline) in entries {
-            if deadline.is_some_and(|d| d <= now) {
-                continue;
-            }
-            db.set(&key, value);
-            if let Some(d) = deadline {
-                db.set_deadline(&key, d);
-            }
-        }
-        db
-    }
-
     /// A random live key (`RANDOMKEY`); expired keys met on the way are deleted.
     pub fn random_key(&mut self) -> Option<Key> {
         while !self.entries.is_empty() {
@@ -763,149 +770,6 @@ impl Db {
             visit(self.entries[i].key.as_bytes(), &self.entries[i].value);
             true
         })
-    }
-}
-
-/// All databases. Only reachable through [`Store::lock`].
-#[derive(Debug)]
-pub struct Keyspace {
-    pub dbs: Vec<Db>,
-    /// `maxmemory-policy` and its state.
-    pub eviction: evict::Eviction,
-}
-
-/// Keys sampled per round of the active expiry cycle (Redis's default).
-pub const EXPIRE_SAMPLES: usize = 20;
-/// Rounds per database per cycle at most, so one cycle holds the lock briefly.
-pub const EXPIRE_MAX_ROUNDS: usize = 16;
-
-impl Keyspace {
-    pub fn new(databases: usize) -> Keyspace {
-        Keyspace { dbs: (0..databases).map(|_| Db::new()).collect(), eviction: evict::Eviction::default() }
-    }
-
-    /// Applies the eviction settings: the policy, samples and LFU parameters.
-    pub fn set_eviction(&mut self, policy: Policy, samples: usize, access: Access) {
-        if policy != self.eviction.policy {
-            self.eviction.pool.clear();
-        }
-        self.eviction.policy = policy;
-        self.eviction.samples = samples.max(1);
-        let access = Access { lfu: policy.is_lfu(), ..access };
-        self.dbs.iter_mut().for_each(|db| db.set_access(access));
-    }
-
-    /// Evicts keys by the policy while `over_limit()` says memory is above
-    /// `maxmemory` (Redis's `performEvictions`). Returns false when memory is
-    /// still over the limit and nothing more can be evicted (or the policy
-    /// is `noeviction`).
-    pub fn perform_evictions(&mut self, now_ms: u64, mut over_limit: impl FnMut() -> bool) -> bool {
-        let policy = self.eviction.policy;
-        // A bound on one call's work, so one command never stalls the server.
-        let mut budget = 100_000;
-        while over_limit() {
-            if policy == Policy::NoEviction || budget == 0 {
-                return false;
-            }
-            budget -= 1;
-            let Some((db, key)) = self.pick_victim(now_ms) else { return false };
-            let db = &mut self.dbs[db];
-            db.set_now(now_ms);
-            if db.remove(&key).is_some() {
-                self.eviction.evicted += 1;
-            }
-        }
-        true
-    }
-
-    /// The next key to evict, if any key qualifies.
-    fn pick_victim(&mut self, now_ms: u64) -> Option<(usize, Key)> {
-        let policy = self.eviction.policy;
-        let dbs = self.dbs.len();
-        if policy.random() {
-            for step in 0..dbs {
-                let db = (self.eviction.next_db + step) % dbs;
-                if let Some(key) = self.dbs[db].random_victim(policy.volatile()) {
-                    self.eviction.next_db = (db + 1) % dbs;
-                    return Some((db, key));
-                }
-            }
-            return None;
-        }
-        let samples = self.eviction.samples;
-        loop {
-            for (index, db) in self.dbs.iter_mut().enumerate() {
-                db.set_now(now_ms);
-                db.evict_sample(index, policy, samples, &mut self.eviction.pool);
-            }
-            if self.eviction.pool.is_empty() {
-                return None;
-            }
-            // Candidates deleted since they were pooled are skipped.
-            while let Some((db, key)) = self.eviction.pool.pop() {
-                let db_ref = &mut self.dbs[db];
-                let present =
-                    db_ref.find(&key).is_some_and(|i| !policy.volatile() || db_ref.deadline_at(i).is_some());
-                if present {
-                    return Some((db, key));
-                }
-            }
-        }
-    }
-
-    /// Sets the time every database compares deadlines against.
-    pub fn set_now(&mut self, now_ms: u64) {
-        self.dbs.iter_mut().for_each(|db| db.set_now(now_ms));
-    }
-
-    /// Redis's active expiry: per database, check keys with deadlines and
-    /// delete the expired ones, repeating while more than a quarter of a
-    /// round was expired. Returns how many keys it deleted.
-    pub fn active_expire_cycle(&mut self, now_ms: u64) -> usize {
-        self.set_now(now_ms);
-        let mut total = 0;
-        for db in &mut self.dbs {
-            for _ in 0..EXPIRE_MAX_ROUNDS {
-                let (sampled, expired) = db.expire_sample(EXPIRE_SAMPLES);
-                total += expired;
-                if sampled == 0 || expired * 4 <= sampled {
-                    break;
-                }
-            }
-        }
-        total
-    }
-
-    /// Summed counters of all databases.
-    pub fn stats(&self) -> DbStats {
-        self.dbs.iter().fold(DbStats::default(), |acc, db| DbStats {
-            hits: acc.hits + db.stats.hits,
-            misses: acc.misses + db.stats.misses,
-            expired: acc.expired + db.stats.expired,
-        })
-    }
-
-    /// Zeroes every database's hit/miss/expired counters (`CONFIG RESETSTAT`).
-    pub fn reset_stats(&mut self) {
-        self.dbs.iter_mut().for_each(|db| db.stats = DbStats::default());
-        self.eviction.evicted = 0;
-    }
-}
-
-/// The shared keyspace behind one lock, held only while a command runs and
-/// never across an `.await`.
-#[derive(Debug)]
-pub struct Store {
-    keyspace: Mutex<Keyspace>,
-}
-
-impl Store {
-    pub fn new(keyspace: Keyspace) -> Store {
-        Store { keyspace: Mutex::new(keyspace) }
-    }
-
-    pub fn lock(&self) -> MutexGuard<'_, Keyspace> {
-        self.keyspace.lock()
     }
 }
 
@@ -933,20 +797,22 @@ mod tests {
 
     #[test]
     fn active_cycle_reclaims_without_reads() {
-        let mut ks = Keyspace::new(2);
-        ks.set_now(0);
+        let store = Store::new(Dataset::new(2));
+        let mut ks = store.view();
+        ks.prepare(1, 0, true, false);
         for i in 0..1_000 {
             let key = format!("k{i}");
-            ks.dbs[1].set(key.as_bytes(), string("v"));
-            ks.dbs[1].set_deadline(key.as_bytes(), if i % 2 == 0 { 10 } else { 1_000_000 });
+            ks.set(key.as_bytes(), string("v"));
+            ks.set_deadline(key.as_bytes(), if i % 2 == 0 { 10 } else { 1_000_000 });
         }
+        drop(ks);
         let mut deleted = 0;
         for _ in 0..100 {
-            deleted += ks.active_expire_cycle(20);
+            store.for_each_shard(|shard| deleted += shard.active_expire_cycle(20));
         }
         assert_eq!(deleted, 500, "every expired key is reclaimed by sampling alone");
-        assert_eq!(ks.dbs[1].len(), 500);
-        assert_eq!(ks.dbs[1].volatile_len(), 500);
+        let mut ks = store.lock_all();
+        assert_eq!(ks.db_summary(1), (500, 500, 1_000_000 - 20));
         assert_eq!(ks.stats().expired, 500);
     }
 
@@ -1002,10 +868,11 @@ mod tests {
 
     #[test]
     fn reset_stats_zeroes_every_db() {
-        let mut ks = Keyspace::new(2);
-        ks.dbs[0].get(b"missing");
-        ks.dbs[1].set(b"k", string("v"));
-        ks.dbs[1].get(b"k");
+        let store = Store::new(Dataset::new(2));
+        let mut ks = store.view();
+        ks.get(b"missing");
+        ks.select(1).set(b"k", string("v"));
+        ks.get(b"k");
         assert_eq!((ks.stats().hits, ks.stats().misses), (1, 1));
         ks.reset_stats();
         let stats = ks.stats();

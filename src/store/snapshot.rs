@@ -18,7 +18,7 @@ use std::path::Path;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 
-use super::{Db, Hash, Key, Keyspace, Value};
+use super::{Dataset, Hash, Key, Keyspace, Value};
 
 pub const FORMAT: &str = "miniredis-dump";
 pub const VERSION: u32 = 1;
@@ -107,7 +107,7 @@ impl fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
-/// Serializes every live key (a point-in-time view: the caller holds the lock).
+/// Serializes every live key (a point-in-time view: the caller holds every shard).
 pub fn to_json(keyspace: &Keyspace, now_ms: u64) -> Vec<u8> {
     let mut out = Vec::new();
     write_json(keyspace, now_ms, &mut out).expect("writing to memory cannot fail");
@@ -119,13 +119,15 @@ pub fn to_json(keyspace: &Keyspace, now_ms: u64) -> Vec<u8> {
 pub fn write_json(keyspace: &Keyspace, now_ms: u64, out: &mut impl Write) -> io::Result<()> {
     write!(out, r#"{{"format":"{FORMAT}","version":{VERSION},"saved_at_ms":{now_ms},"databases":["#)?;
     let mut first_db = true;
-    for (index, db) in keyspace.dbs.iter().enumerate().filter(|(_, db)| !db.is_empty()) {
+    for index in (0..keyspace.databases()).filter(|&i| keyspace.entries(i).next().is_some()) {
         if !std::mem::take(&mut first_db) {
             out.write_all(b",")?;
         }
         write!(out, r#"{{"index":{index},"keys":["#)?;
         let mut first = true;
-        for (key, value, expires_at_ms) in db.iter().filter(|(_, _, d)| d.is_none_or(|d| d > now_ms)) {
+        for (key, value, expires_at_ms) in
+            keyspace.entries(index).filter(|(_, _, d)| d.is_none_or(|d| d > now_ms))
+        {
             if !std::mem::take(&mut first) {
                 out.write_all(b",")?;
             }
@@ -184,7 +186,7 @@ pub fn write_atomically_with(
 }
 
 /// Parses a dump into `databases` databases, dropping keys already expired.
-pub fn from_json(bytes: &[u8], databases: usize, now_ms: u64) -> Result<Keyspace, LoadError> {
+pub fn from_json(bytes: &[u8], databases: usize, now_ms: u64) -> Result<Dataset, LoadError> {
     let corrupt = |why: String| LoadError::Corrupt(why);
     let file: DumpFile = serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
     if file.format != FORMAT {
@@ -193,7 +195,7 @@ pub fn from_json(bytes: &[u8], databases: usize, now_ms: u64) -> Result<Keyspace
     if file.version != VERSION {
         return Err(corrupt(format!("unsupported version {} (this build reads {VERSION})", file.version)));
     }
-    let mut keyspace = Keyspace::new(databases);
+    let mut data = Dataset::new(databases);
     for dump_db in file.databases {
         if dump_db.index >= databases {
             return Err(corrupt(format!(
@@ -201,7 +203,6 @@ pub fn from_json(bytes: &[u8], databases: usize, now_ms: u64) -> Result<Keyspace
                 dump_db.index
             )));
         }
-        let mut entries = Vec::with_capacity(dump_db.keys.len());
         for entry in dump_db.keys {
             let (key, value, deadline) = match entry {
                 Entry::String { key, value, expires_at_ms } => (
@@ -221,15 +222,14 @@ pub fn from_json(bytes: &[u8], databases: usize, now_ms: u64) -> Result<Keyspace
                     (key.into_bytes().map_err(corrupt)?, Value::Hash(Box::new(fields)), expires_at_ms)
                 }
             };
-            entries.push((Key::from(key), value, deadline));
+            data.insert(dump_db.index, &key, value, deadline, now_ms);
         }
-        keyspace.dbs[dump_db.index] = Db::from_entries(entries, now_ms);
     }
-    Ok(keyspace)
+    Ok(data)
 }
 
 /// Reads and parses the dump at `path`.
-pub fn load(path: &Path, databases: usize, now_ms: u64) -> Result<Keyspace, LoadError> {
+pub fn load(path: &Path, databases: usize, now_ms: u64) -> Result<Dataset, LoadError> {
     let bytes = fs::read(path).map_err(LoadError::Io)?;
     from_json(&bytes, databases, now_ms)
 }
@@ -240,9 +240,9 @@ mod tests {
 
     #[test]
     fn round_trips_binary_keys_values_and_deadlines() {
-        let mut ks = Keyspace::new(16);
-        ks.set_now(1_000);
-        let db = &mut ks.dbs[3];
+        let store = crate::store::Store::new(Dataset::new(16));
+        let mut db = store.view();
+        db.prepare(3, 1_000, true, false);
         db.set(b"\x00\xff", Value::string(vec![0x80, 0, 1]));
         db.set(b"name", Value::string(b"Alice"));
         db.set_deadline(b"name", 5_000);
@@ -250,14 +250,14 @@ mod tests {
         db.set(b"gone", Value::string(b"x"));
         db.set_deadline(b"gone", 2_000);
 
-        let json = to_json(&ks, 1_000);
+        let json = to_json(db.hold_all(), 1_000);
         let text = String::from_utf8(json.clone()).unwrap();
         assert!(text.contains(r#""key":{"base64":"AP8="}"#), "{text}");
         assert!(text.contains(r#""expires_at_ms":5000"#), "{text}");
 
-        let mut back = from_json(&json, 16, 3_000).unwrap();
-        let db = &mut back.dbs[3];
-        db.set_now(3_000);
+        let back = crate::store::Store::new(from_json(&json, 16, 3_000).unwrap());
+        let mut db = back.view();
+        db.prepare(3, 3_000, true, false);
         assert_eq!(db.get(b"\x00\xff"), Some(&Value::string(vec![0x80, 0, 1])));
         assert_eq!(db.deadline(b"name"), Some(5_000));
         assert_eq!(db.get_hash(b"h").unwrap().unwrap().get(b"f\xfe"), Some(&b"v".to_vec()));

@@ -1,0 +1,762 @@
+//! The keyspace split into [`SHARDS`] shards by key hash, each behind its
+//! own lock, so commands on keys in different shards run in parallel on
+//! different threads. There is no lock over the whole keyspace.
+//!
+//! A command sees a [`Keyspace`] view: it locks the shards of the command's
+//! keys (named by the command's key specification) together, in ascending
+//! order, on first use, and releases them when the command returns. A
+//! multi-key command therefore stays atomic, and commands without a key
+//! specification (`KEYS`, `FLUSHALL`, `SAVE`) lock every shard.
+
+use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+
+use once_cell::sync::Lazy;
+use parking_lot::Mutex;
+
+use super::evict::{Access, Eviction, Policy};
+use super::{scan_step, Db, DbStats, Key, Value};
+
+/// Shards per store: one bit each in a `u64` lock mask. Plenty for 64 cores:
+/// a command holds its shard for well under a microsecond.
+pub const SHARDS: usize = 64;
+const ALL: u64 = u64::MAX;
+const SHARD_BITS: u32 = SHARDS.trailing_zeros();
+
+/// Keys sampled per shard and database in one round of the active expiry
+/// cycle (Redis's default per database).
+pub const EXPIRE_SAMPLES: usize = 20;
+/// Rounds per database per shard per cycle at most, so one cycle holds each
+/// shard briefly.
+pub const EXPIRE_MAX_ROUNDS: usize = 16;
+
+/// The shard a key lives in. One process-wide seed, so a dataset built
+/// apart from the store (a load) routes keys the same way.
+pub fn shard_of(key: &[u8]) -> usize {
+    static ROUTE: Lazy<foldhash::fast::RandomState> = Lazy::new(Default::default);
+    (ROUTE.hash_one(key) >> (64 - SHARD_BITS)) as usize
+}
+
+/// One shard: for every database, the keys that hash here.
+#[derive(Debug)]
+pub struct Shard {
+    pub dbs: Vec<Db>,
+}
+
+impl Shard {
+    fn new(databases: usize) -> Shard {
+        Shard { dbs: (0..databases).map(|_| Db::new()).collect() }
+    }
+
+    pub fn set_now(&mut self, now_ms: u64) {
+        self.dbs.iter_mut().for_each(|db| db.set_now(now_ms));
+    }
+
+    /// Redis's active expiry for this shard: per database, check keys with
+    /// deadlines and delete the expired ones, repeating while more than a
+    /// quarter of a round was expired. Returns how many keys it deleted.
+    pub fn active_expire_cycle(&mut self, now_ms: u64) -> usize {
+        self.set_now(now_ms);
+        let mut total = 0;
+        for db in &mut self.dbs {
+            for _ in 0..EXPIRE_MAX_ROUNDS {
+                let (sampled, expired) = db.expire_sample(EXPIRE_SAMPLES);
+                total += expired;
+                if sampled == 0 || expired * 4 <= sampled {
+                    break;
+                }
+            }
+        }
+        total
+    }
+}
+
+/// A dataset outside any store: what a load builds before it replaces the
+/// live one in one step.
+#[derive(Debug)]
+pub struct Dataset {
+    shards: Vec<Shard>,
+}
+
+impl Dataset {
+    pub fn new(databases: usize) -> Dataset {
+        Dataset { shards: (0..SHARDS).map(|_| Shard::new(databases)).collect() }
+    }
+
+    /// Adds a loaded key, unless its deadline has passed.
+    pub fn insert(&mut self, db: usize, key: &[u8], value: Value, deadline: Option<u64>, now_ms: u64) {
+        if deadline.is_some_and(|d| d <= now_ms) {
+            return;
+        }
+        let db = &mut self.shards[shard_of(key)].dbs[db];
+        db.set_now(now_ms);
+        db.set_with_deadline(key, value, deadline);
+    }
+
+    /// Keys in all databases.
+    pub fn len(&self) -> usize {
+        self.shards.iter().flat_map(|s| &s.dbs).map(Db::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The shards, and the eviction state they share.
+#[derive(Debug)]
+pub struct Store {
+    shards: Box<[Mutex<Shard>]>,
+    databases: usize,
+    /// The sampling pool; taken only by [`Store::perform_evictions`], and
+    /// never while a shard is held, so it cannot deadlock with commands.
+    eviction: Mutex<Eviction>,
+    /// The policy, readable while holding shards (`INFO`, `OBJECT FREQ`).
+    policy: AtomicU8,
+    evicted: AtomicU64,
+}
+
+impl Store {
+    pub fn new(data: Dataset) -> Store {
+        let databases = data.shards[0].dbs.len();
+        Store {
+            shards: data.shards.into_iter().map(Mutex::new).collect(),
+            databases,
+            eviction: Mutex::new(Eviction::default()),
+            policy: AtomicU8::new(
+                Policy::ALL.iter().position(|&p| p == Policy::NoEviction).unwrap_or(0) as u8
+            ),
+            evicted: AtomicU64::new(0),
+        }
+    }
+
+    pub fn databases(&self) -> usize {
+        self.databases
+    }
+
+    /// A view that locks shards as the caller uses them.
+    pub fn view(&self) -> Keyspace<'_> {
+        Keyspace { store: self, held: 0, want: ALL, db: 0, now: 0, touch: true, track_expired: false }
+    }
+
+    /// A view holding every shard: a consistent picture of the whole keyspace.
+    pub fn lock_all(&self) -> Keyspace<'_> {
+        let mut view = self.view();
+        view.acquire(ALL);
+        view
+    }
+
+    /// Runs `f` on each shard in turn, holding only that shard.
+    pub fn for_each_shard(&self, mut f: impl FnMut(&mut Shard)) {
+        for shard in self.shards.iter() {
+            f(&mut shard.lock());
+        }
+    }
+
+    pub fn policy(&self) -> Policy {
+        Policy::ALL[self.policy.load(Ordering::Relaxed) as usize]
+    }
+
+    /// Keys evicted since start-up or `CONFIG RESETSTAT` (`evicted_keys`).
+    pub fn evicted(&self) -> u64 {
+        self.evicted.load(Ordering::Relaxed)
+    }
+
+    /// Summed counters of all databases (the caller holds no shard).
+    pub fn stats(&self) -> DbStats {
+        self.lock_all().stats()
+    }
+
+    /// Applies the eviction settings: the policy, samples and LFU parameters.
+    /// The caller holds no shard.
+    pub fn set_eviction(&self, policy: Policy, samples: usize, access: Access) {
+        let mut eviction = self.eviction.lock();
+        if policy != eviction.policy {
+            eviction.pool.clear();
+        }
+        eviction.policy = policy;
+        eviction.samples = samples.max(1);
+        let index = Policy::ALL.iter().position(|&p| p == policy).unwrap_or(0);
+        self.policy.store(index as u8, Ordering::Relaxed);
+        drop(eviction);
+        let access = Access { lfu: policy.is_lfu(), ..access };
+        self.for_each_shard(|shard| shard.dbs.iter_mut().for_each(|db| db.set_access(access)));
+    }
+
+    /// Evicts keys by the policy while `over_limit()` says memory is above
+    /// `maxmemory` (Redis's `performEvictions`), locking one shard at a time.
+    /// Returns false when memory is still over the limit and nothing more
+    /// can be evicted (or the policy is `noeviction`). The caller holds no
+    /// shard.
+    pub fn perform_evictions(&self, now_ms: u64, mut over_limit: impl FnMut() -> bool) -> bool {
+        let mut eviction = self.eviction.lock();
+        let policy = eviction.policy;
+        // A bound on one call's work, so one command never stalls the server.
+        let mut budget = 100_000;
+        while over_limit() {
+            if policy == Policy::NoEviction || budget == 0 {
+                return false;
+            }
+            budget -= 1;
+            let Some((db, key)) = self.pick_victim(&mut eviction, now_ms) else { return false };
+            let mut shard = self.shards[shard_of(&key)].lock();
+            let db = &mut shard.dbs[db];
+            db.set_now(now_ms);
+            if db.remove(&key).is_some() {
+                self.evicted.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        true
+    }
+
+    /// The next key to evict, if any key qualifies.
+    fn pick_victim(&self, eviction: &mut Eviction, now_ms: u64) -> Option<(usize, Key)> {
+        let policy = eviction.policy;
+        let places = SHARDS * self.databases;
+        if policy.random() {
+            for step in 0..places {
+                let place = (eviction.next_db + step) % places;
+                let shard = self.shards[place / self.databases].lock();
+                if let Some(key) = shard.dbs[place % self.databases].random_victim(policy.volatile()) {
+                    eviction.next_db = (place + 1) % places;
+                    return Some((place % self.databases, key));
+                }
+            }
+            return None;
+        }
+        // Sample shard after shard (every database of each) until the pool
+        // holds a candidate that still qualifies.
+        for _ in 0..SHARDS {
+            let next = eviction.next_db % SHARDS;
+            eviction.next_db = (next + 1) % SHARDS;
+            {
+                let mut shard = self.shards[next].lock();
+                for (index, db) in shard.dbs.iter_mut().enumerate() {
+                    db.set_now(now_ms);
+                    db.evict_sample(index, policy, eviction.samples, &mut eviction.pool);
+                }
+            }
+            // Candidates deleted since they were pooled are skipped.
+            while let Some((db, key)) = eviction.pool.pop() {
+                let shard = self.shards[shard_of(&key)].lock();
+                if shard.dbs[db].qualifies(&key, policy.volatile()) {
+                    return Some((db, key));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// What a command sees of the keyspace: the shards it holds, and the
+/// database it works on. Key methods route to the key's shard and mirror
+/// [`Db`]'s; whole-database methods lock every shard.
+pub struct Keyspace<'a> {
+    store: &'a Store,
+    /// Shards locked by this view (bit `i`: shard `i`).
+    held: u64,
+    /// Shards to lock together on first use: the command's keys.
+    want: u64,
+    db: usize,
+    now: u64,
+    touch: bool,
+    track_expired: bool,
+}
+
+impl Drop for Keyspace<'_> {
+    fn drop(&mut self) {
+        self.release();
+    }
+}
+
+/// Key-routed methods that forward to the key's shard's [`Db`].
+macro_rules! by_key {
+    ($( $(#[$doc:meta])* fn $name:ident(key $(, $arg:ident: $ty:ty)*) $(-> $ret:ty)?; )*) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(&mut self, key: &[u8] $(, $arg: $ty)*) $(-> $ret)? {
+                self.db_for(key).$name(key $(, $arg)*)
+            }
+        )*
+    };
+}
+
+impl<'a> Keyspace<'a> {
+    /// Sets what the current command works with: its database, clock and
+    /// access rules, and the shards its keys live in (`ALL` when unknown).
+    pub fn prepare(&mut self, db: usize, now_ms: u64, touch: bool, track_expired: bool) {
+        self.db = db;
+        self.now = now_ms;
+        self.touch = touch;
+        self.track_expired = track_expired;
+    }
+
+    /// Names the shards of the command's keys, so they are locked together.
+    pub fn want_keys<'k>(&mut self, keys: impl Iterator<Item = &'k [u8]>) {
+        self.want = keys.fold(0, |mask, key| mask | 1 << shard_of(key));
+    }
+
+    /// Unknown keys: every shard.
+    pub fn want_all(&mut self) {
+        self.want = ALL;
+    }
+
+    /// Works on database `db` from here on (`MOVE`, `COPY ... DB`).
+    pub fn select(&mut self, db: usize) -> &mut Self {
+        self.db = db;
+        self
+    }
+
+    pub fn databases(&self) -> usize {
+        self.store.databases
+    }
+
+    pub fn store(&self) -> &'a Store {
+        self.store
+    }
+
+    /// Locks the shards in `need` not yet held. In ascending order when
+    /// they all lie above those held (always so for the first lock, which
+    /// takes the whole `want` set); otherwise, only if they are free at
+    /// once, or else everything is released and relocked in order, so two
+    /// views can never wait on each other.
+    fn acquire(&mut self, need: u64) {
+        let need = if self.held == 0 { need | self.want } else { need };
+        let missing = need & !self.held;
+        if missing == 0 {
+            return;
+        }
+        debug_assert!(
+            self.held == 0 || self.want == 0 || self.want == ALL || need & !self.want == 0,
+            "a command touched a key outside its key specification"
+        );
+        let above_held = self.held == 0 || missing.trailing_zeros() > 63 - self.held.leading_zeros();
+        if !above_held {
+            let mut taken = 0u64;
+            for i in bits(missing) {
+                match self.store.shards[i].try_lock() {
+                    Some(guard) => {
+                        std::mem::forget(guard);
+                        taken |= 1 << i;
+                    }
+                    None => {
+                        self.held |= taken;
+                        let all = self.held | missing;
+                        self.release();
+                        return self.lock_in_order(all);
+                    }
+                }
+            }
+            self.held |= taken;
+            return;
+        }
+        self.lock_in_order(missing);
+    }
+
+    fn lock_in_order(&mut self, mask: u64) {
+        for i in bits(mask) {
+            std::mem::forget(self.store.shards[i].lock());
+        }
+        self.held |= mask;
+    }
+
+    fn release(&mut self) {
+        for i in bits(self.held) {
+            // SAFETY: bit `i` of `held` means this view locked shard `i` and
+            // forgot the guard; nothing borrowed from it outlives `&mut self`.
+            unsafe { self.store.shards[i].force_unlock() };
+        }
+        self.held = 0;
+    }
+
+    /// Shard `i`, locking it if needed.
+    fn shard(&mut self, i: usize) -> &mut Shard {
+        self.acquire(1 << i);
+        // SAFETY: the view holds shard `i`'s lock (see `acquire`), and the
+        // returned borrow ends before the view can release it.
+        unsafe { &mut *self.store.shards[i].data_ptr() }
+    }
+
+    /// Locks every shard not yet held (a consistent picture of everything).
+    pub fn hold_all(&mut self) -> &mut Self {
+        self.acquire(ALL);
+        self
+    }
+
+    /// Every shard; the view must hold them all.
+    pub fn shards(&self) -> impl Iterator<Item = &Shard> {
+        assert_eq!(self.held, ALL, "the whole keyspace is read only while every shard is held");
+        // SAFETY: every shard is locked by this view; shared borrows only.
+        self.store.shards.iter().map(|m| unsafe { &*m.data_ptr() })
+    }
+
+    /// Every shard, locking those not yet held.
+    pub fn shards_mut(&mut self) -> impl Iterator<Item = &mut Shard> {
+        self.acquire(ALL);
+        // SAFETY: every shard is locked by this view, and each `&mut` is to
+        // a different shard.
+        self.store.shards.iter().map(|m| unsafe { &mut *m.data_ptr() })
+    }
+
+    /// The current database's part in the shard of `key`.
+    fn db_for(&mut self, key: &[u8]) -> &mut Db {
+        let (index, now, touch, track) = (self.db, self.now, self.touch, self.track_expired);
+        let db = &mut self.shard(shard_of(key)).dbs[index];
+        db.set_now(now);
+        db.set_touch(touch);
+        db.set_track_expired(track);
+        db
+    }
+
+    /// The current database's part in every shard.
+    fn db_parts(&mut self) -> impl Iterator<Item = &mut Db> {
+        let (index, now, touch, track) = (self.db, self.now, self.touch, self.track_expired);
+        self.shards_mut().map(move |shard| {
+            let db = &mut shard.dbs[index];
+            db.set_now(now);
+            db.set_touch(touch);
+            db.set_track_expired(track);
+            db
+        })
+    }
+
+    by_key! {
+        /// The live value at `key`, counting a keyspace hit or miss.
+        fn get(key) -> Option<&Value>;
+        /// The live value at `key` without counting a hit or touching it.
+        fn peek(key) -> Option<&Value>;
+        /// The live value at `key`, counting a hit or miss without touching it.
+        fn lookup_no_touch(key) -> Option<&Value>;
+        /// The live value at `key`, for changing it in place.
+        fn get_mut(key) -> Option<&mut Value>;
+        /// Updates a live key's access time (`TOUCH`); false when absent.
+        fn touch(key) -> bool;
+        /// Milliseconds since a live key was last accessed (`OBJECT IDLETIME`).
+        fn idle_ms(key) -> Option<u64>;
+        /// The decayed LFU counter of a live key (`OBJECT FREQ`).
+        fn frequency(key) -> Option<u8>;
+        /// Approximate bytes a live key and its value hold (`MEMORY USAGE`).
+        fn memory_usage(key) -> Option<usize>;
+        /// Whether `key` holds a live value (no hit/miss counted).
+        fn contains(key) -> bool;
+        /// The string at `key`, `WRONGTYPE` if it holds something else.
+        fn get_string(key) -> Result<Option<&super::Str>, crate::protocol::ReplyError>;
+        /// The hash at `key`, `WRONGTYPE` if it holds something else.
+        fn get_hash(key) -> Result<Option<&super::Hash>, crate::protocol::ReplyError>;
+        /// The hash at `key` for changing, `WRONGTYPE` if it holds something else.
+        fn get_hash_mut(key) -> Result<Option<&mut super::Hash>, crate::protocol::ReplyError>;
+        /// The hash at `key`, created empty when absent (see [`Db::hash_or_default`]).
+        fn hash_or_default(key) -> Result<&mut super::Hash, crate::protocol::ReplyError>;
+        /// Deletes `key` if it is an empty hash.
+        fn remove_if_empty(key);
+        /// Stores `value` at `key` and clears any deadline, as `SET` does.
+        fn set(key, value: Value);
+        /// Stores `value` at `key` with `deadline` (`None` clears any).
+        fn set_with_deadline(key, value: Value, deadline: Option<u64>);
+        /// Stores `value` at `key`, keeping a live key's deadline.
+        fn set_keep_ttl(key, value: Value);
+        /// Deletes `key` (live or not); the value it held, if any.
+        fn remove(key) -> Option<Value>;
+        /// Deletes `key` if live; true when it was.
+        fn delete(key) -> bool;
+        /// The deadline of a live key, in Unix ms.
+        fn deadline(key) -> Option<u64>;
+        /// Sets the deadline of a live key; false when the key is absent.
+        fn set_deadline(key, at_ms: u64) -> bool;
+        /// Removes a deadline; true when there was one.
+        fn clear_deadline(key) -> bool;
+    }
+
+    /// The command's time, in Unix ms.
+    pub fn now(&self) -> u64 {
+        self.now
+    }
+
+    /// Keys in the current database, including expired ones not yet
+    /// collected (as `DBSIZE`).
+    pub fn len(&mut self) -> usize {
+        self.db_parts().map(|db| db.len()).sum()
+    }
+
+    pub fn is_empty(&mut self) -> bool {
+        self.len() == 0
+    }
+
+    /// Empties the current database (`FLUSHDB`).
+    pub fn clear(&mut self) {
+        self.db_parts().for_each(Db::clear);
+    }
+
+    /// Live keys of the current database, shard after shard.
+    pub fn keys(&mut self) -> impl Iterator<Item = &[u8]> {
+        self.db_parts().flat_map(|db| db.keys())
+    }
+
+    /// A random live key (`RANDOMKEY`); expired keys met on the way are deleted.
+    pub fn random_key(&mut self) -> Option<Key> {
+        loop {
+            let lens: Vec<usize> = self.db_parts().map(|db| db.len()).collect();
+            let total: usize = lens.iter().sum();
+            if total == 0 {
+                return None;
+            }
+            // A shard in proportion to its keys, then a key in it.
+            let mut pick = fastrand::usize(..total);
+            let mut shard = 0;
+            while pick >= lens[shard] {
+                pick -= lens[shard];
+                shard += 1;
+            }
+            let index = self.db;
+            let db = &mut self.shard(shard).dbs[index];
+            if let Some(key) = db.random_key() {
+                return Some(key);
+            }
+        }
+    }
+
+    /// One `SCAN` step over the current database: visits `count` slots and
+    /// returns the next cursor (0 when done). The
+    /// cursor's low bits name the shard, the rest is that shard's
+    /// [`scan_step`] cursor; shards are walked in order, so every key present
+    /// for the whole iteration is returned at least once.
+    pub fn scan(&mut self, cursor: u64, count: usize, mut visit: impl FnMut(&mut Self, Key)) -> u64 {
+        let (mut shard, mut local) = ((cursor % SHARDS as u64) as usize, cursor >> SHARD_BITS);
+        let count = count.max(1);
+        let mut visited = 0;
+        loop {
+            let index = self.db;
+            let len = self.shard(shard).dbs[index].len();
+            let mut slots = Vec::new();
+            let next = scan_step(len, local, count - visited, |i| {
+                slots.push(i);
+                true
+            });
+            visited += slots.len();
+            // Downward, so a visit that deletes an expired key only moves an
+            // already visited entry into the hole.
+            for i in slots {
+                let key: Option<Key> = self.shard(shard).dbs[index].key_at(i).map(Into::into);
+                if let Some(key) = key {
+                    visit(self, key);
+                }
+            }
+            if next != 0 {
+                return next << SHARD_BITS | shard as u64;
+            }
+            shard += 1;
+            local = 0;
+            if shard == SHARDS {
+                return 0;
+            }
+            if visited >= count {
+                return shard as u64;
+            }
+        }
+    }
+
+    /// Keys, keys with a deadline and their mean remaining TTL in database
+    /// `index` (for `INFO keyspace`); the view must hold every shard.
+    pub fn db_summary(&self, index: usize) -> (usize, usize, u64) {
+        let (mut keys, mut volatile, mut live, mut ttl_sum) = (0, 0, 0u64, 0u64);
+        for shard in self.shards() {
+            let db = &shard.dbs[index];
+            keys += db.len();
+            volatile += db.volatile_len();
+            let (count, sum) = db.ttl_sum();
+            live += count;
+            ttl_sum = ttl_sum.saturating_add(sum);
+        }
+        (keys, volatile, ttl_sum.checked_div(live).unwrap_or(0))
+    }
+
+    /// Live entries of database `index` with their deadlines (`now` decides
+    /// what is live); the view must hold every shard.
+    pub fn entries(&self, index: usize) -> impl Iterator<Item = (&[u8], &Value, Option<u64>)> {
+        self.shards().flat_map(move |shard| shard.dbs[index].iter())
+    }
+
+    /// Bookkeeping bytes of database `index` beyond the data (`MEMORY STATS`).
+    pub fn overhead(&self, index: usize) -> (usize, usize) {
+        self.shards().map(|s| s.dbs[index].overhead()).fold((0, 0), |(a, b), (c, d)| (a + c, b + d))
+    }
+
+    /// Summed counters of all databases.
+    pub fn stats(&mut self) -> DbStats {
+        let mut total = DbStats::default();
+        for db in self.shards_mut().flat_map(|shard| &shard.dbs) {
+            total.hits += db.stats.hits;
+            total.misses += db.stats.misses;
+            total.expired += db.stats.expired;
+        }
+        total
+    }
+
+    /// Zeroes the hit/miss/expired/evicted counters (`CONFIG RESETSTAT`).
+    pub fn reset_stats(&mut self) {
+        self.shards_mut().flat_map(|shard| &mut shard.dbs).for_each(|db| db.stats = DbStats::default());
+        self.store.evicted.store(0, Ordering::Relaxed);
+    }
+
+    /// Swaps two databases (`SWAPDB`).
+    pub fn swap_dbs(&mut self, a: usize, b: usize) {
+        self.shards_mut().for_each(|shard| shard.dbs.swap(a, b));
+    }
+
+    /// Empties every database (`FLUSHALL`).
+    pub fn clear_all(&mut self) {
+        self.shards_mut().flat_map(|shard| &mut shard.dbs).for_each(Db::clear);
+    }
+
+    /// Replaces the whole dataset with `data` (`LOAD`), keeping counters.
+    pub fn replace(&mut self, data: Dataset) {
+        let now = self.now;
+        for (shard, mut loaded) in self.shards_mut().zip(data.shards) {
+            for (db, new) in shard.dbs.iter_mut().zip(&mut loaded.dbs) {
+                new.stats = db.stats;
+                new.set_access(db.access());
+                new.set_now(now);
+                std::mem::swap(db, new);
+            }
+        }
+    }
+
+    /// Gives every key a fresh access record as of now.
+    pub fn touch_all(&mut self) {
+        let now = self.now;
+        self.shards_mut().flat_map(|shard| &mut shard.dbs).for_each(|db| {
+            db.set_now(now);
+            db.touch_all();
+        });
+    }
+
+    /// Keys expiry deleted in the shards this view holds, with their
+    /// database, since the last call (when tracking is on).
+    pub fn take_expired(&mut self, mut each: impl FnMut(usize, Key)) {
+        for i in bits(self.held) {
+            // SAFETY: shard `i` is held by this view.
+            let shard = unsafe { &mut *self.store.shards[i].data_ptr() };
+            for (index, db) in shard.dbs.iter_mut().enumerate() {
+                db.take_expired().into_iter().for_each(|key| each(index, key));
+            }
+        }
+    }
+
+    /// Applies the view's settings to database `index` of every shard and
+    /// runs `f` on each part.
+    pub fn for_each_part(&mut self, index: usize, mut f: impl FnMut(&mut Db)) {
+        let settle = (self.now, self.touch, self.track_expired);
+        for shard in self.shards_mut() {
+            let db = &mut shard.dbs[index];
+            db.set_now(settle.0);
+            db.set_touch(settle.1);
+            db.set_track_expired(settle.2);
+            f(db);
+        }
+    }
+}
+
+/// The set bits of `mask`, lowest first.
+fn bits(mut mask: u64) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        (mask != 0).then(|| {
+            let i = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            i
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> Store {
+        Store::new(Dataset::new(2))
+    }
+
+    #[test]
+    fn keys_spread_over_shards_and_route_back() {
+        let store = store();
+        let mut ks = store.view();
+        for i in 0..1000 {
+            ks.set(format!("k{i}").as_bytes(), Value::string("v"));
+        }
+        assert_eq!(ks.len(), 1000);
+        let used = ks.shards().filter(|s| !s.dbs[0].is_empty()).count();
+        assert!(used > SHARDS / 2, "keys landed in only {used} shards");
+        assert!(ks.contains(b"k999"));
+        assert_eq!(ks.select(1).len(), 0);
+    }
+
+    #[test]
+    fn a_view_locks_its_wanted_shards_together_and_releases_them() {
+        let store = store();
+        let (a, b) = (b"alpha".as_slice(), b"beta".as_slice());
+        {
+            let mut ks = store.view();
+            ks.want_keys([a, b].into_iter());
+            ks.set(a, Value::string("1"));
+            // Both shards are held from the first access on.
+            assert!(store.shards[shard_of(b)].try_lock().is_none());
+            assert!(store.shards[shard_of(a)].try_lock().is_none());
+            ks.set(b, Value::string("2"));
+        }
+        assert!(store.shards.iter().all(|s| s.try_lock().is_some()), "dropping the view unlocks");
+    }
+
+    #[test]
+    fn out_of_order_locking_never_deadlocks() {
+        let store = std::sync::Arc::new(store());
+        let keys: Vec<Vec<u8>> = (0..64).map(|i| format!("key{i}").into_bytes()).collect();
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let (store, keys) = (store.clone(), keys.clone());
+                std::thread::spawn(move || {
+                    for round in 0..2000 {
+                        // No key specification: keys are locked as met, in any order.
+                        let mut ks = store.view();
+                        ks.want = 0;
+                        for k in 0..3 {
+                            let key = &keys[(round * 7 + t * 13 + k * 29) % keys.len()];
+                            ks.set(key, Value::string("v"));
+                        }
+                    }
+                })
+            })
+            .collect();
+        threads.into_iter().for_each(|t| t.join().unwrap());
+        assert_eq!(store.view().len(), 64);
+    }
+
+    #[test]
+    fn scan_visits_every_key_across_shards() {
+        let store = store();
+        let mut ks = store.view();
+        for i in 0..500 {
+            ks.set(format!("k{i}").as_bytes(), Value::string("v"));
+        }
+        let (mut cursor, mut seen) = (0, std::collections::HashSet::new());
+        loop {
+            cursor = ks.scan(cursor, 7, |_, key| {
+                seen.insert(key);
+            });
+            if cursor == 0 {
+                break;
+            }
+        }
+        assert_eq!(seen.len(), 500);
+    }
+
+    #[test]
+    fn random_key_and_summary() {
+        let store = store();
+        let mut ks = store.lock_all();
+        assert_eq!(ks.random_key(), None);
+        ks.set_with_deadline(b"a", Value::string("v"), Some(10_000));
+        ks.set(b"b", Value::string("v"));
+        assert!(ks.random_key().is_some());
+        let (keys, volatile, _) = ks.db_summary(0);
+        assert_eq!((keys, volatile), (2, 1));
+    }
+}
