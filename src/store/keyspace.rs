@@ -311,10 +311,6 @@ impl<'a> Keyspace<'a> {
         self.store.databases
     }
 
-    pub fn store(&self) -> &'a Store {
-        self.store
-    }
-
     /// Locks the shards in `need` not yet held. In ascending order when
     /// they all lie above those held (always so for the first lock, which
     /// takes the whole `want` set); otherwise, only if they are free at
@@ -400,24 +396,18 @@ impl<'a> Keyspace<'a> {
 
     /// The current database's part in the shard of `key`.
     fn db_for(&mut self, key: &[u8]) -> &mut Db {
-        let (index, now, touch, track) = (self.db, self.now, self.touch, self.track_expired);
-        let db = &mut self.shard(shard_of(key)).dbs[index];
-        db.set_now(now);
-        db.set_touch(touch);
-        db.set_track_expired(track);
-        db
+        let (index, rules) = (self.db, self.rules());
+        rules.apply(&mut self.shard(shard_of(key)).dbs[index])
     }
 
     /// The current database's part in every shard.
     fn db_parts(&mut self) -> impl Iterator<Item = &mut Db> {
-        let (index, now, touch, track) = (self.db, self.now, self.touch, self.track_expired);
-        self.shards_mut().map(move |shard| {
-            let db = &mut shard.dbs[index];
-            db.set_now(now);
-            db.set_touch(touch);
-            db.set_track_expired(track);
-            db
-        })
+        let (index, rules) = (self.db, self.rules());
+        self.shards_mut().map(move |shard| rules.apply(&mut shard.dbs[index]))
+    }
+
+    fn rules(&self) -> Rules {
+        Rules { now: self.now, touch: self.touch, track_expired: self.track_expired }
     }
 
     by_key! {
@@ -641,18 +631,22 @@ impl<'a> Keyspace<'a> {
             }
         }
     }
+}
 
-    /// Applies the view's settings to database `index` of every shard and
-    /// runs `f` on each part.
-    pub fn for_each_part(&mut self, index: usize, mut f: impl FnMut(&mut Db)) {
-        let settle = (self.now, self.touch, self.track_expired);
-        for shard in self.shards_mut() {
-            let db = &mut shard.dbs[index];
-            db.set_now(settle.0);
-            db.set_touch(settle.1);
-            db.set_track_expired(settle.2);
-            f(db);
-        }
+/// The command's clock and access rules, applied to each [`Db`] part it reaches.
+#[derive(Clone, Copy)]
+struct Rules {
+    now: u64,
+    touch: bool,
+    track_expired: bool,
+}
+
+impl Rules {
+    fn apply(self, db: &mut Db) -> &mut Db {
+        db.set_now(self.now);
+        db.set_touch(self.touch);
+        db.set_track_expired(self.track_expired);
+        db
     }
 }
 
