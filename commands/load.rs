@@ -23,13 +23,11 @@ impl Command for Load {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult {
-        let (path, databases) = {
-            let config = ctx.server.config.read();
-            (config.dump_path(), config.databases as usize)
-        };
+        let path = ctx.server.config.read().dump_path();
+        let shape = ctx.server.store.shape();
         // Parsed before the keyspace is locked: clients keep being served
         // and never see a half-loaded state.
-        let loaded = snapshot::load(&path, databases, ctx.now_ms())
+        let loaded = snapshot::load(&path, shape, ctx.now_ms())
             .map_err(|e| ReplyError::err(format_args!("Error loading {}: {e}", path.display())))?;
         // The eviction settings and counters stay.
         ctx.keyspace().replace(loaded);

@@ -441,6 +441,12 @@ fn policy_value(text: &str) -> Result<String, String> {
 }
 
 impl Config {
+    /// Tokio worker threads: `--threads`, or the number of cores this
+    /// process may run on.
+    pub fn worker_threads(&self) -> usize {
+        self.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1)
+    }
+
     /// The eviction settings for the keyspace.
     pub fn eviction(&self) -> (crate::store::Policy, usize, crate::store::Access) {
         let policy = crate::store::Policy::parse(&self.maxmemory_policy).unwrap_or_default();

@@ -10,6 +10,7 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
 fn main() -> ExitCode {
+    miniredis::alloc::init();
     let config = match Config::from_args(std::env::args()) {
         Ok(config) => config,
         Err(e) => {
@@ -45,8 +46,7 @@ fn main() -> ExitCode {
         let _ = reload.reload(filter(miniredis::config::tracing_level(loglevel)));
     });
 
-    let threads =
-        config.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let threads = config.worker_threads();
     let runtime =
         match tokio::runtime::Builder::new_multi_thread().worker_threads(threads.max(1)).enable_all().build()
         {

@@ -10,7 +10,7 @@ use crate::protocol::parse::{split_inline, Argv};
 use crate::protocol::Reply;
 use crate::registry::{dispatch, Context};
 use crate::server::{ClientHandle, ClientState, Shared};
-use crate::store::{Clock, Dataset, Keyspace};
+use crate::store::{Clock, Dataset, Keyspace, Shape};
 
 /// The manual clock's starting time: 2023-11-14T22:13:20Z.
 pub const START_MS: u64 = 1_700_000_000_000;
@@ -38,7 +38,7 @@ impl Harness {
         ));
         std::fs::create_dir_all(&dir).expect("create harness dir");
         let config = Config { dir: dir.clone(), ..Config::default() };
-        let data = Dataset::new(config.databases as usize);
+        let data = Dataset::new(Shape::for_threads(config.databases as usize, 2));
         let shared = Arc::new(Shared::new(config, Clock::manual(START_MS), data));
         let handle = Arc::new(ClientHandle::new(
             shared.next_client_id(),

@@ -132,8 +132,8 @@ fn writes_past_maxmemory_evict_and_rss_stays_near_the_limit() {
     assert!(evicted > 100_000, "{evicted}");
     assert_eq!(keys + evicted, 200_000);
     assert!(used <= LIMIT + (1 << 20), "used_memory {used}");
-    // Beyond the limit: the runtime, buffers, and malloc's free lists; each of
-    // the 64 keyspace shards grows its tables separately (about 1 MB here).
+    // About 12 MB beyond the limit: the runtime, thread stacks, buffers,
+    // malloc's free lists. Measured at 1.24-1.25x; the bound leaves room.
     assert!(rss as f64 <= LIMIT as f64 * 1.3, "RSS {rss}");
     // Still responsive: a fresh connection gets an answer at once.
     let mut other = server.connect();

@@ -18,7 +18,7 @@ use tracing::{debug, info, warn};
 
 use crate::acl::Acl;
 use crate::config::Config;
-use crate::store::{snapshot, Clock, Dataset, Keyspace, Store};
+use crate::store::{snapshot, Clock, Dataset, Keyspace, Shape, Store};
 
 pub use client::{ClientHandle, ClientInfo, ClientState};
 
@@ -340,15 +340,16 @@ impl Server {
         let aof_path = config.aof_path();
         // As in Redis, the log wins over the snapshot when both exist.
         let replay_aof = config.aof_enabled() && aof_path.exists();
+        let shape = Shape::for_threads(config.databases as usize, config.worker_threads());
         let data = if replay_aof {
-            Dataset::new(config.databases as usize)
+            Dataset::new(shape)
         } else if path.exists() {
-            let data = snapshot::load(&path, config.databases as usize, clock.now_ms())
+            let data = snapshot::load(&path, shape, clock.now_ms())
                 .map_err(|e| StartError::Load(path.clone(), e))?;
             info!(path = %path.display(), keys = data.len(), "DB loaded from disk");
             data
         } else {
-            Dataset::new(config.databases as usize)
+            Dataset::new(shape)
         };
         let mut listeners = Vec::new();
         let mut port = config.port;

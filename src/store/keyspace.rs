@@ -1,4 +1,4 @@
-//! The keyspace split into [`SHARDS`] shards by key hash, each behind its
+//! The keyspace split into shards by key hash, each behind its
 //! own lock, so commands on keys in different shards run in parallel on
 //! different threads. There is no lock over the whole keyspace.
 //!
@@ -17,11 +17,8 @@ use parking_lot::Mutex;
 use super::evict::{Access, Eviction, Policy};
 use super::{scan_step, Db, DbStats, Key, Value};
 
-/// Shards per store: one bit each in a `u64` lock mask. Plenty for 64 cores:
-/// a command holds its shard for well under a microsecond.
-pub const SHARDS: usize = 64;
-const ALL: u64 = u64::MAX;
-const SHARD_BITS: u32 = SHARDS.trailing_zeros();
+/// Most shards a store has: one bit each in a `u64` lock mask.
+pub const MAX_SHARDS: usize = 64;
 
 /// Keys sampled per shard and database in one round of the active expiry
 /// cycle (Redis's default per database).
@@ -30,11 +27,39 @@ pub const EXPIRE_SAMPLES: usize = 20;
 /// shard briefly.
 pub const EXPIRE_MAX_ROUNDS: usize = 16;
 
-/// The shard a key lives in. One process-wide seed, so a dataset built
-/// apart from the store (a load) routes keys the same way.
-pub fn shard_of(key: &[u8]) -> usize {
-    static ROUTE: Lazy<foldhash::fast::RandomState> = Lazy::new(Default::default);
-    (ROUTE.hash_one(key) >> (64 - SHARD_BITS)) as usize
+/// How a dataset is laid out: its databases, and its shards (a power of two
+/// from 4 to [`MAX_SHARDS`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    pub databases: usize,
+    bits: u32,
+}
+
+impl Shape {
+    /// Four shards per thread, so threads rarely meet on one, and no more
+    /// than needed: each shard's tables grow on their own, and many small
+    /// tables leave more freed memory behind in the heap than a few big ones
+    /// (64 shards cost about 5 bytes per key more RSS than 8 for a million keys).
+    pub fn for_threads(databases: usize, threads: usize) -> Shape {
+        let shards = (threads.max(1) * 4).next_power_of_two().min(MAX_SHARDS);
+        Shape { databases, bits: shards.trailing_zeros() }
+    }
+
+    pub fn shards(self) -> usize {
+        1 << self.bits
+    }
+
+    /// The lock mask of every shard.
+    fn all(self) -> u64 {
+        u64::MAX >> (64 - self.shards())
+    }
+
+    /// The shard `key` lives in. One process-wide seed, so a dataset built
+    /// apart from the store (a load) routes keys the same way.
+    pub fn shard_of(self, key: &[u8]) -> usize {
+        static ROUTE: Lazy<foldhash::fast::RandomState> = Lazy::new(Default::default);
+        (ROUTE.hash_one(key) >> (64 - self.bits)) as usize
+    }
 }
 
 /// One shard: for every database, the keys that hash here.
@@ -75,12 +100,13 @@ impl Shard {
 /// live one in one step.
 #[derive(Debug)]
 pub struct Dataset {
+    shape: Shape,
     shards: Vec<Shard>,
 }
 
 impl Dataset {
-    pub fn new(databases: usize) -> Dataset {
-        Dataset { shards: (0..SHARDS).map(|_| Shard::new(databases)).collect() }
+    pub fn new(shape: Shape) -> Dataset {
+        Dataset { shape, shards: (0..shape.shards()).map(|_| Shard::new(shape.databases)).collect() }
     }
 
     /// Adds a loaded key, unless its deadline has passed.
@@ -88,7 +114,7 @@ impl Dataset {
         if deadline.is_some_and(|d| d <= now_ms) {
             return;
         }
-        let db = &mut self.shards[shard_of(key)].dbs[db];
+        let db = &mut self.shards[self.shape.shard_of(key)].dbs[db];
         db.set_now(now_ms);
         db.set_with_deadline(key, value, deadline);
     }
@@ -107,7 +133,7 @@ impl Dataset {
 #[derive(Debug)]
 pub struct Store {
     shards: Box<[Mutex<Shard>]>,
-    databases: usize,
+    shape: Shape,
     /// The sampling pool; taken only by [`Store::perform_evictions`], and
     /// never while a shard is held, so it cannot deadlock with commands.
     eviction: Mutex<Eviction>,
@@ -118,10 +144,9 @@ pub struct Store {
 
 impl Store {
     pub fn new(data: Dataset) -> Store {
-        let databases = data.shards[0].dbs.len();
         Store {
             shards: data.shards.into_iter().map(Mutex::new).collect(),
-            databases,
+            shape: data.shape,
             eviction: Mutex::new(Eviction::default()),
             policy: AtomicU8::new(
                 Policy::ALL.iter().position(|&p| p == Policy::NoEviction).unwrap_or(0) as u8
@@ -131,18 +156,24 @@ impl Store {
     }
 
     pub fn databases(&self) -> usize {
-        self.databases
+        self.shape.databases
+    }
+
+    /// Databases and shards: what a dataset loaded to replace this one must have.
+    pub fn shape(&self) -> Shape {
+        self.shape
     }
 
     /// A view that locks shards as the caller uses them.
     pub fn view(&self) -> Keyspace<'_> {
-        Keyspace { store: self, held: 0, want: ALL, db: 0, now: 0, touch: true, track_expired: false }
+        let all = self.shape.all();
+        Keyspace { store: self, all, held: 0, want: all, db: 0, now: 0, touch: true, track_expired: false }
     }
 
     /// A view holding every shard: a consistent picture of the whole keyspace.
     pub fn lock_all(&self) -> Keyspace<'_> {
         let mut view = self.view();
-        view.acquire(ALL);
+        view.hold_all();
         view
     }
 
@@ -199,7 +230,7 @@ impl Store {
             }
             budget -= 1;
             let Some((db, key)) = self.pick_victim(&mut eviction, now_ms) else { return false };
-            let mut shard = self.shards[shard_of(&key)].lock();
+            let mut shard = self.shards[self.shape.shard_of(&key)].lock();
             let db = &mut shard.dbs[db];
             db.set_now(now_ms);
             if db.remove(&key).is_some() {
@@ -212,23 +243,24 @@ impl Store {
     /// The next key to evict, if any key qualifies.
     fn pick_victim(&self, eviction: &mut Eviction, now_ms: u64) -> Option<(usize, Key)> {
         let policy = eviction.policy;
-        let places = SHARDS * self.databases;
+        let (shards, databases) = (self.shape.shards(), self.shape.databases);
         if policy.random() {
+            let places = shards * databases;
             for step in 0..places {
                 let place = (eviction.next_db + step) % places;
-                let shard = self.shards[place / self.databases].lock();
-                if let Some(key) = shard.dbs[place % self.databases].random_victim(policy.volatile()) {
+                let shard = self.shards[place / databases].lock();
+                if let Some(key) = shard.dbs[place % databases].random_victim(policy.volatile()) {
                     eviction.next_db = (place + 1) % places;
-                    return Some((place % self.databases, key));
+                    return Some((place % databases, key));
                 }
             }
             return None;
         }
         // Sample shard after shard (every database of each) until the pool
         // holds a candidate that still qualifies.
-        for _ in 0..SHARDS {
-            let next = eviction.next_db % SHARDS;
-            eviction.next_db = (next + 1) % SHARDS;
+        for _ in 0..shards {
+            let next = eviction.next_db % shards;
+            eviction.next_db = (next + 1) % shards;
             {
                 let mut shard = self.shards[next].lock();
                 for (index, db) in shard.dbs.iter_mut().enumerate() {
@@ -238,7 +270,7 @@ impl Store {
             }
             // Candidates deleted since they were pooled are skipped.
             while let Some((db, key)) = eviction.pool.pop() {
-                let shard = self.shards[shard_of(&key)].lock();
+                let shard = self.shards[self.shape.shard_of(&key)].lock();
                 if shard.dbs[db].qualifies(&key, policy.volatile()) {
                     return Some((db, key));
                 }
@@ -253,6 +285,8 @@ impl Store {
 /// [`Db`]'s; whole-database methods lock every shard.
 pub struct Keyspace<'a> {
     store: &'a Store,
+    /// The mask of every shard.
+    all: u64,
     /// Shards locked by this view (bit `i`: shard `i`).
     held: u64,
     /// Shards to lock together on first use: the command's keys.
@@ -283,7 +317,7 @@ macro_rules! by_key {
 
 impl<'a> Keyspace<'a> {
     /// Sets what the current command works with: its database, clock and
-    /// access rules, and the shards its keys live in (`ALL` when unknown).
+    /// access rules.
     pub fn prepare(&mut self, db: usize, now_ms: u64, touch: bool, track_expired: bool) {
         self.db = db;
         self.now = now_ms;
@@ -293,12 +327,13 @@ impl<'a> Keyspace<'a> {
 
     /// Names the shards of the command's keys, so they are locked together.
     pub fn want_keys<'k>(&mut self, keys: impl Iterator<Item = &'k [u8]>) {
-        self.want = keys.fold(0, |mask, key| mask | 1 << shard_of(key));
+        let shape = self.store.shape;
+        self.want = keys.fold(0, |mask, key| mask | 1 << shape.shard_of(key));
     }
 
     /// Unknown keys: every shard.
     pub fn want_all(&mut self) {
-        self.want = ALL;
+        self.want = self.all;
     }
 
     /// Works on database `db` from here on (`MOVE`, `COPY ... DB`).
@@ -308,7 +343,7 @@ impl<'a> Keyspace<'a> {
     }
 
     pub fn databases(&self) -> usize {
-        self.store.databases
+        self.store.shape.databases
     }
 
     /// Locks the shards in `need` not yet held. In ascending order when
@@ -323,7 +358,7 @@ impl<'a> Keyspace<'a> {
             return;
         }
         debug_assert!(
-            self.held == 0 || self.want == 0 || self.want == ALL || need & !self.want == 0,
+            self.held == 0 || self.want == 0 || self.want == self.all || need & !self.want == 0,
             "a command touched a key outside its key specification"
         );
         let above_held = self.held == 0 || missing.trailing_zeros() > 63 - self.held.leading_zeros();
@@ -375,20 +410,20 @@ impl<'a> Keyspace<'a> {
 
     /// Locks every shard not yet held (a consistent picture of everything).
     pub fn hold_all(&mut self) -> &mut Self {
-        self.acquire(ALL);
+        self.acquire(self.all);
         self
     }
 
     /// Every shard; the view must hold them all.
     pub fn shards(&self) -> impl Iterator<Item = &Shard> {
-        assert_eq!(self.held, ALL, "the whole keyspace is read only while every shard is held");
+        assert_eq!(self.held, self.all, "the whole keyspace is read only while every shard is held");
         // SAFETY: every shard is locked by this view; shared borrows only.
         self.store.shards.iter().map(|m| unsafe { &*m.data_ptr() })
     }
 
     /// Every shard, locking those not yet held.
     pub fn shards_mut(&mut self) -> impl Iterator<Item = &mut Shard> {
-        self.acquire(ALL);
+        self.acquire(self.all);
         // SAFETY: every shard is locked by this view, and each `&mut` is to
         // a different shard.
         self.store.shards.iter().map(|m| unsafe { &mut *m.data_ptr() })
@@ -397,7 +432,8 @@ impl<'a> Keyspace<'a> {
     /// The current database's part in the shard of `key`.
     fn db_for(&mut self, key: &[u8]) -> &mut Db {
         let (index, rules) = (self.db, self.rules());
-        rules.apply(&mut self.shard(shard_of(key)).dbs[index])
+        let shard = self.store.shape.shard_of(key);
+        rules.apply(&mut self.shard(shard).dbs[index])
     }
 
     /// The current database's part in every shard.
@@ -511,7 +547,8 @@ impl<'a> Keyspace<'a> {
     /// [`scan_step`] cursor; shards are walked in order, so every key present
     /// for the whole iteration is returned at least once.
     pub fn scan(&mut self, cursor: u64, count: usize, mut visit: impl FnMut(&mut Self, Key)) -> u64 {
-        let (mut shard, mut local) = ((cursor % SHARDS as u64) as usize, cursor >> SHARD_BITS);
+        let (shards, bits) = (self.store.shape.shards(), self.store.shape.bits);
+        let (mut shard, mut local) = ((cursor % shards as u64) as usize, cursor >> bits);
         let count = count.max(1);
         let mut visited = 0;
         loop {
@@ -532,11 +569,11 @@ impl<'a> Keyspace<'a> {
                 }
             }
             if next != 0 {
-                return next << SHARD_BITS | shard as u64;
+                return next << bits | shard as u64;
             }
             shard += 1;
             local = 0;
-            if shard == SHARDS {
+            if shard == shards {
                 return 0;
             }
             if visited >= count {
@@ -600,6 +637,7 @@ impl<'a> Keyspace<'a> {
 
     /// Replaces the whole dataset with `data` (`LOAD`), keeping counters.
     pub fn replace(&mut self, data: Dataset) {
+        assert_eq!(data.shape, self.store.shape, "a replacement dataset is laid out as the store");
         let now = self.now;
         for (shard, mut loaded) in self.shards_mut().zip(data.shards) {
             for (db, new) in shard.dbs.iter_mut().zip(&mut loaded.dbs) {
@@ -666,7 +704,18 @@ mod tests {
     use super::*;
 
     fn store() -> Store {
-        Store::new(Dataset::new(2))
+        Store::new(Dataset::new(Shape::for_threads(2, 16)))
+    }
+
+    #[test]
+    fn four_shards_per_thread_up_to_sixty_four() {
+        let shards = |threads| Shape::for_threads(16, threads).shards();
+        assert_eq!(
+            [shards(0), shards(1), shards(2), shards(3), shards(16), shards(64)],
+            [4, 4, 8, 16, 64, 64]
+        );
+        assert_eq!(Shape::for_threads(1, 16).all(), u64::MAX);
+        assert_eq!(Shape::for_threads(1, 2).all(), 0xff);
     }
 
     #[test]
@@ -678,7 +727,8 @@ mod tests {
         }
         assert_eq!(ks.len(), 1000);
         let used = ks.shards().filter(|s| !s.dbs[0].is_empty()).count();
-        assert!(used > SHARDS / 2, "keys landed in only {used} shards");
+        assert_eq!(store.shape().shards(), MAX_SHARDS);
+        assert!(used > MAX_SHARDS / 2, "keys landed in only {used} shards");
         assert!(ks.contains(b"k999"));
         assert_eq!(ks.select(1).len(), 0);
     }
@@ -692,8 +742,8 @@ mod tests {
             ks.want_keys([a, b].into_iter());
             ks.set(a, Value::string("1"));
             // Both shards are held from the first access on.
-            assert!(store.shards[shard_of(b)].try_lock().is_none());
-            assert!(store.shards[shard_of(a)].try_lock().is_none());
+            assert!(store.shards[store.shape.shard_of(b)].try_lock().is_none());
+            assert!(store.shards[store.shape.shard_of(a)].try_lock().is_none());
             ks.set(b, Value::string("2"));
         }
         assert!(store.shards.iter().all(|s| s.try_lock().is_some()), "dropping the view unlocks");

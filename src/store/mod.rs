@@ -30,7 +30,7 @@ use crate::protocol::ReplyError;
 pub use clock::Clock;
 pub use compact::Str;
 pub use evict::{Access, Policy};
-pub use keyspace::{shard_of, Dataset, Keyspace, Shard, Store, SHARDS};
+pub use keyspace::{Dataset, Keyspace, Shape, Shard, Store};
 
 /// An owned key or field name.
 pub type Key = Box<[u8]>;
@@ -797,7 +797,7 @@ mod tests {
 
     #[test]
     fn active_cycle_reclaims_without_reads() {
-        let store = Store::new(Dataset::new(2));
+        let store = Store::new(Dataset::new(Shape::for_threads(2, 16)));
         let mut ks = store.view();
         ks.prepare(1, 0, true, false);
         for i in 0..1_000 {
@@ -868,7 +868,7 @@ mod tests {
 
     #[test]
     fn reset_stats_zeroes_every_db() {
-        let store = Store::new(Dataset::new(2));
+        let store = Store::new(Dataset::new(Shape::for_threads(2, 1)));
         let mut ks = store.view();
         ks.get(b"missing");
         ks.select(1).set(b"k", string("v"));

@@ -18,7 +18,7 @@ use std::path::Path;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 
-use super::{Dataset, Hash, Key, Keyspace, Value};
+use super::{Dataset, Hash, Key, Keyspace, Shape, Value};
 
 pub const FORMAT: &str = "miniredis-dump";
 pub const VERSION: u32 = 1;
@@ -185,8 +185,9 @@ pub fn write_atomically_with(
     result
 }
 
-/// Parses a dump into `databases` databases, dropping keys already expired.
-pub fn from_json(bytes: &[u8], databases: usize, now_ms: u64) -> Result<Dataset, LoadError> {
+/// Parses a dump into a dataset of `shape`, dropping keys already expired.
+pub fn from_json(bytes: &[u8], shape: Shape, now_ms: u64) -> Result<Dataset, LoadError> {
+    let databases = shape.databases;
     let corrupt = |why: String| LoadError::Corrupt(why);
     let file: DumpFile = serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
     if file.format != FORMAT {
@@ -195,7 +196,7 @@ pub fn from_json(bytes: &[u8], databases: usize, now_ms: u64) -> Result<Dataset,
     if file.version != VERSION {
         return Err(corrupt(format!("unsupported version {} (this build reads {VERSION})", file.version)));
     }
-    let mut data = Dataset::new(databases);
+    let mut data = Dataset::new(shape);
     for dump_db in file.databases {
         if dump_db.index >= databases {
             return Err(corrupt(format!(
@@ -229,9 +230,9 @@ pub fn from_json(bytes: &[u8], databases: usize, now_ms: u64) -> Result<Dataset,
 }
 
 /// Reads and parses the dump at `path`.
-pub fn load(path: &Path, databases: usize, now_ms: u64) -> Result<Dataset, LoadError> {
+pub fn load(path: &Path, shape: Shape, now_ms: u64) -> Result<Dataset, LoadError> {
     let bytes = fs::read(path).map_err(LoadError::Io)?;
-    from_json(&bytes, databases, now_ms)
+    from_json(&bytes, shape, now_ms)
 }
 
 #[cfg(test)]
@@ -240,7 +241,8 @@ mod tests {
 
     #[test]
     fn round_trips_binary_keys_values_and_deadlines() {
-        let store = crate::store::Store::new(Dataset::new(16));
+        let shape = Shape::for_threads(16, 2);
+        let store = crate::store::Store::new(Dataset::new(shape));
         let mut db = store.view();
         db.prepare(3, 1_000, true, false);
         db.set(b"\x00\xff", Value::string(vec![0x80, 0, 1]));
@@ -255,7 +257,7 @@ mod tests {
         assert!(text.contains(r#""key":{"base64":"AP8="}"#), "{text}");
         assert!(text.contains(r#""expires_at_ms":5000"#), "{text}");
 
-        let back = crate::store::Store::new(from_json(&json, 16, 3_000).unwrap());
+        let back = crate::store::Store::new(from_json(&json, shape, 3_000).unwrap());
         let mut db = back.view();
         db.prepare(3, 3_000, true, false);
         assert_eq!(db.get(b"\x00\xff"), Some(&Value::string(vec![0x80, 0, 1])));
@@ -273,7 +275,7 @@ mod tests {
             br#"{"format":"miniredis-dump","version":1,"saved_at_ms":0,"databases":[{"index":99,"keys":[]}]}"#,
             br#"{"format":"miniredis-dump","version":1,"saved_at_ms":0,"databases":[{"index":0,"keys":[{"type":"string","key":{"base64":"!!"},"value":"x"}]}]}"#,
         ] {
-            assert!(matches!(from_json(bad, 16, 0), Err(LoadError::Corrupt(_))));
+            assert!(matches!(from_json(bad, Shape::for_threads(16, 1), 0), Err(LoadError::Corrupt(_))));
         }
     }
 }
