@@ -18,6 +18,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 fn env_usize(name: &str, default: usize) -> usize {
@@ -284,6 +285,41 @@ fn bytes_per_key(name: &'static str, keys: usize, ttl: bool) -> f64 {
     (rss_bytes(pid) - before) as f64 / keys as f64
 }
 
+/// Keyspace operations per second (half `SET`, half `GET` of random keys
+/// among 100,000) from `threads` threads on a store of `shards` shards, in
+/// process, without the network: what the shard locks let threads do at once.
+fn store_ops_per_sec(shards: usize, threads: usize, ops_per_thread: usize) -> f64 {
+    use miniredis::store::{Dataset, Shape, Store, Value};
+    let store = Arc::new(Store::new(Dataset::new(Shape::new(16, shards))));
+    let keys: Arc<Vec<Vec<u8>>> = Arc::new((0..100_000).map(|i| format!("key:{i}").into_bytes()).collect());
+    let started = Instant::now();
+    let workers: Vec<_> = (0..threads)
+        .map(|t| {
+            let (store, keys) = (store.clone(), keys.clone());
+            std::thread::spawn(move || {
+                let mut state = 0x9e37_79b9_7f4a_7c15_u64 ^ (t as u64 + 1);
+                for i in 0..ops_per_thread {
+                    // xorshift: a cheap random key.
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    let key = &keys[(state % keys.len() as u64) as usize];
+                    let mut view = store.view();
+                    view.want_keys(std::iter::once(key.as_slice()));
+                    view.prepare(0, 0, true, false);
+                    if i % 2 == 0 {
+                        view.set(key, Value::string("value"));
+                    } else {
+                        std::hint::black_box(view.get(key).is_some());
+                    }
+                }
+            })
+        })
+        .collect();
+    workers.into_iter().for_each(|w| w.join().expect("worker"));
+    (threads * ops_per_thread) as f64 / started.elapsed().as_secs_f64()
+}
+
 #[test]
 #[ignore = "benchmark: run with --ignored --nocapture (see the file's doc)"]
 fn benchmark() {
@@ -344,6 +380,16 @@ fn benchmark() {
         let m = median((0..rounds.min(2)).map(|_| bytes_per_key("miniredis", keys, ttl)).collect());
         let r = median((0..rounds.min(2)).map(|_| bytes_per_key("redis", keys, ttl)).collect());
         println!("| {} | {m:.1} | {r:.1} | {:.2}x |", if ttl { "with TTL" } else { "no TTL" }, m / r);
+    }
+    let eight = miniredis::store::Shape::for_threads(16, 2).shards();
+    println!("\n| in-process keyspace ops/s (SET/GET, 100k keys) | 1 thread | 2 threads | speed-up |");
+    println!("|---|---:|---:|---:|");
+    for shards in [1, eight] {
+        let ops = 2_000_000;
+        let one = median((0..rounds).map(|_| store_ops_per_sec(shards, 1, ops)).collect());
+        let two = median((0..rounds).map(|_| store_ops_per_sec(shards, 2, ops)).collect());
+        let label = if shards == 1 { "1 shard (one lock)".to_string() } else { format!("{shards} shards") };
+        println!("| {label} | {one:.0} | {two:.0} | {:.2}x |", two / one);
     }
     println!(
         "\n{} rounds, {requests} requests per depth-1 run, finished in {:.0} s",

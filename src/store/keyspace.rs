@@ -28,7 +28,7 @@ pub const EXPIRE_SAMPLES: usize = 20;
 pub const EXPIRE_MAX_ROUNDS: usize = 16;
 
 /// How a dataset is laid out: its databases, and its shards (a power of two
-/// from 4 to [`MAX_SHARDS`]).
+/// up to [`MAX_SHARDS`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shape {
     pub databases: usize,
@@ -41,7 +41,13 @@ impl Shape {
     /// tables leave more freed memory behind in the heap than a few big ones
     /// (64 shards cost about 5 bytes per key more RSS than 8 for a million keys).
     pub fn for_threads(databases: usize, threads: usize) -> Shape {
-        let shards = (threads.max(1) * 4).next_power_of_two().min(MAX_SHARDS);
+        Shape::new(databases, (threads.max(1) * 4).next_power_of_two().min(MAX_SHARDS))
+    }
+
+    /// `shards` must be a power of two up to [`MAX_SHARDS`] (1: one lock
+    /// for everything, as a baseline for benchmarks).
+    pub fn new(databases: usize, shards: usize) -> Shape {
+        assert!(shards.is_power_of_two() && shards <= MAX_SHARDS, "bad shard count {shards}");
         Shape { databases, bits: shards.trailing_zeros() }
     }
 
@@ -58,7 +64,7 @@ impl Shape {
     /// apart from the store (a load) routes keys the same way.
     pub fn shard_of(self, key: &[u8]) -> usize {
         static ROUTE: Lazy<foldhash::fast::RandomState> = Lazy::new(Default::default);
-        (ROUTE.hash_one(key) >> (64 - self.bits)) as usize
+        ROUTE.hash_one(key).checked_shr(64 - self.bits).unwrap_or(0) as usize
     }
 }
 
@@ -716,6 +722,8 @@ mod tests {
         );
         assert_eq!(Shape::for_threads(1, 16).all(), u64::MAX);
         assert_eq!(Shape::for_threads(1, 2).all(), 0xff);
+        assert_eq!(Shape::new(1, 1).all(), 1);
+        assert_eq!(Shape::new(1, 1).shard_of(b"any"), 0);
     }
 
     #[test]
