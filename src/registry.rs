@@ -248,7 +248,39 @@ impl Entry {
 
 struct Table {
     entries: Vec<Entry>,
-    by_name: HashMap<&'static [u8], usize, foldhash::fast::RandomState>,
+    /// Entry names by [`bucket`]: a lookup compares the request's name
+    /// with the one or two names that share its length and first letter,
+    /// a word at a time, without hashing it.
+    buckets: Vec<Vec<Name>>,
+}
+
+/// The longest command name [`lookup`] finds.
+const MAX_NAME: usize = 32;
+
+/// A command name as [`lookup`] compares it: the lowercase name in
+/// little-endian words, zero-padded, and per byte the bit that case may
+/// flip (0x20 for letters, 0 for other bytes).
+#[derive(Clone)]
+struct Name {
+    words: [u64; MAX_NAME / 8],
+    case: [u64; MAX_NAME / 8],
+    entry: u16,
+}
+
+/// The bucket of a name of 1..=[`MAX_NAME`] bytes: its length and the low
+/// bits of its first byte (the same for both cases of a letter).
+fn bucket(name: &[u8]) -> Option<usize> {
+    match name {
+        [first, ..] if name.len() <= MAX_NAME => Some(name.len() << 5 | usize::from(first & 0x1f)),
+        _ => None,
+    }
+}
+
+/// `name` zero-padded to [`MAX_NAME`] bytes, as little-endian words.
+fn words(name: &[u8]) -> [u64; MAX_NAME / 8] {
+    let mut padded = [0u8; MAX_NAME];
+    padded[..name.len()].copy_from_slice(name);
+    std::array::from_fn(|i| u64::from_le_bytes(padded[i * 8..i * 8 + 8].try_into().unwrap_or_default()))
 }
 
 static TABLE: Lazy<Table> = Lazy::new(|| {
@@ -283,7 +315,8 @@ static TABLE: Lazy<Table> = Lazy::new(|| {
         entry.stat_slot = next_id as u32;
         next_id += 1 + entry.meta.subcommands.len();
     }
-    let mut by_name = HashMap::default();
+    let mut by_name = HashMap::new();
+    let mut buckets = vec![Vec::new(); (MAX_NAME + 1) << 5];
     for (i, entry) in entries.iter().enumerate() {
         let name = entry.meta.name;
         assert!(
@@ -296,8 +329,13 @@ static TABLE: Lazy<Table> = Lazy::new(|| {
             panic!("duplicate command name '{name}': registered by {} and by {}", first.module, entry.module);
         }
         by_name.insert(name.as_bytes(), i);
+        if let Some(b) = bucket(name.as_bytes()) {
+            let case: Vec<u8> = name.bytes().map(|c| if c.is_ascii_lowercase() { 0x20 } else { 0 }).collect();
+            let entry = u16::try_from(i).expect("fewer than 65536 commands");
+            buckets[b].push(Name { words: words(name.as_bytes()), case: words(&case), entry });
+        }
     }
-    Table { entries, by_name }
+    Table { entries, buckets }
 });
 
 /// Builds the command table now, so a duplicate name panics at start-up.
@@ -329,14 +367,16 @@ pub fn commands() -> &'static [Entry] {
     &TABLE.entries
 }
 
-/// The command called `name`, case-insensitively.
+/// The command called `name`, case-insensitively (names are lowercase).
 pub fn lookup(name: &[u8]) -> Option<&'static Entry> {
-    let mut lower = [0u8; 32];
-    let lower = lower.get_mut(..name.len())?;
-    for (dst, src) in lower.iter_mut().zip(name) {
-        *dst = src.to_ascii_lowercase();
-    }
-    TABLE.by_name.get(&*lower).map(|&i| &TABLE.entries[i])
+    let table = &*TABLE;
+    let candidates = table.buckets.get(bucket(name)?)?;
+    // Equal lengths: `name` lowercased equals the entry's name exactly when
+    // each word, with the case bit set where the entry has a letter, does.
+    let given = words(name);
+    let used = name.len().div_ceil(8);
+    let found = candidates.iter().find(|c| (0..used).all(|i| given[i] | c.case[i] == c.words[i]))?;
+    Some(&table.entries[usize::from(found.entry)])
 }
 
 /// The subcommand of `meta` called `name`, case-insensitively.
@@ -714,6 +754,29 @@ mod tests {
         }
         assert!(lookup(b"GeT").is_some());
         assert!(lookup(&[b'a'; 100]).is_none());
+    }
+
+    #[test]
+    fn lookup_finds_every_name_in_any_case_and_nothing_else() {
+        for entry in commands() {
+            let name = entry.meta.name;
+            for spelled in [name.to_string(), name.to_ascii_uppercase(), {
+                let mut mixed = name.to_string();
+                mixed[..1].make_ascii_uppercase();
+                mixed
+            }] {
+                let found = lookup(spelled.as_bytes()).map(|e| e.meta.name);
+                assert_eq!(found, Some(name), "{spelled}");
+            }
+            // Same length and first letter, another name.
+            let mut other = name.as_bytes().to_vec();
+            *other.last_mut().unwrap() ^= 0x80;
+            assert!(lookup(&other).is_none(), "{name}");
+        }
+        // The first byte's low bits alone do not match: `G` (0x47) and `'` (0x27) share them.
+        assert!(lookup(b"'et").is_none());
+        assert!(lookup(b"").is_none());
+        assert!(lookup(&[b'g'; 33]).is_none());
     }
 
     #[test]
