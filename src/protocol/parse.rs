@@ -141,10 +141,10 @@ impl RequestParser {
             match buf.first() {
                 None => return Ok(Parsed::Incomplete),
                 Some(b'*') => {
-                    let Some(end) = self.header_end(buf, "too big mbulk count string")? else {
+                    let Some((end, count)) = self.header(buf, "too big mbulk count string")? else {
                         return Ok(Parsed::Incomplete);
                     };
-                    let count = parse_i64(&buf[1..end])
+                    let count = count
                         .filter(|&n| n <= self.limits.max_args as i64)
                         .ok_or_else(|| ParseError::new("invalid multibulk length"))?;
                     if count > UNAUTH_MAX_ARGS && self.limits.unauthenticated {
@@ -164,13 +164,13 @@ impl RequestParser {
         while self.spans.len() < self.expected {
             let rest = &buf[self.offset..];
             // As Redis, the header line must be complete before its `$` is checked.
-            let Some(end) = self.header_end(rest, "too big bulk count string")? else {
+            let Some((end, len)) = self.header(rest, "too big bulk count string")? else {
                 return Ok(Parsed::Incomplete);
             };
             if rest[0] != b'$' {
                 return Err(ParseError(format!("expected '$', got '{}'", rest[0] as char)));
             }
-            let len = parse_i64(&rest[1..end])
+            let len = len
                 .filter(|&n| n >= 0 && n as u64 <= self.limits.max_bulk_len as u64)
                 .ok_or_else(|| ParseError::new("invalid bulk length"))?;
             if len > UNAUTH_MAX_BULK_LEN && self.limits.unauthenticated {
@@ -201,6 +201,18 @@ impl RequestParser {
     /// Bytes the request in progress has declared so far (for limits).
     pub fn in_progress(&self) -> bool {
         self.expected != 0
+    }
+
+    /// A `*N` / `$N` header that arrived: where its `\r\n` starts, and N
+    /// as [`parse_i64`] reads it. The usual header (a few digits, then `\r`
+    /// and one more byte) is read in one pass; anything else goes through
+    /// [`RequestParser::header_end`], with the same results.
+    #[inline]
+    fn header(&self, buf: &[u8], too_big: &str) -> Result<Option<(usize, Option<i64>)>, ParseError> {
+        if let Some((end, n)) = short_header(buf) {
+            return Ok(Some((end, Some(n))));
+        }
+        Ok(self.header_end(buf, too_big)?.map(|end| (end, parse_i64(&buf[1..end]))))
     }
 
     /// Where the `\r\n` ending a `*N` / `$N` header starts, if it arrived.
@@ -237,6 +249,30 @@ impl RequestParser {
             Ok(Parsed::Request { consumed })
         }
     }
+}
+
+/// The fast path of [`RequestParser::header`]: after the type byte, 1 to
+/// 18 digits without a leading zero (so no overflow), then `\r` and at least
+/// one more byte. Where the slow path would find the same `\r` (no `\r` or
+/// NUL comes before it) and `parse_i64` the same value; `None` otherwise.
+#[inline]
+fn short_header(buf: &[u8]) -> Option<(usize, i64)> {
+    const MAX_DIGITS: usize = 18;
+    let mut value: i64 = 0;
+    let mut end = 1;
+    while end <= MAX_DIGITS {
+        let digit = buf.get(end)?.wrapping_sub(b'0');
+        if digit > 9 {
+            break;
+        }
+        value = value * 10 + i64::from(digit);
+        end += 1;
+    }
+    let digits = end - 1;
+    if digits == 0 || (digits > 1 && buf[1] == b'0') || buf.get(end) != Some(&b'\r') || end + 1 >= buf.len() {
+        return None;
+    }
+    Some((end, value))
 }
 
 /// Splits an inline command line as Redis's `sdssplitargs` does: spaces
@@ -428,6 +464,44 @@ mod tests {
         let mut star = b"*".to_vec();
         star.extend(vec![b'1'; 70_000]);
         assert_eq!(err(&star), "ERR Protocol error: too big mbulk count string");
+    }
+
+    #[test]
+    fn short_headers_read_as_the_general_path_does() {
+        let parser = RequestParser::new(Limits::default());
+        let check = |header: &[u8]| {
+            let general = parser
+                .header_end(header, "too big")
+                .ok()
+                .flatten()
+                .map(|end| (end, parse_i64(&header[1..end])));
+            if let Some((end, n)) = short_header(header) {
+                assert_eq!(general, Some((end, Some(n))), "{:?}", String::from_utf8_lossy(header));
+            }
+        };
+        // Every string of up to 6 bytes from an alphabet of the interesting ones.
+        let alphabet = b"0159\r\n\0-a$";
+        let mut tails: Vec<Vec<u8>> = vec![Vec::new()];
+        for _ in 0..6 {
+            tails =
+                tails.iter().flat_map(|t| alphabet.iter().map(move |&b| [&t[..], &[b]].concat())).collect();
+            for tail in &tails {
+                check(&[&b"$"[..], tail].concat());
+            }
+        }
+        for digits in
+            ["1".repeat(18), "9".repeat(18), "1".repeat(19), "9223372036854775807".into(), "0".into()]
+        {
+            for end in [&b"\r\n"[..], b"\r", b"\rx", b"\0\r\n"] {
+                check(&[b"$", digits.as_bytes(), end].concat());
+            }
+        }
+        assert_eq!(short_header(b"$16\r\nkey"), Some((3, 16)));
+        assert_eq!(short_header(b"*3\r\n"), Some((2, 3)));
+        assert_eq!(short_header(b"$16\r"), None, "waits for the byte after the \\r");
+        assert_eq!(short_header(b"$01\r\n"), None);
+        assert_eq!(short_header(b"$-1\r\n"), None);
+        assert_eq!(short_header(&[b"$", "1".repeat(19).as_bytes(), b"\r\n"].concat()), None);
     }
 
     #[test]
