@@ -41,6 +41,25 @@ fn bucket_top(index: usize) -> f64 {
     (base + (sub + 1) * (base >> 3)) as f64
 }
 
+/// Nanoseconds on the monotonic clock, for timing commands: the clock
+/// `Instant` reads on Linux, without its checked arithmetic and the u128
+/// division of `Duration::as_micros`. Only differences mean anything.
+#[inline]
+pub fn monotonic_ns() -> u64 {
+    #[cfg(unix)]
+    {
+        let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: clock_gettime only writes the struct passed.
+        unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
+        (now.tv_sec as u64).wrapping_mul(1_000_000_000).wrapping_add(now.tv_nsec as u64)
+    }
+    #[cfg(not(unix))]
+    {
+        static START: OnceLock<std::time::Instant> = OnceLock::new();
+        START.get_or_init(std::time::Instant::now).elapsed().as_nanos() as u64
+    }
+}
+
 /// One command's (or subcommand's) counters.
 #[derive(Debug, Default)]
 pub struct CommandStats {

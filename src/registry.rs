@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
 
 use once_cell::sync::Lazy;
 use parking_lot::MutexGuard;
@@ -457,11 +456,11 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
         let now_us = ctx.server.clock.now_us();
         metrics.feed_monitors(now_us, ctx.client.db, &ctx.client.handle.addr, argv.iter());
     }
-    let started = Instant::now();
+    let started = crate::metrics::monotonic_ns();
     let mut args = Args::new(argv);
     let write = meta.has(Flag::Write);
     let result = entry.command.execute(ctx, &mut args);
-    let usec = started.elapsed().as_micros() as u64;
+    let usec = crate::metrics::monotonic_ns().wrapping_sub(started) / 1000;
     ctx.client.tally.call(slot, usec, result.is_err());
     let flags = [meta.flags, sub_flags];
     let has = |flag| flags.iter().any(|f| f.contains(&flag));
