@@ -207,11 +207,18 @@ impl RequestParser {
     /// as [`parse_i64`] reads it. The usual header (a few digits, then `\r`
     /// and one more byte) is read in one pass; anything else goes through
     /// [`RequestParser::header_end`], with the same results.
-    #[inline]
+    #[inline(always)]
     fn header(&self, buf: &[u8], too_big: &str) -> Result<Option<(usize, Option<i64>)>, ParseError> {
-        if let Some((end, n)) = short_header(buf) {
-            return Ok(Some((end, Some(n))));
+        match short_header(buf) {
+            Some((end, n)) => Ok(Some((end, Some(n)))),
+            None => self.any_header(buf, too_big),
         }
+    }
+
+    /// [`RequestParser::header`] for the headers `short_header` leaves.
+    #[cold]
+    #[inline(never)]
+    fn any_header(&self, buf: &[u8], too_big: &str) -> Result<Option<(usize, Option<i64>)>, ParseError> {
         Ok(self.header_end(buf, too_big)?.map(|end| (end, parse_i64(&buf[1..end]))))
     }
 
@@ -255,7 +262,7 @@ impl RequestParser {
 /// 18 digits without a leading zero (so no overflow), then `\r` and at least
 /// one more byte. Where the slow path would find the same `\r` (no `\r` or
 /// NUL comes before it) and `parse_i64` the same value; `None` otherwise.
-#[inline]
+#[inline(always)]
 fn short_header(buf: &[u8]) -> Option<(usize, i64)> {
     const MAX_DIGITS: usize = 18;
     let mut value: i64 = 0;
