@@ -45,6 +45,16 @@ pub enum Flag {
 }
 
 impl Flag {
+    /// The flag's bit in [`Entry::flag_bits`].
+    pub const fn bit(self) -> u32 {
+        1 << self as u32
+    }
+
+    /// The bits of a set of flags.
+    pub fn bits(flags: &[Flag]) -> u32 {
+        flags.iter().fold(0, |bits, flag| bits | flag.bit())
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Flag::Write => "write",
@@ -230,6 +240,9 @@ pub struct Entry {
     /// then of each subcommand.
     pub acl_bits: u32,
     pub sub_acl_bits: Vec<u32>,
+    /// [`Flag::bit`]s of the command's flags, and of each subcommand's.
+    pub flag_bits: u32,
+    pub sub_flag_bits: Vec<u32>,
     /// This command's slot in the server's [`crate::metrics::Metrics`];
     /// its subcommands' follow it.
     pub stat_slot: u32,
@@ -296,6 +309,8 @@ static TABLE: Lazy<Table> = Lazy::new(|| {
                 .map(|sub| crate::acl::category_bits(&meta.subcommand_acl_categories(sub)))
                 .collect();
             Entry {
+                flag_bits: Flag::bits(meta.flags),
+                sub_flag_bits: meta.subcommands.iter().map(|sub| Flag::bits(sub.flags)).collect(),
                 meta,
                 command: r.command,
                 module: r.module,
@@ -406,7 +421,8 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     }
     let mut name = meta.name;
     let mut sub = None;
-    let mut sub_flags: &[Flag] = &[];
+    // The command's flags, and the subcommand's (none without one).
+    let mut sub_flags = 0;
     if !meta.subcommands.is_empty() && argv.len() >= 2 {
         let given = argv.get(1);
         let Some(index) = meta.subcommands.iter().position(|s| s.name.as_bytes().eq_ignore_ascii_case(given))
@@ -425,11 +441,12 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
         }
         name = full_name;
         sub = Some(index);
-        sub_flags = meta.subcommands[index].flags;
+        sub_flags = entry.sub_flag_bits[index];
     }
     // Redis's order: authentication, then permissions, then memory. A
     // rejection counts in the command's `rejected_calls`.
-    if !ctx.client.authenticated && !meta.has(Flag::NoAuth) && ctx.server.auth_required() {
+    let flags = entry.flag_bits;
+    if !ctx.client.authenticated && flags & Flag::NoAuth.bit() == 0 && ctx.server.auth_required() {
         ctx.client.tally.reject(slot);
         return Reply::Error(ReplyError::NOAUTH);
     }
@@ -444,27 +461,23 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     let maxmemory = ctx.server.maxmemory.load(Ordering::Relaxed);
     if maxmemory != 0
         && !within_memory_limit(ctx, maxmemory)
-        && (meta.has(Flag::DenyOom) || sub_flags.contains(&Flag::DenyOom))
+        && (flags | sub_flags) & Flag::DenyOom.bit() != 0
     {
         ctx.client.tally.reject(slot);
         return Reply::Error(ReplyError::OOM);
     }
     let metrics = &ctx.server.metrics;
-    if metrics.monitor_count.load(Ordering::Relaxed) != 0
-        && !(meta.has(Flag::Admin) || sub_flags.contains(&Flag::Admin))
-    {
+    if metrics.monitor_count.load(Ordering::Relaxed) != 0 && (flags | sub_flags) & Flag::Admin.bit() == 0 {
         let now_us = ctx.server.clock.now_us();
         metrics.feed_monitors(now_us, ctx.client.db, &ctx.client.handle.addr, argv.iter());
     }
     let started = crate::metrics::monotonic_ns();
     let mut args = Args::new(argv);
-    let write = meta.has(Flag::Write);
+    let write = flags & Flag::Write.bit() != 0;
     let result = entry.command.execute(ctx, &mut args);
     let usec = crate::metrics::monotonic_ns().wrapping_sub(started) / 1000;
     ctx.client.tally.call(slot, usec, result.is_err());
-    let flags = [meta.flags, sub_flags];
-    let has = |flag| flags.iter().any(|f| f.contains(&flag));
-    after_call(ctx, argv, usec, has(Flag::Fast), has(Flag::SkipSlowlog));
+    after_call(ctx, argv, usec, flags | sub_flags);
     let reply = match result {
         Ok(reply) => {
             if write {
@@ -482,10 +495,11 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
 }
 
 /// The slow log and the latency monitor: one load each while they are off.
-fn after_call(ctx: &mut Context<'_>, argv: Argv<'_>, usec: u64, fast: bool, skip_slowlog: bool) {
+/// `flags`: the command's and the subcommand's [`Flag::bit`]s.
+fn after_call(ctx: &mut Context<'_>, argv: Argv<'_>, usec: u64, flags: u32) {
     let metrics = &ctx.server.metrics;
     let slower_than = metrics.slowlog_threshold.load(Ordering::Relaxed);
-    if slower_than >= 0 && usec >= slower_than as u64 && !skip_slowlog {
+    if slower_than >= 0 && usec >= slower_than as u64 && flags & Flag::SkipSlowlog.bit() == 0 {
         metrics.log_slow(crate::metrics::SlowEntry {
             id: 0,
             time_secs: ctx.now_ms / 1000,
@@ -497,7 +511,7 @@ fn after_call(ctx: &mut Context<'_>, argv: Argv<'_>, usec: u64, fast: bool, skip
     }
     let threshold_ms = metrics.latency_threshold.load(Ordering::Relaxed);
     if threshold_ms != 0 && usec / 1000 >= threshold_ms {
-        let event = if fast { "fast-command" } else { "command" };
+        let event = if flags & Flag::Fast.bit() != 0 { "fast-command" } else { "command" };
         metrics.latency_sample(event, ctx.server.clock.now_ms() / 1000, usec / 1000);
     }
 }
