@@ -137,6 +137,16 @@ impl RequestParser {
     /// Parses the frame at the start of `buf`. After `Incomplete`, call again
     /// with a buffer that starts at the same frame and holds more bytes.
     pub fn parse(&mut self, buf: &[u8]) -> Result<Parsed, ParseError> {
+        if self.expected == 0 && buf.first() == Some(&b'*') {
+            if let Some(consumed) = self.whole_multibulk(buf) {
+                return Ok(Parsed::Request { consumed });
+            }
+        }
+        self.parse_general(buf)
+    }
+
+    /// [`RequestParser::parse`] for every frame, whole or not.
+    fn parse_general(&mut self, buf: &[u8]) -> Result<Parsed, ParseError> {
         if self.expected == 0 {
             match buf.first() {
                 None => return Ok(Parsed::Incomplete),
@@ -188,6 +198,46 @@ impl RequestParser {
         self.expected = 0;
         self.offset = 0;
         Ok(Parsed::Request { consumed })
+    }
+
+    /// The usual request in one pass, with nothing kept between calls: a
+    /// multibulk that arrived whole, with short headers, within the limits.
+    /// `None` for anything else (incomplete, an error, an unusual header),
+    /// which the general path then parses from the start of the frame. When
+    /// this succeeds, the general path would return the same request.
+    #[inline(always)]
+    fn whole_multibulk(&mut self, buf: &[u8]) -> Option<usize> {
+        let limits = self.limits;
+        let (end, count) = short_header(buf)?;
+        if count == 0
+            || count as u64 > limits.max_args as u64
+            || (count > UNAUTH_MAX_ARGS && limits.unauthenticated)
+        {
+            return None;
+        }
+        let mut offset = end + 2;
+        self.spans.clear();
+        for _ in 0..count {
+            let rest = buf.get(offset..)?;
+            if rest.first() != Some(&b'$') {
+                return None;
+            }
+            let (end, len) = short_header(rest)?;
+            if len as u64 > limits.max_bulk_len as u64
+                || (len > UNAUTH_MAX_BULK_LEN && limits.unauthenticated)
+            {
+                return None;
+            }
+            let start = offset + end + 2;
+            let stop = start + len as usize;
+            if buf.len() < stop + 2 {
+                return None;
+            }
+            self.spans.push((start, stop));
+            offset = stop + 2;
+        }
+        self.kind = Kind::Multibulk;
+        Some(offset)
     }
 
     /// The arguments of the request the last `parse` returned.
@@ -509,6 +559,51 @@ mod tests {
         assert_eq!(short_header(b"$01\r\n"), None);
         assert_eq!(short_header(b"$-1\r\n"), None);
         assert_eq!(short_header(&[b"$", "1".repeat(19).as_bytes(), b"\r\n"].concat()), None);
+    }
+
+    #[test]
+    fn whole_requests_read_as_the_general_path_does() {
+        let mut frames: Vec<Vec<u8>> = vec![
+            b"*2\r\n$3\r\nGET\r\n$16\r\nkey:000000012345\r\n".to_vec(),
+            b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n".to_vec(),
+            b"*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nPING\r\n".to_vec(),
+            b"*0\r\n".to_vec(),
+            b"*-1\r\n".to_vec(),
+            b"*2\r\n$3\r\nGET\r\n:1\r\n".to_vec(),
+            b"*1\r\n$01\r\nx\r\n".to_vec(),
+            b"*11\r\n".to_vec(),
+            [&b"*11\r\n"[..], &b"$1\r\nx\r\n".repeat(11)].concat(),
+            [&b"*1\r\n$20000\r\n"[..], &[b'x'; 20000], b"\r\n"].concat(),
+            [&b"*1\r\n$20\r\n"[..], &[b'x'; 20], b"\r\n"].concat(),
+            b"*1\r\n$1\r\nx\r\n".to_vec(),
+        ];
+        frames.push(b"*2\r\n$3\r\nGET\r\n$1\r\nk".to_vec());
+        for frame in &frames {
+            for unauthenticated in [false, true] {
+                for max_bulk_len in [512 * 1024 * 1024, 16, 0] {
+                    let limits = Limits { unauthenticated, max_bulk_len, max_args: 10, ..Limits::default() };
+                    for cut in 0..=frame.len() {
+                        let input = &frame[..cut];
+                        let mut fast = RequestParser::new(limits);
+                        let mut general = RequestParser::new(limits);
+                        let expected = general.parse_general(input);
+                        if let Some(consumed) = fast.whole_multibulk(input) {
+                            assert_eq!(
+                                expected,
+                                Ok(Parsed::Request { consumed }),
+                                "{:?}",
+                                String::from_utf8_lossy(input)
+                            );
+                            let args = |p: &RequestParser| {
+                                p.argv(input).iter().map(<[u8]>::to_vec).collect::<Vec<_>>()
+                            };
+                            assert_eq!(args(&fast), args(&general));
+                        }
+                        assert_eq!(RequestParser::new(limits).parse(input), expected);
+                    }
+                }
+            }
+        }
     }
 
     #[test]
