@@ -121,6 +121,8 @@ impl Reply {
     /// Appends the wire encoding of this reply to `out`.
     pub fn write_resp(&self, out: &mut Vec<u8>, resp3: bool) {
         match self {
+            // Most writes' reply, in one append.
+            Reply::Simple(text) if text == "OK" => out.extend_from_slice(b"+OK\r\n"),
             Reply::Simple(text) => line(out, b'+', text.as_bytes()),
             Reply::Error(err) => line(out, b'-', &sanitize(err.text())),
             Reply::Integer(n) => header(out, b':', *n),
@@ -303,6 +305,8 @@ mod tests {
     #[test]
     fn resp2_and_resp3_encodings() {
         assert_eq!(resp(&Reply::OK, false), "+OK\r\n");
+        assert_eq!(resp(&Reply::simple("QUEUED"), false), "+QUEUED\r\n");
+        assert_eq!(resp(&Reply::Simple("OK".to_string().into()), true), "+OK\r\n");
         assert_eq!(resp(&Reply::Integer(-3), false), ":-3\r\n");
         assert_eq!(resp(&Reply::bulk("hi"), false), "$2\r\nhi\r\n");
         assert_eq!(resp(&Reply::bulk(""), false), "$0\r\n\r\n");
