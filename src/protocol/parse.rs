@@ -269,7 +269,9 @@ impl RequestParser {
     #[cold]
     #[inline(never)]
     fn any_header(&self, buf: &[u8], too_big: &str) -> Result<Option<(usize, Option<i64>)>, ParseError> {
-        Ok(self.header_end(buf, too_big)?.map(|end| (end, parse_i64(&buf[1..end]))))
+        // A line ending at once (`\r\n` where `$N` belongs) has no number:
+        // the caller rejects its first byte.
+        Ok(self.header_end(buf, too_big)?.map(|end| (end, buf.get(1..end).and_then(parse_i64))))
     }
 
     /// Where the `\r\n` ending a `*N` / `$N` header starts, if it arrived.
@@ -516,6 +518,8 @@ mod tests {
         assert_eq!(err(b"*1\r\n$-1\r\n"), "ERR Protocol error: invalid bulk length");
         assert_eq!(err(b"*1\r\n$536870913\r\n"), "ERR Protocol error: invalid bulk length");
         assert_eq!(err(b"*1\r\nfoo\r\n"), "ERR Protocol error: expected '$', got 'f'");
+        assert_eq!(err(b"*1\r\n\r\n"), "ERR Protocol error: expected '$', got '\r'");
+        assert_eq!(err(b"*2\r\n$4\r\nECHO\r\n\r\n"), "ERR Protocol error: expected '$', got '\r'");
         assert_eq!(err(b"SET \"a b\r\n"), "ERR Protocol error: unbalanced quotes in request");
         assert_eq!(err(&vec![b'a'; 70_000]), "ERR Protocol error: too big inline request");
         let mut star = b"*".to_vec();
