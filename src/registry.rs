@@ -421,7 +421,7 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     }
     let mut name = meta.name;
     let mut sub = None;
-    // The command's flags, and the subcommand's (none without one).
+    // The subcommand's flag bits (none without a subcommand).
     let mut sub_flags = 0;
     if !meta.subcommands.is_empty() && argv.len() >= 2 {
         let given = argv.get(1);
