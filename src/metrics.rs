@@ -41,6 +41,25 @@ fn bucket_top(index: usize) -> f64 {
     (base + (sub + 1) * (base >> 3)) as f64
 }
 
+/// Nanoseconds on the monotonic clock, for timing commands: the clock
+/// `Instant` reads on Linux, without its checked arithmetic and the u128
+/// division of `Duration::as_micros`. Only differences mean anything.
+#[inline]
+pub fn monotonic_ns() -> u64 {
+    #[cfg(unix)]
+    {
+        let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: clock_gettime only writes the struct passed.
+        unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
+        (now.tv_sec as u64).wrapping_mul(1_000_000_000).wrapping_add(now.tv_nsec as u64)
+    }
+    #[cfg(not(unix))]
+    {
+        static START: OnceLock<std::time::Instant> = OnceLock::new();
+        START.get_or_init(std::time::Instant::now).elapsed().as_nanos() as u64
+    }
+}
+
 /// One command's (or subcommand's) counters.
 #[derive(Debug, Default)]
 pub struct CommandStats {
@@ -91,18 +110,37 @@ impl CommandStats {
 /// A connection's counters since its last flush.
 #[derive(Debug, Default)]
 pub struct Tally {
-    /// (slot, calls, usec, rejected, failed)
-    commands: Vec<(u32, u64, u64, u64, u64)>,
-    /// (slot, bucket, count)
+    commands: Vec<Counts>,
+    /// (slot, bucket, count) for calls of 16 µs or more.
     latency: Vec<(u32, u16, u64)>,
 }
 
+/// One command's counts in a [`Tally`].
+#[derive(Debug)]
+struct Counts {
+    slot: u32,
+    calls: u64,
+    usec: u64,
+    rejected: u64,
+    failed: u64,
+    /// Calls by duration below 16 µs, the exact buckets (most calls), so
+    /// that counting one needs no search. A batch flushes far below 2^32.
+    short: [u32; 16],
+}
+
 impl Tally {
-    fn slot(&mut self, slot: u32) -> &mut (u32, u64, u64, u64, u64) {
-        let at = match self.commands.iter().rposition(|c| c.0 == slot) {
+    fn slot(&mut self, slot: u32) -> &mut Counts {
+        let at = match self.commands.iter().rposition(|c| c.slot == slot) {
             Some(at) => at,
             None => {
-                self.commands.push((slot, 0, 0, 0, 0));
+                self.commands.push(Counts {
+                    slot,
+                    calls: 0,
+                    usec: 0,
+                    rejected: 0,
+                    failed: 0,
+                    short: [0; 16],
+                });
                 self.commands.len() - 1
             }
         };
@@ -112,9 +150,13 @@ impl Tally {
     /// A command that ran for `usec`, failed or not.
     pub fn call(&mut self, slot: u32, usec: u64, failed: bool) {
         let entry = self.slot(slot);
-        entry.1 += 1;
-        entry.2 += usec;
-        entry.4 += u64::from(failed);
+        entry.calls += 1;
+        entry.usec += usec;
+        entry.failed += u64::from(failed);
+        if let Some(short) = entry.short.get_mut(usec as usize) {
+            *short += 1;
+            return;
+        }
         let b = bucket(usec);
         match self.latency.iter_mut().rev().find(|l| l.0 == slot && l.1 == b) {
             Some(l) => l.2 += 1,
@@ -124,21 +166,26 @@ impl Tally {
 
     /// A command refused before it ran (arity, OOM).
     pub fn reject(&mut self, slot: u32) {
-        self.slot(slot).3 += 1;
+        self.slot(slot).rejected += 1;
     }
 
     /// Adds everything to the server's counters and starts over.
     pub fn flush(&mut self, metrics: &Metrics) {
-        for (slot, calls, usec, rejected, failed) in self.commands.drain(..) {
-            let Some(stats) = metrics.commands.get(slot as usize) else { continue };
+        for counts in self.commands.drain(..) {
+            let Some(stats) = metrics.commands.get(counts.slot as usize) else { continue };
             for (counter, n) in [
-                (&stats.calls, calls),
-                (&stats.usec, usec),
-                (&stats.rejected, rejected),
-                (&stats.failed, failed),
+                (&stats.calls, counts.calls),
+                (&stats.usec, counts.usec),
+                (&stats.rejected, counts.rejected),
+                (&stats.failed, counts.failed),
             ] {
                 if n != 0 {
                     counter.fetch_add(n, Ordering::Relaxed);
+                }
+            }
+            for (b, &count) in counts.short.iter().enumerate() {
+                if count != 0 {
+                    stats.histogram()[b].fetch_add(u64::from(count), Ordering::Relaxed);
                 }
             }
         }
@@ -351,6 +398,22 @@ mod tests {
                 assert!(top >= usec as f64 && top <= usec as f64 * 1.13 + 1.0, "{usec} -> {top}");
             }
         }
+    }
+
+    #[test]
+    fn short_and_long_calls_land_in_their_buckets() {
+        let metrics = Metrics::new(2);
+        let mut tally = Tally::default();
+        for usec in [0, 15, 15, 16, 1000, 1000] {
+            tally.call(1, usec, false);
+        }
+        tally.flush(&metrics);
+        let histogram = metrics.commands[1].histogram();
+        let count = |usec| histogram[bucket(usec) as usize].load(Ordering::Relaxed);
+        assert_eq!((count(0), count(15), count(16), count(1000)), (1, 2, 1, 2));
+        assert_eq!(histogram.iter().map(|b| b.load(Ordering::Relaxed)).sum::<u64>(), 6);
+        assert_eq!(metrics.commands[1].usec.load(Ordering::Relaxed), 2046);
+        assert!(metrics.commands[0].latency.get().is_none(), "untouched slots stay empty");
     }
 
     #[test]

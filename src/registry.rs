@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
 
 use once_cell::sync::Lazy;
 
@@ -45,6 +44,16 @@ pub enum Flag {
 }
 
 impl Flag {
+    /// The flag's bit in [`Entry::flag_bits`].
+    pub const fn bit(self) -> u32 {
+        1 << self as u32
+    }
+
+    /// The bits of a set of flags.
+    pub fn bits(flags: &[Flag]) -> u32 {
+        flags.iter().fold(0, |bits, flag| bits | flag.bit())
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Flag::Write => "write",
@@ -235,6 +244,9 @@ pub struct Entry {
     /// then of each subcommand.
     pub acl_bits: u32,
     pub sub_acl_bits: Vec<u32>,
+    /// [`Flag::bit`]s of the command's flags, and of each subcommand's.
+    pub flag_bits: u32,
+    pub sub_flag_bits: Vec<u32>,
     /// This command's slot in the server's [`crate::metrics::Metrics`];
     /// its subcommands' follow it.
     pub stat_slot: u32,
@@ -252,7 +264,39 @@ impl Entry {
 
 struct Table {
     entries: Vec<Entry>,
-    by_name: HashMap<&'static [u8], usize, foldhash::fast::RandomState>,
+    /// Entry names by [`bucket`]: a lookup compares the request's name
+    /// with the one or two names that share its length and first letter,
+    /// a word at a time, without hashing it.
+    buckets: Vec<Vec<Name>>,
+}
+
+/// The longest command name [`lookup`] finds.
+const MAX_NAME: usize = 32;
+
+/// A command name as [`lookup`] compares it: the lowercase name in
+/// little-endian words, zero-padded, and per byte the bit that case may
+/// flip (0x20 for letters, 0 for other bytes).
+#[derive(Clone)]
+struct Name {
+    words: [u64; MAX_NAME / 8],
+    case: [u64; MAX_NAME / 8],
+    entry: u16,
+}
+
+/// The bucket of a name of 1..=[`MAX_NAME`] bytes: its length and the low
+/// bits of its first byte (the same for both cases of a letter).
+fn bucket(name: &[u8]) -> Option<usize> {
+    match name {
+        [first, ..] if name.len() <= MAX_NAME => Some(name.len() << 5 | usize::from(first & 0x1f)),
+        _ => None,
+    }
+}
+
+/// `name` zero-padded to [`MAX_NAME`] bytes, as little-endian words.
+fn words(name: &[u8]) -> [u64; MAX_NAME / 8] {
+    let mut padded = [0u8; MAX_NAME];
+    padded[..name.len()].copy_from_slice(name);
+    std::array::from_fn(|i| u64::from_le_bytes(padded[i * 8..i * 8 + 8].try_into().unwrap_or_default()))
 }
 
 static TABLE: Lazy<Table> = Lazy::new(|| {
@@ -269,6 +313,8 @@ static TABLE: Lazy<Table> = Lazy::new(|| {
                 .map(|sub| crate::acl::category_bits(&meta.subcommand_acl_categories(sub)))
                 .collect();
             Entry {
+                flag_bits: Flag::bits(meta.flags),
+                sub_flag_bits: meta.subcommands.iter().map(|sub| Flag::bits(sub.flags)).collect(),
                 meta,
                 command: r.command,
                 module: r.module,
@@ -287,7 +333,8 @@ static TABLE: Lazy<Table> = Lazy::new(|| {
         entry.stat_slot = next_id as u32;
         next_id += 1 + entry.meta.subcommands.len();
     }
-    let mut by_name = HashMap::default();
+    let mut by_name = HashMap::new();
+    let mut buckets = vec![Vec::new(); (MAX_NAME + 1) << 5];
     for (i, entry) in entries.iter().enumerate() {
         let name = entry.meta.name;
         assert!(
@@ -300,8 +347,13 @@ static TABLE: Lazy<Table> = Lazy::new(|| {
             panic!("duplicate command name '{name}': registered by {} and by {}", first.module, entry.module);
         }
         by_name.insert(name.as_bytes(), i);
+        if let Some(b) = bucket(name.as_bytes()) {
+            let case: Vec<u8> = name.bytes().map(|c| if c.is_ascii_lowercase() { 0x20 } else { 0 }).collect();
+            let entry = u16::try_from(i).expect("fewer than 65536 commands");
+            buckets[b].push(Name { words: words(name.as_bytes()), case: words(&case), entry });
+        }
     }
-    Table { entries, by_name }
+    Table { entries, buckets }
 });
 
 /// Builds the command table now, so a duplicate name panics at start-up.
@@ -333,14 +385,16 @@ pub fn commands() -> &'static [Entry] {
     &TABLE.entries
 }
 
-/// The command called `name`, case-insensitively.
+/// The command called `name`, case-insensitively (names are lowercase).
 pub fn lookup(name: &[u8]) -> Option<&'static Entry> {
-    let mut lower = [0u8; 32];
-    let lower = lower.get_mut(..name.len())?;
-    for (dst, src) in lower.iter_mut().zip(name) {
-        *dst = src.to_ascii_lowercase();
-    }
-    TABLE.by_name.get(&*lower).map(|&i| &TABLE.entries[i])
+    let table = &*TABLE;
+    let candidates = table.buckets.get(bucket(name)?)?;
+    // Equal lengths: `name` lowercased equals the entry's name exactly when
+    // each word, with the case bit set where the entry has a letter, does.
+    let given = words(name);
+    let used = name.len().div_ceil(8);
+    let found = candidates.iter().find(|c| (0..used).all(|i| given[i] | c.case[i] == c.words[i]))?;
+    Some(&table.entries[usize::from(found.entry)])
 }
 
 /// The subcommand of `meta` called `name`, case-insensitively.
@@ -371,7 +425,8 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     }
     let mut name = meta.name;
     let mut sub = None;
-    let mut sub_flags: &[Flag] = &[];
+    // The subcommand's flag bits (none without a subcommand).
+    let mut sub_flags = 0;
     if !meta.subcommands.is_empty() && argv.len() >= 2 {
         let given = argv.get(1);
         let Some(index) = meta.subcommands.iter().position(|s| s.name.as_bytes().eq_ignore_ascii_case(given))
@@ -390,11 +445,12 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
         }
         name = full_name;
         sub = Some(index);
-        sub_flags = meta.subcommands[index].flags;
+        sub_flags = entry.sub_flag_bits[index];
     }
     // Redis's order: authentication, then permissions, then memory. A
     // rejection counts in the command's `rejected_calls`.
-    if !ctx.client.authenticated && !meta.has(Flag::NoAuth) && ctx.server.auth_required() {
+    let flags = entry.flag_bits;
+    if !ctx.client.authenticated && flags & Flag::NoAuth.bit() == 0 && ctx.server.auth_required() {
         ctx.client.tally.reject(slot);
         return Reply::Error(ReplyError::NOAUTH);
     }
@@ -414,27 +470,23 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     let maxmemory = ctx.server.maxmemory.load(Ordering::Relaxed);
     if maxmemory != 0
         && !within_memory_limit(ctx, maxmemory)
-        && (meta.has(Flag::DenyOom) || sub_flags.contains(&Flag::DenyOom))
+        && (flags | sub_flags) & Flag::DenyOom.bit() != 0
     {
         ctx.client.tally.reject(slot);
         return Reply::Error(ReplyError::OOM);
     }
     let metrics = &ctx.server.metrics;
-    if metrics.monitor_count.load(Ordering::Relaxed) != 0
-        && !(meta.has(Flag::Admin) || sub_flags.contains(&Flag::Admin))
-    {
+    if metrics.monitor_count.load(Ordering::Relaxed) != 0 && (flags | sub_flags) & Flag::Admin.bit() == 0 {
         let now_us = ctx.server.clock.now_us();
         metrics.feed_monitors(now_us, ctx.client.db, &ctx.client.handle.addr, argv.iter());
     }
-    let started = Instant::now();
+    let started = crate::metrics::monotonic_ns();
     let mut args = Args::new(argv);
-    let write = meta.has(Flag::Write);
+    let write = flags & Flag::Write.bit() != 0;
     let result = entry.command.execute(ctx, &mut args);
-    let usec = started.elapsed().as_micros() as u64;
+    let usec = crate::metrics::monotonic_ns().wrapping_sub(started) / 1000;
     ctx.client.tally.call(slot, usec, result.is_err());
-    let flags = [meta.flags, sub_flags];
-    let has = |flag| flags.iter().any(|f| f.contains(&flag));
-    after_call(ctx, argv, usec, has(Flag::Fast), has(Flag::SkipSlowlog));
+    after_call(ctx, argv, usec, flags | sub_flags);
     let reply = match result {
         Ok(reply) => {
             if write {
@@ -452,10 +504,11 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
 }
 
 /// The slow log and the latency monitor: one load each while they are off.
-fn after_call(ctx: &mut Context<'_>, argv: Argv<'_>, usec: u64, fast: bool, skip_slowlog: bool) {
+/// `flags`: the command's and the subcommand's [`Flag::bit`]s.
+fn after_call(ctx: &mut Context<'_>, argv: Argv<'_>, usec: u64, flags: u32) {
     let metrics = &ctx.server.metrics;
     let slower_than = metrics.slowlog_threshold.load(Ordering::Relaxed);
-    if slower_than >= 0 && usec >= slower_than as u64 && !skip_slowlog {
+    if slower_than >= 0 && usec >= slower_than as u64 && flags & Flag::SkipSlowlog.bit() == 0 {
         metrics.log_slow(crate::metrics::SlowEntry {
             id: 0,
             time_secs: ctx.now_ms / 1000,
@@ -467,7 +520,7 @@ fn after_call(ctx: &mut Context<'_>, argv: Argv<'_>, usec: u64, fast: bool, skip
     }
     let threshold_ms = metrics.latency_threshold.load(Ordering::Relaxed);
     if threshold_ms != 0 && usec / 1000 >= threshold_ms {
-        let event = if fast { "fast-command" } else { "command" };
+        let event = if flags & Flag::Fast.bit() != 0 { "fast-command" } else { "command" };
         metrics.latency_sample(event, ctx.server.clock.now_ms() / 1000, usec / 1000);
     }
 }
@@ -712,6 +765,29 @@ mod tests {
         }
         assert!(lookup(b"GeT").is_some());
         assert!(lookup(&[b'a'; 100]).is_none());
+    }
+
+    #[test]
+    fn lookup_finds_every_name_in_any_case_and_nothing_else() {
+        for entry in commands() {
+            let name = entry.meta.name;
+            for spelled in [name.to_string(), name.to_ascii_uppercase(), {
+                let mut mixed = name.to_string();
+                mixed[..1].make_ascii_uppercase();
+                mixed
+            }] {
+                let found = lookup(spelled.as_bytes()).map(|e| e.meta.name);
+                assert_eq!(found, Some(name), "{spelled}");
+            }
+            // Same length and first letter, another name.
+            let mut other = name.as_bytes().to_vec();
+            *other.last_mut().unwrap() ^= 0x80;
+            assert!(lookup(&other).is_none(), "{name}");
+        }
+        // The first byte's low bits alone do not match: `G` (0x47) and `'` (0x27) share them.
+        assert!(lookup(b"'et").is_none());
+        assert!(lookup(b"").is_none());
+        assert!(lookup(&[b'g'; 33]).is_none());
     }
 
     #[test]

@@ -47,7 +47,7 @@ impl Harness {
             8,
             START_MS,
         ));
-        shared.clients.lock().insert(handle.id, handle.clone());
+        shared.register_client(handle.clone());
         Harness { client: shared.new_client(handle), shared, dir }
     }
 

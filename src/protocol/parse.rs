@@ -137,14 +137,24 @@ impl RequestParser {
     /// Parses the frame at the start of `buf`. After `Incomplete`, call again
     /// with a buffer that starts at the same frame and holds more bytes.
     pub fn parse(&mut self, buf: &[u8]) -> Result<Parsed, ParseError> {
+        if self.expected == 0 && buf.first() == Some(&b'*') {
+            if let Some(consumed) = self.whole_multibulk(buf) {
+                return Ok(Parsed::Request { consumed });
+            }
+        }
+        self.parse_general(buf)
+    }
+
+    /// [`RequestParser::parse`] for every frame, whole or not.
+    fn parse_general(&mut self, buf: &[u8]) -> Result<Parsed, ParseError> {
         if self.expected == 0 {
             match buf.first() {
                 None => return Ok(Parsed::Incomplete),
                 Some(b'*') => {
-                    let Some(end) = self.header_end(buf, "too big mbulk count string")? else {
+                    let Some((end, count)) = self.header(buf, "too big mbulk count string")? else {
                         return Ok(Parsed::Incomplete);
                     };
-                    let count = parse_i64(&buf[1..end])
+                    let count = count
                         .filter(|&n| n <= self.limits.max_args as i64)
                         .ok_or_else(|| ParseError::new("invalid multibulk length"))?;
                     if count > UNAUTH_MAX_ARGS && self.limits.unauthenticated {
@@ -164,13 +174,13 @@ impl RequestParser {
         while self.spans.len() < self.expected {
             let rest = &buf[self.offset..];
             // As Redis, the header line must be complete before its `$` is checked.
-            let Some(end) = self.header_end(rest, "too big bulk count string")? else {
+            let Some((end, len)) = self.header(rest, "too big bulk count string")? else {
                 return Ok(Parsed::Incomplete);
             };
             if rest[0] != b'$' {
                 return Err(ParseError(format!("expected '$', got '{}'", rest[0] as char)));
             }
-            let len = parse_i64(&rest[1..end])
+            let len = len
                 .filter(|&n| n >= 0 && n as u64 <= self.limits.max_bulk_len as u64)
                 .ok_or_else(|| ParseError::new("invalid bulk length"))?;
             if len > UNAUTH_MAX_BULK_LEN && self.limits.unauthenticated {
@@ -190,6 +200,46 @@ impl RequestParser {
         Ok(Parsed::Request { consumed })
     }
 
+    /// The usual request in one pass, with nothing kept between calls: a
+    /// multibulk that arrived whole, with short headers, within the limits.
+    /// `None` for anything else (incomplete, an error, an unusual header),
+    /// which the general path then parses from the start of the frame. When
+    /// this succeeds, the general path would return the same request.
+    #[inline(always)]
+    fn whole_multibulk(&mut self, buf: &[u8]) -> Option<usize> {
+        let limits = self.limits;
+        let (end, count) = short_header(buf)?;
+        if count == 0
+            || count as u64 > limits.max_args as u64
+            || (count > UNAUTH_MAX_ARGS && limits.unauthenticated)
+        {
+            return None;
+        }
+        let mut offset = end + 2;
+        self.spans.clear();
+        for _ in 0..count {
+            let rest = buf.get(offset..)?;
+            if rest.first() != Some(&b'$') {
+                return None;
+            }
+            let (end, len) = short_header(rest)?;
+            if len as u64 > limits.max_bulk_len as u64
+                || (len > UNAUTH_MAX_BULK_LEN && limits.unauthenticated)
+            {
+                return None;
+            }
+            let start = offset + end + 2;
+            let stop = start + len as usize;
+            if buf.len() < stop + 2 {
+                return None;
+            }
+            self.spans.push((start, stop));
+            offset = stop + 2;
+        }
+        self.kind = Kind::Multibulk;
+        Some(offset)
+    }
+
     /// The arguments of the request the last `parse` returned.
     pub fn argv<'a>(&'a self, buf: &'a [u8]) -> Argv<'a> {
         match self.kind {
@@ -201,6 +251,27 @@ impl RequestParser {
     /// Bytes the request in progress has declared so far (for limits).
     pub fn in_progress(&self) -> bool {
         self.expected != 0
+    }
+
+    /// A `*N` / `$N` header that arrived: where its `\r\n` starts, and N
+    /// as [`parse_i64`] reads it. The usual header (a few digits, then `\r`
+    /// and one more byte) is read in one pass; anything else goes through
+    /// [`RequestParser::header_end`], with the same results.
+    #[inline(always)]
+    fn header(&self, buf: &[u8], too_big: &str) -> Result<Option<(usize, Option<i64>)>, ParseError> {
+        match short_header(buf) {
+            Some((end, n)) => Ok(Some((end, Some(n)))),
+            None => self.any_header(buf, too_big),
+        }
+    }
+
+    /// [`RequestParser::header`] for the headers `short_header` leaves.
+    #[cold]
+    #[inline(never)]
+    fn any_header(&self, buf: &[u8], too_big: &str) -> Result<Option<(usize, Option<i64>)>, ParseError> {
+        // A line ending at once (`\r\n` where `$N` belongs) has no number:
+        // the caller rejects its first byte.
+        Ok(self.header_end(buf, too_big)?.map(|end| (end, buf.get(1..end).and_then(parse_i64))))
     }
 
     /// Where the `\r\n` ending a `*N` / `$N` header starts, if it arrived.
@@ -237,6 +308,30 @@ impl RequestParser {
             Ok(Parsed::Request { consumed })
         }
     }
+}
+
+/// The fast path of [`RequestParser::header`]: after the type byte, 1 to
+/// 18 digits without a leading zero (so no overflow), then `\r` and at least
+/// one more byte. Where the slow path would find the same `\r` (no `\r` or
+/// NUL comes before it) and `parse_i64` the same value; `None` otherwise.
+#[inline(always)]
+fn short_header(buf: &[u8]) -> Option<(usize, i64)> {
+    const MAX_DIGITS: usize = 18;
+    let mut value: i64 = 0;
+    let mut end = 1;
+    while end <= MAX_DIGITS {
+        let digit = buf.get(end)?.wrapping_sub(b'0');
+        if digit > 9 {
+            break;
+        }
+        value = value * 10 + i64::from(digit);
+        end += 1;
+    }
+    let digits = end - 1;
+    if digits == 0 || (digits > 1 && buf[1] == b'0') || buf.get(end) != Some(&b'\r') || end + 1 >= buf.len() {
+        return None;
+    }
+    Some((end, value))
 }
 
 /// Splits an inline command line as Redis's `sdssplitargs` does: spaces
@@ -423,11 +518,96 @@ mod tests {
         assert_eq!(err(b"*1\r\n$-1\r\n"), "ERR Protocol error: invalid bulk length");
         assert_eq!(err(b"*1\r\n$536870913\r\n"), "ERR Protocol error: invalid bulk length");
         assert_eq!(err(b"*1\r\nfoo\r\n"), "ERR Protocol error: expected '$', got 'f'");
+        assert_eq!(err(b"*1\r\n\r\n"), "ERR Protocol error: expected '$', got '\r'");
+        assert_eq!(err(b"*2\r\n$4\r\nECHO\r\n\r\n"), "ERR Protocol error: expected '$', got '\r'");
         assert_eq!(err(b"SET \"a b\r\n"), "ERR Protocol error: unbalanced quotes in request");
         assert_eq!(err(&vec![b'a'; 70_000]), "ERR Protocol error: too big inline request");
         let mut star = b"*".to_vec();
         star.extend(vec![b'1'; 70_000]);
         assert_eq!(err(&star), "ERR Protocol error: too big mbulk count string");
+    }
+
+    #[test]
+    fn short_headers_read_as_the_general_path_does() {
+        let parser = RequestParser::new(Limits::default());
+        let check = |header: &[u8]| {
+            let general = parser
+                .header_end(header, "too big")
+                .ok()
+                .flatten()
+                .map(|end| (end, parse_i64(&header[1..end])));
+            if let Some((end, n)) = short_header(header) {
+                assert_eq!(general, Some((end, Some(n))), "{:?}", String::from_utf8_lossy(header));
+            }
+        };
+        // Every string of up to 6 bytes from an alphabet of the interesting ones.
+        let alphabet = b"0159\r\n\0-a$";
+        let mut tails: Vec<Vec<u8>> = vec![Vec::new()];
+        for _ in 0..6 {
+            tails =
+                tails.iter().flat_map(|t| alphabet.iter().map(move |&b| [&t[..], &[b]].concat())).collect();
+            for tail in &tails {
+                check(&[&b"$"[..], tail].concat());
+            }
+        }
+        for digits in
+            ["1".repeat(18), "9".repeat(18), "1".repeat(19), "9223372036854775807".into(), "0".into()]
+        {
+            for end in [&b"\r\n"[..], b"\r", b"\rx", b"\0\r\n"] {
+                check(&[b"$", digits.as_bytes(), end].concat());
+            }
+        }
+        assert_eq!(short_header(b"$16\r\nkey"), Some((3, 16)));
+        assert_eq!(short_header(b"*3\r\n"), Some((2, 3)));
+        assert_eq!(short_header(b"$16\r"), None, "waits for the byte after the \\r");
+        assert_eq!(short_header(b"$01\r\n"), None);
+        assert_eq!(short_header(b"$-1\r\n"), None);
+        assert_eq!(short_header(&[b"$", "1".repeat(19).as_bytes(), b"\r\n"].concat()), None);
+    }
+
+    #[test]
+    fn whole_requests_read_as_the_general_path_does() {
+        let frames: Vec<Vec<u8>> = vec![
+            b"*2\r\n$3\r\nGET\r\n$16\r\nkey:000000012345\r\n".to_vec(),
+            b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n".to_vec(),
+            b"*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nPING\r\n".to_vec(),
+            b"*0\r\n".to_vec(),
+            b"*-1\r\n".to_vec(),
+            b"*2\r\n$3\r\nGET\r\n:1\r\n".to_vec(),
+            b"*1\r\n$01\r\nx\r\n".to_vec(),
+            b"*11\r\n".to_vec(),
+            [&b"*11\r\n"[..], &b"$1\r\nx\r\n".repeat(11)].concat(),
+            [&b"*1\r\n$20000\r\n"[..], &[b'x'; 20000], b"\r\n"].concat(),
+            [&b"*1\r\n$20\r\n"[..], &[b'x'; 20], b"\r\n"].concat(),
+            b"*1\r\n$1\r\nx\r\n".to_vec(),
+            b"*2\r\n$3\r\nGET\r\n$1\r\nk".to_vec(),
+        ];
+        for frame in &frames {
+            for unauthenticated in [false, true] {
+                for max_bulk_len in [512 * 1024 * 1024, 16, 0] {
+                    let limits = Limits { unauthenticated, max_bulk_len, max_args: 10, ..Limits::default() };
+                    for cut in 0..=frame.len() {
+                        let input = &frame[..cut];
+                        let mut fast = RequestParser::new(limits);
+                        let mut general = RequestParser::new(limits);
+                        let expected = general.parse_general(input);
+                        if let Some(consumed) = fast.whole_multibulk(input) {
+                            assert_eq!(
+                                expected,
+                                Ok(Parsed::Request { consumed }),
+                                "{:?}",
+                                String::from_utf8_lossy(input)
+                            );
+                            let args = |p: &RequestParser| {
+                                p.argv(input).iter().map(<[u8]>::to_vec).collect::<Vec<_>>()
+                            };
+                            assert_eq!(args(&fast), args(&general));
+                        }
+                        assert_eq!(RequestParser::new(limits).parse(input), expected);
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -121,6 +121,8 @@ impl Reply {
     /// Appends the wire encoding of this reply to `out`.
     pub fn write_resp(&self, out: &mut Vec<u8>, resp3: bool) {
         match self {
+            // Most writes' reply, in one append.
+            Reply::Simple(text) if text == "OK" => out.extend_from_slice(b"+OK\r\n"),
             Reply::Simple(text) => line(out, b'+', text.as_bytes()),
             Reply::Error(err) => line(out, b'-', &sanitize(err.text())),
             Reply::Integer(n) => header(out, b':', *n),
@@ -247,6 +249,11 @@ fn line(out: &mut Vec<u8>, prefix: u8, text: &[u8]) {
 }
 
 fn header(out: &mut Vec<u8>, prefix: u8, n: i64) {
+    // One store for the usual small lengths and counts.
+    if (0..10).contains(&n) {
+        out.extend_from_slice(&[prefix, b'0' + n as u8, b'\r', b'\n']);
+        return;
+    }
     out.push(prefix);
     out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
     out.extend_from_slice(b"\r\n");
@@ -298,8 +305,15 @@ mod tests {
     #[test]
     fn resp2_and_resp3_encodings() {
         assert_eq!(resp(&Reply::OK, false), "+OK\r\n");
+        assert_eq!(resp(&Reply::simple("QUEUED"), false), "+QUEUED\r\n");
+        assert_eq!(resp(&Reply::Simple("OK".to_string().into()), true), "+OK\r\n");
         assert_eq!(resp(&Reply::Integer(-3), false), ":-3\r\n");
         assert_eq!(resp(&Reply::bulk("hi"), false), "$2\r\nhi\r\n");
+        assert_eq!(resp(&Reply::bulk(""), false), "$0\r\n\r\n");
+        assert_eq!(resp(&Reply::bulk("0123456789"), false), "$10\r\n0123456789\r\n");
+        assert_eq!(resp(&Reply::Integer(9), false), ":9\r\n");
+        assert_eq!(resp(&Reply::Integer(10), false), ":10\r\n");
+        assert_eq!(resp(&Reply::Integer(-1), false), ":-1\r\n");
         assert_eq!(resp(&Reply::Null, false), "$-1\r\n");
         assert_eq!(resp(&Reply::Null, true), "_\r\n");
         assert_eq!(resp(&Reply::NullArray, false), "*-1\r\n");

@@ -79,12 +79,15 @@ impl ClientHandle {
         ClientHandle { id, addr, laddr, fd, created_ms: now_ms, info: Mutex::new(info), kill: Notify::new() }
     }
 
-    /// Asks the connection to close (it wakes even if it is idle).
+    /// Asks the connection to close (it wakes even if it is idle):
+    /// `CLIENT KILL`, and shutdown for every connection. A call before the
+    /// connection waits is kept (`notify_one` stores a permit).
     pub fn kill(&self) {
         self.kill.notify_one();
     }
 
-    /// Resolves once [`ClientHandle::kill`] was called.
+    /// Resolves once [`ClientHandle::kill`] was called. The connection's
+    /// only waiter besides its socket: shutdown arrives through it too.
     pub async fn killed(&self) {
         self.kill.notified().await
     }

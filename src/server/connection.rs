@@ -33,26 +33,15 @@ where
     let mut buf = BytesMut::with_capacity(READ_CHUNK);
     let mut out: Vec<u8> = Vec::with_capacity(READ_CHUNK);
     let mut parser = RequestParser::new(Limits::default());
-    let mut stop = shared.shutdown_requested();
-    // Created once: re-registering these waiters on every read would cost
-    // two lock round-trips per request.
+    // Created once: re-registering the waiter on every read would cost a
+    // lock round-trip per request. `CLIENT KILL` and shutdown both wake it
+    // (see `Shared::request_shutdown`), so no process-wide waiter is polled.
     let killed = handle.killed();
     tokio::pin!(killed);
-    let stopped = super::stopped(&mut stop);
-    tokio::pin!(stopped);
     // Writes the pending replies through the connection's own waiters.
     macro_rules! flush_out {
         () => {
-            flush(
-                &mut socket,
-                &mut out,
-                shared,
-                handle,
-                &mut client.aof_wait,
-                killed.as_mut(),
-                stopped.as_mut(),
-            )
-            .await
+            flush(&mut socket, &mut out, shared, handle, &mut client.aof_wait, killed.as_mut()).await
         };
     }
     // Lines for a `MONITOR` client.
@@ -76,7 +65,6 @@ where
                 }
             }
             _ = &mut killed => return,
-            _ = &mut stopped => return,
         }
     }
 
@@ -188,7 +176,6 @@ where
                 flush_out!().is_ok()
             }
             _ = &mut killed => false,
-            _ = &mut stopped => false,
             _ = idle(shared) => false,
         };
         if !open {
@@ -250,9 +237,8 @@ fn write_reply(reply: &Reply, client: &ClientState, out: &mut Vec<u8>) {
 /// the unsent bytes are held to the `normal` class of
 /// `client-output-buffer-limit`: past the hard limit, or past the soft
 /// limit for its seconds, the connection is closed (an error). A blocked
-/// write also gives way to `CLIENT KILL` and shutdown. Replies to logged
+/// write also gives way to `CLIENT KILL` and shutdown (both wake `killed`). Replies to logged
 /// writes go out only once the append-only file has them (group commit).
-#[allow(clippy::too_many_arguments)]
 async fn flush<S: AsyncWrite + Unpin>(
     socket: &mut S,
     out: &mut Vec<u8>,
@@ -260,7 +246,6 @@ async fn flush<S: AsyncWrite + Unpin>(
     handle: &ClientHandle,
     aof_wait: &mut u64,
     mut killed: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
-    mut stopped: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
 ) -> std::io::Result<()> {
     if *aof_wait != 0 {
         shared.persist.aof.wait(std::mem::take(aof_wait)).await;
@@ -300,10 +285,9 @@ async fn flush<S: AsyncWrite + Unpin>(
                     0 => return Err(std::io::ErrorKind::WriteZero.into()),
                     n => written += n,
                 },
-                // The connection's own waiters: a second `notified()` would
+                // The connection's own waiter: a second `notified()` would
                 // not be the one `notify_one` wakes.
-                _ = &mut killed => return Err(std::io::Error::other("killed")),
-                _ = &mut stopped => return Err(std::io::Error::other("shutdown")),
+                _ = &mut killed => return Err(std::io::Error::other("killed or shutdown")),
                 _ = sleep_until(soft_deadline) => return Err(over_limit()),
             }
         }

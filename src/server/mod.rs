@@ -262,9 +262,26 @@ impl Shared {
         self.next_client_id.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// Stops the listeners and every connection.
+    /// Stops the listeners and every connection. Connections learn of it
+    /// through their own handle (as from `CLIENT KILL`), so serving a
+    /// request touches no process-wide waiter.
     pub fn request_shutdown(&self) {
         self.shutdown.send_replace(true);
+        for handle in self.clients.lock().values() {
+            handle.kill();
+        }
+    }
+
+    /// Lists a new connection for `CLIENT LIST` / `CLIENT KILL` and
+    /// shutdown. One that arrives after a shutdown was requested is told at
+    /// once: either `request_shutdown` finds it in the list, or the flag is
+    /// already set when it is added (both happen under the list's lock).
+    pub fn register_client(&self, handle: Arc<ClientHandle>) {
+        let mut clients = self.clients.lock();
+        if *self.shutdown.borrow() {
+            handle.kill();
+        }
+        clients.insert(handle.id, handle);
     }
 
     pub fn shutdown_requested(&self) -> watch::Receiver<bool> {
@@ -515,7 +532,7 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, tls: Option<tok
         let fd = -1;
         let id = shared.next_client_id();
         let handle = Arc::new(ClientHandle::new(id, peer.to_string(), laddr, fd, shared.clock.now_ms()));
-        shared.clients.lock().insert(id, handle.clone());
+        shared.register_client(handle.clone());
         debug!(id, addr = %peer, "client connected");
         let shared = shared.clone();
         let tls = tls.clone();
@@ -642,5 +659,37 @@ mod protected_mode_tests {
         assert!(!protected_mode_refuses(true, "127.0.0.1".parse().unwrap(), || true));
         assert!(!protected_mode_refuses(true, "::1".parse().unwrap(), || true));
         assert!(!protected_mode_refuses(true, mapped_loopback, || true));
+    }
+}
+
+#[cfg(test)]
+mod shutdown_tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::ClientHandle;
+    use crate::testing::Harness;
+
+    /// Whether the handle's waiter resolves (at once or after a kill).
+    fn killed(handle: &ClientHandle) -> bool {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+        runtime.block_on(async {
+            tokio::time::timeout(Duration::from_millis(50), handle.killed()).await.is_ok()
+        })
+    }
+
+    #[test]
+    fn shutdown_wakes_every_connection_even_one_registered_after_it() {
+        let h = Harness::new();
+        let handle = |id| Arc::new(ClientHandle::new(id, "127.0.0.1:1".into(), "127.0.0.1:2".into(), -1, 0));
+        let before = handle(1000);
+        h.shared.register_client(before.clone());
+        assert!(!killed(&before), "not before shutdown");
+        h.shared.request_shutdown();
+        assert!(killed(&before));
+        assert!(killed(&h.client.handle), "the harness's own connection too");
+        let after = handle(1001);
+        h.shared.register_client(after.clone());
+        assert!(killed(&after), "a connection accepted after the request still stops");
     }
 }
