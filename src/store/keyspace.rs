@@ -713,6 +713,17 @@ mod tests {
         Store::new(Dataset::new(Shape::for_threads(2, 16)))
     }
 
+    /// A store holding `k0` .. `k{n-1}` in database 0.
+    fn filled(n: usize) -> Store {
+        let store = store();
+        let mut ks = store.view();
+        for i in 0..n {
+            ks.set(format!("k{i}").as_bytes(), Value::string("v"));
+        }
+        drop(ks);
+        store
+    }
+
     #[test]
     fn four_shards_per_thread_up_to_sixty_four() {
         let shards = |threads| Shape::for_threads(16, threads).shards();
@@ -728,11 +739,8 @@ mod tests {
 
     #[test]
     fn keys_spread_over_shards_and_route_back() {
-        let store = store();
+        let store = filled(1000);
         let mut ks = store.view();
-        for i in 0..1000 {
-            ks.set(format!("k{i}").as_bytes(), Value::string("v"));
-        }
         assert_eq!(ks.len(), 1000);
         let used = ks.shards().filter(|s| !s.dbs[0].is_empty()).count();
         assert_eq!(store.shape().shards(), MAX_SHARDS);
@@ -783,11 +791,8 @@ mod tests {
 
     #[test]
     fn scan_visits_every_key_across_shards() {
-        let store = store();
+        let store = filled(500);
         let mut ks = store.view();
-        for i in 0..500 {
-            ks.set(format!("k{i}").as_bytes(), Value::string("v"));
-        }
         let (mut cursor, mut seen) = (0, std::collections::HashSet::new());
         loop {
             cursor = ks.scan(cursor, 7, |_, key| {
