@@ -697,6 +697,11 @@ impl<'a> Context<'a> {
     /// Logs what the command did to the append-only file (see
     /// [`crate::persist::log_command`]); the reply then waits for the log.
     fn log_to_aof(&mut self, name: &str, write: bool, argv: Argv<'_>, reply: &Reply) {
+        // A read that expired nothing has nothing to log: it never takes
+        // the log's lock, which every write takes.
+        if !write && name != "load" && !self.keyspace.has_expired() {
+            return;
+        }
         let (server, db, now) = (self.server, self.client.db, self.now_ms);
         let wait = crate::persist::log_command(server, &mut self.keyspace, db, name, write, argv, reply, now);
         if wait > 0 {

@@ -483,3 +483,28 @@ fn replay_is_not_blocked_by_acl_rules() {
     c.cmd(&["GET", "n"], bulk("1"));
     c.cmd(&["SET", "a", "2"], "-NOPERM this user has no permissions to run the 'set' command\r\n");
 }
+
+#[test]
+fn reads_log_only_the_keys_their_lazy_expiry_deleted() {
+    let dir = Arc::new(TempDir::new("lazy-expiry-log"));
+    let args = [AOF_ALWAYS, &["--enable-debug-command", "yes"]].concat();
+    let server = Server::start_in(dir.clone(), &args);
+    let mut c = server.connect();
+    c.cmd(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"], "+OK\r\n");
+    c.cmd(&["SET", "live", "v"], "+OK\r\n");
+    c.cmd(&["SET", "dying", "v", "PX", "20"], "+OK\r\n");
+    let before = std::fs::read(aof_path(&dir)).unwrap();
+    // Reads of live or missing keys leave the log alone.
+    c.cmd(&["GET", "live"], bulk("v"));
+    c.cmd(&["GET", "missing"], "$-1\r\n");
+    c.cmd(&["PING"], "+PONG\r\n");
+    assert_eq!(std::fs::read(aof_path(&dir)).unwrap(), before);
+    thread::sleep(Duration::from_millis(40));
+    // The read that finds the key due deletes it, and the log says so.
+    c.cmd(&["GET", "dying"], "$-1\r\n");
+    c.cmd(&["SET", "after", "v"], "+OK\r\n");
+    let log = std::fs::read(aof_path(&dir)).unwrap();
+    let added = String::from_utf8_lossy(&log[before.len()..]).into_owned();
+    assert!(added.starts_with("*2\r\n$3\r\nDEL\r\n$5\r\ndying\r\n"), "{added:?}");
+    assert!(added.contains("after"), "{added:?}");
+}

@@ -664,6 +664,13 @@ impl<'a> Keyspace<'a> {
         });
     }
 
+    /// Whether expiry deleted keys in the shards this view holds (see
+    /// [`Keyspace::take_expired`]).
+    pub fn has_expired(&self) -> bool {
+        // SAFETY: shard `i` is held by this view; a shared borrow only.
+        bits(self.held).any(|i| unsafe { &*self.store.shards[i].data_ptr() }.dbs.iter().any(Db::has_expired))
+    }
+
     /// Keys expiry deleted in the shards this view holds, with their
     /// database, since the last call (when tracking is on).
     pub fn take_expired(&mut self, mut each: impl FnMut(usize, Key)) {

@@ -318,6 +318,11 @@ impl Db {
         self.track_expired = track;
     }
 
+    /// Whether expiry deleted keys since the last [`Db::take_expired`].
+    pub fn has_expired(&self) -> bool {
+        !self.expired.is_empty()
+    }
+
     /// The keys expiry deleted since the last call (when tracking is on).
     pub fn take_expired(&mut self) -> Vec<Key> {
         std::mem::take(&mut self.expired)
