@@ -160,7 +160,7 @@ impl Command for AclCommand {
             b"log" => log(ctx, args),
             b"save" => save(ctx),
             b"load" => load(ctx),
-            _ => Ok(Reply::Array(HELP.iter().map(|line| Reply::simple(line)).collect())),
+            _ => Ok(crate::ops::help_reply(HELP)),
         }
     }
 }

@@ -117,7 +117,7 @@ impl Command for Latency {
                 Ok(Reply::Integer(count))
             }
             b"doctor" => Ok(Reply::Verbatim(doctor(ctx).into_bytes())),
-            _ => Ok(Reply::Array(HELP.iter().map(|line| Reply::simple(line)).collect())),
+            _ => Ok(crate::ops::help_reply(HELP)),
         }
     }
 }

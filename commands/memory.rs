@@ -72,7 +72,7 @@ impl Command for Memory {
                 unsafe { malloc_trim(0) };
                 Ok(Reply::OK)
             }
-            _ => Ok(Reply::Array(HELP.iter().map(|line| Reply::simple(line)).collect())),
+            _ => Ok(crate::ops::help_reply(HELP)),
         }
     }
 }

@@ -96,7 +96,7 @@ impl Command for Slowlog {
                         .collect(),
                 ))
             }
-            _ => Ok(Reply::Array(HELP.iter().map(|line| Reply::simple(line)).collect())),
+            _ => Ok(crate::ops::help_reply(HELP)),
         }
     }
 }

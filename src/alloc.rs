@@ -141,7 +141,10 @@ pub fn reset_peak() {
 /// charged as [`charged`] assumes.
 pub fn init() {
     // SAFETY: a plain setting of glibc's malloc, made before any thread starts.
-    unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD as libc::c_int) };
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD as libc::c_int)
+    };
 }
 
 /// Resident set size of the process, from /proc (0 where unavailable).

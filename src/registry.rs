@@ -89,15 +89,11 @@ impl Keys {
 
     /// Indexes of the key arguments in an argument vector of length `argc`.
     pub fn positions(&self, argc: usize) -> impl Iterator<Item = usize> {
-        let none = self.step <= 0 || self.first <= 0;
-        let last = if none {
-            0
-        } else if self.last < 0 {
-            argc as i32 + self.last
-        } else {
-            self.last
+        let (first, last) = match (self.step <= 0 || self.first <= 0, self.last < 0) {
+            (true, _) => (1, 0),
+            (false, true) => (self.first, argc as i32 + self.last),
+            (false, false) => (self.first, self.last),
         };
-        let first = if none { 1 } else { self.first };
         (first..=last.min(argc as i32 - 1)).step_by(self.step.max(1) as usize).map(|i| i as usize)
     }
 }

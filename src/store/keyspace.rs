@@ -172,8 +172,8 @@ impl Store {
 
     /// A view that locks shards as the caller uses them.
     pub fn view(&self) -> Keyspace<'_> {
-        let all = self.shape.all();
-        Keyspace { store: self, all, held: 0, want: all, db: 0, now: 0, touch: true, track_expired: false }
+        let rules = Rules { now: 0, touch: true, track_expired: false };
+        Keyspace { store: self, held: 0, want: self.shape.all(), db: 0, rules }
     }
 
     /// A view holding every shard: a consistent picture of the whole keyspace.
@@ -291,16 +291,12 @@ impl Store {
 /// [`Db`]'s; whole-database methods lock every shard.
 pub struct Keyspace<'a> {
     store: &'a Store,
-    /// The mask of every shard.
-    all: u64,
     /// Shards locked by this view (bit `i`: shard `i`).
     held: u64,
     /// Shards to lock together on first use: the command's keys.
     want: u64,
     db: usize,
-    now: u64,
-    touch: bool,
-    track_expired: bool,
+    rules: Rules,
 }
 
 impl Drop for Keyspace<'_> {
@@ -326,9 +322,7 @@ impl<'a> Keyspace<'a> {
     /// access rules.
     pub fn prepare(&mut self, db: usize, now_ms: u64, touch: bool, track_expired: bool) {
         self.db = db;
-        self.now = now_ms;
-        self.touch = touch;
-        self.track_expired = track_expired;
+        self.rules = Rules { now: now_ms, touch, track_expired };
     }
 
     /// Names the shards of the command's keys, so they are locked together.
@@ -339,7 +333,12 @@ impl<'a> Keyspace<'a> {
 
     /// Unknown keys: every shard.
     pub fn want_all(&mut self) {
-        self.want = self.all;
+        self.want = self.all();
+    }
+
+    /// The lock mask of every shard.
+    fn all(&self) -> u64 {
+        self.store.shape.all()
     }
 
     /// Works on database `db` from here on (`MOVE`, `COPY ... DB`).
@@ -364,7 +363,7 @@ impl<'a> Keyspace<'a> {
             return;
         }
         debug_assert!(
-            self.held == 0 || self.want == 0 || self.want == self.all || need & !self.want == 0,
+            self.held == 0 || self.want == 0 || self.want == self.all() || need & !self.want == 0,
             "a command touched a key outside its key specification"
         );
         let above_held = self.held == 0 || missing.trailing_zeros() > 63 - self.held.leading_zeros();
@@ -409,47 +408,51 @@ impl<'a> Keyspace<'a> {
     /// Shard `i`, locking it if needed.
     fn shard(&mut self, i: usize) -> &mut Shard {
         self.acquire(1 << i);
-        // SAFETY: the view holds shard `i`'s lock (see `acquire`), and the
-        // returned borrow ends before the view can release it.
+        // SAFETY: as in `held_shards`: the view now holds shard `i`'s lock.
         unsafe { &mut *self.store.shards[i].data_ptr() }
     }
 
     /// Locks every shard not yet held (a consistent picture of everything).
     pub fn hold_all(&mut self) -> &mut Self {
-        self.acquire(self.all);
+        self.acquire(self.all());
         self
+    }
+
+    /// The shards this view holds.
+    fn held_shards(&self) -> impl Iterator<Item = &Shard> {
+        // SAFETY: bit `i` of `held` means this view holds shard `i`'s lock;
+        // shared borrows only, ending before the view can release it.
+        bits(self.held).map(|i| unsafe { &*self.store.shards[i].data_ptr() })
+    }
+
+    /// The shards this view holds, for changing.
+    fn held_shards_mut(&mut self) -> impl Iterator<Item = &mut Shard> {
+        // SAFETY: as in `held_shards`, and each `&mut` is to a different shard.
+        bits(self.held).map(|i| unsafe { &mut *self.store.shards[i].data_ptr() })
     }
 
     /// Every shard; the view must hold them all.
     pub fn shards(&self) -> impl Iterator<Item = &Shard> {
-        assert_eq!(self.held, self.all, "the whole keyspace is read only while every shard is held");
-        // SAFETY: every shard is locked by this view; shared borrows only.
-        self.store.shards.iter().map(|m| unsafe { &*m.data_ptr() })
+        assert_eq!(self.held, self.all(), "the whole keyspace is read only while every shard is held");
+        self.held_shards()
     }
 
     /// Every shard, locking those not yet held.
     pub fn shards_mut(&mut self) -> impl Iterator<Item = &mut Shard> {
-        self.acquire(self.all);
-        // SAFETY: every shard is locked by this view, and each `&mut` is to
-        // a different shard.
-        self.store.shards.iter().map(|m| unsafe { &mut *m.data_ptr() })
+        self.hold_all().held_shards_mut()
     }
 
     /// The current database's part in the shard of `key`.
     fn db_for(&mut self, key: &[u8]) -> &mut Db {
-        let (index, rules) = (self.db, self.rules());
+        let (index, rules) = (self.db, self.rules);
         let shard = self.store.shape.shard_of(key);
         rules.apply(&mut self.shard(shard).dbs[index])
     }
 
     /// The current database's part in every shard.
     fn db_parts(&mut self) -> impl Iterator<Item = &mut Db> {
-        let (index, rules) = (self.db, self.rules());
+        let (index, rules) = (self.db, self.rules);
         self.shards_mut().map(move |shard| rules.apply(&mut shard.dbs[index]))
-    }
-
-    fn rules(&self) -> Rules {
-        Rules { now: self.now, touch: self.touch, track_expired: self.track_expired }
     }
 
     by_key! {
@@ -497,11 +500,6 @@ impl<'a> Keyspace<'a> {
         fn set_deadline(key, at_ms: u64) -> bool;
         /// Removes a deadline; true when there was one.
         fn clear_deadline(key) -> bool;
-    }
-
-    /// The command's time, in Unix ms.
-    pub fn now(&self) -> u64 {
-        self.now
     }
 
     /// Keys in the current database, including expired ones not yet
@@ -644,7 +642,7 @@ impl<'a> Keyspace<'a> {
     /// Replaces the whole dataset with `data` (`LOAD`), keeping counters.
     pub fn replace(&mut self, data: Dataset) {
         assert_eq!(data.shape, self.store.shape, "a replacement dataset is laid out as the store");
-        let now = self.now;
+        let now = self.rules.now;
         for (shard, mut loaded) in self.shards_mut().zip(data.shards) {
             for (db, new) in shard.dbs.iter_mut().zip(&mut loaded.dbs) {
                 new.stats = db.stats;
@@ -657,7 +655,7 @@ impl<'a> Keyspace<'a> {
 
     /// Gives every key a fresh access record as of now.
     pub fn touch_all(&mut self) {
-        let now = self.now;
+        let now = self.rules.now;
         self.shards_mut().flat_map(|shard| &mut shard.dbs).for_each(|db| {
             db.set_now(now);
             db.touch_all();
@@ -667,16 +665,13 @@ impl<'a> Keyspace<'a> {
     /// Whether expiry deleted keys in the shards this view holds (see
     /// [`Keyspace::take_expired`]).
     pub fn has_expired(&self) -> bool {
-        // SAFETY: shard `i` is held by this view; a shared borrow only.
-        bits(self.held).any(|i| unsafe { &*self.store.shards[i].data_ptr() }.dbs.iter().any(Db::has_expired))
+        self.held_shards().any(|shard| shard.dbs.iter().any(Db::has_expired))
     }
 
     /// Keys expiry deleted in the shards this view holds, with their
     /// database, since the last call (when tracking is on).
     pub fn take_expired(&mut self, mut each: impl FnMut(usize, Key)) {
-        for i in bits(self.held) {
-            // SAFETY: shard `i` is held by this view.
-            let shard = unsafe { &mut *self.store.shards[i].data_ptr() };
+        for shard in self.held_shards_mut() {
             for (index, db) in shard.dbs.iter_mut().enumerate() {
                 db.take_expired().into_iter().for_each(|key| each(index, key));
             }
