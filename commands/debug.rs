@@ -95,7 +95,7 @@ fn object(ctx: &mut Context<'_>, key: &[u8]) -> CommandResult {
         return Err(ReplyError::NO_SUCH_KEY);
     };
     let value = db.peek(key).ok_or(ReplyError::NO_SUCH_KEY)?;
-    let encoding = crate::ops::object_encoding(value);
+    let encoding = value.encoding();
     let shared_int = match value {
         Value::String(s) if encoding == "int" => {
             crate::protocol::parse::parse_i64(s).is_some_and(|n| (0..10_000).contains(&n))
@@ -156,10 +156,12 @@ mod rdb {
             }
             Value::String(s) => raw_string_len(s),
             Value::Hash(h) if encoding == "listpack" => {
-                raw_string_len(&listpack(h.iter().flat_map(|(f, v)| [f, v]), h.len() * 2))
+                let items: Vec<Elem> = h.iter().flat_map(|(f, v)| [f, v]).collect();
+                raw_string_len(&listpack(items.iter().map(|e| &e[..]), items.len()))
             }
             Value::Hash(h) => {
-                len_len(h.len()) + h.iter().map(|(f, v)| raw_string_len(f) + raw_string_len(v)).sum::<usize>()
+                len_len(h.len())
+                    + h.iter().map(|(f, v)| raw_string_len(&f) + raw_string_len(&v)).sum::<usize>()
             }
         }
     }
@@ -287,8 +289,8 @@ mod rdb {
             assert_eq!(value_len(&s(b"123"), "int"), 2);
             assert_eq!(value_len(&s(&[b'a'; 100]), "raw"), 13);
             let mut h = Hash::default();
-            h.insert(b"a", b"1");
-            assert_eq!(value_len(&Value::Hash(Box::new(h)), "listpack"), 13);
+            h.insert(b"a", b"1", &crate::store::Limits::default());
+            assert_eq!(value_len(&Value::Hash(h), "listpack"), 13);
         }
 
         #[test]

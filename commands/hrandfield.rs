@@ -32,7 +32,7 @@ impl Command for Hrandfield {
         let key = args.next()?;
         if args.is_empty() {
             let hash = ctx.db().get_hash(key)?;
-            let field = hash.and_then(|hash| hash.get_index(fastrand::usize(..hash.len().max(1))));
+            let field = hash.and_then(|hash| hash.positions().get(fastrand::usize(..hash.len().max(1))));
             return Ok(Reply::bulk_or_null(field.map(|(field, _)| field)));
         }
         let count = args.next_i64()?;
@@ -62,8 +62,9 @@ impl Command for Hrandfield {
             distinct_indexes(hash.len(), count as u64)
         };
         let mut items = Vec::with_capacity(indexes.len() * (1 + usize::from(with_values)));
+        let positions = hash.positions();
         for index in indexes {
-            let (field, value) = hash.get_index(index).expect("index below the hash length");
+            let (field, value) = positions.get(index).expect("index below the hash length");
             match (with_values, resp3) {
                 (false, _) => items.push(Reply::bulk(field)),
                 (true, false) => items.extend([Reply::bulk(field), Reply::bulk(value)]),

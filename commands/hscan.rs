@@ -48,17 +48,12 @@ impl Command for Hscan {
             }
         }
         let mut items = Vec::new();
-        let mut visit = |field: &[u8], value: &[u8]| {
+        let visit = |field: &[u8], value: &[u8]| {
             if pattern.is_none_or(|p| glob_match(p, field, false)) {
                 items.extend([Reply::bulk(field), Reply::bulk(value)]);
             }
         };
-        let next = if hash.encoding() == "listpack" {
-            hash.iter().for_each(|(field, value)| visit(field, value));
-            0
-        } else {
-            hash.scan(cursor, usize::try_from(count).unwrap_or(usize::MAX), visit)
-        };
+        let next = hash.scan(cursor, usize::try_from(count).unwrap_or(usize::MAX), visit);
         Ok(scan_reply(next, items))
     }
 }

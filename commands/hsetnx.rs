@@ -25,7 +25,8 @@ impl Command for Hsetnx {
         if db.get_hash_mut(key)?.is_some_and(|hash| hash.get(field).is_some()) {
             return Ok(Reply::Integer(0));
         }
-        db.hash_or_default(key)?.insert(field, value);
+        let limits = db.limits();
+        db.hash_or_default(key)?.insert(field, value, &limits);
         Ok(Reply::Integer(1))
     }
 }

@@ -21,7 +21,7 @@ impl Command for Hstrlen {
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let (key, field) = (args.next()?, args.next()?);
-        let len = ctx.db().get_hash(key)?.and_then(|hash| hash.get(field)).map_or(0, Vec::len);
+        let len = ctx.db().get_hash(key)?.and_then(|hash| hash.get(field)).map_or(0, |value| value.len());
         Ok(Reply::Integer(len as i64))
     }
 }

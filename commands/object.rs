@@ -92,7 +92,7 @@ impl Command for Object {
             return Ok(Reply::Null);
         };
         Ok(match (sub.as_slice(), value) {
-            (b"encoding", value) => Reply::bulk(crate::ops::object_encoding(value)),
+            (b"encoding", value) => Reply::bulk(value.encoding()),
             (b"refcount", Value::String(s))
                 if as_integer(s).is_some_and(|n| (0..SHARED_INTEGERS).contains(&n)) =>
             {

@@ -187,19 +187,6 @@ pub fn protected_action_allowed(setting: &str, client: &crate::server::ClientSta
     }
 }
 
-/// The encoding `OBJECT ENCODING` / `DEBUG OBJECT` report, as Redis 7.0
-/// chooses it when a value is stored: `int` for the canonical text of a
-/// 64-bit integer, `embstr` up to 44 bytes, `raw` beyond; a hash reports the
-/// encoding it tracks (`listpack` until it first outgrows the limits).
-pub fn object_encoding(value: &Value) -> &'static str {
-    match value {
-        Value::String(s) if s.len() <= 20 && parse_i64(s).is_some() => "int",
-        Value::String(s) if s.len() <= 44 => "embstr",
-        Value::String(_) => "raw",
-        Value::Hash(h) => h.encoding(),
-    }
-}
-
 /// The commands whose options [`string_options`] reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StringCommand {
@@ -432,10 +419,12 @@ pub fn hash_set_pairs(ctx: &mut Context<'_>, args: &mut Args<'_>) -> Result<i64,
     if args.is_empty() || !args.remaining().is_multiple_of(2) {
         return Err(ReplyError::wrong_arity(ctx.command));
     }
-    let hash = ctx.db().hash_or_default(key)?;
+    let db = ctx.db();
+    let limits = db.limits();
+    let hash = db.hash_or_default(key)?;
     let mut added = 0;
     while !args.is_empty() {
-        added += i64::from(hash.insert(args.next()?, args.next()?));
+        added += i64::from(hash.insert(args.next()?, args.next()?, &limits));
     }
     Ok(added)
 }
@@ -453,7 +442,8 @@ pub enum HashParts {
 /// in RESP2), the others with an array (also in RESP3).
 pub fn list_hash(ctx: &mut Context<'_>, args: &mut Args<'_>, parts: HashParts) -> CommandResult {
     let key = args.next()?;
-    let pairs = ctx.db().get_hash(key)?.into_iter().flat_map(Hash::iter);
+    let hash = ctx.db().get_hash(key)?;
+    let pairs = hash.into_iter().flat_map(Hash::iter);
     Ok(match parts {
         HashParts::Fields => Reply::Array(pairs.map(|(field, _)| Reply::bulk(field)).collect()),
         HashParts::Values => Reply::Array(pairs.map(|(_, value)| Reply::bulk(value)).collect()),
@@ -479,9 +469,10 @@ pub fn update_hash_field(
     update: impl FnOnce(Option<&[u8]>) -> Result<(Vec<u8>, Reply), ReplyError>,
 ) -> CommandResult {
     let db = ctx.db();
+    let limits = db.limits();
     let current = db.get_hash_mut(key)?.and_then(|hash| hash.get(field));
-    let (value, reply) = update(current.map(Vec::as_slice))?;
-    db.hash_or_default(key)?.insert(field, &value);
+    let (value, reply) = update(current.as_deref())?;
+    db.hash_or_default(key)?.insert(field, &value, &limits);
     Ok(reply)
 }
 
@@ -541,27 +532,5 @@ pub fn os_error_text(e: &std::io::Error) -> String {
     match text.rfind(" (os error ") {
         Some(at) => text[..at].to_string(),
         None => text,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn encodings() {
-        let s = |t: &str| Value::string(t.as_bytes());
-        assert_eq!(object_encoding(&s("123")), "int");
-        assert_eq!(object_encoding(&s("-9223372036854775808")), "int");
-        assert_eq!(object_encoding(&s("007")), "embstr");
-        assert_eq!(object_encoding(&s(&"a".repeat(44))), "embstr");
-        assert_eq!(object_encoding(&s(&"a".repeat(45))), "raw");
-        let mut h = Hash::default();
-        h.insert(b"f", b"v");
-        assert_eq!(object_encoding(&Value::Hash(Box::new(h.clone()))), "listpack");
-        h.insert(b"big", &[b'x'; 65]);
-        assert_eq!(object_encoding(&Value::Hash(Box::new(h.clone()))), "hashtable");
-        h.remove(b"big");
-        assert_eq!(object_encoding(&Value::Hash(Box::new(h))), "hashtable", "sticky, as in Redis");
     }
 }

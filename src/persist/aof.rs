@@ -24,7 +24,7 @@ use tracing::{error, info, warn};
 
 use crate::protocol::parse::{parse_i64, Argv};
 use crate::protocol::Reply;
-use crate::store::{Keyspace, Value};
+use crate::store::Keyspace;
 
 /// `appendfsync`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -502,21 +502,7 @@ pub fn write_dataset(keyspace: &Keyspace, out: &mut impl Write) -> io::Result<()
         }
         encode(&mut buf, &[b"SELECT", itoa::Buffer::new().format(index).as_bytes()]);
         for (key, value, deadline) in entries {
-            match value {
-                Value::String(s) => encode(&mut buf, &[b"SET", key, s]),
-                Value::Hash(h) => {
-                    let fields: Vec<(&[u8], &[u8])> = h.iter().collect();
-                    for chunk in fields.chunks(64) {
-                        encode_header(&mut buf, b'*', 2 + chunk.len() * 2);
-                        encode_bulk(&mut buf, b"HSET");
-                        encode_bulk(&mut buf, key);
-                        for (f, v) in chunk {
-                            encode_bulk(&mut buf, f);
-                            encode_bulk(&mut buf, v);
-                        }
-                    }
-                }
-            }
+            value.rewrite(key, &mut |args| encode(&mut buf, args));
             if let Some(deadline) = deadline {
                 encode(&mut buf, &[b"PEXPIREAT", key, itoa::Buffer::new().format(deadline).as_bytes()]);
             }

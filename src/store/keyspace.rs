@@ -9,7 +9,7 @@
 //! specification (`KEYS`, `FLUSHALL`, `SAVE`) lock every shard.
 
 use std::hash::BuildHasher;
-use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
 
 use once_cell::sync::Lazy;
 use parking_lot::Mutex;
@@ -146,6 +146,8 @@ pub struct Store {
     /// The policy, readable while holding shards (`INFO`, `OBJECT FREQ`).
     policy: AtomicU8,
     evicted: AtomicU64,
+    /// `hash-max-listpack-entries` and `-value`, read as values are written.
+    hash_limits: [AtomicUsize; 2],
 }
 
 impl Store {
@@ -158,6 +160,27 @@ impl Store {
                 Policy::ALL.iter().position(|&p| p == Policy::NoEviction).unwrap_or(0) as u8
             ),
             evicted: AtomicU64::new(0),
+            hash_limits: {
+                let defaults = super::Limits::default();
+                [
+                    AtomicUsize::new(defaults.hash_max_listpack_entries),
+                    AtomicUsize::new(defaults.hash_max_listpack_value),
+                ]
+            },
+        }
+    }
+
+    /// Sets the encodings' limits; values follow them as they are next written.
+    pub fn set_limits(&self, limits: super::Limits) {
+        self.hash_limits[0].store(limits.hash_max_listpack_entries, Ordering::Relaxed);
+        self.hash_limits[1].store(limits.hash_max_listpack_value, Ordering::Relaxed);
+    }
+
+    /// The encodings' limits now.
+    pub fn limits(&self) -> super::Limits {
+        super::Limits {
+            hash_max_listpack_entries: self.hash_limits[0].load(Ordering::Relaxed),
+            hash_max_listpack_value: self.hash_limits[1].load(Ordering::Relaxed),
         }
     }
 
@@ -440,6 +463,11 @@ impl<'a> Keyspace<'a> {
     /// Every shard, locking those not yet held.
     pub fn shards_mut(&mut self) -> impl Iterator<Item = &mut Shard> {
         self.hold_all().held_shards_mut()
+    }
+
+    /// The limits values are encoded under when written.
+    pub fn limits(&self) -> super::Limits {
+        self.store.limits()
     }
 
     /// The current database's part in the shard of `key`.

@@ -17,160 +17,29 @@ pub mod clock;
 pub mod compact;
 pub mod evict;
 pub mod glob;
+pub mod hash;
 pub mod keyspace;
+pub mod packed;
 pub mod snapshot;
+pub mod string;
+pub mod value;
 
 use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
-use indexmap::IndexMap;
 
 use crate::protocol::ReplyError;
 
 pub use clock::Clock;
 pub use compact::Str;
 pub use evict::{Access, Policy};
+pub use hash::Hash;
 pub use keyspace::{Dataset, Keyspace, Shape, Shard, Store};
+pub use packed::Elem;
+pub use value::{Limits, Value, ValueType};
 
 /// An owned key or field name.
 pub type Key = Box<[u8]>;
-
-/// A hash's fields in insertion order, as Redis's listpack keeps them.
-pub type Fields = IndexMap<Key, Vec<u8>, foldhash::fast::RandomState>;
-
-/// Redis 7's default `hash-max-listpack-entries`: a hash with more fields
-/// moves to the `hashtable` encoding.
-pub const HASH_MAX_LISTPACK_ENTRIES: usize = 512;
-/// Redis 7's default `hash-max-listpack-value`: a longer field or value moves
-/// a hash to the `hashtable` encoding.
-pub const HASH_MAX_LISTPACK_VALUE: usize = 64;
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Value {
-    String(Str),
-    /// Boxed so a `Value` stays 24 bytes.
-    Hash(Box<Hash>),
-}
-
-impl Value {
-    /// The name `TYPE` reports.
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            Value::String(_) => "string",
-            Value::Hash(_) => "hash",
-        }
-    }
-
-    /// A string value.
-    pub fn string(bytes: impl Into<Str>) -> Value {
-        Value::String(bytes.into())
-    }
-}
-
-/// A hash value.
-#[derive(Debug, Clone, Default)]
-pub struct Hash {
-    fields: Fields,
-    /// Whether Redis would hold this hash as a `hashtable` rather than a
-    /// `listpack`: set once it exceeds either listpack limit, and sticky (a
-    /// shrinking hash is not converted back), as in Redis.
-    hashtable: bool,
-}
-
-/// Equal fields make equal hashes, whatever their encoding.
-impl PartialEq for Hash {
-    fn eq(&self, other: &Self) -> bool {
-        self.fields == other.fields
-    }
-}
-
-impl Hash {
-    pub fn len(&self) -> usize {
-        self.fields.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.fields.is_empty()
-    }
-
-    pub fn get(&self, field: &[u8]) -> Option<&Vec<u8>> {
-        self.fields.get(field)
-    }
-
-    pub fn get_mut(&mut self, field: &[u8]) -> Option<&mut Vec<u8>> {
-        self.fields.get_mut(field)
-    }
-
-    /// Sets a field; true when the field is new.
-    pub fn insert(&mut self, field: &[u8], value: &[u8]) -> bool {
-        if field.len() > HASH_MAX_LISTPACK_VALUE || value.len() > HASH_MAX_LISTPACK_VALUE {
-            self.hashtable = true;
-        }
-        match self.fields.get_mut(field) {
-            Some(existing) => {
-                existing.clear();
-                existing.extend_from_slice(value);
-                false
-            }
-            None => {
-                self.fields.insert(field.into(), value.to_vec());
-                self.hashtable |= self.fields.len() > HASH_MAX_LISTPACK_ENTRIES;
-                true
-            }
-        }
-    }
-
-    /// Removes a field; true when it existed. A `listpack` hash keeps its
-    /// insertion order, as in Redis; a `hashtable` one deletes in O(1).
-    pub fn remove(&mut self, field: &[u8]) -> bool {
-        if !self.hashtable {
-            self.fields.shift_remove(field).is_some()
-        } else {
-            self.fields.swap_remove(field).is_some()
-        }
-    }
-
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&[u8], &[u8])> {
-        self.fields.iter().map(|(k, v)| (&k[..], &v[..]))
-    }
-
-    /// One `HSCAN` step over the fields; see [`scan_step`].
-    pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&[u8], &[u8])) -> u64 {
-        scan_step(self.fields.len(), cursor, count, |i| {
-            let (field, value) = self.fields.get_index(i).expect("index in range");
-            visit(field, value);
-            true
-        })
-    }
-
-    /// The field at `index` in iteration order (for random picks and scans).
-    pub fn get_index(&self, index: usize) -> Option<(&[u8], &[u8])> {
-        self.fields.get_index(index).map(|(k, v)| (&k[..], &v[..]))
-    }
-
-    /// The encoding `OBJECT ENCODING` reports: `listpack` while the hash is
-    /// within Redis's listpack limits, `hashtable` once it has exceeded one.
-    pub fn encoding(&self) -> &'static str {
-        if self.hashtable {
-            "hashtable"
-        } else {
-            "listpack"
-        }
-    }
-}
-
-/// A hash built at once (e.g. when loading) gets the encoding Redis would
-/// choose when loading it: `hashtable` only if it exceeds a listpack limit.
-impl FromIterator<(Key, Vec<u8>)> for Hash {
-    fn from_iter<I: IntoIterator<Item = (Key, Vec<u8>)>>(iter: I) -> Self {
-        let fields: Fields = iter.into_iter().collect();
-        let hashtable = fields.len() > HASH_MAX_LISTPACK_ENTRIES
-            || fields
-                .iter()
-                .any(|(f, v)| f.len() > HASH_MAX_LISTPACK_VALUE || v.len() > HASH_MAX_LISTPACK_VALUE);
-        Hash { fields, hashtable }
-    }
-}
 
 /// Walks slots `0..len` downward from a cursor, calling `visit(index)` until
 /// `count` visits returned true; the next cursor, 0 when done.
@@ -198,32 +67,6 @@ pub struct DbStats {
     pub hits: u64,
     pub misses: u64,
     pub expired: u64,
-}
-
-/// Heap bytes a string owns, as malloc charges them.
-fn str_heap(s: &Str) -> usize {
-    match s {
-        Str::Inline { .. } => 0,
-        Str::Boxed(bytes) => crate::alloc::charged(bytes.len()),
-        Str::Growable(vec) => {
-            crate::alloc::charged(std::mem::size_of::<Vec<u8>>()) + crate::alloc::charged(vec.capacity())
-        }
-    }
-}
-
-/// Heap bytes a value owns, as malloc charges them.
-fn value_heap(value: &Value) -> usize {
-    use crate::alloc::charged;
-    match value {
-        Value::String(s) => str_heap(s),
-        Value::Hash(h) => {
-            // The box, the map's entry vector (field box, value vec, hash)
-            // and its index of positions.
-            let table = charged(h.fields.capacity() * 56) + charged(h.fields.capacity() * 9);
-            let fields: usize = h.fields.iter().map(|(f, v)| charged(f.len()) + charged(v.capacity())).sum();
-            charged(std::mem::size_of::<Hash>()) + table + fields
-        }
-    }
 }
 
 /// `Entry::deadline_slot` of a key without a deadline.
@@ -486,8 +329,8 @@ impl Db {
             std::mem::size_of::<Entry>()
                 + index_share
                 + deadline
-                + str_heap(&entry.key)
-                + value_heap(&entry.value),
+                + string::str_heap(&entry.key)
+                + entry.value.heap_size(),
         )
     }
 
@@ -534,7 +377,7 @@ impl Db {
     /// it empty must call [`Db::remove_if_empty`].
     pub fn hash_or_default(&mut self, key: &[u8]) -> Result<&mut Hash, ReplyError> {
         if !self.contains(key) {
-            self.set_keep_ttl(key, Value::Hash(Box::default()));
+            self.set_keep_ttl(key, Value::Hash(Hash::default()));
         }
         match self.get_mut(key) {
             Some(Value::Hash(h)) => Ok(h),
@@ -957,69 +800,12 @@ mod tests {
     }
 
     #[test]
-    fn small_hashes_keep_order_on_delete() {
-        let mut h = Hash::default();
-        for f in ["a", "b", "c", "d"] {
-            assert!(h.insert(f.as_bytes(), b"1"));
-        }
-        assert!(!h.insert(b"b", b"2"));
-        assert!(h.remove(b"b"));
-        let order: Vec<&[u8]> = h.iter().map(|(k, _)| k).collect();
-        assert_eq!(order, vec![&b"a"[..], b"c", b"d"]);
-    }
-
-    #[test]
-    fn hash_encoding_is_listpack_until_a_limit_is_exceeded_and_then_sticky() {
-        let mut h = Hash::default();
-        assert_eq!(h.encoding(), "listpack");
-        h.insert(&[b'y'; HASH_MAX_LISTPACK_VALUE], b"v");
-        h.remove(&[b'y'; HASH_MAX_LISTPACK_VALUE]);
-        for i in 0..HASH_MAX_LISTPACK_ENTRIES {
-            h.insert(format!("f{i}").as_bytes(), b"v");
-        }
-        h.insert(b"f0", &[b'x'; HASH_MAX_LISTPACK_VALUE]);
-        assert_eq!(h.encoding(), "listpack", "at the limits exactly");
-        h.insert(b"one-more", b"v");
-        assert_eq!(h.encoding(), "hashtable", "more than hash-max-listpack-entries fields");
-        for i in 0..HASH_MAX_LISTPACK_ENTRIES {
-            h.remove(format!("f{i}").as_bytes());
-        }
-        assert_eq!(h.len(), 1);
-        assert_eq!(h.encoding(), "hashtable", "sticky when the hash shrinks");
-
-        let mut long_value = Hash::default();
-        long_value.insert(b"f", &[b'x'; HASH_MAX_LISTPACK_VALUE + 1]);
-        assert_eq!(long_value.encoding(), "hashtable");
-        let mut long_field = Hash::default();
-        long_field.insert(&[b'x'; HASH_MAX_LISTPACK_VALUE + 1], b"v");
-        assert_eq!(long_field.encoding(), "hashtable");
-        assert_eq!(long_field.clone().encoding(), "hashtable", "a copy keeps the encoding");
-
-        let loaded: Hash = long_field.iter().map(|(f, v)| (Key::from(f), v.to_vec())).collect();
-        assert_eq!(loaded.encoding(), "hashtable");
-        assert_eq!(loaded, long_field);
-        let small: Hash = [(Key::from(&b"f"[..]), b"v".to_vec())].into_iter().collect();
-        assert_eq!(small.encoding(), "listpack");
-    }
-
-    #[test]
-    fn listpack_hashes_keep_order_on_delete_beyond_128_fields() {
-        let mut h = Hash::default();
-        for i in 0..300 {
-            h.insert(format!("f{i}").as_bytes(), b"v");
-        }
-        assert!(h.remove(b"f0"));
-        assert_eq!(h.get_index(0).map(|(f, _)| f), Some(&b"f1"[..]));
-        assert_eq!(h.get_index(298).map(|(f, _)| f), Some(&b"f299"[..]));
-    }
-
-    #[test]
     fn wrong_type_is_reported() {
         let mut db = Db::new();
         db.set(b"s", string("v"));
         assert_eq!(db.get_hash(b"s"), Err(ReplyError::WRONG_TYPE));
         assert_eq!(db.hash_or_default(b"s").err(), Some(ReplyError::WRONG_TYPE));
-        db.hash_or_default(b"h").unwrap().insert(b"f", b"v");
+        db.hash_or_default(b"h").unwrap().insert(b"f", b"v", &Limits::default());
         assert_eq!(db.get_string(b"h"), Err(ReplyError::WRONG_TYPE));
     }
 }

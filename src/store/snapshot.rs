@@ -18,7 +18,7 @@ use std::path::Path;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 
-use super::{Dataset, Hash, Key, Keyspace, Shape, Value};
+use super::{Dataset, Keyspace, Limits, Shape, Value};
 
 pub const FORMAT: &str = "miniredis-dump";
 pub const VERSION: u32 = 1;
@@ -51,39 +51,50 @@ impl<'a> Blob<'a> {
     }
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
-enum Entry<'a> {
-    String {
-        #[serde(borrow)]
-        key: Blob<'a>,
-        #[serde(borrow)]
-        value: Blob<'a>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        expires_at_ms: Option<u64>,
-    },
-    Hash {
-        #[serde(borrow)]
-        key: Blob<'a>,
-        #[serde(borrow)]
-        value: Vec<(Blob<'a>, Blob<'a>)>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        expires_at_ms: Option<u64>,
-    },
+/// Appends `bytes` as a JSON [`Blob`].
+pub fn write_blob(out: &mut Vec<u8>, bytes: &[u8]) {
+    serde_json::to_writer(out, &Blob::of(bytes)).expect("writing to memory cannot fail");
 }
 
-#[derive(Serialize, Deserialize)]
+/// Reads a JSON [`Blob`].
+pub fn read_blob(json: &str) -> Result<Vec<u8>, String> {
+    serde_json::from_str::<Blob>(json).map_err(|e| e.to_string())?.into_bytes()
+}
+
+/// Reads a JSON array of `[blob, blob]` pairs.
+pub fn read_blob_pairs(json: &str) -> Result<Vec<(Vec<u8>, Vec<u8>)>, String> {
+    let pairs: Vec<(Blob, Blob)> = serde_json::from_str(json).map_err(|e| e.to_string())?;
+    pairs.into_iter().map(|(f, v)| Ok((f.into_bytes()?, v.into_bytes()?))).collect()
+}
+
+/// One key; `value`'s form is its type's (see [`super::ValueType::write_snapshot`]).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry<'a> {
+    #[serde(rename = "type", borrow)]
+    type_name: Cow<'a, str>,
+    #[serde(borrow)]
+    key: Blob<'a>,
+    #[serde(borrow)]
+    value: &'a serde_json::value::RawValue,
+    #[serde(default)]
+    expires_at_ms: Option<u64>,
+}
+
+#[derive(Deserialize)]
 struct DumpDb<'a> {
     index: usize,
     #[serde(borrow)]
     keys: Vec<Entry<'a>>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct DumpFile<'a> {
     #[serde(borrow)]
     format: Cow<'a, str>,
     version: u32,
+    /// Required, though loading does not use it.
+    #[allow(dead_code)]
     saved_at_ms: u64,
     #[serde(borrow)]
     databases: Vec<DumpDb<'a>>,
@@ -119,6 +130,7 @@ pub fn to_json(keyspace: &Keyspace, now_ms: u64) -> Vec<u8> {
 pub fn write_json(keyspace: &Keyspace, now_ms: u64, out: &mut impl Write) -> io::Result<()> {
     write!(out, r#"{{"format":"{FORMAT}","version":{VERSION},"saved_at_ms":{now_ms},"databases":["#)?;
     let mut first_db = true;
+    let mut entry = Vec::new();
     for index in (0..keyspace.databases()).filter(|&i| keyspace.entries(i).next().is_some()) {
         if !std::mem::take(&mut first_db) {
             out.write_all(b",")?;
@@ -131,15 +143,19 @@ pub fn write_json(keyspace: &Keyspace, now_ms: u64, out: &mut impl Write) -> io:
             if !std::mem::take(&mut first) {
                 out.write_all(b",")?;
             }
-            let entry = match value {
-                Value::String(s) => Entry::String { key: Blob::of(key), value: Blob::of(s), expires_at_ms },
-                Value::Hash(h) => Entry::Hash {
-                    key: Blob::of(key),
-                    value: h.iter().map(|(f, v)| (Blob::of(f), Blob::of(v))).collect(),
-                    expires_at_ms,
-                },
-            };
-            serde_json::to_writer(&mut *out, &entry).map_err(io::Error::other)?;
+            entry.clear();
+            entry.extend_from_slice(br#"{"type":""#);
+            entry.extend_from_slice(value.type_name().as_bytes());
+            entry.extend_from_slice(br#"","key":"#);
+            write_blob(&mut entry, key);
+            entry.extend_from_slice(br#","value":"#);
+            value.write_snapshot(&mut entry);
+            if let Some(at) = expires_at_ms {
+                entry.extend_from_slice(br#","expires_at_ms":"#);
+                entry.extend_from_slice(itoa::Buffer::new().format(at).as_bytes());
+            }
+            entry.push(b'}');
+            out.write_all(&entry)?;
         }
         out.write_all(b"]}")?;
     }
@@ -197,6 +213,7 @@ pub fn from_json(bytes: &[u8], shape: Shape, now_ms: u64) -> Result<Dataset, Loa
         return Err(corrupt(format!("unsupported version {} (this build reads {VERSION})", file.version)));
     }
     let mut data = Dataset::new(shape);
+    let limits = Limits::default();
     for dump_db in file.databases {
         if dump_db.index >= databases {
             return Err(corrupt(format!(
@@ -205,24 +222,10 @@ pub fn from_json(bytes: &[u8], shape: Shape, now_ms: u64) -> Result<Dataset, Loa
             )));
         }
         for entry in dump_db.keys {
-            let (key, value, deadline) = match entry {
-                Entry::String { key, value, expires_at_ms } => (
-                    key.into_bytes().map_err(corrupt)?,
-                    Value::string(value.into_bytes().map_err(corrupt)?),
-                    expires_at_ms,
-                ),
-                Entry::Hash { key, value, expires_at_ms } => {
-                    let fields = value
-                        .into_iter()
-                        .map(|(f, v)| Ok((Key::from(f.into_bytes()?), v.into_bytes()?)))
-                        .collect::<Result<Hash, String>>()
-                        .map_err(corrupt)?;
-                    if fields.is_empty() {
-                        return Err(corrupt("empty hash".into()));
-                    }
-                    (key.into_bytes().map_err(corrupt)?, Value::Hash(Box::new(fields)), expires_at_ms)
-                }
-            };
+            let key = entry.key.into_bytes().map_err(corrupt)?;
+            let value =
+                Value::read_snapshot(&entry.type_name, entry.value.get(), &limits).map_err(corrupt)?;
+            let deadline = entry.expires_at_ms;
             data.insert(dump_db.index, &key, value, deadline, now_ms);
         }
     }
@@ -248,7 +251,7 @@ mod tests {
         db.set(b"\x00\xff", Value::string(vec![0x80, 0, 1]));
         db.set(b"name", Value::string(b"Alice"));
         db.set_deadline(b"name", 5_000);
-        db.hash_or_default(b"h").unwrap().insert(b"f\xfe", b"v");
+        db.hash_or_default(b"h").unwrap().insert(b"f\xfe", b"v", &Limits::default());
         db.set(b"gone", Value::string(b"x"));
         db.set_deadline(b"gone", 2_000);
 
@@ -262,7 +265,7 @@ mod tests {
         db.prepare(3, 3_000, true, false);
         assert_eq!(db.get(b"\x00\xff"), Some(&Value::string(vec![0x80, 0, 1])));
         assert_eq!(db.deadline(b"name"), Some(5_000));
-        assert_eq!(db.get_hash(b"h").unwrap().unwrap().get(b"f\xfe"), Some(&b"v".to_vec()));
+        assert_eq!(db.get_hash(b"h").unwrap().unwrap().get(b"f\xfe").as_deref(), Some(&b"v"[..]));
         assert_eq!(db.len(), 3, "the key expired before loading is dropped");
     }
 

@@ -1,0 +1,349 @@
+//! `Packed`: the small-collection encoding (Redis's listpack). A sequence
+//! of byte strings in one exact-size allocation, each element a one-byte
+//! tag followed by its payload:
+//!
+//! | tag | element |
+//! |---|---|
+//! | `0x00..=0x7f` | string of `tag` bytes (0–127), the bytes follow |
+//! | `0x80..=0xbf` | the integer `tag - 0x80` (0–63), nothing follows |
+//! | `0xc1..=0xc8` | an integer in `tag - 0xc0` bytes, little-endian two's complement |
+//! | `0xd0` | string whose length follows as a `u32` LE, then the bytes |
+//!
+//! Only the canonical text of an `i64` (what `itoa` writes back) is stored
+//! as an integer, so every element reads back byte for byte. There is no
+//! header and no back-length: a collection small enough to be packed is
+//! walked from the front, and its element count is cheap to recount. The
+//! allocation is 16 bytes inline (pointer and length) in the value.
+//!
+//! Hashes keep field, value, field, value...; lists and sets can keep
+//! plain runs of elements, sorted sets member, score pairs.
+
+use std::fmt;
+use std::ops::{Deref, Range};
+
+use crate::protocol::parse::parse_i64;
+
+const STR_SHORT_MAX: usize = 0x7f;
+const SMALL_INT: u8 = 0x80;
+const SMALL_INT_MAX: i64 = 0x3f;
+const INT_BASE: u8 = 0xc0;
+const STR_LONG: u8 = 0xd0;
+
+/// The canonical integer `bytes` spell, if any (`"12"`, not `"012"`, `"+1"` or `"-0"`).
+pub fn canonical_int(bytes: &[u8]) -> Option<i64> {
+    if bytes.is_empty() || bytes.len() > 20 {
+        return None;
+    }
+    let n = parse_i64(bytes)?;
+    (itoa::Buffer::new().format(n).as_bytes() == bytes).then_some(n)
+}
+
+/// One element read back: borrowed bytes, or an integer's digits.
+#[derive(Clone, Copy)]
+pub enum Elem<'a> {
+    Bytes(&'a [u8]),
+    Digits { text: [u8; 20], len: u8 },
+}
+
+impl<'a> Elem<'a> {
+    fn int(n: i64) -> Elem<'a> {
+        let mut text = [0; 20];
+        let mut buf = itoa::Buffer::new();
+        let digits = buf.format(n).as_bytes();
+        text[..digits.len()].copy_from_slice(digits);
+        Elem::Digits { text, len: digits.len() as u8 }
+    }
+}
+
+impl Deref for Elem<'_> {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Elem::Bytes(bytes) => bytes,
+            Elem::Digits { text, len } => &text[..*len as usize],
+        }
+    }
+}
+
+impl AsRef<[u8]> for Elem<'_> {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
+impl PartialEq for Elem<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl fmt::Debug for Elem<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", String::from_utf8_lossy(self))
+    }
+}
+
+/// Bytes one element takes when encoded.
+pub fn encoded_len(bytes: &[u8]) -> usize {
+    match canonical_int(bytes) {
+        Some(n) => int_len(n),
+        None if bytes.len() <= STR_SHORT_MAX => 1 + bytes.len(),
+        None => 5 + bytes.len(),
+    }
+}
+
+fn int_len(n: i64) -> usize {
+    if (0..=SMALL_INT_MAX).contains(&n) {
+        return 1;
+    }
+    let width = (1..8).find(|&k| {
+        let bits = 8 * k as u32;
+        n >= -(1i64 << (bits - 1)) && n < (1i64 << (bits - 1))
+    });
+    1 + width.unwrap_or(8)
+}
+
+/// Appends the encoding of `bytes` to `out`.
+pub fn encode(out: &mut Vec<u8>, bytes: &[u8]) {
+    match canonical_int(bytes) {
+        Some(n) if (0..=SMALL_INT_MAX).contains(&n) => out.push(SMALL_INT + n as u8),
+        Some(n) => {
+            let width = int_len(n) - 1;
+            out.push(INT_BASE + width as u8);
+            out.extend_from_slice(&n.to_le_bytes()[..width]);
+        }
+        None if bytes.len() <= STR_SHORT_MAX => {
+            out.push(bytes.len() as u8);
+            out.extend_from_slice(bytes);
+        }
+        None => {
+            out.push(STR_LONG);
+            out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+            out.extend_from_slice(bytes);
+        }
+    }
+}
+
+/// Decodes the element at `at`; the element and where the next one starts.
+/// `buf` was written by [`encode`], so it is well formed.
+fn decode(buf: &[u8], at: usize) -> (Elem<'_>, usize) {
+    let tag = buf[at];
+    match tag {
+        0..=0x7f => {
+            let end = at + 1 + tag as usize;
+            (Elem::Bytes(&buf[at + 1..end]), end)
+        }
+        0x80..=0xbf => (Elem::int(i64::from(tag - SMALL_INT)), at + 1),
+        STR_LONG => {
+            let len = u32::from_le_bytes(buf[at + 1..at + 5].try_into().expect("4 bytes")) as usize;
+            let end = at + 5 + len;
+            (Elem::Bytes(&buf[at + 5..end]), end)
+        }
+        _ => {
+            let width = (tag - INT_BASE) as usize;
+            let mut raw = [0u8; 8];
+            raw[..width].copy_from_slice(&buf[at + 1..at + 1 + width]);
+            // Sign-extend from the top byte stored.
+            let shift = 64 - 8 * width as u32;
+            let n = (i64::from_le_bytes(raw) << shift) >> shift;
+            (Elem::int(n), at + 1 + width)
+        }
+    }
+}
+
+/// Whether the element at `at` equals `bytes` (`int` is `bytes`' canonical
+/// integer, computed once by the caller), and where the next element starts.
+fn matches_at(buf: &[u8], at: usize, bytes: &[u8], int: Option<i64>) -> (bool, usize) {
+    let tag = buf[at];
+    match tag {
+        0..=0x7f => {
+            let end = at + 1 + tag as usize;
+            (int.is_none() && &buf[at + 1..end] == bytes, end)
+        }
+        0x80..=0xbf => (int == Some(i64::from(tag - SMALL_INT)), at + 1),
+        STR_LONG => {
+            let (elem, end) = decode(buf, at);
+            (int.is_none() && *elem == *bytes, end)
+        }
+        _ => {
+            let (elem, end) = decode(buf, at);
+            (int.is_some() && *elem == *bytes, end)
+        }
+    }
+}
+
+/// A packed sequence of byte strings; see the module doc for the layout.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Packed {
+    bytes: Box<[u8]>,
+}
+
+impl fmt::Debug for Packed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl Packed {
+    pub fn new() -> Packed {
+        Packed::default()
+    }
+
+    /// Packs `items` in order.
+    pub fn from_items<'a>(items: impl IntoIterator<Item = &'a [u8]>) -> Packed {
+        let mut out = Vec::new();
+        items.into_iter().for_each(|item| encode(&mut out, item));
+        Packed { bytes: out.into_boxed_slice() }
+    }
+
+    /// Bytes of the encoding (the allocation's size).
+    pub fn encoded_size(&self) -> usize {
+        self.bytes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// Elements held (a walk: packed collections are small).
+    pub fn count(&self) -> usize {
+        self.offsets().count()
+    }
+
+    /// The elements in order.
+    pub fn iter(&self) -> impl Iterator<Item = Elem<'_>> + '_ {
+        let mut at = 0;
+        std::iter::from_fn(move || {
+            (at < self.bytes.len()).then(|| {
+                let (elem, next) = decode(&self.bytes, at);
+                at = next;
+                elem
+            })
+        })
+    }
+
+    /// The byte offset of every element, in order.
+    pub fn offsets(&self) -> impl Iterator<Item = usize> + '_ {
+        let mut at = 0;
+        std::iter::from_fn(move || {
+            (at < self.bytes.len()).then(|| {
+                let start = at;
+                at = decode(&self.bytes, at).1;
+                start
+            })
+        })
+    }
+
+    /// The element at byte offset `at` and the next element's offset.
+    pub fn at(&self, at: usize) -> (Elem<'_>, usize) {
+        decode(&self.bytes, at)
+    }
+
+    /// The offset where the element at `at` ends.
+    pub fn next_offset(&self, at: usize) -> usize {
+        decode(&self.bytes, at).1
+    }
+
+    /// Length in bytes of the packed data (the end offset).
+    pub fn end(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// The offset of the first element equal to `needle` among every
+    /// `stride`-th element (stride 2 finds hash fields), with the element
+    /// count walked so far.
+    pub fn find(&self, needle: &[u8], stride: usize) -> Option<usize> {
+        let int = canonical_int(needle);
+        let mut at = 0;
+        while at < self.bytes.len() {
+            let (hit, mut next) = matches_at(&self.bytes, at, needle, int);
+            if hit {
+                return Some(at);
+            }
+            for _ in 1..stride {
+                next = self.next_offset(next);
+            }
+            at = next;
+        }
+        None
+    }
+
+    /// Replaces the bytes of `range` (whole elements) by the encodings of
+    /// `items`, in one reallocation.
+    pub fn splice<'a>(&mut self, range: Range<usize>, items: impl IntoIterator<Item = &'a [u8]>) {
+        let mut encoded = Vec::new();
+        items.into_iter().for_each(|item| encode(&mut encoded, item));
+        let mut out = Vec::with_capacity(self.bytes.len() - range.len() + encoded.len());
+        out.extend_from_slice(&self.bytes[..range.start]);
+        out.extend_from_slice(&encoded);
+        out.extend_from_slice(&self.bytes[range.end..]);
+        self.bytes = out.into_boxed_slice();
+    }
+
+    /// Appends `items` at the end.
+    pub fn push<'a>(&mut self, items: impl IntoIterator<Item = &'a [u8]>) {
+        let end = self.bytes.len();
+        self.splice(end..end, items);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn elements_round_trip_with_compact_integers() {
+        let cases: Vec<Vec<u8>> = [
+            &b""[..],
+            b"0",
+            b"63",
+            b"64",
+            b"-1",
+            b"127",
+            b"128",
+            b"-129",
+            b"9223372036854775807",
+            b"-9223372036854775808",
+            b"9223372036854775808",
+            b"012",
+            b"+1",
+            b"-0",
+            b" 1",
+            b"\x00\xff",
+            b"name",
+        ]
+        .iter()
+        .map(|b| b.to_vec())
+        .chain([vec![b'x'; 127], vec![b'y'; 128], vec![7; 70_000]])
+        .collect();
+        let packed = Packed::from_items(cases.iter().map(Vec::as_slice));
+        let back: Vec<Vec<u8>> = packed.iter().map(|e| e.to_vec()).collect();
+        assert_eq!(back, cases);
+        assert_eq!(packed.count(), cases.len());
+        let sizes: usize = cases.iter().map(|c| encoded_len(c)).sum();
+        assert_eq!(packed.encoded_size(), sizes);
+        assert_eq!(encoded_len(b"23"), 1, "a small integer is its tag alone");
+        assert_eq!(encoded_len(b"1234"), 3);
+        assert_eq!(encoded_len(b"-9223372036854775808"), 9);
+        assert_eq!(encoded_len(b"name"), 5);
+        for (i, case) in cases.iter().enumerate() {
+            let at = packed.find(case, 1).expect("found");
+            assert_eq!(packed.offsets().position(|o| o == at), Some(i), "{case:?}");
+        }
+        assert_eq!(packed.find(b"absent", 1), None);
+        assert_eq!(packed.find(b"63 ", 1), None);
+    }
+
+    #[test]
+    fn splice_and_push_edit_in_place() {
+        let mut packed = Packed::from_items([&b"a"[..], b"1", b"b", b"2"]);
+        let at = packed.find(b"b", 2).unwrap();
+        let value = packed.next_offset(at);
+        packed.splice(value..packed.next_offset(value), [&b"long value"[..]]);
+        packed.push([&b"c"[..], b"-5"]);
+        let all: Vec<Vec<u8>> = packed.iter().map(|e| e.to_vec()).collect();
+        assert_eq!(all, [&b"a"[..], b"1", b"b", b"long value", b"c", b"-5"].map(<[u8]>::to_vec));
+        assert_eq!(packed.find(b"1", 2), None, "stride 2 skips values");
+    }
+}

@@ -1,0 +1,106 @@
+//! The value layer: every data type is a module implementing [`ValueType`],
+//! and [`Value`] dispatches to it. The keyspace, `dump.json`, the AOF
+//! rewrite and `TYPE`/`OBJECT`/`MEMORY`/`COPY` go through this interface
+//! only, so adding a type means its module, one line in [`value_types!`]
+//! below, and its command files.
+
+use super::hash::Hash;
+use super::Str;
+
+/// Run-time settings the encodings follow (Redis's `*-max-listpack-*`),
+/// copied into every database so a change applies to values as they are
+/// next written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// `hash-max-listpack-entries`: more fields make a hash a `hashtable`.
+    pub hash_max_listpack_entries: usize,
+    /// `hash-max-listpack-value`: a longer field or value makes a hash a `hashtable`.
+    pub hash_max_listpack_value: usize,
+}
+
+impl Default for Limits {
+    /// Redis 7.0's defaults.
+    fn default() -> Self {
+        Limits { hash_max_listpack_entries: 512, hash_max_listpack_value: 64 }
+    }
+}
+
+/// What the store needs of a data type.
+pub trait ValueType: Clone + PartialEq + Sized {
+    /// The name `TYPE` reports, and the `"type"` of its `dump.json` entries.
+    const NAME: &'static str;
+
+    /// The encoding `OBJECT ENCODING` reports.
+    fn encoding(&self) -> &'static str;
+
+    /// Heap bytes the value owns, as malloc charges them (`MEMORY USAGE`, eviction).
+    fn heap_size(&self) -> usize;
+
+    /// Appends the JSON of the value to a `dump.json` entry.
+    fn write_snapshot(&self, out: &mut Vec<u8>);
+
+    /// Reads the JSON [`ValueType::write_snapshot`] wrote (or an older dump's).
+    fn read_snapshot(json: &str, limits: &Limits) -> Result<Self, String>;
+
+    /// The commands that rebuild the value at `key` (for the AOF rewrite),
+    /// each passed to `emit` as its arguments.
+    fn rewrite(&self, key: &[u8], emit: &mut dyn FnMut(&[&[u8]]));
+}
+
+/// Declares [`Value`] with one variant per data type and its dispatch.
+macro_rules! value_types {
+    ($($variant:ident($ty:ty)),* $(,)?) => {
+        /// A stored value: one variant per data type.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum Value {
+            $($variant($ty)),*
+        }
+
+        impl Value {
+            /// The name `TYPE` reports.
+            pub fn type_name(&self) -> &'static str {
+                match self { $(Value::$variant(_) => <$ty as ValueType>::NAME),* }
+            }
+
+            /// The encoding `OBJECT ENCODING` reports.
+            pub fn encoding(&self) -> &'static str {
+                match self { $(Value::$variant(v) => v.encoding()),* }
+            }
+
+            /// Heap bytes the value owns.
+            pub fn heap_size(&self) -> usize {
+                match self { $(Value::$variant(v) => v.heap_size()),* }
+            }
+
+            /// Appends the value's `dump.json` form.
+            pub fn write_snapshot(&self, out: &mut Vec<u8>) {
+                match self { $(Value::$variant(v) => v.write_snapshot(out)),* }
+            }
+
+            /// Reads a `dump.json` value of type `type_name`.
+            pub fn read_snapshot(type_name: &str, json: &str, limits: &Limits) -> Result<Value, String> {
+                match type_name {
+                    $(<$ty as ValueType>::NAME => <$ty as ValueType>::read_snapshot(json, limits).map(Value::$variant),)*
+                    other => Err(format!("unknown type {other:?}")),
+                }
+            }
+
+            /// The commands that rebuild the value at `key`.
+            pub fn rewrite(&self, key: &[u8], emit: &mut dyn FnMut(&[&[u8]])) {
+                match self { $(Value::$variant(v) => v.rewrite(key, emit)),* }
+            }
+        }
+    };
+}
+
+value_types! {
+    String(Str),
+    Hash(Hash),
+}
+
+impl Value {
+    /// A string value.
+    pub fn string(bytes: impl Into<Str>) -> Value {
+        Value::String(bytes.into())
+    }
+}
