@@ -76,6 +76,10 @@ const SETTINGS: &[(&str, Access)] = &[
     ("aof-load-truncated", Access::Mutable),
     ("auto-aof-rewrite-percentage", Access::Mutable),
     ("auto-aof-rewrite-min-size", Access::Mutable),
+    ("hash-max-listpack-entries", Access::Mutable),
+    ("hash-max-ziplist-entries", Access::Mutable),
+    ("hash-max-listpack-value", Access::Mutable),
+    ("hash-max-ziplist-value", Access::Mutable),
 ];
 
 impl Command for Config {
@@ -393,6 +397,16 @@ fn apply(config: &mut Settings, name: &str, value: &[u8]) -> Result<(), String> 
         }
         "slowlog-max-len" => config.slowlog_max_len = long_setting(value, 0)? as u64,
         "latency-monitor-threshold" => config.latency_monitor_threshold = long_setting(value, 0)? as u64,
+        "hash-max-listpack-entries" | "hash-max-ziplist-entries" => {
+            config.hash_max_listpack_entries = long_setting(value, 0)? as u64;
+        }
+        "hash-max-listpack-value" | "hash-max-ziplist-value" => {
+            let n = crate::config::parse_memory(&text).ok_or("argument must be a memory value")?;
+            if n > i64::MAX as u64 {
+                return Err(format!("argument must be between 0 and {} inclusive", i64::MAX));
+            }
+            config.hash_max_listpack_value = n;
+        }
         _ => unreachable!("CONFIG SET checked the name: {name}"),
     }
     Ok(())

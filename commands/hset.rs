@@ -29,6 +29,7 @@ inventory::submit! { Registration::new(&Hset, module_path!()) }
 
 #[cfg(test)]
 mod tests {
+    use crate::protocol::Reply;
     use crate::testing::*;
 
     #[test]
@@ -52,5 +53,37 @@ mod tests {
             h.run("HSET s f v"),
             err("WRONGTYPE Operation against a key holding the wrong kind of value")
         );
+    }
+
+    #[test]
+    fn encoding_follows_the_listpack_limits_as_hashes_are_written() {
+        let mut h = Harness::new();
+        let ok = Reply::Simple("OK".into());
+        let setting = |name: &str, value: &str| Reply::Map(vec![(bulk(name), bulk(value))]);
+        h.run("HSET small a 1 b 2");
+        assert_eq!(h.run("OBJECT ENCODING small"), bulk("listpack"));
+        assert_eq!(h.run("CONFIG SET hash-max-ziplist-entries 2 hash-max-listpack-value 3"), ok);
+        assert_eq!(h.run("CONFIG GET hash-max-listpack-entries"), setting("hash-max-listpack-entries", "2"));
+        assert_eq!(h.run("CONFIG GET hash-max-ziplist-value"), setting("hash-max-ziplist-value", "3"));
+        assert_eq!(h.run("HSET small b 3"), int(0));
+        assert_eq!(h.run("OBJECT ENCODING small"), bulk("listpack"), "at the limit exactly");
+        assert_eq!(h.run("HSET small c 3"), int(1));
+        assert_eq!(h.run("OBJECT ENCODING small"), bulk("hashtable"));
+        h.run("HSET short f abc");
+        assert_eq!(h.run("OBJECT ENCODING short"), bulk("listpack"));
+        h.run("HSET long f abcd");
+        assert_eq!(h.run("OBJECT ENCODING long"), bulk("hashtable"));
+        assert_eq!(h.run("HGETALL long"), setting("f", "abcd"));
+        assert_eq!(
+            h.run("CONFIG SET hash-max-listpack-value x"),
+            err("ERR CONFIG SET failed (possibly related to argument 'hash-max-listpack-value') - argument must be a memory value")
+        );
+        assert_eq!(
+            h.run("CONFIG SET hash-max-listpack-entries -1"),
+            err("ERR CONFIG SET failed (possibly related to argument 'hash-max-listpack-entries') - argument must be between 0 and 9223372036854775807 inclusive")
+        );
+        assert_eq!(h.run("CONFIG SET hash-max-listpack-entries 0"), ok);
+        h.run("HSET fresh f v");
+        assert_eq!(h.run("OBJECT ENCODING fresh"), bulk("hashtable"), "no listpack may hold a field");
     }
 }

@@ -167,6 +167,16 @@ pub struct Config {
     #[arg(long = "tls-auth-clients", default_value = "yes", value_parser = ["yes", "no", "optional"])]
     pub tls_auth_clients: String,
 
+    /// A hash with more fields than this leaves the compact `listpack`
+    /// encoding (alias `hash-max-ziplist-entries`).
+    #[arg(long = "hash-max-listpack-entries", alias = "hash-max-ziplist-entries", default_value_t = 512, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
+    pub hash_max_listpack_entries: u64,
+
+    /// A hash with a longer field or value leaves the `listpack` encoding
+    /// (bytes or a memory value; alias `hash-max-ziplist-value`).
+    #[arg(long = "hash-max-listpack-value", alias = "hash-max-ziplist-value", default_value = "64", value_parser = memory_value)]
+    pub hash_max_listpack_value: u64,
+
     /// Automatic background saves: `"<seconds> <changes> [...]"`; `""` off.
     #[arg(long, default_value = "", value_parser = parse_save_rules_flag)]
     pub save: String,
@@ -425,6 +435,10 @@ impl Config {
             ("aof-load-truncated", self.aof_load_truncated.clone()),
             ("auto-aof-rewrite-percentage", self.auto_aof_rewrite_percentage.to_string()),
             ("auto-aof-rewrite-min-size", self.auto_aof_rewrite_min_size.to_string()),
+            ("hash-max-listpack-entries", self.hash_max_listpack_entries.to_string()),
+            ("hash-max-ziplist-entries", self.hash_max_listpack_entries.to_string()),
+            ("hash-max-listpack-value", self.hash_max_listpack_value.to_string()),
+            ("hash-max-ziplist-value", self.hash_max_listpack_value.to_string()),
         ]
     }
 }
@@ -441,6 +455,15 @@ fn policy_value(text: &str) -> Result<String, String> {
 }
 
 impl Config {
+    /// The encodings' limits the store applies as values are written.
+    pub fn limits(&self) -> crate::store::Limits {
+        let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        crate::store::Limits {
+            hash_max_listpack_entries: size(self.hash_max_listpack_entries),
+            hash_max_listpack_value: size(self.hash_max_listpack_value),
+        }
+    }
+
     /// Tokio worker threads: `--threads`, or the number of cores this
     /// process may run on.
     pub fn worker_threads(&self) -> usize {

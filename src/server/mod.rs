@@ -211,6 +211,7 @@ impl Shared {
         self.idle_timeout_s.store(config.timeout, Ordering::Relaxed);
         self.proto_max_bulk_len.store(config.proto_max_bulk_len, Ordering::Relaxed);
         self.query_buffer_limit.store(config.client_query_buffer_limit, Ordering::Relaxed);
+        self.store.set_limits(config.limits());
         let limit = crate::config::normal_output_limit(&config.client_output_buffer_limit);
         for (slot, value) in self.output_limit.iter().zip([limit.hard, limit.soft, limit.soft_seconds]) {
             slot.store(value, Ordering::Relaxed);
