@@ -27,7 +27,7 @@ impl Command for Load {
         let shape = ctx.server.store.shape();
         // Parsed before the keyspace is locked: clients keep being served
         // and never see a half-loaded state.
-        let loaded = snapshot::load(&path, shape, ctx.now_ms())
+        let loaded = snapshot::load(&path, shape, ctx.now_ms(), &ctx.server.store.limits())
             .map_err(|e| ReplyError::err(format_args!("Error loading {}: {e}", path.display())))?;
         // The eviction settings and counters stay.
         ctx.keyspace().replace(loaded);

@@ -362,7 +362,7 @@ impl Server {
         let data = if replay_aof {
             Dataset::new(shape)
         } else if path.exists() {
-            let data = snapshot::load(&path, shape, clock.now_ms())
+            let data = snapshot::load(&path, shape, clock.now_ms(), &config.limits())
                 .map_err(|e| StartError::Load(path.clone(), e))?;
             info!(path = %path.display(), keys = data.len(), "DB loaded from disk");
             data

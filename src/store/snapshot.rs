@@ -201,8 +201,9 @@ pub fn write_atomically_with(
     result
 }
 
-/// Parses a dump into a dataset of `shape`, dropping keys already expired.
-pub fn from_json(bytes: &[u8], shape: Shape, now_ms: u64) -> Result<Dataset, LoadError> {
+/// Parses a dump into a dataset of `shape`, dropping keys already expired;
+/// values get the encodings `limits` choose.
+pub fn from_json(bytes: &[u8], shape: Shape, now_ms: u64, limits: &Limits) -> Result<Dataset, LoadError> {
     let databases = shape.databases;
     let corrupt = |why: String| LoadError::Corrupt(why);
     let file: DumpFile = serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
@@ -213,7 +214,6 @@ pub fn from_json(bytes: &[u8], shape: Shape, now_ms: u64) -> Result<Dataset, Loa
         return Err(corrupt(format!("unsupported version {} (this build reads {VERSION})", file.version)));
     }
     let mut data = Dataset::new(shape);
-    let limits = Limits::default();
     for dump_db in file.databases {
         if dump_db.index >= databases {
             return Err(corrupt(format!(
@@ -223,8 +223,7 @@ pub fn from_json(bytes: &[u8], shape: Shape, now_ms: u64) -> Result<Dataset, Loa
         }
         for entry in dump_db.keys {
             let key = entry.key.into_bytes().map_err(corrupt)?;
-            let value =
-                Value::read_snapshot(&entry.type_name, entry.value.get(), &limits).map_err(corrupt)?;
+            let value = Value::read_snapshot(&entry.type_name, entry.value.get(), limits).map_err(corrupt)?;
             let deadline = entry.expires_at_ms;
             data.insert(dump_db.index, &key, value, deadline, now_ms);
         }
@@ -233,9 +232,9 @@ pub fn from_json(bytes: &[u8], shape: Shape, now_ms: u64) -> Result<Dataset, Loa
 }
 
 /// Reads and parses the dump at `path`.
-pub fn load(path: &Path, shape: Shape, now_ms: u64) -> Result<Dataset, LoadError> {
+pub fn load(path: &Path, shape: Shape, now_ms: u64, limits: &Limits) -> Result<Dataset, LoadError> {
     let bytes = fs::read(path).map_err(LoadError::Io)?;
-    from_json(&bytes, shape, now_ms)
+    from_json(&bytes, shape, now_ms, limits)
 }
 
 #[cfg(test)]
@@ -260,7 +259,7 @@ mod tests {
         assert!(text.contains(r#""key":{"base64":"AP8="}"#), "{text}");
         assert!(text.contains(r#""expires_at_ms":5000"#), "{text}");
 
-        let back = crate::store::Store::new(from_json(&json, shape, 3_000).unwrap());
+        let back = crate::store::Store::new(from_json(&json, shape, 3_000, &Limits::default()).unwrap());
         let mut db = back.view();
         db.prepare(3, 3_000, true, false);
         assert_eq!(db.get(b"\x00\xff"), Some(&Value::string(vec![0x80, 0, 1])));
@@ -278,7 +277,57 @@ mod tests {
             br#"{"format":"miniredis-dump","version":1,"saved_at_ms":0,"databases":[{"index":99,"keys":[]}]}"#,
             br#"{"format":"miniredis-dump","version":1,"saved_at_ms":0,"databases":[{"index":0,"keys":[{"type":"string","key":{"base64":"!!"},"value":"x"}]}]}"#,
         ] {
-            assert!(matches!(from_json(bad, Shape::for_threads(16, 1), 0), Err(LoadError::Corrupt(_))));
+            assert!(matches!(from_json(bad, Shape::for_threads(16, 1), 0, &Limits::default()), Err(LoadError::Corrupt(_))));
         }
+    }
+
+    #[test]
+    fn both_hash_encodings_round_trip_and_old_dumps_load() {
+        let shape = Shape::for_threads(16, 1);
+        let limits = Limits::default();
+        // As the writer before the value layer produced it.
+        let old = br#"{"format":"miniredis-dump","version":1,"saved_at_ms":0,"databases":[{"index":0,"keys":[
+            {"type":"string","key":"s","value":"v"},
+            {"type":"hash","key":"small","value":[["name","Alice"],["age","23"],[{"base64":"AP8="},""]]},
+            {"type":"hash","key":"big","value":[["f","xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"],["n","-9223372036854775808"]],"expires_at_ms":99000}]}]}"#;
+        let store = crate::store::Store::new(from_json(old, shape, 0, &limits).unwrap());
+        let mut db = store.view();
+        db.prepare(0, 0, true, false);
+        let encoding = |db: &mut Keyspace, key: &[u8]| db.peek(key).map(Value::encoding);
+        assert_eq!(encoding(&mut db, b"small"), Some("listpack"));
+        assert_eq!(encoding(&mut db, b"big"), Some("hashtable"));
+        let before: Vec<(Vec<u8>, Value)> =
+            [&b"s"[..], b"small", b"big"].iter().map(|k| (k.to_vec(), db.peek(k).unwrap().clone())).collect();
+        let small = db.get_hash(b"small").unwrap().unwrap();
+        assert_eq!(small.get(b"\x00\xff").as_deref(), Some(&b""[..]));
+        assert_eq!(small.get(b"age").as_deref(), Some(&b"23"[..]));
+
+        let json = to_json(db.hold_all(), 0);
+        let back = crate::store::Store::new(from_json(&json, shape, 0, &limits).unwrap());
+        let mut again = back.view();
+        again.prepare(0, 0, true, false);
+        for (key, value) in &before {
+            let loaded = again.peek(key).unwrap().clone();
+            assert_eq!(&loaded, value);
+            assert_eq!(loaded.encoding(), value.encoding());
+        }
+        assert_eq!(again.deadline(b"big"), Some(99_000));
+        let order: Vec<Vec<u8>> =
+            again.get_hash(b"small").unwrap().unwrap().iter().map(|(f, _)| f.to_vec()).collect();
+        assert_eq!(
+            order,
+            [&b"name"[..], b"age", b"\x00\xff"].map(<[u8]>::to_vec),
+            "a listpack keeps its order"
+        );
+
+        let tight = Limits { hash_max_listpack_entries: 2, ..limits };
+        let reloaded = crate::store::Store::new(from_json(&json, shape, 0, &tight).unwrap());
+        let mut view = reloaded.view();
+        view.prepare(0, 0, true, false);
+        assert_eq!(encoding(&mut view, b"small"), Some("hashtable"), "loading follows the limits now");
+        let empty = br#"{"format":"miniredis-dump","version":1,"saved_at_ms":0,"databases":[{"index":0,"keys":[{"type":"hash","key":"h","value":[]}]}]}"#;
+        assert!(matches!(from_json(empty, shape, 0, &limits), Err(LoadError::Corrupt(_))));
+        let unknown = br#"{"format":"miniredis-dump","version":1,"saved_at_ms":0,"databases":[{"index":0,"keys":[{"type":"nope","key":"h","value":1}]}]}"#;
+        assert!(matches!(from_json(unknown, shape, 0, &limits), Err(LoadError::Corrupt(_))));
     }
 }
