@@ -18,6 +18,8 @@ pub mod compact;
 pub mod evict;
 pub mod glob;
 pub mod hash;
+#[cfg(test)]
+mod hash_model;
 pub mod keyspace;
 pub mod packed;
 pub mod snapshot;
