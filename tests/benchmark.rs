@@ -12,7 +12,8 @@
 //! request and bytes per key. Every external command runs under a timeout and
 //! every server it starts is killed when it ends. Knobs (environment):
 //! `BENCH_ROUNDS` (default 3), `BENCH_REQUESTS` (default 200000),
-//! `BENCH_KEYS` (default 1000000).
+//! `BENCH_KEYS` (default 1000000), `BENCH_ONLY=hash` (only the hash
+//! workloads, and SET/GET at pipeline 16 to compare with).
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
@@ -160,10 +161,11 @@ struct Sample {
     cpu_us: f64,
 }
 
-/// Runs redis-benchmark for one test and returns its figures.
+/// Runs redis-benchmark for one test (`["-t", "set"]`, or a command's
+/// words) and returns its figures.
 fn run_benchmark(
     server: &Server,
-    test: &str,
+    test: &[&str],
     args: &[&str],
     requests: usize,
     client_cpu: Option<usize>,
@@ -177,8 +179,9 @@ fn run_benchmark(
     }
     let output = cmd
         .arg(require("redis-benchmark", "redis-tools"))
-        .args(["-p", &server.port.to_string(), "-t", test, "-n", &requests.to_string(), "--csv"])
+        .args(["-p", &server.port.to_string(), "-n", &requests.to_string(), "--csv"])
         .args(args)
+        .args(test)
         .output()
         .expect("run redis-benchmark");
     let used = cpu_seconds(pid) - before;
@@ -187,7 +190,7 @@ fn run_benchmark(
     let row = text
         .lines()
         .find(|l| l.starts_with('"') && !l.starts_with("\"test\""))
-        .unwrap_or_else(|| panic!("no result from redis-benchmark for {test} on {}: {text}", server.name));
+        .unwrap_or_else(|| panic!("no result from redis-benchmark for {test:?} on {}: {text}", server.name));
     let cols: Vec<f64> = row.split(',').skip(1).map(|c| c.trim_matches('"').parse().unwrap_or(0.0)).collect();
     Sample { rps: cols[0], p50: cols[3], p99: cols[5], cpu_us: used * 1e6 / requests as f64 }
 }
@@ -222,22 +225,59 @@ fn workload(
     mini_threads: Option<usize>,
     pinned: bool,
 ) -> Row {
+    let what = Workload { test: &["-t", test], args, fill: None };
+    workload_on(label, &what, requests, rounds, mini_threads, pinned)
+}
+
+/// A redis-benchmark run: the test, its options, and a command run first
+/// on each fresh server (untimed) to fill it.
+struct Workload<'a> {
+    test: &'a [&'a str],
+    args: &'a [&'a str],
+    fill: Option<&'a [&'a str]>,
+}
+
+fn workload_on(
+    label: &str,
+    what: &Workload,
+    requests: usize,
+    rounds: usize,
+    mini_threads: Option<usize>,
+    pinned: bool,
+) -> Row {
     let (server_cpu, client_cpu) = if pinned { (Some(0), Some(1)) } else { (None, None) };
+    let run = |server: &Server| {
+        if let Some(fill) = what.fill {
+            run_benchmark(server, fill, what.args, requests, client_cpu);
+        }
+        run_benchmark(server, what.test, what.args, requests, client_cpu)
+    };
     let mut mini = Vec::new();
     let mut redis = Vec::new();
     for _ in 0..rounds {
         let m = start("miniredis", mini_threads, server_cpu);
-        mini.push(run_benchmark(&m, test, args, requests, client_cpu));
+        mini.push(run(&m));
         drop(m);
         let r = start("redis", None, server_cpu);
-        redis.push(run_benchmark(&r, test, args, requests, client_cpu));
+        redis.push(run(&r));
     }
     Row { workload: label.to_string(), mini: medians(&mini), redis: medians(&redis) }
 }
 
-/// RSS growth per key after loading `keys` small string keys through one
-/// pipelined connection (optionally each with a TTL).
-fn bytes_per_key(name: &'static str, keys: usize, ttl: bool) -> f64 {
+/// A command in RESP.
+fn resp(args: &[&[u8]]) -> Vec<u8> {
+    let mut out = format!("*{}\r\n", args.len()).into_bytes();
+    for arg in args {
+        out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
+        out.extend_from_slice(arg);
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+/// RSS growth of a fresh server after sending it `commands` commands
+/// (`command(i)` in RESP) through one pipelined connection.
+fn rss_growth(name: &'static str, commands: usize, command: impl Fn(usize) -> Vec<u8>) -> f64 {
     let server = start(name, None, None);
     let pid = server_pid(&server);
     std::thread::sleep(Duration::from_millis(200));
@@ -248,33 +288,18 @@ fn bytes_per_key(name: &'static str, keys: usize, ttl: bool) -> f64 {
     let reader = std::thread::spawn(move || {
         let mut reader = BufReader::new(reader_stream);
         let mut line = String::new();
-        for _ in 0..keys {
+        for _ in 0..commands {
             line.clear();
             if reader.read_line(&mut line).unwrap_or(0) == 0 {
                 panic!("connection closed early");
             }
+            assert!(!line.starts_with('-'), "error reply while loading: {line}");
         }
     });
     let mut batch = Vec::with_capacity(1 << 20);
-    for i in 0..keys {
-        let key = format!("key:{i}");
-        let value = format!("v{i:09}");
-        if ttl {
-            batch.extend_from_slice(
-                format!(
-                    "*5\r\n$3\r\nSET\r\n${}\r\n{key}\r\n${}\r\n{value}\r\n$2\r\nEX\r\n$6\r\n100000\r\n",
-                    key.len(),
-                    value.len()
-                )
-                .as_bytes(),
-            );
-        } else {
-            batch.extend_from_slice(
-                format!("*3\r\n$3\r\nSET\r\n${}\r\n{key}\r\n${}\r\n{value}\r\n", key.len(), value.len())
-                    .as_bytes(),
-            );
-        }
-        if batch.len() > (1 << 20) - 256 {
+    for i in 0..commands {
+        batch.extend_from_slice(&command(i));
+        if batch.len() > (1 << 20) - 512 {
             stream.write_all(&batch).unwrap();
             batch.clear();
         }
@@ -282,7 +307,57 @@ fn bytes_per_key(name: &'static str, keys: usize, ttl: bool) -> f64 {
     stream.write_all(&batch).unwrap();
     reader.join().expect("all replies read");
     std::thread::sleep(Duration::from_millis(300));
-    (rss_bytes(pid) - before) as f64 / keys as f64
+    (rss_bytes(pid) - before) as f64
+}
+
+/// RSS growth per key after loading `keys` small string keys (optionally
+/// each with a TTL).
+fn bytes_per_key(name: &'static str, keys: usize, ttl: bool) -> f64 {
+    let growth = rss_growth(name, keys, |i| {
+        let (key, value) = (format!("key:{i}"), format!("v{i:09}"));
+        if ttl {
+            resp(&[b"SET", key.as_bytes(), value.as_bytes(), b"EX", b"100000"])
+        } else {
+            resp(&[b"SET", key.as_bytes(), value.as_bytes()])
+        }
+    });
+    growth / keys as f64
+}
+
+/// `HSET user:N` of five short fields, as a user record.
+fn user_record(i: usize) -> Vec<u8> {
+    let (key, name, age) = (format!("user:{i}"), format!("name-{i}"), (18 + i % 60).to_string());
+    let (email, score) = (format!("user{i}@example.com"), (i * 7 % 10_000).to_string());
+    let cities = ["Paris", "London", "Berlin", "Madrid", "Rome"];
+    resp(&[
+        b"HSET",
+        key.as_bytes(),
+        b"name",
+        name.as_bytes(),
+        b"age",
+        age.as_bytes(),
+        b"city",
+        cities[i % cities.len()].as_bytes(),
+        b"email",
+        email.as_bytes(),
+        b"score",
+        score.as_bytes(),
+    ])
+}
+
+/// RSS growth per field: `hashes` hashes of `fields` fields each, loaded
+/// one `HSET` per record (`fields` 5: [`user_record`]) or per field.
+fn bytes_per_field(name: &'static str, hashes: usize, fields: usize) -> f64 {
+    let growth = if fields == 5 {
+        rss_growth(name, hashes, user_record)
+    } else {
+        rss_growth(name, hashes * fields, |i| {
+            let (key, field, value) =
+                (format!("wide:{}", i % hashes), format!("field:{}", i / hashes), format!("v{i:09}"));
+            resp(&[b"HSET", key.as_bytes(), field.as_bytes(), value.as_bytes()])
+        })
+    };
+    growth / (hashes * fields) as f64
 }
 
 /// Keyspace operations per second (half `SET`, half `GET` of random keys
@@ -334,8 +409,9 @@ fn benchmark() {
     require("redis-benchmark", "redis-tools");
     let started = Instant::now();
 
+    let only_hash = std::env::var("BENCH_ONLY").is_ok_and(|v| v == "hash");
     let mut rows = Vec::new();
-    for test in ["set", "get", "hset"] {
+    for test in ["set", "get", "hset"].into_iter().filter(|_| !only_hash) {
         rows.push(workload(
             &format!("{} 1KiB, 500 conns, P1", test.to_uppercase()),
             test,
@@ -347,7 +423,9 @@ fn benchmark() {
         ));
     }
     // Pinned with the default threads, then unpinned with 1 and 2 server threads.
-    for (threads, pinned) in [(None, true), (Some(1), false), (Some(2), false)] {
+    let thread_setups =
+        if only_hash { &[(None, true)][..] } else { &[(None, true), (Some(1), false), (Some(2), false)] };
+    for &(threads, pinned) in thread_setups {
         for test in ["set", "get"] {
             let label = match threads {
                 None => format!("{}, 50 conns, P16", test.to_uppercase()),
@@ -355,6 +433,23 @@ fn benchmark() {
             };
             let args = ["-c", "50", "-P", "16", "-r", "100000"];
             rows.push(workload(&label, test, &args, requests * 5, rounds, threads, pinned));
+        }
+    }
+
+    // Hashes at pipeline 16: a small one (100 fields, a listpack) and a
+    // large one (up to 100,000 fields, a hashtable); HGET after filling.
+    for (size, key, range) in [("small", "bench:small", "100"), ("large", "bench:large", "100000")] {
+        let field = "f:__rand_int__";
+        let hset = ["HSET", key, field, "value"];
+        let hget = ["HGET", key, field];
+        let args = ["-c", "50", "-P", "16", "-r", range];
+        let cases = [
+            ("HSET", Workload { test: &hset, args: &args, fill: None }),
+            ("HGET", Workload { test: &hget, args: &args, fill: Some(&hset) }),
+        ];
+        for (command, what) in cases {
+            let label = format!("{command} {size} hash (-r {range}), 50 conns, P16");
+            rows.push(workload_on(&label, &what, requests * 5, rounds, None, true));
         }
     }
 
@@ -378,9 +473,20 @@ fn benchmark() {
         );
     }
 
+    println!("\n| memory: hashes | MiniRedis B/field | Redis B/field | ratio |");
+    println!("|---|---:|---:|---:|");
+    for (label, hashes, fields) in [
+        ("200,000 hashes × 5 short fields (`HSET user:N name … age … city … email … score …`)", 200_000, 5),
+        ("200 hashes × 1,000 fields (`field:N` -> 10-byte value)", 200, 1_000),
+    ] {
+        let m = median((0..rounds.min(2)).map(|_| bytes_per_field("miniredis", hashes, fields)).collect());
+        let r = median((0..rounds.min(2)).map(|_| bytes_per_field("redis", hashes, fields)).collect());
+        println!("| {label} | {m:.1} | {r:.1} | {:.2}x |", m / r);
+    }
+
     println!("\n| memory ({keys} keys `key:N` -> 10-byte value) | MiniRedis B/key | Redis B/key | ratio |");
     println!("|---|---:|---:|---:|");
-    for ttl in [false, true] {
+    for ttl in [false, true].into_iter().filter(|_| !only_hash) {
         let m = median((0..rounds.min(2)).map(|_| bytes_per_key("miniredis", keys, ttl)).collect());
         let r = median((0..rounds.min(2)).map(|_| bytes_per_key("redis", keys, ttl)).collect());
         println!("| {} | {m:.1} | {r:.1} | {:.2}x |", if ttl { "with TTL" } else { "no TTL" }, m / r);
@@ -388,7 +494,7 @@ fn benchmark() {
     let eight = miniredis::store::Shape::for_threads(16, 2).shards();
     println!("\n| in-process keyspace ops/s (SET/GET, 100k keys) | 1 thread | 2 threads | speed-up |");
     println!("|---|---:|---:|---:|");
-    for shards in [1, eight] {
+    for shards in [1, eight].into_iter().filter(|_| !only_hash) {
         // Short runs, so more of them: the medians of 7 (at least).
         let (ops, runs) = (3_000_000, rounds.max(7));
         let one = median((0..runs).map(|_| store_ops_per_sec(shards, 1, ops)).collect());

@@ -152,6 +152,17 @@ fn decode(buf: &[u8], at: usize) -> (Elem<'_>, usize) {
     }
 }
 
+/// Where the element at `at` ends, without decoding it.
+fn skip(buf: &[u8], at: usize) -> usize {
+    let tag = buf[at];
+    match tag {
+        0..=0x7f => at + 1 + tag as usize,
+        0x80..=0xbf => at + 1,
+        STR_LONG => at + 5 + u32::from_le_bytes(buf[at + 1..at + 5].try_into().expect("4 bytes")) as usize,
+        _ => at + 1 + (tag - INT_BASE) as usize,
+    }
+}
+
 /// Whether the element at `at` equals `bytes` (`int` is `bytes`' canonical
 /// integer, computed once by the caller), and where the next element starts.
 fn matches_at(buf: &[u8], at: usize, bytes: &[u8], int: Option<i64>) -> (bool, usize) {
@@ -229,7 +240,7 @@ impl Packed {
         std::iter::from_fn(move || {
             (at < self.bytes.len()).then(|| {
                 let start = at;
-                at = decode(&self.bytes, at).1;
+                at = skip(&self.bytes, at);
                 start
             })
         })
@@ -242,7 +253,7 @@ impl Packed {
 
     /// The offset where the element at `at` ends.
     pub fn next_offset(&self, at: usize) -> usize {
-        decode(&self.bytes, at).1
+        skip(&self.bytes, at)
     }
 
     /// Length in bytes of the packed data (the end offset).
@@ -251,8 +262,7 @@ impl Packed {
     }
 
     /// The offset of the first element equal to `needle` among every
-    /// `stride`-th element (stride 2 finds hash fields), with the element
-    /// count walked so far.
+    /// `stride`-th element (stride 2 finds hash fields).
     pub fn find(&self, needle: &[u8], stride: usize) -> Option<usize> {
         let int = canonical_int(needle);
         let mut at = 0;
@@ -262,7 +272,7 @@ impl Packed {
                 return Some(at);
             }
             for _ in 1..stride {
-                next = self.next_offset(next);
+                next = skip(&self.bytes, next);
             }
             at = next;
         }
@@ -270,10 +280,14 @@ impl Packed {
     }
 
     /// Replaces the bytes of `range` (whole elements) by the encodings of
-    /// `items`, in one reallocation.
+    /// `items`: in place when the size is unchanged, else in one new allocation.
     pub fn splice<'a>(&mut self, range: Range<usize>, items: impl IntoIterator<Item = &'a [u8]>) {
         let mut encoded = Vec::new();
         items.into_iter().for_each(|item| encode(&mut encoded, item));
+        if encoded.len() == range.len() {
+            self.bytes[range].copy_from_slice(&encoded);
+            return;
+        }
         let mut out = Vec::with_capacity(self.bytes.len() - range.len() + encoded.len());
         out.extend_from_slice(&self.bytes[..range.start]);
         out.extend_from_slice(&encoded);
