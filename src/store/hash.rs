@@ -234,6 +234,10 @@ impl ValueType for Hash {
         Ok(Hash::from_pairs(pairs.iter().map(|(f, v)| (&f[..], &v[..])), limits))
     }
 
+    fn is_empty_collection(&self) -> bool {
+        self.is_empty()
+    }
+
     /// `HSET`s of up to 64 pairs each.
     fn rewrite(&self, key: &[u8], emit: &mut dyn FnMut(&[&[u8]])) {
         let pairs: Vec<(Elem<'_>, Elem<'_>)> = self.iter().collect();

@@ -470,6 +470,30 @@ impl<'a> Keyspace<'a> {
         self.store.limits()
     }
 
+    /// The `T` at `key`, `WRONGTYPE` if it holds another type.
+    pub fn get_typed<T: super::Typed>(
+        &mut self,
+        key: &[u8],
+    ) -> Result<Option<&T>, crate::protocol::ReplyError> {
+        self.db_for(key).get_typed(key)
+    }
+
+    /// The `T` at `key` for changing, `WRONGTYPE` if it holds another type.
+    pub fn get_typed_mut<T: super::Typed>(
+        &mut self,
+        key: &[u8],
+    ) -> Result<Option<&mut T>, crate::protocol::ReplyError> {
+        self.db_for(key).get_typed_mut(key)
+    }
+
+    /// The `T` at `key`, created empty when absent (see [`Db::typed_or_default`]).
+    pub fn typed_or_default<T: super::Typed + Default>(
+        &mut self,
+        key: &[u8],
+    ) -> Result<&mut T, crate::protocol::ReplyError> {
+        self.db_for(key).typed_or_default(key)
+    }
+
     /// The current database's part in the shard of `key`.
     fn db_for(&mut self, key: &[u8]) -> &mut Db {
         let (index, rules) = (self.db, self.rules);

@@ -38,7 +38,7 @@ pub use evict::{Access, Policy};
 pub use hash::Hash;
 pub use keyspace::{Dataset, Keyspace, Shape, Shard, Store};
 pub use packed::Elem;
-pub use value::{Limits, Value, ValueType};
+pub use value::{Limits, Typed, Value, ValueType};
 
 /// An owned key or field name.
 pub type Key = Box<[u8]>;
@@ -348,49 +348,49 @@ impl Db {
         self.live(key).is_some()
     }
 
+    /// The `T` at `key`, `WRONGTYPE` if it holds another type.
+    pub fn get_typed<T: Typed>(&mut self, key: &[u8]) -> Result<Option<&T>, ReplyError> {
+        self.get(key).map(|v| T::of(v).ok_or(ReplyError::WRONG_TYPE)).transpose()
+    }
+
+    /// The `T` at `key` for changing, `WRONGTYPE` if it holds another type.
+    pub fn get_typed_mut<T: Typed>(&mut self, key: &[u8]) -> Result<Option<&mut T>, ReplyError> {
+        self.get_mut(key).map(|v| T::of_mut(v).ok_or(ReplyError::WRONG_TYPE)).transpose()
+    }
+
+    /// The `T` at `key`, created empty when absent. A caller that may leave
+    /// it empty must call [`Db::remove_if_empty`].
+    pub fn typed_or_default<T: Typed + Default>(&mut self, key: &[u8]) -> Result<&mut T, ReplyError> {
+        if !self.contains(key) {
+            self.set_keep_ttl(key, T::default().into_value());
+        }
+        self.get_mut(key).and_then(T::of_mut).ok_or(ReplyError::WRONG_TYPE)
+    }
+
     /// The string at `key`, `WRONGTYPE` if it holds something else.
     pub fn get_string(&mut self, key: &[u8]) -> Result<Option<&Str>, ReplyError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
-            Some(_) => Err(ReplyError::WRONG_TYPE),
-        }
+        self.get_typed(key)
     }
 
     /// The hash at `key`, `WRONGTYPE` if it holds something else.
     pub fn get_hash(&mut self, key: &[u8]) -> Result<Option<&Hash>, ReplyError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::Hash(h)) => Ok(Some(h)),
-            Some(_) => Err(ReplyError::WRONG_TYPE),
-        }
+        self.get_typed(key)
     }
 
     /// The hash at `key` for changing, `WRONGTYPE` if it holds something else.
     pub fn get_hash_mut(&mut self, key: &[u8]) -> Result<Option<&mut Hash>, ReplyError> {
-        match self.get_mut(key) {
-            None => Ok(None),
-            Some(Value::Hash(h)) => Ok(Some(h)),
-            Some(_) => Err(ReplyError::WRONG_TYPE),
-        }
+        self.get_typed_mut(key)
     }
 
-    /// The hash at `key`, created empty when absent. A caller that may leave
-    /// it empty must call [`Db::remove_if_empty`].
+    /// The hash at `key`, created empty when absent (see [`Db::typed_or_default`]).
     pub fn hash_or_default(&mut self, key: &[u8]) -> Result<&mut Hash, ReplyError> {
-        if !self.contains(key) {
-            self.set_keep_ttl(key, Value::Hash(Hash::default()));
-        }
-        match self.get_mut(key) {
-            Some(Value::Hash(h)) => Ok(h),
-            _ => Err(ReplyError::WRONG_TYPE),
-        }
+        self.typed_or_default(key)
     }
 
-    /// Deletes `key` if it is an empty hash (Redis never keeps empty aggregates).
+    /// Deletes `key` if it holds an empty collection (Redis never keeps empty aggregates).
     pub fn remove_if_empty(&mut self, key: &[u8]) {
         if let Some(i) = self.find(key) {
-            if matches!(&self.entries[i].value, Value::Hash(h) if h.is_empty()) {
+            if self.entries[i].value.is_empty_collection() {
                 self.remove_at(i);
             }
         }

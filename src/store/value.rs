@@ -45,6 +45,19 @@ pub trait ValueType: Clone + PartialEq + Sized {
     /// The commands that rebuild the value at `key` (for the AOF rewrite),
     /// each passed to `emit` as its arguments.
     fn rewrite(&self, key: &[u8], emit: &mut dyn FnMut(&[&[u8]]));
+
+    /// Whether this is a collection left with no element (Redis deletes those).
+    fn is_empty_collection(&self) -> bool {
+        false
+    }
+}
+
+/// A type's place in [`Value`] (written by [`value_types!`]): what the
+/// keyspace's typed access (`Db::get_typed`, `Db::typed_or_default`) uses.
+pub trait Typed: ValueType {
+    fn of(value: &Value) -> Option<&Self>;
+    fn of_mut(value: &mut Value) -> Option<&mut Self>;
+    fn into_value(self) -> Value;
 }
 
 /// Declares [`Value`] with one variant per data type and its dispatch.
@@ -89,7 +102,36 @@ macro_rules! value_types {
             pub fn rewrite(&self, key: &[u8], emit: &mut dyn FnMut(&[&[u8]])) {
                 match self { $(Value::$variant(v) => v.rewrite(key, emit)),* }
             }
+
+            /// Whether this is a collection left with no element.
+            pub fn is_empty_collection(&self) -> bool {
+                match self { $(Value::$variant(v) => v.is_empty_collection()),* }
+            }
         }
+
+        $(
+            impl Typed for $ty {
+                fn of(value: &Value) -> Option<&Self> {
+                    match value {
+                        Value::$variant(v) => Some(v),
+                        #[allow(unreachable_patterns)]
+                        _ => None,
+                    }
+                }
+
+                fn of_mut(value: &mut Value) -> Option<&mut Self> {
+                    match value {
+                        Value::$variant(v) => Some(v),
+                        #[allow(unreachable_patterns)]
+                        _ => None,
+                    }
+                }
+
+                fn into_value(self) -> Value {
+                    Value::$variant(self)
+                }
+            }
+        )*
     };
 }
 
