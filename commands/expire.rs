@@ -19,7 +19,11 @@ impl Command for Expire {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        crate::ops::expire(ctx, args, ExpireUnit::Seconds, "expire")
+        let key = args.argv().get(1);
+        let reply = crate::ops::expire(ctx, args, ExpireUnit::Seconds, "expire")?;
+        // Logged as `PEXPIREAT` with the absolute deadline (`DEL` if past), only when applied.
+        ctx.propagate_expiry_if(reply == Reply::Integer(1), key);
+        Ok(reply)
     }
 }
 

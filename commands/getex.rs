@@ -27,6 +27,7 @@ impl Command for Getex {
         let db = ctx.db();
         // As Redis: a missing key answers nil before the time is checked.
         let Some(value) = db.get_string(key)?.cloned() else {
+            ctx.propagate_none();
             return Ok(Reply::Null);
         };
         match (options.ttl, options.deadline(now, "getex")?) {
@@ -42,6 +43,10 @@ impl Command for Getex {
             }
             _ => {}
         }
+        // Logged as the expiry it left, in absolute time (`PEXPIREAT`,
+        // `PERSIST` or `DEL`); a plain GETEX is not logged.
+        let changes_expiry = matches!(options.ttl, TtlOption::At(..) | TtlOption::Persist);
+        ctx.propagate_expiry_if(changes_expiry, key);
         Ok(Reply::bulk(value))
     }
 }

@@ -28,7 +28,7 @@ impl Command for Hincrbyfloat {
         if !increment.is_finite() {
             return Err(ReplyError::from_static("ERR value is NaN or Infinity"));
         }
-        crate::ops::update_hash_field(ctx, key, field, |current| {
+        let reply = crate::ops::update_hash_field(ctx, key, field, |current| {
             let value = match current {
                 None => LongDouble::ZERO,
                 Some(text) => {
@@ -40,7 +40,12 @@ impl Command for Hincrbyfloat {
                 .ok_or(ReplyError::from_static("ERR increment would produce NaN or Infinity"))?;
             let text = sum.to_human();
             Ok((text.clone().into_bytes(), Reply::bulk(text)))
-        })
+        })?;
+        // Logged as the value it gave, so float formatting never differs on replay (as Redis).
+        if let Reply::Bulk(text) = &reply {
+            ctx.propagate_as(&[b"HSET", key, field, text]);
+        }
+        Ok(reply)
     }
 }
 

@@ -39,6 +39,8 @@ impl Command for Incrbyfloat {
         }
         let text = sum.to_human().into_bytes();
         db.set_keep_ttl(key, Value::string(text.clone()));
+        // Logged as the value it gave, so float formatting never differs on replay (as Redis).
+        ctx.propagate_as(&[b"SET", key, &text, b"KEEPTTL"]);
         Ok(Reply::Bulk(text))
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::ops::{set_string, string_options, StringCommand};
 use crate::prelude::*;
+use crate::protocol::parse::Argv;
 
 /// `SET`: stores a string, with Redis 7's conditions, `GET` and expiry options.
 pub struct Set;
@@ -28,12 +29,34 @@ impl Command for Set {
         let deadline = options.deadline(ctx.now_ms(), "set")?;
 
         let (allowed, old) = set_string(ctx, key, value, &options, deadline)?;
+        if let Some(at) = deadline {
+            // Logged with `PXAT <deadline>` in place of its expiry option: a
+            // replay at any time gives the same deadline.
+            ctx.propagate_set_pxat(&without_expiry_option(args.argv()), at);
+        }
         Ok(match (options.get, allowed) {
             (true, _) => Reply::bulk_or_null(old),
             (false, true) => Reply::OK,
             (false, false) => Reply::Null,
         })
     }
+}
+
+/// The request's arguments without its `EX`/`PX`/`EXAT`/`PXAT` options.
+fn without_expiry_option(argv: Argv<'_>) -> Vec<&[u8]> {
+    let mut parts = Vec::with_capacity(argv.len());
+    let mut i = 0;
+    while i < argv.len() {
+        let expiry =
+            [&b"EX"[..], b"PX", b"EXAT", b"PXAT"].iter().any(|unit| argv.get(i).eq_ignore_ascii_case(unit));
+        if i >= 3 && expiry && i + 1 < argv.len() {
+            i += 2;
+        } else {
+            parts.push(argv.get(i));
+            i += 1;
+        }
+    }
+    parts
 }
 
 inventory::submit! { Registration::new(&Set, module_path!()) }

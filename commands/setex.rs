@@ -20,7 +20,14 @@ impl Command for Setex {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        crate::ops::set_expiring(ctx, args, ExpireUnit::Seconds, "setex")
+        let argv = args.argv();
+        let reply = crate::ops::set_expiring(ctx, args, ExpireUnit::Seconds, "setex")?;
+        // Logged as `SET key value PXAT <deadline>`: a replay at any time gives the same deadline.
+        let (key, value) = (argv.get(1), argv.get(3));
+        if let Some(at) = ctx.db().deadline(key) {
+            ctx.propagate_set_pxat(&[b"SET", key, value], at);
+        }
+        Ok(reply)
     }
 }
 

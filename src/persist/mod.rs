@@ -20,7 +20,8 @@ use tracing::{info, warn};
 use crate::protocol::parse::Argv;
 use crate::protocol::Reply;
 use crate::server::{ClientHandle, ClientState, Shared};
-use crate::store::{snapshot, Keyspace, Shard};
+use crate::store::effects::Effects;
+use crate::store::{snapshot, Keyspace};
 
 pub use aof::{Aof, Fsync};
 
@@ -355,47 +356,14 @@ fn fork(body: impl FnOnce() -> io::Result<()>) -> io::Result<i32> {
 }
 
 /// The dispatcher's hook, called only while the log is on, with the
-/// command's shards still locked: logs keys expiry deleted (as `DEL`, so a replay
-/// never depends on the clock) and, for a successful write, its record.
-/// Returns the log offset the reply must wait for (0: none).
-#[allow(clippy::too_many_arguments)]
-pub fn log_command(
-    server: &Shared,
-    keyspace: &mut Keyspace,
-    db: usize,
-    name: &str,
-    write: bool,
-    argv: Argv<'_>,
-    reply: &Reply,
-    now: u64,
-) -> u64 {
-    let aof = &server.persist.aof;
+/// command's shards still locked: appends what the command did (see
+/// [`aof::State::append_effects`]); `logged`: the command's own records
+/// too. Returns the log offset the reply must wait for (0: none).
+pub fn log_effects(aof: &Aof, effects: &Effects, logged: bool, db: usize, argv: Argv<'_>) -> u64 {
     let mut st = aof.state.lock();
     let before = st.appended;
-    keyspace.take_expired(|index, key| st.append(index, &[b"DEL", &key]));
-    let mut wait = 0;
-    if write && !reply.is_error() {
-        let verbatim = aof::propagate(name, argv, now, reply, &mut |parts| st.append(db, parts));
-        if verbatim {
-            st.append_argv(db, argv);
-        }
-        wait = st.appended;
-    } else if name == "load" && *reply == Reply::OK {
-        // The dataset was replaced: log its effect.
-        st.append(db, &[b"FLUSHALL"]);
-        let mut records = Vec::new();
-        let _ = aof::write_dataset(keyspace, &mut records);
-        st.db = None;
-        let start = st.buf.len();
-        st.buf.extend_from_slice(&records);
-        let added = st.buf.len() - start;
-        if let Some(rewrite) = &mut st.rewrite {
-            rewrite.extend_from_slice(&records);
-        }
-        st.appended += added as u64;
-        wait = st.appended;
-    }
-    let appended = st.appended != before;
+    st.append_effects(effects, logged, db, argv);
+    let (appended, wait) = (st.appended != before, if logged { st.appended } else { 0 });
     drop(st);
     if appended {
         aof.notify();
@@ -403,21 +371,17 @@ pub fn log_command(
     wait
 }
 
-/// Logs the keys the active expiry cycle deleted in `shard` (still held).
-pub fn log_active_expiry(server: &Shared, shard: &mut Shard) {
-    let aof = &server.persist.aof;
-    let mut st = aof.state.lock();
-    let before = st.appended;
-    for (index, db) in shard.dbs.iter_mut().enumerate() {
-        for key in db.take_expired() {
-            st.append(index, &[b"DEL", &key]);
-        }
-    }
-    let appended = st.appended != before;
-    drop(st);
-    if appended {
-        aof.notify();
-    }
+/// Logs a key eviction deleted, as `DEL`, while its shard is still held
+/// (a write to the key after it is then logged after the `DEL`).
+pub fn log_eviction(aof: &Aof, db: usize, key: &[u8]) {
+    aof.state.lock().append(db, &[b"DEL", key]);
+    aof.notify();
+}
+
+/// Logs the keys the active expiry cycle deleted (their shard still held),
+/// as `DEL`s.
+pub fn log_deletions(aof: &Aof, effects: &Effects) {
+    log_effects(aof, effects, false, 0, Argv::Owned(&[]));
 }
 
 /// Why the log could not be loaded at start-up.

@@ -242,7 +242,16 @@ impl Shared {
         self.store.set_eviction(policy, samples, access);
         self.maxmemory.store(maxmemory, Ordering::Relaxed);
         if maxmemory != 0 {
-            self.store.perform_evictions(now_ms, || crate::alloc::allocated() as u64 > maxmemory);
+            let aof = &self.persist.aof;
+            self.store.perform_evictions(
+                now_ms,
+                || crate::alloc::allocated() as u64 > maxmemory,
+                |db, key| {
+                    if aof.on() {
+                        crate::persist::log_eviction(aof, db, key);
+                    }
+                },
+            );
         }
     }
 
@@ -613,6 +622,7 @@ pub fn raise_fd_limit(maxclients: u64) -> u64 {
 /// The active half of expiry: ten cycles a second, as Redis's default `hz`.
 async fn expire_loop(shared: Arc<Shared>) {
     let mut stop = shared.shutdown_requested();
+    let mut expired = crate::store::effects::Effects::default();
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     loop {
         tokio::select! {
@@ -625,11 +635,14 @@ async fn expire_loop(shared: Arc<Shared>) {
         }
         let now = shared.clock.now_ms();
         let aof = shared.persist.aof.on();
-        // Shard by shard: commands on other shards go on meanwhile.
+        // Shard by shard: commands on other shards go on meanwhile. The
+        // deleted keys are handed on as effects while their shard is held.
         shared.store.for_each_shard(|shard| {
             shard.dbs.iter_mut().for_each(|db| db.set_track_expired(aof));
             if shard.active_expire_cycle(now) > 0 && aof {
-                crate::persist::log_active_expiry(&shared, shard);
+                shard.take_expired(&mut expired);
+                crate::persist::log_deletions(&shared.persist.aof, &expired);
+                expired.clear();
             }
         });
     }
