@@ -105,7 +105,7 @@ impl Harness {
 
     /// Waits for the background save or rewrite child and reaps it.
     pub fn wait_for_child(&self) {
-        self.shared.persist.reap(&self.shared, true);
+        self.shared.persist.reap(&*self.shared, true);
     }
 
     /// A view of the keyspace (database 0) at the clock's current time.

@@ -2,6 +2,7 @@
 
 mod client;
 mod connection;
+mod replay;
 mod tls;
 
 use std::collections::BTreeMap;
@@ -188,20 +189,7 @@ impl Shared {
 
     /// Writes the snapshot atomically (the caller holds every shard).
     pub fn save(&self, keyspace: &Keyspace) -> io::Result<()> {
-        let now = self.clock.now_ms();
-        let path = self.config.read().dump_path();
-        match snapshot::write_atomically_with(&path, |out| snapshot::write_json(keyspace, now, out)) {
-            Ok(()) => {
-                self.dirty.store(0, Ordering::Relaxed);
-                self.last_save.store(now / 1000, Ordering::Relaxed);
-                info!(path = %path.display(), "DB saved on disk");
-                Ok(())
-            }
-            Err(e) => {
-                warn!(path = %path.display(), error = %e, "saving the snapshot failed");
-                Err(e)
-            }
-        }
+        crate::persist::save(self, keyspace)
     }
 
     /// Copies the settings connections read without a lock out of the
@@ -424,7 +412,7 @@ impl Server {
             let persist = &shared.persist;
             persist.aof.set_policy(policy.unwrap_or(crate::persist::Fsync::Everysec));
             if replay_aof {
-                let records = crate::persist::replay(&shared, &aof_path, truncated_ok)
+                let records = replay::replay(&shared, &aof_path, truncated_ok)
                     .map_err(|e| StartError::Aof(aof_path.clone(), e))?;
                 info!(path = %aof_path.display(), records, "DB loaded from append only file");
             } else {
