@@ -30,6 +30,7 @@ impl Command for Getex {
             ctx.propagate_none();
             return Ok(Reply::Null);
         };
+        let mut persisted = false;
         match (options.ttl, options.deadline(now, "getex")?) {
             // An absolute time already past deletes the key (after the reply's value is taken).
             (TtlOption::At(ExpireUnit::UnixSeconds | ExpireUnit::UnixMillis, _), Some(at)) if at <= now => {
@@ -39,14 +40,22 @@ impl Command for Getex {
                 db.set_deadline(key, at);
             }
             (TtlOption::Persist, None) => {
-                db.clear_deadline(key);
+                persisted = db.clear_deadline(key);
             }
             _ => {}
         }
-        // Logged as the expiry it left, in absolute time (`PEXPIREAT`,
-        // `PERSIST` or `DEL`); a plain GETEX is not logged.
-        let changes_expiry = matches!(options.ttl, TtlOption::At(..) | TtlOption::Persist);
-        ctx.propagate_expiry_if(changes_expiry, key);
+        // Logged as the expiry it left, in absolute time (`PEXPIREAT`, `DEL`
+        // or `PERSIST`); a plain GETEX is not logged.
+        match options.ttl {
+            TtlOption::At(..) => ctx.report_expiry(true, key),
+            TtlOption::Persist => {
+                if persisted {
+                    ctx.notify(EventClass::Generic, "persist", key);
+                }
+                ctx.propagate_expiry(key);
+            }
+            _ => ctx.propagate_none(),
+        }
         Ok(Reply::bulk(value))
     }
 }

@@ -45,6 +45,7 @@ impl Command for Hincrbyfloat {
         if let Reply::Bulk(text) = &reply {
             ctx.propagate_as(&[b"HSET", key, field, text]);
         }
+        ctx.notify(EventClass::Hash, "hincrbyfloat", key);
         Ok(reply)
     }
 }

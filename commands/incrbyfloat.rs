@@ -41,6 +41,7 @@ impl Command for Incrbyfloat {
         db.set_keep_ttl(key, Value::string(text.clone()));
         // Logged as the value it gave, so float formatting never differs on replay (as Redis).
         ctx.propagate_as(&[b"SET", key, &text, b"KEEPTTL"]);
+        ctx.notify(EventClass::String, "incrbyfloat", key);
         Ok(Reply::Bulk(text))
     }
 }

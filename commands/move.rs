@@ -36,6 +36,8 @@ impl Command for Move {
             return Ok(Reply::Integer(0));
         };
         put_key(db.select(target), key, value, deadline);
+        ctx.notify_in(source, EventClass::Generic, "move_from", key);
+        ctx.notify_in(target, EventClass::Generic, "move_to", key);
         Ok(Reply::Integer(1))
     }
 }

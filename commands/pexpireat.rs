@@ -24,7 +24,7 @@ impl Command for Pexpireat {
         let key = args.argv().get(1);
         let reply = crate::ops::expire(ctx, args, ExpireUnit::UnixMillis, "pexpireat")?;
         // Logged as `PEXPIREAT` with the absolute deadline (`DEL` if past), only when applied.
-        ctx.propagate_expiry_if(reply == Reply::Integer(1), key);
+        ctx.report_expiry(reply == Reply::Integer(1), key);
         Ok(reply)
     }
 }

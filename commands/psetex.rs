@@ -27,6 +27,8 @@ impl Command for Psetex {
         if let Some(at) = ctx.db().deadline(key) {
             ctx.propagate_set_pxat(&[b"SET", key, value], at);
         }
+        ctx.notify(EventClass::String, "set", key);
+        ctx.notify(EventClass::Generic, "expire", key);
         Ok(reply)
     }
 }

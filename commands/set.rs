@@ -29,6 +29,12 @@ impl Command for Set {
         let deadline = options.deadline(ctx.now_ms(), "set")?;
 
         let (allowed, old) = set_string(ctx, key, value, &options, deadline)?;
+        if allowed {
+            ctx.notify(EventClass::String, "set", key);
+            if deadline.is_some() {
+                ctx.notify(EventClass::Generic, "expire", key);
+            }
+        }
         if let Some(at) = deadline {
             // Logged with `PXAT <deadline>` in place of its expiry option: a
             // replay at any time gives the same deadline.

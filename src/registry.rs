@@ -775,13 +775,17 @@ impl<'a> Context<'a> {
         self.propagate_as(&record);
     }
 
-    /// [`Context::propagate_expiry`] when `applied`, else nothing.
-    pub fn propagate_expiry_if(&mut self, applied: bool, key: &[u8]) {
-        if applied {
-            self.propagate_expiry(key);
-        } else {
-            self.propagate_none();
+    /// Reports an expiry the command gave `key` (`EXPIRE`, `GETEX EX`):
+    /// event `expire`, or `del` when the deadline had passed and the key
+    /// went, and the propagation in absolute time. When not `applied`,
+    /// nothing is propagated.
+    pub fn report_expiry(&mut self, applied: bool, key: &[u8]) {
+        if !applied {
+            return self.propagate_none();
         }
+        let event = if self.db().contains(key) { "expire" } else { "del" };
+        self.notify(EventClass::Generic, event, key);
+        self.propagate_expiry(key);
     }
 
     /// Propagates `key`'s expiry as it now stands, in absolute time:

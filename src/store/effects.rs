@@ -145,8 +145,14 @@ impl Effects {
     }
 
     /// Expiry or eviction deleted `key` in database `db`.
+    /// Also records Redis's event for it (`expired`, `evicted`).
     pub fn deleted(&mut self, db: usize, key: &[u8], why: Deletion) {
         let key = self.keep(key);
+        let (class, name) = match why {
+            Deletion::Expired => (EventClass::Expired, "expired"),
+            Deletion::Evicted => (EventClass::Evicted, "evicted"),
+        };
+        self.events.push(Event { db: db as u32, class, name, key: key.clone() });
         self.deleted.push((db as u32, why, key));
     }
 
