@@ -89,4 +89,14 @@ mod tests {
         assert_eq!(h.run("EXPIREAT k 1 bar"), err("ERR Unsupported option bar"));
         assert_eq!(h.run("EXPIREAT k"), err("ERR wrong number of arguments for 'expireat' command"));
     }
+
+    #[test]
+    fn logged_as_pexpireat_in_milliseconds() {
+        let mut h = Harness::new();
+        h.run("SET k v");
+        h.run(&format!("EXPIREAT k {}", NOW_S + 30));
+        assert_eq!(h.propagated(), logged(&["PEXPIREAT k 1700000030000"]));
+        h.run("PEXPIREAT missing 5");
+        assert_eq!(h.propagated(), logged(&[]));
+    }
 }

@@ -153,4 +153,23 @@ mod tests {
         assert_eq!(h.run("TTL k"), int(-1), "a failed GETEX changes nothing");
         assert_eq!(h.run("GETEX"), err("ERR wrong number of arguments for 'getex' command"));
     }
+
+    #[test]
+    fn logged_as_the_expiry_it_left() {
+        let mut h = Harness::new();
+        h.run("GETEX k PX 5");
+        assert_eq!(h.propagated(), logged(&[]), "a missing key logs nothing");
+        h.run("SET k v");
+        h.run("GETEX k");
+        assert_eq!(h.propagated(), logged(&[]), "a plain GETEX logs nothing");
+        h.run("GETEX k PX 5");
+        assert_eq!(h.propagated(), logged(&["PEXPIREAT k 1700000000005"]));
+        assert_eq!(h.events(), ["0:expire:k"]);
+        h.run("GETEX k PERSIST");
+        assert_eq!(h.propagated(), logged(&["PERSIST k"]));
+        assert_eq!(h.events(), ["0:persist:k"]);
+        h.run("GETEX k EXAT 1");
+        assert_eq!(h.propagated(), logged(&["DEL k"]));
+        assert_eq!(h.events(), ["0:del:k"]);
+    }
 }

@@ -151,4 +151,13 @@ mod tests {
             "checked before the key"
         );
     }
+
+    #[test]
+    fn logged_as_hset_with_the_result() {
+        let mut h = Harness::new();
+        assert_eq!(h.run("HINCRBYFLOAT h f 2.5e0"), bulk("2.5"));
+        assert_eq!(h.propagated(), logged(&["HSET h f 2.5"]));
+        assert_eq!(h.events(), ["0:hincrbyfloat:h"]);
+        assert_eq!(h.modified(), ["0:h"]);
+    }
 }

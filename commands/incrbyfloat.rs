@@ -181,4 +181,13 @@ mod tests {
         h.run("SET k abc");
         assert_eq!(h.run("INCRBYFLOAT k inf"), err(NOT_FLOAT), "then the stored value");
     }
+
+    #[test]
+    fn logged_as_set_keepttl_with_the_result() {
+        let mut h = Harness::new();
+        h.run("SET n 10.5 EX 100");
+        assert_eq!(h.run("INCRBYFLOAT n 0.1"), bulk("10.6"));
+        assert_eq!(h.propagated(), logged(&["SET n 10.6 KEEPTTL"]));
+        assert_eq!(h.events(), ["0:incrbyfloat:n"]);
+    }
 }

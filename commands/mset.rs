@@ -57,4 +57,13 @@ mod tests {
         assert_eq!(h.run("MSET a 1 b"), err(arity));
         assert_eq!(h.run("EXISTS a"), int(0));
     }
+
+    #[test]
+    fn effects_name_every_key() {
+        let mut h = Harness::new();
+        h.run("MSET a 1 b 2");
+        assert_eq!(h.modified(), ["0:a", "0:b"]);
+        assert_eq!(h.events(), ["0:set:a", "0:set:b"]);
+        assert_eq!(h.propagated(), None);
+    }
 }

@@ -62,4 +62,11 @@ mod tests {
         assert_eq!(h.run("PSETEX k x v"), err("ERR value is not an integer or out of range"));
         assert_eq!(h.run("PSETEX k 1 v x"), err("ERR wrong number of arguments for 'psetex' command"));
     }
+
+    #[test]
+    fn logged_as_set_with_an_absolute_deadline() {
+        let mut h = Harness::new();
+        h.run("PSETEX k 10 v");
+        assert_eq!(h.propagated(), logged(&["SET k v PXAT 1700000000010"]));
+    }
 }

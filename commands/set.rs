@@ -154,4 +154,36 @@ mod tests {
         assert_eq!(h.run("SET k v PERSIST"), err(SYNTAX), "PERSIST is GETEX's");
         assert_eq!(h.run("SET k v EX 10 KEEPTTL"), err(SYNTAX));
     }
+
+    #[test]
+    fn effects_name_the_key_and_its_database() {
+        let mut h = Harness::new();
+        h.run("SELECT 3");
+        assert_eq!(h.run("SET k v"), Reply::OK);
+        assert_eq!(h.modified(), ["3:k"]);
+        assert_eq!(h.events(), ["3:set:k"]);
+        assert_eq!(h.propagated(), None, "logged as received");
+        h.run("SET k v EX 10");
+        assert_eq!(h.events(), ["3:set:k", "3:expire:k"]);
+        assert_eq!(h.run("SET k w NX"), Reply::Null);
+        assert_eq!(h.modified(), Vec::<String>::new(), "a SET that did not apply changed nothing");
+        assert_eq!(h.events(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn relative_and_absolute_expiry_is_logged_as_pxat() {
+        let mut h = Harness::new();
+        h.run("SET k v EX 10 NX");
+        assert_eq!(h.propagated(), logged(&["SET k v NX PXAT 1700000010000"]));
+        h.run("SET k v px 1500 GET");
+        assert_eq!(h.propagated(), logged(&["SET k v GET PXAT 1700000001500"]));
+        h.run(&format!("SET k v EXAT {}", START_MS / 1000 + 7));
+        assert_eq!(h.propagated(), logged(&["SET k v PXAT 1700000007000"]));
+        h.run("SET k v KEEPTTL");
+        assert_eq!(h.propagated(), None);
+        h.run("SET k v EX 10 EX 20");
+        assert_eq!(h.propagated(), logged(&["SET k v PXAT 1700000020000"]), "the last option wins");
+        h.run("SET ex ex");
+        assert_eq!(h.propagated(), None, "key and value are never options");
+    }
 }

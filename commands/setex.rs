@@ -69,4 +69,12 @@ mod tests {
         assert_eq!(h.run("EXISTS k"), int(0));
         assert_eq!(h.run("SETEX k 10"), err("ERR wrong number of arguments for 'setex' command"));
     }
+
+    #[test]
+    fn logged_as_set_with_an_absolute_deadline() {
+        let mut h = Harness::new();
+        h.run("SETEX k 10 v");
+        assert_eq!(h.propagated(), logged(&["SET k v PXAT 1700000010000"]));
+        assert_eq!(h.events(), ["0:set:k", "0:expire:k"]);
+    }
 }

@@ -693,7 +693,11 @@ impl<'a> Context<'a> {
     pub fn at(server: &'a Shared, client: &'a mut ClientState, now_ms: u64) -> Context<'a> {
         let aof = server.persist.aof.on();
         let mut keyspace = server.store.view();
-        // The connection's buffers, reused from command to command.
+        // The connection's buffers, reused from command to command; the last
+        // command's effects stay readable until the next one starts.
+        if !client.effects.is_empty() {
+            client.effects.clear();
+        }
         keyspace.swap_effects(&mut client.effects);
         Context { server, client, command: "", keyspace, now_ms, aof }
     }
@@ -722,7 +726,6 @@ impl<'a> Context<'a> {
                 }
             }
         }
-        self.keyspace.effects_mut().clear();
     }
 
     /// What the command did so far (its effects).
@@ -827,10 +830,6 @@ impl<'a> Context<'a> {
 
 impl Drop for Context<'_> {
     fn drop(&mut self) {
-        // Effects of a command refused half-way (evictions before `OOM`) go no further.
-        if !self.keyspace.effects().is_empty() {
-            self.keyspace.effects_mut().clear();
-        }
         self.keyspace.swap_effects(&mut self.client.effects);
     }
 }
@@ -949,6 +948,24 @@ mod tests {
             other => panic!("{other:?}"),
         };
         assert!(info.contains("evicted_keys:51\r\n"), "{info}");
+    }
+
+    #[test]
+    fn the_effects_of_a_command_that_evicts_name_the_evicted_keys() {
+        let mut h = Harness::new();
+        for i in 0..5 {
+            h.run(&format!("SET k{i} v"));
+        }
+        h.run("CONFIG SET maxmemory-policy allkeys-random");
+        // The limit set behind CONFIG's back, so the next command is the one that evicts.
+        h.shared.maxmemory.store(1, Ordering::Relaxed);
+        assert_eq!(
+            h.run("SET k5 v"),
+            Reply::error("OOM command not allowed when used memory > 'maxmemory'.")
+        );
+        let evicted = h.effects().deleted_keys().filter(|&(db, why, _)| db == 0 && why == Deletion::Evicted);
+        assert_eq!(evicted.count(), 5);
+        assert_eq!(h.events().iter().filter(|e| e.starts_with("0:evicted:k")).count(), 5);
     }
 
     #[test]
