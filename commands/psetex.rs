@@ -20,16 +20,7 @@ impl Command for Psetex {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        let argv = args.argv();
-        let reply = crate::ops::set_expiring(ctx, args, ExpireUnit::Millis, "psetex")?;
-        // Logged as `SET key value PXAT <deadline>`: a replay at any time gives the same deadline.
-        let (key, value) = (argv.get(1), argv.get(3));
-        if let Some(at) = ctx.db().deadline(key) {
-            ctx.propagate_set_pxat(&[b"SET", key, value], at);
-        }
-        ctx.notify(EventClass::String, "set", key);
-        ctx.notify(EventClass::Generic, "expire", key);
-        Ok(reply)
+        crate::commands::setex::set_expiring_reported(ctx, args, ExpireUnit::Millis, "psetex")
     }
 }
 

@@ -20,17 +20,27 @@ impl Command for Setex {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        let argv = args.argv();
-        let reply = crate::ops::set_expiring(ctx, args, ExpireUnit::Seconds, "setex")?;
-        // Logged as `SET key value PXAT <deadline>`: a replay at any time gives the same deadline.
-        let (key, value) = (argv.get(1), argv.get(3));
-        if let Some(at) = ctx.db().deadline(key) {
-            ctx.propagate_set_pxat(&[b"SET", key, value], at);
-        }
-        ctx.notify(EventClass::String, "set", key);
-        ctx.notify(EventClass::Generic, "expire", key);
-        Ok(reply)
+        set_expiring_reported(ctx, args, ExpireUnit::Seconds, "setex")
     }
+}
+
+/// `SETEX`/`PSETEX`, with their effects: logged as `SET key value PXAT
+/// <deadline>`, so a replay at any time gives the same deadline.
+pub(crate) fn set_expiring_reported(
+    ctx: &mut Context<'_>,
+    args: &mut Args<'_>,
+    unit: ExpireUnit,
+    name: &str,
+) -> CommandResult {
+    let argv = args.argv();
+    let reply = crate::ops::set_expiring(ctx, args, unit, name)?;
+    let (key, value) = (argv.get(1), argv.get(3));
+    if let Some(at) = ctx.db().deadline(key) {
+        ctx.propagate_set_pxat(&[b"SET", key, value], at);
+    }
+    ctx.notify(EventClass::String, "set", key);
+    ctx.notify(EventClass::Generic, "expire", key);
+    Ok(reply)
 }
 
 inventory::submit! { Registration::new(&Setex, module_path!()) }
