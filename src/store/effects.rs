@@ -7,6 +7,10 @@
 //! blocked-client wake-ups, hang on. It is cheap: the buffers belong to the
 //! connection and are reused, so a command that changes nothing touches
 //! none of them, and a write appends to buffers that already have room.
+//!
+//! Keys that lazy expiry deletes are collected only while a consumer needs
+//! them (the AOF is on: the dispatcher's `track_expired`); a consumer added
+//! later (notifications, WATCH) turns the same switch on.
 
 use std::ops::Range;
 
@@ -130,7 +134,10 @@ impl Effects {
             }
         }
         if self.modified.len() >= MAX_KEYS {
-            return self.modified_all(db as usize);
+            if !matches!(self.modified.last(), Some(&(d, None)) if d == db || d == ALL_DBS) {
+                self.modified_all(db as usize);
+            }
+            return;
         }
         let key = self.keep(key);
         self.modified.push((db, Some(key)));
