@@ -886,4 +886,21 @@ mod tests {
         let (keys, volatile, _) = ks.db_summary(0);
         assert_eq!((keys, volatile), (2, 1));
     }
+
+    #[test]
+    fn writes_record_their_keys_and_reads_record_nothing() {
+        let store = store();
+        let mut ks = store.view();
+        ks.select(1).set(b"a", Value::string("v"));
+        assert!(ks.get(b"a").is_some());
+        assert!(ks.get_mut(b"missing").is_none());
+        assert!(!ks.delete(b"missing"));
+        assert!(!ks.clear_deadline(b"a"), "no deadline to clear");
+        ks.select(0).set(b"b", Value::string("v"));
+        assert!(ks.remove(b"b").is_some());
+        let modified: Vec<_> = ks.effects().modified_keys().collect();
+        assert_eq!(modified, [(1, Some(&b"a"[..])), (0, Some(&b"b"[..]))]);
+        ks.clear();
+        assert_eq!(ks.effects().modified_keys().last(), Some((0, None)), "FLUSHDB: the whole database");
+    }
 }
