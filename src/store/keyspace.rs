@@ -517,20 +517,32 @@ impl<'a> Keyspace<'a> {
         self.db_for(key).get_typed(key)
     }
 
-    /// The `T` at `key` for changing, `WRONGTYPE` if it holds another type.
+    /// The `T` at `key` for changing, `WRONGTYPE` if it holds another type;
+    /// recorded as modified when found.
     pub fn get_typed_mut<T: super::Typed>(
         &mut self,
         key: &[u8],
     ) -> Result<Option<&mut T>, crate::protocol::ReplyError> {
-        self.db_for(key).get_typed_mut(key)
+        let (db, effects, index) = self.db_and_effects(key);
+        let result = db.get_typed_mut(key);
+        if matches!(result, Ok(Some(_))) {
+            effects.modified(index, key);
+        }
+        result
     }
 
-    /// The `T` at `key`, created empty when absent (see [`Db::typed_or_default`]).
+    /// The `T` at `key`, created empty when absent (see
+    /// [`Db::typed_or_default`]); recorded as modified.
     pub fn typed_or_default<T: super::Typed + Default>(
         &mut self,
         key: &[u8],
     ) -> Result<&mut T, crate::protocol::ReplyError> {
-        self.db_for(key).typed_or_default(key)
+        let (db, effects, index) = self.db_and_effects(key);
+        let result = db.typed_or_default(key);
+        if result.is_ok() {
+            effects.modified(index, key);
+        }
+        result
     }
 
     /// The current database's part in the shard of `key`.
@@ -954,5 +966,19 @@ mod tests {
         assert_eq!(modified, [(1, Some(&b"a"[..])), (0, Some(&b"b"[..]))]);
         ks.clear();
         assert_eq!(ks.effects().modified_keys().last(), Some((0, None)), "FLUSHDB: the whole database");
+    }
+
+    #[test]
+    fn typed_writes_record_their_keys() {
+        let store = store();
+        let mut ks = store.view();
+        ks.set(b"s", Value::string("v"));
+        assert!(ks.get_typed_mut::<super::super::Hash>(b"s").is_err(), "WRONGTYPE records nothing");
+        assert!(ks.get_typed_mut::<super::super::Hash>(b"missing").unwrap().is_none());
+        assert!(ks.get_typed::<super::super::Str>(b"s").unwrap().is_some());
+        ks.typed_or_default::<super::super::Hash>(b"h").unwrap();
+        assert!(ks.get_typed_mut::<super::super::Hash>(b"h").unwrap().is_some());
+        let modified: Vec<_> = ks.effects().modified_keys().collect();
+        assert_eq!(modified, [(0, Some(&b"s"[..])), (0, Some(&b"h"[..]))]);
     }
 }
