@@ -22,26 +22,7 @@ enum Op {
 /// i64 limits, non-canonical numbers, binary, empty, and lengths around
 /// the value limit.
 fn bytes() -> impl Strategy<Value = Vec<u8>> {
-    let special: Vec<Vec<u8>> = [
-        &b""[..],
-        b"0",
-        b"63",
-        b"64",
-        b"-1",
-        b"128",
-        b"-32769",
-        b"9223372036854775807",
-        b"-9223372036854775808",
-        b"9223372036854775808",
-        b"007",
-        b"-0",
-        b"+5",
-        b"\x00\xff",
-        b"f",
-    ]
-    .iter()
-    .map(|b| b.to_vec())
-    .collect();
+    let special: Vec<Vec<u8>> = super::packed::EDGE_CASES.iter().map(|b| b.to_vec()).collect();
     prop_oneof![
         4 => proptest::sample::select(special),
         2 => proptest::collection::vec(any::<u8>(), 0..6),
