@@ -362,10 +362,14 @@ impl Db {
     /// The `T` at `key`, created empty when absent. A caller that may leave
     /// it empty must call [`Db::remove_if_empty`].
     pub fn typed_or_default<T: Typed + Default>(&mut self, key: &[u8]) -> Result<&mut T, ReplyError> {
-        if !self.contains(key) {
-            self.set_keep_ttl(key, T::default().into_value());
-        }
-        self.get_mut(key).and_then(T::of_mut).ok_or(ReplyError::WRONG_TYPE)
+        let i = match self.live(key) {
+            Some(i) => {
+                self.bump(i);
+                i
+            }
+            None => self.put(key, T::default().into_value()),
+        };
+        T::of_mut(&mut self.entries[i].value).ok_or(ReplyError::WRONG_TYPE)
     }
 
     /// The string at `key`, `WRONGTYPE` if it holds something else.
