@@ -212,17 +212,7 @@ fn list(ctx: &mut Context<'_>, args: &mut Args<'_>, now: u64) -> CommandResult {
     while let Some(option) = args.peek() {
         args.next()?;
         if option.eq_ignore_ascii_case(b"TYPE") {
-            let kind = args.next()?.to_ascii_lowercase();
-            normal_only = match kind.as_slice() {
-                b"normal" => true,
-                b"master" | b"replica" | b"slave" | b"pubsub" => false,
-                _ => {
-                    return Err(ReplyError::err(format_args!(
-                        "Unknown client type '{}'",
-                        String::from_utf8_lossy(&kind)
-                    )))
-                }
-            };
+            normal_only = is_normal_type(args.next()?)?;
         } else if option.eq_ignore_ascii_case(b"ID") && !args.is_empty() {
             let mut wanted = Vec::new();
             for id in args.rest() {
@@ -250,6 +240,16 @@ fn list(ctx: &mut Context<'_>, args: &mut Args<'_>, now: u64) -> CommandResult {
     Ok(Reply::Verbatim(text.into_bytes()))
 }
 
+/// Whether a `TYPE` filter's value selects normal clients (the only kind
+/// MiniRedis has); Redis's error for a type it does not know.
+fn is_normal_type(kind: &[u8]) -> Result<bool, ReplyError> {
+    match kind.to_ascii_lowercase().as_slice() {
+        b"normal" => Ok(true),
+        b"master" | b"replica" | b"slave" | b"pubsub" => Ok(false),
+        _ => Err(ReplyError::err(format_args!("Unknown client type '{}'", String::from_utf8_lossy(kind)))),
+    }
+}
+
 /// `CLIENT KILL ip:port` (old form, replies OK) or with filters (replies a count).
 fn kill(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     if args.remaining() == 1 {
@@ -265,6 +265,7 @@ fn kill(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         };
     }
     let (mut id, mut addr, mut laddr, mut user, mut skip_me) = (None, None, None, None, true);
+    let mut normal_only = true;
     while !args.is_empty() {
         let option = args.next()?.to_ascii_lowercase();
         let value = args.next()?;
@@ -275,7 +276,16 @@ fn kill(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
             },
             b"addr" => addr = Some(value),
             b"laddr" => laddr = Some(value),
-            b"user" => user = Some(value),
+            b"user" => {
+                if ctx.server.acl.read().user(value).is_none() {
+                    return Err(ReplyError::err(format_args!(
+                        "No such user '{}'",
+                        String::from_utf8_lossy(value)
+                    )));
+                }
+                user = Some(value)
+            }
+            b"type" => normal_only = is_normal_type(value)?,
             b"skipme" if value.eq_ignore_ascii_case(b"yes") => skip_me = true,
             b"skipme" if value.eq_ignore_ascii_case(b"no") => skip_me = false,
             _ => return Err(ReplyError::SYNTAX),
@@ -284,11 +294,12 @@ fn kill(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let me = ctx.client.id();
     let clients = ctx.server.clients.lock();
     let mut killed = 0;
-    for handle in clients.values() {
+    // Every connection is a normal one: no replicas or pub/sub clients exist.
+    for handle in clients.values().filter(|_| normal_only) {
         let matches = id.is_none_or(|id| handle.id == id)
             && addr.is_none_or(|a| handle.addr.as_bytes() == a)
             && laddr.is_none_or(|a| handle.laddr.as_bytes() == a)
-            && user.is_none_or(|u| u == b"default")
+            && user.is_none_or(|u| handle.info.lock().user.as_deref().unwrap_or("default").as_bytes() == u)
             && !(skip_me && handle.id == me);
         if matches {
             if handle.id == me {
@@ -368,6 +379,38 @@ mod tests {
         assert_eq!(h.run("CLIENT KILL 10.0.0.9:1234"), Reply::OK);
         assert_eq!(h.run(&format!("CLIENT KILL ID {}", h.client.id())), int(0), "SKIPME yes by default");
         assert!(!h.client.close);
+    }
+
+    #[test]
+    fn kill_user_matches_each_clients_logged_in_user() {
+        let mut h = Harness::new();
+        h.run("ACL SETUSER bob on nopass +@all ~*");
+        let bob = Arc::new(ClientHandle::new(98, "10.0.0.8:1".into(), "127.0.0.1:6379".into(), 9, START_MS));
+        bob.info.lock().user = Some("bob".into());
+        let anonymous =
+            Arc::new(ClientHandle::new(99, "10.0.0.9:1".into(), "127.0.0.1:6379".into(), 9, START_MS));
+        h.shared.clients.lock().insert(98, bob.clone());
+        h.shared.clients.lock().insert(99, anonymous.clone());
+        assert_eq!(h.run("CLIENT KILL USER nosuch"), err("ERR No such user 'nosuch'"));
+        assert_eq!(h.run("CLIENT KILL USER bob"), int(1), "bob's connection");
+        assert_eq!(h.run("CLIENT KILL USER default"), int(1), "the other one; SKIPME yes spares this one");
+        h.shared.clients.lock().remove(&99);
+        assert_eq!(h.run("CLIENT KILL USER default SKIPME no"), int(1), "this connection");
+        assert!(h.client.close);
+    }
+
+    #[test]
+    fn kill_and_list_by_type() {
+        let mut h = Harness::new();
+        let other =
+            Arc::new(ClientHandle::new(99, "10.0.0.9:1".into(), "127.0.0.1:6379".into(), 9, START_MS));
+        h.shared.clients.lock().insert(99, other);
+        assert_eq!(h.run("CLIENT KILL TYPE NonSense"), err("ERR Unknown client type 'NonSense'"));
+        assert_eq!(h.run("CLIENT LIST TYPE NonSense"), err("ERR Unknown client type 'NonSense'"));
+        assert_eq!(h.run("CLIENT KILL TYPE pubsub"), int(0));
+        assert_eq!(h.run("CLIENT KILL TYPE master SKIPME no"), int(0));
+        assert_eq!(h.run("CLIENT KILL TYPE NORMAL"), int(1));
+        assert_eq!(h.run("CLIENT KILL MAXAGE 100"), err("ERR syntax error"), "Redis 7.0 has no MAXAGE");
     }
 
     #[test]
