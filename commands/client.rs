@@ -49,6 +49,7 @@ impl Command for Client {
                     arity: 2,
                     flags: &[Flag::NoScript, Flag::Loading, Flag::Stale],
                     summary: "Returns the name of the connection.",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand::HELP,
                 Subcommand {
@@ -56,30 +57,35 @@ impl Command for Client {
                     arity: 2,
                     flags: &[Flag::NoScript, Flag::Loading, Flag::Stale],
                     summary: "Returns the unique client ID of the connection.",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand {
                     name: "info",
                     arity: 2,
                     flags: &[],
                     summary: "Returns information about the connection.",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand {
                     name: "kill",
                     arity: -3,
                     flags: &[Flag::Admin],
                     summary: "Terminates open connections.",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand {
                     name: "list",
                     arity: -2,
                     flags: &[Flag::Admin],
                     summary: "Lists open connections.",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand {
                     name: "no-evict",
                     arity: 3,
                     flags: &[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale],
                     summary: "Sets the client eviction mode of the connection.",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand {
                     name: "no-touch",
@@ -87,24 +93,28 @@ impl Command for Client {
                     flags: &[Flag::NoScript, Flag::Loading, Flag::Stale],
                     summary:
                         "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand {
                     name: "reply",
                     arity: 3,
                     flags: &[Flag::NoScript, Flag::Loading, Flag::Stale],
                     summary: "Instructs the server whether to reply to commands.",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand {
                     name: "setinfo",
                     arity: 4,
                     flags: &[Flag::NoScript, Flag::Loading, Flag::Stale],
                     summary: "Sets information specific to the client or connection.",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand {
                     name: "setname",
                     arity: 3,
                     flags: &[Flag::NoScript, Flag::Loading, Flag::Stale],
                     summary: "Sets the connection name.",
+                    ..Subcommand::DEFAULT
                 },
             ],
             ..CommandMeta::DEFAULT

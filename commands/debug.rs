@@ -44,6 +44,8 @@ impl Command for Debug {
             group: "server",
             summary: "A container for debugging commands.",
             complexity: "Depends on subcommand.",
+            // Redis declares no keys for DEBUG; its OBJECT still reads one.
+            keyword_keys: &[("object", Keys::AFTER_SUBCOMMAND)],
             ..CommandMeta::DEFAULT
         }
     }

@@ -42,19 +42,28 @@ impl Command for Memory {
                     arity: 2,
                     flags: &[],
                     summary: "Show allocator internal stats",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand {
                     name: "purge",
                     arity: 2,
                     flags: &[],
                     summary: "Ask the allocator to release memory",
+                    ..Subcommand::DEFAULT
                 },
-                Subcommand { name: "stats", arity: 2, flags: &[], summary: "Show memory usage details" },
+                Subcommand {
+                    name: "stats",
+                    arity: 2,
+                    flags: &[],
+                    summary: "Show memory usage details",
+                    ..Subcommand::DEFAULT
+                },
                 Subcommand {
                     name: "usage",
                     arity: -3,
                     flags: &[Flag::Readonly],
                     summary: "Estimate the memory usage of a key",
+                    keys: Keys::AFTER_SUBCOMMAND,
                 },
             ],
             ..CommandMeta::DEFAULT
