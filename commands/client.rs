@@ -162,10 +162,14 @@ impl Command for Client {
                 Ok(Reply::OK)
             }
             b"info" => {
+                ctx.client.buffers.argv_mem = argv_mem(args);
                 ctx.client.publish(ctx.command, now);
                 Ok(Reply::Verbatim(format!("{}\n", ctx.client.handle.info_line(now)).into_bytes()))
             }
-            b"list" => list(ctx, args, now),
+            b"list" => {
+                ctx.client.buffers.argv_mem = argv_mem(args);
+                list(ctx, args, now)
+            }
             b"kill" => kill(ctx, args),
             b"no-evict" => {
                 ctx.client.no_evict = on_off(args)?;
@@ -248,6 +252,12 @@ fn list(ctx: &mut Context<'_>, args: &mut Args<'_>, now: u64) -> CommandResult {
         }
     }
     Ok(Reply::Verbatim(text.into_bytes()))
+}
+
+/// The running request's argument bytes (`argv-mem`): only a client that
+/// is running a command holds its arguments, as in Redis.
+fn argv_mem(args: &Args<'_>) -> usize {
+    args.argv().iter().map(<[u8]>::len).sum()
 }
 
 /// Whether a `TYPE` filter's value selects normal clients (the only kind

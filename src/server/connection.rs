@@ -75,6 +75,15 @@ where
         let mut close = false;
         let mut now = shared.clock.now_ms();
         parser.limits_mut().max_bulk_len = shared.proto_max_bulk_len.load(Ordering::Relaxed) as usize;
+        // While the batch runs, `CLIENT LIST` shows the buffer as read,
+        // the running requests included, as Redis does.
+        client.buffers = super::client::Buffers {
+            query: buf.len(),
+            query_free: buf.capacity() - buf.len(),
+            reply: out.len(),
+            reply_capacity: out.capacity(),
+            argv_mem: 0,
+        };
         loop {
             if !client.authenticated {
                 parser.limits_mut().unauthenticated = shared.auth_required();
@@ -130,6 +139,7 @@ where
                 // Replies are written before the next read: none wait between batches.
                 reply: 0,
                 reply_capacity: out.capacity(),
+                argv_mem: 0,
             };
             client.publish(last_command, now);
         }
@@ -245,7 +255,7 @@ async fn flush<S: AsyncWrite + Unpin>(
     shared: &Shared,
     handle: &ClientHandle,
     aof_wait: &mut u64,
-    mut killed: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
+    killed: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
 ) -> std::io::Result<()> {
     if *aof_wait != 0 {
         shared.persist.aof.wait(std::mem::take(aof_wait)).await;
@@ -261,41 +271,62 @@ async fn flush<S: AsyncWrite + Unpin>(
         }
     }
     if written < out.len() {
-        let limit = |i: usize| shared.output_limit[i].load(Ordering::Relaxed);
-        let (hard, soft, soft_seconds) = (limit(0), limit(1), limit(2));
-        let mut over_soft_since: Option<Instant> = None;
-        while written < out.len() {
-            let unsent = (out.len() - written) as u64;
-            let over_limit = || {
-                warn!(id = handle.id, addr = %handle.addr, unsent,
-                    "Client scheduled to be closed ASAP for overcoming of output buffer limits.");
-                std::io::Error::other("output buffer limit")
-            };
-            if hard > 0 && unsent > hard {
-                return Err(over_limit());
-            }
-            let soft_deadline = if soft > 0 && unsent > soft {
-                Some(*over_soft_since.get_or_insert_with(Instant::now) + Duration::from_secs(soft_seconds))
-            } else {
-                over_soft_since = None;
-                None
-            };
-            tokio::select! {
-                result = socket.write(&out[written..]) => match result? {
-                    0 => return Err(std::io::ErrorKind::WriteZero.into()),
-                    n => written += n,
-                },
-                // The connection's own waiter: a second `notified()` would
-                // not be the one `notify_one` wakes.
-                _ = &mut killed => return Err(std::io::Error::other("killed or shutdown")),
-                _ = sleep_until(soft_deadline) => return Err(over_limit()),
-            }
-        }
+        // What `CLIENT LIST` shows of a client that does not read: the
+        // unsent bytes (`obl`, `omem`) and `events=w`.
+        handle.info.lock().buffers.reply = out.len() - written;
+        handle.writing.store(true, Ordering::Relaxed);
+        let result = flush_slowly(socket, out, written, shared, handle, killed).await;
+        handle.writing.store(false, Ordering::Relaxed);
+        handle.info.lock().buffers.reply = 0;
+        result?;
     }
     // A no-op for TCP; TLS sends what it still holds.
     socket.flush().await?;
     shared.stats.net_output_bytes.fetch_add(out.len() as u64, Ordering::Relaxed);
     out.clear();
+    Ok(())
+}
+
+/// The rest of [`flush`] once the socket stopped taking bytes: waits for it
+/// under the output buffer limits.
+async fn flush_slowly<S: AsyncWrite + Unpin>(
+    socket: &mut S,
+    out: &[u8],
+    mut written: usize,
+    shared: &Shared,
+    handle: &ClientHandle,
+    mut killed: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
+) -> std::io::Result<()> {
+    let limit = |i: usize| shared.output_limit[i].load(Ordering::Relaxed);
+    let (hard, soft, soft_seconds) = (limit(0), limit(1), limit(2));
+    let mut over_soft_since: Option<Instant> = None;
+    while written < out.len() {
+        let unsent = (out.len() - written) as u64;
+        let over_limit = || {
+            warn!(id = handle.id, addr = %handle.addr, unsent,
+                "Client scheduled to be closed ASAP for overcoming of output buffer limits.");
+            std::io::Error::other("output buffer limit")
+        };
+        if hard > 0 && unsent > hard {
+            return Err(over_limit());
+        }
+        let soft_deadline = if soft > 0 && unsent > soft {
+            Some(*over_soft_since.get_or_insert_with(Instant::now) + Duration::from_secs(soft_seconds))
+        } else {
+            over_soft_since = None;
+            None
+        };
+        tokio::select! {
+            result = socket.write(&out[written..]) => match result? {
+                0 => return Err(std::io::ErrorKind::WriteZero.into()),
+                n => written += n,
+            },
+            // The connection's own waiter: a second `notified()` would
+            // not be the one `notify_one` wakes.
+            _ = &mut killed => return Err(std::io::Error::other("killed or shutdown")),
+            _ = sleep_until(soft_deadline) => return Err(over_limit()),
+        }
+    }
     Ok(())
 }
 
