@@ -1,4 +1,4 @@
-//! CLIENT SETNAME|GETNAME|ID|SETINFO|INFO|LIST|KILL|NO-EVICT|NO-TOUCH|REPLY|HELP
+//! CLIENT SETNAME|GETNAME|ID|SETINFO|INFO|LIST|KILL|PAUSE|UNPAUSE|NO-EVICT|NO-TOUCH|REPLY|HELP
 
 use crate::prelude::*;
 
@@ -20,6 +20,10 @@ const HELP: &[&str] = &[
     "    USER <username>, SKIPME (YES|NO).",
     "LIST [TYPE (NORMAL|MASTER|REPLICA|PUBSUB)] [ID <client-id> [<client-id> ...]]",
     "    Return information about client connections.",
+    "UNPAUSE",
+    "    Stop the current client pause, resuming traffic.",
+    "PAUSE <timeout> [WRITE|ALL]",
+    "    Suspend all, or just write, clients for <timeout> milliseconds.",
     "REPLY (ON|OFF|SKIP)",
     "    Control the replies sent to the current connection.",
     "SETINFO <LIB-NAME|LIB-VER> <value>",
@@ -93,6 +97,20 @@ impl Command for Client {
                     flags: &[Flag::NoScript, Flag::Loading, Flag::Stale],
                     summary:
                         "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.",
+                    ..Subcommand::DEFAULT
+                },
+                Subcommand {
+                    name: "pause",
+                    arity: -3,
+                    flags: &[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale],
+                    summary: "Stop processing commands from clients for some time",
+                    ..Subcommand::DEFAULT
+                },
+                Subcommand {
+                    name: "unpause",
+                    arity: 2,
+                    flags: &[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale],
+                    summary: "Resume processing of clients that were paused",
                     ..Subcommand::DEFAULT
                 },
                 Subcommand {
@@ -180,6 +198,11 @@ impl Command for Client {
                 Ok(Reply::OK)
             }
             b"reply" => reply(ctx, args),
+            b"pause" => pause(ctx, args),
+            b"unpause" => {
+                ctx.server.pause.unpause();
+                Ok(Reply::OK)
+            }
             _ => Ok(crate::ops::help_reply(HELP)),
         }
     }
@@ -252,6 +275,33 @@ fn list(ctx: &mut Context<'_>, args: &mut Args<'_>, now: u64) -> CommandResult {
         }
     }
     Ok(Reply::Verbatim(text.into_bytes()))
+}
+
+/// `CLIENT PAUSE timeout [WRITE|ALL]`: from the next request on, every
+/// client's commands (`ALL`, the default) or only those that may write
+/// wait until the timeout (server clock) or `CLIENT UNPAUSE`.
+fn pause(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    if args.remaining() > 2 {
+        return Err(ReplyError::err(
+            "unknown subcommand or wrong number of arguments for 'pause'. Try CLIENT HELP.",
+        ));
+    }
+    let timeout = args.next()?;
+    // Redis checks the mode before the timeout.
+    let all = match args.peek() {
+        None => true,
+        Some(mode) if mode.eq_ignore_ascii_case(b"ALL") => true,
+        Some(mode) if mode.eq_ignore_ascii_case(b"WRITE") => false,
+        Some(_) => return Err(ReplyError::err("CLIENT PAUSE mode must be WRITE or ALL")),
+    };
+    let timeout = crate::protocol::parse::parse_i64(timeout)
+        .ok_or_else(|| ReplyError::err("timeout is not an integer or out of range"))?;
+    if timeout < 0 {
+        return Err(ReplyError::err("timeout is negative"));
+    }
+    let now = ctx.server.clock.now_ms();
+    ctx.server.pause.pause(now.saturating_add(timeout as u64), all, now);
+    Ok(Reply::OK)
 }
 
 /// The running request's argument bytes (`argv-mem`): only a client that
@@ -431,6 +481,34 @@ mod tests {
         assert_eq!(h.run("CLIENT KILL TYPE master SKIPME no"), int(0));
         assert_eq!(h.run("CLIENT KILL TYPE NORMAL"), int(1));
         assert_eq!(h.run("CLIENT KILL MAXAGE 100"), err("ERR syntax error"), "Redis 7.0 has no MAXAGE");
+    }
+
+    #[test]
+    fn pause_arguments_and_the_gate() {
+        let mut h = Harness::new();
+        assert_eq!(h.run("CLIENT PAUSE abc"), err("ERR timeout is not an integer or out of range"));
+        assert_eq!(h.run("CLIENT PAUSE abc foo"), err("ERR CLIENT PAUSE mode must be WRITE or ALL"));
+        assert_eq!(h.run("CLIENT PAUSE -1"), err("ERR timeout is negative"));
+        assert_eq!(
+            h.run("CLIENT PAUSE 10 write x"),
+            err("ERR unknown subcommand or wrong number of arguments for 'pause'. Try CLIENT HELP.")
+        );
+        assert_eq!(h.run("CLIENT PAUSE"), err("ERR wrong number of arguments for 'client|pause' command"));
+        assert_eq!(
+            h.run("CLIENT UNPAUSE x"),
+            err("ERR wrong number of arguments for 'client|unpause' command")
+        );
+        assert!(!h.shared.pause.active(), "nothing paused by errors");
+        assert_eq!(h.run("CLIENT PAUSE 1000 write"), Reply::OK);
+        assert_eq!(h.shared.pause.holds(true, START_MS), Some(START_MS + 1000));
+        assert_eq!(h.shared.pause.holds(false, START_MS), None, "reads go on");
+        assert_eq!(h.run("CLIENT PAUSE 500"), Reply::OK);
+        assert_eq!(h.shared.pause.holds(false, START_MS), Some(START_MS + 1000), "ALL, not shortened");
+        h.advance_ms(1000);
+        assert_eq!(h.shared.pause.holds(true, START_MS + 1000), None, "over by the server clock");
+        assert_eq!(h.run("CLIENT PAUSE 1000 ALL"), Reply::OK);
+        assert_eq!(h.run("CLIENT UNPAUSE"), Reply::OK);
+        assert!(h.shared.pause.holds(true, START_MS + 1000).is_none());
     }
 
     #[test]

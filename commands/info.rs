@@ -192,11 +192,18 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
                 ),
             ]
         }
-        "clients" => vec![
-            ("connected_clients", server.clients.lock().len().to_string()),
-            ("maxclients", server.config.read().maxclients.to_string()),
-            ("blocked_clients", "0".into()),
-        ],
+        "clients" => {
+            let (connected, blocked) = {
+                let clients = server.clients.lock();
+                // Held by `CLIENT PAUSE`: the only way a client blocks.
+                (clients.len(), clients.values().filter(|c| c.info.lock().blocked).count())
+            };
+            vec![
+                ("connected_clients", connected.to_string()),
+                ("maxclients", server.config.read().maxclients.to_string()),
+                ("blocked_clients", blocked.to_string()),
+            ]
+        }
         "memory" => {
             let (used, peak, rss) = (alloc::allocated(), alloc::peak(), alloc::rss());
             let maxmemory = server.maxmemory.load(Ordering::Relaxed) as usize;

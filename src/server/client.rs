@@ -28,6 +28,8 @@ pub struct ClientInfo {
     pub user: Option<Arc<str>>,
     /// A `MONITOR` client (flag `O`).
     pub monitor: bool,
+    /// Held by `CLIENT PAUSE` (flag `b`).
+    pub blocked: bool,
     /// The connection's buffers at the end of its last batch.
     pub buffers: Buffers,
 }
@@ -57,6 +59,9 @@ impl ClientInfo {
         }
         if self.monitor {
             flags.push('O');
+        }
+        if self.blocked {
+            flags.push('b');
         }
         if flags.is_empty() {
             flags.push('N');

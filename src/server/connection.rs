@@ -44,6 +44,8 @@ where
             flush(&mut socket, &mut out, shared, handle, &mut client.aof_wait, killed.as_mut()).await
         };
     }
+    // The turn of a client `CLIENT PAUSE` held: kept until its held request ran.
+    let mut pause_turn: Option<super::pause::Turn<'_>> = None;
     // Lines for a `MONITOR` client.
     let mut monitor: Option<tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>> = None;
 
@@ -73,6 +75,8 @@ where
         let mut commands = 0u64;
         let mut last_command = "";
         let mut close = false;
+        // A request `CLIENT PAUSE` holds (left in the buffer), and whether it may write.
+        let mut held = None;
         let mut now = shared.clock.now_ms();
         parser.limits_mut().max_bulk_len = shared.proto_max_bulk_len.load(Ordering::Relaxed) as usize;
         // While the batch runs, `CLIENT LIST` shows the buffer as read,
@@ -99,6 +103,18 @@ where
                     }
                 }
                 Ok(Parsed::Request { consumed }) => {
+                    // One relaxed load while no pause is set.
+                    if shared.pause.active() && pause_turn.is_none() {
+                        let argv = parser.argv(&buf[pos..]);
+                        if let Some((name, write)) = pausable(argv) {
+                            if shared.pause.holds(write, shared.clock.now_ms()).is_some() {
+                                held = Some((shared.pause.enqueue(), write));
+                                let mut info = handle.info.lock();
+                                (info.blocked, info.last_command) = (true, name);
+                                break;
+                            }
+                        }
+                    }
                     let reply =
                         run_one(shared, &mut client, parser.argv(&buf[pos..]), now, &mut last_command);
                     if client.reply_allowed() {
@@ -108,6 +124,8 @@ where
                     }
                     pos += consumed;
                     commands += 1;
+                    // The held request ran: the next held client's turn.
+                    pause_turn = None;
                     if client.close {
                         close = true;
                         break;
@@ -157,6 +175,17 @@ where
             }
             return;
         }
+        if let Some((ticket, write)) = held {
+            // Held by `CLIENT PAUSE`: the replies so far are out; wait for
+            // the pause to end and this client's turn, then run on from the
+            // held request without reading.
+            tokio::select! {
+                turn = ticket.wait(&shared.clock, write) => pause_turn = Some(turn),
+                _ = &mut killed => return,
+            }
+            handle.info.lock().blocked = false;
+            continue;
+        }
 
         if buf.is_empty() && buf.capacity() > KEEP_CAPACITY {
             buf = BytesMut::with_capacity(READ_CHUNK);
@@ -195,6 +224,16 @@ where
             return;
         }
     }
+}
+
+/// Whether `CLIENT PAUSE` may hold a request, and if so whether it may
+/// write (`WRITE` pauses hold only those), with the command's name. `None`
+/// for a request that gets an immediate error (unknown command, wrong
+/// arity), as in Redis.
+fn pausable(argv: Argv<'_>) -> Option<(&'static str, bool)> {
+    let entry = crate::registry::lookup(argv.get(0))?;
+    let write = entry.flag_bits & crate::registry::Flag::Write.bit() != 0;
+    crate::registry::Entry::arity_ok(entry.meta.arity, argv.len()).then_some((entry.meta.name, write))
 }
 
 /// Resolves once the client has been idle for `timeout` seconds; never
