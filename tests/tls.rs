@@ -73,7 +73,9 @@ fn make_certificates(dir: &Path) -> bool {
 /// Runs redis-cli with `args` (20 s at most); stdout and stderr together.
 fn redis_cli(args: &[&str]) -> String {
     match Command::new("timeout").arg("20").arg("redis-cli").args(args).output() {
-        Ok(out) => format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+        Ok(out) => {
+            format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+        }
         Err(e) => format!("cannot run redis-cli: {e}"),
     }
 }
