@@ -65,7 +65,8 @@ fn set_matches(body: &[u8], c: u8, nocase: bool) -> bool {
 
 /// Whether `string` matches the glob `pattern`.
 pub fn glob_match(pattern: &[u8], string: &[u8], nocase: bool) -> bool {
-    glob_match_within(pattern, string, nocase, &mut u64::MAX).unwrap_or(false)
+    let mut unlimited = u64::MAX;
+    glob_match_within(pattern, string, nocase, &mut unlimited).unwrap_or(false)
 }
 
 /// [`glob_match`] in at most `steps` steps (one per pattern token tried);
