@@ -282,9 +282,10 @@ fn list(ctx: &mut Context<'_>, args: &mut Args<'_>, now: u64) -> CommandResult {
 /// wait until the timeout (server clock) or `CLIENT UNPAUSE`.
 fn pause(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     if args.remaining() > 2 {
-        return Err(ReplyError::err(
-            "unknown subcommand or wrong number of arguments for 'pause'. Try CLIENT HELP.",
-        ));
+        return Err(ReplyError::err(format_args!(
+            "unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
+            String::from_utf8_lossy(args.argv().get(1))
+        )));
     }
     let timeout = args.next()?;
     // Redis checks the mode before the timeout.
@@ -491,7 +492,7 @@ mod tests {
         assert_eq!(h.run("CLIENT PAUSE -1"), err("ERR timeout is negative"));
         assert_eq!(
             h.run("CLIENT PAUSE 10 write x"),
-            err("ERR unknown subcommand or wrong number of arguments for 'pause'. Try CLIENT HELP.")
+            err("ERR unknown subcommand or wrong number of arguments for 'PAUSE'. Try CLIENT HELP.")
         );
         assert_eq!(h.run("CLIENT PAUSE"), err("ERR wrong number of arguments for 'client|pause' command"));
         assert_eq!(
