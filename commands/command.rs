@@ -103,17 +103,12 @@ impl Command for CommandCommand {
                 Ok(Reply::Array(found.map(|e| e.map_or(Reply::Null, |(e, sub)| info_of(e, sub))).collect()))
             }
             b"docs" => {
-                let entries: Vec<&Entry> = if args.is_empty() {
-                    registry::commands().iter().collect()
+                let found: Vec<(&Entry, Option<usize>)> = if args.is_empty() {
+                    registry::commands().iter().map(|e| (e, None)).collect()
                 } else {
-                    named(args)
-                        .into_iter()
-                        .flatten()
-                        .filter(|(_, sub)| sub.is_none())
-                        .map(|(e, _)| e)
-                        .collect()
+                    named(args).into_iter().flatten().collect()
                 };
-                Ok(Reply::Map(entries.into_iter().map(|e| (Reply::bulk(e.meta.name), docs(e))).collect()))
+                Ok(Reply::Map(found.into_iter().map(|(e, sub)| docs_of(e, sub)).collect()))
             }
             b"list" => list(args),
             b"getkeys" => getkeys(args, false),
@@ -214,34 +209,27 @@ fn lookup_full(name: &[u8]) -> Option<(&'static Entry, Option<usize>)> {
 }
 
 /// One `COMMAND DOCS` entry.
-fn docs(entry: &Entry) -> Reply {
+/// One `COMMAND DOCS` entry (name, docs) for the command or its subcommand `sub`.
+fn docs_of(entry: &Entry, sub: Option<usize>) -> (Reply, Reply) {
     let meta = &entry.meta;
     let text = |s: &str| Reply::bulk(s);
-    let mut fields = vec![
-        (text("summary"), text(meta.summary)),
-        (text("since"), text(meta.since)),
-        (text("group"), text(meta.group)),
-        (text("complexity"), text(meta.complexity)),
-    ];
-    if !meta.subcommands.is_empty() {
-        let subs = meta
-            .subcommands
-            .iter()
-            .map(|sub| {
-                (
-                    Reply::Bulk(format!("{}|{}", meta.name, sub.name).into_bytes()),
-                    Reply::Map(vec![
-                        (text("summary"), text(sub.summary)),
-                        (text("since"), text(meta.since)),
-                        (text("group"), text(meta.group)),
-                        (text("complexity"), text(meta.complexity)),
-                    ]),
-                )
-            })
-            .collect();
-        fields.push((text("subcommands"), Reply::Map(subs)));
+    let fields = |summary: &str| {
+        vec![
+            (text("summary"), text(summary)),
+            (text("since"), text(meta.since)),
+            (text("group"), text(meta.group)),
+            (text("complexity"), text(meta.complexity)),
+        ]
+    };
+    if let Some(i) = sub {
+        return (text(&entry.sub_names[i]), Reply::Map(fields(meta.subcommands[i].summary)));
     }
-    Reply::Map(fields)
+    let mut top = fields(meta.summary);
+    if !meta.subcommands.is_empty() {
+        let subs = (0..meta.subcommands.len()).map(|i| docs_of(entry, Some(i))).collect();
+        top.push((text("subcommands"), Reply::Map(subs)));
+    }
+    (text(meta.name), Reply::Map(top))
 }
 
 /// Every command's name, each followed by its subcommands' (`object|encoding`),
@@ -359,6 +347,8 @@ mod tests {
         let docs = h.wire("COMMAND DOCS get");
         assert!(docs.starts_with("*2\r\n$3\r\nget\r\n*8\r\n$7\r\nsummary\r\n"), "{docs}");
         assert!(h.wire("COMMAND DOCS client").contains("client|setname"));
+        let sub = h.wire("COMMAND DOCS object|encoding");
+        assert!(sub.starts_with("*2\r\n$15\r\nobject|encoding\r\n*8\r\n$7\r\nsummary\r\n"), "{sub}");
         assert_eq!(h.run("COMMAND LIST FILTERBY PATTERN hg*"), array(&["hget", "hgetall"]));
         let Reply::Array(hash) = h.run("COMMAND LIST FILTERBY ACLCAT hash") else { panic!() };
         assert!(hash.contains(&bulk("hset")) && !hash.contains(&bulk("get")));
