@@ -80,6 +80,11 @@ const SETTINGS: &[(&str, Access)] = &[
     ("hash-max-ziplist-entries", Access::Mutable),
     ("hash-max-listpack-value", Access::Mutable),
     ("hash-max-ziplist-value", Access::Mutable),
+    ("set-max-intset-entries", Access::Mutable),
+    ("zset-max-listpack-entries", Access::Mutable),
+    ("zset-max-ziplist-entries", Access::Mutable),
+    ("zset-max-listpack-value", Access::Mutable),
+    ("zset-max-ziplist-value", Access::Mutable),
 ];
 
 impl Command for Config {
@@ -403,16 +408,24 @@ fn apply(config: &mut Settings, name: &str, value: &[u8]) -> Result<(), String> 
         "hash-max-listpack-entries" | "hash-max-ziplist-entries" => {
             config.hash_max_listpack_entries = long_setting(value, 0)? as u64;
         }
-        "hash-max-listpack-value" | "hash-max-ziplist-value" => {
-            let n = crate::config::parse_memory(&text).ok_or("argument must be a memory value")?;
-            if n > i64::MAX as u64 {
-                return Err(format!("argument must be between 0 and {} inclusive", i64::MAX));
-            }
-            config.hash_max_listpack_value = n;
+        "hash-max-listpack-value" | "hash-max-ziplist-value" => config.hash_max_listpack_value = memory_setting(&text)?,
+        "set-max-intset-entries" => config.set_max_intset_entries = long_setting(value, 0)? as u64,
+        "zset-max-listpack-entries" | "zset-max-ziplist-entries" => {
+            config.zset_max_listpack_entries = long_setting(value, 0)? as u64;
         }
+        "zset-max-listpack-value" | "zset-max-ziplist-value" => config.zset_max_listpack_value = memory_setting(&text)?,
         _ => unreachable!("CONFIG SET checked the name: {name}"),
     }
     Ok(())
+}
+
+/// A memory-valued setting up to `i64::MAX`, with Redis's errors.
+fn memory_setting(text: &str) -> Result<u64, String> {
+    let n = crate::config::parse_memory(text).ok_or("argument must be a memory value")?;
+    if n > i64::MAX as u64 {
+        return Err(format!("argument must be between 0 and {} inclusive", i64::MAX));
+    }
+    Ok(n)
 }
 
 /// An integer setting between `min` and `i32::MAX`, with Redis's errors.

@@ -173,7 +173,20 @@ mod rdb {
                 len_len(h.len())
                     + h.iter().map(|(f, v)| raw_string_len(&f) + raw_string_len(&v)).sum::<usize>()
             }
+            Value::Set(s) if encoding == "intset" => raw_string_len(&intset_blob(s)),
+            Value::Set(s) => len_len(s.len()) + s.iter().map(|m| raw_string_len(&m)).sum::<usize>(),
         }
+    }
+
+    /// Redis's intset bytes: the width and count as `u32`s, then the integers.
+    fn intset_blob(set: &Set) -> Vec<u8> {
+        let ints: Vec<i64> = set.iter().map(|m| parse_i64(&m).unwrap_or(0)).collect();
+        let width: u32 = ints.iter().map(|&n| if i16::try_from(n).is_ok() { 2 } else if i32::try_from(n).is_ok() { 4 } else { 8 }).max().unwrap_or(2);
+        let mut blob = Vec::with_capacity(8 + ints.len() * width as usize);
+        blob.extend_from_slice(&width.to_le_bytes());
+        blob.extend_from_slice(&(ints.len() as u32).to_le_bytes());
+        ints.iter().for_each(|n| blob.extend_from_slice(&n.to_le_bytes()[..width as usize]));
+        blob
     }
 
     /// `rdbSaveLen`.

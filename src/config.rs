@@ -177,6 +177,21 @@ pub struct Config {
     #[arg(long = "hash-max-listpack-value", alias = "hash-max-ziplist-value", default_value = "64", value_parser = memory_value)]
     pub hash_max_listpack_value: u64,
 
+    /// A set of integers with more members than this leaves the compact
+    /// `intset` encoding.
+    #[arg(long = "set-max-intset-entries", default_value_t = 512, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
+    pub set_max_intset_entries: u64,
+
+    /// A sorted set with more members than this leaves the `listpack`
+    /// encoding (alias `zset-max-ziplist-entries`).
+    #[arg(long = "zset-max-listpack-entries", alias = "zset-max-ziplist-entries", default_value_t = 128, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
+    pub zset_max_listpack_entries: u64,
+
+    /// A sorted set with a longer member leaves the `listpack` encoding
+    /// (bytes or a memory value; alias `zset-max-ziplist-value`).
+    #[arg(long = "zset-max-listpack-value", alias = "zset-max-ziplist-value", default_value = "64", value_parser = memory_value)]
+    pub zset_max_listpack_value: u64,
+
     /// Automatic background saves: `"<seconds> <changes> [...]"`; `""` off.
     #[arg(long, default_value = "", value_parser = parse_save_rules_flag)]
     pub save: String,
@@ -439,6 +454,11 @@ impl Config {
             ("hash-max-ziplist-entries", self.hash_max_listpack_entries.to_string()),
             ("hash-max-listpack-value", self.hash_max_listpack_value.to_string()),
             ("hash-max-ziplist-value", self.hash_max_listpack_value.to_string()),
+            ("set-max-intset-entries", self.set_max_intset_entries.to_string()),
+            ("zset-max-listpack-entries", self.zset_max_listpack_entries.to_string()),
+            ("zset-max-ziplist-entries", self.zset_max_listpack_entries.to_string()),
+            ("zset-max-listpack-value", self.zset_max_listpack_value.to_string()),
+            ("zset-max-ziplist-value", self.zset_max_listpack_value.to_string()),
         ]
     }
 }
@@ -461,6 +481,9 @@ impl Config {
         crate::store::Limits {
             hash_max_listpack_entries: size(self.hash_max_listpack_entries),
             hash_max_listpack_value: size(self.hash_max_listpack_value),
+            set_max_intset_entries: size(self.set_max_intset_entries),
+            zset_max_listpack_entries: size(self.zset_max_listpack_entries),
+            zset_max_listpack_value: size(self.zset_max_listpack_value),
         }
     }
 

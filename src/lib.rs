@@ -18,6 +18,7 @@ pub mod prelude;
 pub mod protocol;
 pub mod registry;
 pub mod server;
+pub mod setops;
 pub mod store;
 pub mod testing;
 

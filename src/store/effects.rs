@@ -33,6 +33,10 @@ pub enum EventClass {
     String,
     /// `h`
     Hash,
+    /// `s`
+    Set,
+    /// `z`
+    SortedSet,
     /// `x`
     Expired,
     /// `e`

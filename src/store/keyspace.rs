@@ -157,7 +157,18 @@ pub struct Store {
     policy: AtomicU8,
     evicted: AtomicU64,
     /// `hash-max-listpack-entries` and `-value`, read as values are written.
-    hash_limits: [AtomicUsize; 2],
+    limits: [AtomicUsize; 5],
+}
+
+/// The limits in the order of `Store::limits`' slots.
+fn limit_slots(l: super::Limits) -> [usize; 5] {
+    [
+        l.hash_max_listpack_entries,
+        l.hash_max_listpack_value,
+        l.set_max_intset_entries,
+        l.zset_max_listpack_entries,
+        l.zset_max_listpack_value,
+    ]
 }
 
 impl Store {
@@ -170,27 +181,26 @@ impl Store {
                 Policy::ALL.iter().position(|&p| p == Policy::NoEviction).unwrap_or(0) as u8
             ),
             evicted: AtomicU64::new(0),
-            hash_limits: {
-                let defaults = super::Limits::default();
-                [
-                    AtomicUsize::new(defaults.hash_max_listpack_entries),
-                    AtomicUsize::new(defaults.hash_max_listpack_value),
-                ]
-            },
+            limits: limit_slots(super::Limits::default()).map(AtomicUsize::new),
         }
     }
 
     /// Sets the encodings' limits; values follow them as they are next written.
     pub fn set_limits(&self, limits: super::Limits) {
-        self.hash_limits[0].store(limits.hash_max_listpack_entries, Ordering::Relaxed);
-        self.hash_limits[1].store(limits.hash_max_listpack_value, Ordering::Relaxed);
+        for (slot, value) in self.limits.iter().zip(limit_slots(limits)) {
+            slot.store(value, Ordering::Relaxed);
+        }
     }
 
     /// The encodings' limits now.
     pub fn limits(&self) -> super::Limits {
+        let [a, b, c, d, e] = self.limits.each_ref().map(|slot| slot.load(Ordering::Relaxed));
         super::Limits {
-            hash_max_listpack_entries: self.hash_limits[0].load(Ordering::Relaxed),
-            hash_max_listpack_value: self.hash_limits[1].load(Ordering::Relaxed),
+            hash_max_listpack_entries: a,
+            hash_max_listpack_value: b,
+            set_max_intset_entries: c,
+            zset_max_listpack_entries: d,
+            zset_max_listpack_value: e,
         }
     }
 

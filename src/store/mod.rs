@@ -23,6 +23,7 @@ pub mod hash;
 mod hash_model;
 pub mod keyspace;
 pub mod packed;
+pub mod set;
 pub mod snapshot;
 pub mod string;
 pub mod value;
@@ -39,6 +40,7 @@ pub use evict::{Access, Policy};
 pub use hash::Hash;
 pub use keyspace::{Dataset, Keyspace, Shape, Shard, Store};
 pub use packed::Elem;
+pub use set::Set;
 pub use value::{Limits, Typed, Value, ValueType};
 
 /// An owned key or field name.

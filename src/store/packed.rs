@@ -46,6 +46,11 @@ pub enum Elem<'a> {
 }
 
 impl<'a> Elem<'a> {
+    /// The digits of `n`.
+    pub fn from_int(n: i64) -> Elem<'a> {
+        Elem::int(n)
+    }
+
     fn int(n: i64) -> Elem<'a> {
         let mut text = [0; 20];
         let mut buf = itoa::Buffer::new();

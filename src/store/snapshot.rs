@@ -70,6 +70,12 @@ pub fn read_blob_pairs(json: &str) -> Result<Pairs, String> {
     pairs.into_iter().map(|(f, v)| Ok((f.into_bytes()?, v.into_bytes()?))).collect()
 }
 
+/// Reads a JSON array of blobs (a set's members).
+pub fn read_blob_list(json: &str) -> Result<Vec<Vec<u8>>, String> {
+    let items: Vec<Blob> = serde_json::from_str(json).map_err(|e| e.to_string())?;
+    items.into_iter().map(Blob::into_bytes).collect()
+}
+
 /// One key; `value`'s form is its type's (see [`super::ValueType::write_snapshot`]).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -5,6 +5,8 @@
 //! below, and its command files.
 
 use super::hash::Hash;
+use super::set::Set;
+
 use super::Str;
 
 /// Run-time settings the encodings follow (Redis's `*-max-listpack-*`),
@@ -16,12 +18,24 @@ pub struct Limits {
     pub hash_max_listpack_entries: usize,
     /// `hash-max-listpack-value`: a longer field or value makes a hash a `hashtable`.
     pub hash_max_listpack_value: usize,
+    /// `set-max-intset-entries`: more integers make a set a `hashtable`.
+    pub set_max_intset_entries: usize,
+    /// `zset-max-listpack-entries`: more members make a sorted set a `skiplist`.
+    pub zset_max_listpack_entries: usize,
+    /// `zset-max-listpack-value`: a longer member makes a sorted set a `skiplist`.
+    pub zset_max_listpack_value: usize,
 }
 
 impl Default for Limits {
     /// Redis 7.0's defaults.
     fn default() -> Self {
-        Limits { hash_max_listpack_entries: 512, hash_max_listpack_value: 64 }
+        Limits {
+            hash_max_listpack_entries: 512,
+            hash_max_listpack_value: 64,
+            set_max_intset_entries: 512,
+            zset_max_listpack_entries: 128,
+            zset_max_listpack_value: 64,
+        }
     }
 }
 
@@ -138,6 +152,8 @@ macro_rules! value_types {
 value_types! {
     String(Str),
     Hash(Hash),
+    Set(Set),
+
 }
 
 impl Value {
