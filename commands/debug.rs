@@ -175,13 +175,47 @@ mod rdb {
             }
             Value::Set(s) if encoding == "intset" => raw_string_len(&intset_blob(s)),
             Value::Set(s) => len_len(s.len()) + s.iter().map(|m| raw_string_len(&m)).sum::<usize>(),
+            Value::ZSet(z) => {
+                let view = z.view();
+                let entries = view.range(0, view.len());
+                if encoding == "listpack" {
+                    // Redis's listpack holds the score as an integer or its %.17g text.
+                    let scores: Vec<String> = entries
+                        .iter()
+                        .map(|(_, s)| {
+                            if s.fract() == 0.0 && s.abs() < 9.0e15 {
+                                format!("{}", *s as i64)
+                            } else {
+                                crate::protocol::reply::format_double(*s)
+                            }
+                        })
+                        .collect();
+                    let items: Vec<&[u8]> =
+                        entries.iter().zip(&scores).flat_map(|((m, _), s)| [&m[..], s.as_bytes()]).collect();
+                    raw_string_len(&listpack(items.iter().copied(), items.len()))
+                } else {
+                    len_len(entries.len()) + entries.iter().map(|(m, _)| raw_string_len(m) + 8).sum::<usize>()
+                }
+            }
         }
     }
 
     /// Redis's intset bytes: the width and count as `u32`s, then the integers.
     fn intset_blob(set: &Set) -> Vec<u8> {
         let ints: Vec<i64> = set.iter().map(|m| parse_i64(&m).unwrap_or(0)).collect();
-        let width: u32 = ints.iter().map(|&n| if i16::try_from(n).is_ok() { 2 } else if i32::try_from(n).is_ok() { 4 } else { 8 }).max().unwrap_or(2);
+        let width: u32 = ints
+            .iter()
+            .map(|&n| {
+                if i16::try_from(n).is_ok() {
+                    2
+                } else if i32::try_from(n).is_ok() {
+                    4
+                } else {
+                    8
+                }
+            })
+            .max()
+            .unwrap_or(2);
         let mut blob = Vec::with_capacity(8 + ints.len() * width as usize);
         blob.extend_from_slice(&width.to_le_bytes());
         blob.extend_from_slice(&(ints.len() as u32).to_le_bytes());

@@ -5,4 +5,4 @@ pub use crate::registry::{
     Args, Command, CommandMeta, CommandResult, Context, ExpireUnit, Flag, Keys, Registration, Subcommand,
 };
 pub use crate::store::effects::EventClass;
-pub use crate::store::{Db, Elem, Hash, Keyspace, Set, Value};
+pub use crate::store::{Db, Elem, Hash, Keyspace, Set, Value, ZSet};

@@ -265,24 +265,34 @@ fn bulk(out: &mut Vec<u8>, prefix: u8, bytes: &[u8]) {
     out.extend_from_slice(b"\r\n");
 }
 
-/// Formats a double as Redis does for replies: `inf`, `-inf`, `nan`, integers
-/// without a fraction, otherwise the shortest round-trip representation.
+/// Formats a double as Redis 7.0's `addReplyDouble` does: `inf`, `-inf`,
+/// `nan`, otherwise C's `%.17g` (17 significant digits, trailing zeros
+/// dropped, exponent form below 1e-4 and from 1e17).
 pub fn format_double(value: f64) -> String {
     if value.is_nan() {
-        "nan".into()
-    } else if value.is_infinite() {
-        if value > 0.0 {
-            "inf".into()
+        return "nan".into();
+    }
+    if value.is_infinite() {
+        return if value > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    if value == 0.0 {
+        return if value.is_sign_negative() { "-0".into() } else { "0".into() };
+    }
+    let scientific = format!("{value:.16e}");
+    let (mantissa, exponent) = scientific.split_once('e').expect("an exponent");
+    let exponent: i32 = exponent.parse().expect("a decimal exponent");
+    let strip = |text: &str| -> String {
+        if text.contains('.') {
+            text.trim_end_matches('0').trim_end_matches('.').to_string()
         } else {
-            "-inf".into()
+            text.to_string()
         }
+    };
+    if !(-4..17).contains(&exponent) {
+        let sign = if exponent < 0 { '-' } else { '+' };
+        format!("{}e{sign}{:02}", strip(mantissa), exponent.abs())
     } else {
-        let text = format!("{value}");
-        if text.contains('e') {
-            format!("{value:e}")
-        } else {
-            text
-        }
+        strip(&format!("{value:.*}", (16 - exponent) as usize))
     }
 }
 
@@ -346,7 +356,18 @@ mod tests {
     #[test]
     fn doubles_format_like_redis() {
         assert_eq!(format_double(3.0), "3");
-        assert_eq!(format_double(0.1), "0.1");
+        assert_eq!(format_double(0.1), "0.10000000000000001");
+        assert_eq!(format_double(1.1), "1.1000000000000001");
+        assert_eq!(format_double(0.1 + 0.2), "0.30000000000000004");
+        assert_eq!(format_double(1e300), "1.0000000000000001e+300");
+        assert_eq!(format_double(1e22), "1e+22");
+        assert_eq!(format_double(1e17), "1e+17");
+        assert_eq!(format_double(1.5e16), "15000000000000000");
+        assert_eq!(format_double(1e-5), "1.0000000000000001e-05");
+        assert_eq!(format_double(0.0001), "0.0001");
+        assert_eq!(format_double(-0.0), "-0");
+        assert_eq!(format_double(-2.5), "-2.5");
+        assert_eq!(format_double(123456789012345678.0), "1.2345678901234568e+17");
         assert_eq!(format_double(f64::INFINITY), "inf");
         assert_eq!(format_double(f64::NEG_INFINITY), "-inf");
     }

@@ -27,6 +27,8 @@ pub mod set;
 pub mod snapshot;
 pub mod string;
 pub mod value;
+pub mod zset;
+mod zset_tree;
 
 use std::hash::BuildHasher;
 
@@ -42,6 +44,7 @@ pub use keyspace::{Dataset, Keyspace, Shape, Shard, Store};
 pub use packed::Elem;
 pub use set::Set;
 pub use value::{Limits, Typed, Value, ValueType};
+pub use zset::ZSet;
 
 /// An owned key or field name.
 pub type Key = Box<[u8]>;

@@ -6,6 +6,7 @@
 
 use super::hash::Hash;
 use super::set::Set;
+use super::zset::ZSet;
 
 use super::Str;
 
@@ -153,7 +154,7 @@ value_types! {
     String(Str),
     Hash(Hash),
     Set(Set),
-
+    ZSet(ZSet),
 }
 
 impl Value {

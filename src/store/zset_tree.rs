@@ -1,0 +1,261 @@
+//! The `skiplist` encoding of a sorted set: entries ordered by (score,
+//! member) in blocks of at most [`BLOCK`] (a B-tree's leaves, found by
+//! binary search over the blocks' last entries), with a Fenwick tree of the
+//! block sizes for rank in O(log n), and a hash index member → score.
+//! Redis uses a skiplist with spans for the same operations.
+
+use std::cmp::Ordering;
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+
+use super::string::str_heap;
+use super::Str;
+use crate::alloc::charged;
+
+/// Entries a block holds before it splits in two.
+const BLOCK: usize = 128;
+
+/// (score, member) order; scores are never NaN.
+pub fn order(a: (f64, &[u8]), b: (f64, &[u8])) -> Ordering {
+    a.0.partial_cmp(&b.0).unwrap_or(Ordering::Equal).then_with(|| a.1.cmp(b.1))
+}
+
+#[derive(Clone, Default)]
+pub struct Tree {
+    blocks: Vec<Vec<(f64, Str)>>,
+    /// Fenwick tree over `blocks[i].len()`, 1-based.
+    sizes: Vec<usize>,
+    index: HashTable<(Str, f64)>,
+    hasher: foldhash::fast::RandomState,
+    len: usize,
+}
+
+impl Tree {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn score(&self, member: &[u8]) -> Option<f64> {
+        let hash = self.hasher.hash_one(member);
+        self.index.find(hash, |(m, _)| m.as_bytes() == member).map(|&(_, s)| s)
+    }
+
+    /// Adds or rescores `member`.
+    pub fn insert(&mut self, member: &[u8], score: f64) {
+        if let Some(old) = self.score(member) {
+            if old.to_bits() == score.to_bits() {
+                return;
+            }
+            self.remove_entry(old, member);
+            let hash = self.hasher.hash_one(member);
+            if let Some(entry) = self.index.find_mut(hash, |(m, _)| m.as_bytes() == member) {
+                entry.1 = score;
+            }
+        } else {
+            let Tree { index, hasher, .. } = self;
+            index.insert_unique(hasher.hash_one(member), (Str::new(member), score), |(m, _)| {
+                hasher.hash_one(m.as_bytes())
+            });
+            self.len += 1;
+        }
+        self.insert_entry(score, member);
+    }
+
+    /// Removes `member`; its score when it was there.
+    pub fn remove(&mut self, member: &[u8]) -> Option<f64> {
+        let hash = self.hasher.hash_one(member);
+        let found = self.index.find_entry(hash, |(m, _)| m.as_bytes() == member).ok()?;
+        let ((_, score), _) = found.remove();
+        self.remove_entry(score, member);
+        self.len -= 1;
+        Some(score)
+    }
+
+    /// The block and position of the first entry not below `key` (by `order`).
+    fn locate(&self, score: f64, member: &[u8]) -> (usize, usize) {
+        let below = |&(s, ref m): &(f64, Str)| order((s, m), (score, member)) == Ordering::Less;
+        let block = self.blocks.partition_point(|b| b.last().is_some_and(below));
+        let position = self.blocks.get(block).map_or(0, |b| b.partition_point(below));
+        (block, position)
+    }
+
+    fn insert_entry(&mut self, score: f64, member: &[u8]) {
+        if self.blocks.is_empty() {
+            self.blocks.push(Vec::with_capacity(4));
+        }
+        let (mut block, mut position) = self.locate(score, member);
+        if block == self.blocks.len() {
+            block -= 1;
+            position = self.blocks[block].len();
+        }
+        self.blocks[block].insert(position, (score, Str::new(member)));
+        if self.blocks[block].len() > BLOCK {
+            let tail = self.blocks[block].split_off(BLOCK / 2);
+            self.blocks[block].shrink_to(BLOCK);
+            self.blocks.insert(block + 1, tail);
+            self.rebuild_sizes();
+        } else {
+            self.add_size(block, 1);
+        }
+    }
+
+    fn remove_entry(&mut self, score: f64, member: &[u8]) {
+        let (block, position) = self.locate(score, member);
+        self.blocks[block].remove(position);
+        if self.blocks[block].is_empty() {
+            self.blocks.remove(block);
+            self.rebuild_sizes();
+        } else {
+            self.add_size(block, -1);
+        }
+    }
+
+    fn rebuild_sizes(&mut self) {
+        let n = self.blocks.len();
+        self.sizes = vec![0; n + 1];
+        for i in 1..=n {
+            self.sizes[i] += self.blocks[i - 1].len();
+            let parent = i + (i & i.wrapping_neg());
+            if parent <= n {
+                self.sizes[parent] += self.sizes[i];
+            }
+        }
+    }
+
+    fn add_size(&mut self, block: usize, delta: isize) {
+        let mut i = block + 1;
+        while i < self.sizes.len() {
+            self.sizes[i] = self.sizes[i].wrapping_add_signed(delta);
+            i += i & i.wrapping_neg();
+        }
+    }
+
+    /// Entries in the blocks before `block`.
+    fn before(&self, block: usize) -> usize {
+        let (mut i, mut sum) = (block, 0);
+        while i > 0 {
+            sum += self.sizes[i];
+            i -= i & i.wrapping_neg();
+        }
+        sum
+    }
+
+    /// The block holding rank `rank` and the rank of its first entry.
+    fn block_of_rank(&self, rank: usize) -> (usize, usize) {
+        let (mut position, mut remaining) = (0, rank);
+        let mut step = self.sizes.len().next_power_of_two() / 2;
+        while step > 0 {
+            let next = position + step;
+            if next < self.sizes.len() && self.sizes[next] <= remaining {
+                position = next;
+                remaining -= self.sizes[next];
+            }
+            step /= 2;
+        }
+        (position, rank - remaining)
+    }
+
+    /// The entry of rank `rank` (below `len`).
+    pub fn get(&self, rank: usize) -> (&[u8], f64) {
+        let (block, first) = self.block_of_rank(rank);
+        let (score, member) = &self.blocks[block][rank - first];
+        (member, *score)
+    }
+
+    /// The rank of `member`.
+    pub fn rank(&self, member: &[u8]) -> Option<usize> {
+        let score = self.score(member)?;
+        let (block, position) = self.locate(score, member);
+        Some(self.before(block) + position)
+    }
+
+    /// The number of entries for which `below` holds; `below` holds for a
+    /// prefix of the order.
+    pub fn count_below(&self, below: impl Fn(f64, &[u8]) -> bool) -> usize {
+        let test = |(s, m): &(f64, Str)| below(*s, m);
+        let block = self.blocks.partition_point(|b| b.last().is_some_and(test));
+        match self.blocks.get(block) {
+            Some(b) => self.before(block) + b.partition_point(test),
+            None => self.len,
+        }
+    }
+
+    /// Entries of ranks `start..end`, in order.
+    pub fn range(&self, start: usize, end: usize) -> impl Iterator<Item = (&[u8], f64)> + '_ {
+        let (block, first) = if start < end { self.block_of_rank(start) } else { (self.blocks.len(), 0) };
+        let skip = start.saturating_sub(first);
+        self.blocks
+            .get(block..)
+            .unwrap_or(&[])
+            .iter()
+            .flatten()
+            .skip(skip)
+            .take(end.saturating_sub(start))
+            .map(|(s, m)| (m.as_bytes(), *s))
+    }
+
+    pub fn heap_size(&self) -> usize {
+        let members: usize = self.blocks.iter().flatten().map(|(_, m)| str_heap(m) * 2).sum();
+        let blocks: usize =
+            self.blocks.iter().map(|b| charged(b.capacity() * std::mem::size_of::<(f64, Str)>())).sum();
+        blocks
+            + charged(self.blocks.capacity() * std::mem::size_of::<Vec<(f64, Str)>>())
+            + charged(self.sizes.capacity() * std::mem::size_of::<usize>())
+            + charged(self.index.capacity() * (std::mem::size_of::<(Str, f64)>() + 1))
+            + members
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    #[derive(PartialEq, PartialOrd)]
+    struct Key(f64, Vec<u8>);
+    impl Eq for Key {}
+    impl Ord for Key {
+        fn cmp(&self, other: &Self) -> Ordering {
+            order((self.0, &self.1), (other.0, &other.1))
+        }
+    }
+
+    #[test]
+    fn ranks_and_ranges_match_a_model() {
+        let mut rng = fastrand::Rng::with_seed(3);
+        let mut tree = Tree::default();
+        let mut model = BTreeSet::new();
+        let mut scores = std::collections::HashMap::new();
+        for step in 0..20_000 {
+            let member = format!("m{}", rng.u32(..3000)).into_bytes();
+            if rng.u8(..3) > 0 {
+                let score = f64::from(rng.i32(-50..50)) / 2.0;
+                if let Some(old) = scores.insert(member.clone(), score) {
+                    model.remove(&Key(old, member.clone()));
+                }
+                model.insert(Key(score, member.clone()));
+                tree.insert(&member, score);
+            } else {
+                let removed = tree.remove(&member);
+                assert_eq!(removed, scores.remove(&member), "step {step}");
+                if let Some(old) = removed {
+                    model.remove(&Key(old, member.clone()));
+                }
+            }
+            assert_eq!(tree.len(), model.len());
+            if step % 500 == 0 {
+                let all: Vec<(Vec<u8>, f64)> = model.iter().map(|k| (k.1.clone(), k.0)).collect();
+                for (rank, (m, s)) in all.iter().enumerate() {
+                    assert_eq!(tree.get(rank), (&m[..], *s));
+                    assert_eq!(tree.rank(m), Some(rank));
+                }
+                let got: Vec<(Vec<u8>, f64)> = tree.range(10, 400).map(|(m, s)| (m.to_vec(), s)).collect();
+                assert_eq!(got, all[10.min(all.len())..400.min(all.len())]);
+                let below = tree.count_below(|s, _| s < 3.0);
+                assert_eq!(below, all.iter().filter(|(_, s)| *s < 3.0).count());
+            }
+        }
+    }
+}
