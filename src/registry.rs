@@ -208,6 +208,8 @@ impl CommandMeta {
             _ if container => {}
             "string" => cats.push("@string"),
             "hash" => cats.push("@hash"),
+            "set" => cats.push("@set"),
+            "sortedset" => cats.push("@sortedset"),
             "generic" if sub || keys != Keys::NONE || has(Flag::Write) || has(Flag::Readonly) => {
                 cats.push("@keyspace")
             }

@@ -187,3 +187,12 @@ pub fn err(text: &'static str) -> Reply {
 pub fn array(items: &[&str]) -> Reply {
     Reply::bulks(items)
 }
+
+/// `reply` as a RESP2 client sees it: doubles become their bulk text.
+pub fn flat(reply: Reply) -> Reply {
+    match reply {
+        Reply::Double(value) => Reply::bulk(crate::protocol::reply::format_double(value)),
+        Reply::Array(items) => Reply::Array(items.into_iter().map(flat).collect()),
+        other => other,
+    }
+}

@@ -221,6 +221,16 @@ impl ZSet {
         }
     }
 
+    /// An empty sorted set in the encoding Redis picks for `count` members
+    /// of at most `longest` bytes.
+    pub fn sized_for(count: usize, longest: usize, limits: &Limits) -> ZSet {
+        if count > limits.zset_max_listpack_entries || longest > limits.zset_max_listpack_value {
+            ZSet::Tree(Box::default())
+        } else {
+            ZSet::default()
+        }
+    }
+
     /// A sorted set of `pairs`, encoded for `limits` (as Redis sizes a new one).
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a [u8], f64)>, limits: &Limits) -> ZSet {
         let mut zset = ZSet::default();
@@ -313,6 +323,11 @@ impl ValueType for ZSet {
             emit(&args);
         }
     }
+}
+
+/// (score, member) order of owned (member, score) pairs.
+pub fn order_of(a: &(Vec<u8>, f64), b: &(Vec<u8>, f64)) -> std::cmp::Ordering {
+    order((a.1, &a.0), (b.1, &b.0))
 }
 
 /// A score as text that reads back to the same bits.
