@@ -408,7 +408,7 @@ pub fn combine(
 
 /// The (member, score) pairs at `key`: a sorted set's, or a set's members
 /// with score 1 (as Redis's `ZUNION` family reads sets).
-fn read_scored(db: &mut Keyspace<'_>, key: &[u8]) -> Result<Vec<(Vec<u8>, f64)>, ReplyError> {
+pub fn read_scored(db: &mut Keyspace<'_>, key: &[u8]) -> Result<Vec<(Vec<u8>, f64)>, ReplyError> {
     match db.get(key) {
         None => Ok(Vec::new()),
         Some(Value::Set(set)) => Ok(set.iter().map(|m| (m.to_vec(), 1.0)).collect()),
@@ -471,4 +471,33 @@ pub fn add_one(
             Ok(Added::New(score))
         }
     }
+}
+
+/// Removes up to `count` members from the low (or, with `max`, the high)
+/// end of the sorted set at `key`, in pop order, with Redis's events.
+pub fn pop(
+    ctx: &mut Context<'_>,
+    key: &[u8],
+    max: bool,
+    count: u64,
+) -> Result<Vec<(Vec<u8>, f64)>, ReplyError> {
+    let db = ctx.db();
+    let Some(zset) = db.get_typed_mut::<ZSet>(key)? else {
+        return Ok(Vec::new());
+    };
+    let len = zset.len();
+    let count = usize::try_from(count).unwrap_or(usize::MAX).min(len);
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    let mut popped = if max { zset.remove_range(len - count, len) } else { zset.remove_range(0, count) };
+    if max {
+        popped.reverse();
+    }
+    db.remove_if_empty(key);
+    ctx.notify(EventClass::SortedSet, if max { "zpopmax" } else { "zpopmin" }, key);
+    if !ctx.db().contains(key) {
+        ctx.notify(EventClass::Generic, "del", key);
+    }
+    Ok(popped)
 }

@@ -1,0 +1,57 @@
+//! ZINTERSTORE destination numkeys key [key ...] [WEIGHTS weight ...] [AGGREGATE SUM|MIN|MAX]
+
+use crate::prelude::*;
+
+/// `ZINTERSTORE`: stores the inter at the destination (deleted when empty); its size.
+pub struct Zinterstore;
+
+impl Command for Zinterstore {
+    fn meta(&self) -> CommandMeta {
+        CommandMeta {
+            name: "zinterstore",
+            arity: -4,
+            flags: &[Flag::Write, Flag::DenyOom],
+            group: "sortedset",
+            summary: "Intersect multiple sorted sets and store the resulting sorted set in a new key",
+            since: "2.0.0",
+            complexity: "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.",
+            keys: Keys { first: 1, last: -1, step: 1 },
+            ..CommandMeta::DEFAULT
+        }
+    }
+
+    fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+        let destination = args.next()?;
+        let (entries, _) = crate::zsetops::combine(ctx, args, crate::zsetops::Combine::Inter, true)?;
+        let count = entries.len() as i64;
+        crate::zsetops::store_zset(ctx, destination, &entries, "zinterstore");
+        Ok(Reply::Integer(count))
+    }
+}
+
+inventory::submit! { Registration::new(&Zinterstore, module_path!()) }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::*;
+
+    #[test]
+    fn stores() {
+        let mut h = Harness::new();
+        h.run("ZADD x 1 a 2 b");
+        h.run("ZADD y 3 b 3 c");
+        h.run("SET d v");
+        let n = ["b", "5"].len() as i64 / 2;
+        assert_eq!(flat(h.run("ZINTERSTORE d 2 x y")), int(n));
+        assert_eq!(flat(h.run("ZRANGE d 0 -1 WITHSCORES")), array(&["b", "5"]));
+        assert_eq!(flat(h.run("ZINTERSTORE d 1 missing")), int(0));
+        assert_eq!(flat(h.run("EXISTS d")), int(0));
+        assert_eq!(flat(h.run("ZINTERSTORE d 1 x WITHSCORES")), err("ERR syntax error"));
+        h.run("SET str v");
+        assert_eq!(
+            flat(h.run("ZINTERSTORE d 1 str")),
+            err("WRONGTYPE Operation against a key holding the wrong kind of value")
+        );
+        assert_eq!(flat(h.run("ZINTERSTORE str 1 x")), int(2), "the destination's type does not matter");
+    }
+}

@@ -1,0 +1,100 @@
+//! ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]
+
+use crate::prelude::*;
+
+/// `ZMPOP`: pops from the first non-empty sorted set: `[key, [[member, score], ...]]`, nil when all are empty.
+pub struct Zmpop;
+
+impl Command for Zmpop {
+    fn meta(&self) -> CommandMeta {
+        CommandMeta {
+            name: "zmpop",
+            arity: -4,
+            flags: &[Flag::Write],
+            group: "sortedset",
+            summary: "Remove and return members with scores in a sorted set",
+            since: "7.0.0",
+            complexity: "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.",
+            keys: Keys { first: 2, last: -2, step: 1 },
+            ..CommandMeta::DEFAULT
+        }
+    }
+
+    fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+        let numkeys = crate::protocol::parse::parse_i64(args.next()?).filter(|&n| n > 0);
+        let numkeys = numkeys.ok_or_else(|| ReplyError::err("numkeys should be greater than 0"))? as u64;
+        if numkeys >= args.remaining() as u64 {
+            return Err(ReplyError::SYNTAX);
+        }
+        let keys: Vec<&[u8]> = (0..numkeys).map(|_| args.next()).collect::<Result<_, _>>()?;
+        let max = match args.next()? {
+            w if w.eq_ignore_ascii_case(b"MIN") => false,
+            w if w.eq_ignore_ascii_case(b"MAX") => true,
+            _ => return Err(ReplyError::SYNTAX),
+        };
+        let mut count = None;
+        while !args.is_empty() {
+            if count.is_none() && args.remaining() >= 2 && args.eat("COUNT") {
+                let n = crate::protocol::parse::parse_i64(args.next()?).filter(|&n| n > 0);
+                count = Some(n.ok_or_else(|| ReplyError::err("count should be greater than 0"))?);
+            } else {
+                return Err(ReplyError::SYNTAX);
+            }
+        }
+        let count = count.unwrap_or(1) as u64;
+        for key in &keys {
+            ctx.db().get_typed::<ZSet>(key)?;
+        }
+        for key in keys {
+            if ctx.db().get_typed::<ZSet>(key)?.is_none() {
+                continue;
+            }
+            let popped = crate::zsetops::pop(ctx, key, max, count)?;
+            let n = popped.len().to_string();
+            ctx.propagate_as(&[if max { b"ZPOPMAX" } else { b"ZPOPMIN" }, key, n.as_bytes()]);
+            return Ok(Reply::Array(vec![
+                Reply::bulk(key),
+                crate::zsetops::scored_reply(popped, true, true),
+            ]));
+        }
+        Ok(Reply::NullArray)
+    }
+}
+
+inventory::submit! { Registration::new(&Zmpop, module_path!()) }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::*;
+
+    #[test]
+    fn pops_from_the_first_non_empty() {
+        let mut h = Harness::new();
+        h.run("ZADD b 1 x 2 y 3 z");
+        assert_eq!(h.wire("ZMPOP 2 a b MIN"), "*2\r\n$1\r\nb\r\n*1\r\n*2\r\n$1\r\nx\r\n$1\r\n1\r\n");
+        assert_eq!(
+            h.wire("ZMPOP 2 a b MAX COUNT 5"),
+            "*2\r\n$1\r\nb\r\n*2\r\n*2\r\n$1\r\nz\r\n$1\r\n3\r\n*2\r\n$1\r\ny\r\n$1\r\n2\r\n"
+        );
+        assert_eq!(h.wire("ZMPOP 1 b MIN"), "*-1\r\n");
+        h.run("HELLO 3");
+        assert_eq!(h.wire("ZMPOP 1 b MIN"), "_\r\n");
+        h.run("ZADD b 1.5 x");
+        assert_eq!(h.wire("ZMPOP 1 b MIN"), "*2\r\n$1\r\nb\r\n*1\r\n*2\r\n$1\r\nx\r\n,1.5\r\n");
+    }
+
+    #[test]
+    fn errors() {
+        let mut h = Harness::new();
+        h.run("SET str v");
+        assert_eq!(flat(h.run("ZMPOP 0 z MIN")), err("ERR numkeys should be greater than 0"));
+        assert_eq!(flat(h.run("ZMPOP 1 z FOO")), err("ERR syntax error"));
+        assert_eq!(flat(h.run("ZMPOP 2 z MIN")), err("ERR syntax error"));
+        assert_eq!(flat(h.run("ZMPOP 1 z MIN COUNT 0")), err("ERR count should be greater than 0"));
+        assert_eq!(flat(h.run("ZMPOP 1 z MIN COUNT 1 COUNT 2")), err("ERR syntax error"));
+        assert_eq!(
+            flat(h.run("ZMPOP 1 str MIN")),
+            err("WRONGTYPE Operation against a key holding the wrong kind of value")
+        );
+    }
+}

@@ -1,0 +1,68 @@
+//! ZREMRANGEBYSCORE key min max
+
+use crate::prelude::*;
+
+/// `ZREMRANGEBYSCORE`: removes the members in a score range; the number removed.
+pub struct Zremrangebyscore;
+
+impl Command for Zremrangebyscore {
+    fn meta(&self) -> CommandMeta {
+        CommandMeta {
+            name: "zremrangebyscore",
+            arity: 4,
+            flags: &[Flag::Write],
+            group: "sortedset",
+            summary: "Remove all members in a sorted set within the given scores",
+            since: "1.2.0",
+            complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.",
+            keys: Keys::ONE,
+            ..CommandMeta::DEFAULT
+        }
+    }
+
+    fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+        let key = args.next()?;
+        let (first, second) = (args.next()?, args.next()?);
+        let bounds = crate::zsetops::Bounds::Score(
+            crate::zsetops::parse_score_bound(first)?,
+            crate::zsetops::parse_score_bound(second)?,
+        );
+        let db = ctx.db();
+        let Some(zset) = db.get_typed_mut::<ZSet>(key)? else {
+            return Ok(Reply::Integer(0));
+        };
+        let (start, end) = bounds.ranks(&zset.view());
+        let removed = zset.remove_range(start, end).len();
+        db.remove_if_empty(key);
+        if removed > 0 {
+            ctx.notify(EventClass::SortedSet, "zremrangebyscore", key);
+            if !ctx.db().contains(key) {
+                ctx.notify(EventClass::Generic, "del", key);
+            }
+        }
+        Ok(Reply::Integer(removed as i64))
+    }
+}
+
+inventory::submit! { Registration::new(&Zremrangebyscore, module_path!()) }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::*;
+
+    #[test]
+    fn removes_scores() {
+        let mut h = Harness::new();
+        h.run("ZADD z 1 a 2 b 3 c 4 d");
+        assert_eq!(flat(h.run("ZREMRANGEBYSCORE z (1 3")), int(2));
+        assert_eq!(flat(h.run("ZRANGE z 0 -1")), array(&["a", "d"]));
+        assert_eq!(flat(h.run("ZREMRANGEBYSCORE z -inf +inf")), int(2));
+        assert_eq!(flat(h.run("EXISTS z")), int(0));
+        assert_eq!(flat(h.run("ZREMRANGEBYSCORE z x 1")), err("ERR min or max is not a float"));
+        h.run("SET str v");
+        assert_eq!(
+            flat(h.run("ZREMRANGEBYSCORE str 0 1")),
+            err("WRONGTYPE Operation against a key holding the wrong kind of value")
+        );
+    }
+}

@@ -1,0 +1,57 @@
+//! ZUNIONSTORE destination numkeys key [key ...] [WEIGHTS weight ...] [AGGREGATE SUM|MIN|MAX]
+
+use crate::prelude::*;
+
+/// `ZUNIONSTORE`: stores the union at the destination (deleted when empty); its size.
+pub struct Zunionstore;
+
+impl Command for Zunionstore {
+    fn meta(&self) -> CommandMeta {
+        CommandMeta {
+            name: "zunionstore",
+            arity: -4,
+            flags: &[Flag::Write, Flag::DenyOom],
+            group: "sortedset",
+            summary: "Add multiple sorted sets and store the resulting sorted set in a new key",
+            since: "2.0.0",
+            complexity: "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.",
+            keys: Keys { first: 1, last: -1, step: 1 },
+            ..CommandMeta::DEFAULT
+        }
+    }
+
+    fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+        let destination = args.next()?;
+        let (entries, _) = crate::zsetops::combine(ctx, args, crate::zsetops::Combine::Union, true)?;
+        let count = entries.len() as i64;
+        crate::zsetops::store_zset(ctx, destination, &entries, "zunionstore");
+        Ok(Reply::Integer(count))
+    }
+}
+
+inventory::submit! { Registration::new(&Zunionstore, module_path!()) }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::*;
+
+    #[test]
+    fn stores() {
+        let mut h = Harness::new();
+        h.run("ZADD x 1 a 2 b");
+        h.run("ZADD y 3 b 3 c");
+        h.run("SET d v");
+        let n = ["a", "1", "c", "3", "b", "5"].len() as i64 / 2;
+        assert_eq!(flat(h.run("ZUNIONSTORE d 2 x y")), int(n));
+        assert_eq!(flat(h.run("ZRANGE d 0 -1 WITHSCORES")), array(&["a", "1", "c", "3", "b", "5"]));
+        assert_eq!(flat(h.run("ZUNIONSTORE d 1 missing")), int(0));
+        assert_eq!(flat(h.run("EXISTS d")), int(0));
+        assert_eq!(flat(h.run("ZUNIONSTORE d 1 x WITHSCORES")), err("ERR syntax error"));
+        h.run("SET str v");
+        assert_eq!(
+            flat(h.run("ZUNIONSTORE d 1 str")),
+            err("WRONGTYPE Operation against a key holding the wrong kind of value")
+        );
+        assert_eq!(flat(h.run("ZUNIONSTORE str 1 x")), int(2), "the destination's type does not matter");
+    }
+}
