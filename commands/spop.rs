@@ -28,10 +28,10 @@ impl Command for Spop {
         let count = match args.peek() {
             None => None,
             Some(arg) => {
-                let count = crate::protocol::parse::parse_i64(arg).ok_or(ReplyError::NOT_INTEGER)?;
-                if count < 0 {
-                    return Err(ReplyError::err("value is out of range, must be positive"));
-                }
+                // Redis answers "out of range" for anything but a count >= 0.
+                let count = crate::protocol::parse::parse_i64(arg)
+                    .filter(|&n| n >= 0)
+                    .ok_or_else(|| ReplyError::err("value is out of range, must be positive"))?;
                 args.next()?;
                 args.finish()?;
                 Some(count as u64)
@@ -131,7 +131,7 @@ mod tests {
         let mut h = Harness::new();
         h.run("SET str v");
         assert_eq!(h.run("SPOP s -1"), err("ERR value is out of range, must be positive"));
-        assert_eq!(h.run("SPOP s x"), err("ERR value is not an integer or out of range"));
+        assert_eq!(h.run("SPOP s x"), err("ERR value is out of range, must be positive"));
         assert_eq!(h.run("SPOP s 1 2"), err("ERR syntax error"));
         assert_eq!(
             h.run("SPOP str"),

@@ -38,10 +38,9 @@ impl Command for Zintercard {
         let mut limit = 0;
         while !args.is_empty() {
             if args.remaining() >= 2 && args.eat("LIMIT") {
-                let n = crate::protocol::parse::parse_i64(args.next()?).ok_or(ReplyError::NOT_INTEGER)?;
-                if n < 0 {
-                    return Err(ReplyError::err("LIMIT can't be negative"));
-                }
+                let n = crate::protocol::parse::parse_i64(args.next()?)
+                    .filter(|&n| n >= 0)
+                    .ok_or_else(|| ReplyError::err("LIMIT can't be negative"))?;
                 limit = n as usize;
             } else {
                 return Err(ReplyError::SYNTAX);

@@ -25,10 +25,9 @@ impl Command for Zpopmin {
         let count = match args.peek() {
             None => None,
             Some(_) => {
-                let count = args.next_i64()?;
-                if count < 0 {
-                    return Err(ReplyError::err("value is out of range, must be positive"));
-                }
+                let count = crate::protocol::parse::parse_i64(args.next()?)
+                    .filter(|&n| n >= 0)
+                    .ok_or_else(|| ReplyError::err("value is out of range, must be positive"))?;
                 args.finish()?;
                 Some(count as u64)
             }
@@ -69,7 +68,7 @@ mod tests {
         let mut h = Harness::new();
         h.run("SET str v");
         assert_eq!(flat(h.run("ZPOPMIN z -1")), err("ERR value is out of range, must be positive"));
-        assert_eq!(flat(h.run("ZPOPMIN z x")), err("ERR value is not an integer or out of range"));
+        assert_eq!(flat(h.run("ZPOPMIN z x")), err("ERR value is out of range, must be positive"));
         assert_eq!(
             flat(h.run("ZPOPMIN str 0")),
             err("WRONGTYPE Operation against a key holding the wrong kind of value")

@@ -52,7 +52,9 @@ impl Command for Zscan {
         let mut items = Vec::new();
         let visit = |member: &[u8], score: f64| {
             if pattern.is_none_or(|p| glob_match(p, member, false)) {
-                items.extend([Reply::bulk(member), Reply::Double(score)]);
+                // A bulk string in RESP3 too, as Redis sends it.
+                items
+                    .extend([Reply::bulk(member), Reply::bulk(crate::protocol::reply::format_double(score))]);
             }
         };
         let next = zset.scan(cursor, usize::try_from(count).unwrap_or(usize::MAX), visit);

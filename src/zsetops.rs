@@ -10,9 +10,27 @@ use crate::protocol::parse::{parse_f64, parse_i64};
 pub const RANGE_NOT_FLOAT: &str = "min or max is not a float";
 pub const RANGE_NOT_LEX: &str = "min or max not valid string range item";
 
-/// A score argument (`ZADD`, `ZINCRBY`): NaN and spaces refused.
+/// A score argument (`ZADD`, `ZINCRBY`) as Redis's `getDoubleFromObject`
+/// reads it: `strtod`, so hexadecimal is allowed; NaN, spaces and a value
+/// out of range (`1e400`, `1e-400`: `ERANGE`) refused.
 pub fn parse_score(arg: &[u8]) -> Result<f64, ReplyError> {
-    parse_f64(arg).ok_or(ReplyError::NOT_FLOAT)
+    read_double(arg).ok_or(ReplyError::NOT_FLOAT)
+}
+
+fn read_double(arg: &[u8]) -> Option<f64> {
+    if arg.first().is_some_and(u8::is_ascii_whitespace) {
+        return None;
+    }
+    let value = strtod_whole(arg).filter(|v| !v.is_nan() && !arg.is_empty())?;
+    let spelled_infinite = {
+        let lower = arg.to_ascii_lowercase();
+        let unsigned = lower.strip_prefix(b"+").or_else(|| lower.strip_prefix(b"-")).unwrap_or(&lower);
+        unsigned == b"inf" || unsigned == b"infinity"
+    };
+    let overflow = value.is_infinite() && !spelled_infinite;
+    let mantissa = arg.split(|&c| c == b'e' || c == b'E').next().unwrap_or_default();
+    let underflow = value == 0.0 && mantissa.iter().any(|c| (b'1'..=b'9').contains(c));
+    (!overflow && !underflow).then_some(value)
 }
 
 /// A range bound's number as C's `strtod` reads it for `zslParseRange`:
@@ -325,8 +343,8 @@ pub fn combine(
         if how != Combine::Diff && arg.eq_ignore_ascii_case(b"WEIGHTS") && left >= keys.len() {
             args.next()?;
             for weight in weights.iter_mut() {
-                *weight =
-                    parse_f64(args.next()?).ok_or_else(|| ReplyError::err("weight value is not a float"))?;
+                *weight = read_double(args.next()?)
+                    .ok_or_else(|| ReplyError::err("weight value is not a float"))?;
             }
             continue;
         } else if how != Combine::Diff && arg.eq_ignore_ascii_case(b"AGGREGATE") && left >= 1 {
