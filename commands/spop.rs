@@ -51,10 +51,12 @@ impl Command for Spop {
                 // Highest first, so each removal leaves the lower positions alone
                 // in a table (it moves the last member into the hole).
                 indexes.reverse();
-                let members: Vec<Vec<u8>> = indexes.iter().map(|&i| set.get(i).to_vec()).collect();
+                let mut members: Vec<Vec<u8>> = indexes.iter().map(|&i| set.get(i).to_vec()).collect();
                 members.iter().for_each(|m| {
                     set.remove(m);
                 });
+                // Replied in the set's order, as Redis returns a whole set.
+                members.reverse();
                 members
             }
         };
