@@ -94,6 +94,10 @@ impl Hash {
                 Some(at) => {
                     let value_at = p.next_offset(at);
                     p.splice(value_at..p.next_offset(value_at), [value]);
+                    // Redis checks the length after an update too (a lowered limit).
+                    if p.count() / 2 > limits.hash_max_listpack_entries {
+                        self.convert();
+                    }
                     false
                 }
                 None => {
