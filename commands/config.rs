@@ -408,12 +408,16 @@ fn apply(config: &mut Settings, name: &str, value: &[u8]) -> Result<(), String> 
         "hash-max-listpack-entries" | "hash-max-ziplist-entries" => {
             config.hash_max_listpack_entries = long_setting(value, 0)? as u64;
         }
-        "hash-max-listpack-value" | "hash-max-ziplist-value" => config.hash_max_listpack_value = memory_setting(&text)?,
+        "hash-max-listpack-value" | "hash-max-ziplist-value" => {
+            config.hash_max_listpack_value = memory_setting(&text)?
+        }
         "set-max-intset-entries" => config.set_max_intset_entries = long_setting(value, 0)? as u64,
         "zset-max-listpack-entries" | "zset-max-ziplist-entries" => {
             config.zset_max_listpack_entries = long_setting(value, 0)? as u64;
         }
-        "zset-max-listpack-value" | "zset-max-ziplist-value" => config.zset_max_listpack_value = memory_setting(&text)?,
+        "zset-max-listpack-value" | "zset-max-ziplist-value" => {
+            config.zset_max_listpack_value = memory_setting(&text)?
+        }
         _ => unreachable!("CONFIG SET checked the name: {name}"),
     }
     Ok(())

@@ -13,7 +13,8 @@
 //! every server it starts is killed when it ends. Knobs (environment):
 //! `BENCH_ROUNDS` (default 3), `BENCH_REQUESTS` (default 200000),
 //! `BENCH_KEYS` (default 1000000), `BENCH_ONLY=hash` (only the hash
-//! workloads, and SET/GET at pipeline 16 to compare with).
+//! workloads, and SET/GET at pipeline 16 to compare with), `BENCH_ONLY=sets`
+//! (only the set and sorted-set workloads).
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
@@ -410,6 +411,10 @@ fn benchmark() {
     let started = Instant::now();
 
     let only_hash = std::env::var("BENCH_ONLY").is_ok_and(|v| v == "hash");
+    if std::env::var("BENCH_ONLY").is_ok_and(|v| v == "sets") {
+        sets_section(rounds, requests);
+        return;
+    }
     let mut rows = Vec::new();
     for test in ["set", "get", "hset"].into_iter().filter(|_| !only_hash) {
         rows.push(workload(
@@ -485,6 +490,7 @@ fn benchmark() {
     }
 
     if !only_hash {
+        sets_section(rounds, requests);
         other_sections(rounds, keys);
     }
     println!(
@@ -492,6 +498,68 @@ fn benchmark() {
         rounds,
         started.elapsed().as_secs_f64()
     );
+}
+
+/// Sets and sorted sets: redis-benchmark's SADD, SPOP, ZADD and ZPOPMIN at
+/// pipeline 16, and RSS growth per element for small and large ones.
+fn sets_section(rounds: usize, requests: usize) {
+    let mut rows = Vec::new();
+    for test in ["sadd", "spop", "zadd", "zpopmin"] {
+        let label = format!("{}, 50 conns, P16", test.to_uppercase());
+        let args = ["-c", "50", "-P", "16", "-r", "100000"];
+        rows.push(workload(&label, test, &args, requests * 5, rounds, None, true));
+    }
+    println!("\n| workload | MiniRedis req/s | Redis req/s | ratio | CPU µs/req (M/R) | CPU ratio |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for row in &rows {
+        let (m, r) = (row.mini, row.redis);
+        println!(
+            "| {} | {:.0} | {:.0} | {:.2}x | {:.2} / {:.2} | {:.2}x |",
+            row.workload,
+            m.rps,
+            r.rps,
+            m.rps / r.rps,
+            m.cpu_us,
+            r.cpu_us,
+            m.cpu_us / r.cpu_us
+        );
+    }
+    type Load = fn(usize) -> Vec<u8>;
+    let small_sets: Load = |i| {
+        let members: Vec<String> = (i..i + 5).map(|n| n.to_string()).collect();
+        let mut args: Vec<&[u8]> = vec![b"SADD"];
+        let key = format!("iset:{i}");
+        args.push(key.as_bytes());
+        args.extend(members.iter().map(|m| m.as_bytes()));
+        resp(&args)
+    };
+    let big_sets: Load =
+        |i| resp(&[b"SADD", format!("set:{}", i % 200).as_bytes(), format!("member:{}", i / 200).as_bytes()]);
+    let small_zsets: Load = |i| {
+        let key = format!("zset:{i}");
+        let pairs: Vec<(String, String)> = (0..5).map(|k| ((i + k).to_string(), format!("m{k}"))).collect();
+        let mut args: Vec<&[u8]> = vec![b"ZADD", key.as_bytes()];
+        pairs.iter().for_each(|(s, m)| args.extend([s.as_bytes(), m.as_bytes()]));
+        resp(&args)
+    };
+    let big_zsets: Load = |i| {
+        let (key, score, member) =
+            (format!("zbig:{}", i % 200), (i / 200).to_string(), format!("member:{}", i / 200));
+        resp(&[b"ZADD", key.as_bytes(), score.as_bytes(), member.as_bytes()])
+    };
+    println!("\n| memory: sets and sorted sets | MiniRedis B/element | Redis B/element | ratio |");
+    println!("|---|---:|---:|---:|");
+    for (label, commands, elements, load) in [
+        ("200,000 sets × 5 integers (`SADD iset:N N … N+4`)", 200_000, 1_000_000, small_sets),
+        ("200 sets × 1,000 strings (`member:K`)", 200_000, 200_000, big_sets),
+        ("200,000 sorted sets × 5 members", 200_000, 1_000_000, small_zsets),
+        ("200 sorted sets × 1,000 members (`member:K`)", 200_000, 200_000, big_zsets),
+    ] {
+        let per = |name| rss_growth(name, commands, load) / elements as f64;
+        let m = median((0..rounds.min(2)).map(|_| per("miniredis")).collect());
+        let r = median((0..rounds.min(2)).map(|_| per("redis")).collect());
+        println!("| {label} | {m:.1} | {r:.1} | {:.2}x |", m / r);
+    }
 }
 
 /// Bytes per string key, and keyspace scaling without the network.

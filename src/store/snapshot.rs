@@ -339,4 +339,46 @@ mod tests {
         let unknown = br#"{"format":"miniredis-dump","version":1,"saved_at_ms":0,"databases":[{"index":0,"keys":[{"type":"nope","key":"h","value":1}]}]}"#;
         assert!(matches!(from_json(unknown, shape, 0, &limits), Err(LoadError::Corrupt(_))));
     }
+
+    #[test]
+    fn sets_and_sorted_sets_round_trip_exactly() {
+        let shape = Shape::for_threads(16, 1);
+        let limits = Limits::default();
+        let dump = br#"{"format":"miniredis-dump","version":1,"saved_at_ms":0,"databases":[{"index":0,"keys":[
+            {"type":"set","key":"ints","value":["3","-1","70000"]},
+            {"type":"set","key":"words","value":["a",{"base64":"AP8="}]},
+            {"type":"zset","key":"small","value":[["a","-inf"],["b","1.1"],["c","inf"]]},
+            {"type":"zset","key":"skip","value":[["negzero","-0.0"],["x","0.30000000000000004"],["long-member-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","1e300"]]}]}]}"#;
+        let store = crate::store::Store::new(from_json(dump, shape, 0, &limits).unwrap());
+        let mut db = store.view();
+        db.prepare(0, 0, true, false);
+        let encodings: Vec<&str> = [&b"ints"[..], b"words", b"small", b"skip"]
+            .iter()
+            .map(|k| db.peek(k).unwrap().encoding())
+            .collect();
+        assert_eq!(encodings, ["intset", "hashtable", "listpack", "skiplist"]);
+        let zset = db.get_typed::<crate::store::ZSet>(b"skip").unwrap().unwrap();
+        assert_eq!(zset.score(b"negzero").unwrap().to_bits(), (-0.0f64).to_bits());
+        let json = to_json(db.hold_all(), 0);
+        let back = crate::store::Store::new(from_json(&json, shape, 0, &limits).unwrap());
+        let mut again = back.view();
+        again.prepare(0, 0, true, false);
+        for key in [&b"ints"[..], b"words", b"small", b"skip"] {
+            let (a, b) = (db.peek(key).unwrap().clone(), again.peek(key).unwrap().clone());
+            assert_eq!(a, b);
+            assert_eq!(a.encoding(), b.encoding());
+        }
+        let zset = again.get_typed::<crate::store::ZSet>(b"skip").unwrap().unwrap();
+        assert_eq!(zset.score(b"negzero").unwrap().to_bits(), (-0.0f64).to_bits(), "-0 survives");
+        assert_eq!(zset.score(b"x"), Some(0.30000000000000004));
+        let small = again.get_typed::<crate::store::ZSet>(b"small").unwrap().unwrap();
+        assert_eq!(small.score(b"a"), Some(f64::NEG_INFINITY));
+        let mut rewrite = Vec::new();
+        again.peek(b"small").unwrap().rewrite(b"small", &mut |args| {
+            rewrite.push(args.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect::<Vec<_>>())
+        });
+        assert_eq!(rewrite, [["ZADD", "small", "-inf", "a", "1.1", "b", "inf", "c"]]);
+        let empty = br#"{"format":"miniredis-dump","version":1,"saved_at_ms":0,"databases":[{"index":0,"keys":[{"type":"zset","key":"z","value":[["a","nan"]]}]}]}"#;
+        assert!(matches!(from_json(empty, shape, 0, &limits), Err(LoadError::Corrupt(_))));
+    }
 }

@@ -299,7 +299,9 @@ impl ValueType for ZSet {
         if pairs.is_empty() {
             return Err("empty zset".into());
         }
-        let mut zset = ZSet::default();
+        // Sized first, so a skiplist keeps a -0 a listpack would make 0.
+        let longest = pairs.iter().map(|(m, _)| m.len()).max().unwrap_or(0);
+        let mut zset = ZSet::sized_for(pairs.len(), longest, limits);
         for (member, score) in &pairs {
             let score =
                 parse_f64(score).ok_or_else(|| format!("bad score {:?}", String::from_utf8_lossy(score)))?;
