@@ -44,7 +44,7 @@ impl Command for Zadd {
         if options.nx && options.xx {
             return Err(ReplyError::err("XX and NX options at the same time are not compatible"));
         }
-        if (options.gt && options.nx) || (options.lt && options.nx) || (options.gt && options.lt) {
+        if ((options.gt || options.lt) && options.nx) || (options.gt && options.lt) {
             return Err(ReplyError::err("GT, LT, and/or NX options at the same time are not compatible"));
         }
         if options.incr && pairs.len() > 2 {

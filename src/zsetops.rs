@@ -281,6 +281,9 @@ pub fn lex_bounds(min: &[u8], max: &[u8]) -> Result<Bounds, ReplyError> {
     Ok(Bounds::Lex(parse_lex_bound(min)?, parse_lex_bound(max)?))
 }
 
+/// Owned (member, score) pairs.
+pub type Scored = Vec<(Vec<u8>, f64)>;
+
 /// How `ZUNION`/`ZINTER`/`ZDIFF` combine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Combine {
@@ -320,7 +323,7 @@ pub fn combine(
     args: &mut Args<'_>,
     how: Combine,
     store: bool,
-) -> Result<(Vec<(Vec<u8>, f64)>, bool), ReplyError> {
+) -> Result<(Scored, bool), ReplyError> {
     let numkeys = args.next_i64()?;
     if numkeys < 1 {
         let name = String::from_utf8_lossy(args.command_name()).to_ascii_lowercase();
@@ -420,7 +423,7 @@ pub fn combine(
                 .collect()
         }
     };
-    result.sort_by(|a, b| crate::store::zset::order_of(a, b));
+    result.sort_by(crate::store::zset::order_of);
     Ok((result, with_scores))
 }
 

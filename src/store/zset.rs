@@ -358,14 +358,7 @@ mod tests {
     /// Both encodings agree with a `BTreeSet` of (score, member), across conversions.
     #[test]
     fn model_agreement_across_conversions() {
-        #[derive(PartialEq, PartialOrd)]
-        struct Key(f64, Vec<u8>);
-        impl Eq for Key {}
-        impl Ord for Key {
-            fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-                order((self.0, &self.1), (other.0, &other.1))
-            }
-        }
+        use super::super::zset_tree::Key;
         let mut rng = fastrand::Rng::with_seed(11);
         for (entries, value) in [(0, 64), (3, 64), (16, 4), (128, 64)] {
             let l = limits(entries, value);

@@ -207,20 +207,33 @@ impl Tree {
     }
 }
 
+/// A (score, member) in the sorted sets' order, for model tests.
+#[cfg(test)]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Key(pub f64, pub Vec<u8>);
+
+#[cfg(test)]
+impl Eq for Key {}
+
+#[cfg(test)]
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+#[cfg(test)]
+impl Ord for Key {
+    fn cmp(&self, other: &Self) -> Ordering {
+        order((self.0, &self.1), (other.0, &other.1))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
-
-    #[derive(PartialEq, PartialOrd)]
-    struct Key(f64, Vec<u8>);
-    impl Eq for Key {}
-    impl Ord for Key {
-        fn cmp(&self, other: &Self) -> Ordering {
-            order((self.0, &self.1), (other.0, &other.1))
-        }
-    }
 
     #[test]
     fn ranks_and_ranges_match_a_model() {
