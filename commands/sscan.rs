@@ -33,26 +33,14 @@ impl Command for Sscan {
         let Some(set) = ctx.db().get_typed::<Set>(key)? else {
             return Ok(scan_reply(0, Vec::new()));
         };
-        let (mut pattern, mut count) = (None, 10);
-        while !args.is_empty() {
-            if args.remaining() >= 2 && args.eat("COUNT") {
-                count = args.next_i64()?;
-                if count < 1 {
-                    return Err(ReplyError::SYNTAX);
-                }
-            } else if args.remaining() >= 2 && args.eat("MATCH") {
-                pattern = Some(args.next()?).filter(|p| *p != b"*");
-            } else {
-                return Err(ReplyError::SYNTAX);
-            }
-        }
+        let (pattern, count) = crate::setops::scan_options(args)?;
         let mut items = Vec::new();
         let visit = |member: &[u8]| {
             if pattern.is_none_or(|p| glob_match(p, member, false)) {
                 items.push(Reply::bulk(member));
             }
         };
-        let next = set.scan(cursor, usize::try_from(count).unwrap_or(usize::MAX), visit);
+        let next = set.scan(cursor, count, visit);
         Ok(scan_reply(next, items))
     }
 }

@@ -21,23 +21,7 @@ impl Command for Zpopmax {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        let key = args.next()?;
-        let count = match args.peek() {
-            None => None,
-            Some(_) => {
-                let count = crate::protocol::parse::parse_i64(args.next()?)
-                    .filter(|&n| n >= 0)
-                    .ok_or_else(|| ReplyError::err("value is out of range, must be positive"))?;
-                args.finish()?;
-                Some(count as u64)
-            }
-        };
-        let popped = crate::zsetops::pop(ctx, key, true, count.unwrap_or(1))?;
-        let resp3 = ctx.resp3();
-        Ok(match count {
-            None => crate::zsetops::scored_reply(popped, true, false),
-            Some(_) => crate::zsetops::scored_reply(popped, true, resp3),
-        })
+        crate::zsetops::pop_command(ctx, args, true)
     }
 }
 

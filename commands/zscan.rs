@@ -36,19 +36,7 @@ impl Command for Zscan {
         let Some(zset) = ctx.db().get_typed::<ZSet>(key)? else {
             return Ok(scan_reply(0, Vec::new()));
         };
-        let (mut pattern, mut count) = (None, 10);
-        while !args.is_empty() {
-            if args.remaining() >= 2 && args.eat("COUNT") {
-                count = args.next_i64()?;
-                if count < 1 {
-                    return Err(ReplyError::SYNTAX);
-                }
-            } else if args.remaining() >= 2 && args.eat("MATCH") {
-                pattern = Some(args.next()?).filter(|p| *p != b"*");
-            } else {
-                return Err(ReplyError::SYNTAX);
-            }
-        }
+        let (pattern, count) = crate::setops::scan_options(args)?;
         let mut items = Vec::new();
         let visit = |member: &[u8], score: f64| {
             if pattern.is_none_or(|p| glob_match(p, member, false)) {
@@ -57,7 +45,7 @@ impl Command for Zscan {
                     .extend([Reply::bulk(member), Reply::bulk(crate::protocol::reply::format_double(score))]);
             }
         };
-        let next = zset.scan(cursor, usize::try_from(count).unwrap_or(usize::MAX), visit);
+        let next = zset.scan(cursor, count, visit);
         Ok(scan_reply(next, items))
     }
 }

@@ -522,3 +522,23 @@ pub fn pop(
     }
     Ok(popped)
 }
+
+/// `ZPOPMIN`/`ZPOPMAX key [count]`: without a count a flat (member, score);
+/// with one, pairs in RESP3.
+pub fn pop_command(ctx: &mut Context<'_>, args: &mut Args<'_>, max: bool) -> CommandResult {
+    let key = args.next()?;
+    let count = match args.peek() {
+        None => None,
+        Some(arg) => {
+            let count = parse_i64(arg)
+                .filter(|&n| n >= 0)
+                .ok_or_else(|| ReplyError::err("value is out of range, must be positive"))?;
+            args.next()?;
+            args.finish()?;
+            Some(count as u64)
+        }
+    };
+    let popped = pop(ctx, key, max, count.unwrap_or(1))?;
+    let pairs = count.is_some() && ctx.resp3();
+    Ok(scored_reply(popped, true, pairs))
+}
