@@ -92,4 +92,16 @@ mod tests {
         assert_eq!(h.run("SISMEMBER s a"), int(1));
         assert_eq!(h.run("SMOVE s a"), err("ERR wrong number of arguments for 'smove' command"));
     }
+
+    #[test]
+    fn events() {
+        let mut h = Harness::new();
+        h.run("SADD a x");
+        h.run("SMOVE a b x");
+        assert_eq!(h.events(), ["0:srem:a", "0:del:a", "0:sadd:b"]);
+        h.run("SINTERSTORE c b");
+        assert_eq!(h.events(), ["0:sinterstore:c"]);
+        h.run("SDIFFSTORE c b b");
+        assert_eq!(h.events(), ["0:del:c"]);
+    }
 }

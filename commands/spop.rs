@@ -144,4 +144,22 @@ mod tests {
             err("WRONGTYPE Operation against a key holding the wrong kind of value")
         );
     }
+
+    #[test]
+    fn events_and_propagation() {
+        let mut h = Harness::new();
+        h.run("SADD s a");
+        assert_eq!(h.events(), ["0:sadd:s"]);
+        h.run("SPOP s");
+        assert_eq!(h.events(), ["0:spop:s", "0:del:s"]);
+        assert_eq!(h.propagated(), logged(&["SREM s a"]));
+        h.run("SADD s 1 2 3");
+        h.run("SPOP s 2");
+        assert_eq!(h.events(), ["0:spop:s"]);
+        let lines = h.propagated().unwrap();
+        assert_eq!(lines.len(), 1);
+        assert!(lines[0].starts_with("SREM s "));
+        h.run("SPOP missing 2");
+        assert_eq!(h.events(), Vec::<String>::new());
+    }
 }

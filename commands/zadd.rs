@@ -185,4 +185,29 @@ mod tests {
         );
         assert_eq!(flat(h.run("ZCARD many")), int(1));
     }
+
+    #[test]
+    fn events() {
+        let mut h = Harness::new();
+        h.run("ZADD z 1 a");
+        assert_eq!(h.events(), ["0:zadd:z"]);
+        h.run("ZADD z 1 a");
+        assert_eq!(h.events(), Vec::<String>::new(), "nothing changed");
+        h.run("ZADD z INCR 1 a");
+        assert_eq!(h.events(), ["0:zincr:z"]);
+        h.run("ZINCRBY z 1 a");
+        assert_eq!(h.events(), ["0:zincr:z"]);
+        h.run("ZREM z a");
+        assert_eq!(h.events(), ["0:zrem:z", "0:del:z"]);
+        h.run("ZADD z 1 a 2 b 3 c");
+        h.run("ZREMRANGEBYSCORE z 1 1");
+        assert_eq!(h.events(), ["0:zremrangebyscore:z"]);
+        h.run("ZPOPMIN z 5");
+        assert_eq!(h.events(), ["0:zpopmin:z", "0:del:z"]);
+        h.run("ZADD z 1 a");
+        h.run("ZUNIONSTORE d 1 z");
+        assert_eq!(h.events(), ["0:zunionstore:d"]);
+        h.run("ZMPOP 1 z MAX");
+        assert_eq!(h.propagated(), logged(&["ZPOPMAX z 1"]));
+    }
 }
