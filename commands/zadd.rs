@@ -54,15 +54,16 @@ impl Command for Zadd {
             pairs.chunks(2).map(|p| crate::zsetops::parse_score(p[0])).collect::<Result<Vec<f64>, _>>()?;
         let db = ctx.db();
         let limits = db.limits();
-        let exists = db.get_typed::<ZSet>(key)?.is_some();
-        if !exists && options.xx {
-            return Ok(if options.incr { Reply::Null } else { Reply::Integer(0) });
-        }
-        if !exists {
-            let longest = pairs.chunks(2).map(|p| p[1].len()).max().unwrap_or(0);
-            db.set(key, Value::ZSet(ZSet::sized_for(pairs.len() / 2, longest, &limits)));
-        }
-        let zset = db.get_typed_mut::<ZSet>(key)?.expect("created above");
+        // One lookup for an existing key; a new one is sized for the pairs given, as in Redis.
+        let zset = match db.get_typed_mut::<ZSet>(key)? {
+            Some(zset) => zset,
+            None if options.xx => return Ok(if options.incr { Reply::Null } else { Reply::Integer(0) }),
+            None => {
+                let longest = pairs.chunks(2).map(|p| p[1].len()).max().unwrap_or(0);
+                db.set(key, Value::ZSet(ZSet::sized_for(pairs.len() / 2, longest, &limits)));
+                db.get_typed_mut::<ZSet>(key)?.expect("created above")
+            }
+        };
         let (mut added, mut updated, mut last) = (0, 0, None);
         let mut failure = None;
         for (pair, score) in pairs.chunks(2).zip(scores) {
