@@ -6,10 +6,7 @@ use crate::store::glob::glob_match;
 
 /// `ZSCAN`: iterates a sorted set's members and scores with a cursor. A
 /// listpack comes back whole with cursor 0 (as Redis); a bigger one is
-/// walked by rank, `COUNT` at a time: members added or removed during the
-/// iteration shift ranks, so one present throughout may be returned twice
-/// or, when members before it are removed, missed (Redis's guarantee is
-/// stronger; see README).
+/// walked `COUNT` members at a time (see `scan_step` for the guarantee).
 pub struct Zscan;
 
 impl Command for Zscan {
@@ -96,6 +93,38 @@ mod tests {
             }
         }
         assert_eq!(seen, 200);
+    }
+
+    #[test]
+    fn every_member_present_throughout_is_returned_despite_changes() {
+        let mut h = Harness::new();
+        for i in 0..300 {
+            h.run(&format!("ZADD z {i} m{i}"));
+        }
+        let (mut cursor, mut seen, mut step) = ("0".to_string(), std::collections::HashSet::new(), 0);
+        loop {
+            let crate::protocol::Reply::Array(parts) = h.run(&format!("ZSCAN z {cursor} COUNT 9")) else {
+                panic!()
+            };
+            let [crate::protocol::Reply::Bulk(next), crate::protocol::Reply::Array(items)] = &parts[..]
+            else {
+                panic!()
+            };
+            for pair in items.chunks(2) {
+                let crate::protocol::Reply::Bulk(m) = &pair[0] else { panic!() };
+                seen.insert(String::from_utf8(m.clone()).unwrap());
+            }
+            step += 1;
+            h.run(&format!("ZREM z m{}", step * 5));
+            h.run(&format!("ZADD z -{step} new{step}"));
+            cursor = String::from_utf8(next.clone()).unwrap();
+            if cursor == "0" {
+                break;
+            }
+        }
+        for i in (0..300).filter(|i| i % 5 != 0 || i / 5 > step) {
+            assert!(seen.contains(&format!("m{i}")), "m{i} missed");
+        }
     }
 
     #[test]

@@ -238,25 +238,15 @@ impl ZSet {
         zset
     }
 
-    /// One `ZSCAN` step: a listpack whole with cursor 0; a tree by rank
-    /// from the top, `count` at a time (the order is stable).
+    /// One `ZSCAN` step: a listpack whole with cursor 0 (as Redis); a tree
+    /// by its slab, with `SCAN`'s guarantee.
     pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&[u8], f64)) -> u64 {
-        let view = self.view();
         match self {
-            ZSet::Packed(_) => {
-                view.range(0, view.len()).iter().for_each(|(m, s)| visit(m, *s));
+            ZSet::Packed(p) => {
+                decode(p).iter().for_each(|(m, s, _)| visit(m, *s));
                 0
             }
-            ZSet::Tree(_) => {
-                let start = (cursor as usize).min(view.len());
-                let end = start.saturating_add(count.max(1)).min(view.len());
-                view.range(start, end).iter().for_each(|(m, s)| visit(m, *s));
-                if end >= view.len() {
-                    0
-                } else {
-                    end as u64
-                }
-            }
+            ZSet::Tree(t) => t.scan(cursor, count, visit),
         }
     }
 }

@@ -240,6 +240,15 @@ impl Tree {
             .map(|&(s, id)| (self.member(id), s))
     }
 
+    /// One `ZSCAN` step over the slab, which inserts at the end and deletes
+    /// by moving the last entry into the hole: [`super::scan_step`]'s guarantee.
+    pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&[u8], f64)) -> u64 {
+        super::scan_step(self.slab.len(), cursor, count, |i| {
+            visit(&self.slab[i].0, self.slab[i].1);
+            true
+        })
+    }
+
     pub fn heap_size(&self) -> usize {
         let members: usize = self.slab.iter().map(|(m, _)| str_heap(m)).sum();
         let blocks: usize =
