@@ -27,6 +27,7 @@ impl Command for Hsetnx {
         }
         let limits = db.limits();
         db.hash_or_default(key)?.insert(field, value, &limits);
+        ctx.notify(EventClass::Hash, "hset", key);
         Ok(Reply::Integer(1))
     }
 }

@@ -167,6 +167,9 @@ pub struct ClientState {
     pub buffers: Buffers,
     /// Append-only-file offset the pending replies wait for (0: none).
     pub aof_wait: u64,
+    /// The buffers a command's effects are recorded in, kept between
+    /// commands so recording allocates nothing once they have grown.
+    pub effects: crate::store::effects::Effects,
 }
 
 impl ClientState {
@@ -188,6 +191,7 @@ impl ClientState {
             monitor: false,
             buffers: Buffers::default(),
             aof_wait: 0,
+            effects: Default::default(),
         }
     }
 
