@@ -80,6 +80,9 @@ const SETTINGS: &[(&str, Access)] = &[
     ("hash-max-ziplist-entries", Access::Mutable),
     ("hash-max-listpack-value", Access::Mutable),
     ("hash-max-ziplist-value", Access::Mutable),
+    ("list-max-listpack-size", Access::Mutable),
+    ("list-max-ziplist-size", Access::Mutable),
+    ("list-compress-depth", Access::Mutable),
 ];
 
 impl Command for Config {
@@ -406,6 +409,20 @@ fn apply(config: &mut Settings, name: &str, value: &[u8]) -> Result<(), String> 
                 return Err(format!("argument must be between 0 and {} inclusive", i64::MAX));
             }
             config.hash_max_listpack_value = n;
+        }
+        "list-max-listpack-size" | "list-max-ziplist-size" => {
+            let n = parse_i64(value).ok_or("argument couldn't be parsed into an integer")?;
+            if !(i64::from(i32::MIN)..=i64::from(i32::MAX)).contains(&n) {
+                return Err(format!("argument must be between {} and {} inclusive", i32::MIN, i32::MAX));
+            }
+            config.list_max_listpack_size = n;
+        }
+        // Refused rather than ignored: interior node compression is not built.
+        "list-compress-depth" => {
+            int_setting(value, 0)?;
+            if parse_i64(value) != Some(0) {
+                return Err("list-compress-depth other than 0 is not supported".into());
+            }
         }
         _ => unreachable!("CONFIG SET checked the name: {name}"),
     }

@@ -104,16 +104,23 @@ fn object(ctx: &mut Context<'_>, key: &[u8]) -> CommandResult {
     };
     let refcount = if shared_int { i32::MAX } else { 1 };
     let lru = ((now_ms - idle_ms) / 1000) & 0xFF_FFFF;
-    Ok(Reply::Simple(
-        format!(
-            "Value at:{:p} refcount:{refcount} encoding:{encoding} serializedlength:{} lru:{lru} \
-             lru_seconds_idle:{}",
-            value as *const Value,
-            rdb::value_len(value, encoding),
-            idle_ms / 1000
-        )
-        .into(),
-    ))
+    let mut text = format!(
+        "Value at:{:p} refcount:{refcount} encoding:{encoding} serializedlength:{} lru:{lru} \
+         lru_seconds_idle:{}",
+        value as *const Value,
+        rdb::value_len(value, encoding),
+        idle_ms / 1000
+    );
+    if let Value::List(l) = value {
+        let nodes = l.node_count();
+        let bytes: usize = l.nodes().map(|n| n.encoded_size()).sum();
+        text.push_str(&format!(
+            " ql_nodes:{nodes} ql_avg_node:{:.2} ql_listpack_max:{} ql_compressed:0 ql_uncompressed_size:{bytes}",
+            l.len() as f64 / nodes.max(1) as f64,
+            db.limits().list_max_listpack_size
+        ));
+    }
+    Ok(Reply::Simple(text.into()))
 }
 
 /// C's `strtod` on the longest numeric prefix (leading spaces skipped); 0
@@ -162,6 +169,17 @@ mod rdb {
             Value::Hash(h) => {
                 len_len(h.len())
                     + h.iter().map(|(f, v)| raw_string_len(&f) + raw_string_len(&v)).sum::<usize>()
+            }
+            // RDB_TYPE_LIST_QUICKLIST_2: the node count, then per node its
+            // container kind and its listpack as a string.
+            Value::List(l) => {
+                len_len(l.node_count())
+                    + l.nodes()
+                        .map(|node| {
+                            let items: Vec<Elem> = node.iter().collect();
+                            1 + raw_string_len(&listpack(items.iter().map(|e| &e[..]), items.len()))
+                        })
+                        .sum::<usize>()
             }
         }
     }

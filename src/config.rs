@@ -177,6 +177,15 @@ pub struct Config {
     #[arg(long = "hash-max-listpack-value", alias = "hash-max-ziplist-value", default_value = "64", value_parser = memory_value)]
     pub hash_max_listpack_value: u64,
 
+    /// Per list node: negative = bytes (-1 to -5: 4 KB to 64 KB), positive =
+    /// elements (alias `list-max-ziplist-size`).
+    #[arg(long = "list-max-listpack-size", alias = "list-max-ziplist-size", default_value_t = -2, allow_hyphen_values = true, value_parser = clap::value_parser!(i64).range(i32::MIN as i64..=i32::MAX as i64))]
+    pub list_max_listpack_size: i64,
+
+    /// Compression of interior list nodes: only 0 (off) is supported.
+    #[arg(long = "list-compress-depth", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=0))]
+    pub list_compress_depth: u64,
+
     /// Automatic background saves: `"<seconds> <changes> [...]"`; `""` off.
     #[arg(long, default_value = "", value_parser = parse_save_rules_flag)]
     pub save: String,
@@ -439,6 +448,9 @@ impl Config {
             ("hash-max-ziplist-entries", self.hash_max_listpack_entries.to_string()),
             ("hash-max-listpack-value", self.hash_max_listpack_value.to_string()),
             ("hash-max-ziplist-value", self.hash_max_listpack_value.to_string()),
+            ("list-max-listpack-size", self.list_max_listpack_size.to_string()),
+            ("list-max-ziplist-size", self.list_max_listpack_size.to_string()),
+            ("list-compress-depth", self.list_compress_depth.to_string()),
         ]
     }
 }
@@ -461,6 +473,7 @@ impl Config {
         crate::store::Limits {
             hash_max_listpack_entries: size(self.hash_max_listpack_entries),
             hash_max_listpack_value: size(self.hash_max_listpack_value),
+            list_max_listpack_size: self.list_max_listpack_size,
         }
     }
 

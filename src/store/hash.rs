@@ -311,7 +311,7 @@ mod tests {
     use super::*;
 
     fn limits(entries: usize, value: usize) -> Limits {
-        Limits { hash_max_listpack_entries: entries, hash_max_listpack_value: value }
+        Limits { hash_max_listpack_entries: entries, hash_max_listpack_value: value, ..Limits::default() }
     }
 
     fn fields(h: &Hash) -> Vec<Vec<u8>> {

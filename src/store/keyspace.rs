@@ -9,7 +9,7 @@
 //! specification (`KEYS`, `FLUSHALL`, `SAVE`) lock every shard.
 
 use std::hash::BuildHasher;
-use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 
 use once_cell::sync::Lazy;
 use parking_lot::Mutex;
@@ -158,6 +158,8 @@ pub struct Store {
     evicted: AtomicU64,
     /// `hash-max-listpack-entries` and `-value`, read as values are written.
     hash_limits: [AtomicUsize; 2],
+    /// `list-max-listpack-size`.
+    list_max_listpack_size: AtomicI64,
 }
 
 impl Store {
@@ -177,6 +179,7 @@ impl Store {
                     AtomicUsize::new(defaults.hash_max_listpack_value),
                 ]
             },
+            list_max_listpack_size: AtomicI64::new(super::Limits::default().list_max_listpack_size),
         }
     }
 
@@ -184,6 +187,7 @@ impl Store {
     pub fn set_limits(&self, limits: super::Limits) {
         self.hash_limits[0].store(limits.hash_max_listpack_entries, Ordering::Relaxed);
         self.hash_limits[1].store(limits.hash_max_listpack_value, Ordering::Relaxed);
+        self.list_max_listpack_size.store(limits.list_max_listpack_size, Ordering::Relaxed);
     }
 
     /// The encodings' limits now.
@@ -191,6 +195,7 @@ impl Store {
         super::Limits {
             hash_max_listpack_entries: self.hash_limits[0].load(Ordering::Relaxed),
             hash_max_listpack_value: self.hash_limits[1].load(Ordering::Relaxed),
+            list_max_listpack_size: self.list_max_listpack_size.load(Ordering::Relaxed),
         }
     }
 
@@ -568,7 +573,9 @@ impl<'a> Keyspace<'a> {
         fn get_string(key) -> Result<Option<&super::Str>, crate::protocol::ReplyError>;
         /// The hash at `key`, `WRONGTYPE` if it holds something else.
         fn get_hash(key) -> Result<Option<&super::Hash>, crate::protocol::ReplyError>;
-        /// Deletes `key` if it is an empty hash.
+        /// The list at `key`, `WRONGTYPE` if it holds something else.
+        fn get_list(key) -> Result<Option<&super::List>, crate::protocol::ReplyError>;
+        /// Deletes `key` if it is an empty hash or list.
         fn remove_if_empty(key);
         /// The deadline of a live key, in Unix ms.
         fn deadline(key) -> Option<u64>;
@@ -582,6 +589,12 @@ impl<'a> Keyspace<'a> {
             => |r: &Result<Option<_>, _>| matches!(r, Ok(Some(_)));
         /// The hash at `key`, created empty when absent (see [`Db::hash_or_default`]).
         fn hash_or_default(key) -> Result<&mut super::Hash, crate::protocol::ReplyError>
+            => |r: &Result<_, _>| r.is_ok();
+        /// The list at `key` for changing, `WRONGTYPE` if it holds something else.
+        fn get_list_mut(key) -> Result<Option<&mut super::List>, crate::protocol::ReplyError>
+            => |r: &Result<Option<_>, _>| matches!(r, Ok(Some(_)));
+        /// The list at `key`, created empty when absent (see [`Db::list_or_default`]).
+        fn list_or_default(key) -> Result<&mut super::List, crate::protocol::ReplyError>
             => |r: &Result<_, _>| r.is_ok();
         /// Stores `value` at `key` and clears any deadline, as `SET` does.
         fn set(key, value: Value) => |_: &()| true;

@@ -22,6 +22,7 @@ pub mod hash;
 #[cfg(test)]
 mod hash_model;
 pub mod keyspace;
+pub mod list;
 pub mod packed;
 pub mod snapshot;
 pub mod string;
@@ -37,6 +38,7 @@ pub use clock::Clock;
 pub use compact::Str;
 pub use evict::{Access, Policy};
 pub use hash::Hash;
+pub use list::{End, List};
 pub use keyspace::{Dataset, Keyspace, Shape, Shard, Store};
 pub use packed::Elem;
 pub use value::{Limits, Value, ValueType};
@@ -388,10 +390,15 @@ impl Db {
         }
     }
 
-    /// Deletes `key` if it is an empty hash (Redis never keeps empty aggregates).
+    /// Deletes `key` if it is an empty hash or list (Redis never keeps empty aggregates).
     pub fn remove_if_empty(&mut self, key: &[u8]) {
         if let Some(i) = self.find(key) {
-            if matches!(&self.entries[i].value, Value::Hash(h) if h.is_empty()) {
+            let empty = match &self.entries[i].value {
+                Value::Hash(h) => h.is_empty(),
+                Value::List(l) => l.is_empty(),
+                Value::String(_) => false,
+            };
+            if empty {
                 self.remove_at(i);
             }
         }

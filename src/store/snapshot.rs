@@ -21,7 +21,8 @@ use serde::{Deserialize, Serialize};
 use super::{Dataset, Keyspace, Limits, Shape, Value};
 
 pub const FORMAT: &str = "miniredis-dump";
-pub const VERSION: u32 = 1;
+/// Version 2 added lists; version 1 dumps (strings and hashes) still load.
+pub const VERSION: u32 = 2;
 
 /// Bytes as JSON: a string when valid UTF-8, else `{"base64": "..."}`.
 #[derive(Serialize, Deserialize)]
@@ -210,7 +211,7 @@ pub fn from_json(bytes: &[u8], shape: Shape, now_ms: u64, limits: &Limits) -> Re
     if file.format != FORMAT {
         return Err(corrupt(format!("format is {:?}, expected {FORMAT:?}", file.format)));
     }
-    if file.version != VERSION {
+    if !(1..=VERSION).contains(&file.version) {
         return Err(corrupt(format!("unsupported version {} (this build reads {VERSION})", file.version)));
     }
     let mut data = Dataset::new(shape);

@@ -5,6 +5,7 @@
 //! below, and its command files.
 
 use super::hash::Hash;
+use super::list::List;
 use super::Str;
 
 /// Run-time settings the encodings follow (Redis's `*-max-listpack-*`),
@@ -16,12 +17,15 @@ pub struct Limits {
     pub hash_max_listpack_entries: usize,
     /// `hash-max-listpack-value`: a longer field or value makes a hash a `hashtable`.
     pub hash_max_listpack_value: usize,
+    /// `list-max-listpack-size`: per list node, bytes (-1 to -5: 4 KB to
+    /// 64 KB) or elements (positive).
+    pub list_max_listpack_size: i64,
 }
 
 impl Default for Limits {
     /// Redis 7.0's defaults.
     fn default() -> Self {
-        Limits { hash_max_listpack_entries: 512, hash_max_listpack_value: 64 }
+        Limits { hash_max_listpack_entries: 512, hash_max_listpack_value: 64, list_max_listpack_size: -2 }
     }
 }
 
@@ -96,6 +100,7 @@ macro_rules! value_types {
 value_types! {
     String(Str),
     Hash(Hash),
+    List(List),
 }
 
 impl Value {
