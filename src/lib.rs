@@ -10,6 +10,7 @@
 pub mod acl;
 pub mod alloc;
 pub mod config;
+pub mod lists;
 pub mod long_double;
 pub mod metrics;
 pub mod ops;

@@ -42,6 +42,10 @@ pub enum Flag {
     SkipSlowlog,
     AllowBusy,
     NoMulti,
+    /// May block the connection (`BLPOP`): ACL category `@blocking`.
+    Blocking,
+    /// Keys found by a count argument (`LMPOP`): `COMMAND GETKEYS` cannot use `Keys`.
+    MovableKeys,
 }
 
 impl Flag {
@@ -69,6 +73,8 @@ impl Flag {
             Flag::SkipSlowlog => "skip_slowlog",
             Flag::AllowBusy => "allow_busy",
             Flag::NoMulti => "no_multi",
+            Flag::Blocking => "blocking",
+            Flag::MovableKeys => "movablekeys",
         }
     }
 }
@@ -193,6 +199,7 @@ impl CommandMeta {
             _ if container => {}
             "string" => cats.push("@string"),
             "hash" => cats.push("@hash"),
+            "list" => cats.push("@list"),
             "generic" if sub || keys != Keys::NONE || has(Flag::Write) || has(Flag::Readonly) => {
                 cats.push("@keyspace")
             }
@@ -203,6 +210,9 @@ impl CommandMeta {
             cats.extend(["@admin", "@dangerous"]);
         }
         cats.push(if has(Flag::Fast) { "@fast" } else { "@slow" });
+        if has(Flag::Blocking) {
+            cats.push("@blocking");
+        }
         for extra in self.extra_acl_categories {
             if !cats.contains(extra) {
                 cats.push(extra);

@@ -134,6 +134,9 @@ impl ClientHandle {
 #[derive(Debug)]
 pub struct ClientState {
     pub handle: Arc<ClientHandle>,
+    /// Lists: set by a blocking command that found nothing (the connection
+    /// then waits; see `server::blocking`).
+    pub blocked: Option<crate::lists::BlockRequest>,
     /// Selected database.
     pub db: usize,
     /// 2 (RESP2) or 3 (RESP3, after `HELLO 3`).
@@ -178,6 +181,7 @@ impl ClientState {
             user,
             authenticated,
             handle,
+            blocked: None,
             db: 0,
             protocol: 2,
             human: false,
