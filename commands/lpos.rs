@@ -27,7 +27,7 @@ impl Command for Lpos {
             let option = args.next()?;
             let value = args.next_i64()?;
             if option.eq_ignore_ascii_case(b"rank") {
-                if value == 0 || value == i64::MIN {
+                if value == 0 {
                     return Err(ReplyError::from_static(
                         "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list",
                     ));

@@ -200,16 +200,14 @@ pub struct BlockRequest {
 /// Redis's blocking timeout: seconds as a double, 0 = forever; the deadline.
 pub fn parse_timeout(arg: &[u8], now_ms: u64) -> Result<Option<u64>, ReplyError> {
     let seconds = crate::protocol::parse::parse_f64(arg)
-        .filter(|s| s.is_finite())
+        .filter(|s| !s.is_nan())
         .ok_or_else(|| ReplyError::from_static("ERR timeout is not a float or out of range"))?;
-    if seconds < 0.0 {
+    let ms = (seconds * 1000.0).ceil();
+    // Redis converts to a long long: a value beyond it comes out negative.
+    if !(0.0..9.223_372_036_854_775e18).contains(&ms) {
         return Err(ReplyError::from_static("ERR timeout is negative"));
     }
-    let ms = (seconds * 1000.0).ceil();
-    if ms > (i64::MAX as f64) - now_ms as f64 {
-        return Err(ReplyError::from_static("ERR timeout is out of range"));
-    }
-    Ok((ms > 0.0).then(|| now_ms + ms as u64))
+    Ok((ms > 0.0).then(|| now_ms.saturating_add(ms as u64)))
 }
 
 /// Ends a blocking command that found every key empty: it propagates

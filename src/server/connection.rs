@@ -46,6 +46,8 @@ where
     }
     // Lines for a `MONITOR` client.
     let mut monitor: Option<tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>> = None;
+    // LISTS: input read while blocked, parsed once the block ends.
+    let mut pipelined = BytesMut::new();
 
     // A person who connects and waits is greeted; a program speaks first.
     let delay = shared.config.read().human_session_delay;
@@ -90,8 +92,47 @@ where
                     }
                 }
                 Ok(Parsed::Request { consumed }) => {
-                    let reply =
+                    let mut reply =
                         run_one(shared, &mut client, parser.argv(&buf[pos..]), now, &mut last_command);
+                    // LISTS: a blocking command that found its keys empty waits
+                    // here, reading nothing more, then re-runs (see `blocking`).
+                    if let Some(request) = client.blocked.take() {
+                        if flush_out!().is_err() {
+                            return;
+                        }
+                        let waiter = shared.blocking.register(handle.id, request.db, &request.keys);
+                        let outcome = loop {
+                            let wait = request.deadline_ms.map(|d| d.saturating_sub(shared.clock.now_ms()));
+                            tokio::select! {
+                                _ = waiter.woken() => {}
+                                _ = sleep_ms(wait) => break Some(request.timeout_reply.clone()),
+                                _ = &mut killed => break None,
+                                read = socket.read_buf(&mut pipelined) => match read {
+                                    Ok(n) if n > 0 => continue,
+                                    _ => break None,
+                                },
+                            }
+                            match waiter.take_unblock() {
+                                Some(super::blocking::Unblock::Timeout) => break Some(request.timeout_reply.clone()),
+                                Some(super::blocking::Unblock::Error) => break Some(Reply::error(
+                                    "UNBLOCKED client unblocked via CLIENT UNBLOCK",
+                                )),
+                                None => {}
+                            }
+                            waiter.rearm();
+                            let now = shared.clock.now_ms();
+                            let rerun =
+                                run_one(shared, &mut client, parser.argv(&buf[pos..]), now, &mut last_command);
+                            if client.blocked.take().is_none() {
+                                break Some(rerun);
+                            }
+                        };
+                        shared.blocking.unregister(handle.id);
+                        match outcome {
+                            Some(served) => reply = served,
+                            None => return,
+                        }
+                    }
                     if client.reply_allowed() {
                         write_reply(&reply, &client, &mut out);
                     } else if client.human {
@@ -121,6 +162,12 @@ where
             }
         }
         buf.advance(pos);
+        // LISTS: requests that arrived while blocked come next.
+        let resume = !pipelined.is_empty();
+        if resume {
+            buf.extend_from_slice(&pipelined);
+            pipelined.clear();
+        }
         if commands > 0 {
             shared.stats.commands_processed.fetch_add(commands, Ordering::Relaxed);
             client.tally.flush(&shared.metrics);
@@ -148,6 +195,9 @@ where
             return;
         }
 
+        if resume {
+            continue;
+        }
         if buf.is_empty() && buf.capacity() > KEEP_CAPACITY {
             buf = BytesMut::with_capacity(READ_CHUNK);
         }
@@ -216,6 +266,8 @@ fn run_one(
     let mut ctx = Context::at(shared, client, now);
     let reply = dispatch(&mut ctx, argv);
     *last_command = ctx.command;
+    // LISTS: wake clients blocked on the keys this command changed.
+    shared.blocking.wake_modified(ctx.effects());
     reply
 }
 
@@ -310,6 +362,13 @@ async fn try_write<S: AsyncWrite + Unpin>(socket: &mut S, bytes: &[u8]) -> Optio
 }
 
 /// Resolves at `deadline`; never without one.
+async fn sleep_ms(ms: Option<u64>) {
+    match ms {
+        Some(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
+        None => std::future::pending().await,
+    }
+}
+
 async fn sleep_until(deadline: Option<Instant>) {
     match deadline {
         Some(deadline) => tokio::time::sleep_until(deadline.into()).await,

@@ -1,5 +1,6 @@
 //! Listeners, connections and the state every connection shares.
 
+pub mod blocking;
 mod client;
 mod connection;
 mod replay;
@@ -110,6 +111,8 @@ pub struct Shared {
     pub config: RwLock<Config>,
     pub stats: Stats,
     pub clients: Mutex<BTreeMap<u64, Arc<ClientHandle>>>,
+    /// Lists: clients blocked on keys (`BLPOP`...).
+    pub blocking: blocking::Blocking,
     pub started: Instant,
     pub run_id: String,
     /// Writes since the last successful save.
@@ -154,6 +157,7 @@ impl Shared {
         let run_id = random_id();
         let shared = Shared {
             store,
+            blocking: blocking::Blocking::default(),
             acl: RwLock::new(Acl::new(&config.requirepass)),
             idle_timeout_s: AtomicU64::new(0),
             proto_max_bulk_len: AtomicU64::new(0),

@@ -1,0 +1,55 @@
+//! BRPOP key [key ...] timeout
+
+use crate::lists::{block, parse_timeout};
+use crate::prelude::*;
+use crate::store::End;
+
+/// `BRPOP`: Remove and get the last element in a list, or block until one is available
+pub struct Brpop;
+
+impl Command for Brpop {
+    fn meta(&self) -> CommandMeta {
+        CommandMeta {
+            name: "brpop",
+            arity: -3,
+            flags: &[Flag::Write, Flag::NoScript, Flag::Blocking],
+            group: "list",
+            summary: "Remove and get the last element in a list, or block until one is available",
+            since: "2.0.0",
+            complexity: "O(N) where N is the number of provided keys.",
+            keys: Keys { first: 1, last: -2, step: 1 },
+            ..CommandMeta::DEFAULT
+        }
+    }
+
+    fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+        let argv = args.argv();
+        let keys: Vec<&[u8]> = (1..argv.len() - 1).map(|i| argv.get(i)).collect();
+        let deadline = parse_timeout(argv.get(argv.len() - 1), ctx.now_ms())?;
+        for &key in &keys {
+            if let Some(popped) = crate::lists::pop(ctx, key, End::Right, None)? {
+                ctx.propagate_as(&[b"RPOP", key]);
+                return Ok(Reply::Array(vec![Reply::Bulk(key.to_vec()), popped]));
+            }
+        }
+        block(ctx, &keys, deadline, Reply::NullArray)
+    }
+}
+
+inventory::submit! { Registration::new(&Brpop, module_path!()) }
+
+#[cfg(test)]
+mod tests {
+    use crate::protocol::Reply;
+    use crate::testing::*;
+
+    #[test]
+    fn pops_from_the_right() {
+        let mut h = Harness::new();
+        h.run("RPUSH a 1 2");
+        assert_eq!(h.run("BRPOP a 0"), Reply::Array(vec![bulk("a"), bulk("2")]));
+        assert_eq!(h.propagated(), logged(&["RPOP a"]));
+        assert_eq!(h.run("BRPOP none 0.01"), Reply::None);
+        assert_eq!(h.client.blocked.take().unwrap().deadline_ms, Some(START_MS + 10));
+    }
+}

@@ -1,0 +1,55 @@
+//! BRPOPLPUSH source destination timeout
+
+use crate::lists::{block, parse_timeout};
+use crate::prelude::*;
+use crate::store::End;
+
+/// `BRPOPLPUSH`: Pop an element from a list, push it to another list and return it; or block until one is available
+pub struct Brpoplpush;
+
+impl Command for Brpoplpush {
+    fn meta(&self) -> CommandMeta {
+        CommandMeta {
+            name: "brpoplpush",
+            arity: 4,
+            flags: &[Flag::Write, Flag::DenyOom, Flag::NoScript, Flag::Blocking],
+            group: "list",
+            summary: "Pop an element from a list, push it to another list and return it; or block until one is available",
+            since: "2.2.0",
+            complexity: "O(1)",
+            keys: Keys { first: 1, last: 2, step: 1 },
+            ..CommandMeta::DEFAULT
+        }
+    }
+
+    fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+        let (source, destination) = (args.next()?, args.next()?);
+        let (from, to) = (End::Right, End::Left);
+        let deadline = parse_timeout(args.next()?, ctx.now_ms())?;
+        match crate::lists::lmove(ctx, source, destination, from, to)? {
+            Some(item) => {
+                ctx.propagate_as(&[b"RPOPLPUSH", source, destination]);
+                Ok(Reply::Bulk(item))
+            }
+            None => block(ctx, &[source], deadline, Reply::Null),
+        }
+    }
+}
+
+inventory::submit! { Registration::new(&Brpoplpush, module_path!()) }
+
+#[cfg(test)]
+mod tests {
+    use crate::protocol::Reply;
+    use crate::testing::*;
+
+    #[test]
+    fn rotates_or_asks_to_block() {
+        let mut h = Harness::new();
+        h.run("RPUSH a 1 2");
+        assert_eq!(h.run("BRPOPLPUSH a b 0"), bulk("2"));
+        assert_eq!(h.propagated(), logged(&["RPOPLPUSH a b"]));
+        assert_eq!(h.run("BRPOPLPUSH none b 0"), Reply::None);
+        assert!(h.client.blocked.take().is_some());
+    }
+}
