@@ -2,7 +2,6 @@
 
 use crate::lists::{block, parse_timeout};
 use crate::prelude::*;
-use crate::store::End;
 
 /// `BLMOVE`: Pop an element from a list, push it to another list and return it; or block until one is available
 pub struct Blmove;

@@ -2,7 +2,6 @@
 
 use crate::lists::{block, parse_timeout};
 use crate::prelude::*;
-use crate::store::End;
 
 /// `BLMPOP`: Pop elements from the first non-empty list, or block until one is available
 pub struct Blmpop;

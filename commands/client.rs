@@ -106,6 +106,12 @@ impl Command for Client {
                     flags: &[Flag::NoScript, Flag::Loading, Flag::Stale],
                     summary: "Sets the connection name.",
                 },
+                Subcommand {
+                    name: "unblock",
+                    arity: -3,
+                    flags: &[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale],
+                    summary: "Unblocks a client blocked by a blocking command from a different connection.",
+                },
             ],
             ..CommandMeta::DEFAULT
         }
@@ -166,9 +172,25 @@ impl Command for Client {
                 Ok(Reply::OK)
             }
             b"reply" => reply(ctx, args),
+            b"unblock" => unblock(ctx, args),
             _ => Ok(crate::ops::help_reply(HELP)),
         }
     }
+}
+
+/// `CLIENT UNBLOCK id [TIMEOUT|ERROR]`: 1 when the client was blocked.
+fn unblock(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    use crate::server::blocking::Unblock;
+    let id = args.next_i64()?;
+    let how = match args.next() {
+        Err(_) => Unblock::Timeout,
+        Ok(w) if w.eq_ignore_ascii_case(b"timeout") => Unblock::Timeout,
+        Ok(w) if w.eq_ignore_ascii_case(b"error") => Unblock::Error,
+        Ok(_) => return Err(ReplyError::err("CLIENT UNBLOCK reason should be TIMEOUT or ERROR")),
+    };
+    args.finish()?;
+    let unblocked = u64::try_from(id).is_ok_and(|id| ctx.server.blocking.unblock(id, how));
+    Ok(Reply::Integer(i64::from(unblocked)))
 }
 
 /// The `ON|OFF` argument of `NO-EVICT` / `NO-TOUCH`.

@@ -182,7 +182,7 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
         "clients" => vec![
             ("connected_clients", server.clients.lock().len().to_string()),
             ("maxclients", server.config.read().maxclients.to_string()),
-            ("blocked_clients", "0".into()),
+            ("blocked_clients", server.blocking.blocked().to_string()),
         ],
         "memory" => {
             let (used, peak, rss) = (alloc::allocated(), alloc::peak(), alloc::rss());

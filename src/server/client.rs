@@ -27,6 +27,8 @@ pub struct ClientInfo {
     pub user: Option<Arc<str>>,
     /// A `MONITOR` client (flag `O`).
     pub monitor: bool,
+    /// Lists: blocked by `BLPOP` and friends (flag `b`).
+    pub blocked: bool,
     /// The connection's buffers at the end of its last batch.
     pub buffers: Buffers,
 }
@@ -46,6 +48,9 @@ impl ClientInfo {
     /// The `flags=` field of `CLIENT LIST`: `N` when no flag is set.
     fn flags(&self) -> String {
         let mut flags = String::new();
+        if self.blocked {
+            flags.push('b');
+        }
         if self.no_evict {
             flags.push('e');
         }

@@ -101,6 +101,7 @@ where
                             return;
                         }
                         let waiter = shared.blocking.register(handle.id, request.db, &request.keys);
+                        handle.info.lock().blocked = true;
                         let outcome = loop {
                             let wait = request.deadline_ms.map(|d| d.saturating_sub(shared.clock.now_ms()));
                             tokio::select! {
@@ -128,6 +129,7 @@ where
                             }
                         };
                         shared.blocking.unregister(handle.id);
+                        handle.info.lock().blocked = false;
                         match outcome {
                             Some(served) => reply = served,
                             None => return,
