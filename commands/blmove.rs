@@ -37,7 +37,8 @@ impl Command for Blmove {
                 ]);
                 Ok(Reply::Bulk(item))
             }
-            None => block(ctx, &[source], deadline, Reply::Null),
+            // Redis answers a timeout here with a null array too.
+            None => block(ctx, &[source], deadline, Reply::NullArray),
         }
     }
 }
@@ -56,7 +57,7 @@ mod tests {
         assert_eq!(h.run("BLMOVE a b RIGHT LEFT 0"), bulk("2"));
         assert_eq!(h.propagated(), logged(&["LMOVE a b RIGHT LEFT"]));
         assert_eq!(h.run("BLMOVE none b RIGHT LEFT 0"), Reply::None);
-        assert_eq!(h.client.blocked.take().unwrap().timeout_reply, Reply::Null);
+        assert_eq!(h.client.blocked.take().unwrap().timeout_reply, Reply::NullArray);
         assert_eq!(h.run("BLMOVE a b UP LEFT 0"), err("ERR syntax error"));
         assert_eq!(h.run("BLMOVE a b LEFT LEFT -1"), err("ERR timeout is negative"));
     }

@@ -31,7 +31,8 @@ impl Command for Brpoplpush {
                 ctx.propagate_as(&[b"RPOPLPUSH", source, destination]);
                 Ok(Reply::Bulk(item))
             }
-            None => block(ctx, &[source], deadline, Reply::Null),
+            // Redis answers a timeout here with a null array too.
+            None => block(ctx, &[source], deadline, Reply::NullArray),
         }
     }
 }

@@ -44,7 +44,7 @@ mod tests {
         assert_eq!(h.run("LPOP l 100"), array(&["d"]));
         assert_eq!(h.run("EXISTS l"), int(0));
         assert_eq!(h.run("LPOP l -1"), err("ERR value is out of range, must be positive"));
-        assert_eq!(h.run("LPOP l x"), err("ERR value is not an integer or out of range"));
+        assert_eq!(h.run("LPOP l x"), err("ERR value is out of range, must be positive"));
         assert_eq!(h.run("LPOP l 1 2"), err("ERR wrong number of arguments for 'lpop' command"));
         h.run("SET s v");
         assert_eq!(h.run("LPOP s"), err("WRONGTYPE Operation against a key holding the wrong kind of value"));

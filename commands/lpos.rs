@@ -57,7 +57,8 @@ impl Command for Lpos {
             Some(n) => n,
             None => 1,
         };
-        let mut skip = rank.unsigned_abs() - 1;
+        // Redis negates the rank, so i64::MIN stays negative and matches at once.
+        let mut skip = if rank == i64::MIN { 0 } else { rank.unsigned_abs() - 1 };
         let mut found = Vec::new();
         let mut visit = |i: usize, e: Elem<'_>| {
             if *e == *item {

@@ -90,13 +90,13 @@ pub fn pop_command(ctx: &mut Context<'_>, args: &mut Args<'_>, end: End) -> Comm
     })
 }
 
-/// A count that must be a non-negative integer; `message` (after `ERR `) otherwise.
+/// A count that must be a non-negative integer; `message` (after `ERR `)
+/// otherwise, for a non-integer too (Redis's `getPositiveLongFromObjectOrReply`).
 pub fn non_negative(arg: &[u8], message: &'static str) -> Result<usize, ReplyError> {
-    let n = crate::protocol::parse::parse_i64(arg).ok_or(ReplyError::NOT_INTEGER)?;
-    if n < 0 {
-        return Err(ReplyError::err(format_args!("{message}")));
+    match crate::protocol::parse::parse_i64(arg) {
+        Some(n) if n >= 0 => Ok(usize::try_from(n).unwrap_or(usize::MAX)),
+        _ => Err(ReplyError::err(format_args!("{message}"))),
     }
-    Ok(usize::try_from(n).unwrap_or(usize::MAX))
 }
 
 /// `LMOVE`'s work: pops from `source` at `from`, pushes to `destination` at

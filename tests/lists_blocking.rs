@@ -93,7 +93,7 @@ fn timeout_unblock_and_kill() {
     let mut admin = server.connect();
     let mut waiter = server.connect();
     waiter.cmd(&["BLPOP", "none", "0.05"], "*-1\r\n");
-    waiter.cmd(&["BLMOVE", "none", "d", "LEFT", "LEFT", "0.01"], "$-1\r\n");
+    waiter.cmd(&["BLMOVE", "none", "d", "LEFT", "LEFT", "0.01"], "*-1\r\n");
 
     waiter.send_cmd(&["CLIENT", "ID"]);
     let id_line = waiter.read_reply();
