@@ -45,7 +45,6 @@ inventory::submit! { Registration::new(&Linsert, module_path!()) }
 
 #[cfg(test)]
 mod tests {
-    use crate::protocol::Reply;
     use crate::testing::*;
 
     #[test]

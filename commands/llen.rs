@@ -30,7 +30,6 @@ inventory::submit! { Registration::new(&Llen, module_path!()) }
 
 #[cfg(test)]
 mod tests {
-    use crate::protocol::Reply;
     use crate::testing::*;
 
     #[test]

@@ -39,7 +39,6 @@ inventory::submit! { Registration::new(&Lrange, module_path!()) }
 
 #[cfg(test)]
 mod tests {
-    use crate::protocol::Reply;
     use crate::testing::*;
 
     #[test]

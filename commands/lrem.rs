@@ -44,7 +44,6 @@ inventory::submit! { Registration::new(&Lrem, module_path!()) }
 
 #[cfg(test)]
 mod tests {
-    use crate::protocol::Reply;
     use crate::testing::*;
 
     #[test]

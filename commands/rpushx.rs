@@ -29,7 +29,6 @@ inventory::submit! { Registration::new(&Rpushx, module_path!()) }
 
 #[cfg(test)]
 mod tests {
-    use crate::protocol::Reply;
     use crate::testing::*;
 
     #[test]

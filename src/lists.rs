@@ -3,6 +3,7 @@
 //! block that a blocking command leaves for its connection.
 
 use crate::prelude::*;
+use crate::server::blocking::BlockRequest;
 use crate::store::{End, List};
 
 /// `LEFT` or `RIGHT` (any case); a syntax error otherwise.
@@ -59,7 +60,12 @@ fn after_removal(ctx: &mut Context<'_>, key: &[u8]) {
 
 /// Pops up to `count` elements from `key` (one, as a plain element, when
 /// `count` is `None`); `None` when the key is missing.
-pub fn pop(ctx: &mut Context<'_>, key: &[u8], end: End, count: Option<usize>) -> Result<Option<Reply>, ReplyError> {
+pub fn pop(
+    ctx: &mut Context<'_>,
+    key: &[u8],
+    end: End,
+    count: Option<usize>,
+) -> Result<Option<Reply>, ReplyError> {
     let limits = ctx.db().limits();
     let Some(list) = ctx.db().get_list_mut(key)? else {
         return Ok(None);
@@ -152,7 +158,9 @@ pub fn parse_mpop<'a>(args: &mut Args<'a>) -> Result<Mpop<'a>, ReplyError> {
     while !args.is_empty() {
         if args.eat("count") && count.is_none() {
             let n = crate::protocol::parse::parse_i64(args.next()?).filter(|&n| n > 0);
-            count = Some(n.ok_or_else(|| ReplyError::from_static("ERR count should be greater than 0"))? as usize);
+            count = Some(
+                n.ok_or_else(|| ReplyError::from_static("ERR count should be greater than 0"))? as usize
+            );
         } else {
             return Err(ReplyError::SYNTAX);
         }
@@ -185,18 +193,6 @@ pub fn clamp_range(list: &List, start: i64, stop: i64) -> Option<(usize, usize)>
     (start <= stop && start < len).then_some((start as usize, stop as usize))
 }
 
-/// What a blocking command asks of its connection when every key is empty:
-/// wait for a write to one of `keys` (in database `db`) until `deadline_ms`
-/// (`None`: forever), then run the command again; on timeout, reply
-/// `timeout_reply`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BlockRequest {
-    pub db: usize,
-    pub keys: Vec<Vec<u8>>,
-    pub deadline_ms: Option<u64>,
-    pub timeout_reply: Reply,
-}
-
 /// Redis's blocking timeout: seconds as a double, 0 = forever; the deadline.
 pub fn parse_timeout(arg: &[u8], now_ms: u64) -> Result<Option<u64>, ReplyError> {
     let seconds = crate::protocol::parse::parse_f64(arg)
@@ -213,7 +209,12 @@ pub fn parse_timeout(arg: &[u8], now_ms: u64) -> Result<Option<u64>, ReplyError>
 /// Ends a blocking command that found every key empty: it propagates
 /// nothing, and leaves its request to block for the connection, which
 /// sends no reply for this run (see `server::blocking`).
-pub fn block(ctx: &mut Context<'_>, keys: &[&[u8]], deadline_ms: Option<u64>, timeout_reply: Reply) -> CommandResult {
+pub fn block(
+    ctx: &mut Context<'_>,
+    keys: &[&[u8]],
+    deadline_ms: Option<u64>,
+    timeout_reply: Reply,
+) -> CommandResult {
     ctx.propagate_none();
     ctx.client.blocked = Some(BlockRequest {
         db: ctx.client.db,

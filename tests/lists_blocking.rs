@@ -107,7 +107,10 @@ fn timeout_unblock_and_kill() {
     await_blocked(&mut admin, 1);
     admin.cmd(&["CLIENT", "UNBLOCK", &id, "ERROR"], ":1\r\n");
     waiter.expect("-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n");
-    admin.cmd(&["CLIENT", "UNBLOCK", &id, "NOPE"], "-ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR\r\n");
+    admin.cmd(
+        &["CLIENT", "UNBLOCK", &id, "NOPE"],
+        "-ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR\r\n",
+    );
 
     waiter.send_cmd(&["BLPOP", "none", "0"]);
     await_blocked(&mut admin, 1);
@@ -148,7 +151,8 @@ fn the_redis_crate_blocks_and_is_served() {
     let mut consumer = client.get_connection().unwrap();
     let mut admin = server.connect();
     let handle = std::thread::spawn(move || {
-        let got: Option<(String, String)> = redis::cmd("BRPOP").arg("jobs").arg(0).query(&mut consumer).unwrap();
+        let got: Option<(String, String)> =
+            redis::cmd("BRPOP").arg("jobs").arg(0).query(&mut consumer).unwrap();
         got
     });
     await_blocked(&mut admin, 1);
@@ -156,6 +160,7 @@ fn the_redis_crate_blocks_and_is_served() {
     let len: i64 = redis::cmd("LPUSH").arg("jobs").arg("job-1").query(&mut producer).unwrap();
     assert_eq!(len, 1);
     assert_eq!(handle.join().unwrap(), Some(("jobs".to_string(), "job-1".to_string())));
-    let none: Option<(String, String)> = redis::cmd("BLPOP").arg("jobs").arg(0.01).query(&mut producer).unwrap();
+    let none: Option<(String, String)> =
+        redis::cmd("BLPOP").arg("jobs").arg(0.01).query(&mut producer).unwrap();
     assert_eq!(none, None);
 }

@@ -3,7 +3,7 @@
 //! handle.
 //!
 //! A blocking command that finds every key empty leaves a
-//! [`crate::lists::BlockRequest`]; its connection registers here and waits.
+//! [`BlockRequest`]; its connection registers here and waits.
 //! After any command, if someone is blocked (one atomic load otherwise),
 //! the keys its effects name as modified wake the first waiter of each key
 //! that is not already woken: O(1) per key. The woken connection re-runs
@@ -18,7 +18,20 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use tokio::sync::Notify;
 
+use crate::protocol::Reply;
 use crate::store::effects::{Effects, ALL_DBS};
+
+/// What a blocking command asks of its connection when every key is empty:
+/// wait for a write to one of `keys` (in database `db`) until `deadline_ms`
+/// (`None`: forever), then run the command again; on timeout, reply
+/// `timeout_reply`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlockRequest {
+    pub db: usize,
+    pub keys: Vec<Vec<u8>>,
+    pub deadline_ms: Option<u64>,
+    pub timeout_reply: Reply,
+}
 
 /// How `CLIENT UNBLOCK` ends a wait.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

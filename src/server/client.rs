@@ -141,7 +141,7 @@ pub struct ClientState {
     pub handle: Arc<ClientHandle>,
     /// Lists: set by a blocking command that found nothing (the connection
     /// then waits; see `server::blocking`).
-    pub blocked: Option<crate::lists::BlockRequest>,
+    pub blocked: Option<super::blocking::BlockRequest>,
     /// Selected database.
     pub db: usize,
     /// 2 (RESP2) or 3 (RESP3, after `HELLO 3`).

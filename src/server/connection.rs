@@ -114,16 +114,23 @@ where
                                 },
                             }
                             match waiter.take_unblock() {
-                                Some(super::blocking::Unblock::Timeout) => break Some(request.timeout_reply.clone()),
-                                Some(super::blocking::Unblock::Error) => break Some(Reply::error(
-                                    "UNBLOCKED client unblocked via CLIENT UNBLOCK",
-                                )),
+                                Some(super::blocking::Unblock::Timeout) => {
+                                    break Some(request.timeout_reply.clone())
+                                }
+                                Some(super::blocking::Unblock::Error) => {
+                                    break Some(Reply::error("UNBLOCKED client unblocked via CLIENT UNBLOCK"))
+                                }
                                 None => {}
                             }
                             waiter.rearm();
                             let now = shared.clock.now_ms();
-                            let rerun =
-                                run_one(shared, &mut client, parser.argv(&buf[pos..]), now, &mut last_command);
+                            let rerun = run_one(
+                                shared,
+                                &mut client,
+                                parser.argv(&buf[pos..]),
+                                now,
+                                &mut last_command,
+                            );
                             if client.blocked.take().is_none() {
                                 break Some(rerun);
                             }

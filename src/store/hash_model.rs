@@ -111,7 +111,10 @@ fn apply(
             }
         }
         Op::RandField(_) => assert!(hash.positions().get(0).is_none()),
-        Op::Limits(e, v) => *limits = Limits { hash_max_listpack_entries: *e, hash_max_listpack_value: *v, ..Limits::default() },
+        Op::Limits(e, v) => {
+            *limits =
+                Limits { hash_max_listpack_entries: *e, hash_max_listpack_value: *v, ..Limits::default() }
+        }
     }
 }
 

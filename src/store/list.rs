@@ -12,8 +12,8 @@ use std::collections::VecDeque;
 use super::packed::{encoded_len, Elem, Packed};
 use super::snapshot::{read_blob, write_blob};
 use super::value::{Limits, Value, ValueType};
-use crate::protocol::ReplyError;
 use crate::alloc::charged;
+use crate::protocol::ReplyError;
 
 /// Bytes a node may hold for `list-max-listpack-size` -1 to -5 (Redis's
 /// `optimization_level`), and the safety cap for a positive (count) size.
@@ -153,8 +153,7 @@ impl List {
             }
             let node = std::mem::take(p);
             let count = node.count() as u32;
-            let mut chain = Chain::default();
-            chain.len = count as usize;
+            let mut chain = Chain { len: count as usize, ..Chain::default() };
             chain.nodes.push_back(Node { packed: node, count });
             *self = List::Chain(Box::new(chain));
         }
@@ -164,7 +163,9 @@ impl List {
             End::Left => chain.nodes.front_mut(),
             End::Right => chain.nodes.back_mut(),
         };
-        if let Some(node) = edge.filter(|n| node_fits(n.packed.encoded_size() + size, n.count as usize + 1, fill)) {
+        if let Some(node) =
+            edge.filter(|n| node_fits(n.packed.encoded_size() + size, n.count as usize + 1, fill))
+        {
             match end {
                 End::Left => node.packed.splice(0..0, [item]),
                 End::Right => node.packed.push([item]),
@@ -349,7 +350,8 @@ impl List {
     /// Removes up to `count` elements equal to `item` (all when 0; from the
     /// right when negative); the number removed.
     pub fn remove(&mut self, count: i64, item: &[u8], limits: &Limits) -> usize {
-        let limit = if count == 0 { usize::MAX } else { count.unsigned_abs().min(usize::MAX as u64) as usize };
+        let limit =
+            if count == 0 { usize::MAX } else { count.unsigned_abs().min(usize::MAX as u64) as usize };
         let from_right = count < 0;
         let mut removed = 0;
         let mut n = if from_right { self.node_count() } else { 0 };
@@ -578,7 +580,13 @@ mod tests {
 
     fn item() -> impl Strategy<Value = Vec<u8>> {
         prop_oneof![
-            prop::sample::select(vec![b"a".to_vec(), b"b".to_vec(), b"12".to_vec(), b"-9223372036854775808".to_vec(), vec![]]),
+            prop::sample::select(vec![
+                b"a".to_vec(),
+                b"b".to_vec(),
+                b"12".to_vec(),
+                b"-9223372036854775808".to_vec(),
+                vec![]
+            ]),
             prop::collection::vec(any::<u8>(), 0..40),
             Just(vec![b'x'; 300]),
         ]

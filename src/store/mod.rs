@@ -38,8 +38,8 @@ pub use clock::Clock;
 pub use compact::Str;
 pub use evict::{Access, Policy};
 pub use hash::Hash;
-pub use list::{End, List};
 pub use keyspace::{Dataset, Keyspace, Shape, Shard, Store};
+pub use list::{End, List};
 pub use packed::Elem;
 pub use value::{Limits, Value, ValueType};
 
