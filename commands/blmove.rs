@@ -17,6 +17,10 @@ impl Command for Blmove {
             since: "6.2.0",
             complexity: "O(1)",
             keys: Keys { first: 1, last: 2, step: 1 },
+            key_specs: {
+ const SPECS: &[KeySpec] = &[KeySpec::one(1, &["RW", "access", "delete"]), KeySpec::one(2, &["RW", "insert"])];
+ SPECS
+ },
             ..CommandMeta::DEFAULT
         }
     }

@@ -18,6 +18,11 @@ impl Command for Blmpop {
             complexity:
                 "O(N+M) where N is the number of provided keys and M is the number of elements returned.",
             keys: Keys::NONE,
+            key_specs: &[KeySpec {
+                flags: &["RW", "access", "delete"],
+                index: 2,
+                find: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 },
+            }],
             ..CommandMeta::DEFAULT
         }
     }

@@ -18,6 +18,11 @@ impl Command for Brpop {
             since: "2.0.0",
             complexity: "O(N) where N is the number of provided keys.",
             keys: Keys { first: 1, last: -2, step: 1 },
+            key_specs: &[KeySpec {
+                flags: &["RW", "access", "delete"],
+                index: 1,
+                find: FindKeys::Range { lastkey: -2, keystep: 1, limit: 0 },
+            }],
             ..CommandMeta::DEFAULT
         }
     }

@@ -107,42 +107,58 @@ fn flags(flags: &[Flag]) -> Reply {
 }
 
 fn key_specs(meta: &CommandMeta) -> Reply {
-    if meta.keys.first <= 0 {
-        return Reply::Array(Vec::new());
+    if !meta.key_specs.is_empty() {
+        return Reply::Set(
+            meta.key_specs.iter().map(|spec| key_spec(spec.flags, spec.index, spec.find)).collect(),
+        );
     }
-    let text = |s: &'static str| Reply::bulk(s);
+    if meta.keys.first <= 0 {
+        return Reply::Set(Vec::new());
+    }
     let access: &[&'static str] = if meta.has(Flag::Write) { &["RW", "update"] } else { &["RO", "access"] };
     let last = if meta.keys.last < 0 { meta.keys.last } else { meta.keys.last - meta.keys.first };
-    Reply::Array(vec![Reply::Map(vec![
-        (text("flags"), Reply::Set(access.iter().map(|f| Reply::simple(f)).collect())),
+    let find = FindKeys::Range { lastkey: last, keystep: meta.keys.step, limit: 0 };
+    Reply::Set(vec![key_spec(access, meta.keys.first, find)])
+}
+
+fn key_spec(flags: &[&'static str], index: i32, find: FindKeys) -> Reply {
+    let text = |s: &'static str| Reply::bulk(s);
+    let int = |n: i32| Reply::Integer(n.into());
+    let (kind, spec) = match find {
+        FindKeys::Range { lastkey, keystep, limit } => (
+            "range",
+            vec![
+                (text("lastkey"), int(lastkey)),
+                (text("keystep"), int(keystep)),
+                (text("limit"), int(limit)),
+            ],
+        ),
+        FindKeys::Keynum { keynumidx, firstkey, keystep } => (
+            "keynum",
+            vec![
+                (text("keynumidx"), int(keynumidx)),
+                (text("firstkey"), int(firstkey)),
+                (text("keystep"), int(keystep)),
+            ],
+        ),
+    };
+    Reply::Map(vec![
+        (text("flags"), Reply::Set(flags.iter().map(|f| Reply::simple(f)).collect())),
         (
             text("begin_search"),
             Reply::Map(vec![
                 (text("type"), text("index")),
-                (text("spec"), Reply::Map(vec![(text("index"), Reply::Integer(meta.keys.first.into()))])),
+                (text("spec"), Reply::Map(vec![(text("index"), int(index))])),
             ]),
         ),
-        (
-            text("find_keys"),
-            Reply::Map(vec![
-                (text("type"), text("range")),
-                (
-                    text("spec"),
-                    Reply::Map(vec![
-                        (text("lastkey"), Reply::Integer(last.into())),
-                        (text("keystep"), Reply::Integer(meta.keys.step.into())),
-                        (text("limit"), Reply::Integer(0)),
-                    ]),
-                ),
-            ]),
-        ),
-    ])])
+        (text("find_keys"), Reply::Map(vec![(text("type"), text(kind)), (text("spec"), Reply::Map(spec))])),
+    ])
 }
 
 /// One `COMMAND INFO` entry, in Redis 7's ten-field layout.
 fn info(entry: &Entry) -> Reply {
     let meta = &entry.meta;
-    let subcommands = meta
+    let subcommands: Vec<Reply> = meta
         .subcommands
         .iter()
         .map(|sub| {
@@ -154,8 +170,8 @@ fn info(entry: &Entry) -> Reply {
                 Reply::Integer(0),
                 Reply::Integer(0),
                 Reply::Set(meta.subcommand_acl_categories(sub).into_iter().map(Reply::simple).collect()),
-                Reply::Array(Vec::new()),
-                Reply::Array(Vec::new()),
+                Reply::Set(Vec::new()),
+                Reply::Set(Vec::new()),
                 Reply::Array(Vec::new()),
             ])
         })
@@ -168,9 +184,11 @@ fn info(entry: &Entry) -> Reply {
         Reply::Integer(meta.keys.last.into()),
         Reply::Integer(meta.keys.step.into()),
         Reply::Set(meta.acl_categories().into_iter().map(Reply::simple).collect()),
-        Reply::Array(Vec::new()),
+        // Tips and key specifications are sets in RESP3, as in Redis.
+        Reply::Set(Vec::new()),
         key_specs(meta),
-        Reply::Array(subcommands),
+        // Redis: an empty set without subcommands, else an array.
+        if subcommands.is_empty() { Reply::Set(subcommands) } else { Reply::Array(subcommands) },
     ])
 }
 

@@ -16,6 +16,10 @@ impl Command for Lindex {
             since: "1.0.0",
             complexity: "O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1).",
             keys: Keys::ONE,
+            key_specs: {
+ const SPECS: &[KeySpec] = &[KeySpec::one(1, &["RO", "access"])];
+ SPECS
+ },
             ..CommandMeta::DEFAULT
         }
     }

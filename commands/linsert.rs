@@ -16,6 +16,10 @@ impl Command for Linsert {
             since: "2.2.0",
             complexity: "O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N).",
             keys: Keys::ONE,
+            key_specs: {
+ const SPECS: &[KeySpec] = &[KeySpec::one(1, &["RW", "insert"])];
+ SPECS
+ },
             ..CommandMeta::DEFAULT
         }
     }

@@ -16,6 +16,10 @@ impl Command for Llen {
             since: "1.0.0",
             complexity: "O(1)",
             keys: Keys::ONE,
+            key_specs: {
+                const SPECS: &[KeySpec] = &[KeySpec::one(1, &["RO"])];
+                SPECS
+            },
             ..CommandMeta::DEFAULT
         }
     }

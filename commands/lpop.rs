@@ -16,6 +16,10 @@ impl Command for Lpop {
             since: "1.0.0",
             complexity: "O(N) where N is the number of elements returned",
             keys: Keys::ONE,
+            key_specs: {
+                const SPECS: &[KeySpec] = &[KeySpec::one(1, &["RW", "access", "delete"])];
+                SPECS
+            },
             ..CommandMeta::DEFAULT
         }
     }

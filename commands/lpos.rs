@@ -16,6 +16,10 @@ impl Command for Lpos {
             since: "6.0.6",
             complexity: "O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time.",
             keys: Keys::ONE,
+            key_specs: {
+ const SPECS: &[KeySpec] = &[KeySpec::one(1, &["RO", "access"])];
+ SPECS
+ },
             ..CommandMeta::DEFAULT
         }
     }

@@ -16,6 +16,10 @@ impl Command for Lpushx {
             since: "2.2.0",
             complexity: "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.",
             keys: Keys::ONE,
+            key_specs: {
+ const SPECS: &[KeySpec] = &[KeySpec::one(1, &["RW", "insert"])];
+ SPECS
+ },
             ..CommandMeta::DEFAULT
         }
     }

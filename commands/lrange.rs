@@ -16,6 +16,10 @@ impl Command for Lrange {
             since: "1.0.0",
             complexity: "O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range.",
             keys: Keys::ONE,
+            key_specs: {
+ const SPECS: &[KeySpec] = &[KeySpec::one(1, &["RO", "access"])];
+ SPECS
+ },
             ..CommandMeta::DEFAULT
         }
     }

@@ -16,6 +16,10 @@ impl Command for Lrem {
             since: "1.0.0",
             complexity: "O(N+M) where N is the length of the list and M is the number of elements removed.",
             keys: Keys::ONE,
+            key_specs: {
+                const SPECS: &[KeySpec] = &[KeySpec::one(1, &["RW", "delete"])];
+                SPECS
+            },
             ..CommandMeta::DEFAULT
         }
     }

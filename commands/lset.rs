@@ -16,6 +16,10 @@ impl Command for Lset {
             since: "1.0.0",
             complexity: "O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1).",
             keys: Keys::ONE,
+            key_specs: {
+ const SPECS: &[KeySpec] = &[KeySpec::one(1, &["RW", "update"])];
+ SPECS
+ },
             ..CommandMeta::DEFAULT
         }
     }

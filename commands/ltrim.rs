@@ -16,6 +16,10 @@ impl Command for Ltrim {
             since: "1.0.0",
             complexity: "O(N) where N is the number of elements to be removed by the operation.",
             keys: Keys::ONE,
+            key_specs: {
+                const SPECS: &[KeySpec] = &[KeySpec::one(1, &["RW", "delete"])];
+                SPECS
+            },
             ..CommandMeta::DEFAULT
         }
     }

@@ -153,6 +153,33 @@ pub struct CommandMeta {
     /// Redis lists them: `["@dangerous"]`), for this command and its
     /// subcommands.
     pub extra_acl_categories: &'static [&'static str],
+    /// Key specifications as `COMMAND INFO` shows them; empty: one derived
+    /// from `keys` and the write flag.
+    pub key_specs: &'static [KeySpec],
+}
+
+/// One key specification (Redis 7's `key_specs`).
+#[derive(Debug, Clone, Copy)]
+pub struct KeySpec {
+    /// `RW`, `access`, `delete`, `insert`...
+    pub flags: &'static [&'static str],
+    /// `begin_search` by index.
+    pub index: i32,
+    pub find: FindKeys,
+}
+
+/// A key specification's `find_keys`.
+#[derive(Debug, Clone, Copy)]
+pub enum FindKeys {
+    Range { lastkey: i32, keystep: i32, limit: i32 },
+    Keynum { keynumidx: i32, firstkey: i32, keystep: i32 },
+}
+
+impl KeySpec {
+    /// One key at `index` with `flags`.
+    pub const fn one(index: i32, flags: &'static [&'static str]) -> KeySpec {
+        KeySpec { flags, index, find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }
+    }
 }
 
 impl CommandMeta {
@@ -168,6 +195,7 @@ impl CommandMeta {
         keys: Keys::NONE,
         subcommands: &[],
         extra_acl_categories: &[],
+        key_specs: &[],
     };
 
     pub fn has(&self, flag: Flag) -> bool {
