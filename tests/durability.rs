@@ -632,3 +632,54 @@ fn the_log_holds_what_commands_did_in_absolute_time() {
         ]
     );
 }
+
+/// Lists of one node and of many (with binary and integer elements), moved
+/// and trimmed, and a blocking pop served: all survive the log, its
+/// rewrite and the dump.
+fn fill_lists(c: &mut Conn) {
+    c.cmd(&[&b"RPUSH"[..], b"small", b"a", b"\x00\xff", b"", b"-9223372036854775808", b"12"], ":5\r\n");
+    for chunk in 0..40 {
+        let items: Vec<String> = (0..100).map(|i| format!("item:{}", chunk * 100 + i)).collect();
+        let mut args = vec!["RPUSH", "big"];
+        args.extend(items.iter().map(String::as_str));
+        c.cmd(&args, format!(":{}\r\n", (chunk + 1) * 100));
+    }
+    c.cmd(&["LTRIM", "big", "1", "-2"], "+OK\r\n");
+    c.cmd(&["LSET", "big", "100", "changed"], "+OK\r\n");
+    c.cmd(&["LMOVE", "small", "moved", "LEFT", "RIGHT"], bulk("a"));
+    c.cmd(&["BRPOP", "big", "0"], "*2\r\n$3\r\nbig\r\n$9\r\nitem:3998\r\n");
+}
+
+fn check_lists(c: &mut Conn) {
+    c.cmd(
+        &["LRANGE", "small", "0", "-1"],
+        &b"*4\r\n$2\r\n\x00\xff\r\n$0\r\n\r\n$20\r\n-9223372036854775808\r\n$2\r\n12\r\n"[..],
+    );
+    c.cmd(&["LLEN", "big"], ":3997\r\n");
+    c.cmd(&["LINDEX", "big", "0"], bulk("item:1"));
+    c.cmd(&["LINDEX", "big", "100"], bulk("changed"));
+    c.cmd(&["LINDEX", "big", "-1"], bulk("item:3997"));
+    c.cmd(&["LRANGE", "moved", "0", "-1"], "*1\r\n$1\r\na\r\n");
+    c.cmd(&["OBJECT", "ENCODING", "big"], bulk("quicklist"));
+}
+
+#[test]
+fn lists_survive_the_log_its_rewrite_and_the_dump() {
+    let dir = Arc::new(TempDir::new("lists"));
+    let mut server = Server::start_in(dir.clone(), AOF_ALWAYS);
+    let mut c = server.connect();
+    fill_lists(&mut c);
+    server.kill();
+    let mut server = Server::start_in(dir.clone(), &["--appendonly", "yes"]);
+    let mut c = server.connect();
+    check_lists(&mut c);
+    c.cmd(&["BGREWRITEAOF"], "+Background append only file rewriting started\r\n");
+    wait_for(&mut c, "aof_rewrite_in_progress", "0");
+    c.cmd(&["SAVE"], "+OK\r\n");
+    server.kill();
+    let server = Server::start_in(dir.clone(), &["--appendonly", "yes"]);
+    check_lists(&mut server.connect());
+    drop(server);
+    let server = Server::start_in(dir.clone(), &[]);
+    check_lists(&mut server.connect());
+}
