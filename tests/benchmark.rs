@@ -13,7 +13,8 @@
 //! every server it starts is killed when it ends. Knobs (environment):
 //! `BENCH_ROUNDS` (default 3), `BENCH_REQUESTS` (default 200000),
 //! `BENCH_KEYS` (default 1000000), `BENCH_ONLY=hash` (only the hash
-//! workloads, and SET/GET at pipeline 16 to compare with).
+//! workloads, and SET/GET at pipeline 16 to compare with). The list
+//! workloads are their own benchmark: `--test benchmark lists -- --ignored`.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
@@ -507,4 +508,145 @@ fn benchmark() {
         rounds,
         started.elapsed().as_secs_f64()
     );
+}
+
+/// RSS growth per element: `lists` lists of `per_list` elements.
+/// 5 per list: `RPUSH list:N alpha beta N delta epsilon`; otherwise one
+/// `RPUSH biglist:L item:K` per element, round robin over the lists.
+fn bytes_per_element(name: &'static str, lists: usize, per_list: usize) -> f64 {
+    let growth = if per_list == 5 {
+        rss_growth(name, lists, |i| {
+            let (key, n) = (format!("list:{i}"), i.to_string());
+            resp(&[b"RPUSH", key.as_bytes(), b"alpha", b"beta", n.as_bytes(), b"delta", b"epsilon"])
+        })
+    } else {
+        rss_growth(name, lists * per_list, |i| {
+            let (key, value) = (format!("biglist:{}", i % lists), format!("item:{i}"));
+            resp(&[b"RPUSH", key.as_bytes(), value.as_bytes()])
+        })
+    };
+    growth / (lists * per_list) as f64
+}
+
+/// The queue workload: `producers` threads `LPUSH` timestamps to one list
+/// and `consumers` threads `BRPOP` them, for `seconds`; items per second
+/// and the p99 of push-to-pop latency in ms.
+fn queue_workload(name: &'static str, producers: usize, consumers: usize, seconds: u64) -> (f64, f64) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let server = start(name, None, None);
+    let port = server.port;
+    let origin = Instant::now();
+    let stop = Arc::new(AtomicBool::new(false));
+    let line = |reader: &mut BufReader<TcpStream>| {
+        let mut text = String::new();
+        reader.read_line(&mut text).expect("reply line");
+        text
+    };
+    let consumer_threads: Vec<_> = (0..consumers)
+        .map(|_| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+                let mut writer = stream.try_clone().unwrap();
+                let mut reader = BufReader::new(stream);
+                let mut latencies = Vec::new();
+                loop {
+                    writer.write_all(&resp(&[b"BRPOP", b"queue", b"0.2"])).unwrap();
+                    let head = line(&mut reader);
+                    if head.starts_with("*-1") || head.starts_with('_') {
+                        if stop.load(Ordering::Relaxed) {
+                            return latencies;
+                        }
+                        continue;
+                    }
+                    let (_, _, _) = (line(&mut reader), line(&mut reader), line(&mut reader));
+                    let value = line(&mut reader);
+                    let sent: u64 = value.trim().parse().expect("a timestamp");
+                    latencies.push(origin.elapsed().as_nanos() as u64 - sent);
+                }
+            })
+        })
+        .collect();
+    let deadline = origin + Duration::from_secs(seconds);
+    let producer_threads: Vec<_> = (0..producers)
+        .map(|_| {
+            std::thread::spawn(move || {
+                let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+                let mut writer = stream.try_clone().unwrap();
+                let mut reader = BufReader::new(stream);
+                while Instant::now() < deadline {
+                    let now = origin.elapsed().as_nanos().to_string();
+                    writer.write_all(&resp(&[b"LPUSH", b"queue", now.as_bytes()])).unwrap();
+                    line(&mut reader);
+                }
+            })
+        })
+        .collect();
+    producer_threads.into_iter().for_each(|p| p.join().expect("producer"));
+    stop.store(true, Ordering::Relaxed);
+    let mut latencies: Vec<u64> =
+        consumer_threads.into_iter().flat_map(|c| c.join().expect("consumer")).collect();
+    let elapsed = origin.elapsed().as_secs_f64();
+    latencies.sort_unstable();
+    let p99 = latencies.get(latencies.len() * 99 / 100).copied().unwrap_or(0) as f64 / 1e6;
+    drop(server);
+    (latencies.len() as f64 / elapsed, p99)
+}
+
+/// Lists: memory per element, LPUSH/LPOP/LRANGE_100 at pipeline 16, and a
+/// producer/consumer queue. `cargo test --release --test benchmark lists -- --ignored --nocapture`
+#[test]
+#[ignore = "benchmark: run with --ignored --nocapture (see the file's doc)"]
+fn lists() {
+    let rounds = env_usize("BENCH_ROUNDS", 3);
+    let requests = env_usize("BENCH_REQUESTS", 200_000);
+    require("redis-server", "redis-server");
+    require("redis-benchmark", "redis-tools");
+    let started = Instant::now();
+
+    let mut rows = Vec::new();
+    for test in ["lpush", "lpop", "lrange_100"] {
+        let label = format!("{} , 50 conns, P16", test.to_uppercase());
+        let count = if test == "lrange_100" { requests } else { requests * 5 };
+        rows.push(workload(&label, test, &["-c", "50", "-P", "16"], count, rounds, None, true));
+    }
+    println!("\n| workload | MiniRedis req/s | Redis req/s | ratio | p50 ms (M/R) | p99 ms (M/R) | CPU µs/req (M/R) | CPU ratio |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for row in &rows {
+        let (m, r) = (row.mini, row.redis);
+        println!(
+            "| {} | {:.0} | {:.0} | {:.2}x | {:.3} / {:.3} | {:.3} / {:.3} | {:.2} / {:.2} | {:.2}x |",
+            row.workload,
+            m.rps,
+            r.rps,
+            m.rps / r.rps,
+            m.p50,
+            r.p50,
+            m.p99,
+            r.p99,
+            m.cpu_us,
+            r.cpu_us,
+            m.cpu_us / r.cpu_us
+        );
+    }
+
+    println!("\n| memory: lists | MiniRedis B/element | Redis B/element | ratio |");
+    println!("|---|---:|---:|---:|");
+    for (label, lists, per_list) in [
+        ("200,000 lists × 5 elements (`RPUSH list:N alpha beta N delta epsilon`)", 200_000, 5),
+        ("100 lists × 10,000 elements (`item:K`)", 100, 10_000),
+    ] {
+        let m = median((0..rounds.min(2)).map(|_| bytes_per_element("miniredis", lists, per_list)).collect());
+        let r = median((0..rounds.min(2)).map(|_| bytes_per_element("redis", lists, per_list)).collect());
+        println!("| {label} | {m:.1} | {r:.1} | {:.2}x |", m / r);
+    }
+
+    let seconds = env_usize("BENCH_QUEUE_SECONDS", 10) as u64;
+    println!("\n| queue: 8 LPUSH producers, 8 BRPOP consumers, {seconds} s | items/s | p99 push-to-pop ms |");
+    println!("|---|---:|---:|");
+    for name in ["miniredis", "redis"] {
+        let (rate, p99) = queue_workload(name, 8, 8, seconds);
+        println!("| {name} | {rate:.0} | {p99:.3} |");
+    }
+    println!("\n{rounds} rounds, finished in {:.0} s", started.elapsed().as_secs_f64());
 }

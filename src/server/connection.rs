@@ -109,7 +109,8 @@ where
                                 _ = sleep_ms(wait) => break Some(request.timeout_reply.clone()),
                                 _ = &mut killed => break None,
                                 read = socket.read_buf(&mut pipelined) => match read {
-                                    Ok(n) if n > 0 => continue,
+                                    Ok(n) if n > 0 && (buf.len() + pipelined.len()) as u64
+                                        <= shared.query_buffer_limit.load(Ordering::Relaxed) => continue,
                                     _ => break None,
                                 },
                             }
