@@ -1,6 +1,5 @@
 //! BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout
 
-use crate::lists::{block, parse_timeout};
 use crate::prelude::*;
 
 /// `BLMOVE`: Pop an element from a list, push it to another list and return it; or block until one is available
@@ -27,23 +26,10 @@ impl Command for Blmove {
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let (source, destination) = (args.next()?, args.next()?);
-        let from = crate::lists::parse_end(args.next()?)?;
-        let to = crate::lists::parse_end(args.next()?)?;
-        let deadline = parse_timeout(args.next()?, ctx.now_ms())?;
-        match crate::lists::lmove(ctx, source, destination, from, to)? {
-            Some(item) => {
-                ctx.propagate_as(&[
-                    b"LMOVE",
-                    source,
-                    destination,
-                    crate::lists::end_name(from),
-                    crate::lists::end_name(to),
-                ]);
-                Ok(Reply::Bulk(item))
-            }
-            // Redis answers a timeout here with a null array too.
-            None => block(ctx, &[source], deadline, Reply::NullArray),
-        }
+        let (from_arg, to_arg) = (args.next()?, args.next()?);
+        let ends = (crate::lists::parse_end(from_arg)?, crate::lists::parse_end(to_arg)?);
+        let logged: &[&[u8]] = &[b"LMOVE", source, destination, from_arg, to_arg];
+        crate::lists::blocking_move(ctx, (source, destination), ends, args.next()?, logged)
     }
 }
 

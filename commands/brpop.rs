@@ -1,6 +1,5 @@
 //! BRPOP key [key ...] timeout
 
-use crate::lists::{block, parse_timeout};
 use crate::prelude::*;
 use crate::store::End;
 
@@ -28,16 +27,7 @@ impl Command for Brpop {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        let argv = args.argv();
-        let keys: Vec<&[u8]> = (1..argv.len() - 1).map(|i| argv.get(i)).collect();
-        let deadline = parse_timeout(argv.get(argv.len() - 1), ctx.now_ms())?;
-        for &key in &keys {
-            if let Some(popped) = crate::lists::pop(ctx, key, End::Right, None)? {
-                ctx.propagate_as(&[b"RPOP", key]);
-                return Ok(Reply::Array(vec![Reply::Bulk(key.to_vec()), popped]));
-            }
-        }
-        block(ctx, &keys, deadline, Reply::NullArray)
+        crate::lists::blocking_pop(ctx, args, End::Right)
     }
 }
 

@@ -1,6 +1,5 @@
 //! BRPOPLPUSH source destination timeout
 
-use crate::lists::{block, parse_timeout};
 use crate::prelude::*;
 use crate::store::End;
 
@@ -28,16 +27,8 @@ impl Command for Brpoplpush {
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let (source, destination) = (args.next()?, args.next()?);
-        let (from, to) = (End::Right, End::Left);
-        let deadline = parse_timeout(args.next()?, ctx.now_ms())?;
-        match crate::lists::lmove(ctx, source, destination, from, to)? {
-            Some(item) => {
-                ctx.propagate_as(&[b"RPOPLPUSH", source, destination]);
-                Ok(Reply::Bulk(item))
-            }
-            // Redis answers a timeout here with a null array too.
-            None => block(ctx, &[source], deadline, Reply::NullArray),
-        }
+        let logged: &[&[u8]] = &[b"RPOPLPUSH", source, destination];
+        crate::lists::blocking_move(ctx, (source, destination), (End::Right, End::Left), args.next()?, logged)
     }
 }
 

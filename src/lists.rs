@@ -224,3 +224,39 @@ pub fn block(
     });
     Ok(Reply::None)
 }
+
+/// `BLPOP`/`BRPOP key... timeout`: the first non-empty key's element,
+/// logged as the plain pop; or the request to block.
+pub fn blocking_pop(ctx: &mut Context<'_>, args: &mut Args<'_>, end: End) -> CommandResult {
+    let argv = args.argv();
+    let keys: Vec<&[u8]> = (1..argv.len() - 1).map(|i| argv.get(i)).collect();
+    let deadline = parse_timeout(argv.get(argv.len() - 1), ctx.now_ms())?;
+    for &key in &keys {
+        if let Some(popped) = pop(ctx, key, end, None)? {
+            let logged: &[u8] = if end == End::Left { b"LPOP" } else { b"RPOP" };
+            ctx.propagate_as(&[logged, key]);
+            return Ok(Reply::Array(vec![Reply::Bulk(key.to_vec()), popped]));
+        }
+    }
+    block(ctx, &keys, deadline, Reply::NullArray)
+}
+
+/// `BLMOVE`/`BRPOPLPUSH` after their ends: the element moved, logged as
+/// `logged` (the non-blocking form); or the request to block.
+pub fn blocking_move(
+    ctx: &mut Context<'_>,
+    (source, destination): (&[u8], &[u8]),
+    (from, to): (End, End),
+    timeout: &[u8],
+    logged: &[&[u8]],
+) -> CommandResult {
+    let deadline = parse_timeout(timeout, ctx.now_ms())?;
+    match lmove(ctx, source, destination, from, to)? {
+        Some(item) => {
+            ctx.propagate_as(logged);
+            Ok(Reply::Bulk(item))
+        }
+        // Redis answers a timeout here with a null array too.
+        None => block(ctx, &[source], deadline, Reply::NullArray),
+    }
+}

@@ -23,6 +23,8 @@ pub mod hash;
 mod hash_model;
 pub mod keyspace;
 pub mod list;
+#[cfg(test)]
+mod list_model;
 pub mod packed;
 pub mod snapshot;
 pub mod string;
