@@ -265,6 +265,29 @@ fn workload_on(
     Row { workload: label.to_string(), mini: medians(&mini), redis: medians(&redis) }
 }
 
+/// The redis-benchmark rows as a Markdown table.
+fn print_rows(rows: &[Row]) {
+    println!("\n| workload | MiniRedis req/s | Redis req/s | ratio | p50 ms (M/R) | p99 ms (M/R) | CPU µs/req (M/R) | CPU ratio |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for row in rows {
+        let (m, r) = (row.mini, row.redis);
+        println!(
+            "| {} | {:.0} | {:.0} | {:.2}x | {:.3} / {:.3} | {:.3} / {:.3} | {:.2} / {:.2} | {:.2}x |",
+            row.workload,
+            m.rps,
+            r.rps,
+            m.rps / r.rps,
+            m.p50,
+            r.p50,
+            m.p99,
+            r.p99,
+            m.cpu_us,
+            r.cpu_us,
+            m.cpu_us / r.cpu_us
+        );
+    }
+}
+
 /// A command in RESP.
 fn resp(args: &[&[u8]]) -> Vec<u8> {
     let mut out = format!("*{}\r\n", args.len()).into_bytes();
@@ -454,25 +477,7 @@ fn benchmark() {
         }
     }
 
-    println!("\n| workload | MiniRedis req/s | Redis req/s | ratio | p50 ms (M/R) | p99 ms (M/R) | CPU µs/req (M/R) | CPU ratio |");
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
-    for row in &rows {
-        let (m, r) = (row.mini, row.redis);
-        println!(
-            "| {} | {:.0} | {:.0} | {:.2}x | {:.3} / {:.3} | {:.3} / {:.3} | {:.2} / {:.2} | {:.2}x |",
-            row.workload,
-            m.rps,
-            r.rps,
-            m.rps / r.rps,
-            m.p50,
-            r.p50,
-            m.p99,
-            r.p99,
-            m.cpu_us,
-            r.cpu_us,
-            m.cpu_us / r.cpu_us
-        );
-    }
+    print_rows(&rows);
 
     println!("\n| memory: hashes | MiniRedis B/field | Redis B/field | ratio |");
     println!("|---|---:|---:|---:|");
@@ -610,25 +615,7 @@ fn lists() {
         let count = if test == "lrange_100" { requests } else { requests * 5 };
         rows.push(workload(&label, test, &["-c", "50", "-P", "16"], count, rounds, None, true));
     }
-    println!("\n| workload | MiniRedis req/s | Redis req/s | ratio | p50 ms (M/R) | p99 ms (M/R) | CPU µs/req (M/R) | CPU ratio |");
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
-    for row in &rows {
-        let (m, r) = (row.mini, row.redis);
-        println!(
-            "| {} | {:.0} | {:.0} | {:.2}x | {:.3} / {:.3} | {:.3} / {:.3} | {:.2} / {:.2} | {:.2}x |",
-            row.workload,
-            m.rps,
-            r.rps,
-            m.rps / r.rps,
-            m.p50,
-            r.p50,
-            m.p99,
-            r.p99,
-            m.cpu_us,
-            r.cpu_us,
-            m.cpu_us / r.cpu_us
-        );
-    }
+    print_rows(&rows);
 
     println!("\n| memory: lists | MiniRedis B/element | Redis B/element | ratio |");
     println!("|---|---:|---:|---:|");

@@ -6,7 +6,6 @@ use std::collections::VecDeque;
 use proptest::prelude::*;
 
 use super::list::{End, List};
-use super::value::ValueType;
 use super::Limits;
 
 fn limits(fill: i64) -> Limits {
