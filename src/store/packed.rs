@@ -280,7 +280,9 @@ impl Packed {
     }
 
     /// Replaces the bytes of `range` (whole elements) by the encodings of
-    /// `items`: in place when the size is unchanged, else in one new allocation.
+    /// `items`: in place when the size is unchanged, else by resizing the
+    /// allocation to the exact new size (`realloc`, which often grows or
+    /// shrinks in place, so pushes and pops copy little).
     pub fn splice<'a>(&mut self, range: Range<usize>, items: impl IntoIterator<Item = &'a [u8]>) {
         let mut encoded = Vec::new();
         items.into_iter().for_each(|item| encode(&mut encoded, item));
@@ -288,11 +290,10 @@ impl Packed {
             self.bytes[range].copy_from_slice(&encoded);
             return;
         }
-        let mut out = Vec::with_capacity(self.bytes.len() - range.len() + encoded.len());
-        out.extend_from_slice(&self.bytes[..range.start]);
-        out.extend_from_slice(&encoded);
-        out.extend_from_slice(&self.bytes[range.end..]);
-        self.bytes = out.into_boxed_slice();
+        let mut bytes = std::mem::take(&mut self.bytes).into_vec();
+        bytes.reserve_exact(encoded.len().saturating_sub(range.len()));
+        bytes.splice(range, encoded);
+        self.bytes = bytes.into_boxed_slice();
     }
 
     /// Appends `items` at the end.
