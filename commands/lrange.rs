@@ -33,9 +33,9 @@ impl Command for Lrange {
         let Some((start, stop)) = crate::lists::clamp_range(list, start, stop) else {
             return Ok(Reply::Array(Vec::new()));
         };
-        Ok(Reply::Array(
-            list.iter_from(start).take(stop - start + 1).map(|e| Reply::Bulk(e.to_vec())).collect(),
-        ))
+        let mut items = Vec::with_capacity(stop - start + 1);
+        items.extend(list.iter_from(start).take(stop - start + 1).map(|e| Reply::Bulk(e.to_vec())));
+        Ok(Reply::Array(items))
     }
 }
 
