@@ -102,26 +102,33 @@ where
                         }
                         let waiter = shared.blocking.register(handle.id, request.db, &request.keys);
                         handle.info.lock().blocked = true;
+                        // Check once more after registering: a push between the
+                        // first run and the registration woke no one.
+                        let mut recheck = true;
                         let outcome = loop {
                             let wait = request.deadline_ms.map(|d| d.saturating_sub(shared.clock.now_ms()));
-                            tokio::select! {
-                                _ = waiter.woken() => {}
-                                _ = sleep_ms(wait) => break Some(request.timeout_reply.clone()),
-                                _ = &mut killed => break None,
-                                read = socket.read_buf(&mut pipelined) => match read {
-                                    Ok(n) if n > 0 && (buf.len() + pipelined.len()) as u64
-                                        <= shared.query_buffer_limit.load(Ordering::Relaxed) => continue,
-                                    _ => break None,
-                                },
-                            }
-                            match waiter.take_unblock() {
-                                Some(super::blocking::Unblock::Timeout) => {
-                                    break Some(request.timeout_reply.clone())
+                            if !std::mem::take(&mut recheck) {
+                                tokio::select! {
+                                    _ = waiter.woken() => {}
+                                    _ = sleep_ms(wait) => break Some(request.timeout_reply.clone()),
+                                    _ = &mut killed => break None,
+                                    read = socket.read_buf(&mut pipelined) => match read {
+                                        Ok(n) if n > 0 && (buf.len() + pipelined.len()) as u64
+                                            <= shared.query_buffer_limit.load(Ordering::Relaxed) => continue,
+                                        _ => break None,
+                                    },
                                 }
-                                Some(super::blocking::Unblock::Error) => {
-                                    break Some(Reply::error("UNBLOCKED client unblocked via CLIENT UNBLOCK"))
+                                match waiter.take_unblock() {
+                                    Some(super::blocking::Unblock::Timeout) => {
+                                        break Some(request.timeout_reply.clone())
+                                    }
+                                    Some(super::blocking::Unblock::Error) => {
+                                        break Some(Reply::error(
+                                            "UNBLOCKED client unblocked via CLIENT UNBLOCK",
+                                        ))
+                                    }
+                                    None => {}
                                 }
-                                None => {}
                             }
                             waiter.rearm();
                             let now = shared.clock.now_ms();
