@@ -164,3 +164,27 @@ fn the_redis_crate_blocks_and_is_served() {
         redis::cmd("BLPOP").arg("jobs").arg(0.01).query(&mut producer).unwrap();
     assert_eq!(none, None);
 }
+
+#[test]
+fn a_hundred_thousand_keys_and_several_threads() {
+    let server = Server::start(&["--threads", "4"]);
+    let mut admin = server.connect();
+    let mut waiter = server.connect();
+    let mut args: Vec<String> = vec!["BLPOP".into()];
+    args.extend((0..100_000).map(|i| format!("key:{i}")));
+    args.push("0".into());
+    waiter.send_cmd(&args);
+    await_blocked(&mut admin, 1);
+    admin.cmd(&["RPUSH", "key:99999", "last"], ":1\r\n");
+    waiter.expect(pair("key:99999", "last"));
+    // Served: it left all 100,000 queues, so a push to another key wakes no one.
+    await_blocked(&mut admin, 0);
+    admin.cmd(&["RPUSH", "key:5", "x"], ":1\r\n");
+    admin.cmd(&["LLEN", "key:5"], ":1\r\n");
+    // Bad arguments get Redis's errors and the connection stays usable.
+    waiter.cmd(&["BLPOP", "k", "-1"], "-ERR timeout is negative\r\n");
+    waiter.cmd(&["BLMPOP", "0", "3", "k", "LEFT"], "-ERR syntax error\r\n");
+    waiter.cmd(&["LMPOP", "0", "k", "LEFT"], "-ERR numkeys should be greater than 0\r\n");
+    waiter.cmd(&["LPOP", "key:5", "9223372036854775807"], "*1\r\n$1\r\nx\r\n");
+    waiter.cmd(&["PING"], "+PONG\r\n");
+}
