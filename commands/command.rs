@@ -261,7 +261,21 @@ fn getkeys(args: &mut Args<'_>) -> CommandResult {
     if !arity_ok {
         return Err(ReplyError::err("Invalid number of arguments specified for command"));
     }
-    let positions: Vec<usize> = entry.meta.keys.positions(argv.len()).collect();
+    let mut positions: Vec<usize> = entry.meta.keys.positions(argv.len()).collect();
+    // A key count argument (`LMPOP numkeys key...`): the keys follow it.
+    for spec in entry.meta.key_specs {
+        if let FindKeys::Keynum { keynumidx, firstkey, keystep } = spec.find {
+            let at = (spec.index + keynumidx) as usize;
+            let count = argv.get(at).and_then(|n| crate::protocol::parse::parse_i64(n));
+            let first = spec.index as usize + firstkey as usize;
+            match count {
+                Some(n) if n > 0 && (n as usize) <= argv.len().saturating_sub(first) => {
+                    positions.extend((0..n as usize).map(|i| first + i * keystep as usize))
+                }
+                _ => return Err(ReplyError::err("Invalid arguments specified for command")),
+            }
+        }
+    }
     if positions.is_empty() {
         return Err(ReplyError::err("The command has no key arguments"));
     }
@@ -317,6 +331,10 @@ mod tests {
         let mut h = Harness::new();
         assert_eq!(h.run("COMMAND GETKEYS SET a b EX 10"), array(&["a"]));
         assert_eq!(h.run("COMMAND GETKEYS DEL a b c"), array(&["a", "b", "c"]));
+        assert_eq!(h.run("COMMAND GETKEYS LMPOP 2 a b LEFT"), array(&["a", "b"]));
+        assert_eq!(h.run("COMMAND GETKEYS BLMPOP 0 1 a LEFT"), array(&["a"]));
+        assert_eq!(h.run("COMMAND GETKEYS BLPOP a b 0"), array(&["a", "b"]));
+        assert_eq!(h.run("COMMAND GETKEYS LMOVE a b LEFT LEFT"), array(&["a", "b"]));
         assert_eq!(h.run("COMMAND GETKEYS NOPE a"), err("ERR Invalid command specified"));
         assert_eq!(
             h.run("COMMAND GETKEYS GET a b"),
