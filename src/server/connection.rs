@@ -95,57 +95,18 @@ where
                     let mut reply =
                         run_one(shared, &mut client, parser.argv(&buf[pos..]), now, &mut last_command);
                     // LISTS: a blocking command that found its keys empty waits
-                    // here, reading nothing more, then re-runs (see `blocking`).
+                    // (reading nothing more), then is re-run; see `wait_blocked`.
                     if let Some(request) = client.blocked.take() {
                         if flush_out!().is_err() {
                             return;
                         }
-                        let waiter = shared.blocking.register(handle.id, request.db, &request.keys);
-                        handle.info.lock().blocked = true;
-                        // Check once more after registering: a push between the
-                        // first run and the registration woke no one.
-                        let mut recheck = true;
-                        let outcome = loop {
-                            let wait = request.deadline_ms.map(|d| d.saturating_sub(shared.clock.now_ms()));
-                            if !std::mem::take(&mut recheck) {
-                                tokio::select! {
-                                    _ = waiter.woken() => {}
-                                    _ = sleep_ms(wait) => break Some(request.timeout_reply.clone()),
-                                    _ = &mut killed => break None,
-                                    read = socket.read_buf(&mut pipelined) => match read {
-                                        Ok(n) if n > 0 && (buf.len() + pipelined.len()) as u64
-                                            <= shared.query_buffer_limit.load(Ordering::Relaxed) => continue,
-                                        _ => break None,
-                                    },
-                                }
-                                match waiter.take_unblock() {
-                                    Some(super::blocking::Unblock::Timeout) => {
-                                        break Some(request.timeout_reply.clone())
-                                    }
-                                    Some(super::blocking::Unblock::Error) => {
-                                        break Some(Reply::error(
-                                            "UNBLOCKED client unblocked via CLIENT UNBLOCK",
-                                        ))
-                                    }
-                                    None => {}
-                                }
-                            }
-                            waiter.rearm();
-                            let now = shared.clock.now_ms();
-                            let rerun = run_one(
-                                shared,
-                                &mut client,
-                                parser.argv(&buf[pos..]),
-                                now,
-                                &mut last_command,
-                            );
-                            if client.blocked.take().is_none() {
-                                break Some(rerun);
-                            }
+                        let argv = parser.argv(&buf[pos..]);
+                        let rerun = |client: &mut ClientState| {
+                            run_one(shared, client, argv, shared.clock.now_ms(), &mut last_command)
                         };
-                        shared.blocking.unregister(handle.id);
-                        handle.info.lock().blocked = false;
-                        match outcome {
+                        let input = (&mut socket, &mut pipelined, buf.len());
+                        match wait_blocked(shared, &mut client, request, input, killed.as_mut(), rerun).await
+                        {
                             Some(served) => reply = served,
                             None => return,
                         }
@@ -286,6 +247,58 @@ fn run_one(
     // LISTS: wake clients blocked on the keys this command changed.
     shared.blocking.wake_modified(ctx.effects());
     reply
+}
+
+/// LISTS: waits while a blocking command's keys are empty: registered in
+/// `shared.blocking`, woken by a write to one of them, then `rerun`; until
+/// it is served, times out, is unblocked (`CLIENT UNBLOCK`), killed, or the
+/// client goes (`None`: close). Requests that arrive meanwhile are kept in
+/// `pipelined` (up to the query buffer limit, counting `buffered`).
+async fn wait_blocked<S: AsyncRead + Unpin>(
+    shared: &Shared,
+    client: &mut ClientState,
+    request: super::blocking::BlockRequest,
+    (socket, pipelined, buffered): (&mut S, &mut BytesMut, usize),
+    mut killed: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
+    mut rerun: impl FnMut(&mut ClientState) -> Reply,
+) -> Option<Reply> {
+    use super::blocking::Unblock;
+    let id = client.handle.id;
+    let waiter = shared.blocking.register(id, request.db, &request.keys);
+    client.handle.info.lock().blocked = true;
+    // Check once more after registering: a push between the first run and
+    // the registration woke no one.
+    let mut recheck = true;
+    let outcome = loop {
+        if !std::mem::take(&mut recheck) {
+            let wait = request.deadline_ms.map(|d| d.saturating_sub(shared.clock.now_ms()));
+            tokio::select! {
+                _ = waiter.woken() => {}
+                _ = sleep_ms(wait) => break Some(request.timeout_reply.clone()),
+                _ = &mut killed => break None,
+                read = socket.read_buf(pipelined) => match read {
+                    Ok(n) if n > 0 && (buffered + pipelined.len()) as u64
+                        <= shared.query_buffer_limit.load(Ordering::Relaxed) => continue,
+                    _ => break None,
+                },
+            }
+            match waiter.take_unblock() {
+                Some(Unblock::Timeout) => break Some(request.timeout_reply.clone()),
+                Some(Unblock::Error) => {
+                    break Some(Reply::error("UNBLOCKED client unblocked via CLIENT UNBLOCK"))
+                }
+                None => {}
+            }
+        }
+        waiter.rearm();
+        let reply = rerun(client);
+        if client.blocked.take().is_none() {
+            break Some(reply);
+        }
+    };
+    shared.blocking.unregister(id);
+    client.handle.info.lock().blocked = false;
+    outcome
 }
 
 fn write_reply(reply: &Reply, client: &ClientState, out: &mut Vec<u8>) {
