@@ -33,6 +33,7 @@ inventory::submit! { Registration::new(&Rpush, module_path!()) }
 
 #[cfg(test)]
 mod tests {
+    use crate::protocol::Reply;
     use crate::testing::*;
 
     #[test]
@@ -40,7 +41,13 @@ mod tests {
         let mut h = Harness::new();
         assert_eq!(h.run("RPUSH l a b c"), int(3));
         assert_eq!(h.run("LRANGE l 0 -1"), array(&["a", "b", "c"]));
-        h.run("CONFIG SET list-max-ziplist-size 2");
+        assert_eq!(h.run("CONFIG SET list-max-ziplist-size 2"), Reply::OK);
+        let setting = |name: &str| Reply::Map(vec![(bulk(name), bulk("2"))]);
+        assert_eq!(h.run("CONFIG GET list-max-listpack-size"), setting("list-max-listpack-size"));
+        assert_eq!(
+            h.run("CONFIG SET list-compress-depth 1"),
+            err("ERR CONFIG SET failed (possibly related to argument 'list-compress-depth') - list-compress-depth other than 0 is not supported")
+        );
         for i in 0..9 {
             h.run(&format!("RPUSH m {i}"));
         }
