@@ -461,6 +461,7 @@ impl Config {
         crate::store::Limits {
             hash_max_listpack_entries: size(self.hash_max_listpack_entries),
             hash_max_listpack_value: size(self.hash_max_listpack_value),
+            hash_entries_lowered: false,
         }
     }
 

@@ -94,6 +94,11 @@ impl Hash {
                 Some(at) => {
                     let value_at = p.next_offset(at);
                     p.splice(value_at..p.next_offset(value_at), [value]);
+                    // A pair takes at least two bytes, so a short hash needs no count.
+                    let entries = limits.hash_max_listpack_entries;
+                    if limits.hash_entries_lowered && p.end() > 2 * entries && p.count() / 2 > entries {
+                        self.convert();
+                    }
                     false
                 }
                 None => {
@@ -315,7 +320,11 @@ mod tests {
     use super::*;
 
     fn limits(entries: usize, value: usize) -> Limits {
-        Limits { hash_max_listpack_entries: entries, hash_max_listpack_value: value }
+        Limits {
+            hash_max_listpack_entries: entries,
+            hash_max_listpack_value: value,
+            hash_entries_lowered: true,
+        }
     }
 
     fn fields(h: &Hash) -> Vec<Vec<u8>> {

@@ -92,7 +92,13 @@ fn apply(
             }
         }
         Op::RandField(_) => assert!(hash.positions().get(0).is_none()),
-        Op::Limits(e, v) => *limits = Limits { hash_max_listpack_entries: *e, hash_max_listpack_value: *v },
+        Op::Limits(e, v) => {
+            *limits = Limits {
+                hash_max_listpack_entries: *e,
+                hash_max_listpack_value: *v,
+                hash_entries_lowered: true,
+            }
+        }
     }
 }
 
@@ -101,7 +107,7 @@ proptest! {
 
     #[test]
     fn packed_and_table_hashes_match_a_map(ops in proptest::collection::vec(op(), 1..80)) {
-        let mut limits = Limits { hash_max_listpack_entries: 6, hash_max_listpack_value: 8 };
+        let mut limits = Limits { hash_max_listpack_entries: 6, hash_max_listpack_value: 8, hash_entries_lowered: true };
         let (mut hash, mut model, mut table) = (Hash::default(), IndexMap::new(), false);
         for op in &ops {
             apply(op, &mut hash, &mut model, &mut limits, &mut table);

@@ -158,6 +158,8 @@ pub struct Store {
     evicted: AtomicU64,
     /// `hash-max-listpack-entries` and `-value`, read as values are written.
     hash_limits: [AtomicUsize; 2],
+    /// The highest `hash-max-listpack-entries` set so far (see `Limits::hash_entries_lowered`).
+    hash_entries_peak: AtomicUsize,
 }
 
 impl Store {
@@ -177,6 +179,7 @@ impl Store {
                     AtomicUsize::new(defaults.hash_max_listpack_value),
                 ]
             },
+            hash_entries_peak: AtomicUsize::new(0),
         }
     }
 
@@ -184,13 +187,16 @@ impl Store {
     pub fn set_limits(&self, limits: super::Limits) {
         self.hash_limits[0].store(limits.hash_max_listpack_entries, Ordering::Relaxed);
         self.hash_limits[1].store(limits.hash_max_listpack_value, Ordering::Relaxed);
+        self.hash_entries_peak.fetch_max(limits.hash_max_listpack_entries, Ordering::Relaxed);
     }
 
     /// The encodings' limits now.
     pub fn limits(&self) -> super::Limits {
+        let entries = self.hash_limits[0].load(Ordering::Relaxed);
         super::Limits {
-            hash_max_listpack_entries: self.hash_limits[0].load(Ordering::Relaxed),
+            hash_max_listpack_entries: entries,
             hash_max_listpack_value: self.hash_limits[1].load(Ordering::Relaxed),
+            hash_entries_lowered: entries < self.hash_entries_peak.load(Ordering::Relaxed),
         }
     }
 

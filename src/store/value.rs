@@ -16,12 +16,17 @@ pub struct Limits {
     pub hash_max_listpack_entries: usize,
     /// `hash-max-listpack-value`: a longer field or value makes a hash a `hashtable`.
     pub hash_max_listpack_value: usize,
+    /// Whether `hash_max_listpack_entries` is below a value it had before,
+    /// so a hash written then may hold more fields than it allows now: only
+    /// then does overwriting a field recount a packed hash, as Redis checks
+    /// the length after every write.
+    pub hash_entries_lowered: bool,
 }
 
 impl Default for Limits {
     /// Redis 7.0's defaults.
     fn default() -> Self {
-        Limits { hash_max_listpack_entries: 512, hash_max_listpack_value: 64 }
+        Limits { hash_max_listpack_entries: 512, hash_max_listpack_value: 64, hash_entries_lowered: false }
     }
 }
 
