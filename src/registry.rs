@@ -87,6 +87,8 @@ impl Keys {
     pub const ONE: Keys = Keys { first: 1, last: 1, step: 1 };
     pub const ALL: Keys = Keys { first: 1, last: -1, step: 1 };
     pub const PAIRS: Keys = Keys { first: 1, last: -1, step: 2 };
+    /// The one argument after a subcommand's name (`OBJECT ENCODING key`).
+    pub const AFTER_SUBCOMMAND: Keys = Keys { first: 2, last: 2, step: 1 };
 
     /// Indexes of the key arguments in an argument vector of length `argc`.
     pub fn positions(&self, argc: usize) -> impl Iterator<Item = usize> {
@@ -108,9 +110,16 @@ pub struct Subcommand {
     pub arity: i32,
     pub flags: &'static [Flag],
     pub summary: &'static str,
+    /// Where the subcommand's keys are, counting the container as argument
+    /// 0, as Redis 7's per-subcommand key specifications do.
+    pub keys: Keys,
 }
 
 impl Subcommand {
+    /// Defaults for the fields a subcommand leaves out (`..Subcommand::DEFAULT`).
+    pub const DEFAULT: Subcommand =
+        Subcommand { name: "", arity: 2, flags: &[], summary: "", keys: Keys::NONE };
+
     /// The `HELP` subcommand as Redis declares it for its containers
     /// (`CLIENT HELP`, `CONFIG HELP`, ...); the reply is `ops::help_reply`.
     pub const HELP: Subcommand = Subcommand {
@@ -118,6 +127,7 @@ impl Subcommand {
         arity: 2,
         flags: &[Flag::Loading, Flag::Stale],
         summary: "Returns helpful text about the different subcommands.",
+        keys: Keys::NONE,
     };
 
     /// `HELP` with Redis 7.0's older summary, which `MEMORY`, `OBJECT` and
@@ -142,6 +152,10 @@ pub struct CommandMeta {
     pub since: &'static str,
     pub complexity: &'static str,
     pub keys: Keys,
+    /// Keys Redis declares no specification for but MiniRedis still checks
+    /// permissions on and locks: when argument 1 is the keyword (any
+    /// case), these (`DEBUG OBJECT key`). Not shown by `COMMAND`.
+    pub keyword_keys: &'static [(&'static str, Keys)],
     pub subcommands: &'static [Subcommand],
     /// ACL categories beyond those derived from the group and flags (as
     /// Redis lists them: `["@dangerous"]`), for this command and its
@@ -160,6 +174,7 @@ impl CommandMeta {
         since: "1.0.0",
         complexity: "O(1)",
         keys: Keys::NONE,
+        keyword_keys: &[],
         subcommands: &[],
         extra_acl_categories: &[],
     };
@@ -250,7 +265,28 @@ pub struct Entry {
 }
 
 impl Entry {
-    fn arity_ok(arity: i32, argc: usize) -> bool {
+    /// The key specification that applies to a request whose argument 1
+    /// is `first_arg`: subcommand `sub`'s, a keyword's, or the command's.
+    pub fn keys(&self, sub: Option<usize>, first_arg: Option<&[u8]>) -> Keys {
+        if let Some(index) = sub {
+            return self.meta.subcommands[index].keys;
+        }
+        let keyword =
+            |(word, _): &&(&str, Keys)| first_arg.is_some_and(|a| a.eq_ignore_ascii_case(word.as_bytes()));
+        self.meta.keyword_keys.iter().find(keyword).map_or(self.meta.keys, |(_, keys)| *keys)
+    }
+
+    /// The [`Flag::bit`]s of the command, or of subcommand `sub`.
+    pub fn flags_of(&self, sub: Option<usize>) -> u32 {
+        sub.map_or(self.flag_bits, |index| self.sub_flag_bits[index])
+    }
+
+    /// The subcommand called `name` (any case), by index.
+    pub fn subcommand_index(&self, name: &[u8]) -> Option<usize> {
+        self.meta.subcommands.iter().position(|s| s.name.as_bytes().eq_ignore_ascii_case(name))
+    }
+
+    pub fn arity_ok(arity: i32, argc: usize) -> bool {
         if arity >= 0 {
             argc == arity as usize
         } else {
@@ -426,8 +462,7 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     let mut sub_flags = 0;
     if !meta.subcommands.is_empty() && argv.len() >= 2 {
         let given = argv.get(1);
-        let Some(index) = meta.subcommands.iter().position(|s| s.name.as_bytes().eq_ignore_ascii_case(given))
-        else {
+        let Some(index) = entry.subcommand_index(given) else {
             return Reply::Error(ReplyError::err(format_args!(
                 "unknown subcommand '{}'. Try {} HELP.",
                 truncate(given, 128),
@@ -458,10 +493,11 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
         }
     }
     ctx.command = name;
-    // The shards of the command's keys are locked together, on first use;
-    // containers and keyless commands lock every shard.
-    if sub.is_none() && meta.keys.step > 0 {
-        ctx.keyspace.want_keys(meta.keys.positions(argv.len()).map(|i| argv.get(i)));
+    // The shards of the command's (or subcommand's) keys are locked
+    // together, on first use; keyless commands lock every shard.
+    let keys = entry.keys(sub, (argv.len() > 1).then(|| argv.get(1)));
+    if keys.step > 0 {
+        ctx.keyspace.want_keys(keys.positions(argv.len()).map(|i| argv.get(i)));
     }
     // One comparison when there is no limit.
     let maxmemory = ctx.server.maxmemory.load(Ordering::Relaxed);

@@ -224,6 +224,13 @@ impl Aof {
         self.wake.notify_one();
     }
 
+    /// Bytes the log holds in memory (`MEMORY STATS` `aof.buffer`): records
+    /// not yet written, and those kept for a rewrite under way.
+    pub fn buffered_bytes(&self) -> usize {
+        let state = self.state.lock();
+        state.buf.capacity() + state.rewrite.as_ref().map_or(0, Vec::capacity)
+    }
+
     /// (current size, size after the last rewrite) of the live file.
     pub fn sizes(&self) -> (u64, u64) {
         let io = self.io.lock();

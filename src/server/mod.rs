@@ -2,6 +2,7 @@
 
 mod client;
 mod connection;
+pub mod pause;
 mod replay;
 mod tls;
 
@@ -141,6 +142,8 @@ pub struct Shared {
     pub output_limit: [AtomicU64; 3],
     /// The append-only file and background saves.
     pub persist: crate::persist::Persist,
+    /// `CLIENT PAUSE`, checked by every connection before each request.
+    pub pause: pause::PauseGate,
     next_client_id: AtomicU64,
     shutdown: watch::Sender<bool>,
 }
@@ -174,6 +177,7 @@ impl Shared {
             active_expire: AtomicBool::new(true),
             repl_id: Mutex::new(random_id()),
             persist: crate::persist::Persist::default(),
+            pause: pause::PauseGate::default(),
             next_client_id: AtomicU64::new(1),
             shutdown: watch::channel(false).0,
         };

@@ -909,9 +909,10 @@ mod tests {
     fn out_of_order_locking_never_deadlocks() {
         let store = std::sync::Arc::new(store());
         let keys: Vec<Vec<u8>> = (0..64).map(|i| format!("key{i}").into_bytes()).collect();
+        let (done, finished) = std::sync::mpsc::channel();
         let threads: Vec<_> = (0..4)
             .map(|t| {
-                let (store, keys) = (store.clone(), keys.clone());
+                let (store, keys, done) = (store.clone(), keys.clone(), done.clone());
                 std::thread::spawn(move || {
                     for round in 0..2000 {
                         // No key specification: keys are locked as met, in any order.
@@ -922,9 +923,16 @@ mod tests {
                             ks.set(key, Value::string("v"));
                         }
                     }
+                    let _ = done.send(());
                 })
             })
             .collect();
+        // A deadlock fails the test instead of hanging it (the stuck
+        // threads are left behind); 8,000 rounds take well under a second.
+        for _ in 0..threads.len() {
+            let finished = finished.recv_timeout(std::time::Duration::from_secs(60));
+            assert!(finished.is_ok(), "deadlock: a thread did not finish its rounds within 60 s");
+        }
         threads.into_iter().for_each(|t| t.join().unwrap());
         assert_eq!(store.view().len(), 64);
     }
