@@ -10,7 +10,7 @@ use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
 
-use super::packed::{Elem, Packed};
+use super::packed::{self, Elem, Packed};
 use super::snapshot::{read_blob_pairs, write_blob};
 use super::string::str_heap;
 use super::value::{Limits, ValueType};
@@ -86,8 +86,11 @@ impl Hash {
     /// gets more fields than the limit.
     pub fn insert(&mut self, field: &[u8], value: &[u8], limits: &Limits) -> bool {
         let too_long = field.len().max(value.len()) > limits.hash_max_listpack_value;
-        if let (Hash::Packed(_), true) = (&*self, too_long) {
-            self.convert();
+        if let Hash::Packed(p) = self {
+            // As Redis's `lpSafeToAdd`: a packed hash never nears 1 GB.
+            if too_long || p.end() + field.len() + value.len() + 10 > packed::MAX_SIZE {
+                self.convert();
+            }
         }
         match self {
             Hash::Packed(p) => match p.find(field, 2) {

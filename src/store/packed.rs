@@ -29,6 +29,10 @@ const SMALL_INT_MAX: i64 = 0x3f;
 const INT_BASE: u8 = 0xc0;
 const STR_LONG: u8 = 0xd0;
 
+/// The most bytes a packed collection may grow to (Redis's
+/// `LISTPACK_MAX_SAFETY_SIZE`); also keeps every length within a `u32`.
+pub const MAX_SIZE: usize = 1 << 30;
+
 /// The canonical integer `bytes` spell, if any (`"12"`, not `"012"`, `"+1"` or `"-0"`).
 pub fn canonical_int(bytes: &[u8]) -> Option<i64> {
     if bytes.is_empty() || bytes.len() > 20 {
