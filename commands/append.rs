@@ -1,6 +1,6 @@
 //! APPEND key value
 
-use crate::ops::check_string_length;
+use crate::command_logic::strings::check_string_length;
 use crate::prelude::*;
 
 /// `APPEND`: appends to the string at `key` (created if absent), keeping
@@ -88,11 +88,11 @@ mod tests {
 
     #[test]
     fn length_limit() {
-        assert!(crate::ops::check_string_length(512 * 1024 * 1024 - 1, 1).is_ok());
+        assert!(crate::command_logic::strings::check_string_length(512 * 1024 * 1024 - 1, 1).is_ok());
         assert_eq!(
-            crate::ops::check_string_length(512 * 1024 * 1024, 1).unwrap_err().text(),
+            crate::command_logic::strings::check_string_length(512 * 1024 * 1024, 1).unwrap_err().text(),
             "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
         );
-        assert!(crate::ops::check_string_length(u64::MAX, 1).is_err(), "no overflow");
+        assert!(crate::command_logic::strings::check_string_length(u64::MAX, 1).is_err(), "no overflow");
     }
 }

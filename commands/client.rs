@@ -122,7 +122,7 @@ impl Command for Client {
             }
             b"setname" => {
                 let name = args.next()?;
-                if !crate::ops::valid_client_attr(name) {
+                if !crate::command_logic::admin::valid_client_attr(name) {
                     return Err(ReplyError::err(
                         "Client names cannot contain spaces, newlines or special characters.",
                     ));
@@ -139,7 +139,7 @@ impl Command for Client {
                         String::from_utf8_lossy(attr)
                     )));
                 }
-                if !crate::ops::valid_client_attr(value) {
+                if !crate::command_logic::admin::valid_client_attr(value) {
                     return Err(ReplyError::err(format_args!(
                         "{attr_name} cannot contain spaces, newlines or special characters."
                     )));
@@ -152,7 +152,7 @@ impl Command for Client {
                 Ok(Reply::OK)
             }
             b"info" => {
-                ctx.client.publish(ctx.command, now);
+                ctx.client.update_visible(ctx.command, now);
                 Ok(Reply::Verbatim(format!("{}\n", ctx.client.handle.info_line(now)).into_bytes()))
             }
             b"list" => list(ctx, args, now),
@@ -166,7 +166,7 @@ impl Command for Client {
                 Ok(Reply::OK)
             }
             b"reply" => reply(ctx, args),
-            _ => Ok(crate::ops::help_reply(HELP)),
+            _ => Ok(crate::command_logic::admin::help_reply(HELP)),
         }
     }
 }
@@ -237,11 +237,11 @@ fn list(ctx: &mut Context<'_>, args: &mut Args<'_>, now: u64) -> CommandResult {
             return Err(ReplyError::SYNTAX);
         }
     }
-    ctx.client.publish(ctx.command, now);
-    let clients = ctx.server.clients.lock();
+    ctx.client.update_visible(ctx.command, now);
+    let clients = ctx.server.clients.handles();
     let mut text = String::new();
     // Every connection is a normal one: no replicas or pub/sub clients exist.
-    for handle in clients.values().filter(|_| normal_only) {
+    for handle in clients.iter().filter(|_| normal_only) {
         if ids.as_ref().is_none_or(|ids| ids.contains(&handle.id)) {
             text.push_str(&handle.info_line(now));
             text.push('\n');
@@ -254,8 +254,8 @@ fn list(ctx: &mut Context<'_>, args: &mut Args<'_>, now: u64) -> CommandResult {
 fn kill(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     if args.remaining() == 1 {
         let addr = args.next()?;
-        let clients = ctx.server.clients.lock();
-        let target = clients.values().find(|c| c.addr.as_bytes() == addr);
+        let clients = ctx.server.clients.handles();
+        let target = clients.iter().find(|c| c.addr.as_bytes() == addr);
         return match target {
             Some(handle) => {
                 handle.kill();
@@ -282,9 +282,9 @@ fn kill(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         }
     }
     let me = ctx.client.id();
-    let clients = ctx.server.clients.lock();
+    let clients = ctx.server.clients.handles();
     let mut killed = 0;
-    for handle in clients.values() {
+    for handle in &clients {
         let matches = id.is_none_or(|id| handle.id == id)
             && addr.is_none_or(|a| handle.addr.as_bytes() == a)
             && laddr.is_none_or(|a| handle.laddr.as_bytes() == a)
@@ -309,7 +309,7 @@ mod tests {
     use std::sync::Arc;
 
     use crate::protocol::Reply;
-    use crate::server::ClientHandle;
+    use crate::session::SessionHandle;
     use crate::testing::*;
 
     fn text(reply: Reply) -> String {
@@ -353,8 +353,8 @@ mod tests {
     fn list_and_kill() {
         let mut h = Harness::new();
         let other =
-            Arc::new(ClientHandle::new(99, "10.0.0.9:1234".into(), "127.0.0.1:6379".into(), 9, START_MS));
-        h.shared.clients.lock().insert(99, other.clone());
+            Arc::new(SessionHandle::new(99, "10.0.0.9:1234".into(), "127.0.0.1:6379".into(), 9, START_MS));
+        h.shared.clients.register(other.clone());
         let list = text(h.run("CLIENT LIST"));
         assert_eq!(list.lines().count(), 2, "{list}");
         assert_eq!(text(h.run("CLIENT LIST ID 99")).lines().count(), 1);

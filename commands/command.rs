@@ -97,7 +97,7 @@ impl Command for CommandCommand {
             }
             b"list" => list(args),
             b"getkeys" => getkeys(args),
-            _ => Ok(crate::ops::help_reply(HELP)),
+            _ => Ok(crate::command_logic::admin::help_reply(HELP)),
         }
     }
 }

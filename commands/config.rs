@@ -124,7 +124,7 @@ impl Command for Config {
                 ctx.server.metrics.reset();
                 Ok(Reply::OK)
             }
-            _ => Ok(crate::ops::help_reply(HELP)),
+            _ => Ok(crate::command_logic::admin::help_reply(HELP)),
         }
     }
 }
@@ -134,7 +134,7 @@ impl Command for Config {
 /// the name as given, as Redis does; each setting appears once.
 fn get(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let mut params = ctx.server.config.read().params();
-    let port = ctx.server.port.load(std::sync::atomic::Ordering::Relaxed).to_string();
+    let port = ctx.server.identity.port().to_string();
     if let Some(entry) = params.iter_mut().find(|(name, _)| *name == "port") {
         entry.1 = port;
     }
@@ -178,7 +178,7 @@ fn set(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     };
     let protected_ok = {
         let allowed = ctx.server.config.read().enable_protected_configs.clone();
-        crate::ops::protected_action_allowed(&allowed, ctx.client)
+        crate::command_logic::admin::protected_action_allowed(&allowed, ctx.client)
     };
     let mut chosen: Vec<(&'static str, &[u8])> = Vec::with_capacity(pairs.len());
     for &(given, value) in &pairs {
@@ -216,7 +216,7 @@ fn set(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     };
     ctx.server.sync_runtime_config();
     if let Some(password) = requirepass_changed {
-        ctx.server.acl.write().set_requirepass(&password);
+        ctx.server.users_mut().set_requirepass(&password);
     }
     if let Some(level) = loglevel_changed {
         crate::config::apply_log_level(&level);
@@ -262,9 +262,9 @@ fn apply(config: &mut Settings, name: &str, value: &[u8]) -> Result<(), String> 
     let text = String::from_utf8_lossy(value);
     match name {
         "dir" => {
-            let dir = PathBuf::from(&*text).canonicalize().map_err(|e| crate::ops::os_error_text(&e))?;
+            let dir = PathBuf::from(&*text).canonicalize().map_err(|e| crate::os::error_text(&e))?;
             if !dir.is_dir() {
-                return Err(crate::ops::os_error_text(&std::io::Error::from_raw_os_error(20)));
+                return Err(crate::os::error_text(&std::io::Error::from_raw_os_error(20)));
             }
             config.dir = dir;
         }
@@ -325,7 +325,7 @@ fn apply(config: &mut Settings, name: &str, value: &[u8]) -> Result<(), String> 
             if !(1..=i64::from(u32::MAX)).contains(&n) {
                 return Err(format!("argument must be between 1 and {} inclusive", u32::MAX));
             }
-            let possible = crate::server::raise_fd_limit(n as u64);
+            let possible = crate::os::raise_fd_limit(n as u64);
             if possible < n as u64 {
                 return Err(format!(
                     "The operating system is not able to handle the specified number of clients, try with \
@@ -588,7 +588,7 @@ mod tests {
         );
         protected(&mut h, "local");
         assert_eq!(h.run("CONFIG SET dbfilename x.json"), Reply::OK, "the harness client is on loopback");
-        h.client.handle = std::sync::Arc::new(crate::server::ClientHandle::new(
+        h.client.handle = std::sync::Arc::new(crate::session::SessionHandle::new(
             7,
             "10.1.2.3:4000".into(),
             String::new(),

@@ -19,7 +19,7 @@ impl Command for Expire {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        crate::ops::expire(ctx, args, ExpireUnit::Seconds, "expire")
+        crate::command_logic::keys::expire(ctx, args, ExpireUnit::Seconds, "expire")
     }
 }
 

@@ -21,7 +21,7 @@ impl Command for Expireat {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        crate::ops::expire(ctx, args, ExpireUnit::UnixSeconds, "expireat")
+        crate::command_logic::keys::expire(ctx, args, ExpireUnit::UnixSeconds, "expireat")
     }
 }
 

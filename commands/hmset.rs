@@ -22,7 +22,7 @@ impl Command for Hmset {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        crate::ops::hash_set_pairs(ctx, args)?;
+        crate::command_logic::hashes::hash_set_pairs(ctx, args)?;
         Ok(Reply::OK)
     }
 }

@@ -21,7 +21,7 @@ impl Command for Hset {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        Ok(Reply::Integer(crate::ops::hash_set_pairs(ctx, args)?))
+        Ok(Reply::Integer(crate::command_logic::hashes::hash_set_pairs(ctx, args)?))
     }
 }
 

@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering;
 
 use crate::alloc;
 use crate::prelude::*;
-use crate::server::REDIS_VERSION;
+use crate::state::REDIS_VERSION;
 
 /// `INFO`: server state and statistics in Redis's `field:value` text format.
 pub struct Info;
@@ -157,7 +157,7 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
     match section {
         "server" => {
             let config = server.config.read();
-            let uptime = server.uptime().as_secs();
+            let uptime = server.identity.uptime().as_secs();
             vec![
                 ("redis_version", REDIS_VERSION.into()),
                 ("miniredis_version", env!("CARGO_PKG_VERSION").into()),
@@ -166,8 +166,8 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
                 ("arch_bits", (usize::BITS).to_string()),
                 ("multiplexing_api", "tokio".into()),
                 ("process_id", std::process::id().to_string()),
-                ("run_id", server.run_id.clone()),
-                ("tcp_port", load(&server.port)),
+                ("run_id", server.identity.run_id().to_string()),
+                ("tcp_port", server.identity.port().to_string()),
                 ("server_time_usec", (server.clock.now_ms() * 1000).to_string()),
                 ("uptime_in_seconds", uptime.to_string()),
                 ("uptime_in_days", (uptime / 86_400).to_string()),
@@ -180,7 +180,7 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
             ]
         }
         "clients" => vec![
-            ("connected_clients", server.clients.lock().len().to_string()),
+            ("connected_clients", server.clients.count().to_string()),
             ("maxclients", server.config.read().maxclients.to_string()),
             ("blocked_clients", "0".into()),
         ],
@@ -228,7 +228,7 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
         "replication" => vec![
             ("role", "master".into()),
             ("connected_slaves", "0".into()),
-            ("master_replid", server.repl_id.lock().clone()),
+            ("master_replid", server.identity.repl_id()),
             ("master_repl_offset", "0".into()),
         ],
         "cpu" => {
@@ -246,7 +246,7 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
 }
 
 /// `INFO persistence`: the real state of saves and of the append-only file.
-fn persistence(server: &crate::server::Shared) -> Vec<(&'static str, String)> {
+fn persistence(server: &crate::state::ServerState) -> Vec<(&'static str, String)> {
     use crate::persist::Job;
     let persist = &server.persist;
     let aof = &persist.aof;
@@ -262,9 +262,9 @@ fn persistence(server: &crate::server::Shared) -> Vec<(&'static str, String)> {
     let mut fields = vec![
         ("loading", "0".into()),
         ("async_loading", "0".into()),
-        ("rdb_changes_since_last_save", server.dirty.load(Ordering::Relaxed).to_string()),
+        ("rdb_changes_since_last_save", server.changes_since_save().to_string()),
         ("rdb_bgsave_in_progress", flag(running(Job::Save).is_some())),
-        ("rdb_last_save_time", server.last_save.load(Ordering::Relaxed).to_string()),
+        ("rdb_last_save_time", server.last_save_s().to_string()),
         ("rdb_last_bgsave_status", status(persist.last_bgsave_ok.load(Ordering::Relaxed))),
         ("rdb_last_bgsave_time_sec", secs(&persist.last_bgsave_secs)),
         ("rdb_current_bgsave_time_sec", running(Job::Save).unwrap_or(-1).to_string()),

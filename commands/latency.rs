@@ -117,7 +117,7 @@ impl Command for Latency {
                 Ok(Reply::Integer(count))
             }
             b"doctor" => Ok(Reply::Verbatim(doctor(ctx).into_bytes())),
-            _ => Ok(crate::ops::help_reply(HELP)),
+            _ => Ok(crate::command_logic::admin::help_reply(HELP)),
         }
     }
 }

@@ -21,7 +21,7 @@ impl Command for Mset {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        crate::ops::mset(ctx, args, false)
+        crate::command_logic::strings::mset(ctx, args, false)
     }
 }
 

@@ -21,7 +21,7 @@ impl Command for Msetnx {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        crate::ops::mset(ctx, args, true)
+        crate::command_logic::strings::mset(ctx, args, true)
     }
 }
 

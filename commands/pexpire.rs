@@ -21,7 +21,7 @@ impl Command for Pexpire {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        crate::ops::expire(ctx, args, ExpireUnit::Millis, "pexpire")
+        crate::command_logic::keys::expire(ctx, args, ExpireUnit::Millis, "pexpire")
     }
 }
 

@@ -21,7 +21,7 @@ impl Command for Rename {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        crate::ops::rename(ctx, args, false)?;
+        crate::command_logic::keys::rename(ctx, args, false)?;
         Ok(Reply::OK)
     }
 }

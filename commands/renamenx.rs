@@ -21,7 +21,7 @@ impl Command for Renamenx {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        Ok(Reply::Integer(i64::from(crate::ops::rename(ctx, args, true)?)))
+        Ok(Reply::Integer(i64::from(crate::command_logic::keys::rename(ctx, args, true)?)))
     }
 }
 

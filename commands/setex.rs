@@ -20,7 +20,7 @@ impl Command for Setex {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        crate::ops::set_expiring(ctx, args, ExpireUnit::Seconds, "setex")
+        crate::command_logic::strings::set_expiring(ctx, args, ExpireUnit::Seconds, "setex")
     }
 }
 

@@ -1,6 +1,6 @@
 //! SETRANGE key offset value
 
-use crate::ops::check_string_length;
+use crate::command_logic::strings::check_string_length;
 use crate::prelude::*;
 
 /// `SETRANGE`: overwrites part of the string at `key` from `offset`,

@@ -96,7 +96,7 @@ impl Command for Slowlog {
                         .collect(),
                 ))
             }
-            _ => Ok(crate::ops::help_reply(HELP)),
+            _ => Ok(crate::command_logic::admin::help_reply(HELP)),
         }
     }
 }

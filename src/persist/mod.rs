@@ -19,7 +19,8 @@ use tracing::{info, warn};
 
 use crate::protocol::parse::Argv;
 use crate::protocol::Reply;
-use crate::server::{ClientHandle, ClientState, Shared};
+use crate::session::{Session as ClientState, SessionHandle as ClientHandle};
+use crate::state::ServerState as Shared;
 use crate::store::{snapshot, Keyspace, Shard};
 
 pub use aof::{Aof, Fsync};

@@ -9,10 +9,11 @@ use tracing::warn;
 use bytes::{Buf, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-use super::{ClientHandle, ClientState, Shared};
 use crate::protocol::parse::{Argv, Limits, Parsed, RequestParser};
 use crate::protocol::Reply;
 use crate::registry::{dispatch, Context};
+use crate::session::{Buffers, Session, SessionHandle};
+use crate::state::ServerState;
 
 pub const BANNER: &[u8] = b"MiniRedis TCP - Type Commands\r\n";
 pub const PROMPT: &[u8] = b"> ";
@@ -25,17 +26,17 @@ const FLUSH_AT: usize = 64 * 1024;
 const KEEP_CAPACITY: usize = 1024 * 1024;
 
 /// Serves one connection, plain TCP or TLS.
-pub async fn serve<S>(mut socket: S, shared: &Shared, handle: &std::sync::Arc<ClientHandle>)
+pub async fn serve<S>(mut socket: S, shared: &ServerState, handle: &std::sync::Arc<SessionHandle>)
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let mut client = shared.new_client(handle.clone());
+    let mut client = shared.new_session(handle.clone());
     let mut buf = BytesMut::with_capacity(READ_CHUNK);
     let mut out: Vec<u8> = Vec::with_capacity(READ_CHUNK);
     let mut parser = RequestParser::new(Limits::default());
     // Created once: re-registering the waiter on every read would cost a
     // lock round-trip per request. `CLIENT KILL` and shutdown both wake it
-    // (see `Shared::request_shutdown`), so no process-wide waiter is polled.
+    // (see `Clients::request_shutdown`), so no process-wide waiter is polled.
     let killed = handle.killed();
     tokio::pin!(killed);
     // Writes the pending replies through the connection's own waiters.
@@ -124,14 +125,14 @@ where
         if commands > 0 {
             shared.stats.commands_processed.fetch_add(commands, Ordering::Relaxed);
             client.tally.flush(&shared.metrics);
-            client.buffers = super::client::Buffers {
+            client.buffers = Buffers {
                 query: buf.len(),
                 query_free: buf.capacity() - buf.len(),
                 // Replies are written before the next read: none wait between batches.
                 reply: 0,
                 reply_capacity: out.capacity(),
             };
-            client.publish(last_command, now);
+            client.update_visible(last_command, now);
         }
         // Registered before MONITOR's +OK goes out: a client that saw it
         // sees every command that follows.
@@ -189,7 +190,7 @@ where
 
 /// Resolves once the client has been idle for `timeout` seconds; never
 /// when `timeout` is 0 (then nothing but an atomic load is done).
-async fn idle(shared: &Shared) {
+async fn idle(shared: &ServerState) {
     match shared.idle_timeout_s.load(Ordering::Relaxed) {
         0 => std::future::pending().await,
         seconds => tokio::time::sleep(Duration::from_secs(seconds)).await,
@@ -207,8 +208,8 @@ async fn next_line(monitor: &mut Option<tokio::sync::mpsc::UnboundedReceiver<Vec
 /// Runs one request; the context (and any keyspace lock) ends here, before
 /// the connection awaits again.
 fn run_one(
-    shared: &Shared,
-    client: &mut ClientState,
+    shared: &ServerState,
+    client: &mut Session,
     argv: Argv<'_>,
     now: u64,
     last_command: &mut &'static str,
@@ -219,7 +220,7 @@ fn run_one(
     reply
 }
 
-fn write_reply(reply: &Reply, client: &ClientState, out: &mut Vec<u8>) {
+fn write_reply(reply: &Reply, client: &Session, out: &mut Vec<u8>) {
     if client.human {
         if *reply != Reply::None {
             reply.write_human(out);
@@ -242,8 +243,8 @@ fn write_reply(reply: &Reply, client: &ClientState, out: &mut Vec<u8>) {
 async fn flush<S: AsyncWrite + Unpin>(
     socket: &mut S,
     out: &mut Vec<u8>,
-    shared: &Shared,
-    handle: &ClientHandle,
+    shared: &ServerState,
+    handle: &SessionHandle,
     aof_wait: &mut u64,
     mut killed: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
 ) -> std::io::Result<()> {

@@ -1,6 +1,6 @@
-//! Per-connection state: [`ClientState`] is owned by the connection task and
-//! lent to commands; [`ClientHandle`] is the part other connections can see
-//! (`CLIENT LIST`, `CLIENT KILL`).
+//! A connection's session: [`Session`] is its state, owned by the connection
+//! task and lent to each command; its [`SessionHandle`] is the small part
+//! other connections can see (`CLIENT LIST`, `CLIENT KILL`), behind a lock.
 
 use std::sync::Arc;
 
@@ -11,7 +11,7 @@ use tokio::sync::Notify;
 
 /// What other connections can see of a client.
 #[derive(Debug, Default, Clone)]
-pub struct ClientInfo {
+pub struct SessionInfo {
     pub name: Vec<u8>,
     pub lib_name: Vec<u8>,
     pub lib_ver: Vec<u8>,
@@ -42,7 +42,7 @@ pub struct Buffers {
     pub reply_capacity: usize,
 }
 
-impl ClientInfo {
+impl SessionInfo {
     /// The `flags=` field of `CLIENT LIST`: `N` when no flag is set.
     fn flags(&self) -> String {
         let mut flags = String::new();
@@ -63,20 +63,20 @@ impl ClientInfo {
 }
 
 #[derive(Debug)]
-pub struct ClientHandle {
+pub struct SessionHandle {
     pub id: u64,
     pub addr: String,
     pub laddr: String,
     pub fd: i64,
     pub created_ms: u64,
-    pub info: Mutex<ClientInfo>,
+    pub info: Mutex<SessionInfo>,
     kill: Notify,
 }
 
-impl ClientHandle {
-    pub fn new(id: u64, addr: String, laddr: String, fd: i64, now_ms: u64) -> ClientHandle {
-        let info = ClientInfo { protocol: 2, last_active_ms: now_ms, ..ClientInfo::default() };
-        ClientHandle { id, addr, laddr, fd, created_ms: now_ms, info: Mutex::new(info), kill: Notify::new() }
+impl SessionHandle {
+    pub fn new(id: u64, addr: String, laddr: String, fd: i64, now_ms: u64) -> SessionHandle {
+        let info = SessionInfo { protocol: 2, last_active_ms: now_ms, ..SessionInfo::default() };
+        SessionHandle { id, addr, laddr, fd, created_ms: now_ms, info: Mutex::new(info), kill: Notify::new() }
     }
 
     /// Asks the connection to close (it wakes even if it is idle):
@@ -86,7 +86,7 @@ impl ClientHandle {
         self.kill.notify_one();
     }
 
-    /// Resolves once [`ClientHandle::kill`] was called. The connection's
+    /// Resolves once [`SessionHandle::kill`] was called. The connection's
     /// only waiter besides its socket: shutdown arrives through it too.
     pub async fn killed(&self) {
         self.kill.notified().await
@@ -119,8 +119,8 @@ impl ClientHandle {
             info.buffers.query
                 + info.buffers.query_free
                 + info.buffers.reply_capacity
-                + std::mem::size_of::<ClientState>()
-                + std::mem::size_of::<ClientHandle>(),
+                + std::mem::size_of::<Session>()
+                + std::mem::size_of::<SessionHandle>(),
             if info.last_command.is_empty() { "NULL" } else { info.last_command },
             info.user.as_deref().unwrap_or("default"),
             info.protocol,
@@ -132,8 +132,8 @@ impl ClientHandle {
 
 /// A connection's own state, lent to each command through the context.
 #[derive(Debug)]
-pub struct ClientState {
-    pub handle: Arc<ClientHandle>,
+pub struct Session {
+    pub handle: Arc<SessionHandle>,
     /// Selected database.
     pub db: usize,
     /// 2 (RESP2) or 3 (RESP3, after `HELLO 3`).
@@ -169,9 +169,9 @@ pub struct ClientState {
     pub aof_wait: u64,
 }
 
-impl ClientState {
-    pub fn new(handle: Arc<ClientHandle>, user: Arc<UserCell>, authenticated: bool) -> ClientState {
-        ClientState {
+impl Session {
+    pub fn new(handle: Arc<SessionHandle>, user: Arc<UserCell>, authenticated: bool) -> Session {
+        Session {
             user,
             authenticated,
             handle,
@@ -207,12 +207,29 @@ impl ClientState {
         self.authenticated = true;
     }
 
+    /// Back to a new connection's state (`RESET`): database 0, RESP2, no
+    /// name, NO-TOUCH and replies on, logged in as `user` (authenticated
+    /// when it needs no password). NO-EVICT stays as it was, as in Redis
+    /// 7.0; a `CLIENT REPLY SKIP` aimed at the running command still applies.
+    pub fn reset(&mut self, user: Arc<UserCell>, authenticated: bool) {
+        self.db = 0;
+        self.protocol = 2;
+        self.no_touch = false;
+        self.reply_off = false;
+        self.reply_skip_next = false;
+        self.user = user;
+        self.authenticated = authenticated;
+        let mut info = self.handle.info.lock();
+        info.name.clear();
+        info.user = None;
+    }
+
     pub fn id(&self) -> u64 {
         self.handle.id
     }
 
     /// Copies what others may read into the shared handle.
-    pub fn publish(&self, last_command: &'static str, now_ms: u64) {
+    pub fn update_visible(&self, last_command: &'static str, now_ms: u64) {
         let mut info = self.handle.info.lock();
         info.db = self.db;
         info.protocol = self.protocol;
