@@ -219,7 +219,7 @@ fn set(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         ctx.server.users_mut().set_requirepass(&password);
     }
     if let Some(level) = loglevel_changed {
-        crate::config::apply_log_level(&level);
+        ctx.server.apply_log_level(&level);
     }
     ctx.server.apply_metrics_config();
     if chosen.iter().any(|(name, _)| name.starts_with("maxmemory") || name.starts_with("lfu-")) {

@@ -3,7 +3,6 @@
 //! given on the command line win over the file.
 
 use std::path::PathBuf;
-use std::sync::OnceLock;
 
 use clap::Parser;
 
@@ -469,22 +468,10 @@ pub fn tracing_level(loglevel: &str) -> &'static str {
     }
 }
 
-type LogLevelHook = Box<dyn Fn(&str) + Send + Sync>;
-
-static LOG_LEVEL_HOOK: OnceLock<LogLevelHook> = OnceLock::new();
-
-/// Installs the function that changes the process's log level at run time
-/// (`CONFIG SET loglevel`); the binary installs it with its subscriber.
-pub fn set_log_level_hook(hook: impl Fn(&str) + Send + Sync + 'static) {
-    let _ = LOG_LEVEL_HOOK.set(Box::new(hook));
-}
-
-/// Applies a new `loglevel` to the running process, if a hook is installed.
-pub fn apply_log_level(loglevel: &str) {
-    if let Some(hook) = LOG_LEVEL_HOOK.get() {
-        hook(loglevel);
-    }
-}
+/// What changes the log level at run time (`CONFIG SET loglevel`): the
+/// binary installs one with its subscriber, per server
+/// ([`crate::state::ServerState::set_log_level_hook`]).
+pub type LogLevelHook = Box<dyn Fn(&str) + Send + Sync>;
 
 /// Turns redis.conf lines into `--name value…` flags.
 fn file_directives(text: &str) -> Result<Vec<String>, String> {

@@ -155,6 +155,8 @@ pub struct Aof {
     pub last_rewrite_secs: AtomicU64,
     /// A rewrite (child or switch) is under way.
     pub rewriting: AtomicBool,
+    /// When the current rewrite started.
+    pub(crate) rewrite_started: Mutex<Option<Instant>>,
     path: Mutex<PathBuf>,
 }
 
@@ -168,6 +170,7 @@ impl Default for Aof {
             io: Mutex::new(Io::default()),
             done: AtomicU64::new(0),
             waiters: Mutex::new(Vec::new()),
+            rewrite_started: Mutex::new(None),
             last_write_ok: AtomicBool::new(true),
             last_rewrite_ok: AtomicBool::new(true),
             last_rewrite_secs: AtomicU64::new(u64::MAX),
@@ -394,9 +397,12 @@ impl Aof {
     /// wait for it.
     pub(crate) fn fsync_loop(&self) {
         loop {
-            std::thread::sleep(Duration::from_secs(1));
-            if self.state.lock().stop {
-                return;
+            // A second in tenths, so a stop is seen within 100 ms.
+            for _ in 0..10 {
+                std::thread::sleep(Duration::from_millis(100));
+                if self.state.lock().stop {
+                    return;
+                }
             }
             if self.policy() != Fsync::Everysec {
                 continue;
@@ -449,7 +455,7 @@ impl Aof {
     }
 
     fn rewrite_started(&self) -> Instant {
-        REWRITE_STARTED.lock().unwrap_or_else(Instant::now)
+        self.rewrite_started.lock().unwrap_or_else(Instant::now)
     }
 
     fn switch_to(&self, temp: &Path, path: &Path) -> io::Result<()> {
@@ -487,9 +493,6 @@ impl Aof {
         Ok(())
     }
 }
-
-/// When the current rewrite started.
-pub(crate) static REWRITE_STARTED: Mutex<Option<Instant>> = Mutex::new(None);
 
 /// The commands that rebuild `keyspace`: per non-empty database a `SELECT`,
 /// then `SET`/`HSET` per key and `PEXPIREAT` for deadlines.

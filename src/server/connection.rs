@@ -58,7 +58,7 @@ where
                 }
                 _ => return,
             },
-            _ = tokio::time::sleep(Duration::from_millis(delay)) => {
+            _ = shared.clock.sleep(delay) => {
                 client.human = true;
                 let greeting = [BANNER, PROMPT].concat();
                 if socket.write_all(&greeting).await.is_err() {
@@ -193,7 +193,7 @@ where
 async fn idle(shared: &ServerState) {
     match shared.idle_timeout_s.load(Ordering::Relaxed) {
         0 => std::future::pending().await,
-        seconds => tokio::time::sleep(Duration::from_secs(seconds)).await,
+        seconds => shared.clock.sleep(seconds.saturating_mul(1000)).await,
     }
 }
 

@@ -2,7 +2,10 @@
 //! sockets and runs each connection's requests through the registry.
 
 mod connection;
+mod running;
 mod tls;
+
+pub use running::RunningServer;
 
 use std::io;
 use std::net::SocketAddr;
@@ -28,6 +31,8 @@ pub enum StartError {
     Bind(String, io::Error),
     AclFile(String),
     Tls(String),
+    /// The runtime of [`Server::start`] could not be built.
+    Runtime(io::Error),
 }
 
 impl std::fmt::Display for StartError {
@@ -43,6 +48,7 @@ impl std::fmt::Display for StartError {
             StartError::Bind(addr, e) => write!(f, "cannot listen on {addr}: {e}"),
             StartError::AclFile(problem) => write!(f, "cannot load the ACL file: {problem}"),
             StartError::Tls(problem) => write!(f, "cannot set up TLS: {problem}"),
+            StartError::Runtime(e) => write!(f, "cannot start the runtime: {e}"),
             StartError::Aof(path, e) => write!(
                 f,
                 "cannot load the append only file {}: {e}. Refusing to start; fix or move the file",
@@ -182,9 +188,10 @@ impl Server {
         for listener in self.tls_listeners {
             tokio::spawn(accept_loop(listener, shared.clone(), self.tls.clone()));
         }
-        tokio::spawn(expire_loop(shared.clone()));
-        // Plain threads that live as long as the process: a child forked by
+        let expiry = tokio::spawn(expire_loop(shared.clone()));
+        // Plain threads that live as long as the server: a child forked by
         // the cron thread dies with it (PR_SET_PDEATHSIG follows the thread).
+        let mut threads = Vec::new();
         for (name, body) in [("aof-writer", 0), ("aof-fsync", 1), ("persist-cron", 2)] {
             let shared = shared.clone();
             let spawned = std::thread::Builder::new().name(name.into()).spawn(move || match body {
@@ -192,11 +199,20 @@ impl Server {
                 1 => shared.persist.aof.fsync_loop(),
                 _ => persist_cron(&shared),
             });
-            if let Err(e) = spawned {
-                warn!(error = %e, "cannot start the {name} thread");
+            match spawned {
+                Ok(thread) => threads.push(thread),
+                Err(e) => warn!(error = %e, "cannot start the {name} thread"),
             }
         }
         stopped(&mut stop).await;
+        let _ = expiry.await;
+        // Writes accepted so far reach the log; then its threads end.
+        if shared.persist.aof.on() {
+            shared.persist.aof.flush_and_sync();
+        }
+        shared.persist.aof.stop();
+        let joined = tokio::task::spawn_blocking(move || threads.into_iter().for_each(|t| drop(t.join())));
+        let _ = joined.await;
     }
 }
 
@@ -315,7 +331,7 @@ fn set_keepalive(socket: &tokio::net::TcpStream, seconds: u64) {
 /// The active half of expiry: ten cycles a second, as Redis's default `hz`.
 async fn expire_loop(shared: Arc<ServerState>) {
     let mut stop = shared.shutdown_requested();
-    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    let mut tick = shared.clock.every(100);
     loop {
         tokio::select! {
             _ = tick.tick() => {}

@@ -60,6 +60,19 @@ pub struct ServerState {
     active_expire: AtomicBool,
     /// `used_memory` when the server state was built (`startup.allocated`).
     startup_memory: usize,
+    /// Changes the log level (`CONFIG SET loglevel`), if the embedding
+    /// program installed a way to.
+    log_level_hook: LogLevelHookCell,
+}
+
+/// The installed [`crate::config::LogLevelHook`], if any.
+#[derive(Default)]
+struct LogLevelHookCell(std::sync::OnceLock<crate::config::LogLevelHook>);
+
+impl std::fmt::Debug for LogLevelHookCell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LogLevelHook({})", if self.0.get().is_some() { "installed" } else { "none" })
+    }
 }
 
 impl ServerState {
@@ -93,6 +106,7 @@ impl ServerState {
             last_save: AtomicU64::new(now_s),
             active_expire: AtomicBool::new(true),
             persist: crate::persist::Persist::default(),
+            log_level_hook: LogLevelHookCell::default(),
         };
         state.sync_runtime_config();
         state.apply_metrics_config();
@@ -214,6 +228,19 @@ impl ServerState {
             .store(config.slowlog_max_len.min(usize::MAX as u64) as usize, Ordering::Relaxed);
         metrics.trim_slowlog();
         metrics.latency_threshold.store(config.latency_monitor_threshold, Ordering::Relaxed);
+    }
+
+    /// Installs the function that changes the log level at run time
+    /// (`CONFIG SET loglevel`); without one, the setting is only recorded.
+    pub fn set_log_level_hook(&self, hook: impl Fn(&str) + Send + Sync + 'static) {
+        let _ = self.log_level_hook.0.set(Box::new(hook));
+    }
+
+    /// Applies a new `loglevel` through the installed hook, if any.
+    pub fn apply_log_level(&self, loglevel: &str) {
+        if let Some(hook) = self.log_level_hook.0.get() {
+            hook(loglevel);
+        }
     }
 
     /// Stops the listeners and every connection.
