@@ -84,7 +84,7 @@ impl Command for Info {
                 "commandstats" => command_stats(ctx, &mut text),
                 "latencystats" => latency_stats(ctx, &mut text),
                 "errorstats" => {
-                    for (prefix, count) in ctx.server.metrics.errors.lock().iter() {
+                    for (prefix, count) in ctx.server.metrics.error_counts() {
                         let _ = write!(text, "errorstat_{prefix}:count={count}\r\n");
                     }
                 }
@@ -186,7 +186,7 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
         ],
         "memory" => {
             let (used, peak, rss) = (alloc::allocated(), alloc::peak(), alloc::rss());
-            let maxmemory = server.maxmemory.load(Ordering::Relaxed) as usize;
+            let maxmemory = server.maxmemory_bytes() as usize;
             let policy = server.store.policy().name();
             vec![
                 ("used_memory", used.to_string()),

@@ -43,7 +43,7 @@ fn count(delta: isize) {
     PENDING.with(|pending| {
         let now = pending.get() + delta;
         if now.abs() > FLUSH_AT {
-            publish(now);
+            add_to_shared(now);
             pending.set(0);
         } else {
             pending.set(now);
@@ -52,7 +52,7 @@ fn count(delta: isize) {
 }
 
 #[inline]
-fn publish(delta: isize) {
+fn add_to_shared(delta: isize) {
     if delta >= 0 {
         ALLOCATED.fetch_add(delta as usize, Ordering::Relaxed);
     } else {

@@ -285,6 +285,11 @@ impl Metrics {
     }
 
     /// Counts an error reply by its first word (`ERR`, `WRONGTYPE`).
+    /// Error replies by prefix, in prefix order (`INFO errorstats`).
+    pub fn error_counts(&self) -> Vec<(String, u64)> {
+        self.errors.lock().iter().map(|(prefix, count)| (prefix.clone(), *count)).collect()
+    }
+
     pub fn count_error(&self, text: &str) {
         let prefix = text.split(' ').next().unwrap_or("ERR");
         self.total_errors.fetch_add(1, Ordering::Relaxed);

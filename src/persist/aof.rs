@@ -227,7 +227,7 @@ impl Aof {
 
     /// Everything up to `upto` is durable: wakes exactly the connections
     /// waiting for it (not every waiter on every round).
-    fn publish(&self, upto: u64) {
+    fn wake_waiters_up_to(&self, upto: u64) {
         self.done.fetch_max(upto, Ordering::AcqRel);
         let mut waiters = self.waiters.lock();
         let mut i = 0;
@@ -287,7 +287,7 @@ impl Aof {
         st.rewrite = None;
         st.buf.clear();
         self.rewriting.store(false, Ordering::Relaxed);
-        self.publish(st.appended);
+        self.wake_waiters_up_to(st.appended);
     }
 
     /// Writes and fsyncs everything buffered (clean shutdown).
@@ -304,7 +304,7 @@ impl Aof {
             io.size += chunk.len() as u64;
             io.unsynced = false;
         }
-        self.publish(upto);
+        self.wake_waiters_up_to(upto);
     }
 
     /// Stops the threads (they exit at their next wake-up).
@@ -356,7 +356,7 @@ impl Aof {
         let Some(file) = io.file.clone() else {
             // No file yet (the first rewrite is running): the records are in
             // the rewrite buffer, and nothing durable is promised until then.
-            self.publish(upto);
+            self.wake_waiters_up_to(upto);
             return;
         };
         let always = self.policy() == Fsync::Always;
@@ -390,7 +390,7 @@ impl Aof {
         }
         io.size += chunk.len() as u64;
         io.unsynced = !always;
-        self.publish(upto);
+        self.wake_waiters_up_to(upto);
     }
 
     /// `everysec`: fsyncs once a second in its own thread, so writes never
@@ -446,7 +446,7 @@ impl Aof {
                 // A log switched on at run time has no file to fall back on.
                 if self.io.lock().file.is_none() {
                     self.on.store(false, Ordering::Relaxed);
-                    self.publish(st.appended);
+                    self.wake_waiters_up_to(st.appended);
                 }
             }
         }
@@ -489,7 +489,7 @@ impl Aof {
         File::open(dir)?.sync_all()?;
         let size = file.metadata()?.len();
         *self.io.lock() = Io { file: Some(Arc::new(file)), size, base_size: size, unsynced: false };
-        self.publish(upto);
+        self.wake_waiters_up_to(upto);
         Ok(())
     }
 }

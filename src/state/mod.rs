@@ -133,6 +133,11 @@ impl ServerState {
         self.last_save.load(Ordering::Relaxed)
     }
 
+    /// `maxmemory` in bytes (0: no limit).
+    pub fn maxmemory_bytes(&self) -> u64 {
+        self.maxmemory.load(Ordering::Relaxed)
+    }
+
     /// Whether the background expiry cycle runs.
     pub fn active_expire_enabled(&self) -> bool {
         self.active_expire.load(Ordering::Relaxed)

@@ -172,8 +172,8 @@ impl Store {
 
     /// A view that locks shards as the caller uses them.
     pub fn view(&self) -> Keyspace<'_> {
-        let rules = Rules { now: 0, touch: true, track_expired: false };
-        Keyspace { store: self, held: 0, want: self.shape.all(), db: 0, rules }
+        let settings = AccessSettings { now: 0, touch: true, track_expired: false };
+        Keyspace { store: self, held: 0, want: self.shape.all(), db: 0, settings }
     }
 
     /// A view holding every shard: a consistent picture of the whole keyspace.
@@ -296,7 +296,7 @@ pub struct Keyspace<'a> {
     /// Shards to lock together on first use: the command's keys.
     want: u64,
     db: usize,
-    rules: Rules,
+    settings: AccessSettings,
 }
 
 impl Drop for Keyspace<'_> {
@@ -319,10 +319,10 @@ macro_rules! by_key {
 
 impl<'a> Keyspace<'a> {
     /// Sets what the current command works with: its database, clock and
-    /// access rules.
+    /// access settings.
     pub fn prepare(&mut self, db: usize, now_ms: u64, touch: bool, track_expired: bool) {
         self.db = db;
-        self.rules = Rules { now: now_ms, touch, track_expired };
+        self.settings = AccessSettings { now: now_ms, touch, track_expired };
     }
 
     /// Names the shards of the command's keys, so they are locked together.
@@ -444,15 +444,15 @@ impl<'a> Keyspace<'a> {
 
     /// The current database's part in the shard of `key`.
     fn db_for(&mut self, key: &[u8]) -> &mut Db {
-        let (index, rules) = (self.db, self.rules);
+        let (index, settings) = (self.db, self.settings);
         let shard = self.store.shape.shard_of(key);
-        rules.apply(&mut self.shard(shard).dbs[index])
+        settings.apply(&mut self.shard(shard).dbs[index])
     }
 
     /// The current database's part in every shard.
     fn db_parts(&mut self) -> impl Iterator<Item = &mut Db> {
-        let (index, rules) = (self.db, self.rules);
-        self.shards_mut().map(move |shard| rules.apply(&mut shard.dbs[index]))
+        let (index, settings) = (self.db, self.settings);
+        self.shards_mut().map(move |shard| settings.apply(&mut shard.dbs[index]))
     }
 
     by_key! {
@@ -642,7 +642,7 @@ impl<'a> Keyspace<'a> {
     /// Replaces the whole dataset with `data` (`LOAD`), keeping counters.
     pub fn replace(&mut self, data: Dataset) {
         assert_eq!(data.shape, self.store.shape, "a replacement dataset is laid out as the store");
-        let now = self.rules.now;
+        let now = self.settings.now;
         for (shard, mut loaded) in self.shards_mut().zip(data.shards) {
             for (db, new) in shard.dbs.iter_mut().zip(&mut loaded.dbs) {
                 new.stats = db.stats;
@@ -655,7 +655,7 @@ impl<'a> Keyspace<'a> {
 
     /// Gives every key a fresh access record as of now.
     pub fn touch_all(&mut self) {
-        let now = self.rules.now;
+        let now = self.settings.now;
         self.shards_mut().flat_map(|shard| &mut shard.dbs).for_each(|db| {
             db.set_now(now);
             db.touch_all();
@@ -679,15 +679,16 @@ impl<'a> Keyspace<'a> {
     }
 }
 
-/// The command's clock and access rules, applied to each [`Db`] part it reaches.
+/// The running command's time and access settings (touch access times,
+/// track expired keys), applied to each [`Db`] part the view reaches.
 #[derive(Clone, Copy)]
-struct Rules {
+struct AccessSettings {
     now: u64,
     touch: bool,
     track_expired: bool,
 }
 
-impl Rules {
+impl AccessSettings {
     fn apply(self, db: &mut Db) -> &mut Db {
         db.set_now(self.now);
         db.set_touch(self.touch);
