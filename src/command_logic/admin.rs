@@ -1,8 +1,9 @@
 //! Logic connection and server commands share: `HELP` replies, `AUTH`,
 //! client attributes, protected actions, 32-bit integer arguments.
 
-use crate::prelude::*;
 use crate::protocol::parse::parse_i64;
+use crate::protocol::{Reply, ReplyError};
+use crate::registry::Context;
 use crate::session::Session;
 
 /// Redis's rule for client names and library attributes: printable ASCII

@@ -1,7 +1,9 @@
 //! Logic several hash command files share: `HSET`/`HMSET`, the
 //! `HKEYS`/`HVALS`/`HGETALL` listing, read-modify-write of one field.
 
-use crate::prelude::*;
+use crate::protocol::{Reply, ReplyError};
+use crate::registry::{Args, CommandResult, Context};
+use crate::store::Hash;
 
 /// `HSET`/`HMSET key field value [field value ...]`: sets every pair; the
 /// number of fields that were new. An odd pair count is an arity error.

@@ -2,8 +2,10 @@
 //! families, `RENAME`/`MOVE`/`COPY` helpers, `OBJECT ENCODING`, `SCAN` cursors.
 
 use crate::command_logic::admin::int_arg;
-use crate::prelude::*;
 use crate::protocol::parse::parse_i64;
+use crate::protocol::{Reply, ReplyError};
+use crate::registry::{Args, CommandResult, Context, ExpireUnit};
+use crate::store::{Keyspace, Value};
 
 /// `EXPIRE`/`PEXPIRE`/`EXPIREAT`/`PEXPIREAT key time [NX|XX|GT|LT]`.
 /// A deadline in the past deletes the key, as in Redis.
@@ -200,6 +202,7 @@ pub fn parse_scan_cursor(arg: &[u8]) -> Result<u64, ReplyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Hash;
 
     #[test]
     fn encodings() {

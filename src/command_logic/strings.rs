@@ -1,8 +1,10 @@
 //! Logic several string command files share: `SET`'s options and write,
 //! `INCR`/`DECR`, `SETEX`, `GETRANGE`, `MSET`.
 
-use crate::prelude::*;
 use crate::protocol::parse::parse_i64;
+use crate::protocol::{Reply, ReplyError};
+use crate::registry::{Args, CommandResult, Context, ExpireUnit};
+use crate::store::Value;
 
 /// The commands whose options [`string_options`] reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
