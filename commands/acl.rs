@@ -149,12 +149,12 @@ impl Command for AclCommand {
             b"dryrun" => dryrun(ctx, args),
             b"genpass" => genpass(args),
             b"getuser" => getuser(ctx, args),
-            b"list" => Ok(Reply::Array(
-                ctx.server.users().list().into_iter().map(|l| Reply::Bulk(l.into())).collect(),
-            )),
-            b"users" => {
-                Ok(Reply::Array(ctx.server.users().users().map(|u| Reply::bulk(u.name.as_bytes())).collect()))
+            b"list" => {
+                Ok(Reply::Array(ctx.server.users.list().into_iter().map(|l| Reply::Bulk(l.into())).collect()))
             }
+            b"users" => Ok(Reply::Array(
+                ctx.server.users.names().iter().map(|name| Reply::bulk(name.as_bytes())).collect(),
+            )),
             b"whoami" => Ok(Reply::bulk(ctx.client.user.name.as_bytes())),
             b"setuser" => setuser(ctx, args),
             b"log" => log(ctx, args),
@@ -201,16 +201,7 @@ fn deluser(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     if names.iter().any(|n| *n == b"default") {
         return Err(ReplyError::err("The 'default' user cannot be removed"));
     }
-    let mut removed = Vec::new();
-    {
-        let mut acl = ctx.server.users_mut();
-        for name in names {
-            if let Some(cell) = acl.user(name) {
-                acl.delete_user(name);
-                removed.push(cell);
-            }
-        }
-    }
+    let removed = ctx.server.users.delete(&names);
     disconnect(ctx, &removed);
     Ok(Reply::Integer(removed.len() as i64))
 }
@@ -218,7 +209,7 @@ fn deluser(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
 fn dryrun(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let name = args.next()?;
     let user =
-        ctx.server.users().user(name).ok_or_else(|| {
+        ctx.server.users.get(name).ok_or_else(|| {
             ReplyError::err(format_args!("User '{}' not found", String::from_utf8_lossy(name)))
         })?;
     let argv: Vec<Vec<u8>> = args.rest().map(<[u8]>::to_vec).collect();
@@ -292,7 +283,7 @@ fn genpass(args: &mut Args<'_>) -> CommandResult {
 }
 
 fn getuser(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-    let Some(cell) = ctx.server.users().user(args.next()?) else {
+    let Some(cell) = ctx.server.users.get(args.next()?) else {
         return Ok(Reply::Null);
     };
     let user = cell.rules.read();
@@ -314,7 +305,7 @@ fn setuser(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     }
     let name = String::from_utf8_lossy(name).into_owned();
     let rules: Vec<&[u8]> = args.rest().collect();
-    ctx.server.users_mut().set_user(&name, &rules).map_err(|(rule, problem)| {
+    ctx.server.users.set_user(&name, &rules).map_err(|(rule, problem)| {
         ReplyError::err(format_args!(
             "Error in ACL SETUSER modifier '{}': {problem}",
             String::from_utf8_lossy(&rule)
@@ -327,13 +318,13 @@ fn log(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let count = match args.peek() {
         None => 10,
         Some(arg) if arg.eq_ignore_ascii_case(b"reset") => {
-            ctx.server.users().reset_log();
+            ctx.server.users.reset_log();
             return Ok(Reply::OK);
         }
         Some(arg) => parse_i64(arg).ok_or(ReplyError::NOT_INTEGER)?.max(0) as usize,
     };
     let now = ctx.now_ms();
-    let entries = ctx.server.users().log_entries(count);
+    let entries = ctx.server.users.log_entries(count);
     let field = |k: &'static str, v: Reply| (Reply::bulk(k), v);
     Ok(Reply::Array(
         entries
@@ -363,7 +354,7 @@ fn acl_file(ctx: &Context<'_>) -> Result<std::path::PathBuf, ReplyError> {
 
 fn save(ctx: &mut Context<'_>) -> CommandResult {
     let path = acl_file(ctx)?;
-    let mut text = ctx.server.users().list().join("\n");
+    let mut text = ctx.server.users.list().join("\n");
     text.push('\n');
     crate::store::snapshot::write_atomically(&path, text.as_bytes()).map_err(|e| {
         tracing::warn!(path = %path.display(), error = %e, "saving the ACL file failed");
@@ -376,7 +367,7 @@ fn save(ctx: &mut Context<'_>) -> CommandResult {
 
 fn load(ctx: &mut Context<'_>) -> CommandResult {
     let path = acl_file(ctx)?;
-    let replaced = ctx.server.users_mut().load_file(&path).map_err(ReplyError::err)?;
+    let replaced = ctx.server.users.load_file(&path).map_err(ReplyError::err)?;
     disconnect(ctx, &replaced);
     Ok(Reply::OK)
 }

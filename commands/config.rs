@@ -216,7 +216,7 @@ fn set(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     };
     ctx.server.sync_runtime_config();
     if let Some(password) = requirepass_changed {
-        ctx.server.users_mut().set_requirepass(&password);
+        ctx.server.users.set_requirepass(&password);
     }
     if let Some(level) = loglevel_changed {
         ctx.server.apply_log_level(&level);

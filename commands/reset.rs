@@ -22,10 +22,7 @@ impl Command for Reset {
 
     fn execute(&self, ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult {
         // Back to the default user, authenticated only if it needs no password.
-        let (user, authenticated) = {
-            let users = ctx.server.users();
-            (users.default_user(), users.new_connections_start_authenticated())
-        };
+        let (user, authenticated) = ctx.server.users.for_new_connection();
         ctx.client.reset(user, authenticated);
         Ok(Reply::simple("RESET"))
     }

@@ -50,7 +50,7 @@ pub fn authenticate(
     user: &[u8],
     password: &[u8],
 ) -> Result<(), ReplyError> {
-    let found = ctx.server.users().authenticate(user, password);
+    let found = ctx.server.users.authenticate(user, password);
     match found {
         Some(cell) => {
             ctx.client.authenticate_as(cell);
@@ -59,7 +59,7 @@ pub fn authenticate(
         None => {
             let now = ctx.now_ms();
             let info = ctx.client.handle.info_line(now);
-            ctx.server.users().log("auth", command, user, now, info);
+            ctx.server.users.log("auth", command, user, now, info);
             Err(ReplyError::from_static(crate::acl::WRONGPASS))
         }
     }

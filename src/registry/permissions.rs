@@ -64,6 +64,6 @@ pub fn check(
     };
     let now = ctx.now_ms();
     let info = ctx.client.handle.info_line(now);
-    ctx.server.users().log(reason, &object, user.name.as_bytes(), now, info);
+    ctx.server.users.log(reason, &object, user.name.as_bytes(), now, info);
     Err(ReplyError(text.into()))
 }

@@ -140,7 +140,7 @@ impl Server {
             .then(|| (config.aof_load_truncated == "yes", crate::persist::Fsync::parse(&config.appendfsync)));
         let shared = Arc::new(ServerState::new(config, clock, data, crate::registry::catalog()));
         if !aclfile.is_empty() {
-            shared.users_mut().load_file(aclfile.as_ref()).map_err(StartError::AclFile)?;
+            shared.users.load_file(aclfile.as_ref()).map_err(StartError::AclFile)?;
         }
         shared.identity.set_port(port);
         if let Some((truncated_ok, policy)) = aof {
@@ -261,8 +261,7 @@ async fn accept_loop(
             refuse(&socket, b"-ERR max number of clients reached\r\n");
             continue;
         }
-        if protected_mode_refuses(protected, peer.ip(), || shared.users().default_user().rules.read().nopass)
-        {
+        if protected_mode_refuses(protected, peer.ip(), || shared.users.default_user_has_no_password()) {
             shared.stats.rejected_connections.fetch_add(1, Ordering::Relaxed);
             refuse(&socket, PROTECTED_MODE_DENIED);
             continue;

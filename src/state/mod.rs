@@ -5,15 +5,16 @@
 mod clients;
 mod identity;
 mod stats;
+mod users;
 
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
-use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use parking_lot::RwLock;
 use tracing::{info, warn};
 
-use crate::acl::{Acl, CommandCatalog};
+use crate::acl::CommandCatalog;
 use crate::config::Config;
 use crate::session::{Session, SessionHandle};
 use crate::store::{snapshot, Clock, Dataset, Keyspace, Store};
@@ -21,6 +22,7 @@ use crate::store::{snapshot, Clock, Dataset, Keyspace, Store};
 pub use clients::Clients;
 pub use identity::{random_id, Identity, REDIS_VERSION};
 pub use stats::{Rate, Stats};
+pub use users::Users;
 
 /// Everything connections share.
 #[derive(Debug)]
@@ -34,6 +36,8 @@ pub struct ServerState {
     pub clients: Clients,
     /// Run id, replication id, start time and port.
     pub identity: Identity,
+    /// Users, their rules and the ACL log.
+    pub users: Users,
     pub stats: Stats,
     /// Command statistics, slow log, latency monitor, monitors.
     pub metrics: crate::metrics::Metrics,
@@ -54,8 +58,7 @@ pub struct ServerState {
     /// The `normal` class of `client-output-buffer-limit`: hard, soft
     /// (bytes) and soft seconds, checked when a write cannot finish at once.
     pub output_limit: [AtomicU64; 3],
-    /// Users and their rules.
-    users: RwLock<Acl>,
+
     /// The background expiry cycle runs (`DEBUG SET-ACTIVE-EXPIRE`).
     active_expire: AtomicBool,
     /// `used_memory` when the server state was built (`startup.allocated`).
@@ -89,7 +92,7 @@ impl ServerState {
         store.set_eviction(policy, samples, access);
         let state = ServerState {
             store,
-            users: RwLock::new(Acl::new(&config.requirepass, commands)),
+            users: Users::new(&config.requirepass, commands),
             idle_timeout_s: AtomicU64::new(0),
             proto_max_bulk_len: AtomicU64::new(0),
             query_buffer_limit: AtomicU64::new(0),
@@ -153,16 +156,6 @@ impl ServerState {
         self.startup_memory
     }
 
-    /// The users, to read (the lock is held while the guard lives).
-    pub fn users(&self) -> RwLockReadGuard<'_, Acl> {
-        self.users.read()
-    }
-
-    /// The users, to change them.
-    pub fn users_mut(&self) -> RwLockWriteGuard<'_, Acl> {
-        self.users.write()
-    }
-
     /// Writes the snapshot atomically (the caller holds every shard).
     pub fn save(&self, keyspace: &Keyspace) -> io::Result<()> {
         let now = self.clock.now_ms();
@@ -197,14 +190,14 @@ impl ServerState {
     /// A new connection's session: authenticated as `default` when that
     /// user needs no password.
     pub fn new_session(&self, handle: Arc<SessionHandle>) -> Session {
-        let users = self.users.read();
-        Session::new(handle, users.default_user(), users.new_connections_start_authenticated())
+        let (user, authenticated) = self.users.for_new_connection();
+        Session::new(handle, user, authenticated)
     }
 
     /// Whether a client that has not authenticated must (checked only for
     /// such clients).
     pub fn auth_required(&self) -> bool {
-        self.users.read().auth_required()
+        self.users.auth_required()
     }
 
     /// Applies the live config's memory settings (after `CONFIG SET`) and
