@@ -211,7 +211,11 @@ impl Server {
             shared.persist.aof.flush_and_sync();
         }
         shared.persist.aof.stop();
-        let joined = tokio::task::spawn_blocking(move || threads.into_iter().for_each(|t| drop(t.join())));
+        // A background save or rewrite still running is stopped and reaped.
+        let joined = tokio::task::spawn_blocking(move || {
+            threads.into_iter().for_each(|t| drop(t.join()));
+            shared.persist.kill_child(&shared);
+        });
         let _ = joined.await;
     }
 }
