@@ -118,7 +118,7 @@ impl Command for Config {
             b"get" => get(ctx, args),
             b"set" => set(ctx, args),
             b"resetstat" => {
-                ctx.server.stats.reset();
+                ctx.server.metrics.stats.reset();
                 ctx.keyspace().reset_stats();
                 crate::alloc::reset_peak();
                 ctx.server.metrics.reset();
@@ -638,7 +638,7 @@ mod tests {
         h.run("SET t v PX 10");
         h.advance_ms(20);
         h.run("GET t");
-        h.shared.stats.commands_processed.store(42, std::sync::atomic::Ordering::Relaxed);
+        h.shared.metrics.stats.commands_processed.store(42, std::sync::atomic::Ordering::Relaxed);
         let info = |h: &mut Harness| match h.run("INFO stats") {
             Reply::Verbatim(text) => String::from_utf8(text).unwrap(),
             other => panic!("{other:?}"),

@@ -206,7 +206,7 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
         "stats" => {
             let db_stats = ctx.keyspace().stats();
             let evicted = server.store.evicted();
-            let stats = &server.stats;
+            let stats = &server.metrics.stats;
             let (ops, input, output) = stats.instantaneous();
             vec![
                 ("total_connections_received", load(&stats.connections_received)),
@@ -373,7 +373,7 @@ mod tests {
     #[test]
     fn instantaneous_rates_average_the_last_samples() {
         let mut h = Harness::new();
-        let stats = &h.shared.stats;
+        let stats = &h.shared.metrics.stats;
         let processed = &stats.commands_processed;
         for step in 0..20u64 {
             processed.store(step * 100, std::sync::atomic::Ordering::Relaxed);

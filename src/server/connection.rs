@@ -54,7 +54,7 @@ where
         tokio::select! {
             read = socket.read_buf(&mut buf) => match read {
                 Ok(n) if n > 0 => {
-                    shared.stats.net_input_bytes.fetch_add(n as u64, Ordering::Relaxed);
+                    shared.metrics.stats.net_input_bytes.fetch_add(n as u64, Ordering::Relaxed);
                 }
                 _ => return,
             },
@@ -123,7 +123,7 @@ where
         }
         buf.advance(pos);
         if commands > 0 {
-            shared.stats.commands_processed.fetch_add(commands, Ordering::Relaxed);
+            shared.metrics.stats.commands_processed.fetch_add(commands, Ordering::Relaxed);
             client.tally.flush(&shared.metrics);
             client.buffers = Buffers {
                 query: buf.len(),
@@ -162,7 +162,7 @@ where
             read = socket.read_buf(&mut buf) => match read {
                 Ok(0) | Err(_) => false,
                 Ok(n) => {
-                    shared.stats.net_input_bytes.fetch_add(n as u64, Ordering::Relaxed);
+                    shared.metrics.stats.net_input_bytes.fetch_add(n as u64, Ordering::Relaxed);
                     if buf.len() as u64 > shared.query_buffer_limit.load(Ordering::Relaxed) {
                         warn!(id = handle.id, addr = %handle.addr, qbuf = buf.len(),
                             "Closing client that reached max query buffer length");
@@ -295,7 +295,7 @@ async fn flush<S: AsyncWrite + Unpin>(
     }
     // A no-op for TCP; TLS sends what it still holds.
     socket.flush().await?;
-    shared.stats.net_output_bytes.fetch_add(out.len() as u64, Ordering::Relaxed);
+    shared.metrics.stats.net_output_bytes.fetch_add(out.len() as u64, Ordering::Relaxed);
     out.clear();
     Ok(())
 }

@@ -255,18 +255,18 @@ async fn accept_loop(
                 continue;
             }
         };
-        shared.stats.connections_received.fetch_add(1, Ordering::Relaxed);
+        shared.metrics.stats.connections_received.fetch_add(1, Ordering::Relaxed);
         let (maxclients, protected, keepalive) = {
             let config = shared.config.read();
             (config.maxclients as usize, config.protected_mode == "yes", config.tcp_keepalive)
         };
         if shared.clients.count() >= maxclients {
-            shared.stats.rejected_connections.fetch_add(1, Ordering::Relaxed);
+            shared.metrics.stats.rejected_connections.fetch_add(1, Ordering::Relaxed);
             refuse(&socket, b"-ERR max number of clients reached\r\n");
             continue;
         }
         if protected_mode_refuses(protected, peer.ip(), || shared.users.default_user_has_no_password()) {
-            shared.stats.rejected_connections.fetch_add(1, Ordering::Relaxed);
+            shared.metrics.stats.rejected_connections.fetch_add(1, Ordering::Relaxed);
             refuse(&socket, PROTECTED_MODE_DENIED);
             continue;
         }
@@ -340,7 +340,7 @@ async fn expire_loop(shared: Arc<ServerState>) {
             _ = tick.tick() => {}
             _ = stopped(&mut stop) => return,
         }
-        shared.stats.track(shared.clock.now_ms());
+        shared.metrics.stats.track(shared.clock.now_ms());
         if !shared.active_expire_enabled() {
             continue;
         }

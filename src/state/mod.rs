@@ -4,7 +4,6 @@
 
 mod clients;
 mod identity;
-mod stats;
 mod users;
 
 use std::io;
@@ -21,7 +20,6 @@ use crate::store::{snapshot, Clock, Dataset, Keyspace, Store};
 
 pub use clients::Clients;
 pub use identity::{random_id, Identity, REDIS_VERSION};
-pub use stats::{Rate, Stats};
 pub use users::Users;
 
 /// Everything connections share.
@@ -38,7 +36,6 @@ pub struct ServerState {
     pub identity: Identity,
     /// Users, their rules and the ACL log.
     pub users: Users,
-    pub stats: Stats,
     /// Command statistics, slow log, latency monitor, monitors.
     pub metrics: crate::metrics::Metrics,
     /// The append-only file and background saves.
@@ -103,7 +100,6 @@ impl ServerState {
             startup_memory: crate::alloc::allocated(),
             metrics: crate::metrics::Metrics::new(commands.id_count()),
             config: RwLock::new(config),
-            stats: Stats::default(),
             clients: Clients::default(),
             dirty: AtomicU64::new(0),
             last_save: AtomicU64::new(now_s),
