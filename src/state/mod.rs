@@ -22,14 +22,21 @@ pub use clients::Clients;
 pub use identity::{random_id, Identity, REDIS_VERSION};
 pub use users::Users;
 
-/// Everything connections share.
+/// Everything connections share. Commands use the parts' methods; the
+/// fields still public are also read outside commands: `persist` reads
+/// `dirty` and `last_save`, the connection loop and dispatch read the
+/// settings copied into atomics.
 #[derive(Debug)]
 pub struct ServerState {
-    /// The keyspace: every database, in shards.
+    // The keyspace.
+    /// Every database, in shards.
     pub store: Store,
     /// The server's clock (a manual one in tests): expiry, timers, `TIME`.
     pub clock: Clock,
+
+    // The configuration.
     pub config: RwLock<Config>,
+
     /// Connections, their ids, and the shutdown signal.
     pub clients: Clients,
     /// Run id, replication id, start time and port.
@@ -38,12 +45,16 @@ pub struct ServerState {
     pub users: Users,
     /// Command statistics, slow log, latency monitor, monitors.
     pub metrics: crate::metrics::Metrics,
+
+    // Persistence.
     /// The append-only file and background saves.
     pub persist: crate::persist::Persist,
     /// Writes since the last successful save.
     pub dirty: AtomicU64,
     /// Unix seconds of the last successful save (start-up time before any).
     pub last_save: AtomicU64,
+
+    // Settings copied out of the configuration for the request path.
     /// `maxmemory` in bytes (0: no limit), read by every dispatch.
     pub maxmemory: AtomicU64,
     /// `timeout` in seconds (0: none), read by every connection per batch.
