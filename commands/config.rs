@@ -120,7 +120,7 @@ impl Command for Config {
             b"resetstat" => {
                 ctx.server.metrics.stats.reset();
                 ctx.keyspace().reset_stats();
-                crate::alloc::reset_peak();
+                ctx.server.reset_memory_peak();
                 ctx.server.metrics.reset();
                 Ok(Reply::OK)
             }

@@ -185,7 +185,7 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
             ("blocked_clients", "0".into()),
         ],
         "memory" => {
-            let (used, peak, rss) = (alloc::allocated(), alloc::peak(), alloc::rss());
+            let (used, peak, rss) = (server.used_memory(), server.used_memory_peak(), alloc::rss());
             let maxmemory = server.maxmemory_bytes() as usize;
             let policy = server.store.policy().name();
             vec![

@@ -100,7 +100,7 @@ fn usage(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
 /// truthfully (no replication, AOF, scripting or cluster: those are 0).
 fn stats(ctx: &mut Context<'_>) -> Reply {
     let server = ctx.server;
-    let (used, peak, rss) = (alloc::allocated(), alloc::peak(), alloc::rss());
+    let (used, peak, rss) = (server.used_memory(), server.used_memory_peak(), alloc::rss());
     let startup = server.startup_memory().min(used);
     let field = |name: &'static str, value: Reply| (Reply::simple(name), value);
     let int = |n: usize| Reply::Integer(n as i64);

@@ -59,7 +59,6 @@ fn add_to_shared(delta: isize) {
         ALLOCATED.fetch_sub(delta.unsigned_abs(), Ordering::Relaxed);
     }
 }
-static PEAK: AtomicUsize = AtomicUsize::new(0);
 
 /// Requests from this size on are served by `mmap` (glibc's default
 /// `M_MMAP_THRESHOLD`) and cost whole pages.
@@ -131,19 +130,11 @@ pub fn allocated() -> usize {
     let counted = ALLOCATED.load(Ordering::Relaxed);
     // Both stay 0 only when `Counting` is not the global allocator: with it,
     // the first 64 KB any thread allocates are published at start-up.
-    let now = if counted == 0 && pending == 0 { rss() } else { counted.saturating_add_signed(pending) };
-    PEAK.fetch_max(now, Ordering::Relaxed);
-    now
-}
-
-/// The largest `allocated()` seen so far (`used_memory_peak`).
-pub fn peak() -> usize {
-    PEAK.load(Ordering::Relaxed).max(allocated())
-}
-
-/// Forgets the peak (`MEMORY STATS` keeps it; `CONFIG RESETSTAT` resets it).
-pub fn reset_peak() {
-    PEAK.store(allocated(), Ordering::Relaxed);
+    if counted == 0 && pending == 0 {
+        rss()
+    } else {
+        counted.saturating_add_signed(pending)
+    }
 }
 
 /// Fixes glibc's `M_MMAP_THRESHOLD` at [`MMAP_THRESHOLD`]. Left alone, glibc
@@ -201,6 +192,5 @@ mod tests {
         let block = vec![0u8; 10 << 20];
         assert!(allocated() >= before + (10 << 20) - (1 << 20), "other tests run concurrently");
         drop(block);
-        assert!(peak() >= 10 << 20);
     }
 }

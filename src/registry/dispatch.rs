@@ -133,7 +133,8 @@ fn after_call(ctx: &mut Context<'_>, argv: Argv<'_>, usec: u64, flags: u32) {
 /// Redis's `performEvictions` before a command: evicts by the policy while
 /// the memory in use is above `maxmemory`; false when it stays above.
 fn within_memory_limit(ctx: &mut Context<'_>, maxmemory: u64) -> bool {
-    let over = || crate::alloc::allocated() as u64 > maxmemory;
+    let server = ctx.server;
+    let over = || server.used_memory() as u64 > maxmemory;
     if !over() {
         return true;
     }

@@ -71,6 +71,8 @@ pub struct ServerState {
     active_expire: AtomicBool,
     /// `used_memory` when the server state was built (`startup.allocated`).
     startup_memory: usize,
+    /// The most `used_memory` this server has seen (`used_memory_peak`).
+    memory_peak: std::sync::atomic::AtomicUsize,
     /// Changes the log level (`CONFIG SET loglevel`), if the embedding
     /// program installed a way to.
     log_level_hook: LogLevelHookCell,
@@ -109,6 +111,7 @@ impl ServerState {
             identity: Identity::new(config.port),
             maxmemory: AtomicU64::new(config.maxmemory),
             startup_memory: crate::alloc::allocated(),
+            memory_peak: Default::default(),
             metrics: crate::metrics::Metrics::new(commands.id_count()),
             config: RwLock::new(config),
             clients: Clients::default(),
@@ -156,6 +159,25 @@ impl ServerState {
     /// `DEBUG SET-ACTIVE-EXPIRE`.
     pub fn set_active_expire(&self, enabled: bool) {
         self.active_expire.store(enabled, Ordering::Relaxed);
+    }
+
+    /// The memory in use (`used_memory`, see [`crate::alloc::allocated`]),
+    /// which also raises this server's peak.
+    pub fn used_memory(&self) -> usize {
+        let now = crate::alloc::allocated();
+        self.memory_peak.fetch_max(now, Ordering::Relaxed);
+        now
+    }
+
+    /// The most memory in use this server has seen (`used_memory_peak`).
+    pub fn used_memory_peak(&self) -> usize {
+        let now = self.used_memory();
+        self.memory_peak.load(Ordering::Relaxed).max(now)
+    }
+
+    /// Forgets the peak (`CONFIG RESETSTAT`).
+    pub fn reset_memory_peak(&self) {
+        self.memory_peak.store(crate::alloc::allocated(), Ordering::Relaxed);
     }
 
     /// `used_memory` when the server started.
@@ -219,7 +241,7 @@ impl ServerState {
         self.store.set_eviction(policy, samples, access);
         self.maxmemory.store(maxmemory, Ordering::Relaxed);
         if maxmemory != 0 {
-            self.store.perform_evictions(now_ms, || crate::alloc::allocated() as u64 > maxmemory);
+            self.store.perform_evictions(now_ms, || self.used_memory() as u64 > maxmemory);
         }
     }
 
@@ -255,5 +277,21 @@ impl ServerState {
 
     pub fn shutdown_requested(&self) -> tokio::sync::watch::Receiver<bool> {
         self.clients.shutdown_requested()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::Harness;
+
+    #[test]
+    fn each_server_keeps_its_own_memory_peak() {
+        let (first, second) = (Harness::new(), Harness::new());
+        let block = vec![0u8; 10 << 20];
+        let with_block = first.shared.used_memory();
+        drop(block);
+        assert!(first.shared.used_memory_peak() >= with_block, "the peak stays after the block goes");
+        second.shared.reset_memory_peak();
+        assert!(first.shared.used_memory_peak() >= with_block, "another server's RESETSTAT leaves it");
     }
 }
