@@ -65,7 +65,7 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        let shared = server.shared();
+        let shared = server.state();
         // CONFIG SET loglevel swaps the filter in place.
         shared.set_log_level_hook(move |loglevel| {
             let _ = reload.reload(filter(miniredis::config::tracing_level(loglevel)));

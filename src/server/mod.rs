@@ -174,7 +174,8 @@ impl Server {
         self.tls_listeners.iter().filter_map(|l| l.local_addr().ok()).collect()
     }
 
-    pub fn shared(&self) -> Arc<ServerState> {
+    /// The state the server's connections share.
+    pub fn state(&self) -> Arc<ServerState> {
         self.shared.clone()
     }
 

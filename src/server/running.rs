@@ -36,7 +36,7 @@ impl Server {
             .build()
             .map_err(StartError::Runtime)?;
         let server = runtime.block_on(Server::bind_with_clock(config, clock))?;
-        let (state, addrs) = (server.shared(), server.local_addrs());
+        let (state, addrs) = (server.state(), server.local_addrs());
         let serving = runtime.spawn(server.run());
         Ok(RunningServer { state, addrs, runtime: Some(runtime), serving: Some(serving) })
     }
