@@ -189,7 +189,7 @@ fn cat(args: &mut Args<'_>) -> CommandResult {
 /// Closes the connections authenticated as one of `users`.
 fn disconnect(ctx: &Context<'_>, users: &[Arc<UserCell>]) {
     for handle in ctx.server.clients.handles() {
-        let user = handle.info.lock().user.clone();
+        let user = handle.user_name();
         if user.is_some_and(|name| users.iter().any(|u| Arc::ptr_eq(&u.name, &name))) {
             handle.kill();
         }

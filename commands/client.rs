@@ -117,7 +117,7 @@ impl Command for Client {
         match sub.as_slice() {
             b"id" => Ok(Reply::Integer(ctx.client.id() as i64)),
             b"getname" => {
-                let name = ctx.client.handle.info.lock().name.clone();
+                let name = ctx.client.handle.name();
                 Ok(if name.is_empty() { Reply::Null } else { Reply::Bulk(name) })
             }
             b"setname" => {
@@ -127,7 +127,7 @@ impl Command for Client {
                         "Client names cannot contain spaces, newlines or special characters.",
                     ));
                 }
-                ctx.client.handle.info.lock().name = name.to_vec();
+                ctx.client.set_name(name);
                 Ok(Reply::OK)
             }
             b"setinfo" => {
@@ -144,10 +144,9 @@ impl Command for Client {
                         "{attr_name} cannot contain spaces, newlines or special characters."
                     )));
                 }
-                let mut info = ctx.client.handle.info.lock();
                 match attr_name.as_str() {
-                    "lib-name" => info.lib_name = value.to_vec(),
-                    _ => info.lib_ver = value.to_vec(),
+                    "lib-name" => ctx.client.set_library(Some(value), None),
+                    _ => ctx.client.set_library(None, Some(value)),
                 }
                 Ok(Reply::OK)
             }

@@ -63,7 +63,7 @@ impl Command for Hello {
         }
         ctx.client.protocol = protocol;
         if let Some(name) = name {
-            ctx.client.handle.info.lock().name = name.to_vec();
+            ctx.client.set_name(name);
         }
         let field = |k: &'static str, v: Reply| (Reply::bulk(k), v);
         Ok(Reply::Map(vec![

@@ -69,7 +69,7 @@ pub struct SessionHandle {
     pub laddr: String,
     pub fd: i64,
     pub created_ms: u64,
-    pub info: Mutex<SessionInfo>,
+    pub(crate) info: Mutex<SessionInfo>,
     kill: Notify,
 }
 
@@ -90,6 +90,17 @@ impl SessionHandle {
     /// only waiter besides its socket: shutdown arrives through it too.
     pub async fn killed(&self) {
         self.kill.notified().await
+    }
+
+    /// The client's name (`CLIENT SETNAME`; empty when none).
+    pub fn name(&self) -> Vec<u8> {
+        self.info.lock().name.clone()
+    }
+
+    /// The name of the user the client authenticated as (none: `default`
+    /// from the start).
+    pub fn user_name(&self) -> Option<Arc<str>> {
+        self.info.lock().user.clone()
     }
 
     /// One line of `CLIENT LIST` / `CLIENT INFO`, in Redis's field order.
@@ -205,6 +216,22 @@ impl Session {
         self.handle.info.lock().user = Some(user.name.clone());
         self.user = user;
         self.authenticated = true;
+    }
+
+    /// Names the client (`CLIENT SETNAME`, `HELLO … SETNAME`).
+    pub fn set_name(&self, name: &[u8]) {
+        self.handle.info.lock().name = name.to_vec();
+    }
+
+    /// `CLIENT SETINFO lib-name|lib-ver value`.
+    pub fn set_library(&self, lib_name: Option<&[u8]>, lib_ver: Option<&[u8]>) {
+        let mut info = self.handle.info.lock();
+        if let Some(name) = lib_name {
+            info.lib_name = name.to_vec();
+        }
+        if let Some(version) = lib_ver {
+            info.lib_ver = version.to_vec();
+        }
     }
 
     /// Back to a new connection's state (`RESET`): database 0, RESP2, no

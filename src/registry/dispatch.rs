@@ -120,7 +120,7 @@ fn after_call(ctx: &mut Context<'_>, argv: Argv<'_>, usec: u64, flags: u32) {
             usec,
             argv: crate::metrics::slowlog_argv((0..argv.len()).map(|i| argv.get(i))),
             addr: ctx.client.handle.addr.clone(),
-            name: ctx.client.handle.info.lock().name.clone(),
+            name: ctx.client.handle.name(),
         });
     }
     let threshold_ms = metrics.latency_threshold.load(Ordering::Relaxed);
