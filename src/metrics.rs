@@ -323,6 +323,51 @@ impl Metrics {
     }
 
     /// Records a latency event of `ms` at `now_secs` (Redis's `latencyAddSample`).
+    /// The slow log's length (`SLOWLOG LEN`).
+    pub fn slowlog_len(&self) -> usize {
+        self.slowlog.lock().len()
+    }
+
+    /// Empties the slow log (`SLOWLOG RESET`).
+    pub fn reset_slowlog(&self) {
+        self.slowlog.lock().clear();
+    }
+
+    /// The newest `count` slow log entries (`SLOWLOG GET`).
+    pub fn slowlog_entries(&self, count: usize) -> Vec<SlowEntry> {
+        self.slowlog.lock().iter().take(count).cloned().collect()
+    }
+
+    /// Every latency event's samples, by event name (a copy).
+    pub fn latency_events(&self) -> Vec<(&'static str, LatencySeries)> {
+        self.latency.lock().iter().map(|(name, series)| (*name, series.clone())).collect()
+    }
+
+    /// Whether the latency monitor samples (`latency-monitor-threshold` > 0).
+    pub fn latency_monitor_on(&self) -> bool {
+        self.latency_threshold.load(Ordering::Relaxed) != 0
+    }
+
+    /// Forgets the events named, or every event when `names` is `None`
+    /// (`LATENCY RESET`); how many there were.
+    pub fn reset_latency<'a>(&self, names: Option<impl Iterator<Item = &'a [u8]>>) -> usize {
+        let mut events = self.latency.lock();
+        let Some(names) = names else {
+            let count = events.len();
+            events.clear();
+            return count;
+        };
+        let mut count = 0;
+        for event in names {
+            let found = events.keys().find(|name| name.as_bytes() == event).copied();
+            if let Some(name) = found {
+                events.remove(name);
+                count += 1;
+            }
+        }
+        count
+    }
+
     pub fn latency_sample(&self, event: &'static str, now_secs: u64, ms: u64) {
         let mut events = self.latency.lock();
         let series = events.entry(event).or_default();
