@@ -186,7 +186,7 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
         ],
         "memory" => {
             let (used, peak, rss) = (alloc::allocated(), alloc::peak(), alloc::rss());
-            let maxmemory = server.maxmemory.load(Ordering::Relaxed) as usize;
+            let maxmemory = server.config.maxmemory() as usize;
             let policy = server.store.policy().name();
             vec![
                 ("used_memory", used.to_string()),

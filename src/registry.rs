@@ -463,7 +463,7 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
         ctx.keyspace.want_keys(meta.keys.positions(argv.len()).map(|i| argv.get(i)));
     }
     // One comparison when there is no limit.
-    let maxmemory = ctx.server.maxmemory.load(Ordering::Relaxed);
+    let maxmemory = ctx.server.config.maxmemory();
     if maxmemory != 0
         && !within_memory_limit(ctx, maxmemory)
         && (flags | sub_flags) & Flag::DenyOom.bit() != 0

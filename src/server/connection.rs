@@ -74,7 +74,7 @@ where
         let mut last_command = "";
         let mut close = false;
         let mut now = shared.clock.now_ms();
-        parser.limits_mut().max_bulk_len = shared.proto_max_bulk_len.load(Ordering::Relaxed) as usize;
+        parser.limits_mut().max_bulk_len = shared.config.proto_max_bulk_len() as usize;
         loop {
             if !client.authenticated {
                 parser.limits_mut().unauthenticated = shared.auth_required();
@@ -162,7 +162,7 @@ where
                 Ok(0) | Err(_) => false,
                 Ok(n) => {
                     shared.stats.net_input_bytes.fetch_add(n as u64, Ordering::Relaxed);
-                    if buf.len() as u64 > shared.query_buffer_limit.load(Ordering::Relaxed) {
+                    if buf.len() as u64 > shared.config.query_buffer_limit() {
                         warn!(id = handle.id, addr = %handle.addr, qbuf = buf.len(),
                             "Closing client that reached max query buffer length");
                         false
@@ -190,7 +190,7 @@ where
 /// Resolves once the client has been idle for `timeout` seconds; never
 /// when `timeout` is 0 (then nothing but an atomic load is done).
 async fn idle(shared: &Shared) {
-    match shared.idle_timeout_s.load(Ordering::Relaxed) {
+    match shared.config.idle_timeout_s() {
         0 => std::future::pending().await,
         seconds => tokio::time::sleep(Duration::from_secs(seconds)).await,
     }
@@ -261,8 +261,7 @@ async fn flush<S: AsyncWrite + Unpin>(
         }
     }
     if written < out.len() {
-        let limit = |i: usize| shared.output_limit[i].load(Ordering::Relaxed);
-        let (hard, soft, soft_seconds) = (limit(0), limit(1), limit(2));
+        let [hard, soft, soft_seconds] = shared.config.output_limit();
         let mut over_soft_since: Option<Instant> = None;
         while written < out.len() {
             let unsent = (out.len() - written) as u64;

@@ -2,6 +2,7 @@
 
 mod client;
 mod connection;
+mod listeners;
 mod tls;
 
 use std::collections::BTreeMap;
@@ -17,7 +18,7 @@ use tokio::sync::watch;
 use tracing::{debug, info, warn};
 
 use crate::acl::Acl;
-use crate::config::Config;
+use crate::config::{Config, Configuration};
 use crate::store::{snapshot, Clock, Dataset, Keyspace, Shape, Store};
 
 pub use client::{ClientHandle, ClientInfo, ClientState};
@@ -106,7 +107,8 @@ pub fn random_id() -> String {
 pub struct Shared {
     pub store: Store,
     pub clock: Clock,
-    pub config: RwLock<Config>,
+    /// The settings, and the few that requests read copied into atomics.
+    pub config: Configuration,
     pub stats: Stats,
     pub clients: Mutex<BTreeMap<u64, Arc<ClientHandle>>>,
     pub started: Instant,
@@ -123,21 +125,10 @@ pub struct Shared {
     pub metrics: crate::metrics::Metrics,
     /// `used_memory` when the server state was built (`startup.allocated`).
     pub startup_memory: usize,
-    /// `maxmemory` in bytes (0: no limit), read by every dispatch.
-    pub maxmemory: AtomicU64,
     /// The replication id `INFO replication` reports (`DEBUG CHANGE-REPL-ID`).
     pub repl_id: Mutex<String>,
     /// Users and their rules.
     pub acl: RwLock<Acl>,
-    /// `timeout` in seconds (0: none), read by every connection per batch.
-    pub idle_timeout_s: AtomicU64,
-    /// `proto-max-bulk-len`, read by every connection per batch.
-    pub proto_max_bulk_len: AtomicU64,
-    /// `client-query-buffer-limit`, checked after every read.
-    pub query_buffer_limit: AtomicU64,
-    /// The `normal` class of `client-output-buffer-limit`: hard, soft
-    /// (bytes) and soft seconds, checked when a write cannot finish at once.
-    pub output_limit: [AtomicU64; 3],
     /// The append-only file and background saves.
     pub persist: crate::persist::Persist,
     next_client_id: AtomicU64,
@@ -154,16 +145,11 @@ impl Shared {
         let shared = Shared {
             store,
             acl: RwLock::new(Acl::new(&config.requirepass)),
-            idle_timeout_s: AtomicU64::new(0),
-            proto_max_bulk_len: AtomicU64::new(0),
-            query_buffer_limit: AtomicU64::new(0),
-            output_limit: Default::default(),
             clock,
             port: AtomicU64::new(u64::from(config.port)),
-            maxmemory: AtomicU64::new(config.maxmemory),
             startup_memory: crate::alloc::allocated(),
             metrics: crate::metrics::Metrics::new(crate::registry::stat_slots()),
-            config: RwLock::new(config),
+            config: Configuration::new(config),
             stats: Stats::default(),
             clients: Mutex::new(BTreeMap::new()),
             started: Instant::now(),
@@ -176,7 +162,6 @@ impl Shared {
             next_client_id: AtomicU64::new(1),
             shutdown: watch::channel(false).0,
         };
-        shared.sync_runtime_config();
         shared.apply_metrics_config();
         shared
     }
@@ -204,19 +189,6 @@ impl Shared {
         }
     }
 
-    /// Copies the settings connections read without a lock out of the
-    /// config (after `CONFIG SET`).
-    pub fn sync_runtime_config(&self) {
-        let config = self.config.read();
-        self.idle_timeout_s.store(config.timeout, Ordering::Relaxed);
-        self.proto_max_bulk_len.store(config.proto_max_bulk_len, Ordering::Relaxed);
-        self.query_buffer_limit.store(config.client_query_buffer_limit, Ordering::Relaxed);
-        let limit = crate::config::normal_output_limit(&config.client_output_buffer_limit);
-        for (slot, value) in self.output_limit.iter().zip([limit.hard, limit.soft, limit.soft_seconds]) {
-            slot.store(value, Ordering::Relaxed);
-        }
-    }
-
     /// A new connection's state: authenticated as `default` when that user
     /// needs no password.
     pub fn new_client(&self, handle: Arc<ClientHandle>) -> ClientState {
@@ -234,13 +206,9 @@ impl Shared {
     /// evicts at once if the new limit is below the memory in use, as Redis
     /// does. The caller holds no shard.
     pub fn apply_memory_config(&self, now_ms: u64) {
-        let (policy, samples, access, maxmemory) = {
-            let config = self.config.read();
-            let (policy, samples, access) = config.eviction();
-            (policy, samples, access, config.maxmemory)
-        };
+        let (policy, samples, access) = self.config.read().eviction();
         self.store.set_eviction(policy, samples, access);
-        self.maxmemory.store(maxmemory, Ordering::Relaxed);
+        let maxmemory = self.config.maxmemory();
         if maxmemory != 0 {
             self.store.perform_evictions(now_ms, || crate::alloc::allocated() as u64 > maxmemory);
         }
@@ -450,11 +418,19 @@ impl Server {
     pub async fn run(self) {
         let shared = self.shared;
         let mut stop = shared.shutdown_requested();
+        let mut slots = Vec::new();
         for listener in self.listeners {
-            tokio::spawn(accept_loop(listener, shared.clone(), None));
+            let slot = listeners::Slot::new(listener);
+            tokio::spawn(accept_loop(slot.clone(), shared.clone(), None));
+            slots.push(slot);
         }
+        let (bind, port) = {
+            let config = shared.config.read();
+            (config.bind.clone(), config.port)
+        };
+        shared.config.install_listeners(listeners::Rebinder::new(&shared, bind, port, slots));
         for listener in self.tls_listeners {
-            tokio::spawn(accept_loop(listener, shared.clone(), self.tls.clone()));
+            tokio::spawn(accept_loop(listeners::Slot::new(listener), shared.clone(), self.tls.clone()));
         }
         tokio::spawn(expire_loop(shared.clone()));
         // Plain threads that live as long as the process: a child forked by
@@ -489,11 +465,18 @@ fn protected_mode_refuses(
     protected && !peer.to_canonical().is_loopback() && default_nopass()
 }
 
-async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, tls: Option<tokio_rustls::TlsAcceptor>) {
+async fn accept_loop(
+    listener: Arc<listeners::Slot>,
+    shared: Arc<Shared>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) {
     let mut stop = shared.shutdown_requested();
     loop {
         let accepted = tokio::select! {
-            accepted = listener.accept() => accepted,
+            accepted = listener.accept() => match accepted {
+                Some(accepted) => accepted,
+                None => return,
+            },
             _ = stopped(&mut stop) => return,
         };
         let (socket, peer) = match accepted {
