@@ -100,19 +100,17 @@ fn set(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let allowed = ctx.server.config.read().enable_protected_configs.clone();
         crate::ops::protected_action_allowed(&allowed, ctx.client)
     };
-    let now = ctx.now_ms();
-    let server = ctx.server;
-    let keyspace: &Keyspace = ctx.keyspace();
+    let (server, now) = (ctx.server, ctx.now_ms());
     server
         .config
-        .set(&pairs, protected_allowed, &mut |effect| apply(server, keyspace, now, effect))
+        .set(&pairs, protected_allowed, &mut |effect| apply(server, now, effect))
         .map_err(|e| ReplyError::err(format_args!("{}", e.text())))?;
     Ok(Reply::OK)
 }
 
 /// Makes the server follow a changed setting; Redis's problem text when it
-/// cannot (the settings are then rolled back).
-fn apply(server: &Shared, keyspace: &Keyspace, now_ms: u64, effect: Effect) -> Result<(), String> {
+/// cannot (the settings are then rolled back). Holds no shard in between.
+fn apply(server: &Shared, now_ms: u64, effect: Effect) -> Result<(), String> {
     match effect {
         Effect::None | Effect::Atomic => {}
         Effect::Memory => server.apply_memory_config(now_ms),
@@ -146,7 +144,8 @@ fn apply(server: &Shared, keyspace: &Keyspace, now_ms: u64, effect: Effect) -> R
                 (true, false) => {
                     // As Redis: the log starts from a rewrite, a consistent snapshot
                     // of the data now; a running save delays it until it ends.
-                    if let Err(crate::persist::BgError::Fork(e)) = persist.bgrewrite(server, keyspace, true) {
+                    let keyspace = server.store.lock_all();
+                    if let Err(crate::persist::BgError::Fork(e)) = persist.bgrewrite(server, &keyspace, true) {
                         return Err(format!("Can't start the AOF rewrite: {e}"));
                     }
                 }
@@ -439,5 +438,105 @@ mod tests {
         assert_eq!(h.shared.config.idle_timeout_s(), 5);
         let config = h.shared.config.read();
         assert_eq!((config.maxclients, config.protected_mode.as_str(), config.tcp_keepalive), (50, "no", 0));
+    }
+
+    /// Issue 11's "done when": an alias and its setting read and write the
+    /// same value, and `CONFIG GET` answers under the name asked for.
+    #[test]
+    fn an_alias_and_its_setting_share_one_value() {
+        let mut h = Harness::new();
+        let get = |h: &mut Harness, name: &str| h.run(&format!("CONFIG GET {name}"));
+        assert_eq!(get(&mut h, "hash-max-listpack-entries"), Reply::Map(vec![(bulk("hash-max-listpack-entries"), bulk("512"))]));
+        assert_eq!(h.run("CONFIG SET hash-max-ziplist-entries 100"), Reply::OK);
+        assert_eq!(get(&mut h, "hash-max-listpack-entries"), Reply::Map(vec![(bulk("hash-max-listpack-entries"), bulk("100"))]));
+        assert_eq!(get(&mut h, "HASH-MAX-ZIPLIST-ENTRIES"), Reply::Map(vec![(bulk("HASH-MAX-ZIPLIST-ENTRIES"), bulk("100"))]));
+        assert_eq!(h.run("CONFIG SET hash-max-listpack-value 1kb"), Reply::OK);
+        assert_eq!(get(&mut h, "hash-max-ziplist-value"), Reply::Map(vec![(bulk("hash-max-ziplist-value"), bulk("1024"))]));
+        assert_eq!(h.shared.config.hash_listpack_limits(), (100, 1024));
+        assert_eq!(
+            get(&mut h, "hash-max-*"),
+            Reply::Map(vec![
+                (bulk("hash-max-listpack-entries"), bulk("100")),
+                (bulk("hash-max-ziplist-entries"), bulk("100")),
+                (bulk("hash-max-listpack-value"), bulk("1024")),
+                (bulk("hash-max-ziplist-value"), bulk("1024")),
+            ])
+        );
+        // As Redis 7.0: an error names the alias given; the alias and the
+        // name are two parameters, the last one wins.
+        assert_eq!(
+            h.run("CONFIG SET HASH-MAX-ZIPLIST-ENTRIES x"),
+            err("ERR CONFIG SET failed (possibly related to argument 'hash-max-ziplist-entries') - argument couldn't be parsed into an integer")
+        );
+        assert_eq!(h.run("CONFIG SET hash-max-ziplist-entries 1 hash-max-listpack-entries 2"), Reply::OK);
+        assert_eq!(h.shared.config.hash_listpack_limits().0, 2);
+    }
+
+    /// Issue 18 item 4: every setting `CONFIG GET *` lists can be set back
+    /// to the value it reports, except the immutable ones.
+    #[test]
+    fn every_setting_can_be_set_back_to_what_config_get_reports() {
+        let mut h = Harness::new();
+        protected(&mut h, "yes");
+        let Reply::Map(all) = h.run("CONFIG GET *") else { panic!() };
+        let text = |reply: &Reply| match reply {
+            Reply::Bulk(text) => String::from_utf8(text.clone()).unwrap(),
+            other => panic!("{other:?}"),
+        };
+        let listed: Vec<String> = all.iter().map(|(name, _)| text(name)).collect();
+        let names: Vec<&str> = crate::config::SETTINGS.iter().flat_map(|s| s.names()).collect();
+        assert_eq!(listed, names, "every setting and alias, once");
+        let mut immutable = Vec::new();
+        for (name, value) in &all {
+            let (name, value) = (text(name), text(value));
+            match h.run_args(&["CONFIG", "SET", &name, &value]) {
+                Reply::Simple(ok) if ok == "OK" => {}
+                Reply::Error(e) if e.text().ends_with("- can't set immutable config") => immutable.push(name),
+                other => panic!("CONFIG SET {name}: {other:?}"),
+            }
+        }
+        assert_eq!(
+            immutable,
+            [
+                "databases",
+                "threads",
+                "logfile",
+                "log-format",
+                "enable-debug-command",
+                "enable-protected-configs",
+                "aclfile",
+                "tls-port",
+                "tls-cert-file",
+                "tls-key-file",
+                "tls-ca-cert-file",
+                "tls-auth-clients",
+                "appendfilename",
+            ]
+        );
+        assert_eq!(h.run("CONFIG GET *"), Reply::Map(all), "nothing changed");
+    }
+
+    /// A failing effect (here: the listeners cannot rebind) rolls the
+    /// whole `CONFIG SET` back, values applied before it included.
+    #[test]
+    fn a_failed_rebind_rolls_back_every_setting() {
+        struct Refuse;
+        impl crate::config::Listeners for Refuse {
+            fn rebind(&self, _: &[String], _: u16) -> Result<(), String> {
+                Err("Unable to listen on this port. Check server logs.".into())
+            }
+        }
+        let mut h = Harness::new();
+        h.shared.config.install_listeners(Refuse);
+        assert_eq!(
+            h.run("CONFIG SET maxmemory 10mb timeout 5 port 1"),
+            err("ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs.")
+        );
+        assert_eq!(
+            h.run("CONFIG GET maxmemory timeout port"),
+            Reply::Map(vec![(bulk("maxmemory"), bulk("0")), (bulk("timeout"), bulk("0")), (bulk("port"), bulk("6379"))])
+        );
+        assert_eq!((h.shared.config.maxmemory(), h.shared.config.idle_timeout_s()), (0, 0));
+        assert_eq!(h.run("CONFIG SET port 6379 timeout 5"), Reply::OK, "an unchanged port does not rebind");
     }
 }

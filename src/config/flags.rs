@@ -31,7 +31,8 @@ pub fn command() -> clap::Command {
         if setting.values == Values::Many {
             arg = arg.num_args(1..);
         }
-        if matches!(setting.kind, Kind::Int { min, .. } if min < 0) {
+        if matches!(setting.kind, Kind::Int { .. } | Kind::Memory { .. }) {
+            // `-1` reaches the setting's check, which words the problem.
             arg = arg.allow_negative_numbers(true);
         }
         arg

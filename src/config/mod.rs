@@ -303,4 +303,77 @@ mod tests {
         assert!(Config::from_args(["miniredis", file.to_str().unwrap()]).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
     }
+
+    #[test]
+    fn every_default_passes_its_own_check_and_its_flag() {
+        let defaults = Config::default();
+        for setting in SETTINGS {
+            let normalized = setting.check(setting.default, &defaults, false);
+            assert_eq!(normalized.as_ref(), Ok(&(setting.get)(&defaults)), "{}", setting.name);
+            let mut args = vec!["miniredis".to_string(), format!("--{}", setting.name)];
+            args.extend(setting.default.split_ascii_whitespace().map(str::to_string));
+            if setting.default.is_empty() {
+                args.push(String::new());
+            }
+            let parsed = Config::from_args(args).unwrap_or_else(|e| panic!("{}: {e}", setting.name));
+            assert_eq!((setting.get)(&parsed), (setting.get)(&defaults), "{}", setting.name);
+        }
+        let names: Vec<&str> = SETTINGS.iter().flat_map(|s| s.names()).collect();
+        let unique: std::collections::HashSet<&str> = names.iter().copied().collect();
+        assert_eq!(unique.len(), names.len(), "no name declared twice");
+        let policies: Vec<&str> = crate::store::Policy::ALL.iter().map(|p| p.name()).collect();
+        let Kind::Enum { values, .. } = lookup(b"maxmemory-policy").unwrap().kind else { panic!() };
+        assert_eq!(values, policies, "the table lists the store's policies, in Redis's order");
+    }
+
+    #[test]
+    fn aliases_work_as_flags_and_in_the_config_file() {
+        let c = Config::from_args(["miniredis", "--hash-max-ziplist-entries", "7", "--hash-max-listpack-value", "1kb"])
+            .unwrap();
+        assert_eq!((c.hash_max_listpack_entries, c.hash_max_listpack_value), (7, 1024));
+        let dir = std::env::temp_dir().join(format!("miniredis-conf-alias-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("redis.conf");
+        std::fs::write(&file, "hash-max-ziplist-value 32\nsave 900 1\nclient-output-buffer-limit normal 1 2 3\n")
+            .unwrap();
+        let c = Config::from_args(["miniredis", file.to_str().unwrap()]).unwrap();
+        assert_eq!((c.hash_max_listpack_value, c.save.as_str()), (32, "900 1"));
+        assert!(c.client_output_buffer_limit.starts_with("normal 1 2 3 slave"));
+        std::fs::remove_dir_all(&dir).unwrap();
+        let e = Config::from_args(["miniredis", "--hash-max-listpack-entries", "-1"]).unwrap_err().to_string();
+        assert!(e.contains("argument must be between 0 and 9223372036854775807 inclusive"), "{e}");
+    }
+
+    /// The README's settings table is this table's rendering.
+    #[test]
+    fn readme_lists_every_setting_as_declared() {
+        let mut table = String::from(
+            "| Setting (flag `--name`) | Aliases | Default | Values | `CONFIG SET` | Meaning |\n| --- | --- | --- | --- | --- | --- |\n",
+        );
+        for setting in SETTINGS {
+            let values = match setting.kind {
+                Kind::Bool => "`yes` / `no`".to_string(),
+                Kind::Int { min, max } => format!("integer, {min} to {max}"),
+                Kind::Memory { min, max } => format!("bytes or `kb`/`mb`/`gb`, {min} to {max}"),
+                Kind::Enum { values, .. } => values.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(" / "),
+                Kind::Text | Kind::Custom(_) => "text".into(),
+                Kind::Directory => "directory".into(),
+            };
+            let access = match setting.access {
+                Access::Mutable => "mutable",
+                Access::Immutable => "immutable",
+                Access::Protected => "protected",
+            };
+            let aliases = setting.aliases.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
+            let help = setting.help.split('\n').map(str::trim).collect::<Vec<_>>().join(" ");
+            table += &format!(
+                "| `{}` | {aliases} | `{}` | {values} | {access} | {} |\n",
+                setting.name,
+                setting.default,
+                help.trim().replace('|', "\\|")
+            );
+        }
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        assert!(readme.contains(&table), "README.md should contain this table:\n{table}");
+    }
 }
