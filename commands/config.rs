@@ -145,7 +145,8 @@ fn apply(server: &Shared, now_ms: u64, effect: Effect) -> Result<(), String> {
                     // As Redis: the log starts from a rewrite, a consistent snapshot
                     // of the data now; a running save delays it until it ends.
                     let keyspace = server.store.lock_all();
-                    if let Err(crate::persist::BgError::Fork(e)) = persist.bgrewrite(server, &keyspace, true) {
+                    if let Err(crate::persist::BgError::Fork(e)) = persist.bgrewrite(server, &keyspace, true)
+                    {
                         return Err(format!("Can't start the AOF rewrite: {e}"));
                     }
                 }
@@ -446,12 +447,24 @@ mod tests {
     fn an_alias_and_its_setting_share_one_value() {
         let mut h = Harness::new();
         let get = |h: &mut Harness, name: &str| h.run(&format!("CONFIG GET {name}"));
-        assert_eq!(get(&mut h, "hash-max-listpack-entries"), Reply::Map(vec![(bulk("hash-max-listpack-entries"), bulk("512"))]));
+        assert_eq!(
+            get(&mut h, "hash-max-listpack-entries"),
+            Reply::Map(vec![(bulk("hash-max-listpack-entries"), bulk("512"))])
+        );
         assert_eq!(h.run("CONFIG SET hash-max-ziplist-entries 100"), Reply::OK);
-        assert_eq!(get(&mut h, "hash-max-listpack-entries"), Reply::Map(vec![(bulk("hash-max-listpack-entries"), bulk("100"))]));
-        assert_eq!(get(&mut h, "HASH-MAX-ZIPLIST-ENTRIES"), Reply::Map(vec![(bulk("HASH-MAX-ZIPLIST-ENTRIES"), bulk("100"))]));
+        assert_eq!(
+            get(&mut h, "hash-max-listpack-entries"),
+            Reply::Map(vec![(bulk("hash-max-listpack-entries"), bulk("100"))])
+        );
+        assert_eq!(
+            get(&mut h, "HASH-MAX-ZIPLIST-ENTRIES"),
+            Reply::Map(vec![(bulk("HASH-MAX-ZIPLIST-ENTRIES"), bulk("100"))])
+        );
         assert_eq!(h.run("CONFIG SET hash-max-listpack-value 1kb"), Reply::OK);
-        assert_eq!(get(&mut h, "hash-max-ziplist-value"), Reply::Map(vec![(bulk("hash-max-ziplist-value"), bulk("1024"))]));
+        assert_eq!(
+            get(&mut h, "hash-max-ziplist-value"),
+            Reply::Map(vec![(bulk("hash-max-ziplist-value"), bulk("1024"))])
+        );
         assert_eq!(h.shared.config.hash_listpack_limits(), (100, 1024));
         assert_eq!(
             get(&mut h, "hash-max-*"),
@@ -534,7 +547,11 @@ mod tests {
         );
         assert_eq!(
             h.run("CONFIG GET maxmemory timeout port"),
-            Reply::Map(vec![(bulk("maxmemory"), bulk("0")), (bulk("timeout"), bulk("0")), (bulk("port"), bulk("6379"))])
+            Reply::Map(vec![
+                (bulk("maxmemory"), bulk("0")),
+                (bulk("timeout"), bulk("0")),
+                (bulk("port"), bulk("6379"))
+            ])
         );
         assert_eq!((h.shared.config.maxmemory(), h.shared.config.idle_timeout_s()), (0, 0));
         assert_eq!(h.run("CONFIG SET port 6379 timeout 5"), Reply::OK, "an unchanged port does not rebind");

@@ -59,8 +59,9 @@ impl Config {
             let text = std::fs::read_to_string(&file).map_err(|e| {
                 clap::Error::raw(ErrorKind::Io, format!("cannot read config file {}: {e}\n", file.display()))
             })?;
-            let directives = file_directives(&text)
-                .map_err(|e| clap::Error::raw(ErrorKind::InvalidValue, format!("{}: {e}\n", file.display())))?;
+            let directives = file_directives(&text).map_err(|e| {
+                clap::Error::raw(ErrorKind::InvalidValue, format!("{}: {e}\n", file.display()))
+            })?;
             args.splice(1..1, directives);
             config_file = Some(file);
         }

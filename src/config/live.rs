@@ -100,7 +100,9 @@ pub enum SetError {
 impl SetError {
     pub fn text(&self) -> String {
         match self {
-            SetError::Unknown(name) => format!("Unknown option or number of arguments for CONFIG SET - '{name}'"),
+            SetError::Unknown(name) => {
+                format!("Unknown option or number of arguments for CONFIG SET - '{name}'")
+            }
             SetError::Failed(name, problem) => {
                 format!("CONFIG SET failed (possibly related to argument '{name}') - {problem}")
             }
@@ -211,7 +213,9 @@ impl Configuration {
         let mut updated = old.clone();
         for (setting, name, value) in &chosen {
             let text = String::from_utf8_lossy(value);
-            setting.set(&mut updated, &text, true).map_err(|problem| SetError::Failed(name.to_string(), problem))?;
+            setting
+                .set(&mut updated, &text, true)
+                .map_err(|problem| SetError::Failed(name.to_string(), problem))?;
         }
         // Effects of the settings that changed, each once, in order.
         let mut effects: Vec<(Effect, &str)> = Vec::new();

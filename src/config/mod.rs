@@ -328,19 +328,29 @@ mod tests {
 
     #[test]
     fn aliases_work_as_flags_and_in_the_config_file() {
-        let c = Config::from_args(["miniredis", "--hash-max-ziplist-entries", "7", "--hash-max-listpack-value", "1kb"])
-            .unwrap();
+        let c = Config::from_args([
+            "miniredis",
+            "--hash-max-ziplist-entries",
+            "7",
+            "--hash-max-listpack-value",
+            "1kb",
+        ])
+        .unwrap();
         assert_eq!((c.hash_max_listpack_entries, c.hash_max_listpack_value), (7, 1024));
         let dir = std::env::temp_dir().join(format!("miniredis-conf-alias-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("redis.conf");
-        std::fs::write(&file, "hash-max-ziplist-value 32\nsave 900 1\nclient-output-buffer-limit normal 1 2 3\n")
-            .unwrap();
+        std::fs::write(
+            &file,
+            "hash-max-ziplist-value 32\nsave 900 1\nclient-output-buffer-limit normal 1 2 3\n",
+        )
+        .unwrap();
         let c = Config::from_args(["miniredis", file.to_str().unwrap()]).unwrap();
         assert_eq!((c.hash_max_listpack_value, c.save.as_str()), (32, "900 1"));
         assert!(c.client_output_buffer_limit.starts_with("normal 1 2 3 slave"));
         std::fs::remove_dir_all(&dir).unwrap();
-        let e = Config::from_args(["miniredis", "--hash-max-listpack-entries", "-1"]).unwrap_err().to_string();
+        let e =
+            Config::from_args(["miniredis", "--hash-max-listpack-entries", "-1"]).unwrap_err().to_string();
         assert!(e.contains("argument must be between 0 and 9223372036854775807 inclusive"), "{e}");
     }
 
@@ -355,7 +365,9 @@ mod tests {
                 Kind::Bool => "`yes` / `no`".to_string(),
                 Kind::Int { min, max } => format!("integer, {min} to {max}"),
                 Kind::Memory { min, max } => format!("bytes or `kb`/`mb`/`gb`, {min} to {max}"),
-                Kind::Enum { values, .. } => values.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(" / "),
+                Kind::Enum { values, .. } => {
+                    values.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(" / ")
+                }
                 Kind::Text | Kind::Custom(_) => "text".into(),
                 Kind::Directory => "directory".into(),
             };
@@ -366,10 +378,11 @@ mod tests {
             };
             let aliases = setting.aliases.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
             let help = setting.help.split('\n').map(str::trim).collect::<Vec<_>>().join(" ");
+            let default =
+                if setting.default.is_empty() { "empty".into() } else { format!("`{}`", setting.default) };
             table += &format!(
-                "| `{}` | {aliases} | `{}` | {values} | {access} | {} |\n",
+                "| `{}` | {aliases} | {default} | {values} | {access} | {} |\n",
                 setting.name,
-                setting.default,
                 help.trim().replace('|', "\\|")
             );
         }

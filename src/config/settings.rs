@@ -63,25 +63,27 @@ const PROTECTED_ACTION: Kind = Enum { values: &["no", "yes", "local"], also: &[]
 const AT_LEAST_1MB: Kind = Memory { min: 1024 * 1024, max: I64_MAX };
 
 settings! {
-    /// TCP port to listen on (0 picks a free one).
+    /// TCP port. `0` picks a free port, and the ready line shows which
+    /// one. Changing it at run time rebinds.
     port: u16, "port", "6379", Int { min: 0, max: 65535 }, Mutable, Listen;
-    /// Addresses to listen on.
+    /// Addresses to listen on (at most 16). Changing them at run time
+    /// rebinds (the TLS listeners stay).
     bind: Vec<String>, "bind", "127.0.0.1", Custom(super::bind_value), Mutable, Listen, Many;
-    /// Directory for dump.json.
+    /// Directory for the snapshot and the append-only file.
     dir: PathBuf, "dir", ".", Directory, Protected, None;
     /// File name of the JSON snapshot inside --dir.
     dbfilename: String, "dbfilename", "dump.json", Custom(super::file_name_value), Protected, None;
-    /// Number of databases (SELECT 0..N-1).
+    /// Number of databases (`SELECT 0` to `N-1`).
     databases: u32, "databases", "16", Int { min: 1, max: 10_000 }, Immutable, None;
-    /// Log verbosity.
+    /// Log verbosity: `debug`, `verbose`, `notice`, `warning` (or `nothing`).
     loglevel: String, "loglevel", "notice",
         Enum { values: &["debug", "verbose", "notice", "warning"], also: &["nothing"] }, Mutable, LogLevel;
     /// Milliseconds a new connection may stay silent before it is greeted
     /// as a human (banner and prompt); 0 turns the human session off.
     human_session_delay: u64, "human-session-delay", "250", Int { min: 0, max: I32_MAX }, Mutable, None;
-    /// Worker threads (0: the number of cores).
+    /// tokio worker threads; `0`: the number of cores.
     threads: usize, "threads", "0", Int { min: 0, max: 1024 }, Immutable, None;
-    /// Memory limit for the data set (`100mb`, `1gb`, bytes); 0 = no limit.
+    /// Memory limit for the data set (`100mb`, `1gb`, bytes); `0`: no limit.
     maxmemory: u64, "maxmemory", "0", Memory { min: 0, max: u64::MAX }, Mutable, Memory;
     /// What happens at the limit: noeviction, allkeys-lru, volatile-lru,
     /// allkeys-lfu, volatile-lfu, allkeys-random, volatile-random, volatile-ttl.
@@ -91,9 +93,11 @@ settings! {
     ], also: &[] }, Mutable, Memory;
     /// Keys sampled per database for each eviction.
     maxmemory_samples: u32, "maxmemory-samples", "5", Int { min: 1, max: I32_MAX }, Mutable, Memory;
-    /// LFU counter growth: hits needed grow with this factor.
+    /// How slowly the LFU counter grows. With `10`, it takes about a
+    /// million hits to reach the maximum, 255.
     lfu_log_factor: u32, "lfu-log-factor", "10", Int { min: 0, max: I32_MAX }, Mutable, Memory;
-    /// Minutes after which an idle key's LFU counter is decremented once per (0 = never).
+    /// The LFU counter of an idle key loses 1 per this many minutes; `0`:
+    /// it never decays.
     lfu_decay_time: u32, "lfu-decay-time", "1", Int { min: 0, max: I32_MAX }, Mutable, Memory;
     /// Commands slower than this many microseconds go to the slow log
     /// (negative: none, 0: every command).
@@ -105,7 +109,8 @@ settings! {
     /// latency monitor (0: off).
     latency_monitor_threshold: u64, "latency-monitor-threshold", "0", Int { min: 0, max: i64::MAX },
         Mutable, Metrics;
-    /// Log file; empty logs to stdout.
+    /// Log file, appended to. Empty logs to stdout. A file that cannot be
+    /// opened stops start-up.
     logfile: String, "logfile", "", Text, Immutable, None;
     /// Log line format: text, or json (one JSON object per line).
     log_format: String, "log-format", "text", Enum { values: &["text", "json"], also: &[] }, Immutable, None;
@@ -122,7 +127,8 @@ settings! {
     /// With no password for the default user, only loopback clients may
     /// connect (`yes`, the default) or anyone may (`no`).
     protected_mode: String, "protected-mode", "yes", Bool, Mutable, None;
-    /// The most clients connected at once; one more is refused.
+    /// The most clients connected at once; one more is refused. The
+    /// open-file limit is raised to fit, as Redis does.
     maxclients: u32, "maxclients", "10000", Int { min: 1, max: u32::MAX as i64 }, Mutable, MaxClients;
     /// Seconds a client may stay idle before it is disconnected; 0: never.
     timeout: u64, "timeout", "0", Int { min: 0, max: I32_MAX }, Mutable, Atomic;
@@ -150,7 +156,8 @@ settings! {
     /// (`optional`), or not asked for (`no`).
     tls_auth_clients: String, "tls-auth-clients", "yes", Enum { values: &["no", "yes", "optional"], also: &[] },
         Immutable, None;
-    /// Automatic background saves: `"<seconds> <changes> [...]"`; `""` off.
+    /// Background save after `S` seconds if at least `C` writes happened:
+    /// `"S C [S C ...]"`; `""` turns it off.
     save: String, "save", "", Custom(super::save_value), Mutable, None, Many;
     /// Log every write to the append-only file.
     appendonly: String, "appendonly", "no", Bool, Mutable, Aof;
