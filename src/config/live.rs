@@ -220,7 +220,10 @@ impl Configuration {
         // Effects of the settings that changed, each once, in order.
         let mut effects: Vec<(Effect, &str)> = Vec::new();
         for (setting, ..) in &chosen {
-            let changed = (setting.get)(&old) != (setting.get)(&updated);
+            // A password set again still resets the default user's
+            // passwords, as before the table.
+            let changed =
+                (setting.get)(&old) != (setting.get)(&updated) || setting.effect == Effect::Password;
             if changed && !effects.iter().any(|(effect, _)| *effect == setting.effect) {
                 effects.push((setting.effect, setting.name));
             }
