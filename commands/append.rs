@@ -27,18 +27,20 @@ impl Command for Append {
         let value = args.next()?;
         let limit = ctx.server.config.proto_max_bulk_len();
         let db = ctx.db();
-        match db.get_mut(key) {
+        let len = match db.get_mut(key) {
             Some(Value::String(text)) => {
                 check_string_length(limit, text.len() as u64, value.len() as u64)?;
                 text.make_mut().extend_from_slice(value);
-                Ok(Reply::Integer(text.len() as i64))
+                text.len()
             }
-            Some(_) => Err(ReplyError::WRONG_TYPE),
+            Some(_) => return Err(ReplyError::WRONG_TYPE),
             None => {
                 db.set(key, Value::string(value));
-                Ok(Reply::Integer(value.len() as i64))
+                value.len()
             }
-        }
+        };
+        ctx.notify(EventClass::String, "append", key);
+        Ok(Reply::Integer(len as i64))
     }
 }
 

@@ -35,6 +35,7 @@ impl Command for Config {
                     arity: -3,
                     flags: ADMIN,
                     summary: "Returns the effective values of configuration parameters.",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand::HELP,
                 Subcommand {
@@ -42,12 +43,14 @@ impl Command for Config {
                     arity: 2,
                     flags: ADMIN,
                     summary: "Resets the server's statistics.",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand {
                     name: "set",
                     arity: -4,
                     flags: ADMIN,
                     summary: "Sets configuration parameters in-flight.",
+                    ..Subcommand::DEFAULT
                 },
             ],
             ..CommandMeta::DEFAULT

@@ -52,6 +52,9 @@ impl Command for Setrange {
                 len
             }
         };
+        if !value.is_empty() {
+            ctx.notify(EventClass::String, "setrange", key);
+        }
         Ok(Reply::Integer(len as i64))
     }
 }

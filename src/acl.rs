@@ -476,15 +476,17 @@ impl User {
         if self.all_keys {
             return None;
         }
-        let meta = &entry.meta;
-        let need = if meta.has(Flag::Write) {
+        // The subcommand's own flags and key specification, if it has them.
+        let flags = entry.flags_of(sub);
+        let need = if flags & Flag::Write.bit() != 0 {
             WRITE
-        } else if meta.has(Flag::Readonly) {
+        } else if flags & Flag::Readonly.bit() != 0 {
             READ
         } else {
             0
         };
-        for position in meta.keys.positions(argv.len()) {
+        let keys = entry.keys(sub, (argv.len() > 1).then(|| argv.get(1)));
+        for position in keys.positions(argv.len()) {
             let key = argv.get(position);
             let granted =
                 self.keys.iter().any(|k| k.access & need == need && glob_match(&k.pattern, key, false));

@@ -10,6 +10,7 @@ use once_cell::sync::Lazy;
 use crate::protocol::parse::{parse_f64, parse_i64, Argv};
 use crate::protocol::{Reply, ReplyError};
 use crate::server::{ClientState, Shared};
+use crate::store::effects::{Deletion, Effects, EventClass, Propagation};
 use crate::store::Keyspace;
 
 /// What a command handler returns; an `Err` becomes an error reply.
@@ -86,6 +87,8 @@ impl Keys {
     pub const ONE: Keys = Keys { first: 1, last: 1, step: 1 };
     pub const ALL: Keys = Keys { first: 1, last: -1, step: 1 };
     pub const PAIRS: Keys = Keys { first: 1, last: -1, step: 2 };
+    /// The one argument after a subcommand's name (`OBJECT ENCODING key`).
+    pub const AFTER_SUBCOMMAND: Keys = Keys { first: 2, last: 2, step: 1 };
 
     /// Indexes of the key arguments in an argument vector of length `argc`.
     pub fn positions(&self, argc: usize) -> impl Iterator<Item = usize> {
@@ -107,9 +110,16 @@ pub struct Subcommand {
     pub arity: i32,
     pub flags: &'static [Flag],
     pub summary: &'static str,
+    /// Where the subcommand's keys are, counting the container as argument
+    /// 0, as Redis 7's per-subcommand key specifications do.
+    pub keys: Keys,
 }
 
 impl Subcommand {
+    /// Defaults for the fields a subcommand leaves out (`..Subcommand::DEFAULT`).
+    pub const DEFAULT: Subcommand =
+        Subcommand { name: "", arity: 2, flags: &[], summary: "", keys: Keys::NONE };
+
     /// The `HELP` subcommand as Redis declares it for its containers
     /// (`CLIENT HELP`, `CONFIG HELP`, ...); the reply is `ops::help_reply`.
     pub const HELP: Subcommand = Subcommand {
@@ -117,6 +127,7 @@ impl Subcommand {
         arity: 2,
         flags: &[Flag::Loading, Flag::Stale],
         summary: "Returns helpful text about the different subcommands.",
+        keys: Keys::NONE,
     };
 
     /// `HELP` with Redis 7.0's older summary, which `MEMORY`, `OBJECT` and
@@ -141,6 +152,10 @@ pub struct CommandMeta {
     pub since: &'static str,
     pub complexity: &'static str,
     pub keys: Keys,
+    /// Keys Redis declares no specification for but MiniRedis still checks
+    /// permissions on and locks: when argument 1 is the keyword (any
+    /// case), these (`DEBUG OBJECT key`). Not shown by `COMMAND`.
+    pub keyword_keys: &'static [(&'static str, Keys)],
     pub subcommands: &'static [Subcommand],
     /// ACL categories beyond those derived from the group and flags (as
     /// Redis lists them: `["@dangerous"]`), for this command and its
@@ -159,6 +174,7 @@ impl CommandMeta {
         since: "1.0.0",
         complexity: "O(1)",
         keys: Keys::NONE,
+        keyword_keys: &[],
         subcommands: &[],
         extra_acl_categories: &[],
     };
@@ -249,7 +265,28 @@ pub struct Entry {
 }
 
 impl Entry {
-    fn arity_ok(arity: i32, argc: usize) -> bool {
+    /// The key specification that applies to a request whose argument 1
+    /// is `first_arg`: subcommand `sub`'s, a keyword's, or the command's.
+    pub fn keys(&self, sub: Option<usize>, first_arg: Option<&[u8]>) -> Keys {
+        if let Some(index) = sub {
+            return self.meta.subcommands[index].keys;
+        }
+        let keyword =
+            |(word, _): &&(&str, Keys)| first_arg.is_some_and(|a| a.eq_ignore_ascii_case(word.as_bytes()));
+        self.meta.keyword_keys.iter().find(keyword).map_or(self.meta.keys, |(_, keys)| *keys)
+    }
+
+    /// The [`Flag::bit`]s of the command, or of subcommand `sub`.
+    pub fn flags_of(&self, sub: Option<usize>) -> u32 {
+        sub.map_or(self.flag_bits, |index| self.sub_flag_bits[index])
+    }
+
+    /// The subcommand called `name` (any case), by index.
+    pub fn subcommand_index(&self, name: &[u8]) -> Option<usize> {
+        self.meta.subcommands.iter().position(|s| s.name.as_bytes().eq_ignore_ascii_case(name))
+    }
+
+    pub fn arity_ok(arity: i32, argc: usize) -> bool {
         if arity >= 0 {
             argc == arity as usize
         } else {
@@ -425,8 +462,7 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     let mut sub_flags = 0;
     if !meta.subcommands.is_empty() && argv.len() >= 2 {
         let given = argv.get(1);
-        let Some(index) = meta.subcommands.iter().position(|s| s.name.as_bytes().eq_ignore_ascii_case(given))
-        else {
+        let Some(index) = entry.subcommand_index(given) else {
             return Reply::Error(ReplyError::err(format_args!(
                 "unknown subcommand '{}'. Try {} HELP.",
                 truncate(given, 128),
@@ -457,10 +493,11 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
         }
     }
     ctx.command = name;
-    // The shards of the command's keys are locked together, on first use;
-    // containers and keyless commands lock every shard.
-    if sub.is_none() && meta.keys.step > 0 {
-        ctx.keyspace.want_keys(meta.keys.positions(argv.len()).map(|i| argv.get(i)));
+    // The shards of the command's (or subcommand's) keys are locked
+    // together, on first use; keyless commands lock every shard.
+    let keys = entry.keys(sub, (argv.len() > 1).then(|| argv.get(1)));
+    if keys.step > 0 {
+        ctx.keyspace.want_keys(keys.positions(argv.len()).map(|i| argv.get(i)));
     }
     // One comparison when there is no limit.
     let maxmemory = ctx.server.config.maxmemory();
@@ -492,10 +529,7 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
         }
         Err(err) => Reply::Error(err),
     };
-    // The one place writes reach the append-only file (one bool when it is off).
-    if ctx.aof {
-        ctx.log_to_aof(meta.name, write, argv, &reply);
-    }
+    ctx.hand_on_effects(write, argv, &reply);
     reply
 }
 
@@ -528,7 +562,14 @@ fn within_memory_limit(ctx: &mut Context<'_>, maxmemory: u64) -> bool {
     if !over() {
         return true;
     }
-    ctx.server.store.perform_evictions(ctx.now_ms(), over)
+    let (now, aof) = (ctx.now_ms(), ctx.aof.then_some(&ctx.server.persist.aof));
+    let effects = ctx.keyspace.effects_mut();
+    ctx.server.store.perform_evictions(now, over, |db, key| {
+        effects.deleted(db, key, Deletion::Evicted);
+        if let Some(aof) = aof {
+            crate::persist::log_eviction(aof, db, key);
+        }
+    })
 }
 
 /// At most `max` bytes of `bytes`, ending at a NUL as C's `%.*s` does.
@@ -687,21 +728,114 @@ impl<'a> Context<'a> {
     /// batch of pipelined requests rather than once per command.
     pub fn at(server: &'a Shared, client: &'a mut ClientState, now_ms: u64) -> Context<'a> {
         let aof = server.persist.aof.on();
-        Context { server, client, command: "", keyspace: server.store.view(), now_ms, aof }
+        let mut keyspace = server.store.view();
+        // The connection's buffers, reused from command to command; the last
+        // command's effects stay readable until the next one starts.
+        if !client.effects.is_empty() {
+            client.effects.clear();
+        }
+        keyspace.swap_effects(&mut client.effects);
+        Context { server, client, command: "", keyspace, now_ms, aof }
     }
 
-    /// Logs what the command did to the append-only file (see
-    /// [`crate::persist::log_command`]); the reply then waits for the log.
-    fn log_to_aof(&mut self, name: &str, write: bool, argv: Argv<'_>, reply: &Reply) {
-        // A read that expired nothing has nothing to log: it never takes
-        // the log's lock, which every write takes.
-        if !write && name != "load" && !self.keyspace.has_expired() {
+    /// Hands on what the command did, while its shards are still held: to
+    /// the append-only file when it is on (the one place writes reach it;
+    /// the reply then waits for the log). A command that did nothing costs
+    /// one check.
+    fn hand_on_effects(&mut self, write: bool, argv: Argv<'_>, reply: &Reply) {
+        if self.aof {
+            self.keyspace.collect_expired();
+        }
+        let effects = self.keyspace.effects();
+        if effects.is_empty() && !write {
             return;
         }
-        let (server, db, now) = (self.server, self.client.db, self.now_ms);
-        let wait = crate::persist::log_command(server, &mut self.keyspace, db, name, write, argv, reply, now);
-        if wait > 0 {
-            self.client.aof_wait = wait;
+        if self.aof {
+            let logged = !reply.is_error() && (write || effects.propagation() == Propagation::Rewritten);
+            let has_expired = effects.deleted_keys().any(|(_, why, _)| why == Deletion::Expired);
+            // A read that expired nothing never takes the log's lock, which every write takes.
+            if logged || has_expired {
+                let aof = &self.server.persist.aof;
+                let wait = crate::persist::log_effects(aof, effects, logged, self.client.db, argv);
+                if wait > 0 {
+                    self.client.aof_wait = wait;
+                }
+            }
+        }
+    }
+
+    /// What the command did so far (its effects).
+    pub fn effects(&self) -> &Effects {
+        self.keyspace.effects()
+    }
+
+    /// Records keyspace event `event` (Redis's name: `set`, `hset`, `del`)
+    /// on `key` in the selected database.
+    pub fn notify(&mut self, class: EventClass, event: &'static str, key: &[u8]) {
+        self.notify_in(self.client.db, class, event, key);
+    }
+
+    /// As [`Context::notify`], in database `db` (`MOVE`, `COPY ... DB`).
+    pub fn notify_in(&mut self, db: usize, class: EventClass, event: &'static str, key: &[u8]) {
+        self.keyspace.effects_mut().event(db, class, event, key);
+    }
+
+    /// Propagates `parts` (in the selected database) instead of the request;
+    /// called several times, propagates each in turn.
+    pub fn propagate_as(&mut self, parts: &[&[u8]]) {
+        let db = self.client.db;
+        self.keyspace.effects_mut().propagate_as(db, parts);
+    }
+
+    /// Propagates already encoded records that carry their own `SELECT`s.
+    pub fn propagate_encoded(&mut self, records: &[u8]) {
+        self.keyspace.effects_mut().propagate_encoded(records);
+    }
+
+    /// Propagates nothing (the command changed nothing).
+    pub fn propagate_none(&mut self) {
+        self.keyspace.effects_mut().propagate_none();
+    }
+
+    /// Whether anything consumes propagated records (the append-only file
+    /// is on): a command whose logged form is costly to build asks first.
+    pub fn propagates(&self) -> bool {
+        self.aof
+    }
+
+    /// Propagates `parts` followed by `PXAT <at>` (`SET` with a relative
+    /// expiry, `SETEX`).
+    pub fn propagate_set_pxat(&mut self, parts: &[&[u8]], at: u64) {
+        let mut at_text = itoa::Buffer::new();
+        let at = at_text.format(at).as_bytes();
+        let mut record = Vec::with_capacity(parts.len() + 2);
+        record.extend_from_slice(parts);
+        record.extend_from_slice(&[b"PXAT", at]);
+        self.propagate_as(&record);
+    }
+
+    /// Reports an expiry the command gave `key` (`EXPIRE`, `GETEX EX`):
+    /// event `expire`, or `del` when the deadline had passed and the key
+    /// went, and the propagation in absolute time. When not `applied`,
+    /// nothing is propagated.
+    pub fn report_expiry(&mut self, applied: bool, key: &[u8]) {
+        if !applied {
+            return self.propagate_none();
+        }
+        let event = if self.db().contains(key) { "expire" } else { "del" };
+        self.notify(EventClass::Generic, event, key);
+        self.propagate_expiry(key);
+    }
+
+    /// Propagates `key`'s expiry as it now stands, in absolute time:
+    /// `PEXPIREAT key <deadline>`, `PERSIST key` without one, or `DEL key`
+    /// once it is gone. Relative times (`EXPIRE`, `GETEX EX`) never reach
+    /// the log, so a replay at any later time gives the same data.
+    pub fn propagate_expiry(&mut self, key: &[u8]) {
+        match self.db().deadline(key) {
+            Some(at) => self.propagate_as(&[b"PEXPIREAT", key, itoa::Buffer::new().format(at).as_bytes()]),
+            None if self.db().contains(key) => self.propagate_as(&[b"PERSIST", key]),
+            None => self.propagate_as(&[b"DEL", key]),
         }
     }
 
@@ -727,6 +861,12 @@ impl<'a> Context<'a> {
     /// Whether replies use RESP3 types.
     pub fn resp3(&self) -> bool {
         self.client.protocol == 3
+    }
+}
+
+impl Drop for Context<'_> {
+    fn drop(&mut self) {
+        self.keyspace.swap_effects(&mut self.client.effects);
     }
 }
 
@@ -847,6 +987,24 @@ mod tests {
     }
 
     #[test]
+    fn the_effects_of_a_command_that_evicts_name_the_evicted_keys() {
+        let mut h = Harness::new();
+        for i in 0..5 {
+            h.run(&format!("SET k{i} v"));
+        }
+        h.run("CONFIG SET maxmemory-policy allkeys-random");
+        // The limit set behind CONFIG's back, so the next command is the one that evicts.
+        h.shared.config.write().maxmemory = 1;
+        assert_eq!(
+            h.run("SET k5 v"),
+            Reply::error("OOM command not allowed when used memory > 'maxmemory'.")
+        );
+        let evicted = h.effects().deleted_keys().filter(|&(db, why, _)| db == 0 && why == Deletion::Evicted);
+        assert_eq!(evicted.count(), 5);
+        assert_eq!(h.events().iter().filter(|e| e.starts_with("0:evicted:k")).count(), 5);
+    }
+
+    #[test]
     fn lru_evicts_the_idle_keys_first() {
         let mut h = Harness::new();
         for i in 0..200 {
@@ -859,10 +1017,14 @@ mod tests {
         h.run("CONFIG SET maxmemory-policy allkeys-lru maxmemory-samples 10");
         let now = h.shared.clock.now_ms();
         let mut left = 100;
-        assert!(h.shared.store.perform_evictions(now, || {
-            left -= 1;
-            left >= 0
-        }));
+        assert!(h.shared.store.perform_evictions(
+            now,
+            || {
+                left -= 1;
+                left >= 0
+            },
+            |_, _| {}
+        ));
         let mut db = h.keyspace();
         let old_left = (0..200).filter(|i| db.contains(format!("old{i}").as_bytes())).count();
         let new_left = (0..200).filter(|i| db.contains(format!("new{i}").as_bytes())).count();

@@ -3,6 +3,8 @@
 mod client;
 mod connection;
 mod listeners;
+pub mod pause;
+mod replay;
 mod tls;
 
 use std::collections::BTreeMap;
@@ -131,6 +133,8 @@ pub struct Shared {
     pub acl: RwLock<Acl>,
     /// The append-only file and background saves.
     pub persist: crate::persist::Persist,
+    /// `CLIENT PAUSE`, checked by every connection before each request.
+    pub pause: pause::PauseGate,
     next_client_id: AtomicU64,
     shutdown: watch::Sender<bool>,
 }
@@ -159,6 +163,7 @@ impl Shared {
             active_expire: AtomicBool::new(true),
             repl_id: Mutex::new(random_id()),
             persist: crate::persist::Persist::default(),
+            pause: pause::PauseGate::default(),
             next_client_id: AtomicU64::new(1),
             shutdown: watch::channel(false).0,
         };
@@ -173,20 +178,7 @@ impl Shared {
 
     /// Writes the snapshot atomically (the caller holds every shard).
     pub fn save(&self, keyspace: &Keyspace) -> io::Result<()> {
-        let now = self.clock.now_ms();
-        let path = self.config.read().dump_path();
-        match snapshot::write_atomically_with(&path, |out| snapshot::write_json(keyspace, now, out)) {
-            Ok(()) => {
-                self.dirty.store(0, Ordering::Relaxed);
-                self.last_save.store(now / 1000, Ordering::Relaxed);
-                info!(path = %path.display(), "DB saved on disk");
-                Ok(())
-            }
-            Err(e) => {
-                warn!(path = %path.display(), error = %e, "saving the snapshot failed");
-                Err(e)
-            }
-        }
+        crate::persist::save(self, keyspace)
     }
 
     /// A new connection's state: authenticated as `default` when that user
@@ -210,7 +202,16 @@ impl Shared {
         self.store.set_eviction(policy, samples, access);
         let maxmemory = self.config.maxmemory();
         if maxmemory != 0 {
-            self.store.perform_evictions(now_ms, || crate::alloc::allocated() as u64 > maxmemory);
+            let aof = &self.persist.aof;
+            self.store.perform_evictions(
+                now_ms,
+                || crate::alloc::allocated() as u64 > maxmemory,
+                |db, key| {
+                    if aof.on() {
+                        crate::persist::log_eviction(aof, db, key);
+                    }
+                },
+            );
         }
     }
 
@@ -383,7 +384,7 @@ impl Server {
             let persist = &shared.persist;
             persist.aof.set_policy(policy.unwrap_or(crate::persist::Fsync::Everysec));
             if replay_aof {
-                let records = crate::persist::replay(&shared, &aof_path, truncated_ok)
+                let records = replay::replay(&shared, &aof_path, truncated_ok)
                     .map_err(|e| StartError::Aof(aof_path.clone(), e))?;
                 info!(path = %aof_path.display(), records, "DB loaded from append only file");
             } else {
@@ -596,6 +597,7 @@ pub fn raise_fd_limit(maxclients: u64) -> u64 {
 /// The active half of expiry: ten cycles a second, as Redis's default `hz`.
 async fn expire_loop(shared: Arc<Shared>) {
     let mut stop = shared.shutdown_requested();
+    let mut expired = crate::store::effects::Effects::default();
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     loop {
         tokio::select! {
@@ -608,11 +610,14 @@ async fn expire_loop(shared: Arc<Shared>) {
         }
         let now = shared.clock.now_ms();
         let aof = shared.persist.aof.on();
-        // Shard by shard: commands on other shards go on meanwhile.
+        // Shard by shard: commands on other shards go on meanwhile. The
+        // deleted keys are handed on as effects while their shard is held.
         shared.store.for_each_shard(|shard| {
             shard.dbs.iter_mut().for_each(|db| db.set_track_expired(aof));
             if shard.active_expire_cycle(now) > 0 && aof {
-                crate::persist::log_active_expiry(&shared, shard);
+                shard.take_expired(&mut expired);
+                crate::persist::log_deletions(&shared.persist.aof, &expired);
+                expired.clear();
             }
         });
     }

@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use once_cell::sync::Lazy;
 use parking_lot::Mutex;
 
+use super::effects::{Effects, ALL_DBS};
 use super::evict::{Access, Eviction, Policy};
 use super::{scan_step, Db, DbStats, Key, Value};
 
@@ -81,6 +82,15 @@ impl Shard {
 
     pub fn set_now(&mut self, now_ms: u64) {
         self.dbs.iter_mut().for_each(|db| db.set_now(now_ms));
+    }
+
+    /// Moves the keys expiry deleted here (when tracking is on) into `effects`.
+    pub fn take_expired(&mut self, effects: &mut Effects) {
+        for (index, db) in self.dbs.iter_mut().enumerate() {
+            if db.has_expired() {
+                effects.take_expired(index, db.take_expired());
+            }
+        }
     }
 
     /// Redis's active expiry for this shard: per database, check keys with
@@ -173,7 +183,7 @@ impl Store {
     /// A view that locks shards as the caller uses them.
     pub fn view(&self) -> Keyspace<'_> {
         let rules = Rules { now: 0, touch: true, track_expired: false };
-        Keyspace { store: self, held: 0, want: self.shape.all(), db: 0, rules }
+        Keyspace { store: self, held: 0, want: self.shape.all(), db: 0, rules, effects: Effects::default() }
     }
 
     /// A view holding every shard: a consistent picture of the whole keyspace.
@@ -223,9 +233,15 @@ impl Store {
     /// Evicts keys by the policy while `over_limit()` says memory is above
     /// `maxmemory` (Redis's `performEvictions`), locking one shard at a time.
     /// Returns false when memory is still over the limit and nothing more
-    /// can be evicted (or the policy is `noeviction`). The caller holds no
-    /// shard.
-    pub fn perform_evictions(&self, now_ms: u64, mut over_limit: impl FnMut() -> bool) -> bool {
+    /// can be evicted (or the policy is `noeviction`). `evicted(db, key)`
+    /// hears of each key evicted while its shard is still held. The caller
+    /// holds no shard.
+    pub fn perform_evictions(
+        &self,
+        now_ms: u64,
+        mut over_limit: impl FnMut() -> bool,
+        mut evicted: impl FnMut(usize, &[u8]),
+    ) -> bool {
         let mut eviction = self.eviction.lock();
         let policy = eviction.policy;
         // A bound on one call's work, so one command never stalls the server.
@@ -237,10 +253,11 @@ impl Store {
             budget -= 1;
             let Some((db, key)) = self.pick_victim(&mut eviction, now_ms) else { return false };
             let mut shard = self.shards[self.shape.shard_of(&key)].lock();
-            let db = &mut shard.dbs[db];
-            db.set_now(now_ms);
-            if db.remove(&key).is_some() {
+            let part = &mut shard.dbs[db];
+            part.set_now(now_ms);
+            if part.remove(&key).is_some() {
                 self.evicted.fetch_add(1, Ordering::Relaxed);
+                evicted(db, &key);
             }
         }
         true
@@ -297,6 +314,9 @@ pub struct Keyspace<'a> {
     want: u64,
     db: usize,
     rules: Rules,
+    /// What the command did (the connection's reusable buffers, lent for
+    /// the command).
+    effects: Effects,
 }
 
 impl Drop for Keyspace<'_> {
@@ -312,6 +332,25 @@ macro_rules! by_key {
             $(#[$doc])*
             pub fn $name(&mut self, key: &[u8] $(, $arg: $ty)*) $(-> $ret)? {
                 self.db_for(key).$name(key $(, $arg)*)
+            }
+        )*
+    };
+}
+
+/// Key-routed methods that change the key: the key is recorded as
+/// modified in the view's [`Effects`] when `$changed` holds for the result.
+macro_rules! by_key_recorded {
+    ($( $(#[$doc:meta])* fn $name:ident(key $(, $arg:ident: $ty:ty)*) $(-> $ret:ty)? => $changed:expr; )*) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(&mut self, key: &[u8] $(, $arg: $ty)*) $(-> $ret)? {
+                let (db, effects, index) = self.db_and_effects(key);
+                let result = db.$name(key $(, $arg)*);
+                #[allow(clippy::redundant_closure_call)]
+                if ($changed)(&result) {
+                    effects.modified(index, key);
+                }
+                result
             }
         )*
     };
@@ -449,6 +488,31 @@ impl<'a> Keyspace<'a> {
         rules.apply(&mut self.shard(shard).dbs[index])
     }
 
+    /// As [`Keyspace::db_for`], with the effects beside it and the database's index.
+    fn db_and_effects(&mut self, key: &[u8]) -> (&mut Db, &mut Effects, usize) {
+        let (index, rules) = (self.db, self.rules);
+        let shard = self.store.shape.shard_of(key);
+        self.acquire(1 << shard);
+        // SAFETY: as in `shard`: the view now holds this shard's lock, and
+        // the borrow is disjoint from `self.effects`.
+        let shard = unsafe { &mut *self.store.shards[shard].data_ptr() };
+        (rules.apply(&mut shard.dbs[index]), &mut self.effects, index)
+    }
+
+    /// What the command did so far.
+    pub fn effects(&self) -> &Effects {
+        &self.effects
+    }
+
+    pub fn effects_mut(&mut self) -> &mut Effects {
+        &mut self.effects
+    }
+
+    /// Lends the view a connection's effect buffers (swapped back by the caller).
+    pub fn swap_effects(&mut self, effects: &mut Effects) {
+        std::mem::swap(&mut self.effects, effects);
+    }
+
     /// The current database's part in every shard.
     fn db_parts(&mut self) -> impl Iterator<Item = &mut Db> {
         let (index, rules) = (self.db, self.rules);
@@ -462,8 +526,6 @@ impl<'a> Keyspace<'a> {
         fn peek(key) -> Option<&Value>;
         /// The live value at `key`, counting a hit or miss without touching it.
         fn lookup_no_touch(key) -> Option<&Value>;
-        /// The live value at `key`, for changing it in place.
-        fn get_mut(key) -> Option<&mut Value>;
         /// Updates a live key's access time (`TOUCH`); false when absent.
         fn touch(key) -> bool;
         /// Milliseconds since a live key was last accessed (`OBJECT IDLETIME`).
@@ -478,28 +540,35 @@ impl<'a> Keyspace<'a> {
         fn get_string(key) -> Result<Option<&super::Str>, crate::protocol::ReplyError>;
         /// The hash at `key`, `WRONGTYPE` if it holds something else.
         fn get_hash(key) -> Result<Option<&super::Hash>, crate::protocol::ReplyError>;
-        /// The hash at `key` for changing, `WRONGTYPE` if it holds something else.
-        fn get_hash_mut(key) -> Result<Option<&mut super::Hash>, crate::protocol::ReplyError>;
-        /// The hash at `key`, created empty when absent (see [`Db::hash_or_default`]).
-        fn hash_or_default(key) -> Result<&mut super::Hash, crate::protocol::ReplyError>;
         /// Deletes `key` if it is an empty hash.
         fn remove_if_empty(key);
-        /// Stores `value` at `key` and clears any deadline, as `SET` does.
-        fn set(key, value: Value);
-        /// Stores `value` at `key` with `deadline` (`None` clears any).
-        fn set_with_deadline(key, value: Value, deadline: Option<u64>);
-        /// Stores `value` at `key`, keeping a live key's deadline.
-        fn set_keep_ttl(key, value: Value);
-        /// Deletes `key` (live or not); the value it held, if any.
-        fn remove(key) -> Option<Value>;
-        /// Deletes `key` if live; true when it was.
-        fn delete(key) -> bool;
         /// The deadline of a live key, in Unix ms.
         fn deadline(key) -> Option<u64>;
+    }
+
+    by_key_recorded! {
+        /// The live value at `key`, for changing it in place.
+        fn get_mut(key) -> Option<&mut Value> => |r: &Option<_>| r.is_some();
+        /// The hash at `key` for changing, `WRONGTYPE` if it holds something else.
+        fn get_hash_mut(key) -> Result<Option<&mut super::Hash>, crate::protocol::ReplyError>
+            => |r: &Result<Option<_>, _>| matches!(r, Ok(Some(_)));
+        /// The hash at `key`, created empty when absent (see [`Db::hash_or_default`]).
+        fn hash_or_default(key) -> Result<&mut super::Hash, crate::protocol::ReplyError>
+            => |r: &Result<_, _>| r.is_ok();
+        /// Stores `value` at `key` and clears any deadline, as `SET` does.
+        fn set(key, value: Value) => |_: &()| true;
+        /// Stores `value` at `key` with `deadline` (`None` clears any).
+        fn set_with_deadline(key, value: Value, deadline: Option<u64>) => |_: &()| true;
+        /// Stores `value` at `key`, keeping a live key's deadline.
+        fn set_keep_ttl(key, value: Value) => |_: &()| true;
+        /// Deletes `key` (live or not); the value it held, if any.
+        fn remove(key) -> Option<Value> => |r: &Option<_>| r.is_some();
+        /// Deletes `key` if live; true when it was.
+        fn delete(key) -> bool => |deleted: &bool| *deleted;
         /// Sets the deadline of a live key; false when the key is absent.
-        fn set_deadline(key, at_ms: u64) -> bool;
+        fn set_deadline(key, at_ms: u64) -> bool => |set: &bool| *set;
         /// Removes a deadline; true when there was one.
-        fn clear_deadline(key) -> bool;
+        fn clear_deadline(key) -> bool => |cleared: &bool| *cleared;
     }
 
     /// Keys in the current database, including expired ones not yet
@@ -514,6 +583,7 @@ impl<'a> Keyspace<'a> {
 
     /// Empties the current database (`FLUSHDB`).
     pub fn clear(&mut self) {
+        self.effects.modified_all(self.db);
         self.db_parts().for_each(Db::clear);
     }
 
@@ -631,17 +701,21 @@ impl<'a> Keyspace<'a> {
 
     /// Swaps two databases (`SWAPDB`).
     pub fn swap_dbs(&mut self, a: usize, b: usize) {
+        self.effects.modified_all(a);
+        self.effects.modified_all(b);
         self.shards_mut().for_each(|shard| shard.dbs.swap(a, b));
     }
 
     /// Empties every database (`FLUSHALL`).
     pub fn clear_all(&mut self) {
+        self.effects.modified_all(ALL_DBS as usize);
         self.shards_mut().flat_map(|shard| &mut shard.dbs).for_each(Db::clear);
     }
 
     /// Replaces the whole dataset with `data` (`LOAD`), keeping counters.
     pub fn replace(&mut self, data: Dataset) {
         assert_eq!(data.shape, self.store.shape, "a replacement dataset is laid out as the store");
+        self.effects.modified_all(ALL_DBS as usize);
         let now = self.rules.now;
         for (shard, mut loaded) in self.shards_mut().zip(data.shards) {
             for (db, new) in shard.dbs.iter_mut().zip(&mut loaded.dbs) {
@@ -662,19 +736,13 @@ impl<'a> Keyspace<'a> {
         });
     }
 
-    /// Whether expiry deleted keys in the shards this view holds (see
-    /// [`Keyspace::take_expired`]).
-    pub fn has_expired(&self) -> bool {
-        self.held_shards().any(|shard| shard.dbs.iter().any(Db::has_expired))
-    }
-
-    /// Keys expiry deleted in the shards this view holds, with their
-    /// database, since the last call (when tracking is on).
-    pub fn take_expired(&mut self, mut each: impl FnMut(usize, Key)) {
-        for shard in self.held_shards_mut() {
-            for (index, db) in shard.dbs.iter_mut().enumerate() {
-                db.take_expired().into_iter().for_each(|key| each(index, key));
-            }
+    /// Moves the keys expiry deleted in the shards this view holds (when
+    /// tracking is on) into the effects.
+    pub fn collect_expired(&mut self) {
+        for i in bits(self.held) {
+            // SAFETY: as in `held_shards_mut`; disjoint from `self.effects`.
+            let shard = unsafe { &mut *self.store.shards[i].data_ptr() };
+            shard.take_expired(&mut self.effects);
         }
     }
 }
@@ -771,9 +839,10 @@ mod tests {
     fn out_of_order_locking_never_deadlocks() {
         let store = std::sync::Arc::new(store());
         let keys: Vec<Vec<u8>> = (0..64).map(|i| format!("key{i}").into_bytes()).collect();
+        let (done, finished) = std::sync::mpsc::channel();
         let threads: Vec<_> = (0..4)
             .map(|t| {
-                let (store, keys) = (store.clone(), keys.clone());
+                let (store, keys, done) = (store.clone(), keys.clone(), done.clone());
                 std::thread::spawn(move || {
                     for round in 0..2000 {
                         // No key specification: keys are locked as met, in any order.
@@ -784,9 +853,16 @@ mod tests {
                             ks.set(key, Value::string("v"));
                         }
                     }
+                    let _ = done.send(());
                 })
             })
             .collect();
+        // A deadlock fails the test instead of hanging it (the stuck
+        // threads are left behind); 8,000 rounds take well under a second.
+        for _ in 0..threads.len() {
+            let finished = finished.recv_timeout(std::time::Duration::from_secs(60));
+            assert!(finished.is_ok(), "deadlock: a thread did not finish its rounds within 60 s");
+        }
         threads.into_iter().for_each(|t| t.join().unwrap());
         assert_eq!(store.view().len(), 64);
     }
@@ -817,5 +893,22 @@ mod tests {
         assert!(ks.random_key().is_some());
         let (keys, volatile, _) = ks.db_summary(0);
         assert_eq!((keys, volatile), (2, 1));
+    }
+
+    #[test]
+    fn writes_record_their_keys_and_reads_record_nothing() {
+        let store = store();
+        let mut ks = store.view();
+        ks.select(1).set(b"a", Value::string("v"));
+        assert!(ks.get(b"a").is_some());
+        assert!(ks.get_mut(b"missing").is_none());
+        assert!(!ks.delete(b"missing"));
+        assert!(!ks.clear_deadline(b"a"), "no deadline to clear");
+        ks.select(0).set(b"b", Value::string("v"));
+        assert!(ks.remove(b"b").is_some());
+        let modified: Vec<_> = ks.effects().modified_keys().collect();
+        assert_eq!(modified, [(1, Some(&b"a"[..])), (0, Some(&b"b"[..]))]);
+        ks.clear();
+        assert_eq!(ks.effects().modified_keys().last(), Some((0, None)), "FLUSHDB: the whole database");
     }
 }

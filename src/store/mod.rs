@@ -15,6 +15,7 @@
 
 pub mod clock;
 pub mod compact;
+pub mod effects;
 pub mod evict;
 pub mod glob;
 pub mod keyspace;
