@@ -64,18 +64,21 @@ impl Command for AclCommand {
                     arity: -2,
                     flags: PLAIN,
                     summary: "Lists the ACL categories, or the commands inside a category.",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand {
                     name: "deluser",
                     arity: -3,
                     flags: ADMIN,
                     summary: "Deletes ACL users, and terminates their connections.",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand {
                     name: "dryrun",
                     arity: -4,
                     flags: ADMIN,
                     summary: "Simulates the execution of a command by a user, without executing the command.",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand {
                     name: "genpass",
@@ -83,12 +86,14 @@ impl Command for AclCommand {
                     flags: PLAIN,
                     summary:
                         "Generates a pseudorandom, secure password that can be used to identify ACL users.",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand {
                     name: "getuser",
                     arity: 3,
                     flags: ADMIN,
                     summary: "Lists the ACL rules of a user.",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand::HELP,
                 Subcommand {
@@ -96,37 +101,49 @@ impl Command for AclCommand {
                     arity: 2,
                     flags: ADMIN,
                     summary: "Dumps the effective rules in ACL file format.",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand {
                     name: "load",
                     arity: 2,
                     flags: ADMIN,
                     summary: "Reloads the rules from the configured ACL file.",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand {
                     name: "log",
                     arity: -2,
                     flags: ADMIN,
                     summary: "Lists recent security events generated due to commands rejected by ACL rules.",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand {
                     name: "save",
                     arity: 2,
                     flags: ADMIN,
                     summary: "Saves the effective ACL rules in the configured ACL file.",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand {
                     name: "setuser",
                     arity: -3,
                     flags: ADMIN,
                     summary: "Creates and modifies an ACL user and its rules.",
+                    ..Subcommand::DEFAULT
                 },
-                Subcommand { name: "users", arity: 2, flags: ADMIN, summary: "Lists all ACL users." },
+                Subcommand {
+                    name: "users",
+                    arity: 2,
+                    flags: ADMIN,
+                    summary: "Lists all ACL users.",
+                    ..Subcommand::DEFAULT
+                },
                 Subcommand {
                     name: "whoami",
                     arity: 2,
                     flags: PLAIN,
                     summary: "Returns the authenticated username of the current connection.",
+                    ..Subcommand::DEFAULT
                 },
             ],
             ..CommandMeta::DEFAULT
@@ -487,6 +504,56 @@ mod tests {
         );
         assert_eq!(h.run("ACL LOG RESET"), Reply::OK);
         assert_eq!(h.run("ACL LOG"), Reply::Array(vec![]));
+    }
+
+    #[test]
+    fn container_subcommands_check_their_keys() {
+        let mut h = Harness::new();
+        h.run("SET secret v");
+        h.run("ACL SETUSER dave on >pw ~user:* +@all");
+        h.run("CONFIG SET enable-debug-command yes");
+        assert_eq!(h.run("AUTH dave pw"), Reply::OK);
+        let noperm = err("NOPERM this user has no permissions to access one of the keys used as arguments");
+        for command in ["GET secret", "OBJECT ENCODING secret", "MEMORY USAGE secret", "DEBUG OBJECT secret"]
+        {
+            assert_eq!(h.run(command), noperm, "{command}");
+        }
+        assert_eq!(h.run("OBJECT ENCODING user:1"), Reply::Null, "keys the user may read still answer");
+        assert!(matches!(h.run("OBJECT HELP"), Reply::Array(_)), "keyless subcommands run");
+    }
+
+    /// Every command and subcommand that takes a key, run by a user who
+    /// may not touch that key, is refused before it runs.
+    #[test]
+    fn every_key_taking_command_checks_the_key() {
+        let mut h = Harness::new();
+        h.run("ACL SETUSER erin on >pw ~user:* +@all");
+        assert_eq!(h.run("AUTH erin pw"), Reply::OK);
+        let noperm = err("NOPERM this user has no permissions to access one of the keys used as arguments");
+        let mut tried = 0;
+        for entry in crate::registry::commands() {
+            let meta = &entry.meta;
+            let mut forms: Vec<(Vec<String>, i32, crate::registry::Keys)> = Vec::new();
+            if meta.keys.step > 0 {
+                forms.push((vec![meta.name.to_string()], meta.arity, meta.keys));
+            }
+            for (word, keys) in meta.keyword_keys {
+                forms.push((vec![meta.name.to_string(), word.to_string()], meta.arity.abs().max(3), *keys));
+            }
+            for sub in meta.subcommands.iter().filter(|s| s.keys.step > 0) {
+                forms.push((vec![meta.name.to_string(), sub.name.to_string()], sub.arity, sub.keys));
+            }
+            for (mut argv, arity, keys) in forms {
+                let argc = (arity.unsigned_abs() as usize).max(keys.first as usize + 1);
+                while argv.len() < argc {
+                    argv.push("secret".into());
+                }
+                assert!(keys.positions(argv.len()).count() > 0, "{argv:?}");
+                assert_eq!(h.run_args(&argv), noperm, "{argv:?}");
+                tried += 1;
+            }
+        }
+        assert!(tried > 50, "only {tried} commands take keys?");
     }
 
     #[test]

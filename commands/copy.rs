@@ -53,6 +53,7 @@ impl Command for CopyCommand {
             return Ok(Reply::Integer(0));
         };
         put_key(db.select(target), newkey, value, deadline);
+        ctx.notify_in(target, EventClass::Generic, "copy_to", newkey);
         Ok(Reply::Integer(1))
     }
 }

@@ -1,4 +1,4 @@
-//! DEBUG SLEEP seconds | DEBUG OBJECT key | DEBUG SET-ACTIVE-EXPIRE 0|1 | DEBUG CHANGE-REPL-ID | DEBUG HELP
+//! DEBUG SLEEP seconds | DEBUG OBJECT key | DEBUG ERROR message | DEBUG SET-ACTIVE-EXPIRE 0|1 | DEBUG CHANGE-REPL-ID | DEBUG HELP
 
 use std::time::Duration;
 
@@ -18,6 +18,9 @@ const HELP: &[&str] = &[
     "CHANGE-REPL-ID",
     "    Change the replication IDs of the instance.",
     "    Dangerous: should be used only for testing the replication subsystem.",
+    "ERROR <string>",
+    "    Return a Redis protocol error with <string> as message. Useful for clients",
+    "    unit tests to simulate Redis errors.",
     "OBJECT <key>",
     "    Show low level info about `key` and associated value.",
     "SET-ACTIVE-EXPIRE <0|1>",
@@ -43,6 +46,8 @@ impl Command for Debug {
             group: "server",
             summary: "A container for debugging commands.",
             complexity: "Depends on subcommand.",
+            // Redis declares no keys for DEBUG; its OBJECT still reads one.
+            keyword_keys: &[("object", Keys::AFTER_SUBCOMMAND)],
             ..CommandMeta::DEFAULT
         }
     }
@@ -66,6 +71,11 @@ impl Command for Debug {
                 Ok(Reply::OK)
             }
             (b"object", 3) => object(ctx, args.next()?),
+            (b"error", 3) => {
+                // The message as given (no `ERR` added), on one line, as Redis sends it.
+                let message = String::from_utf8_lossy(args.next()?).replace(['\r', '\n'], " ");
+                Err(ReplyError(message.into()))
+            }
             (b"set-active-expire", 3) => {
                 let enabled = atoi(args.next()?) != 0;
                 ctx.server.set_active_expire(enabled);
@@ -456,6 +466,20 @@ mod tests {
     }
 
     #[test]
+    fn error_replies_with_the_message() {
+        let mut h = enabled();
+        assert_eq!(h.wire("DEBUG ERROR \"my error\""), "-my error\r\n");
+        assert_eq!(h.wire("DEBUG ERROR \"-FOO bar\""), "--FOO bar\r\n");
+        assert_eq!(h.wire("DEBUG ERROR \"a\\r\\nb\""), "-a  b\r\n");
+        assert_eq!(
+            h.run("DEBUG ERROR"),
+            err("ERR unknown subcommand or wrong number of arguments for 'ERROR'. Try DEBUG HELP.")
+        );
+        assert!(Harness::new().run("DEBUG ERROR x").is_error(), "refused while DEBUG is off");
+        assert_eq!(h.run("PING"), Reply::simple("PONG"), "the connection stays usable");
+    }
+
+    #[test]
     fn unknown_and_wrong_arity() {
         let mut h = enabled();
         assert_eq!(
@@ -471,7 +495,7 @@ mod tests {
             err("ERR unknown subcommand or wrong number of arguments for 'object'. Try DEBUG HELP.")
         );
         assert!(h.run("DEBUG change-repl-id x").is_error());
-        assert!(matches!(h.run("DEBUG HELP"), Reply::Array(lines) if lines.len() == 14));
+        assert!(matches!(h.run("DEBUG HELP"), Reply::Array(lines) if lines.len() == 17));
     }
 
     #[test]

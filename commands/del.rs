@@ -20,8 +20,14 @@ impl Command for Del {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        let db = ctx.db();
-        Ok(Reply::Integer(args.rest().filter(|key| db.delete(key)).count() as i64))
+        let mut deleted = 0;
+        for key in args.rest() {
+            if ctx.db().delete(key) {
+                ctx.notify(EventClass::Generic, "del", key);
+                deleted += 1;
+            }
+        }
+        Ok(Reply::Integer(deleted))
     }
 }
 

@@ -19,7 +19,11 @@ impl Command for Expire {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        crate::command_logic::keys::expire(ctx, args, ExpireUnit::Seconds, "expire")
+        let key = args.argv().get(1);
+        let reply = crate::command_logic::keys::expire(ctx, args, ExpireUnit::Seconds, "expire")?;
+        // Logged as `PEXPIREAT` with the absolute deadline (`DEL` if past), only when applied.
+        ctx.report_expiry(reply == Reply::Integer(1), key);
+        Ok(reply)
     }
 }
 
@@ -75,5 +79,22 @@ mod tests {
         assert_eq!(h.run("EXPIRE k 9223372036854775807"), err("ERR invalid expire time in 'expire' command"));
         assert_eq!(h.run("EXPIRE k -5"), int(1));
         assert_eq!(h.run("EXISTS k"), int(0));
+    }
+
+    #[test]
+    fn logged_as_pexpireat_or_del_and_only_when_applied() {
+        let mut h = Harness::new();
+        h.run("EXPIRE k 10");
+        assert_eq!(h.propagated(), logged(&[]), "nothing to log for a missing key");
+        h.run("SET k v");
+        h.run("EXPIRE k 10 NX");
+        assert_eq!(h.propagated(), logged(&["PEXPIREAT k 1700000010000"]), "options are dropped");
+        assert_eq!(h.events(), ["0:expire:k"]);
+        h.run("EXPIRE k 5 GT");
+        assert_eq!(h.propagated(), logged(&[]));
+        h.run("EXPIRE k -1");
+        assert_eq!(h.propagated(), logged(&["DEL k"]));
+        assert_eq!(h.events(), ["0:del:k"]);
+        assert_eq!(h.modified(), ["0:k"]);
     }
 }

@@ -21,7 +21,11 @@ impl Command for Expireat {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        crate::command_logic::keys::expire(ctx, args, ExpireUnit::UnixSeconds, "expireat")
+        let key = args.argv().get(1);
+        let reply = crate::command_logic::keys::expire(ctx, args, ExpireUnit::UnixSeconds, "expireat")?;
+        // Logged as `PEXPIREAT` with the absolute deadline (`DEL` if past), only when applied.
+        ctx.report_expiry(reply == Reply::Integer(1), key);
+        Ok(reply)
     }
 }
 
@@ -84,5 +88,15 @@ mod tests {
         assert_eq!(h.run("EXPIREAT k x"), err("ERR value is not an integer or out of range"));
         assert_eq!(h.run("EXPIREAT k 1 bar"), err("ERR Unsupported option bar"));
         assert_eq!(h.run("EXPIREAT k"), err("ERR wrong number of arguments for 'expireat' command"));
+    }
+
+    #[test]
+    fn logged_as_pexpireat_in_milliseconds() {
+        let mut h = Harness::new();
+        h.run("SET k v");
+        h.run(&format!("EXPIREAT k {}", NOW_S + 30));
+        assert_eq!(h.propagated(), logged(&["PEXPIREAT k 1700000030000"]));
+        h.run("PEXPIREAT missing 5");
+        assert_eq!(h.propagated(), logged(&[]));
     }
 }

@@ -47,4 +47,15 @@ mod tests {
         h.run_args(&[&b"SET"[..], b"k\x00\xff", b"v\r\n\x00"]);
         assert_eq!(h.run_args(&[&b"GET"[..], b"k\x00\xff"]), crate::protocol::Reply::bulk(b"v\r\n\x00"));
     }
+
+    #[test]
+    fn a_read_records_no_effects() {
+        let mut h = Harness::new();
+        h.run("SET k v");
+        assert!(!h.effects().is_empty());
+        assert_eq!(h.run("GET k"), bulk("v"));
+        assert!(h.effects().is_empty(), "{:?}", h.effects());
+        assert_eq!(h.run("GET missing"), crate::protocol::Reply::Null);
+        assert!(h.effects().is_empty());
+    }
 }

@@ -25,6 +25,7 @@ impl Command for Getdel {
         let value = db.get_string(key)?.cloned();
         if value.is_some() {
             db.remove(key);
+            ctx.notify(EventClass::Generic, "del", key);
         }
         Ok(Reply::bulk_or_null(value))
     }

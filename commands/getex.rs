@@ -27,8 +27,10 @@ impl Command for Getex {
         let db = ctx.db();
         // As Redis: a missing key answers nil before the time is checked.
         let Some(value) = db.get_string(key)?.cloned() else {
+            ctx.propagate_none();
             return Ok(Reply::Null);
         };
+        let mut persisted = false;
         match (options.ttl, options.deadline(now, "getex")?) {
             // An absolute time already past deletes the key (after the reply's value is taken).
             (TtlOption::At(ExpireUnit::UnixSeconds | ExpireUnit::UnixMillis, _), Some(at)) if at <= now => {
@@ -38,9 +40,21 @@ impl Command for Getex {
                 db.set_deadline(key, at);
             }
             (TtlOption::Persist, None) => {
-                db.clear_deadline(key);
+                persisted = db.clear_deadline(key);
             }
             _ => {}
+        }
+        // Logged as the expiry it left, in absolute time (`PEXPIREAT`, `DEL`
+        // or `PERSIST`); a plain GETEX is not logged.
+        match options.ttl {
+            TtlOption::At(..) => ctx.report_expiry(true, key),
+            TtlOption::Persist => {
+                if persisted {
+                    ctx.notify(EventClass::Generic, "persist", key);
+                }
+                ctx.propagate_expiry(key);
+            }
+            _ => ctx.propagate_none(),
         }
         Ok(Reply::bulk(value))
     }
@@ -138,5 +152,24 @@ mod tests {
         assert_eq!(h.run("GETEX k EX -9223372036854775808"), err(INVALID));
         assert_eq!(h.run("TTL k"), int(-1), "a failed GETEX changes nothing");
         assert_eq!(h.run("GETEX"), err("ERR wrong number of arguments for 'getex' command"));
+    }
+
+    #[test]
+    fn logged_as_the_expiry_it_left() {
+        let mut h = Harness::new();
+        h.run("GETEX k PX 5");
+        assert_eq!(h.propagated(), logged(&[]), "a missing key logs nothing");
+        h.run("SET k v");
+        h.run("GETEX k");
+        assert_eq!(h.propagated(), logged(&[]), "a plain GETEX logs nothing");
+        h.run("GETEX k PX 5");
+        assert_eq!(h.propagated(), logged(&["PEXPIREAT k 1700000000005"]));
+        assert_eq!(h.events(), ["0:expire:k"]);
+        h.run("GETEX k PERSIST");
+        assert_eq!(h.propagated(), logged(&["PERSIST k"]));
+        assert_eq!(h.events(), ["0:persist:k"]);
+        h.run("GETEX k EXAT 1");
+        assert_eq!(h.propagated(), logged(&["DEL k"]));
+        assert_eq!(h.events(), ["0:del:k"]);
     }
 }

@@ -24,6 +24,7 @@ impl Command for Getset {
         let value = args.next()?;
         let options = StringOptions { condition: SetCondition::Always, get: true, ttl: TtlOption::Absent };
         let (_, old) = set_string(ctx, key, value, &options, None)?;
+        ctx.notify(EventClass::String, "set", key);
         Ok(Reply::bulk_or_null(old))
     }
 }

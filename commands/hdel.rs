@@ -28,6 +28,12 @@ impl Command for Hdel {
         };
         let removed = args.rest().filter(|field| hash.remove(field)).count();
         db.remove_if_empty(key);
+        if removed > 0 {
+            ctx.notify(EventClass::Hash, "hdel", key);
+            if !ctx.db().contains(key) {
+                ctx.notify(EventClass::Generic, "del", key);
+            }
+        }
         Ok(Reply::Integer(removed as i64))
     }
 }

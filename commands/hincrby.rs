@@ -24,7 +24,7 @@ impl Command for Hincrby {
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let (key, field) = (args.next()?, args.next()?);
         let increment = args.next_i64()?;
-        crate::command_logic::hashes::update_hash_field(ctx, key, field, |current| {
+        let reply = crate::command_logic::hashes::update_hash_field(ctx, key, field, |current| {
             let value = match current {
                 None => 0,
                 Some(text) => {
@@ -33,7 +33,9 @@ impl Command for Hincrby {
             };
             let sum = value.checked_add(increment).ok_or(ReplyError::OVERFLOW)?;
             Ok((sum.to_string().into_bytes(), Reply::Integer(sum)))
-        })
+        })?;
+        ctx.notify(EventClass::Hash, "hincrby", key);
+        Ok(reply)
     }
 }
 

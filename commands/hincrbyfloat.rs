@@ -28,7 +28,7 @@ impl Command for Hincrbyfloat {
         if !increment.is_finite() {
             return Err(ReplyError::from_static("ERR value is NaN or Infinity"));
         }
-        crate::command_logic::hashes::update_hash_field(ctx, key, field, |current| {
+        let reply = crate::command_logic::hashes::update_hash_field(ctx, key, field, |current| {
             let value = match current {
                 None => LongDouble::ZERO,
                 Some(text) => {
@@ -40,7 +40,13 @@ impl Command for Hincrbyfloat {
                 .ok_or(ReplyError::from_static("ERR increment would produce NaN or Infinity"))?;
             let text = sum.to_human();
             Ok((text.clone().into_bytes(), Reply::bulk(text)))
-        })
+        })?;
+        // Logged as the value it gave, so float formatting never differs on replay (as Redis).
+        if let Reply::Bulk(text) = &reply {
+            ctx.propagate_as(&[b"HSET", key, field, text]);
+        }
+        ctx.notify(EventClass::Hash, "hincrbyfloat", key);
+        Ok(reply)
     }
 }
 
@@ -144,5 +150,14 @@ mod tests {
             err("ERR value is NaN or Infinity"),
             "checked before the key"
         );
+    }
+
+    #[test]
+    fn logged_as_hset_with_the_result() {
+        let mut h = Harness::new();
+        assert_eq!(h.run("HINCRBYFLOAT h f 2.5e0"), bulk("2.5"));
+        assert_eq!(h.propagated(), logged(&["HSET h f 2.5"]));
+        assert_eq!(h.events(), ["0:hincrbyfloat:h"]);
+        assert_eq!(h.modified(), ["0:h"]);
     }
 }

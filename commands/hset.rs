@@ -21,7 +21,10 @@ impl Command for Hset {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        Ok(Reply::Integer(crate::command_logic::hashes::hash_set_pairs(ctx, args)?))
+        let key = args.argv().get(1);
+        let added = crate::command_logic::hashes::hash_set_pairs(ctx, args)?;
+        ctx.notify(EventClass::Hash, "hset", key);
+        Ok(Reply::Integer(added))
     }
 }
 

@@ -26,6 +26,7 @@ impl Command for Hsetnx {
             return Ok(Reply::Integer(0));
         }
         db.hash_or_default(key)?.insert(field, value);
+        ctx.notify(EventClass::Hash, "hset", key);
         Ok(Reply::Integer(1))
     }
 }

@@ -21,7 +21,9 @@ impl Command for Incrby {
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let key = args.next()?;
         let increment = args.next_i64()?;
-        crate::command_logic::strings::incr_by(ctx, key, increment)
+        let reply = crate::command_logic::strings::incr_by(ctx, key, increment)?;
+        ctx.notify(EventClass::String, "incrby", key);
+        Ok(reply)
     }
 }
 

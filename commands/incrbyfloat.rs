@@ -39,6 +39,9 @@ impl Command for Incrbyfloat {
         }
         let text = sum.to_human().into_bytes();
         db.set_keep_ttl(key, Value::string(text.clone()));
+        // Logged as the value it gave, so float formatting never differs on replay (as Redis).
+        ctx.propagate_as(&[b"SET", key, &text, b"KEEPTTL"]);
+        ctx.notify(EventClass::String, "incrbyfloat", key);
         Ok(Reply::Bulk(text))
     }
 }
@@ -177,5 +180,14 @@ mod tests {
         assert_eq!(h.run("INCRBYFLOAT h abc"), err(wrongtype), "the type comes first");
         h.run("SET k abc");
         assert_eq!(h.run("INCRBYFLOAT k inf"), err(NOT_FLOAT), "then the stored value");
+    }
+
+    #[test]
+    fn logged_as_set_keepttl_with_the_result() {
+        let mut h = Harness::new();
+        h.run("SET n 10.5 EX 100");
+        assert_eq!(h.run("INCRBYFLOAT n 0.1"), bulk("10.6"));
+        assert_eq!(h.propagated(), logged(&["SET n 10.6 KEEPTTL"]));
+        assert_eq!(h.events(), ["0:incrbyfloat:n"]);
     }
 }

@@ -43,6 +43,7 @@ impl Command for Latency {
                     arity: 2,
                     flags: ADMIN,
                     summary: "Returns a human-readable latency analysis report.",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand::HELP,
                 Subcommand {
@@ -50,18 +51,21 @@ impl Command for Latency {
                     arity: 3,
                     flags: ADMIN,
                     summary: "Returns timestamp-latency samples for an event.",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand {
                     name: "latest",
                     arity: 2,
                     flags: ADMIN,
                     summary: "Returns the latest latency samples for all events.",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand {
                     name: "reset",
                     arity: -2,
                     flags: ADMIN,
                     summary: "Resets the latency data for one or more events.",
+                    ..Subcommand::DEFAULT
                 },
             ],
             ..CommandMeta::DEFAULT

@@ -32,6 +32,13 @@ impl Command for Load {
         // The eviction settings and counters stay.
         ctx.keyspace().replace(loaded);
         ctx.server.forget_changes();
+        // Logged as its effect: the old data gone, then the new data.
+        if ctx.propagates() {
+            let mut records = Vec::new();
+            let _ = crate::persist::aof::write_dataset(ctx.keyspace(), &mut records);
+            ctx.propagate_as(&[b"FLUSHALL"]);
+            ctx.propagate_encoded(&records);
+        }
         Ok(Reply::OK)
     }
 }

@@ -36,6 +36,8 @@ impl Command for Move {
             return Ok(Reply::Integer(0));
         };
         put_key(db.select(target), key, value, deadline);
+        ctx.notify_in(source, EventClass::Generic, "move_from", key);
+        ctx.notify_in(target, EventClass::Generic, "move_to", key);
         Ok(Reply::Integer(1))
     }
 }
@@ -117,5 +119,14 @@ mod tests {
         h.run("SELECT 7");
         assert_eq!(h.run_args(&[&b"GET"[..], b"\x00\xff"]), bulk("v"));
         assert_eq!(h.run("MOVE a"), err("ERR wrong number of arguments for 'move' command"));
+    }
+
+    #[test]
+    fn effects_name_both_databases() {
+        let mut h = Harness::new();
+        h.run("SET k v");
+        assert_eq!(h.run("MOVE k 2"), Reply::Integer(1));
+        assert_eq!(h.modified(), ["0:k", "2:k"]);
+        assert_eq!(h.events(), ["0:move_from:k", "2:move_to:k"]);
     }
 }

@@ -21,7 +21,12 @@ impl Command for Mset {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        crate::command_logic::strings::mset(ctx, args, false)
+        let argv = args.argv();
+        let reply = crate::command_logic::strings::mset(ctx, args, false)?;
+        if reply != Reply::Integer(0) {
+            (1..argv.len()).step_by(2).for_each(|i| ctx.notify(EventClass::String, "set", argv.get(i)));
+        }
+        Ok(reply)
     }
 }
 
@@ -51,5 +56,14 @@ mod tests {
         assert_eq!(h.run("MSET a"), err(arity));
         assert_eq!(h.run("MSET a 1 b"), err(arity));
         assert_eq!(h.run("EXISTS a"), int(0));
+    }
+
+    #[test]
+    fn effects_name_every_key() {
+        let mut h = Harness::new();
+        h.run("MSET a 1 b 2");
+        assert_eq!(h.modified(), ["0:a", "0:b"]);
+        assert_eq!(h.events(), ["0:set:a", "0:set:b"]);
+        assert_eq!(h.propagated(), None);
     }
 }

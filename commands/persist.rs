@@ -22,7 +22,11 @@ impl Command for Persist {
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let key = args.next()?;
         let db = ctx.db();
-        Ok(Reply::Integer(i64::from(db.contains(key) && db.clear_deadline(key))))
+        let persisted = db.contains(key) && db.clear_deadline(key);
+        if persisted {
+            ctx.notify(EventClass::Generic, "persist", key);
+        }
+        Ok(Reply::Integer(i64::from(persisted)))
     }
 }
 

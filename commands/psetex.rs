@@ -20,7 +20,7 @@ impl Command for Psetex {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        crate::command_logic::strings::set_expiring(ctx, args, ExpireUnit::Millis, "psetex")
+        crate::commands::setex::set_expiring_reported(ctx, args, ExpireUnit::Millis, "psetex")
     }
 }
 
@@ -52,5 +52,12 @@ mod tests {
         assert_eq!(h.run("PSETEX k 9223372036854775807 v"), err(invalid));
         assert_eq!(h.run("PSETEX k x v"), err("ERR value is not an integer or out of range"));
         assert_eq!(h.run("PSETEX k 1 v x"), err("ERR wrong number of arguments for 'psetex' command"));
+    }
+
+    #[test]
+    fn logged_as_set_with_an_absolute_deadline() {
+        let mut h = Harness::new();
+        h.run("PSETEX k 10 v");
+        assert_eq!(h.propagated(), logged(&["SET k v PXAT 1700000000010"]));
     }
 }

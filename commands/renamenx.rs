@@ -21,7 +21,13 @@ impl Command for Renamenx {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        Ok(Reply::Integer(i64::from(crate::command_logic::keys::rename(ctx, args, true)?)))
+        let (key, newkey) = (args.argv().get(1), args.argv().get(2));
+        let renamed = crate::command_logic::keys::rename(ctx, args, true)?;
+        if renamed {
+            ctx.notify(EventClass::Generic, "rename_from", key);
+            ctx.notify(EventClass::Generic, "rename_to", newkey);
+        }
+        Ok(Reply::Integer(i64::from(renamed)))
     }
 }
 

@@ -2,6 +2,7 @@
 
 use crate::command_logic::strings::{set_string, string_options, StringCommand};
 use crate::prelude::*;
+use crate::protocol::parse::Argv;
 
 /// `SET`: stores a string, with Redis 7's conditions, `GET` and expiry options.
 pub struct Set;
@@ -28,12 +29,40 @@ impl Command for Set {
         let deadline = options.deadline(ctx.now_ms(), "set")?;
 
         let (allowed, old) = set_string(ctx, key, value, &options, deadline)?;
+        if allowed {
+            ctx.notify(EventClass::String, "set", key);
+            if deadline.is_some() {
+                ctx.notify(EventClass::Generic, "expire", key);
+            }
+        }
+        if let Some(at) = deadline {
+            // Logged with `PXAT <deadline>` in place of its expiry option: a
+            // replay at any time gives the same deadline.
+            ctx.propagate_set_pxat(&without_expiry_option(args.argv()), at);
+        }
         Ok(match (options.get, allowed) {
             (true, _) => Reply::bulk_or_null(old),
             (false, true) => Reply::OK,
             (false, false) => Reply::Null,
         })
     }
+}
+
+/// The request's arguments without its `EX`/`PX`/`EXAT`/`PXAT` options.
+fn without_expiry_option(argv: Argv<'_>) -> Vec<&[u8]> {
+    let mut parts = Vec::with_capacity(argv.len());
+    let mut i = 0;
+    while i < argv.len() {
+        let expiry =
+            [&b"EX"[..], b"PX", b"EXAT", b"PXAT"].iter().any(|unit| argv.get(i).eq_ignore_ascii_case(unit));
+        if i >= 3 && expiry && i + 1 < argv.len() {
+            i += 2;
+        } else {
+            parts.push(argv.get(i));
+            i += 1;
+        }
+    }
+    parts
 }
 
 inventory::submit! { Registration::new(&Set, module_path!()) }
@@ -124,5 +153,37 @@ mod tests {
         assert_eq!(h.run("SET k v EX abc EX 10"), Reply::OK, "the last expiry wins");
         assert_eq!(h.run("SET k v PERSIST"), err(SYNTAX), "PERSIST is GETEX's");
         assert_eq!(h.run("SET k v EX 10 KEEPTTL"), err(SYNTAX));
+    }
+
+    #[test]
+    fn effects_name_the_key_and_its_database() {
+        let mut h = Harness::new();
+        h.run("SELECT 3");
+        assert_eq!(h.run("SET k v"), Reply::OK);
+        assert_eq!(h.modified(), ["3:k"]);
+        assert_eq!(h.events(), ["3:set:k"]);
+        assert_eq!(h.propagated(), None, "logged as received");
+        h.run("SET k v EX 10");
+        assert_eq!(h.events(), ["3:set:k", "3:expire:k"]);
+        assert_eq!(h.run("SET k w NX"), Reply::Null);
+        assert_eq!(h.modified(), Vec::<String>::new(), "a SET that did not apply changed nothing");
+        assert_eq!(h.events(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn relative_and_absolute_expiry_is_logged_as_pxat() {
+        let mut h = Harness::new();
+        h.run("SET k v EX 10 NX");
+        assert_eq!(h.propagated(), logged(&["SET k v NX PXAT 1700000010000"]));
+        h.run("SET k v px 1500 GET");
+        assert_eq!(h.propagated(), logged(&["SET k v GET PXAT 1700000001500"]));
+        h.run(&format!("SET k v EXAT {}", START_MS / 1000 + 7));
+        assert_eq!(h.propagated(), logged(&["SET k v PXAT 1700000007000"]));
+        h.run("SET k v KEEPTTL");
+        assert_eq!(h.propagated(), None);
+        h.run("SET k v EX 10 EX 20");
+        assert_eq!(h.propagated(), logged(&["SET k v PXAT 1700000020000"]), "the last option wins");
+        h.run("SET ex ex");
+        assert_eq!(h.propagated(), None, "key and value are never options");
     }
 }

@@ -20,8 +20,27 @@ impl Command for Setex {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        crate::command_logic::strings::set_expiring(ctx, args, ExpireUnit::Seconds, "setex")
+        set_expiring_reported(ctx, args, ExpireUnit::Seconds, "setex")
     }
+}
+
+/// `SETEX`/`PSETEX`, with their effects: logged as `SET key value PXAT
+/// <deadline>`, so a replay at any time gives the same deadline.
+pub(crate) fn set_expiring_reported(
+    ctx: &mut Context<'_>,
+    args: &mut Args<'_>,
+    unit: ExpireUnit,
+    name: &str,
+) -> CommandResult {
+    let argv = args.argv();
+    let reply = crate::command_logic::strings::set_expiring(ctx, args, unit, name)?;
+    let (key, value) = (argv.get(1), argv.get(3));
+    if let Some(at) = ctx.db().deadline(key) {
+        ctx.propagate_set_pxat(&[b"SET", key, value], at);
+    }
+    ctx.notify(EventClass::String, "set", key);
+    ctx.notify(EventClass::Generic, "expire", key);
+    Ok(reply)
 }
 
 inventory::submit! { Registration::new(&Setex, module_path!()) }
@@ -59,5 +78,13 @@ mod tests {
         assert_eq!(h.run("SETEX k 1.5 v"), err("ERR value is not an integer or out of range"));
         assert_eq!(h.run("EXISTS k"), int(0));
         assert_eq!(h.run("SETEX k 10"), err("ERR wrong number of arguments for 'setex' command"));
+    }
+
+    #[test]
+    fn logged_as_set_with_an_absolute_deadline() {
+        let mut h = Harness::new();
+        h.run("SETEX k 10 v");
+        assert_eq!(h.propagated(), logged(&["SET k v PXAT 1700000010000"]));
+        assert_eq!(h.events(), ["0:set:k", "0:expire:k"]);
     }
 }

@@ -24,6 +24,9 @@ impl Command for Setnx {
         let value = args.next()?;
         let options = StringOptions { condition: SetCondition::IfAbsent, get: false, ttl: TtlOption::Absent };
         let (set, _) = set_string(ctx, key, value, &options, None)?;
+        if set {
+            ctx.notify(EventClass::String, "set", key);
+        }
         Ok(Reply::Integer(i64::from(set)))
     }
 }

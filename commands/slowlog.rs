@@ -36,6 +36,7 @@ impl Command for Slowlog {
                     arity: -2,
                     flags: ADMIN,
                     summary: "Returns the slow log's entries.",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand::HELP_SHOW,
                 Subcommand {
@@ -43,12 +44,14 @@ impl Command for Slowlog {
                     arity: 2,
                     flags: ADMIN,
                     summary: "Returns the number of entries in the slow log.",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand {
                     name: "reset",
                     arity: 2,
                     flags: ADMIN,
                     summary: "Clears all entries from the slow log.",
+                    ..Subcommand::DEFAULT
                 },
             ],
             ..CommandMeta::DEFAULT

@@ -30,6 +30,15 @@ mod tests {
     use crate::testing::*;
 
     #[test]
+    fn ttl_leaves_the_access_time() {
+        let mut h = Harness::new();
+        h.run("SET k v");
+        h.advance_ms(10_000);
+        assert_eq!(h.run("TTL k"), int(-1));
+        assert_eq!(h.run("OBJECT IDLETIME k"), int(10), "OBJECT IDLETIME keeps counting");
+    }
+
+    #[test]
     fn missing_persistent_and_rounded() {
         let mut h = Harness::new();
         assert_eq!(h.run("TTL k"), int(-2));

@@ -90,7 +90,7 @@ fn main() -> ExitCode {
                 // flush the append-only file.
                 let save = !shared.config.read().save_rules().is_empty();
                 let keyspace = shared.store.lock_all();
-                let _ = miniredis::persist::prepare_shutdown(&shared, &keyspace, save);
+                let _ = miniredis::persist::prepare_shutdown(&*shared, &keyspace, save);
                 drop(keyspace);
                 shared.request_shutdown();
             }

@@ -4,4 +4,5 @@ pub use crate::protocol::{Reply, ReplyError};
 pub use crate::registry::{
     Args, Command, CommandMeta, CommandResult, Context, ExpireUnit, Flag, Keys, Registration, Subcommand,
 };
+pub use crate::store::effects::EventClass;
 pub use crate::store::{Db, Hash, Keyspace, Value};

@@ -2,6 +2,7 @@
 //! task and lent to each command; its [`SessionHandle`] is the small part
 //! other connections can see (`CLIENT LIST`, `CLIENT KILL`), behind a lock.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
@@ -27,6 +28,8 @@ pub struct SessionInfo {
     pub user: Option<Arc<str>>,
     /// A `MONITOR` client (flag `O`).
     pub monitor: bool,
+    /// Held by `CLIENT PAUSE` (flag `b`).
+    pub blocked: bool,
     /// The connection's buffers at the end of its last batch.
     pub buffers: Buffers,
 }
@@ -40,6 +43,8 @@ pub struct Buffers {
     /// Reply bytes not yet written (`obl`/`omem`), and the reply buffer's size (`rbs`).
     pub reply: usize,
     pub reply_capacity: usize,
+    /// The running request's argument bytes (`argv-mem`); 0 between requests.
+    pub argv_mem: usize,
 }
 
 impl SessionInfo {
@@ -54,6 +59,9 @@ impl SessionInfo {
         }
         if self.monitor {
             flags.push('O');
+        }
+        if self.blocked {
+            flags.push('b');
         }
         if flags.is_empty() {
             flags.push('N');
@@ -70,13 +78,26 @@ pub struct SessionHandle {
     pub fd: i64,
     pub created_ms: u64,
     pub(crate) info: Mutex<SessionInfo>,
+    /// The connection waits for the socket to take its replies (`events=w`
+    /// in `CLIENT LIST`); it reads (`events=r`) otherwise.
+    pub writing: AtomicBool,
     kill: Notify,
 }
 
 impl SessionHandle {
     pub fn new(id: u64, addr: String, laddr: String, fd: i64, now_ms: u64) -> SessionHandle {
         let info = SessionInfo { protocol: 2, last_active_ms: now_ms, ..SessionInfo::default() };
-        SessionHandle { id, addr, laddr, fd, created_ms: now_ms, info: Mutex::new(info), kill: Notify::new() }
+        let writing = AtomicBool::new(false);
+        SessionHandle {
+            id,
+            addr,
+            laddr,
+            fd,
+            created_ms: now_ms,
+            info: Mutex::new(info),
+            writing,
+            kill: Notify::new(),
+        }
     }
 
     /// Asks the connection to close (it wakes even if it is idle):
@@ -99,6 +120,21 @@ impl SessionHandle {
 
     /// The name of the user the client authenticated as (none: `default`
     /// from the start).
+    /// Whether `CLIENT PAUSE` holds the connection (flag `b`).
+    pub fn is_blocked(&self) -> bool {
+        self.info.lock().blocked
+    }
+
+    /// Marks the connection held by `CLIENT PAUSE` (running `command` once
+    /// let go), or let go.
+    pub fn set_blocked(&self, blocked: bool, command: Option<&'static str>) {
+        let mut info = self.info.lock();
+        info.blocked = blocked;
+        if let Some(command) = command {
+            info.last_command = command;
+        }
+    }
+
     pub fn user_name(&self) -> Option<Arc<str>> {
         self.info.lock().user.clone()
     }
@@ -109,8 +145,8 @@ impl SessionHandle {
         let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
         format!(
             "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 \
-             multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl={} oll=0 omem={} \
-             tot-mem={} events=r cmd={} user={} redir=-1 resp={} lib-name={} lib-ver={}",
+             multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl={} oll=0 omem={} \
+             tot-mem={} events={} cmd={} user={} redir=-1 resp={} lib-name={} lib-ver={}",
             self.id,
             self.addr,
             self.laddr,
@@ -122,6 +158,7 @@ impl SessionHandle {
             info.db,
             info.buffers.query,
             info.buffers.query_free,
+            info.buffers.argv_mem,
             info.buffers.reply_capacity,
             info.buffers.reply_capacity,
             info.buffers.reply,
@@ -132,6 +169,7 @@ impl SessionHandle {
                 + info.buffers.reply_capacity
                 + std::mem::size_of::<Session>()
                 + std::mem::size_of::<SessionHandle>(),
+            if self.writing.load(Ordering::Relaxed) { "w" } else { "r" },
             if info.last_command.is_empty() { "NULL" } else { info.last_command },
             info.user.as_deref().unwrap_or("default"),
             info.protocol,
@@ -178,6 +216,9 @@ pub struct Session {
     pub buffers: Buffers,
     /// Append-only-file offset the pending replies wait for (0: none).
     pub aof_wait: u64,
+    /// The buffers a command's effects are recorded in, kept between
+    /// commands so recording allocates nothing once they have grown.
+    pub effects: crate::store::effects::Effects,
 }
 
 impl Session {
@@ -199,6 +240,7 @@ impl Session {
             monitor: false,
             buffers: Buffers::default(),
             aof_wait: 0,
+            effects: Default::default(),
         }
     }
 

@@ -11,6 +11,7 @@ use crate::protocol::Reply;
 use crate::registry::{dispatch, Context};
 use crate::session::{Session, SessionHandle};
 use crate::state::ServerState;
+use crate::store::effects::{Effects, Propagation};
 use crate::store::{Clock, Dataset, Keyspace, Shape};
 
 /// The manual clock's starting time: 2023-11-14T22:13:20Z.
@@ -107,7 +108,45 @@ impl Harness {
 
     /// Waits for the background save or rewrite child and reaps it.
     pub fn wait_for_child(&self) {
-        self.shared.persist.reap(&self.shared, true);
+        self.shared.persist.reap(&*self.shared, true);
+    }
+
+    /// What the last command did.
+    pub fn effects(&self) -> &Effects {
+        &self.client.effects
+    }
+
+    /// The keys the last command modified, as `db:key` (`db:*`: the whole database).
+    pub fn modified(&self) -> Vec<String> {
+        let text = |key: Option<&[u8]>| key.map_or("*".into(), |k| String::from_utf8_lossy(k).into_owned());
+        self.effects().modified_keys().map(|(db, key)| format!("{db}:{}", text(key))).collect()
+    }
+
+    /// The last command's keyspace events, as `db:event:key`.
+    pub fn events(&self) -> Vec<String> {
+        self.effects()
+            .events()
+            .map(|(e, key)| format!("{}:{}:{}", e.db, e.name, String::from_utf8_lossy(key)))
+            .collect()
+    }
+
+    /// How the last command is propagated: `None` as received, otherwise
+    /// its records as inline commands (none: nothing).
+    pub fn propagated(&self) -> Option<Vec<String>> {
+        if self.effects().propagation() == Propagation::AsReceived {
+            return None;
+        }
+        let mut lines = Vec::new();
+        for (_, bytes) in self.effects().records() {
+            let (records, problem) = crate::persist::aof::parse(bytes);
+            assert!(problem.is_none(), "{problem:?}");
+            for (_, args) in records {
+                let words: Vec<String> =
+                    args.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+                lines.push(words.join(" "));
+            }
+        }
+        Some(lines)
     }
 
     /// A view of the keyspace (database 0) at the clock's current time.
@@ -127,6 +166,11 @@ impl Drop for Harness {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// The expected [`Harness::propagated`] records.
+pub fn logged(lines: &[&str]) -> Option<Vec<String>> {
+    Some(lines.iter().map(|l| l.to_string()).collect())
 }
 
 /// Shorthands for expected replies in tests.

@@ -508,3 +508,69 @@ fn reads_log_only_the_keys_their_lazy_expiry_deleted() {
     assert!(added.starts_with("*2\r\n$3\r\nDEL\r\n$5\r\ndying\r\n"), "{added:?}");
     assert!(added.contains("after"), "{added:?}");
 }
+
+#[test]
+fn the_log_holds_what_commands_did_in_absolute_time() {
+    let dir = Arc::new(TempDir::new("logged-forms"));
+    let server = Server::start_in(dir.clone(), AOF_ALWAYS);
+    let mut c = server.connect();
+    let before = std::fs::read(aof_path(&dir)).unwrap().len();
+    let started =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
+    c.cmd(&["SET", "a", "1", "EX", "100", "NX"], "+OK\r\n");
+    c.cmd(&["SET", "plain", "v"], "+OK\r\n");
+    c.cmd(&["SETEX", "s", "10", "v"], "+OK\r\n");
+    c.cmd(&["EXPIRE", "plain", "50"], ":1\r\n");
+    c.cmd(&["EXPIRE", "missing", "50"], ":0\r\n");
+    c.cmd(&["INCRBYFLOAT", "n", "1.5"], bulk("1.5"));
+    c.cmd(&["HINCRBYFLOAT", "h", "f", "2.0"], bulk("2"));
+    c.cmd(&["GETEX", "a", "PERSIST"], bulk("1"));
+    c.cmd(&["GETEX", "a"], bulk("1"));
+    c.cmd(&["SELECT", "2"], "+OK\r\n");
+    c.cmd(&["EXPIRE", "nothing", "-1"], ":0\r\n");
+    c.cmd(&["SET", "b", "1"], "+OK\r\n");
+    c.cmd(&["EXPIRE", "b", "-1"], ":1\r\n");
+    let finished =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
+    let log = std::fs::read(aof_path(&dir)).unwrap();
+    let (records, problem) = miniredis::persist::aof::parse(&log[before..]);
+    assert!(problem.is_none(), "{problem:?}");
+    let text: Vec<String> = records
+        .iter()
+        .map(|(_, args)| {
+            args.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect::<Vec<_>>().join(" ")
+        })
+        .collect();
+    // Deadlines are the time of the write plus the relative time.
+    let deadline = |line: &str, ttl_ms: u64| {
+        let at: u64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+        assert!((started + ttl_ms..=finished + ttl_ms).contains(&at), "{line}");
+        line.rsplit_once(' ').unwrap().0.to_string()
+    };
+    let shape: Vec<String> = text
+        .iter()
+        .map(|line| match line.split(' ').next().unwrap() {
+            "SET" if line.contains("PXAT") => {
+                deadline(line, if line.starts_with("SET a") { 100_000 } else { 10_000 })
+            }
+            "PEXPIREAT" => deadline(line, 50_000),
+            _ => line.clone(),
+        })
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            "SELECT 0",
+            "SET a 1 NX PXAT",
+            "SET plain v",
+            "SET s v PXAT",
+            "PEXPIREAT plain",
+            "SET n 1.5 KEEPTTL",
+            "HSET h f 2",
+            "PERSIST a",
+            "SELECT 2",
+            "SET b 1",
+            "DEL b"
+        ]
+    );
+}

@@ -148,9 +148,8 @@ pub fn string_options<'a>(
 }
 
 /// Redis's `checkStringLength`: `APPEND` and `SETRANGE` may not build a
-/// string longer than `proto-max-bulk-len` (512 MB).
-pub fn check_string_length(len: u64, append: u64) -> Result<(), ReplyError> {
-    let limit = crate::protocol::parse::Limits::default().max_bulk_len as u64;
+/// string longer than `limit`, the run-time `proto-max-bulk-len`.
+pub fn check_string_length(limit: u64, len: u64, append: u64) -> Result<(), ReplyError> {
     match len.checked_add(append) {
         Some(total) if total <= limit => Ok(()),
         _ => Err(ReplyError::from_static("ERR string exceeds maximum allowed size (proto-max-bulk-len)")),

@@ -23,7 +23,8 @@ use tokio::sync::oneshot;
 use tracing::{error, info, warn};
 
 use crate::protocol::parse::{parse_i64, Argv};
-use crate::protocol::Reply;
+use crate::protocol::{encode_bulk, encode_command, encode_header};
+use crate::store::effects::{Deletion, Effects, Propagation};
 use crate::store::{Keyspace, Value};
 
 /// `appendfsync`.
@@ -71,29 +72,70 @@ pub(crate) struct State {
 }
 
 impl State {
-    /// Appends one command in database `db`.
-    pub fn append(&mut self, db: usize, parts: &[&[u8]]) {
+    /// Starts a record in database `db`: a `SELECT` first when the log is
+    /// in another one. Returns where the record starts in `buf`.
+    fn select(&mut self, db: usize) -> usize {
         let start = self.buf.len();
         if self.db != Some(db) {
             encode(&mut self.buf, &[b"SELECT", itoa::Buffer::new().format(db).as_bytes()]);
             self.db = Some(db);
         }
+        start
+    }
+
+    /// Appends one command in database `db`.
+    pub fn append(&mut self, db: usize, parts: &[&[u8]]) {
+        let start = self.select(db);
         encode(&mut self.buf, parts);
         self.finish_append(start);
     }
 
     /// Appends a request as the client sent it.
     pub fn append_argv(&mut self, db: usize, argv: Argv<'_>) {
-        let start = self.buf.len();
-        if self.db != Some(db) {
-            encode(&mut self.buf, &[b"SELECT", itoa::Buffer::new().format(db).as_bytes()]);
-            self.db = Some(db);
-        }
+        let start = self.select(db);
         encode_header(&mut self.buf, b'*', argv.len());
         for arg in argv.iter() {
             encode_bulk(&mut self.buf, arg);
         }
         self.finish_append(start);
+    }
+
+    /// Appends encoded records, in database `db`, or (`None`) carrying
+    /// their own `SELECT`s.
+    pub fn append_encoded(&mut self, db: Option<usize>, records: &[u8]) {
+        let start = match db {
+            Some(db) => self.select(db),
+            None => {
+                self.db = None;
+                self.buf.len()
+            }
+        };
+        self.buf.extend_from_slice(records);
+        self.finish_append(start);
+    }
+
+    /// Appends what a command did (see [`crate::store::effects`]): a `DEL`
+    /// for each key expiry or eviction deleted (so a replay never depends
+    /// on the clock or on memory), then, when `logged`, the command's
+    /// records: `argv` as received in database `db`, or the records it gave
+    /// instead.
+    pub fn append_effects(&mut self, effects: &Effects, logged: bool, db: usize, argv: Argv<'_>) {
+        // Evictions were logged as they happened (see `log_eviction`).
+        for (index, _, key) in effects.deleted_keys().filter(|&(_, why, _)| why == Deletion::Expired) {
+            self.append(index as usize, &[b"DEL", key]);
+        }
+        if !logged {
+            return;
+        }
+        match effects.propagation() {
+            Propagation::AsReceived => self.append_argv(db, argv),
+            Propagation::Nothing => {}
+            Propagation::Rewritten => {
+                for (index, record) in effects.records() {
+                    self.append_encoded(index.map(|i| i as usize), record);
+                }
+            }
+        }
     }
 
     fn finish_append(&mut self, start: usize) {
@@ -105,24 +147,9 @@ impl State {
     }
 }
 
-fn encode_header(out: &mut Vec<u8>, kind: u8, n: usize) {
-    out.push(kind);
-    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
-    out.extend_from_slice(b"\r\n");
-}
-
-fn encode_bulk(out: &mut Vec<u8>, arg: &[u8]) {
-    encode_header(out, b'$', arg.len());
-    out.extend_from_slice(arg);
-    out.extend_from_slice(b"\r\n");
-}
-
 /// One RESP array of bulk strings.
 pub fn encode(out: &mut Vec<u8>, parts: &[&[u8]]) {
-    encode_header(out, b'*', parts.len());
-    for part in parts {
-        encode_bulk(out, part);
-    }
+    encode_command(out, parts);
 }
 
 /// The file side, touched only by the writer thread, the fsync thread and
@@ -198,6 +225,13 @@ impl Aof {
     /// Wakes the writer after records were appended.
     pub(crate) fn notify(&self) {
         self.wake.notify_one();
+    }
+
+    /// Bytes the log holds in memory (`MEMORY STATS` `aof.buffer`): records
+    /// not yet written, and those kept for a rewrite under way.
+    pub fn buffered_bytes(&self) -> usize {
+        let state = self.state.lock();
+        state.buf.capacity() + state.rewrite.as_ref().map_or(0, Vec::capacity)
     }
 
     /// (current size, size after the last rewrite) of the live file.
@@ -556,122 +590,6 @@ pub fn create(path: &Path, keyspace: &Keyspace) -> io::Result<()> {
     result
 }
 
-/// How the dispatcher logs a successful write: the request itself, or its
-/// effect when the request holds relative times (`EX`, `EXPIRE`), so a
-/// replay at any later time gives the same data. Returns true when the
-/// request is logged as it is; otherwise `emit` got the records to log
-/// instead (none: nothing to log).
-pub fn propagate(
-    name: &str,
-    argv: Argv<'_>,
-    now: u64,
-    reply: &Reply,
-    emit: &mut dyn FnMut(&[&[u8]]),
-) -> bool {
-    let at = |ms: i64| itoa::Buffer::new().format(ms).to_string().into_bytes();
-    let arg = |i: usize| argv.get(i);
-    match name {
-        "set" => {
-            let mut parts: Vec<&[u8]> = Vec::with_capacity(argv.len());
-            let mut deadline = None;
-            let mut i = 0;
-            while i < argv.len() {
-                let a = arg(i);
-                let unit = if i >= 3 { expire_unit(a) } else { None };
-                match (unit, i + 1 < argv.len()) {
-                    (Some(unit), true) => {
-                        deadline = parse_i64(arg(i + 1)).map(|v| absolute(unit, v, now));
-                        i += 2;
-                    }
-                    _ => {
-                        parts.push(a);
-                        i += 1;
-                    }
-                }
-            }
-            match deadline {
-                None => return true,
-                Some(ms) => {
-                    let ms = at(ms);
-                    parts.push(b"PXAT");
-                    parts.push(&ms);
-                    emit(&parts);
-                }
-            }
-        }
-        "setex" | "psetex" => {
-            let unit = if name == "setex" { b"EX" as &[u8] } else { b"PX" };
-            let Some(v) = parse_i64(arg(2)) else { return false };
-            let ms = at(absolute(expire_unit(unit).unwrap_or(Unit::Ms), v, now));
-            emit(&[b"SET", arg(1), arg(3), b"PXAT", &ms]);
-        }
-        "getex" => {
-            if argv.len() < 3 || *reply == Reply::Null {
-                return false;
-            }
-            if arg(2).eq_ignore_ascii_case(b"PERSIST") {
-                emit(&[b"PERSIST", arg(1)]);
-            } else if let (Some(unit), true) = (expire_unit(arg(2)), argv.len() > 3) {
-                let Some(v) = parse_i64(arg(3)) else { return false };
-                let ms = absolute(unit, v, now);
-                if ms <= now as i64 {
-                    emit(&[b"DEL", arg(1)]);
-                } else {
-                    emit(&[b"PEXPIREAT", arg(1), &at(ms)]);
-                }
-            }
-        }
-        "expire" | "pexpire" | "expireat" | "pexpireat" => {
-            if *reply != Reply::Integer(1) {
-                return false;
-            }
-            let unit = match name {
-                "expire" => Unit::Secs,
-                "pexpire" => Unit::Ms,
-                "expireat" => Unit::UnixSecs,
-                _ => Unit::UnixMs,
-            };
-            let Some(v) = parse_i64(arg(2)) else { return false };
-            let ms = absolute(unit, v, now);
-            if ms <= now as i64 {
-                emit(&[b"DEL", arg(1)]);
-            } else {
-                emit(&[b"PEXPIREAT", arg(1), &at(ms)]);
-            }
-        }
-        _ => return true,
-    }
-    false
-}
-
-#[derive(Clone, Copy)]
-enum Unit {
-    Secs,
-    Ms,
-    UnixSecs,
-    UnixMs,
-}
-
-fn expire_unit(word: &[u8]) -> Option<Unit> {
-    match word.to_ascii_uppercase().as_slice() {
-        b"EX" => Some(Unit::Secs),
-        b"PX" => Some(Unit::Ms),
-        b"EXAT" => Some(Unit::UnixSecs),
-        b"PXAT" => Some(Unit::UnixMs),
-        _ => None,
-    }
-}
-
-/// The absolute deadline in Unix ms (the command already checked overflow).
-fn absolute(unit: Unit, value: i64, now: u64) -> i64 {
-    match unit {
-        Unit::Secs => value.saturating_mul(1000).saturating_add(now as i64),
-        Unit::Ms => value.saturating_add(now as i64),
-        Unit::UnixSecs => value.saturating_mul(1000),
-        Unit::UnixMs => value,
-    }
-}
-
 /// Why a log could not be read.
 #[derive(Debug)]
 pub enum ReadError {
@@ -776,48 +694,6 @@ mod tests {
             matches!(parse(&bad).1, Some(ReadError::Corrupt(at, _)) if at == first as u64 + 4),
             "{:?}",
             parse(&bad).1
-        );
-    }
-
-    #[test]
-    fn relative_times_become_absolute() {
-        let mut out = Vec::new();
-        let mut emit = |parts: &[&[u8]]| {
-            out.push(
-                parts.iter().map(|p| String::from_utf8_lossy(p).into_owned()).collect::<Vec<_>>().join(" "),
-            )
-        };
-        let owned = |s: &str| s.split(' ').map(|w| w.as_bytes().to_vec()).collect::<Vec<_>>();
-        let one = Reply::Integer(1);
-        for (cmd, reply) in [
-            ("SET k v EX 10 NX", &Reply::OK),
-            ("SET k v", &Reply::OK),
-            ("SETEX k 10 v", &Reply::OK),
-            ("PSETEX k 10 v", &Reply::OK),
-            ("EXPIRE k 10", &one),
-            ("EXPIRE k -1", &one),
-            ("PEXPIREAT k 5", &Reply::Integer(0)),
-            ("GETEX k PX 5", &Reply::bulk("v")),
-            ("GETEX k PERSIST", &Reply::bulk("v")),
-        ] {
-            let argv = owned(cmd);
-            let name = cmd.split(' ').next().unwrap().to_ascii_lowercase();
-            if propagate(&name, Argv::Owned(&argv), 1_000, reply, &mut emit) {
-                emit(&argv.iter().map(|a| &a[..]).collect::<Vec<_>>());
-            }
-        }
-        assert_eq!(
-            out,
-            [
-                "SET k v NX PXAT 11000",
-                "SET k v",
-                "SET k v PXAT 11000",
-                "SET k v PXAT 1010",
-                "PEXPIREAT k 11000",
-                "DEL k",
-                "PEXPIREAT k 1005",
-                "PERSIST k"
-            ]
         );
     }
 }

@@ -11,19 +11,43 @@ pub mod aof;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 use tracing::{info, warn};
 
 use crate::protocol::parse::Argv;
-use crate::protocol::Reply;
-use crate::session::{Session as ClientState, SessionHandle as ClientHandle};
-use crate::state::ServerState as Shared;
-use crate::store::{snapshot, Keyspace, Shard};
+use crate::store::effects::Effects;
+use crate::store::{snapshot, Keyspace, Store};
 
 pub use aof::{Aof, Fsync};
+
+/// What persistence needs from the server that owns it (implemented by
+/// the server state, which lives above this layer).
+pub trait Host {
+    fn store(&self) -> &Store;
+    fn persist(&self) -> &Persist;
+    /// The server's clock, in Unix ms.
+    fn now_ms(&self) -> u64;
+    /// The persistence settings as they are now.
+    fn settings(&self) -> Settings;
+    /// Changes since the last save (`rdb_changes_since_last_save`).
+    fn dirty(&self) -> &AtomicU64;
+    /// Unix seconds of the last successful save (`LASTSAVE`).
+    fn last_save(&self) -> &AtomicU64;
+}
+
+/// The settings persistence reads, copied out of the config.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub dir: PathBuf,
+    pub dump_path: PathBuf,
+    pub aof_path: PathBuf,
+    /// `save`: (seconds, changes) pairs.
+    pub save_rules: Vec<(u64, u64)>,
+    pub auto_aof_rewrite_percentage: u64,
+    pub auto_aof_rewrite_min_size: u64,
+}
 
 /// What a background child is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,15 +116,15 @@ impl Persist {
     }
 
     /// Forks a child that writes the snapshot. The caller holds the keyspace.
-    pub fn bgsave(&self, server: &Shared, keyspace: &Keyspace) -> Result<(), BgError> {
+    pub fn bgsave(&self, server: &dyn Host, keyspace: &Keyspace) -> Result<(), BgError> {
         let mut child = self.child.lock();
         if let Some(c) = child.as_ref() {
             return Err(BgError::Busy(c.job));
         }
-        let path = server.config.read().dump_path();
-        let now = server.clock.now_ms();
+        let path = server.settings().dump_path;
+        let now = server.now_ms();
         self.last_bgsave_try_ms.store(now, Ordering::Relaxed);
-        let dirty_at_fork = server.dirty.load(Ordering::Relaxed);
+        let dirty_at_fork = server.dirty().load(Ordering::Relaxed);
         let started = Instant::now();
         let pid =
             fork(|| snapshot::write_atomically_with(&path, |out| snapshot::write_json(keyspace, now, out)))
@@ -130,12 +154,9 @@ impl Persist {
     /// if a save is running, the rewrite is scheduled after it); without
     /// `enable` the child just writes the file (`BGREWRITEAOF` with
     /// `appendonly no`).
-    pub fn bgrewrite(&self, server: &Shared, keyspace: &Keyspace, enable: bool) -> Result<(), BgError> {
+    pub fn bgrewrite(&self, server: &dyn Host, keyspace: &Keyspace, enable: bool) -> Result<(), BgError> {
         let mut child = self.child.lock();
-        let (dir, path) = {
-            let config = server.config.read();
-            (config.dir.clone(), config.aof_path())
-        };
+        let Settings { dir, aof_path: path, .. } = server.settings();
         let switch = self.aof.on() || enable;
         if enable && !self.aof.on() {
             self.aof.start_without_file(&path);
@@ -186,7 +207,7 @@ impl Persist {
     }
 
     /// Reaps a finished child (called by the cron; `block` waits for it).
-    pub fn reap(&self, server: &Shared, block: bool) {
+    pub fn reap(&self, server: &dyn Host, block: bool) {
         let mut guard = self.child.lock();
         let Some(child) = guard.as_ref() else { return };
         let mut status = 0;
@@ -204,10 +225,10 @@ impl Persist {
                 self.last_bgsave_secs.store(child.started.elapsed().as_secs(), Ordering::Relaxed);
                 self.last_bgsave_ok.store(ok, Ordering::Relaxed);
                 if ok {
-                    let _ = server.dirty.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |d| {
+                    let _ = server.dirty().fetch_update(Ordering::Relaxed, Ordering::Relaxed, |d| {
                         Some(d.saturating_sub(child.dirty_at_fork))
                     });
-                    server.last_save.store(child.fork_secs, Ordering::Relaxed);
+                    server.last_save().store(child.fork_secs, Ordering::Relaxed);
                     info!("background saving terminated with success");
                 } else {
                     let _ = std::fs::remove_file(&child.temp);
@@ -227,7 +248,7 @@ impl Persist {
 
     /// Stops a running child and removes its temp file (SHUTDOWN,
     /// `CONFIG SET appendonly no`).
-    pub fn kill_child(&self, server: &Shared) {
+    pub fn kill_child(&self, server: &dyn Host) {
         let pid = self.child.lock().as_ref().map(|c| c.pid);
         if let Some(pid) = pid {
             // SAFETY: signalling our own child.
@@ -238,18 +259,20 @@ impl Persist {
 
     /// The server cron (ten times a second): reaps children, runs the
     /// `save` rules, scheduled and automatic rewrites.
-    pub fn cron(&self, server: &Shared) {
+    pub fn cron(&self, server: &dyn Host) {
         self.reap(server, false);
         if self.child.lock().is_some() {
             return;
         }
-        let now = server.clock.now_ms();
-        let (rules, pct, min_size) = {
-            let config = server.config.read();
-            (config.save_rules(), config.auto_aof_rewrite_percentage, config.auto_aof_rewrite_min_size)
-        };
-        let dirty = server.dirty.load(Ordering::Relaxed);
-        let since_save = (now / 1000).saturating_sub(server.last_save.load(Ordering::Relaxed));
+        let now = server.now_ms();
+        let Settings {
+            save_rules: rules,
+            auto_aof_rewrite_percentage: pct,
+            auto_aof_rewrite_min_size: min_size,
+            ..
+        } = server.settings();
+        let dirty = server.dirty().load(Ordering::Relaxed);
+        let since_save = (now / 1000).saturating_sub(server.last_save().load(Ordering::Relaxed));
         // After a failed background save, wait 5 seconds before retrying (as Redis).
         let may_retry = self.last_bgsave_ok.load(Ordering::Relaxed)
             || now.saturating_sub(self.last_bgsave_try_ms.load(Ordering::Relaxed)) >= 5_000;
@@ -257,7 +280,7 @@ impl Persist {
         if scheduled
             || (may_retry && rules.iter().any(|&(secs, changes)| dirty >= changes && since_save >= secs))
         {
-            let keyspace = server.store.lock_all();
+            let keyspace = server.store().lock_all();
             info!(dirty, "save rule met or save scheduled: background saving");
             if let Err(e) = self.bgsave(server, &keyspace) {
                 warn!(error = ?e, "automatic background save failed to start");
@@ -271,7 +294,7 @@ impl Persist {
         };
         let scheduled = self.rewrite_scheduled.load(Ordering::Relaxed);
         if !rewriting && (auto || scheduled) {
-            let keyspace = server.store.lock_all();
+            let keyspace = server.store().lock_all();
             if auto {
                 info!("starting automatic rewriting of the append only file");
             }
@@ -284,13 +307,31 @@ impl Persist {
 
 /// Before the process exits: stops a running child, saves the snapshot
 /// when `save`, and writes and fsyncs what the log has buffered.
-pub fn prepare_shutdown(server: &Shared, keyspace: &Keyspace, save: bool) -> io::Result<()> {
-    server.persist.kill_child(server);
-    let saved = if save { server.save(keyspace) } else { Ok(()) };
-    if server.persist.aof.on() {
-        server.persist.aof.flush_and_sync();
+pub fn prepare_shutdown(server: &dyn Host, keyspace: &Keyspace, save: bool) -> io::Result<()> {
+    server.persist().kill_child(server);
+    let saved = if save { self::save(server, keyspace) } else { Ok(()) };
+    if server.persist().aof.on() {
+        server.persist().aof.flush_and_sync();
     }
     saved
+}
+
+/// Writes the snapshot now (`SAVE`, shutdown); the caller holds the keyspace.
+pub fn save(server: &dyn Host, keyspace: &Keyspace) -> io::Result<()> {
+    let now = server.now_ms();
+    let path = server.settings().dump_path;
+    match snapshot::write_atomically_with(&path, |out| snapshot::write_json(keyspace, now, out)) {
+        Ok(()) => {
+            server.dirty().store(0, Ordering::Relaxed);
+            server.last_save().store(now / 1000, Ordering::Relaxed);
+            info!(path = %path.display(), "DB saved on disk");
+            Ok(())
+        }
+        Err(e) => {
+            warn!(path = %path.display(), error = %e, "saving the snapshot failed");
+            Err(e)
+        }
+    }
 }
 
 /// Removes temp files a crashed save or rewrite left in `dir` (those whose
@@ -356,47 +397,14 @@ fn fork(body: impl FnOnce() -> io::Result<()>) -> io::Result<i32> {
 }
 
 /// The dispatcher's hook, called only while the log is on, with the
-/// command's shards still locked: logs keys expiry deleted (as `DEL`, so a replay
-/// never depends on the clock) and, for a successful write, its record.
-/// Returns the log offset the reply must wait for (0: none).
-#[allow(clippy::too_many_arguments)]
-pub fn log_command(
-    server: &Shared,
-    keyspace: &mut Keyspace,
-    db: usize,
-    name: &str,
-    write: bool,
-    argv: Argv<'_>,
-    reply: &Reply,
-    now: u64,
-) -> u64 {
-    let aof = &server.persist.aof;
+/// command's shards still locked: appends what the command did (see
+/// [`aof::State::append_effects`]); `logged`: the command's own records
+/// too. Returns the log offset the reply must wait for (0: none).
+pub fn log_effects(aof: &Aof, effects: &Effects, logged: bool, db: usize, argv: Argv<'_>) -> u64 {
     let mut st = aof.state.lock();
     let before = st.appended;
-    keyspace.take_expired(|index, key| st.append(index, &[b"DEL", &key]));
-    let mut wait = 0;
-    if write && !reply.is_error() {
-        let verbatim = aof::propagate(name, argv, now, reply, &mut |parts| st.append(db, parts));
-        if verbatim {
-            st.append_argv(db, argv);
-        }
-        wait = st.appended;
-    } else if name == "load" && *reply == Reply::OK {
-        // The dataset was replaced: log its effect.
-        st.append(db, &[b"FLUSHALL"]);
-        let mut records = Vec::new();
-        let _ = aof::write_dataset(keyspace, &mut records);
-        st.db = None;
-        let start = st.buf.len();
-        st.buf.extend_from_slice(&records);
-        let added = st.buf.len() - start;
-        if let Some(rewrite) = &mut st.rewrite {
-            rewrite.extend_from_slice(&records);
-        }
-        st.appended += added as u64;
-        wait = st.appended;
-    }
-    let appended = st.appended != before;
+    st.append_effects(effects, logged, db, argv);
+    let (appended, wait) = (st.appended != before, if logged { st.appended } else { 0 });
     drop(st);
     if appended {
         aof.notify();
@@ -404,21 +412,17 @@ pub fn log_command(
     wait
 }
 
-/// Logs the keys the active expiry cycle deleted in `shard` (still held).
-pub fn log_active_expiry(server: &Shared, shard: &mut Shard) {
-    let aof = &server.persist.aof;
-    let mut st = aof.state.lock();
-    let before = st.appended;
-    for (index, db) in shard.dbs.iter_mut().enumerate() {
-        for key in db.take_expired() {
-            st.append(index, &[b"DEL", &key]);
-        }
-    }
-    let appended = st.appended != before;
-    drop(st);
-    if appended {
-        aof.notify();
-    }
+/// Logs a key eviction deleted, as `DEL`, while its shard is still held
+/// (a write to the key after it is then logged after the `DEL`).
+pub fn log_eviction(aof: &Aof, db: usize, key: &[u8]) {
+    aof.state.lock().append(db, &[b"DEL", key]);
+    aof.notify();
+}
+
+/// Logs the keys the active expiry cycle deleted (their shard still held),
+/// as `DEL`s.
+pub fn log_deletions(aof: &Aof, effects: &Effects) {
+    log_effects(aof, effects, false, 0, Argv::Owned(&[]));
 }
 
 /// Why the log could not be loaded at start-up.
@@ -445,15 +449,16 @@ impl std::fmt::Display for LoadError {
     }
 }
 
-/// Replays the log at `path` into the server's (empty) keyspace. The clock
-/// is frozen at 0 while replaying, so no key expires half-way: every
-/// deletion by expiry is in the log as a `DEL`. A cut-off last record is
-/// dropped (and the file truncated to its valid length) when
-/// `truncated_ok`. Returns the number of records.
-pub fn replay(server: &Shared, path: &Path, truncated_ok: bool) -> Result<usize, LoadError> {
+/// Reads the log at `path` record by record for a replay at start-up: `apply`
+/// gets each record's arguments and byte offset, and may stop the reading
+/// with an error. A cut-off last record is dropped (and the file truncated
+/// to its valid length) when `truncated_ok`. Returns the number of records.
+pub fn read_log(
+    path: &Path,
+    truncated_ok: bool,
+    mut apply: impl FnMut(&[Vec<u8>], u64) -> Result<(), LoadError>,
+) -> Result<usize, LoadError> {
     let data = std::fs::read(path).map_err(LoadError::Io)?;
-    let handle = Arc::new(ClientHandle::new(0, "aof".into(), String::new(), -1, 0));
-    let mut client = ClientState::new(handle, crate::acl::UserCell::internal("aof"), true);
     let (mut pos, mut count) = (0, 0);
     // Record by record: the log is never held twice in memory.
     while pos < data.len() {
@@ -476,29 +481,7 @@ pub fn replay(server: &Shared, path: &Path, truncated_ok: bool) -> Result<usize,
         let offset = pos as u64;
         pos = next;
         count += 1;
-        if crate::registry::lookup(&args[0]).is_none() {
-            return Err(LoadError::Corrupt(
-                offset,
-                format!("unknown command '{}'", String::from_utf8_lossy(&args[0])),
-            ));
-        }
-        let mut ctx = crate::registry::Context::at(server, &mut client, 0);
-        let reply = crate::registry::dispatch(&mut ctx, Argv::Owned(&args));
-        // A write that failed when it was logged fails again the same way
-        // (and changes nothing), but a bad SELECT would send every later
-        // record to the wrong database, and a malformed record means the
-        // file is not what the server wrote.
-        if let Reply::Error(e) = reply {
-            let select = args[0].eq_ignore_ascii_case(b"select");
-            if select || e.text().starts_with("ERR wrong number") || e.text().starts_with("ERR unknown") {
-                return Err(LoadError::Corrupt(offset, format!("record failed: {}", e.text())));
-            }
-        }
+        apply(&args, offset)?;
     }
-    let now = server.clock.now_ms();
-    let mut keyspace = server.store.view();
-    keyspace.prepare(0, now, true, false);
-    keyspace.touch_all();
-    server.dirty.store(0, Ordering::Relaxed);
     Ok(count)
 }

@@ -6,6 +6,7 @@ use std::sync::atomic::Ordering;
 use super::{lookup, permissions, Args, Context, Entry, Flag};
 use crate::protocol::parse::Argv;
 use crate::protocol::{Reply, ReplyError};
+use crate::store::effects::Deletion;
 
 /// Runs one request and returns its reply: lookup, the generic arity checks,
 /// then the handler. Never panics on client input. Every error reply is
@@ -34,8 +35,7 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     let mut sub_flags = 0;
     if !meta.subcommands.is_empty() && argv.len() >= 2 {
         let given = argv.get(1);
-        let Some(index) = meta.subcommands.iter().position(|s| s.name.as_bytes().eq_ignore_ascii_case(given))
-        else {
+        let Some(index) = entry.subcommand_index(given) else {
             return Reply::Error(ReplyError::err(format_args!(
                 "unknown subcommand '{}'. Try {} HELP.",
                 truncate(given, 128),
@@ -66,13 +66,14 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
         }
     }
     ctx.command = name;
-    // The shards of the command's keys are locked together, on first use;
-    // containers and keyless commands lock every shard.
-    if sub.is_none() && meta.keys.step > 0 {
-        ctx.keyspace.want_keys(meta.keys.positions(argv.len()).map(|i| argv.get(i)));
+    // The shards of the command's (or subcommand's) keys are locked
+    // together, on first use; keyless commands lock every shard.
+    let keys = entry.keys(sub, (argv.len() > 1).then(|| argv.get(1)));
+    if keys.step > 0 {
+        ctx.keyspace.want_keys(keys.positions(argv.len()).map(|i| argv.get(i)));
     }
     // One comparison when there is no limit.
-    let maxmemory = ctx.server.maxmemory.load(Ordering::Relaxed);
+    let maxmemory = ctx.server.config.maxmemory();
     if maxmemory != 0
         && !within_memory_limit(ctx, maxmemory)
         && (flags | sub_flags) & Flag::DenyOom.bit() != 0
@@ -101,10 +102,7 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
         }
         Err(err) => Reply::Error(err),
     };
-    // The one place writes reach the append-only file (one bool when it is off).
-    if ctx.aof {
-        ctx.log_to_aof(meta.name, write, argv, &reply);
-    }
+    ctx.hand_on_effects(write, argv, &reply);
     reply
 }
 
@@ -138,7 +136,14 @@ fn within_memory_limit(ctx: &mut Context<'_>, maxmemory: u64) -> bool {
     if !over() {
         return true;
     }
-    ctx.server.store.perform_evictions(ctx.now_ms(), over)
+    let (now, aof) = (ctx.now_ms(), ctx.aof.then_some(&ctx.server.persist.aof));
+    let effects = ctx.keyspace.effects_mut();
+    ctx.server.store.perform_evictions(now, over, |db, key| {
+        effects.deleted(db, key, Deletion::Evicted);
+        if let Some(aof) = aof {
+            crate::persist::log_eviction(aof, db, key);
+        }
+    })
 }
 
 /// At most `max` bytes of `bytes`, ending at a NUL as C's `%.*s` does.

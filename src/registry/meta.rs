@@ -61,6 +61,8 @@ impl Keys {
     pub const ONE: Keys = Keys { first: 1, last: 1, step: 1 };
     pub const ALL: Keys = Keys { first: 1, last: -1, step: 1 };
     pub const PAIRS: Keys = Keys { first: 1, last: -1, step: 2 };
+    /// The one argument after a subcommand's name (`OBJECT ENCODING key`).
+    pub const AFTER_SUBCOMMAND: Keys = Keys { first: 2, last: 2, step: 1 };
 
     /// Indexes of the key arguments in an argument vector of length `argc`.
     pub fn positions(&self, argc: usize) -> impl Iterator<Item = usize> {
@@ -82,9 +84,16 @@ pub struct Subcommand {
     pub arity: i32,
     pub flags: &'static [Flag],
     pub summary: &'static str,
+    /// Where the subcommand's keys are, counting the container as argument
+    /// 0, as Redis 7's per-subcommand key specifications do.
+    pub keys: Keys,
 }
 
 impl Subcommand {
+    /// Defaults for the fields a subcommand leaves out (`..Subcommand::DEFAULT`).
+    pub const DEFAULT: Subcommand =
+        Subcommand { name: "", arity: 2, flags: &[], summary: "", keys: Keys::NONE };
+
     /// The `HELP` subcommand as Redis declares it for its containers
     /// (`CLIENT HELP`, `CONFIG HELP`, ...); the reply is `command_logic::admin::help_reply`.
     pub const HELP: Subcommand = Subcommand {
@@ -92,6 +101,7 @@ impl Subcommand {
         arity: 2,
         flags: &[Flag::Loading, Flag::Stale],
         summary: "Returns helpful text about the different subcommands.",
+        keys: Keys::NONE,
     };
 
     /// `HELP` with Redis 7.0's older summary, which `MEMORY`, `OBJECT` and
@@ -116,6 +126,10 @@ pub struct CommandMeta {
     pub since: &'static str,
     pub complexity: &'static str,
     pub keys: Keys,
+    /// Keys Redis declares no specification for but MiniRedis still checks
+    /// permissions on and locks: when argument 1 is the keyword (any
+    /// case), these (`DEBUG OBJECT key`). Not shown by `COMMAND`.
+    pub keyword_keys: &'static [(&'static str, Keys)],
     pub subcommands: &'static [Subcommand],
     /// ACL categories beyond those derived from the group and flags (as
     /// Redis lists them: `["@dangerous"]`), for this command and its
@@ -134,6 +148,7 @@ impl CommandMeta {
         since: "1.0.0",
         complexity: "O(1)",
         keys: Keys::NONE,
+        keyword_keys: &[],
         subcommands: &[],
         extra_acl_categories: &[],
     };

@@ -39,6 +39,7 @@ pub trait Command: Send + Sync + 'static {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::effects::Deletion;
     use crate::testing::Harness;
 
     #[test]
@@ -153,6 +154,24 @@ mod tests {
     }
 
     #[test]
+    fn the_effects_of_a_command_that_evicts_name_the_evicted_keys() {
+        let mut h = Harness::new();
+        for i in 0..5 {
+            h.run(&format!("SET k{i} v"));
+        }
+        h.run("CONFIG SET maxmemory-policy allkeys-random");
+        // The limit set behind CONFIG's back, so the next command is the one that evicts.
+        h.shared.config.write().maxmemory = 1;
+        assert_eq!(
+            h.run("SET k5 v"),
+            Reply::error("OOM command not allowed when used memory > 'maxmemory'.")
+        );
+        let evicted = h.effects().deleted_keys().filter(|&(db, why, _)| db == 0 && why == Deletion::Evicted);
+        assert_eq!(evicted.count(), 5);
+        assert_eq!(h.events().iter().filter(|e| e.starts_with("0:evicted:k")).count(), 5);
+    }
+
+    #[test]
     fn lru_evicts_the_idle_keys_first() {
         let mut h = Harness::new();
         for i in 0..200 {
@@ -165,10 +184,14 @@ mod tests {
         h.run("CONFIG SET maxmemory-policy allkeys-lru maxmemory-samples 10");
         let now = h.shared.clock.now_ms();
         let mut left = 100;
-        assert!(h.shared.store.perform_evictions(now, || {
-            left -= 1;
-            left >= 0
-        }));
+        assert!(h.shared.store.perform_evictions(
+            now,
+            || {
+                left -= 1;
+                left >= 0
+            },
+            |_, _| {}
+        ));
         let mut db = h.keyspace();
         let old_left = (0..200).filter(|i| db.contains(format!("old{i}").as_bytes())).count();
         let new_left = (0..200).filter(|i| db.contains(format!("new{i}").as_bytes())).count();

@@ -24,16 +24,17 @@ pub fn denial(user: &User, entry: &Entry, sub: Option<usize>, argv: Argv<'_>) ->
     if user.all_keys {
         return None;
     }
-    let meta = &entry.meta;
-    let need = if meta.has(Flag::Write) {
+    // The subcommand's own flags and key specification, if it has them.
+    let flags = entry.flags_of(sub);
+    let need = if flags & Flag::Write.bit() != 0 {
         KEY_WRITE
-    } else if meta.has(Flag::Readonly) {
+    } else if flags & Flag::Readonly.bit() != 0 {
         KEY_READ
     } else {
         0
     };
-    meta.keys
-        .positions(argv.len())
+    let keys = entry.keys(sub, (argv.len() > 1).then(|| argv.get(1)));
+    keys.positions(argv.len())
         .map(|position| argv.get(position))
         .find_map(|key| (!user.may_access(key, need)).then(|| Denial::Key(key.to_vec())))
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use once_cell::sync::Lazy;
 
-use super::{Command, CommandMeta, Flag, Subcommand};
+use super::{Command, CommandMeta, Flag, Keys, Subcommand};
 
 /// One command's entry in the inventory. Every file in `commands/` submits one:
 /// `inventory::submit! { Registration::new(&Get, module_path!()) }`.
@@ -45,7 +45,28 @@ pub struct Entry {
 }
 
 impl Entry {
-    pub(super) fn arity_ok(arity: i32, argc: usize) -> bool {
+    /// The key specification that applies to a request whose argument 1
+    /// is `first_arg`: subcommand `sub`'s, a keyword's, or the command's.
+    pub fn keys(&self, sub: Option<usize>, first_arg: Option<&[u8]>) -> Keys {
+        if let Some(index) = sub {
+            return self.meta.subcommands[index].keys;
+        }
+        let keyword =
+            |(word, _): &&(&str, Keys)| first_arg.is_some_and(|a| a.eq_ignore_ascii_case(word.as_bytes()));
+        self.meta.keyword_keys.iter().find(keyword).map_or(self.meta.keys, |(_, keys)| *keys)
+    }
+
+    /// The [`Flag::bit`]s of the command, or of subcommand `sub`.
+    pub fn flags_of(&self, sub: Option<usize>) -> u32 {
+        sub.map_or(self.flag_bits, |index| self.sub_flag_bits[index])
+    }
+
+    /// The subcommand called `name` (any case), by index.
+    pub fn subcommand_index(&self, name: &[u8]) -> Option<usize> {
+        self.meta.subcommands.iter().position(|s| s.name.as_bytes().eq_ignore_ascii_case(name))
+    }
+
+    pub fn arity_ok(arity: i32, argc: usize) -> bool {
         if arity >= 0 {
             argc == arity as usize
         } else {
@@ -181,8 +202,7 @@ impl crate::acl::CommandCatalog for Table {
 
     fn subcommand_id(&self, name: &[u8], sub: &[u8]) -> Option<usize> {
         let entry = lookup(name)?;
-        let index =
-            entry.meta.subcommands.iter().position(|s| s.name.as_bytes().eq_ignore_ascii_case(sub))?;
+        let index = entry.subcommand_index(sub)?;
         Some(entry.acl_id + 1 + index)
     }
 }

@@ -45,6 +45,8 @@ where
             flush(&mut socket, &mut out, shared, handle, &mut client.aof_wait, killed.as_mut()).await
         };
     }
+    // The turn of a client `CLIENT PAUSE` held: kept until its held request ran.
+    let mut pause_turn: Option<crate::state::pause::Turn<'_>> = None;
     // Lines for a `MONITOR` client.
     let mut monitor: Option<tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>> = None;
 
@@ -74,8 +76,19 @@ where
         let mut commands = 0u64;
         let mut last_command = "";
         let mut close = false;
+        // A request `CLIENT PAUSE` holds (left in the buffer), and whether it may write.
+        let mut held = None;
         let mut now = shared.clock.now_ms();
-        parser.limits_mut().max_bulk_len = shared.proto_max_bulk_len.load(Ordering::Relaxed) as usize;
+        parser.limits_mut().max_bulk_len = shared.config.proto_max_bulk_len() as usize;
+        // While the batch runs, `CLIENT LIST` shows the buffer as read,
+        // the running requests included, as Redis does.
+        client.buffers = crate::session::Buffers {
+            query: buf.len(),
+            query_free: buf.capacity() - buf.len(),
+            reply: out.len(),
+            reply_capacity: out.capacity(),
+            argv_mem: 0,
+        };
         loop {
             if !client.authenticated {
                 parser.limits_mut().unauthenticated = shared.auth_required();
@@ -91,6 +104,17 @@ where
                     }
                 }
                 Ok(Parsed::Request { consumed }) => {
+                    // One relaxed load while no pause is set.
+                    if shared.pause.active() && pause_turn.is_none() {
+                        let argv = parser.argv(&buf[pos..]);
+                        if let Some((name, write)) = pausable(argv) {
+                            if shared.pause.holds(write, shared.clock.now_ms()).is_some() {
+                                held = Some((shared.pause.enqueue(), write));
+                                handle.set_blocked(true, Some(name));
+                                break;
+                            }
+                        }
+                    }
                     let reply =
                         run_one(shared, &mut client, parser.argv(&buf[pos..]), now, &mut last_command);
                     if client.reply_allowed() {
@@ -100,6 +124,8 @@ where
                     }
                     pos += consumed;
                     commands += 1;
+                    // The held request ran: the next held client's turn.
+                    pause_turn = None;
                     if client.close {
                         close = true;
                         break;
@@ -131,6 +157,7 @@ where
                 // Replies are written before the next read: none wait between batches.
                 reply: 0,
                 reply_capacity: out.capacity(),
+                argv_mem: 0,
             };
             client.update_visible(last_command, now);
         }
@@ -148,6 +175,17 @@ where
             }
             return;
         }
+        if let Some((ticket, write)) = held {
+            // Held by `CLIENT PAUSE`: the replies so far are out; wait for
+            // the pause to end and this client's turn, then run on from the
+            // held request without reading.
+            tokio::select! {
+                turn = ticket.wait(&shared.clock, write) => pause_turn = Some(turn),
+                _ = &mut killed => return,
+            }
+            handle.set_blocked(false, None);
+            continue;
+        }
 
         if buf.is_empty() && buf.capacity() > KEEP_CAPACITY {
             buf = BytesMut::with_capacity(READ_CHUNK);
@@ -163,7 +201,7 @@ where
                 Ok(0) | Err(_) => false,
                 Ok(n) => {
                     shared.metrics.stats.net_input_bytes.fetch_add(n as u64, Ordering::Relaxed);
-                    if buf.len() as u64 > shared.query_buffer_limit.load(Ordering::Relaxed) {
+                    if buf.len() as u64 > shared.config.query_buffer_limit() {
                         warn!(id = handle.id, addr = %handle.addr, qbuf = buf.len(),
                             "Closing client that reached max query buffer length");
                         false
@@ -188,10 +226,20 @@ where
     }
 }
 
+/// Whether `CLIENT PAUSE` may hold a request, and if so whether it may
+/// write (`WRITE` pauses hold only those), with the command's name. `None`
+/// for a request that gets an immediate error (unknown command, wrong
+/// arity), as in Redis.
+fn pausable(argv: Argv<'_>) -> Option<(&'static str, bool)> {
+    let entry = crate::registry::lookup(argv.get(0))?;
+    let write = entry.flag_bits & crate::registry::Flag::Write.bit() != 0;
+    crate::registry::Entry::arity_ok(entry.meta.arity, argv.len()).then_some((entry.meta.name, write))
+}
+
 /// Resolves once the client has been idle for `timeout` seconds; never
 /// when `timeout` is 0 (then nothing but an atomic load is done).
 async fn idle(shared: &ServerState) {
-    match shared.idle_timeout_s.load(Ordering::Relaxed) {
+    match shared.config.idle_timeout_s() {
         0 => std::future::pending().await,
         seconds => shared.clock.sleep(seconds.saturating_mul(1000)).await,
     }
@@ -246,7 +294,7 @@ async fn flush<S: AsyncWrite + Unpin>(
     shared: &ServerState,
     handle: &SessionHandle,
     aof_wait: &mut u64,
-    mut killed: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
+    killed: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
 ) -> std::io::Result<()> {
     if *aof_wait != 0 {
         shared.persist.aof.wait(std::mem::take(aof_wait)).await;
@@ -262,41 +310,61 @@ async fn flush<S: AsyncWrite + Unpin>(
         }
     }
     if written < out.len() {
-        let limit = |i: usize| shared.output_limit[i].load(Ordering::Relaxed);
-        let (hard, soft, soft_seconds) = (limit(0), limit(1), limit(2));
-        let mut over_soft_since: Option<Instant> = None;
-        while written < out.len() {
-            let unsent = (out.len() - written) as u64;
-            let over_limit = || {
-                warn!(id = handle.id, addr = %handle.addr, unsent,
-                    "Client scheduled to be closed ASAP for overcoming of output buffer limits.");
-                std::io::Error::other("output buffer limit")
-            };
-            if hard > 0 && unsent > hard {
-                return Err(over_limit());
-            }
-            let soft_deadline = if soft > 0 && unsent > soft {
-                Some(*over_soft_since.get_or_insert_with(Instant::now) + Duration::from_secs(soft_seconds))
-            } else {
-                over_soft_since = None;
-                None
-            };
-            tokio::select! {
-                result = socket.write(&out[written..]) => match result? {
-                    0 => return Err(std::io::ErrorKind::WriteZero.into()),
-                    n => written += n,
-                },
-                // The connection's own waiter: a second `notified()` would
-                // not be the one `notify_one` wakes.
-                _ = &mut killed => return Err(std::io::Error::other("killed or shutdown")),
-                _ = sleep_until(soft_deadline) => return Err(over_limit()),
-            }
-        }
+        // What `CLIENT LIST` shows of a client that does not read: the
+        // unsent bytes (`obl`, `omem`) and `events=w`.
+        handle.info.lock().buffers.reply = out.len() - written;
+        handle.writing.store(true, Ordering::Relaxed);
+        let result = flush_slowly(socket, out, written, shared, handle, killed).await;
+        handle.writing.store(false, Ordering::Relaxed);
+        handle.info.lock().buffers.reply = 0;
+        result?;
     }
     // A no-op for TCP; TLS sends what it still holds.
     socket.flush().await?;
     shared.metrics.stats.net_output_bytes.fetch_add(out.len() as u64, Ordering::Relaxed);
     out.clear();
+    Ok(())
+}
+
+/// The rest of [`flush`] once the socket stopped taking bytes: waits for it
+/// under the output buffer limits.
+async fn flush_slowly<S: AsyncWrite + Unpin>(
+    socket: &mut S,
+    out: &[u8],
+    mut written: usize,
+    shared: &ServerState,
+    handle: &SessionHandle,
+    mut killed: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
+) -> std::io::Result<()> {
+    let [hard, soft, soft_seconds] = shared.config.output_limit();
+    let mut over_soft_since: Option<Instant> = None;
+    while written < out.len() {
+        let unsent = (out.len() - written) as u64;
+        let over_limit = || {
+            warn!(id = handle.id, addr = %handle.addr, unsent,
+                "Client scheduled to be closed ASAP for overcoming of output buffer limits.");
+            std::io::Error::other("output buffer limit")
+        };
+        if hard > 0 && unsent > hard {
+            return Err(over_limit());
+        }
+        let soft_deadline = if soft > 0 && unsent > soft {
+            Some(*over_soft_since.get_or_insert_with(Instant::now) + Duration::from_secs(soft_seconds))
+        } else {
+            over_soft_since = None;
+            None
+        };
+        tokio::select! {
+            result = socket.write(&out[written..]) => match result? {
+                0 => return Err(std::io::ErrorKind::WriteZero.into()),
+                n => written += n,
+            },
+            // The connection's own waiter: a second `notified()` would
+            // not be the one `notify_one` wakes.
+            _ = &mut killed => return Err(std::io::Error::other("killed or shutdown")),
+            _ = sleep_until(soft_deadline) => return Err(over_limit()),
+        }
+    }
     Ok(())
 }
 

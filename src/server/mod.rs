@@ -2,6 +2,8 @@
 //! sockets and runs each connection's requests through the registry.
 
 mod connection;
+mod listeners;
+mod replay;
 mod running;
 mod tls;
 
@@ -147,7 +149,7 @@ impl Server {
             let persist = &shared.persist;
             persist.aof.set_policy(policy.unwrap_or(crate::persist::Fsync::Everysec));
             if replay_aof {
-                let records = crate::persist::replay(&shared, &aof_path, truncated_ok)
+                let records = replay::replay(&shared, &aof_path, truncated_ok)
                     .map_err(|e| StartError::Aof(aof_path.clone(), e))?;
                 info!(path = %aof_path.display(), records, "DB loaded from append only file");
             } else {
@@ -183,11 +185,19 @@ impl Server {
     pub async fn run(self) {
         let shared = self.shared;
         let mut stop = shared.shutdown_requested();
-        for listener in self.listeners {
-            tokio::spawn(accept_loop(listener, shared.clone(), None));
+        // The rebinder is in place before the first connection is accepted:
+        // a `CONFIG SET port` sent at once must find it.
+        let slots: Vec<_> = self.listeners.into_iter().map(listeners::Slot::new).collect();
+        let (bind, port) = {
+            let config = shared.config.read();
+            (config.bind.clone(), config.port)
+        };
+        shared.config.install_listeners(listeners::Rebinder::new(&shared, bind, port, slots.clone()));
+        for slot in slots {
+            tokio::spawn(accept_loop(slot, shared.clone(), None));
         }
         for listener in self.tls_listeners {
-            tokio::spawn(accept_loop(listener, shared.clone(), self.tls.clone()));
+            tokio::spawn(accept_loop(listeners::Slot::new(listener), shared.clone(), self.tls.clone()));
         }
         let expiry = tokio::spawn(expire_loop(shared.clone()));
         // Plain threads that live as long as the server: a child forked by
@@ -215,7 +225,7 @@ impl Server {
         // A background save or rewrite still running is stopped and reaped.
         let joined = tokio::task::spawn_blocking(move || {
             threads.into_iter().for_each(|t| drop(t.join()));
-            shared.persist.kill_child(&shared);
+            shared.persist.kill_child(&*shared);
         });
         let _ = joined.await;
     }
@@ -237,14 +247,17 @@ fn protected_mode_refuses(
 }
 
 async fn accept_loop(
-    listener: TcpListener,
+    listener: Arc<listeners::Slot>,
     shared: Arc<ServerState>,
     tls: Option<tokio_rustls::TlsAcceptor>,
 ) {
     let mut stop = shared.shutdown_requested();
     loop {
         let accepted = tokio::select! {
-            accepted = listener.accept() => accepted,
+            accepted = listener.accept() => match accepted {
+                Some(accepted) => accepted,
+                None => return,
+            },
             _ = stopped(&mut stop) => return,
         };
         let (socket, peer) = match accepted {
@@ -335,6 +348,7 @@ fn set_keepalive(socket: &tokio::net::TcpStream, seconds: u64) {
 /// The active half of expiry: ten cycles a second, as Redis's default `hz`.
 async fn expire_loop(shared: Arc<ServerState>) {
     let mut stop = shared.shutdown_requested();
+    let mut expired = crate::store::effects::Effects::default();
     let mut tick = shared.clock.every(100);
     loop {
         tokio::select! {
@@ -347,11 +361,14 @@ async fn expire_loop(shared: Arc<ServerState>) {
         }
         let now = shared.clock.now_ms();
         let aof = shared.persist.aof.on();
-        // Shard by shard: commands on other shards go on meanwhile.
+        // Shard by shard: commands on other shards go on meanwhile. The
+        // deleted keys are handed on as effects while their shard is held.
         shared.store.for_each_shard(|shard| {
             shard.dbs.iter_mut().for_each(|db| db.set_track_expired(aof));
             if shard.active_expire_cycle(now) > 0 && aof {
-                crate::persist::log_active_expiry(&shared, shard);
+                shard.take_expired(&mut expired);
+                crate::persist::log_deletions(&shared.persist.aof, &expired);
+                expired.clear();
             }
         });
     }

@@ -4,28 +4,25 @@
 
 mod clients;
 mod identity;
+pub mod pause;
 mod users;
 
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
-use parking_lot::RwLock;
-use tracing::{info, warn};
-
 use crate::acl::CommandCatalog;
-use crate::config::Config;
+use crate::config::{Config, Configuration};
 use crate::session::{Session, SessionHandle};
-use crate::store::{snapshot, Clock, Dataset, Keyspace, Store};
+use crate::store::{Clock, Dataset, Keyspace, Store};
 
 pub use clients::Clients;
 pub use identity::{random_id, Identity, REDIS_VERSION};
 pub use users::Users;
 
 /// Everything connections share. Commands use the parts' methods; the
-/// fields still public are also read outside commands: `persist` reads
-/// `dirty` and `last_save`, the connection loop and dispatch read the
-/// settings copied into atomics.
+/// fields still public are also read outside commands: the persistence
+/// host reads `dirty` and `last_save`, the connection loop checks `pause`.
 #[derive(Debug)]
 pub struct ServerState {
     // The keyspace.
@@ -34,8 +31,8 @@ pub struct ServerState {
     /// The server's clock (a manual one in tests): expiry, timers, `TIME`.
     pub clock: Clock,
 
-    // The configuration.
-    pub config: RwLock<Config>,
+    /// The settings, and the few that requests read copied into atomics.
+    pub config: Configuration,
 
     /// Connections, their ids, and the shutdown signal.
     pub clients: Clients,
@@ -54,18 +51,8 @@ pub struct ServerState {
     /// Unix seconds of the last successful save (start-up time before any).
     pub last_save: AtomicU64,
 
-    // Settings copied out of the configuration for the request path.
-    /// `maxmemory` in bytes (0: no limit), read by every dispatch.
-    pub maxmemory: AtomicU64,
-    /// `timeout` in seconds (0: none), read by every connection per batch.
-    pub idle_timeout_s: AtomicU64,
-    /// `proto-max-bulk-len`, read by every connection per batch.
-    pub proto_max_bulk_len: AtomicU64,
-    /// `client-query-buffer-limit`, checked after every read.
-    pub query_buffer_limit: AtomicU64,
-    /// The `normal` class of `client-output-buffer-limit`: hard, soft
-    /// (bytes) and soft seconds, checked when a write cannot finish at once.
-    pub output_limit: [AtomicU64; 3],
+    /// `CLIENT PAUSE`, checked by every connection before each request.
+    pub pause: pause::PauseGate,
 
     /// The background expiry cycle runs (`DEBUG SET-ACTIVE-EXPIRE`).
     active_expire: AtomicBool,
@@ -103,25 +90,20 @@ impl ServerState {
         let state = ServerState {
             store,
             users: Users::new(&config.requirepass, commands),
-            idle_timeout_s: AtomicU64::new(0),
-            proto_max_bulk_len: AtomicU64::new(0),
-            query_buffer_limit: AtomicU64::new(0),
-            output_limit: Default::default(),
             clock,
             identity: Identity::new(config.port),
-            maxmemory: AtomicU64::new(config.maxmemory),
             startup_memory: crate::alloc::allocated(),
             memory_peak: Default::default(),
             metrics: crate::metrics::Metrics::new(commands.id_count()),
-            config: RwLock::new(config),
+            config: Configuration::new(config),
             clients: Clients::default(),
             dirty: AtomicU64::new(0),
             last_save: AtomicU64::new(now_s),
             active_expire: AtomicBool::new(true),
             persist: crate::persist::Persist::default(),
+            pause: pause::PauseGate::default(),
             log_level_hook: LogLevelHookCell::default(),
         };
-        state.sync_runtime_config();
         state.apply_metrics_config();
         state
     }
@@ -148,7 +130,7 @@ impl ServerState {
 
     /// `maxmemory` in bytes (0: no limit).
     pub fn maxmemory_bytes(&self) -> u64 {
-        self.maxmemory.load(Ordering::Relaxed)
+        self.config.maxmemory()
     }
 
     /// Whether the background expiry cycle runs.
@@ -187,33 +169,7 @@ impl ServerState {
 
     /// Writes the snapshot atomically (the caller holds every shard).
     pub fn save(&self, keyspace: &Keyspace) -> io::Result<()> {
-        let now = self.clock.now_ms();
-        let path = self.config.read().dump_path();
-        match snapshot::write_atomically_with(&path, |out| snapshot::write_json(keyspace, now, out)) {
-            Ok(()) => {
-                self.dirty.store(0, Ordering::Relaxed);
-                self.last_save.store(now / 1000, Ordering::Relaxed);
-                info!(path = %path.display(), "DB saved on disk");
-                Ok(())
-            }
-            Err(e) => {
-                warn!(path = %path.display(), error = %e, "saving the snapshot failed");
-                Err(e)
-            }
-        }
-    }
-
-    /// Copies the settings connections read without a lock out of the
-    /// config (after `CONFIG SET`).
-    pub fn sync_runtime_config(&self) {
-        let config = self.config.read();
-        self.idle_timeout_s.store(config.timeout, Ordering::Relaxed);
-        self.proto_max_bulk_len.store(config.proto_max_bulk_len, Ordering::Relaxed);
-        self.query_buffer_limit.store(config.client_query_buffer_limit, Ordering::Relaxed);
-        let limit = crate::config::normal_output_limit(&config.client_output_buffer_limit);
-        for (slot, value) in self.output_limit.iter().zip([limit.hard, limit.soft, limit.soft_seconds]) {
-            slot.store(value, Ordering::Relaxed);
-        }
+        crate::persist::save(self, keyspace)
     }
 
     /// A new connection's session: authenticated as `default` when that
@@ -233,15 +189,20 @@ impl ServerState {
     /// evicts at once if the new limit is below the memory in use, as Redis
     /// does. The caller holds no shard.
     pub fn apply_memory_config(&self, now_ms: u64) {
-        let (policy, samples, access, maxmemory) = {
-            let config = self.config.read();
-            let (policy, samples, access) = config.eviction();
-            (policy, samples, access, config.maxmemory)
-        };
+        let (policy, samples, access) = self.config.read().eviction();
         self.store.set_eviction(policy, samples, access);
-        self.maxmemory.store(maxmemory, Ordering::Relaxed);
+        let maxmemory = self.config.maxmemory();
         if maxmemory != 0 {
-            self.store.perform_evictions(now_ms, || self.used_memory() as u64 > maxmemory);
+            let aof = &self.persist.aof;
+            self.store.perform_evictions(
+                now_ms,
+                || self.used_memory() as u64 > maxmemory,
+                |db, key| {
+                    if aof.on() {
+                        crate::persist::log_eviction(aof, db, key);
+                    }
+                },
+            );
         }
     }
 

@@ -16,6 +16,7 @@
 pub mod clock;
 pub mod compact;
 mod db;
+pub mod effects;
 pub mod evict;
 pub mod glob;
 pub mod keyspace;

@@ -16,6 +16,7 @@ use parking_lot::Mutex;
 
 mod view;
 
+use super::effects::Effects;
 use super::evict::{Access, Eviction, Policy};
 use super::{Db, DbStats, Key, Value};
 
@@ -86,6 +87,15 @@ impl Shard {
 
     pub fn set_now(&mut self, now_ms: u64) {
         self.dbs.iter_mut().for_each(|db| db.set_now(now_ms));
+    }
+
+    /// Moves the keys expiry deleted here (when tracking is on) into `effects`.
+    pub fn take_expired(&mut self, effects: &mut Effects) {
+        for (index, db) in self.dbs.iter_mut().enumerate() {
+            if db.has_expired() {
+                effects.take_expired(index, db.take_expired());
+            }
+        }
     }
 
     /// Redis's active expiry for this shard: per database, check keys with
@@ -178,7 +188,14 @@ impl Store {
     /// A view that locks shards as the caller uses them.
     pub fn view(&self) -> Keyspace<'_> {
         let settings = AccessSettings { now: 0, touch: true, track_expired: false };
-        Keyspace { store: self, held: 0, want: self.shape.all(), db: 0, settings }
+        Keyspace {
+            store: self,
+            held: 0,
+            want: self.shape.all(),
+            db: 0,
+            settings,
+            effects: Effects::default(),
+        }
     }
 
     /// A view holding every shard: a consistent picture of the whole keyspace.
@@ -228,9 +245,15 @@ impl Store {
     /// Evicts keys by the policy while `over_limit()` says memory is above
     /// `maxmemory` (Redis's `performEvictions`), locking one shard at a time.
     /// Returns false when memory is still over the limit and nothing more
-    /// can be evicted (or the policy is `noeviction`). The caller holds no
-    /// shard.
-    pub fn perform_evictions(&self, now_ms: u64, mut over_limit: impl FnMut() -> bool) -> bool {
+    /// can be evicted (or the policy is `noeviction`). `evicted(db, key)`
+    /// hears of each key evicted while its shard is still held. The caller
+    /// holds no shard.
+    pub fn perform_evictions(
+        &self,
+        now_ms: u64,
+        mut over_limit: impl FnMut() -> bool,
+        mut evicted: impl FnMut(usize, &[u8]),
+    ) -> bool {
         let mut eviction = self.eviction.lock();
         let policy = eviction.policy;
         // A bound on one call's work, so one command never stalls the server.
@@ -242,10 +265,11 @@ impl Store {
             budget -= 1;
             let Some((db, key)) = self.pick_victim(&mut eviction, now_ms) else { return false };
             let mut shard = self.shards[self.shape.shard_of(&key)].lock();
-            let db = &mut shard.dbs[db];
-            db.set_now(now_ms);
-            if db.remove(&key).is_some() {
+            let part = &mut shard.dbs[db];
+            part.set_now(now_ms);
+            if part.remove(&key).is_some() {
                 self.evicted.fetch_add(1, Ordering::Relaxed);
+                evicted(db, &key);
             }
         }
         true
@@ -355,9 +379,10 @@ mod tests {
     fn out_of_order_locking_never_deadlocks() {
         let store = std::sync::Arc::new(store());
         let keys: Vec<Vec<u8>> = (0..64).map(|i| format!("key{i}").into_bytes()).collect();
+        let (done, finished) = std::sync::mpsc::channel();
         let threads: Vec<_> = (0..4)
             .map(|t| {
-                let (store, keys) = (store.clone(), keys.clone());
+                let (store, keys, done) = (store.clone(), keys.clone(), done.clone());
                 std::thread::spawn(move || {
                     for round in 0..2000 {
                         // No key specification: keys are locked as met, in any order.
@@ -368,9 +393,16 @@ mod tests {
                             ks.set(key, Value::string("v"));
                         }
                     }
+                    let _ = done.send(());
                 })
             })
             .collect();
+        // A deadlock fails the test instead of hanging it (the stuck
+        // threads are left behind); 8,000 rounds take well under a second.
+        for _ in 0..threads.len() {
+            let finished = finished.recv_timeout(std::time::Duration::from_secs(60));
+            assert!(finished.is_ok(), "deadlock: a thread did not finish its rounds within 60 s");
+        }
         threads.into_iter().for_each(|t| t.join().unwrap());
         assert_eq!(store.view().len(), 64);
     }
@@ -401,5 +433,22 @@ mod tests {
         assert!(ks.random_key().is_some());
         let (keys, volatile, _) = ks.db_summary(0);
         assert_eq!((keys, volatile), (2, 1));
+    }
+
+    #[test]
+    fn writes_record_their_keys_and_reads_record_nothing() {
+        let store = store();
+        let mut ks = store.view();
+        ks.select(1).set(b"a", Value::string("v"));
+        assert!(ks.get(b"a").is_some());
+        assert!(ks.get_mut(b"missing").is_none());
+        assert!(!ks.delete(b"missing"));
+        assert!(!ks.clear_deadline(b"a"), "no deadline to clear");
+        ks.select(0).set(b"b", Value::string("v"));
+        assert!(ks.remove(b"b").is_some());
+        let modified: Vec<_> = ks.effects().modified_keys().collect();
+        assert_eq!(modified, [(1, Some(&b"a"[..])), (0, Some(&b"b"[..]))]);
+        ks.clear();
+        assert_eq!(ks.effects().modified_keys().last(), Some((0, None)), "FLUSHDB: the whole database");
     }
 }

@@ -3,6 +3,7 @@
 use std::sync::atomic::Ordering;
 
 use super::{Dataset, Shard, Store};
+use crate::store::effects::{Effects, ALL_DBS};
 use crate::store::{scan_step, Db, DbStats, Key, Value};
 
 /// What a command sees of the keyspace: the shards it holds, and the
@@ -16,6 +17,9 @@ pub struct Keyspace<'a> {
     pub(super) want: u64,
     pub(super) db: usize,
     pub(super) settings: AccessSettings,
+    /// What the command did (the connection's reusable buffers, lent for
+    /// the command).
+    pub(super) effects: Effects,
 }
 
 impl Drop for Keyspace<'_> {
@@ -31,6 +35,25 @@ macro_rules! by_key {
             $(#[$doc])*
             pub fn $name(&mut self, key: &[u8] $(, $arg: $ty)*) $(-> $ret)? {
                 self.db_for(key).$name(key $(, $arg)*)
+            }
+        )*
+    };
+}
+
+/// Key-routed methods that change the key: the key is recorded as
+/// modified in the view's [`Effects`] when `$changed` holds for the result.
+macro_rules! by_key_recorded {
+    ($( $(#[$doc:meta])* fn $name:ident(key $(, $arg:ident: $ty:ty)*) $(-> $ret:ty)? => $changed:expr; )*) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(&mut self, key: &[u8] $(, $arg: $ty)*) $(-> $ret)? {
+                let (db, effects, index) = self.db_and_effects(key);
+                let result = db.$name(key $(, $arg)*);
+                #[allow(clippy::redundant_closure_call)]
+                if ($changed)(&result) {
+                    effects.modified(index, key);
+                }
+                result
             }
         )*
     };
@@ -168,6 +191,31 @@ impl<'a> Keyspace<'a> {
         settings.apply(&mut self.shard(shard).dbs[index])
     }
 
+    /// As [`Keyspace::db_for`], with the effects beside it and the database's index.
+    fn db_and_effects(&mut self, key: &[u8]) -> (&mut Db, &mut Effects, usize) {
+        let (index, settings) = (self.db, self.settings);
+        let shard = self.store.shape.shard_of(key);
+        self.acquire(1 << shard);
+        // SAFETY: as in `shard`: the view now holds this shard's lock, and
+        // the borrow is disjoint from `self.effects`.
+        let shard = unsafe { &mut *self.store.shards[shard].data_ptr() };
+        (settings.apply(&mut shard.dbs[index]), &mut self.effects, index)
+    }
+
+    /// What the command did so far.
+    pub fn effects(&self) -> &Effects {
+        &self.effects
+    }
+
+    pub fn effects_mut(&mut self) -> &mut Effects {
+        &mut self.effects
+    }
+
+    /// Lends the view a connection's effect buffers (swapped back by the caller).
+    pub fn swap_effects(&mut self, effects: &mut Effects) {
+        std::mem::swap(&mut self.effects, effects);
+    }
+
     /// The current database's part in every shard.
     fn db_parts(&mut self) -> impl Iterator<Item = &mut Db> {
         let (index, settings) = (self.db, self.settings);
@@ -181,8 +229,6 @@ impl<'a> Keyspace<'a> {
         fn peek(key) -> Option<&Value>;
         /// The live value at `key`, counting a hit or miss without touching it.
         fn lookup_no_touch(key) -> Option<&Value>;
-        /// The live value at `key`, for changing it in place.
-        fn get_mut(key) -> Option<&mut Value>;
         /// Updates a live key's access time (`TOUCH`); false when absent.
         fn touch(key) -> bool;
         /// Milliseconds since a live key was last accessed (`OBJECT IDLETIME`).
@@ -197,28 +243,35 @@ impl<'a> Keyspace<'a> {
         fn get_string(key) -> Result<Option<&crate::store::Str>, crate::protocol::ReplyError>;
         /// The hash at `key`, `WRONGTYPE` if it holds something else.
         fn get_hash(key) -> Result<Option<&crate::store::Hash>, crate::protocol::ReplyError>;
-        /// The hash at `key` for changing, `WRONGTYPE` if it holds something else.
-        fn get_hash_mut(key) -> Result<Option<&mut crate::store::Hash>, crate::protocol::ReplyError>;
-        /// The hash at `key`, created empty when absent (see [`Db::hash_or_default`]).
-        fn hash_or_default(key) -> Result<&mut crate::store::Hash, crate::protocol::ReplyError>;
         /// Deletes `key` if it is an empty hash.
         fn remove_if_empty(key);
-        /// Stores `value` at `key` and clears any deadline, as `SET` does.
-        fn set(key, value: Value);
-        /// Stores `value` at `key` with `deadline` (`None` clears any).
-        fn set_with_deadline(key, value: Value, deadline: Option<u64>);
-        /// Stores `value` at `key`, keeping a live key's deadline.
-        fn set_keep_ttl(key, value: Value);
-        /// Deletes `key` (live or not); the value it held, if any.
-        fn remove(key) -> Option<Value>;
-        /// Deletes `key` if live; true when it was.
-        fn delete(key) -> bool;
         /// The deadline of a live key, in Unix ms.
         fn deadline(key) -> Option<u64>;
+    }
+
+    by_key_recorded! {
+        /// The live value at `key`, for changing it in place.
+        fn get_mut(key) -> Option<&mut Value> => |r: &Option<_>| r.is_some();
+        /// The hash at `key` for changing, `WRONGTYPE` if it holds something else.
+        fn get_hash_mut(key) -> Result<Option<&mut crate::store::Hash>, crate::protocol::ReplyError>
+            => |r: &Result<Option<_>, _>| matches!(r, Ok(Some(_)));
+        /// The hash at `key`, created empty when absent (see [`Db::hash_or_default`]).
+        fn hash_or_default(key) -> Result<&mut crate::store::Hash, crate::protocol::ReplyError>
+            => |r: &Result<_, _>| r.is_ok();
+        /// Stores `value` at `key` and clears any deadline, as `SET` does.
+        fn set(key, value: Value) => |_: &()| true;
+        /// Stores `value` at `key` with `deadline` (`None` clears any).
+        fn set_with_deadline(key, value: Value, deadline: Option<u64>) => |_: &()| true;
+        /// Stores `value` at `key`, keeping a live key's deadline.
+        fn set_keep_ttl(key, value: Value) => |_: &()| true;
+        /// Deletes `key` (live or not); the value it held, if any.
+        fn remove(key) -> Option<Value> => |r: &Option<_>| r.is_some();
+        /// Deletes `key` if live; true when it was.
+        fn delete(key) -> bool => |deleted: &bool| *deleted;
         /// Sets the deadline of a live key; false when the key is absent.
-        fn set_deadline(key, at_ms: u64) -> bool;
+        fn set_deadline(key, at_ms: u64) -> bool => |set: &bool| *set;
         /// Removes a deadline; true when there was one.
-        fn clear_deadline(key) -> bool;
+        fn clear_deadline(key) -> bool => |cleared: &bool| *cleared;
     }
 
     /// Keys in the current database, including expired ones not yet
@@ -233,6 +286,7 @@ impl<'a> Keyspace<'a> {
 
     /// Empties the current database (`FLUSHDB`).
     pub fn clear(&mut self) {
+        self.effects.modified_all(self.db);
         self.db_parts().for_each(Db::clear);
     }
 
@@ -350,17 +404,21 @@ impl<'a> Keyspace<'a> {
 
     /// Swaps two databases (`SWAPDB`).
     pub fn swap_dbs(&mut self, a: usize, b: usize) {
+        self.effects.modified_all(a);
+        self.effects.modified_all(b);
         self.shards_mut().for_each(|shard| shard.dbs.swap(a, b));
     }
 
     /// Empties every database (`FLUSHALL`).
     pub fn clear_all(&mut self) {
+        self.effects.modified_all(ALL_DBS as usize);
         self.shards_mut().flat_map(|shard| &mut shard.dbs).for_each(Db::clear);
     }
 
     /// Replaces the whole dataset with `data` (`LOAD`), keeping counters.
     pub fn replace(&mut self, data: Dataset) {
         assert_eq!(data.shape, self.store.shape, "a replacement dataset is laid out as the store");
+        self.effects.modified_all(ALL_DBS as usize);
         let now = self.settings.now;
         for (shard, mut loaded) in self.shards_mut().zip(data.shards) {
             for (db, new) in shard.dbs.iter_mut().zip(&mut loaded.dbs) {
@@ -381,19 +439,13 @@ impl<'a> Keyspace<'a> {
         });
     }
 
-    /// Whether expiry deleted keys in the shards this view holds (see
-    /// [`Keyspace::take_expired`]).
-    pub fn has_expired(&self) -> bool {
-        self.held_shards().any(|shard| shard.dbs.iter().any(Db::has_expired))
-    }
-
-    /// Keys expiry deleted in the shards this view holds, with their
-    /// database, since the last call (when tracking is on).
-    pub fn take_expired(&mut self, mut each: impl FnMut(usize, Key)) {
-        for shard in self.held_shards_mut() {
-            for (index, db) in shard.dbs.iter_mut().enumerate() {
-                db.take_expired().into_iter().for_each(|key| each(index, key));
-            }
+    /// Moves the keys expiry deleted in the shards this view holds (when
+    /// tracking is on) into the effects.
+    pub fn collect_expired(&mut self) {
+        for i in bits(self.held) {
+            // SAFETY: as in `held_shards_mut`; disjoint from `self.effects`.
+            let shard = unsafe { &mut *self.store.shards[i].data_ptr() };
+            shard.take_expired(&mut self.effects);
         }
     }
 }

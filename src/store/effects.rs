@@ -1,0 +1,259 @@
+//! What a command did, recorded while it runs and handed on by the
+//! dispatcher while the command's shards are still held: the keys it
+//! modified, the keys expiry or eviction deleted, its keyspace events, and
+//! what to propagate to the append-only file (and later replicas).
+//!
+//! This is what the AOF, and later WATCH, keyspace notifications and
+//! blocked-client wake-ups, hang on. It is cheap: the buffers belong to the
+//! connection and are reused, so a command that changes nothing touches
+//! none of them, and a write appends to buffers that already have room.
+//!
+//! Keys that lazy expiry deletes are collected only while a consumer needs
+//! them (the AOF is on: the dispatcher's `track_expired`); a consumer added
+//! later (notifications, WATCH) turns the same switch on.
+
+use std::ops::Range;
+
+use super::Key;
+
+/// Every database (a change that spans them all: `FLUSHALL`, `LOAD`).
+pub const ALL_DBS: u32 = u32::MAX;
+
+/// Beyond this many modified keys in one command, the rest are recorded as
+/// "the whole database changed" (`DEBUG POPULATE` must not grow the buffers
+/// by its million keys).
+const MAX_KEYS: usize = 1024;
+
+/// A keyspace event's class, as Redis's `notify-keyspace-events` flags name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventClass {
+    /// `g`: DEL, EXPIRE, RENAME, ...
+    Generic,
+    /// `$`
+    String,
+    /// `h`
+    Hash,
+    /// `x`
+    Expired,
+    /// `e`
+    Evicted,
+}
+
+/// Why a key was deleted behind the command's back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deletion {
+    Expired,
+    Evicted,
+}
+
+/// One keyspace event: `name` (Redis's event name, `set`, `hset`, `del`)
+/// on a key of database `db`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub db: u32,
+    pub class: EventClass,
+    pub name: &'static str,
+    key: Range<usize>,
+}
+
+/// How the command is propagated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Propagation {
+    /// As received (the default for a successful write).
+    #[default]
+    AsReceived,
+    /// Not at all.
+    Nothing,
+    /// As the records the command gave instead.
+    Rewritten,
+}
+
+/// A record to propagate: RESP bytes in [`Effects`]' buffer, in database
+/// `db` (`None`: the bytes carry their own `SELECT`s).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub db: Option<u32>,
+    bytes: Range<usize>,
+}
+
+/// What one command did (see the module documentation).
+#[derive(Debug, Default)]
+pub struct Effects {
+    /// Every key named below, back to back.
+    keys: Vec<u8>,
+    /// Modified keys: (database, key). `None` for the key: the whole
+    /// database (or every one, with [`ALL_DBS`]).
+    modified: Vec<(u32, Option<Range<usize>>)>,
+    deleted: Vec<(u32, Deletion, Range<usize>)>,
+    events: Vec<Event>,
+    propagation: Propagation,
+    /// RESP-encoded records of a rewritten propagation.
+    record_bytes: Vec<u8>,
+    records: Vec<Record>,
+}
+
+impl Effects {
+    /// Whether the command did nothing worth handing on (one load).
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.modified.is_empty()
+            && self.deleted.is_empty()
+            && self.events.is_empty()
+            && self.propagation == Propagation::AsReceived
+    }
+
+    /// Forgets everything, keeping the buffers (shrunk if one command grew them a lot).
+    pub fn clear(&mut self) {
+        if self.keys.capacity() > 1 << 16 || self.record_bytes.capacity() > 1 << 20 {
+            *self = Effects::default();
+            return;
+        }
+        self.keys.clear();
+        self.modified.clear();
+        self.deleted.clear();
+        self.events.clear();
+        self.propagation = Propagation::AsReceived;
+        self.record_bytes.clear();
+        self.records.clear();
+    }
+
+    fn keep(&mut self, key: &[u8]) -> Range<usize> {
+        let start = self.keys.len();
+        self.keys.extend_from_slice(key);
+        start..self.keys.len()
+    }
+
+    /// `key` in database `db` was (or may have been) modified.
+    #[inline]
+    pub fn modified(&mut self, db: usize, key: &[u8]) {
+        let db = db as u32;
+        if let Some((last_db, Some(last))) = self.modified.last() {
+            // A command that writes one key several times records it once.
+            if *last_db == db && &self.keys[last.clone()] == key {
+                return;
+            }
+        }
+        if self.modified.len() >= MAX_KEYS {
+            if !matches!(self.modified.last(), Some(&(d, None)) if d == db || d == ALL_DBS) {
+                self.modified_all(db as usize);
+            }
+            return;
+        }
+        let key = self.keep(key);
+        self.modified.push((db, Some(key)));
+    }
+
+    /// Every key of database `db` may have changed ([`ALL_DBS`]: of every database).
+    pub fn modified_all(&mut self, db: usize) {
+        let db = if db == ALL_DBS as usize { ALL_DBS } else { db as u32 };
+        if !self.modified.iter().any(|&(d, ref k)| k.is_none() && (d == db || d == ALL_DBS)) {
+            self.modified.push((db, None));
+        }
+    }
+
+    /// Expiry or eviction deleted `key` in database `db`.
+    /// Also records Redis's event for it (`expired`, `evicted`).
+    pub fn deleted(&mut self, db: usize, key: &[u8], why: Deletion) {
+        let key = self.keep(key);
+        let (class, name) = match why {
+            Deletion::Expired => (EventClass::Expired, "expired"),
+            Deletion::Evicted => (EventClass::Evicted, "evicted"),
+        };
+        self.events.push(Event { db: db as u32, class, name, key: key.clone() });
+        self.deleted.push((db as u32, why, key));
+    }
+
+    /// A keyspace event on `key` in database `db`.
+    pub fn event(&mut self, db: usize, class: EventClass, name: &'static str, key: &[u8]) {
+        let key = self.keep(key);
+        self.events.push(Event { db: db as u32, class, name, key });
+    }
+
+    /// Propagates nothing.
+    pub fn propagate_none(&mut self) {
+        self.propagation = Propagation::Nothing;
+        self.records.clear();
+        self.record_bytes.clear();
+    }
+
+    /// Propagates `parts` in database `db` (after any record given before)
+    /// instead of the request.
+    pub fn propagate_as(&mut self, db: usize, parts: &[&[u8]]) {
+        self.propagation = Propagation::Rewritten;
+        let start = self.record_bytes.len();
+        crate::protocol::encode_command(&mut self.record_bytes, parts);
+        self.records.push(Record { db: Some(db as u32), bytes: start..self.record_bytes.len() });
+    }
+
+    /// Propagates already encoded records that carry their own `SELECT`s.
+    pub fn propagate_encoded(&mut self, bytes: &[u8]) {
+        self.propagation = Propagation::Rewritten;
+        let start = self.record_bytes.len();
+        self.record_bytes.extend_from_slice(bytes);
+        self.records.push(Record { db: None, bytes: start..self.record_bytes.len() });
+    }
+
+    /// Modified keys: (database, key); `None`: every key of the database
+    /// ([`ALL_DBS`]: of every database).
+    pub fn modified_keys(&self) -> impl Iterator<Item = (u32, Option<&[u8]>)> {
+        self.modified.iter().map(|(db, key)| (*db, key.clone().map(|k| &self.keys[k])))
+    }
+
+    /// Keys deleted by expiry or eviction: (database, why, key).
+    pub fn deleted_keys(&self) -> impl Iterator<Item = (u32, Deletion, &[u8])> {
+        self.deleted.iter().map(|(db, why, key)| (*db, *why, &self.keys[key.clone()]))
+    }
+
+    /// Keyspace events with their keys.
+    pub fn events(&self) -> impl Iterator<Item = (&Event, &[u8])> {
+        self.events.iter().map(|e| (e, &self.keys[e.key.clone()]))
+    }
+
+    pub fn propagation(&self) -> Propagation {
+        self.propagation
+    }
+
+    /// The records of a [`Propagation::Rewritten`] command, RESP-encoded.
+    pub fn records(&self) -> impl Iterator<Item = (Option<u32>, &[u8])> {
+        self.records.iter().map(|r| (r.db, &self.record_bytes[r.bytes.clone()]))
+    }
+
+    /// Takes the deleted keys of `expired` (the store's per-database lists).
+    pub fn take_expired(&mut self, db: usize, expired: Vec<Key>) {
+        for key in expired {
+            self.deleted(db, &key, Deletion::Expired);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_keys_once_and_collapses_past_the_limit() {
+        let mut fx = Effects::default();
+        assert!(fx.is_empty());
+        fx.modified(0, b"k");
+        fx.modified(0, b"k");
+        fx.modified(1, b"k");
+        assert_eq!(fx.modified_keys().collect::<Vec<_>>(), [(0, Some(&b"k"[..])), (1, Some(&b"k"[..]))]);
+        for i in 0..MAX_KEYS {
+            fx.modified(2, format!("k{i}").as_bytes());
+        }
+        assert_eq!(fx.modified_keys().last(), Some((2, None)));
+        assert_eq!(fx.modified_keys().count(), MAX_KEYS + 1);
+        fx.clear();
+        assert!(fx.is_empty());
+    }
+
+    #[test]
+    fn rewritten_records_are_resp() {
+        let mut fx = Effects::default();
+        fx.propagate_as(3, &[b"DEL", b"k"]);
+        assert_eq!(fx.propagation(), Propagation::Rewritten);
+        assert_eq!(fx.records().collect::<Vec<_>>(), [(Some(3), &b"*2\r\n$3\r\nDEL\r\n$1\r\nk\r\n"[..])]);
+        fx.propagate_none();
+        assert_eq!(fx.records().count(), 0);
+    }
+}
