@@ -369,7 +369,7 @@ fn kill(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let matches = id.is_none_or(|id| handle.id == id)
             && addr.is_none_or(|a| handle.addr.as_bytes() == a)
             && laddr.is_none_or(|a| handle.laddr.as_bytes() == a)
-            && user.is_none_or(|u| handle.info.lock().user.as_deref().unwrap_or("default").as_bytes() == u)
+            && user.is_none_or(|u| handle.user_name().as_deref().unwrap_or("default").as_bytes() == u)
             && !(skip_me && handle.id == me);
         if matches {
             if handle.id == me {
