@@ -217,7 +217,7 @@ fn on_off(args: &mut Args<'_>) -> Result<bool, ReplyError> {
 }
 
 /// `CLIENT REPLY ON|OFF|SKIP`. OFF and SKIP reply nothing themselves; the
-/// connection honours the flags (see `ClientState::reply_allowed`).
+/// connection honours the flags (see `Session::reply_allowed`).
 fn reply(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let client = &mut *ctx.client;
     match args.next()?.to_ascii_lowercase().as_slice() {

@@ -259,7 +259,7 @@ impl Aof {
         let (tx, rx) = oneshot::channel();
         {
             let mut waiters = self.waiters.lock();
-            // Checked again under the lock `publish` takes after it moves
+            // Checked again under the lock `wake_waiters_up_to` takes after it moves
             // `done`: no wake-up can be missed.
             if self.done.load(Ordering::Acquire) >= offset {
                 return;
