@@ -168,4 +168,33 @@ mod tests {
         server.shutdown();
         let _ = std::fs::remove_dir_all(&dir);
     }
+
+    /// `hash-max-listpack-*` given at start-up apply to the snapshot loaded
+    /// and to hashes written afterwards.
+    #[test]
+    fn start_up_hash_limits_apply_to_loading_and_writing() {
+        let dir = std::env::temp_dir().join(format!("miniredis-limits-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let clock = Clock::manual(crate::testing::START_MS);
+        let server = start(&dir, &clock);
+        let mut c = connect(&server);
+        assert_eq!(run(&mut c, "HSET h a 1 b 2 c 3"), ":3\r\n");
+        assert_eq!(run(&mut c, "OBJECT ENCODING h"), "$8\r\nlistpack\r\n");
+        assert_eq!(run(&mut c, "SAVE"), "+OK\r\n");
+        server.shutdown();
+
+        let args = ["miniredis", "--port", "0", "--threads", "1", "--human-session-delay", "3600000"];
+        let mut config =
+            Config::from_args(args.iter().copied().chain(["--hash-max-ziplist-entries", "2"])).unwrap();
+        config.dir = dir.clone();
+        let server = Server::start_with_clock(config, clock.clone()).unwrap();
+        let mut c = connect(&server);
+        assert_eq!(run(&mut c, "OBJECT ENCODING h"), "$9\r\nhashtable\r\n", "loaded under the limit");
+        assert_eq!(run(&mut c, "HSET n a 1 b 2"), ":2\r\n");
+        assert_eq!(run(&mut c, "OBJECT ENCODING n"), "$8\r\nlistpack\r\n");
+        assert_eq!(run(&mut c, "HSET n c 3"), ":1\r\n");
+        assert_eq!(run(&mut c, "OBJECT ENCODING n"), "$9\r\nhashtable\r\n", "written under the limit");
+        server.shutdown();
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -13,7 +13,7 @@ use hashbrown::HashTable;
 use super::packed::{self, Elem, Packed};
 use super::snapshot::{read_blob_pairs, write_blob};
 use super::string::str_heap;
-use super::value::{Limits, ValueType};
+use super::value_type::{Limits, ValueType};
 use super::{scan_step, Str};
 use crate::alloc::charged;
 

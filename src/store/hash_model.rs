@@ -5,7 +5,7 @@ use indexmap::IndexMap;
 use proptest::prelude::*;
 
 use super::hash::Hash;
-use super::value::{Limits, ValueType};
+use super::value_type::{Limits, ValueType};
 
 #[derive(Debug, Clone)]
 enum Op {

@@ -27,6 +27,7 @@ pub mod packed;
 pub mod snapshot;
 pub mod string;
 pub mod value;
+pub mod value_type;
 
 pub use clock::Clock;
 pub use compact::Str;
@@ -35,7 +36,8 @@ pub use evict::{Access, Policy};
 pub use hash::Hash;
 pub use keyspace::{Dataset, Keyspace, Shape, Shard, Store};
 pub use packed::Elem;
-pub use value::{Limits, Typed, Value, ValueType};
+pub use value::{Typed, Value};
+pub use value_type::{Limits, ValueType};
 
 /// An owned key or field name.
 pub type Key = Box<[u8]>;
