@@ -27,9 +27,12 @@ impl Command for Blmove {
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let (source, destination) = (args.next()?, args.next()?);
         let (from_arg, to_arg) = (args.next()?, args.next()?);
-        let ends = (crate::lists::parse_end(from_arg)?, crate::lists::parse_end(to_arg)?);
+        let ends = (
+            crate::command_logic::lists::parse_end(from_arg)?,
+            crate::command_logic::lists::parse_end(to_arg)?,
+        );
         let logged: &[&[u8]] = &[b"LMOVE", source, destination, from_arg, to_arg];
-        crate::lists::blocking_move(ctx, (source, destination), ends, args.next()?, logged)
+        crate::command_logic::lists::blocking_move(ctx, (source, destination), ends, args.next()?, logged)
     }
 }
 

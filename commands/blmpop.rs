@@ -1,6 +1,6 @@
 //! BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]
 
-use crate::lists::{block, parse_timeout};
+use crate::command_logic::lists::{block, parse_timeout};
 use crate::prelude::*;
 
 /// `BLMPOP`: Pop elements from the first non-empty list, or block until one is available
@@ -29,8 +29,8 @@ impl Command for Blmpop {
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let deadline = parse_timeout(args.next()?, ctx.now_ms())?;
-        let mpop = crate::lists::parse_mpop(args)?;
-        match crate::lists::mpop(ctx, &mpop)? {
+        let mpop = crate::command_logic::lists::parse_mpop(args)?;
+        match crate::command_logic::lists::mpop(ctx, &mpop)? {
             Some(reply) => Ok(reply),
             None => block(ctx, &mpop.keys, deadline, Reply::NullArray),
         }

@@ -27,7 +27,7 @@ impl Command for Blpop {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        crate::lists::blocking_pop(ctx, args, End::Left)
+        crate::command_logic::lists::blocking_pop(ctx, args, End::Left)
     }
 }
 

@@ -28,7 +28,13 @@ impl Command for Brpoplpush {
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let (source, destination) = (args.next()?, args.next()?);
         let logged: &[&[u8]] = &[b"RPOPLPUSH", source, destination];
-        crate::lists::blocking_move(ctx, (source, destination), (End::Right, End::Left), args.next()?, logged)
+        crate::command_logic::lists::blocking_move(
+            ctx,
+            (source, destination),
+            (End::Right, End::Left),
+            args.next()?,
+            logged,
+        )
     }
 }
 

@@ -1,4 +1,4 @@
-//! CLIENT SETNAME|GETNAME|ID|SETINFO|INFO|LIST|KILL|NO-EVICT|NO-TOUCH|REPLY|UNBLOCK|HELP
+//! CLIENT SETNAME|GETNAME|ID|SETINFO|INFO|LIST|KILL|PAUSE|UNPAUSE|NO-EVICT|NO-TOUCH|REPLY|UNBLOCK|HELP
 
 use crate::prelude::*;
 
@@ -20,6 +20,10 @@ const HELP: &[&str] = &[
     "    USER <username>, SKIPME (YES|NO).",
     "LIST [TYPE (NORMAL|MASTER|REPLICA|PUBSUB)] [ID <client-id> [<client-id> ...]]",
     "    Return information about client connections.",
+    "UNPAUSE",
+    "    Stop the current client pause, resuming traffic.",
+    "PAUSE <timeout> [WRITE|ALL]",
+    "    Suspend all, or just write, clients for <timeout> milliseconds.",
     "REPLY (ON|OFF|SKIP)",
     "    Control the replies sent to the current connection.",
     "SETINFO <LIB-NAME|LIB-VER> <value>",
@@ -49,6 +53,7 @@ impl Command for Client {
                     arity: 2,
                     flags: &[Flag::NoScript, Flag::Loading, Flag::Stale],
                     summary: "Returns the name of the connection.",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand::HELP,
                 Subcommand {
@@ -56,30 +61,35 @@ impl Command for Client {
                     arity: 2,
                     flags: &[Flag::NoScript, Flag::Loading, Flag::Stale],
                     summary: "Returns the unique client ID of the connection.",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand {
                     name: "info",
                     arity: 2,
                     flags: &[],
                     summary: "Returns information about the connection.",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand {
                     name: "kill",
                     arity: -3,
                     flags: &[Flag::Admin],
                     summary: "Terminates open connections.",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand {
                     name: "list",
                     arity: -2,
                     flags: &[Flag::Admin],
                     summary: "Lists open connections.",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand {
                     name: "no-evict",
                     arity: 3,
                     flags: &[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale],
                     summary: "Sets the client eviction mode of the connection.",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand {
                     name: "no-touch",
@@ -87,30 +97,49 @@ impl Command for Client {
                     flags: &[Flag::NoScript, Flag::Loading, Flag::Stale],
                     summary:
                         "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.",
+                    ..Subcommand::DEFAULT
+                },
+                Subcommand {
+                    name: "pause",
+                    arity: -3,
+                    flags: &[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale],
+                    summary: "Stop processing commands from clients for some time",
+                    ..Subcommand::DEFAULT
+                },
+                Subcommand {
+                    name: "unpause",
+                    arity: 2,
+                    flags: &[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale],
+                    summary: "Resume processing of clients that were paused",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand {
                     name: "reply",
                     arity: 3,
                     flags: &[Flag::NoScript, Flag::Loading, Flag::Stale],
                     summary: "Instructs the server whether to reply to commands.",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand {
                     name: "setinfo",
                     arity: 4,
                     flags: &[Flag::NoScript, Flag::Loading, Flag::Stale],
                     summary: "Sets information specific to the client or connection.",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand {
                     name: "setname",
                     arity: 3,
                     flags: &[Flag::NoScript, Flag::Loading, Flag::Stale],
                     summary: "Sets the connection name.",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand {
                     name: "unblock",
                     arity: -3,
                     flags: &[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale],
                     summary: "Unblocks a client blocked by a blocking command from a different connection.",
+                    ..Subcommand::DEFAULT
                 },
             ],
             ..CommandMeta::DEFAULT
@@ -123,17 +152,17 @@ impl Command for Client {
         match sub.as_slice() {
             b"id" => Ok(Reply::Integer(ctx.client.id() as i64)),
             b"getname" => {
-                let name = ctx.client.handle.info.lock().name.clone();
+                let name = ctx.client.handle.name();
                 Ok(if name.is_empty() { Reply::Null } else { Reply::Bulk(name) })
             }
             b"setname" => {
                 let name = args.next()?;
-                if !crate::ops::valid_client_attr(name) {
+                if !crate::command_logic::admin::valid_client_attr(name) {
                     return Err(ReplyError::err(
                         "Client names cannot contain spaces, newlines or special characters.",
                     ));
                 }
-                ctx.client.handle.info.lock().name = name.to_vec();
+                ctx.client.set_name(name);
                 Ok(Reply::OK)
             }
             b"setinfo" => {
@@ -145,23 +174,26 @@ impl Command for Client {
                         String::from_utf8_lossy(attr)
                     )));
                 }
-                if !crate::ops::valid_client_attr(value) {
+                if !crate::command_logic::admin::valid_client_attr(value) {
                     return Err(ReplyError::err(format_args!(
                         "{attr_name} cannot contain spaces, newlines or special characters."
                     )));
                 }
-                let mut info = ctx.client.handle.info.lock();
                 match attr_name.as_str() {
-                    "lib-name" => info.lib_name = value.to_vec(),
-                    _ => info.lib_ver = value.to_vec(),
+                    "lib-name" => ctx.client.set_library(Some(value), None),
+                    _ => ctx.client.set_library(None, Some(value)),
                 }
                 Ok(Reply::OK)
             }
             b"info" => {
-                ctx.client.publish(ctx.command, now);
+                ctx.client.buffers.argv_mem = argv_mem(args);
+                ctx.client.update_visible(ctx.command, now);
                 Ok(Reply::Verbatim(format!("{}\n", ctx.client.handle.info_line(now)).into_bytes()))
             }
-            b"list" => list(ctx, args, now),
+            b"list" => {
+                ctx.client.buffers.argv_mem = argv_mem(args);
+                list(ctx, args, now)
+            }
             b"kill" => kill(ctx, args),
             b"no-evict" => {
                 ctx.client.no_evict = on_off(args)?;
@@ -173,14 +205,19 @@ impl Command for Client {
             }
             b"reply" => reply(ctx, args),
             b"unblock" => unblock(ctx, args),
-            _ => Ok(crate::ops::help_reply(HELP)),
+            b"pause" => pause(ctx, args),
+            b"unpause" => {
+                ctx.server.pause.unpause();
+                Ok(Reply::OK)
+            }
+            _ => Ok(crate::command_logic::admin::help_reply(HELP)),
         }
     }
 }
 
 /// `CLIENT UNBLOCK id [TIMEOUT|ERROR]`: 1 when the client was blocked.
 fn unblock(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-    use crate::server::blocking::Unblock;
+    use crate::state::blocking::Unblock;
     let id = args.next_i64()?;
     let how = match args.next() {
         Err(_) => Unblock::Timeout,
@@ -203,7 +240,7 @@ fn on_off(args: &mut Args<'_>) -> Result<bool, ReplyError> {
 }
 
 /// `CLIENT REPLY ON|OFF|SKIP`. OFF and SKIP reply nothing themselves; the
-/// connection honours the flags (see `ClientState::reply_allowed`).
+/// connection honours the flags (see `Session::reply_allowed`).
 fn reply(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let client = &mut *ctx.client;
     match args.next()?.to_ascii_lowercase().as_slice() {
@@ -234,17 +271,7 @@ fn list(ctx: &mut Context<'_>, args: &mut Args<'_>, now: u64) -> CommandResult {
     while let Some(option) = args.peek() {
         args.next()?;
         if option.eq_ignore_ascii_case(b"TYPE") {
-            let kind = args.next()?.to_ascii_lowercase();
-            normal_only = match kind.as_slice() {
-                b"normal" => true,
-                b"master" | b"replica" | b"slave" | b"pubsub" => false,
-                _ => {
-                    return Err(ReplyError::err(format_args!(
-                        "Unknown client type '{}'",
-                        String::from_utf8_lossy(&kind)
-                    )))
-                }
-            };
+            normal_only = is_normal_type(args.next()?)?;
         } else if option.eq_ignore_ascii_case(b"ID") && !args.is_empty() {
             let mut wanted = Vec::new();
             for id in args.rest() {
@@ -259,11 +286,11 @@ fn list(ctx: &mut Context<'_>, args: &mut Args<'_>, now: u64) -> CommandResult {
             return Err(ReplyError::SYNTAX);
         }
     }
-    ctx.client.publish(ctx.command, now);
-    let clients = ctx.server.clients.lock();
+    ctx.client.update_visible(ctx.command, now);
+    let clients = ctx.server.clients.handles();
     let mut text = String::new();
     // Every connection is a normal one: no replicas or pub/sub clients exist.
-    for handle in clients.values().filter(|_| normal_only) {
+    for handle in clients.iter().filter(|_| normal_only) {
         if ids.as_ref().is_none_or(|ids| ids.contains(&handle.id)) {
             text.push_str(&handle.info_line(now));
             text.push('\n');
@@ -272,12 +299,56 @@ fn list(ctx: &mut Context<'_>, args: &mut Args<'_>, now: u64) -> CommandResult {
     Ok(Reply::Verbatim(text.into_bytes()))
 }
 
+/// `CLIENT PAUSE timeout [WRITE|ALL]`: from the next request on, every
+/// client's commands (`ALL`, the default) or only those that may write
+/// wait until the timeout (server clock) or `CLIENT UNPAUSE`.
+fn pause(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    if args.remaining() > 2 {
+        return Err(ReplyError::err(format_args!(
+            "unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
+            String::from_utf8_lossy(args.argv().get(1))
+        )));
+    }
+    let timeout = args.next()?;
+    // Redis checks the mode before the timeout.
+    let all = match args.peek() {
+        None => true,
+        Some(mode) if mode.eq_ignore_ascii_case(b"ALL") => true,
+        Some(mode) if mode.eq_ignore_ascii_case(b"WRITE") => false,
+        Some(_) => return Err(ReplyError::err("CLIENT PAUSE mode must be WRITE or ALL")),
+    };
+    let timeout = crate::protocol::parse::parse_i64(timeout)
+        .ok_or_else(|| ReplyError::err("timeout is not an integer or out of range"))?;
+    if timeout < 0 {
+        return Err(ReplyError::err("timeout is negative"));
+    }
+    let now = ctx.server.clock.now_ms();
+    ctx.server.pause.pause(now.saturating_add(timeout as u64), all, now);
+    Ok(Reply::OK)
+}
+
+/// The running request's argument bytes (`argv-mem`): only a client that
+/// is running a command holds its arguments, as in Redis.
+fn argv_mem(args: &Args<'_>) -> usize {
+    args.argv().iter().map(<[u8]>::len).sum()
+}
+
+/// Whether a `TYPE` filter's value selects normal clients (the only kind
+/// MiniRedis has); Redis's error for a type it does not know.
+fn is_normal_type(kind: &[u8]) -> Result<bool, ReplyError> {
+    match kind.to_ascii_lowercase().as_slice() {
+        b"normal" => Ok(true),
+        b"master" | b"replica" | b"slave" | b"pubsub" => Ok(false),
+        _ => Err(ReplyError::err(format_args!("Unknown client type '{}'", String::from_utf8_lossy(kind)))),
+    }
+}
+
 /// `CLIENT KILL ip:port` (old form, replies OK) or with filters (replies a count).
 fn kill(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     if args.remaining() == 1 {
         let addr = args.next()?;
-        let clients = ctx.server.clients.lock();
-        let target = clients.values().find(|c| c.addr.as_bytes() == addr);
+        let clients = ctx.server.clients.handles();
+        let target = clients.iter().find(|c| c.addr.as_bytes() == addr);
         return match target {
             Some(handle) => {
                 handle.kill();
@@ -287,6 +358,7 @@ fn kill(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         };
     }
     let (mut id, mut addr, mut laddr, mut user, mut skip_me) = (None, None, None, None, true);
+    let mut normal_only = true;
     while !args.is_empty() {
         let option = args.next()?.to_ascii_lowercase();
         let value = args.next()?;
@@ -297,20 +369,30 @@ fn kill(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
             },
             b"addr" => addr = Some(value),
             b"laddr" => laddr = Some(value),
-            b"user" => user = Some(value),
+            b"user" => {
+                if ctx.server.users.get(value).is_none() {
+                    return Err(ReplyError::err(format_args!(
+                        "No such user '{}'",
+                        String::from_utf8_lossy(value)
+                    )));
+                }
+                user = Some(value)
+            }
+            b"type" => normal_only = is_normal_type(value)?,
             b"skipme" if value.eq_ignore_ascii_case(b"yes") => skip_me = true,
             b"skipme" if value.eq_ignore_ascii_case(b"no") => skip_me = false,
             _ => return Err(ReplyError::SYNTAX),
         }
     }
     let me = ctx.client.id();
-    let clients = ctx.server.clients.lock();
+    let clients = ctx.server.clients.handles();
     let mut killed = 0;
-    for handle in clients.values() {
+    // Every connection is a normal one: no replicas or pub/sub clients exist.
+    for handle in clients.iter().filter(|_| normal_only) {
         let matches = id.is_none_or(|id| handle.id == id)
             && addr.is_none_or(|a| handle.addr.as_bytes() == a)
             && laddr.is_none_or(|a| handle.laddr.as_bytes() == a)
-            && user.is_none_or(|u| u == b"default")
+            && user.is_none_or(|u| handle.user_name().as_deref().unwrap_or("default").as_bytes() == u)
             && !(skip_me && handle.id == me);
         if matches {
             if handle.id == me {
@@ -331,7 +413,7 @@ mod tests {
     use std::sync::Arc;
 
     use crate::protocol::Reply;
-    use crate::server::ClientHandle;
+    use crate::session::SessionHandle;
     use crate::testing::*;
 
     fn text(reply: Reply) -> String {
@@ -375,8 +457,8 @@ mod tests {
     fn list_and_kill() {
         let mut h = Harness::new();
         let other =
-            Arc::new(ClientHandle::new(99, "10.0.0.9:1234".into(), "127.0.0.1:6379".into(), 9, START_MS));
-        h.shared.clients.lock().insert(99, other.clone());
+            Arc::new(SessionHandle::new(99, "10.0.0.9:1234".into(), "127.0.0.1:6379".into(), 9, START_MS));
+        h.shared.clients.register(other.clone());
         let list = text(h.run("CLIENT LIST"));
         assert_eq!(list.lines().count(), 2, "{list}");
         assert_eq!(text(h.run("CLIENT LIST ID 99")).lines().count(), 1);
@@ -390,6 +472,66 @@ mod tests {
         assert_eq!(h.run("CLIENT KILL 10.0.0.9:1234"), Reply::OK);
         assert_eq!(h.run(&format!("CLIENT KILL ID {}", h.client.id())), int(0), "SKIPME yes by default");
         assert!(!h.client.close);
+    }
+
+    #[test]
+    fn kill_user_matches_each_clients_logged_in_user() {
+        let mut h = Harness::new();
+        h.run("ACL SETUSER bob on nopass +@all ~*");
+        let bob = Arc::new(SessionHandle::new(98, "10.0.0.8:1".into(), "127.0.0.1:6379".into(), 9, START_MS));
+        bob.info.lock().user = Some("bob".into());
+        let anonymous =
+            Arc::new(SessionHandle::new(99, "10.0.0.9:1".into(), "127.0.0.1:6379".into(), 9, START_MS));
+        h.shared.clients.register(bob.clone());
+        h.shared.clients.register(anonymous.clone());
+        assert_eq!(h.run("CLIENT KILL USER nosuch"), err("ERR No such user 'nosuch'"));
+        assert_eq!(h.run("CLIENT KILL USER bob"), int(1), "bob's connection");
+        assert_eq!(h.run("CLIENT KILL USER default"), int(1), "the other one; SKIPME yes spares this one");
+        h.shared.clients.remove(99);
+        assert_eq!(h.run("CLIENT KILL USER default SKIPME no"), int(1), "this connection");
+        assert!(h.client.close);
+    }
+
+    #[test]
+    fn kill_and_list_by_type() {
+        let mut h = Harness::new();
+        let other =
+            Arc::new(SessionHandle::new(99, "10.0.0.9:1".into(), "127.0.0.1:6379".into(), 9, START_MS));
+        h.shared.clients.register(other);
+        assert_eq!(h.run("CLIENT KILL TYPE NonSense"), err("ERR Unknown client type 'NonSense'"));
+        assert_eq!(h.run("CLIENT LIST TYPE NonSense"), err("ERR Unknown client type 'NonSense'"));
+        assert_eq!(h.run("CLIENT KILL TYPE pubsub"), int(0));
+        assert_eq!(h.run("CLIENT KILL TYPE master SKIPME no"), int(0));
+        assert_eq!(h.run("CLIENT KILL TYPE NORMAL"), int(1));
+        assert_eq!(h.run("CLIENT KILL MAXAGE 100"), err("ERR syntax error"), "Redis 7.0 has no MAXAGE");
+    }
+
+    #[test]
+    fn pause_arguments_and_the_gate() {
+        let mut h = Harness::new();
+        assert_eq!(h.run("CLIENT PAUSE abc"), err("ERR timeout is not an integer or out of range"));
+        assert_eq!(h.run("CLIENT PAUSE abc foo"), err("ERR CLIENT PAUSE mode must be WRITE or ALL"));
+        assert_eq!(h.run("CLIENT PAUSE -1"), err("ERR timeout is negative"));
+        assert_eq!(
+            h.run("CLIENT PAUSE 10 write x"),
+            err("ERR unknown subcommand or wrong number of arguments for 'PAUSE'. Try CLIENT HELP.")
+        );
+        assert_eq!(h.run("CLIENT PAUSE"), err("ERR wrong number of arguments for 'client|pause' command"));
+        assert_eq!(
+            h.run("CLIENT UNPAUSE x"),
+            err("ERR wrong number of arguments for 'client|unpause' command")
+        );
+        assert!(!h.shared.pause.active(), "nothing paused by errors");
+        assert_eq!(h.run("CLIENT PAUSE 1000 write"), Reply::OK);
+        assert_eq!(h.shared.pause.holds(true, START_MS), Some(START_MS + 1000));
+        assert_eq!(h.shared.pause.holds(false, START_MS), None, "reads go on");
+        assert_eq!(h.run("CLIENT PAUSE 500"), Reply::OK);
+        assert_eq!(h.shared.pause.holds(false, START_MS), Some(START_MS + 1000), "ALL, not shortened");
+        h.advance_ms(1000);
+        assert_eq!(h.shared.pause.holds(true, START_MS + 1000), None, "over by the server clock");
+        assert_eq!(h.run("CLIENT PAUSE 1000 ALL"), Reply::OK);
+        assert_eq!(h.run("CLIENT UNPAUSE"), Reply::OK);
+        assert!(h.shared.pause.holds(true, START_MS + 1000).is_none());
     }
 
     #[test]

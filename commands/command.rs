@@ -1,4 +1,4 @@
-//! COMMAND [COUNT|INFO|DOCS|LIST|GETKEYS|HELP]
+//! COMMAND [COUNT|INFO|DOCS|LIST|GETKEYS|GETKEYSANDFLAGS|HELP]
 
 use crate::prelude::*;
 use crate::registry::{self, Entry};
@@ -21,6 +21,8 @@ const HELP: &[&str] = &[
     "    Return documentation details about multiple commands.",
     "GETKEYS <full-command>",
     "    Return the keys from a full command.",
+    "GETKEYSANDFLAGS <full-command>",
+    "    Return the keys and the access flags from a full command.",
     "HELP",
     "    Print this help.",
 ];
@@ -41,18 +43,28 @@ impl Command for CommandCommand {
                     arity: 2,
                     flags: &[Flag::Loading, Flag::Stale],
                     summary: "Returns a count of commands.",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand {
                     name: "docs",
                     arity: -2,
                     flags: &[Flag::Loading, Flag::Stale],
                     summary: "Returns documentary information about one, multiple or all commands.",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand {
                     name: "getkeys",
                     arity: -4,
                     flags: &[Flag::Loading, Flag::Stale],
                     summary: "Extracts the key names from an arbitrary command.",
+                    ..Subcommand::DEFAULT
+                },
+                Subcommand {
+                    name: "getkeysandflags",
+                    arity: -4,
+                    flags: &[Flag::Loading, Flag::Stale],
+                    summary: "Extracts the key names and access flags for an arbitrary command.",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand::HELP,
                 Subcommand {
@@ -60,12 +72,14 @@ impl Command for CommandCommand {
                     arity: -2,
                     flags: &[Flag::Loading, Flag::Stale],
                     summary: "Returns information about one, multiple or all commands.",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand {
                     name: "list",
                     arity: -2,
                     flags: &[Flag::Loading, Flag::Stale],
                     summary: "Returns a list of command names.",
+                    ..Subcommand::DEFAULT
                 },
             ],
             extra_acl_categories: &["@connection"],
@@ -78,26 +92,28 @@ impl Command for CommandCommand {
             return Ok(Reply::Array(registry::commands().iter().map(info).collect()));
         };
         args.next()?;
-        let named = |args: &mut Args<'_>| -> Vec<Option<&'static Entry>> {
-            args.rest().map(registry::lookup).collect()
+        let named = |args: &mut Args<'_>| -> Vec<Option<(&'static Entry, Option<usize>)>> {
+            args.rest().map(lookup_full).collect()
         };
         match sub.as_slice() {
             b"count" => Ok(Reply::Integer(registry::commands().len() as i64)),
             b"info" if args.is_empty() => Ok(Reply::Array(registry::commands().iter().map(info).collect())),
             b"info" => {
-                Ok(Reply::Array(named(args).into_iter().map(|e| e.map_or(Reply::Null, info)).collect()))
+                let found = named(args).into_iter();
+                Ok(Reply::Array(found.map(|e| e.map_or(Reply::Null, |(e, sub)| info_of(e, sub))).collect()))
             }
             b"docs" => {
-                let entries: Vec<&Entry> = if args.is_empty() {
-                    registry::commands().iter().collect()
+                let found: Vec<(&Entry, Option<usize>)> = if args.is_empty() {
+                    registry::commands().iter().map(|e| (e, None)).collect()
                 } else {
                     named(args).into_iter().flatten().collect()
                 };
-                Ok(Reply::Map(entries.into_iter().map(|e| (Reply::bulk(e.meta.name), docs(e))).collect()))
+                Ok(Reply::Map(found.into_iter().map(|(e, sub)| docs_of(e, sub)).collect()))
             }
             b"list" => list(args),
-            b"getkeys" => getkeys(args),
-            _ => Ok(crate::ops::help_reply(HELP)),
+            b"getkeys" => getkeys(args, false),
+            b"getkeysandflags" => getkeys(args, true),
+            _ => Ok(crate::command_logic::admin::help_reply(HELP)),
         }
     }
 }
@@ -106,19 +122,29 @@ fn flags(flags: &[Flag]) -> Reply {
     Reply::Set(flags.iter().map(|f| Reply::simple(f.as_str())).collect())
 }
 
-fn key_specs(meta: &CommandMeta) -> Reply {
-    if !meta.key_specs.is_empty() {
-        return Reply::Set(
-            meta.key_specs.iter().map(|spec| key_spec(spec.flags, spec.index, spec.find)).collect(),
-        );
+/// The key specification's flags, as `COMMAND INFO` and `COMMAND
+/// GETKEYSANDFLAGS` show them. Subcommands' keys (`OBJECT ENCODING`,
+/// `MEMORY USAGE`) are read for their metadata only: `RO` without `access`.
+fn key_flags(flags: &[Flag], subcommand: bool) -> &'static [&'static str] {
+    match (flags.contains(&Flag::Write), subcommand) {
+        (true, _) => &["RW", "update"],
+        (false, false) => &["RO", "access"],
+        (false, true) => &["RO"],
     }
-    if meta.keys.first <= 0 {
+}
+
+/// The declared key specifications (`declared`), else one derived from
+/// `keys` with `access` flags; a set, as in Redis's RESP3.
+fn key_specs(declared: &[KeySpec], keys: Keys, access: &'static [&'static str]) -> Reply {
+    if !declared.is_empty() {
+        return Reply::Set(declared.iter().map(|spec| key_spec(spec.flags, spec.index, spec.find)).collect());
+    }
+    if keys.first <= 0 {
         return Reply::Set(Vec::new());
     }
-    let access: &[&'static str] = if meta.has(Flag::Write) { &["RW", "update"] } else { &["RO", "access"] };
-    let last = if meta.keys.last < 0 { meta.keys.last } else { meta.keys.last - meta.keys.first };
-    let find = FindKeys::Range { lastkey: last, keystep: meta.keys.step, limit: 0 };
-    Reply::Set(vec![key_spec(access, meta.keys.first, find)])
+    let last = if keys.last < 0 { keys.last } else { keys.last - keys.first };
+    let find = FindKeys::Range { lastkey: last, keystep: keys.step, limit: 0 };
+    Reply::Set(vec![key_spec(access, keys.first, find)])
 }
 
 fn key_spec(flags: &[&'static str], index: i32, find: FindKeys) -> Reply {
@@ -155,79 +181,88 @@ fn key_spec(flags: &[&'static str], index: i32, find: FindKeys) -> Reply {
     ])
 }
 
-/// One `COMMAND INFO` entry, in Redis 7's ten-field layout.
-fn info(entry: &Entry) -> Reply {
+/// One `COMMAND INFO` entry for the command or for its subcommand `sub`,
+/// in Redis 7's ten-field layout.
+fn info_of(entry: &Entry, sub: Option<usize>) -> Reply {
     let meta = &entry.meta;
-    let subcommands: Vec<Reply> = meta
-        .subcommands
-        .iter()
-        .map(|sub| {
-            Reply::Array(vec![
-                Reply::Bulk(format!("{}|{}", meta.name, sub.name).into_bytes()),
-                Reply::Integer(sub.arity.into()),
-                flags(sub.flags),
-                Reply::Integer(0),
-                Reply::Integer(0),
-                Reply::Integer(0),
-                Reply::Set(meta.subcommand_acl_categories(sub).into_iter().map(Reply::simple).collect()),
-                Reply::Set(Vec::new()),
-                Reply::Set(Vec::new()),
-                Reply::Array(Vec::new()),
-            ])
-        })
-        .collect();
+    let (name, arity, flag_list, keys, categories, subcommands): (_, _, _, _, _, Vec<Reply>) = match sub {
+        Some(i) => {
+            let sub = &meta.subcommands[i];
+            let categories = meta.subcommand_acl_categories(sub);
+            (entry.sub_names[i].clone(), sub.arity, sub.flags, sub.keys, categories, Vec::new())
+        }
+        None => {
+            let subs = (0..meta.subcommands.len()).map(|i| info_of(entry, Some(i))).collect();
+            (meta.name.to_string(), meta.arity, meta.flags, meta.keys, meta.acl_categories(), subs)
+        }
+    };
+    let declared = if sub.is_some() { &[][..] } else { meta.key_specs };
     Reply::Array(vec![
-        Reply::bulk(meta.name),
-        Reply::Integer(meta.arity.into()),
-        flags(meta.flags),
-        Reply::Integer(meta.keys.first.into()),
-        Reply::Integer(meta.keys.last.into()),
-        Reply::Integer(meta.keys.step.into()),
-        Reply::Set(meta.acl_categories().into_iter().map(Reply::simple).collect()),
+        Reply::Bulk(name.into_bytes()),
+        Reply::Integer(arity.into()),
+        flags(flag_list),
+        Reply::Integer(keys.first.into()),
+        Reply::Integer(keys.last.into()),
+        Reply::Integer(keys.step.into()),
+        Reply::Set(categories.into_iter().map(Reply::simple).collect()),
         // Tips and key specifications are sets in RESP3, as in Redis.
         Reply::Set(Vec::new()),
-        key_specs(meta),
+        key_specs(declared, keys, key_flags(flag_list, sub.is_some())),
         // Redis: an empty set without subcommands, else an array.
         if subcommands.is_empty() { Reply::Set(subcommands) } else { Reply::Array(subcommands) },
     ])
 }
 
+fn info(entry: &Entry) -> Reply {
+    info_of(entry, None)
+}
+
+/// A command or a subcommand by its full name (`get`, `object|encoding`).
+fn lookup_full(name: &[u8]) -> Option<(&'static Entry, Option<usize>)> {
+    let mut parts = name.splitn(2, |&b| b == b'|');
+    let entry = registry::lookup(parts.next()?)?;
+    match parts.next() {
+        None => Some((entry, None)),
+        Some(sub) => Some((entry, Some(entry.subcommand_index(sub)?))),
+    }
+}
+
 /// One `COMMAND DOCS` entry.
-fn docs(entry: &Entry) -> Reply {
+/// One `COMMAND DOCS` entry (name, docs) for the command or its subcommand `sub`.
+fn docs_of(entry: &Entry, sub: Option<usize>) -> (Reply, Reply) {
     let meta = &entry.meta;
     let text = |s: &str| Reply::bulk(s);
-    let mut fields = vec![
-        (text("summary"), text(meta.summary)),
-        (text("since"), text(meta.since)),
-        (text("group"), text(meta.group)),
-        (text("complexity"), text(meta.complexity)),
-    ];
-    if !meta.subcommands.is_empty() {
-        let subs = meta
-            .subcommands
-            .iter()
-            .map(|sub| {
-                (
-                    Reply::Bulk(format!("{}|{}", meta.name, sub.name).into_bytes()),
-                    Reply::Map(vec![
-                        (text("summary"), text(sub.summary)),
-                        (text("since"), text(meta.since)),
-                        (text("group"), text(meta.group)),
-                        (text("complexity"), text(meta.complexity)),
-                    ]),
-                )
-            })
-            .collect();
-        fields.push((text("subcommands"), Reply::Map(subs)));
+    let fields = |summary: &str| {
+        vec![
+            (text("summary"), text(summary)),
+            (text("since"), text(meta.since)),
+            (text("group"), text(meta.group)),
+            (text("complexity"), text(meta.complexity)),
+        ]
+    };
+    if let Some(i) = sub {
+        return (text(&entry.sub_names[i]), Reply::Map(fields(meta.subcommands[i].summary)));
     }
-    Reply::Map(fields)
+    let mut top = fields(meta.summary);
+    if !meta.subcommands.is_empty() {
+        let subs = (0..meta.subcommands.len()).map(|i| docs_of(entry, Some(i))).collect();
+        top.push((text("subcommands"), Reply::Map(subs)));
+    }
+    (text(meta.name), Reply::Map(top))
+}
+
+/// Every command's name, each followed by its subcommands' (`object|encoding`),
+/// as Redis 7's `COMMAND LIST` names them.
+fn all_names() -> impl Iterator<Item = (&'static Entry, &'static str)> {
+    registry::commands().iter().flat_map(|e| {
+        std::iter::once((e, e.meta.name)).chain(e.sub_names.iter().map(move |n| (e, n.as_str())))
+    })
 }
 
 /// `COMMAND LIST [FILTERBY MODULE name|ACLCAT category|PATTERN pattern]`.
 fn list(args: &mut Args<'_>) -> CommandResult {
-    let names = registry::commands().iter();
     if args.is_empty() {
-        return Ok(Reply::bulks(names.map(|e| e.meta.name)));
+        return Ok(Reply::bulks(all_names().map(|(_, name)| name)));
     }
     if !args.eat("FILTERBY") {
         return Err(ReplyError::SYNTAX);
@@ -236,32 +271,45 @@ fn list(args: &mut Args<'_>) -> CommandResult {
     let value = args.next()?;
     args.finish()?;
     let value_text = String::from_utf8_lossy(value).to_ascii_lowercase();
-    let keep = |e: &&Entry| match kind.as_slice() {
+    let categories = |entry: &Entry, name: &str| match name.split_once('|') {
+        Some((_, sub)) => {
+            let index = entry.subcommand_index(sub.as_bytes()).unwrap_or_default();
+            entry.meta.subcommand_acl_categories(&entry.meta.subcommands[index])
+        }
+        None => entry.meta.acl_categories(),
+    };
+    let keep = |(entry, name): &(&Entry, &str)| match kind.as_slice() {
         // No modules exist, so no command belongs to one.
         b"module" => false,
-        b"aclcat" => e.meta.acl_categories().iter().any(|c| c[1..] == value_text),
-        b"pattern" => glob_match(value, e.meta.name.as_bytes(), true),
+        b"aclcat" => categories(entry, name).iter().any(|c| c[1..] == value_text),
+        b"pattern" => glob_match(value, name.as_bytes(), true),
         _ => false,
     };
     if !matches!(kind.as_slice(), b"module" | b"aclcat" | b"pattern") {
         return Err(ReplyError::SYNTAX);
     }
-    Ok(Reply::bulks(names.filter(keep).map(|e| e.meta.name)))
+    Ok(Reply::bulks(all_names().filter(keep).map(|(_, name)| name)))
 }
 
-/// `COMMAND GETKEYS command [arg ...]`: the key arguments by the command's key spec.
-fn getkeys(args: &mut Args<'_>) -> CommandResult {
+/// `COMMAND GETKEYS command [arg ...]`: the key arguments by the command's
+/// (or subcommand's) key specification; `COMMAND GETKEYSANDFLAGS` adds
+/// each key's flags.
+fn getkeys(args: &mut Args<'_>, with_flags: bool) -> CommandResult {
     let argv: Vec<&[u8]> = args.rest().collect();
-    let Some(entry) = registry::lookup(argv[0]) else {
-        return Err(ReplyError::err("Invalid command specified"));
-    };
-    let arity = entry.meta.arity;
-    let arity_ok =
-        if arity >= 0 { argv.len() == arity as usize } else { argv.len() >= arity.unsigned_abs() as usize };
-    if !arity_ok {
+    let invalid = || ReplyError::err("Invalid command specified");
+    let entry = registry::lookup(argv[0]).ok_or_else(invalid)?;
+    let (mut arity, mut sub) = (entry.meta.arity, None);
+    if !entry.meta.subcommands.is_empty() && argv.len() >= 2 {
+        let index = entry.subcommand_index(argv[1]).ok_or_else(invalid)?;
+        arity = entry.meta.subcommands[index].arity;
+        sub = Some(index);
+    }
+    if !Entry::arity_ok(arity, argv.len()) {
         return Err(ReplyError::err("Invalid number of arguments specified for command"));
     }
-    let mut positions: Vec<usize> = entry.meta.keys.positions(argv.len()).collect();
+    // Without the first argument: keys Redis does not declare (`DEBUG OBJECT`) are not shown.
+    let keys = entry.keys(sub, None);
+    let mut positions: Vec<usize> = keys.positions(argv.len()).collect();
     // A key count argument (`LMPOP numkeys key...`): the keys follow it.
     for spec in entry.meta.key_specs {
         if let FindKeys::Keynum { keynumidx, firstkey, keystep } = spec.find {
@@ -279,7 +327,20 @@ fn getkeys(args: &mut Args<'_>) -> CommandResult {
     if positions.is_empty() {
         return Err(ReplyError::err("The command has no key arguments"));
     }
-    Ok(Reply::bulks(positions.into_iter().map(|i| argv[i])))
+    if !with_flags {
+        return Ok(Reply::bulks(positions.into_iter().map(|i| argv[i])));
+    }
+    let flag_list = sub.map_or(entry.meta.flags, |i| entry.meta.subcommands[i].flags);
+    let access = key_flags(flag_list, sub.is_some());
+    Ok(Reply::Array(
+        positions
+            .into_iter()
+            .map(|i| {
+                let flags = Reply::Set(access.iter().map(|f| Reply::simple(f)).collect());
+                Reply::Array(vec![Reply::Bulk(argv[i].to_vec()), flags])
+            })
+            .collect(),
+    ))
 }
 
 inventory::submit! { Registration::new(&CommandCommand, module_path!()) }
@@ -319,11 +380,81 @@ mod tests {
         let docs = h.wire("COMMAND DOCS get");
         assert!(docs.starts_with("*2\r\n$3\r\nget\r\n*8\r\n$7\r\nsummary\r\n"), "{docs}");
         assert!(h.wire("COMMAND DOCS client").contains("client|setname"));
+        let sub = h.wire("COMMAND DOCS object|encoding");
+        assert!(sub.starts_with("*2\r\n$15\r\nobject|encoding\r\n*8\r\n$7\r\nsummary\r\n"), "{sub}");
         assert_eq!(h.run("COMMAND LIST FILTERBY PATTERN hg*"), array(&["hget", "hgetall"]));
         let Reply::Array(hash) = h.run("COMMAND LIST FILTERBY ACLCAT hash") else { panic!() };
         assert!(hash.contains(&bulk("hset")) && !hash.contains(&bulk("get")));
         assert_eq!(h.run("COMMAND LIST FILTERBY MODULE x"), Reply::Array(vec![]));
         assert_eq!(h.run("COMMAND LIST BOGUS"), err("ERR syntax error"));
+    }
+
+    #[test]
+    fn subcommands_have_their_own_key_specs() {
+        let mut h = Harness::new();
+        assert_eq!(h.run("COMMAND GETKEYS MEMORY USAGE k"), array(&["k"]));
+        assert_eq!(h.run("COMMAND GETKEYS object encoding k"), array(&["k"]));
+        assert_eq!(h.run("COMMAND GETKEYS OBJECT HELP"), err("ERR The command has no key arguments"));
+        assert_eq!(h.run("COMMAND GETKEYS MEMORY FOO k"), err("ERR Invalid command specified"));
+        assert_eq!(
+            h.run("COMMAND GETKEYS MEMORY USAGE"),
+            err("ERR Invalid number of arguments specified for command")
+        );
+        // Redis declares no keys for DEBUG, though MiniRedis checks DEBUG OBJECT's.
+        assert_eq!(h.run("COMMAND GETKEYS DEBUG OBJECT k"), err("ERR The command has no key arguments"));
+        let info = h.wire("COMMAND INFO object|encoding");
+        assert!(
+            info.starts_with(
+                "*1\r\n*10\r\n$15\r\nobject|encoding\r\n:3\r\n*1\r\n+readonly\r\n:2\r\n:2\r\n:1\r\n"
+            ),
+            "{info}"
+        );
+        assert!(info.contains("$5\r\nflags\r\n*1\r\n+RO\r\n$12\r\nbegin_search"), "{info}");
+        assert!(h
+            .wire("COMMAND INFO memory")
+            .contains("$12\r\nmemory|usage\r\n:-3\r\n*1\r\n+readonly\r\n:2\r\n:2\r\n:1\r\n"));
+    }
+
+    #[test]
+    fn getkeysandflags() {
+        let mut h = Harness::new();
+        assert_eq!(
+            h.wire("COMMAND GETKEYSANDFLAGS GET k"),
+            "*1\r\n*2\r\n$1\r\nk\r\n*2\r\n+RO\r\n+access\r\n"
+        );
+        assert_eq!(
+            h.wire("COMMAND GETKEYSANDFLAGS OBJECT ENCODING k"),
+            "*1\r\n*2\r\n$1\r\nk\r\n*1\r\n+RO\r\n"
+        );
+        assert_eq!(h.run("COMMAND GETKEYSANDFLAGS NOSUCH a"), err("ERR Invalid command specified"));
+        assert_eq!(h.run("COMMAND GETKEYSANDFLAGS PING x"), err("ERR The command has no key arguments"));
+        assert_eq!(
+            h.run("COMMAND GETKEYSANDFLAGS GET"),
+            err("ERR wrong number of arguments for 'command|getkeysandflags' command")
+        );
+    }
+
+    #[test]
+    fn list_names_subcommands_and_count_does_not() {
+        let mut h = Harness::new();
+        let Reply::Array(names) = h.run("COMMAND LIST") else { panic!() };
+        let subcommands: usize = registry::commands().iter().map(|e| e.sub_names.len()).sum();
+        assert_eq!(names.len(), registry::commands().len() + subcommands);
+        let position =
+            |name: &str| names.iter().position(|n| *n == bulk(name)).unwrap_or_else(|| panic!("{name}"));
+        assert_eq!(
+            position("object|encoding"),
+            position("object") + 1,
+            "each container, then its subcommands"
+        );
+        assert_eq!(h.run("COMMAND LIST FILTERBY PATTERN object|e*"), array(&["object|encoding"]));
+        let Reply::Array(keyspace) = h.run("COMMAND LIST FILTERBY ACLCAT keyspace") else { panic!() };
+        assert!(keyspace.contains(&bulk("object|idletime")) && keyspace.contains(&bulk("del")));
+        assert_eq!(
+            h.run("COMMAND COUNT"),
+            int(registry::commands().len() as i64),
+            "top-level only, as Redis 7.0"
+        );
     }
 
     #[test]

@@ -1,6 +1,5 @@
-//! DEBUG SLEEP seconds | DEBUG OBJECT key | DEBUG SET-ACTIVE-EXPIRE 0|1 | DEBUG CHANGE-REPL-ID | DEBUG HELP
+//! DEBUG SLEEP seconds | DEBUG OBJECT key | DEBUG ERROR message | DEBUG SET-ACTIVE-EXPIRE 0|1 | DEBUG CHANGE-REPL-ID | DEBUG HELP
 
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use crate::prelude::*;
@@ -19,6 +18,9 @@ const HELP: &[&str] = &[
     "CHANGE-REPL-ID",
     "    Change the replication IDs of the instance.",
     "    Dangerous: should be used only for testing the replication subsystem.",
+    "ERROR <string>",
+    "    Return a Redis protocol error with <string> as message. Useful for clients",
+    "    unit tests to simulate Redis errors.",
     "OBJECT <key>",
     "    Show low level info about `key` and associated value.",
     "SET-ACTIVE-EXPIRE <0|1>",
@@ -44,19 +46,21 @@ impl Command for Debug {
             group: "server",
             summary: "A container for debugging commands.",
             complexity: "Depends on subcommand.",
+            // Redis declares no keys for DEBUG; its OBJECT still reads one.
+            keyword_keys: &[("object", Keys::AFTER_SUBCOMMAND)],
             ..CommandMeta::DEFAULT
         }
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let setting = ctx.server.config.read().enable_debug_command.clone();
-        if !crate::ops::protected_action_allowed(&setting, ctx.client) {
+        if !crate::command_logic::admin::protected_action_allowed(&setting, ctx.client) {
             return Err(ReplyError::err(NOT_ALLOWED));
         }
         let sub = args.next()?;
         let argc = args.remaining() + 2;
         match (sub.to_ascii_lowercase().as_slice(), argc) {
-            (b"help", 2) => Ok(crate::ops::help_reply(HELP)),
+            (b"help", 2) => Ok(crate::command_logic::admin::help_reply(HELP)),
             (b"sleep", 3) => {
                 let micros = strtod_prefix(args.next()?) * 1e6;
                 // Holding the keyspace stops every data command meanwhile.
@@ -67,13 +71,18 @@ impl Command for Debug {
                 Ok(Reply::OK)
             }
             (b"object", 3) => object(ctx, args.next()?),
+            (b"error", 3) => {
+                // The message as given (no `ERR` added), on one line, as Redis sends it.
+                let message = String::from_utf8_lossy(args.next()?).replace(['\r', '\n'], " ");
+                Err(ReplyError(message.into()))
+            }
             (b"set-active-expire", 3) => {
                 let enabled = atoi(args.next()?) != 0;
-                ctx.server.active_expire.store(enabled, Ordering::Relaxed);
+                ctx.server.set_active_expire(enabled);
                 Ok(Reply::OK)
             }
             (b"change-repl-id", 2) => {
-                *ctx.server.repl_id.lock() = crate::server::random_id();
+                ctx.server.identity.change_repl_id();
                 Ok(Reply::OK)
             }
             _ => Err(ReplyError::err(format_args!(
@@ -466,7 +475,7 @@ mod tests {
         assert_eq!(h.run("DEBUG"), err("ERR wrong number of arguments for 'debug' command"));
         h.shared.config.write().enable_debug_command = "local".into();
         assert_eq!(h.run("DEBUG SLEEP 0"), Reply::OK, "the harness client is on loopback");
-        h.client.handle = std::sync::Arc::new(crate::server::ClientHandle::new(
+        h.client.handle = std::sync::Arc::new(crate::session::SessionHandle::new(
             7,
             "10.1.2.3:4000".into(),
             String::new(),
@@ -474,6 +483,20 @@ mod tests {
             START_MS,
         ));
         assert!(h.run("DEBUG SLEEP 0").is_error());
+    }
+
+    #[test]
+    fn error_replies_with_the_message() {
+        let mut h = enabled();
+        assert_eq!(h.wire("DEBUG ERROR \"my error\""), "-my error\r\n");
+        assert_eq!(h.wire("DEBUG ERROR \"-FOO bar\""), "--FOO bar\r\n");
+        assert_eq!(h.wire("DEBUG ERROR \"a\\r\\nb\""), "-a  b\r\n");
+        assert_eq!(
+            h.run("DEBUG ERROR"),
+            err("ERR unknown subcommand or wrong number of arguments for 'ERROR'. Try DEBUG HELP.")
+        );
+        assert!(Harness::new().run("DEBUG ERROR x").is_error(), "refused while DEBUG is off");
+        assert_eq!(h.run("PING"), Reply::simple("PONG"), "the connection stays usable");
     }
 
     #[test]
@@ -492,7 +515,7 @@ mod tests {
             err("ERR unknown subcommand or wrong number of arguments for 'object'. Try DEBUG HELP.")
         );
         assert!(h.run("DEBUG change-repl-id x").is_error());
-        assert!(matches!(h.run("DEBUG HELP"), Reply::Array(lines) if lines.len() == 14));
+        assert!(matches!(h.run("DEBUG HELP"), Reply::Array(lines) if lines.len() == 17));
     }
 
     #[test]
@@ -514,7 +537,7 @@ mod tests {
     #[test]
     fn set_active_expire_switches_the_cycle() {
         let mut h = enabled();
-        let active = |h: &Harness| h.shared.active_expire.load(std::sync::atomic::Ordering::Relaxed);
+        let active = |h: &Harness| h.shared.active_expire_enabled();
         assert!(active(&h));
         assert_eq!(h.run("DEBUG SET-ACTIVE-EXPIRE 0"), Reply::OK);
         assert!(!active(&h));
@@ -528,9 +551,9 @@ mod tests {
     #[test]
     fn change_repl_id() {
         let mut h = enabled();
-        let before = h.shared.repl_id.lock().clone();
+        let before = h.shared.identity.repl_id();
         assert_eq!(h.run("DEBUG CHANGE-REPL-ID"), Reply::OK);
-        let after = h.shared.repl_id.lock().clone();
+        let after = h.shared.identity.repl_id();
         assert_ne!(before, after);
         assert_eq!(after.len(), 40);
         let Reply::Verbatim(info) = h.run("INFO replication") else { panic!() };

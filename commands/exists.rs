@@ -21,7 +21,10 @@ impl Command for Exists {
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let db = ctx.db();
-        Ok(Reply::Integer(args.rest().filter(|key| db.contains(key)).count() as i64))
+        // Counts a hit or miss per key, as Redis 7.0 does, without touching.
+        let found =
+            args.rest().filter(|key| crate::command_logic::keys::lookup_no_touch(db, key).is_some()).count();
+        Ok(Reply::Integer(found as i64))
     }
 }
 
@@ -30,6 +33,24 @@ inventory::submit! { Registration::new(&Exists, module_path!()) }
 #[cfg(test)]
 mod tests {
     use crate::testing::*;
+
+    #[test]
+    fn exists_leaves_the_access_time() {
+        let mut h = Harness::new();
+        h.run("SET k v");
+        h.advance_ms(10_000);
+        assert_eq!(h.run("EXISTS k"), int(1));
+        assert_eq!(h.run("OBJECT IDLETIME k"), int(10), "OBJECT IDLETIME keeps counting");
+    }
+
+    #[test]
+    fn counts_keyspace_hits_and_misses() {
+        let mut h = Harness::new();
+        h.run("SET k v");
+        h.run("EXISTS k nokey k");
+        let stats = h.info("stats");
+        assert!(stats.contains("keyspace_hits:2\r\n") && stats.contains("keyspace_misses:1\r\n"), "{stats}");
+    }
 
     #[test]
     fn counts_repeats_and_ignores_expired() {

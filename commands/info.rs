@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering;
 
 use crate::alloc;
 use crate::prelude::*;
-use crate::server::REDIS_VERSION;
+use crate::state::REDIS_VERSION;
 
 /// `INFO`: server state and statistics in Redis's `field:value` text format.
 pub struct Info;
@@ -84,7 +84,7 @@ impl Command for Info {
                 "commandstats" => command_stats(ctx, &mut text),
                 "latencystats" => latency_stats(ctx, &mut text),
                 "errorstats" => {
-                    for (prefix, count) in ctx.server.metrics.errors.lock().iter() {
+                    for (prefix, count) in ctx.server.metrics.error_counts() {
                         let _ = write!(text, "errorstat_{prefix}:count={count}\r\n");
                     }
                 }
@@ -142,6 +142,19 @@ fn human_bytes(n: usize) -> String {
 }
 
 /// (user, system) CPU seconds of this process, from /proc.
+/// (user, system) CPU seconds of the forked save and rewrite children
+/// reaped so far (`getrusage(RUSAGE_CHILDREN)`, as Redis reads it).
+fn children_cpu_seconds() -> (f64, f64) {
+    // SAFETY: getrusage only writes the zeroed struct it is given.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
+        usage
+    };
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    (seconds(usage.ru_utime), seconds(usage.ru_stime))
+}
+
 fn cpu_seconds() -> (f64, f64) {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     // Fields after the parenthesised command name; utime and stime are 14 and 15.
@@ -157,7 +170,7 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
     match section {
         "server" => {
             let config = server.config.read();
-            let uptime = server.uptime().as_secs();
+            let uptime = server.identity.uptime().as_secs();
             vec![
                 ("redis_version", REDIS_VERSION.into()),
                 ("miniredis_version", env!("CARGO_PKG_VERSION").into()),
@@ -166,8 +179,8 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
                 ("arch_bits", (usize::BITS).to_string()),
                 ("multiplexing_api", "tokio".into()),
                 ("process_id", std::process::id().to_string()),
-                ("run_id", server.run_id.clone()),
-                ("tcp_port", load(&server.port)),
+                ("run_id", server.identity.run_id().to_string()),
+                ("tcp_port", server.identity.port().to_string()),
                 ("server_time_usec", (server.clock.now_ms() * 1000).to_string()),
                 ("uptime_in_seconds", uptime.to_string()),
                 ("uptime_in_days", (uptime / 86_400).to_string()),
@@ -179,14 +192,21 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
                 ),
             ]
         }
-        "clients" => vec![
-            ("connected_clients", server.clients.lock().len().to_string()),
-            ("maxclients", server.config.read().maxclients.to_string()),
-            ("blocked_clients", server.blocking.blocked().to_string()),
-        ],
+        "clients" => {
+            let (connected, blocked) = {
+                let clients = server.clients.handles();
+                // Held by `CLIENT PAUSE` or waiting in `BLPOP` and friends.
+                (clients.len(), clients.iter().filter(|c| c.is_blocked()).count())
+            };
+            vec![
+                ("connected_clients", connected.to_string()),
+                ("maxclients", server.config.read().maxclients.to_string()),
+                ("blocked_clients", blocked.to_string()),
+            ]
+        }
         "memory" => {
-            let (used, peak, rss) = (alloc::allocated(), alloc::peak(), alloc::rss());
-            let maxmemory = server.maxmemory.load(Ordering::Relaxed) as usize;
+            let (used, peak, rss) = (server.used_memory(), server.used_memory_peak(), alloc::rss());
+            let maxmemory = server.maxmemory_bytes() as usize;
             let policy = server.store.policy().name();
             vec![
                 ("used_memory", used.to_string()),
@@ -206,7 +226,7 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
         "stats" => {
             let db_stats = ctx.keyspace().stats();
             let evicted = server.store.evicted();
-            let stats = &server.stats;
+            let stats = &server.metrics.stats;
             let (ops, input, output) = stats.instantaneous();
             vec![
                 ("total_connections_received", load(&stats.connections_received)),
@@ -228,16 +248,17 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
         "replication" => vec![
             ("role", "master".into()),
             ("connected_slaves", "0".into()),
-            ("master_replid", server.repl_id.lock().clone()),
+            ("master_replid", server.identity.repl_id()),
             ("master_repl_offset", "0".into()),
         ],
         "cpu" => {
             let (user, sys) = cpu_seconds();
+            let (children_user, children_sys) = children_cpu_seconds();
             vec![
                 ("used_cpu_sys", format!("{sys:.6}")),
                 ("used_cpu_user", format!("{user:.6}")),
-                ("used_cpu_sys_children", "0.000000".into()),
-                ("used_cpu_user_children", "0.000000".into()),
+                ("used_cpu_sys_children", format!("{children_sys:.6}")),
+                ("used_cpu_user_children", format!("{children_user:.6}")),
             ]
         }
         "cluster" => vec![("cluster_enabled", "0".into())],
@@ -246,7 +267,7 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
 }
 
 /// `INFO persistence`: the real state of saves and of the append-only file.
-fn persistence(server: &crate::server::Shared) -> Vec<(&'static str, String)> {
+fn persistence(server: &crate::state::ServerState) -> Vec<(&'static str, String)> {
     use crate::persist::Job;
     let persist = &server.persist;
     let aof = &persist.aof;
@@ -262,9 +283,9 @@ fn persistence(server: &crate::server::Shared) -> Vec<(&'static str, String)> {
     let mut fields = vec![
         ("loading", "0".into()),
         ("async_loading", "0".into()),
-        ("rdb_changes_since_last_save", server.dirty.load(Ordering::Relaxed).to_string()),
+        ("rdb_changes_since_last_save", server.changes_since_save().to_string()),
         ("rdb_bgsave_in_progress", flag(running(Job::Save).is_some())),
-        ("rdb_last_save_time", server.last_save.load(Ordering::Relaxed).to_string()),
+        ("rdb_last_save_time", server.last_save_s().to_string()),
         ("rdb_last_bgsave_status", status(persist.last_bgsave_ok.load(Ordering::Relaxed))),
         ("rdb_last_bgsave_time_sec", secs(&persist.last_bgsave_secs)),
         ("rdb_current_bgsave_time_sec", running(Job::Save).unwrap_or(-1).to_string()),
@@ -296,6 +317,27 @@ mod tests {
             Reply::Verbatim(bytes) => String::from_utf8(bytes).unwrap(),
             other => panic!("not verbatim: {other:?}"),
         }
+    }
+
+    /// The children's CPU time is measured: a reaped BGSAVE child adds to it.
+    #[test]
+    fn cpu_children_counts_background_saves() {
+        let mut h = Harness::new();
+        let children = |h: &mut Harness| -> f64 {
+            let cpu = h.info("cpu");
+            let field = |name: &str| -> f64 {
+                let line = cpu.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{cpu}"));
+                line[name.len()..].parse().unwrap()
+            };
+            field("used_cpu_sys_children:") + field("used_cpu_user_children:")
+        };
+        let before = children(&mut h);
+        for i in 0..20_000 {
+            h.run(&format!("SET key:{i} value:{i}"));
+        }
+        assert_eq!(h.run("BGSAVE"), Reply::simple("Background saving started"));
+        h.wait_for_child();
+        assert!(children(&mut h) > before, "a forked save used CPU time");
     }
 
     #[test]
@@ -373,7 +415,7 @@ mod tests {
     #[test]
     fn instantaneous_rates_average_the_last_samples() {
         let mut h = Harness::new();
-        let stats = &h.shared.stats;
+        let stats = &h.shared.metrics.stats;
         let processed = &stats.commands_processed;
         for step in 0..20u64 {
             processed.store(step * 100, std::sync::atomic::Ordering::Relaxed);

@@ -27,9 +27,10 @@ impl Command for Lmove {
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let (source, destination) = (args.next()?, args.next()?);
-        let from = crate::lists::parse_end(args.next()?)?;
-        let to = crate::lists::parse_end(args.next()?)?;
-        Ok(crate::lists::lmove(ctx, source, destination, from, to)?.map_or(Reply::Null, Reply::Bulk))
+        let from = crate::command_logic::lists::parse_end(args.next()?)?;
+        let to = crate::command_logic::lists::parse_end(args.next()?)?;
+        Ok(crate::command_logic::lists::lmove(ctx, source, destination, from, to)?
+            .map_or(Reply::Null, Reply::Bulk))
     }
 }
 

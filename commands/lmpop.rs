@@ -27,8 +27,8 @@ impl Command for Lmpop {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        let mpop = crate::lists::parse_mpop(args)?;
-        Ok(crate::lists::mpop(ctx, &mpop)?.unwrap_or(Reply::NullArray))
+        let mpop = crate::command_logic::lists::parse_mpop(args)?;
+        Ok(crate::command_logic::lists::mpop(ctx, &mpop)?.unwrap_or(Reply::NullArray))
     }
 }
 

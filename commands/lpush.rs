@@ -25,7 +25,7 @@ impl Command for Lpush {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        crate::lists::push(ctx, args, crate::store::End::Left, false)
+        crate::command_logic::lists::push(ctx, args, crate::store::End::Left, false)
     }
 }
 

@@ -30,7 +30,7 @@ impl Command for Lrange {
         let Some(list) = ctx.db().get_list(key)? else {
             return Ok(Reply::Array(Vec::new()));
         };
-        let Some((start, stop)) = crate::lists::clamp_range(list, start, stop) else {
+        let Some((start, stop)) = crate::command_logic::lists::clamp_range(list, start, stop) else {
             return Ok(Reply::Array(Vec::new()));
         };
         let mut items = Vec::with_capacity(stop - start + 1);

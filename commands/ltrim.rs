@@ -31,7 +31,7 @@ impl Command for Ltrim {
         let Some(list) = ctx.db().get_list_mut(key)? else {
             return Ok(Reply::OK);
         };
-        match crate::lists::clamp_range(list, start, stop) {
+        match crate::command_logic::lists::clamp_range(list, start, stop) {
             Some((start, stop)) => {
                 let len = list.len();
                 list.remove_range(stop + 1, len - stop - 1, &limits);

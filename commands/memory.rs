@@ -42,19 +42,28 @@ impl Command for Memory {
                     arity: 2,
                     flags: &[],
                     summary: "Show allocator internal stats",
+                    ..Subcommand::DEFAULT
                 },
                 Subcommand {
                     name: "purge",
                     arity: 2,
                     flags: &[],
                     summary: "Ask the allocator to release memory",
+                    ..Subcommand::DEFAULT
                 },
-                Subcommand { name: "stats", arity: 2, flags: &[], summary: "Show memory usage details" },
+                Subcommand {
+                    name: "stats",
+                    arity: 2,
+                    flags: &[],
+                    summary: "Show memory usage details",
+                    ..Subcommand::DEFAULT
+                },
                 Subcommand {
                     name: "usage",
                     arity: -3,
                     flags: &[Flag::Readonly],
                     summary: "Estimate the memory usage of a key",
+                    keys: Keys::AFTER_SUBCOMMAND,
                 },
             ],
             ..CommandMeta::DEFAULT
@@ -72,7 +81,7 @@ impl Command for Memory {
                 unsafe { malloc_trim(0) };
                 Ok(Reply::OK)
             }
-            _ => Ok(crate::ops::help_reply(HELP)),
+            _ => Ok(crate::command_logic::admin::help_reply(HELP)),
         }
     }
 }
@@ -97,11 +106,11 @@ fn usage(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
 }
 
 /// `MEMORY STATS`: Redis's breakdown, with the fields MiniRedis can fill
-/// truthfully (no replication, AOF, scripting or cluster: those are 0).
+/// truthfully (no replication, scripting or cluster: those are 0).
 fn stats(ctx: &mut Context<'_>) -> Reply {
     let server = ctx.server;
-    let (used, peak, rss) = (alloc::allocated(), alloc::peak(), alloc::rss());
-    let startup = server.startup_memory.min(used);
+    let (used, peak, rss) = (server.used_memory(), server.used_memory_peak(), alloc::rss());
+    let startup = server.startup_memory().min(used);
     let field = |name: &'static str, value: Reply| (Reply::simple(name), value);
     let int = |n: usize| Reply::Integer(n as i64);
     let mut map = vec![
@@ -111,7 +120,7 @@ fn stats(ctx: &mut Context<'_>) -> Reply {
         field("replication.backlog", int(0)),
         field("clients.slaves", int(0)),
         field("cluster.links", int(0)),
-        field("aof.buffer", int(0)),
+        field("aof.buffer", int(server.persist.aof.buffered_bytes())),
         field("lua.caches", int(0)),
         field("functions.caches", int(0)),
     ];
@@ -208,6 +217,22 @@ mod tests {
         assert_eq!(h.run("MEMORY MALLOC-STATS"), bulk("Stats not supported for the current allocator"));
         let Reply::Array(help) = h.run("MEMORY HELP") else { panic!() };
         assert_eq!(help.len(), HELP_LINES);
+    }
+
+    /// `aof.buffer` is the log's in-memory buffer, measured.
+    #[test]
+    fn stats_aof_buffer_is_the_logs_buffer() {
+        let mut h = Harness::new();
+        let aof_buffer = |h: &mut Harness| {
+            let Reply::Map(stats) = h.run("MEMORY STATS") else { panic!() };
+            let key = Reply::Simple("aof.buffer".to_string().into());
+            stats.into_iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+        };
+        assert_eq!(aof_buffer(&mut h), Some(int(0)), "the log is off");
+        // Records waiting for the writer (the harness runs none).
+        h.shared.persist.aof.state.lock().append(0, &[b"SET", b"k", b"v"]);
+        let Some(Reply::Integer(bytes)) = aof_buffer(&mut h) else { panic!() };
+        assert!(bytes >= 41, "SELECT and SET are buffered: {bytes}");
     }
 
     const HELP_LINES: usize = 12;

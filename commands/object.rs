@@ -54,12 +54,14 @@ impl Command for Object {
                     arity: 3,
                     flags: &[Flag::Readonly],
                     summary: "Inspect the internal encoding of a Redis object",
+                    keys: Keys::AFTER_SUBCOMMAND,
                 },
                 Subcommand {
                     name: "freq",
                     arity: 3,
                     flags: &[Flag::Readonly],
                     summary: "Get the logarithmic access frequency counter of a Redis object",
+                    keys: Keys::AFTER_SUBCOMMAND,
                 },
                 Subcommand::HELP_SHOW,
                 Subcommand {
@@ -67,12 +69,14 @@ impl Command for Object {
                     arity: 3,
                     flags: &[Flag::Readonly],
                     summary: "Get the time since a Redis object was last accessed",
+                    keys: Keys::AFTER_SUBCOMMAND,
                 },
                 Subcommand {
                     name: "refcount",
                     arity: 3,
                     flags: &[Flag::Readonly],
                     summary: "Get the number of references to the value of the key",
+                    keys: Keys::AFTER_SUBCOMMAND,
                 },
             ],
             ..CommandMeta::DEFAULT
@@ -82,13 +86,13 @@ impl Command for Object {
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let sub = args.next()?.to_ascii_lowercase();
         if sub == b"help" {
-            return Ok(crate::ops::help_reply(HELP));
+            return Ok(crate::command_logic::admin::help_reply(HELP));
         }
         let key = args.next()?;
         let lfu = ctx.server.store.policy().is_lfu();
         let db = ctx.db();
         // Redis looks the key up without touching it, counting a hit or miss.
-        let Some(value) = crate::ops::lookup_no_touch(db, key) else {
+        let Some(value) = crate::command_logic::keys::lookup_no_touch(db, key) else {
             return Ok(Reply::Null);
         };
         Ok(match (sub.as_slice(), value) {
@@ -113,6 +117,29 @@ inventory::submit! { Registration::new(&Object, module_path!()) }
 mod tests {
     use crate::protocol::Reply;
     use crate::testing::*;
+
+    /// With its subcommand's key specification, `OBJECT ENCODING k` locks
+    /// only `k`'s shard: it runs while another shard is held elsewhere.
+    #[test]
+    fn locks_only_the_keys_shard() {
+        let mut h = Harness::new();
+        h.run("SET k v");
+        let shared = h.shared.clone();
+        let shape = shared.store.shape();
+        let other =
+            (0..).map(|i| format!("x{i}")).find(|x| shape.shard_of(x.as_bytes()) != shape.shard_of(b"k"));
+        let other = other.expect("a key in another shard");
+        let mut held = shared.store.view();
+        held.want_keys(std::iter::once(other.as_bytes()));
+        held.prepare(0, START_MS, false, false);
+        assert!(!held.contains(other.as_bytes()), "the other shard is now held");
+        let (done, finished) = std::sync::mpsc::channel();
+        let runner = std::thread::spawn(move || done.send(h.run("OBJECT ENCODING k")));
+        let reply = finished.recv_timeout(std::time::Duration::from_secs(10));
+        drop(held);
+        let _sent = runner.join().expect("runner");
+        assert_eq!(reply, Ok(bulk("embstr")), "OBJECT ENCODING waited for a shard its key is not in");
+    }
 
     #[test]
     fn string_encodings() {

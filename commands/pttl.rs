@@ -20,7 +20,7 @@ impl Command for Pttl {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        crate::ops::ttl_reply(ctx, args, ExpireUnit::Millis)
+        crate::command_logic::keys::ttl_reply(ctx, args, ExpireUnit::Millis)
     }
 }
 
@@ -29,6 +29,15 @@ inventory::submit! { Registration::new(&Pttl, module_path!()) }
 #[cfg(test)]
 mod tests {
     use crate::testing::*;
+
+    #[test]
+    fn pttl_leaves_the_access_time() {
+        let mut h = Harness::new();
+        h.run("SET k v");
+        h.advance_ms(10_000);
+        assert_eq!(h.run("PTTL k"), int(-1));
+        assert_eq!(h.run("OBJECT IDLETIME k"), int(10), "OBJECT IDLETIME keeps counting");
+    }
 
     #[test]
     fn milliseconds_left() {

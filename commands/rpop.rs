@@ -25,7 +25,7 @@ impl Command for Rpop {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        crate::lists::pop_command(ctx, args, crate::store::End::Right)
+        crate::command_logic::lists::pop_command(ctx, args, crate::store::End::Right)
     }
 }
 

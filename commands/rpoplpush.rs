@@ -28,7 +28,7 @@ impl Command for Rpoplpush {
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let (source, destination) = (args.next()?, args.next()?);
-        let moved = crate::lists::lmove(ctx, source, destination, End::Right, End::Left)?;
+        let moved = crate::command_logic::lists::lmove(ctx, source, destination, End::Right, End::Left)?;
         Ok(moved.map_or(Reply::Null, Reply::Bulk))
     }
 }

@@ -19,7 +19,7 @@ impl Command for Ttl {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        crate::ops::ttl_reply(ctx, args, ExpireUnit::Seconds)
+        crate::command_logic::keys::ttl_reply(ctx, args, ExpireUnit::Seconds)
     }
 }
 
@@ -28,6 +28,15 @@ inventory::submit! { Registration::new(&Ttl, module_path!()) }
 #[cfg(test)]
 mod tests {
     use crate::testing::*;
+
+    #[test]
+    fn ttl_leaves_the_access_time() {
+        let mut h = Harness::new();
+        h.run("SET k v");
+        h.advance_ms(10_000);
+        assert_eq!(h.run("TTL k"), int(-1));
+        assert_eq!(h.run("OBJECT IDLETIME k"), int(10), "OBJECT IDLETIME keeps counting");
+    }
 
     #[test]
     fn missing_persistent_and_rounded() {

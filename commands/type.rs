@@ -20,7 +20,9 @@ impl Command for Type {
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let key = args.next()?;
-        Ok(Reply::simple(ctx.db().get(key).map_or("none", Value::type_name)))
+        // Redis's TYPE counts a hit or miss but leaves the access time alone.
+        let value = crate::command_logic::keys::lookup_no_touch(ctx.db(), key);
+        Ok(Reply::simple(value.map_or("none", Value::type_name)))
     }
 }
 
@@ -29,6 +31,15 @@ inventory::submit! { Registration::new(&Type, module_path!()) }
 #[cfg(test)]
 mod tests {
     use crate::testing::*;
+
+    #[test]
+    fn type_leaves_the_access_time() {
+        let mut h = Harness::new();
+        h.run("SET k v");
+        h.advance_ms(10_000);
+        assert_eq!(h.run("TYPE k"), crate::protocol::Reply::simple("string"));
+        assert_eq!(h.run("OBJECT IDLETIME k"), int(10), "OBJECT IDLETIME keeps counting");
+    }
 
     #[test]
     fn names_each_type() {

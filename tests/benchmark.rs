@@ -490,23 +490,8 @@ fn benchmark() {
         println!("| {label} | {m:.1} | {r:.1} | {:.2}x |", m / r);
     }
 
-    println!("\n| memory ({keys} keys `key:N` -> 10-byte value) | MiniRedis B/key | Redis B/key | ratio |");
-    println!("|---|---:|---:|---:|");
-    for ttl in [false, true].into_iter().filter(|_| !only_hash) {
-        let m = median((0..rounds.min(2)).map(|_| bytes_per_key("miniredis", keys, ttl)).collect());
-        let r = median((0..rounds.min(2)).map(|_| bytes_per_key("redis", keys, ttl)).collect());
-        println!("| {} | {m:.1} | {r:.1} | {:.2}x |", if ttl { "with TTL" } else { "no TTL" }, m / r);
-    }
-    let eight = miniredis::store::Shape::for_threads(16, 2).shards();
-    println!("\n| in-process keyspace ops/s (SET/GET, 100k keys) | 1 thread | 2 threads | speed-up |");
-    println!("|---|---:|---:|---:|");
-    for shards in [1, eight].into_iter().filter(|_| !only_hash) {
-        // Short runs, so more of them: the medians of 7 (at least).
-        let (ops, runs) = (3_000_000, rounds.max(7));
-        let one = median((0..runs).map(|_| store_ops_per_sec(shards, 1, ops)).collect());
-        let two = median((0..runs).map(|_| store_ops_per_sec(shards, 2, ops)).collect());
-        let label = if shards == 1 { "1 shard (one lock)".to_string() } else { format!("{shards} shards") };
-        println!("| {label} | {one:.0} | {two:.0} | {:.2}x |", two / one);
+    if !only_hash {
+        other_sections(rounds, keys);
     }
     println!(
         "\n{} rounds, {requests} requests per depth-1 run, finished in {:.0} s",
@@ -636,4 +621,26 @@ fn lists() {
         println!("| {name} | {rate:.0} | {p99:.3} |");
     }
     println!("\n{rounds} rounds, finished in {:.0} s", started.elapsed().as_secs_f64());
+}
+
+/// Bytes per string key, and keyspace scaling without the network.
+fn other_sections(rounds: usize, keys: usize) {
+    println!("\n| memory ({keys} keys `key:N` -> 10-byte value) | MiniRedis B/key | Redis B/key | ratio |");
+    println!("|---|---:|---:|---:|");
+    for ttl in [false, true] {
+        let m = median((0..rounds.min(2)).map(|_| bytes_per_key("miniredis", keys, ttl)).collect());
+        let r = median((0..rounds.min(2)).map(|_| bytes_per_key("redis", keys, ttl)).collect());
+        println!("| {} | {m:.1} | {r:.1} | {:.2}x |", if ttl { "with TTL" } else { "no TTL" }, m / r);
+    }
+    let eight = miniredis::store::Shape::for_threads(16, 2).shards();
+    println!("\n| in-process keyspace ops/s (SET/GET, 100k keys) | 1 thread | 2 threads | speed-up |");
+    println!("|---|---:|---:|---:|");
+    for shards in [1, eight] {
+        // Short runs, so more of them: the medians of 7 (at least).
+        let (ops, runs) = (3_000_000, rounds.max(7));
+        let one = median((0..runs).map(|_| store_ops_per_sec(shards, 1, ops)).collect());
+        let two = median((0..runs).map(|_| store_ops_per_sec(shards, 2, ops)).collect());
+        let label = if shards == 1 { "1 shard (one lock)".to_string() } else { format!("{shards} shards") };
+        println!("| {label} | {one:.0} | {two:.0} | {:.2}x |", two / one);
+    }
 }

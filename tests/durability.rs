@@ -509,64 +509,6 @@ fn reads_log_only_the_keys_their_lazy_expiry_deleted() {
     assert!(added.contains("after"), "{added:?}");
 }
 
-/// Hashes in both encodings, with binary fields and integer values.
-fn fill_hashes(c: &mut Conn) {
-    c.cmd(
-        &[
-            &b"HSET"[..],
-            b"small",
-            b"name",
-            b"Alice",
-            b"age",
-            b"23",
-            b"\x00\xff",
-            b"",
-            b"min",
-            b"-9223372036854775808",
-        ],
-        ":4\r\n",
-    );
-    for i in 0..600 {
-        c.cmd(&["HSET", "big", &format!("f{i}"), &i.to_string()], ":1\r\n");
-    }
-    c.cmd(&["HSET", "long", "f", &"x".repeat(65)], ":1\r\n");
-    c.cmd(&["HDEL", "big", "f7"], ":1\r\n");
-}
-
-fn check_hashes(c: &mut Conn) {
-    for (key, encoding) in [("small", "listpack"), ("big", "hashtable"), ("long", "hashtable")] {
-        c.cmd(&["OBJECT", "ENCODING", key], bulk(encoding));
-    }
-    c.cmd(&["HGET", "small", "min"], bulk("-9223372036854775808"));
-    c.cmd(&[&b"HGET"[..], b"small", b"\x00\xff"], bulk(""));
-    c.cmd(&["HKEYS", "small"], &b"*4\r\n$4\r\nname\r\n$3\r\nage\r\n$2\r\n\x00\xff\r\n$3\r\nmin\r\n"[..]);
-    c.cmd(&["HLEN", "big"], ":599\r\n");
-    c.cmd(&["HGET", "big", "f599"], bulk("599"));
-    c.cmd(&["HGET", "big", "f7"], "$-1\r\n");
-    c.cmd(&["HSTRLEN", "long", "f"], ":65\r\n");
-}
-
-#[test]
-fn both_hash_encodings_survive_the_log_its_rewrite_and_the_dump() {
-    let dir = Arc::new(TempDir::new("hash-encodings"));
-    let mut server = Server::start_in(dir.clone(), AOF_ALWAYS);
-    let mut c = server.connect();
-    fill_hashes(&mut c);
-    server.kill();
-    let mut server = Server::start_in(dir.clone(), &["--appendonly", "yes"]);
-    let mut c = server.connect();
-    check_hashes(&mut c);
-    c.cmd(&["BGREWRITEAOF"], "+Background append only file rewriting started\r\n");
-    wait_for(&mut c, "aof_rewrite_in_progress", "0");
-    c.cmd(&["SAVE"], "+OK\r\n");
-    server.kill();
-    let server = Server::start_in(dir.clone(), &["--appendonly", "yes"]);
-    check_hashes(&mut server.connect());
-    drop(server);
-    let server = Server::start_in(dir.clone(), &[]);
-    check_hashes(&mut server.connect());
-}
-
 #[test]
 fn the_log_holds_what_commands_did_in_absolute_time() {
     let dir = Arc::new(TempDir::new("logged-forms"));
@@ -631,6 +573,64 @@ fn the_log_holds_what_commands_did_in_absolute_time() {
             "DEL b"
         ]
     );
+}
+
+/// Hashes in both encodings, with binary fields and integer values.
+fn fill_hashes(c: &mut Conn) {
+    c.cmd(
+        &[
+            &b"HSET"[..],
+            b"small",
+            b"name",
+            b"Alice",
+            b"age",
+            b"23",
+            b"\x00\xff",
+            b"",
+            b"min",
+            b"-9223372036854775808",
+        ],
+        ":4\r\n",
+    );
+    for i in 0..600 {
+        c.cmd(&["HSET", "big", &format!("f{i}"), &i.to_string()], ":1\r\n");
+    }
+    c.cmd(&["HSET", "long", "f", &"x".repeat(65)], ":1\r\n");
+    c.cmd(&["HDEL", "big", "f7"], ":1\r\n");
+}
+
+fn check_hashes(c: &mut Conn) {
+    for (key, encoding) in [("small", "listpack"), ("big", "hashtable"), ("long", "hashtable")] {
+        c.cmd(&["OBJECT", "ENCODING", key], bulk(encoding));
+    }
+    c.cmd(&["HGET", "small", "min"], bulk("-9223372036854775808"));
+    c.cmd(&[&b"HGET"[..], b"small", b"\x00\xff"], bulk(""));
+    c.cmd(&["HKEYS", "small"], &b"*4\r\n$4\r\nname\r\n$3\r\nage\r\n$2\r\n\x00\xff\r\n$3\r\nmin\r\n"[..]);
+    c.cmd(&["HLEN", "big"], ":599\r\n");
+    c.cmd(&["HGET", "big", "f599"], bulk("599"));
+    c.cmd(&["HGET", "big", "f7"], "$-1\r\n");
+    c.cmd(&["HSTRLEN", "long", "f"], ":65\r\n");
+}
+
+#[test]
+fn both_hash_encodings_survive_the_log_its_rewrite_and_the_dump() {
+    let dir = Arc::new(TempDir::new("hash-encodings"));
+    let mut server = Server::start_in(dir.clone(), AOF_ALWAYS);
+    let mut c = server.connect();
+    fill_hashes(&mut c);
+    server.kill();
+    let mut server = Server::start_in(dir.clone(), &["--appendonly", "yes"]);
+    let mut c = server.connect();
+    check_hashes(&mut c);
+    c.cmd(&["BGREWRITEAOF"], "+Background append only file rewriting started\r\n");
+    wait_for(&mut c, "aof_rewrite_in_progress", "0");
+    c.cmd(&["SAVE"], "+OK\r\n");
+    server.kill();
+    let server = Server::start_in(dir.clone(), &["--appendonly", "yes"]);
+    check_hashes(&mut server.connect());
+    drop(server);
+    let server = Server::start_in(dir.clone(), &[]);
+    check_hashes(&mut server.connect());
 }
 
 /// Lists of one node and of many (with binary and integer elements), moved

@@ -57,18 +57,21 @@ fn human_replies_for_errors_empty_lines_and_crlf() {
 
 #[test]
 fn a_client_that_speaks_first_gets_resp_and_no_banner() {
-    let server = Server::start(&[]);
+    // A delay far longer than it takes to send the first bytes, so the test
+    // does not depend on how fast the machine is; the silences below still
+    // outlast it.
+    let server = Server::start(&["--human-session-delay", "1000"]);
 
     // A RESP client library.
     let mut client = server.connect();
     client.roundtrip("*1\r\n$4\r\nPING\r\n", "+PONG\r\n");
-    client.expect_silence(Duration::from_millis(500));
+    client.expect_silence(Duration::from_millis(1_200));
     client.roundtrip("*2\r\n$3\r\nGET\r\n$4\r\nname\r\n", "$-1\r\n");
 
     // `echo PING | nc localhost 6379`: inline, but still first.
     let mut echo = server.connect();
     echo.roundtrip("PING\r\n", "+PONG\r\n");
-    echo.expect_silence(Duration::from_millis(500));
+    echo.expect_silence(Duration::from_millis(1_200));
 
     let mut piped = server.connect();
     piped.roundtrip("PING\n", "+PONG\r\n");

@@ -9,10 +9,11 @@ use tracing::warn;
 use bytes::{Buf, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-use super::{ClientHandle, ClientState, Shared};
 use crate::protocol::parse::{Argv, Limits, Parsed, RequestParser};
 use crate::protocol::Reply;
 use crate::registry::{dispatch, Context};
+use crate::session::{Buffers, Session, SessionHandle};
+use crate::state::ServerState;
 
 pub const BANNER: &[u8] = b"MiniRedis TCP - Type Commands\r\n";
 pub const PROMPT: &[u8] = b"> ";
@@ -25,17 +26,17 @@ const FLUSH_AT: usize = 64 * 1024;
 const KEEP_CAPACITY: usize = 1024 * 1024;
 
 /// Serves one connection, plain TCP or TLS.
-pub async fn serve<S>(mut socket: S, shared: &Shared, handle: &std::sync::Arc<ClientHandle>)
+pub async fn serve<S>(mut socket: S, shared: &ServerState, handle: &std::sync::Arc<SessionHandle>)
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let mut client = shared.new_client(handle.clone());
+    let mut client = shared.new_session(handle.clone());
     let mut buf = BytesMut::with_capacity(READ_CHUNK);
     let mut out: Vec<u8> = Vec::with_capacity(READ_CHUNK);
     let mut parser = RequestParser::new(Limits::default());
     // Created once: re-registering the waiter on every read would cost a
     // lock round-trip per request. `CLIENT KILL` and shutdown both wake it
-    // (see `Shared::request_shutdown`), so no process-wide waiter is polled.
+    // (see `Clients::request_shutdown`), so no process-wide waiter is polled.
     let killed = handle.killed();
     tokio::pin!(killed);
     // Writes the pending replies through the connection's own waiters.
@@ -44,6 +45,8 @@ where
             flush(&mut socket, &mut out, shared, handle, &mut client.aof_wait, killed.as_mut()).await
         };
     }
+    // The turn of a client `CLIENT PAUSE` held: kept until its held request ran.
+    let mut pause_turn: Option<crate::state::pause::Turn<'_>> = None;
     // Lines for a `MONITOR` client.
     let mut monitor: Option<tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>> = None;
     // LISTS: input read while blocked, parsed once the block ends.
@@ -55,11 +58,11 @@ where
         tokio::select! {
             read = socket.read_buf(&mut buf) => match read {
                 Ok(n) if n > 0 => {
-                    shared.stats.net_input_bytes.fetch_add(n as u64, Ordering::Relaxed);
+                    shared.metrics.stats.net_input_bytes.fetch_add(n as u64, Ordering::Relaxed);
                 }
                 _ => return,
             },
-            _ = tokio::time::sleep(Duration::from_millis(delay)) => {
+            _ = shared.clock.sleep(delay) => {
                 client.human = true;
                 let greeting = [BANNER, PROMPT].concat();
                 if socket.write_all(&greeting).await.is_err() {
@@ -75,8 +78,19 @@ where
         let mut commands = 0u64;
         let mut last_command = "";
         let mut close = false;
+        // A request `CLIENT PAUSE` holds (left in the buffer), and whether it may write.
+        let mut held = None;
         let mut now = shared.clock.now_ms();
-        parser.limits_mut().max_bulk_len = shared.proto_max_bulk_len.load(Ordering::Relaxed) as usize;
+        parser.limits_mut().max_bulk_len = shared.config.proto_max_bulk_len() as usize;
+        // While the batch runs, `CLIENT LIST` shows the buffer as read,
+        // the running requests included, as Redis does.
+        client.buffers = crate::session::Buffers {
+            query: buf.len(),
+            query_free: buf.capacity() - buf.len(),
+            reply: out.len(),
+            reply_capacity: out.capacity(),
+            argv_mem: 0,
+        };
         loop {
             if !client.authenticated {
                 parser.limits_mut().unauthenticated = shared.auth_required();
@@ -92,6 +106,17 @@ where
                     }
                 }
                 Ok(Parsed::Request { consumed }) => {
+                    // One relaxed load while no pause is set.
+                    if shared.pause.active() && pause_turn.is_none() {
+                        let argv = parser.argv(&buf[pos..]);
+                        if let Some((name, write)) = pausable(argv) {
+                            if shared.pause.holds(write, shared.clock.now_ms()).is_some() {
+                                held = Some((shared.pause.enqueue(), write));
+                                handle.set_blocked(true, Some(name));
+                                break;
+                            }
+                        }
+                    }
                     let mut reply =
                         run_one(shared, &mut client, parser.argv(&buf[pos..]), now, &mut last_command);
                     // LISTS: a blocking command that found its keys empty waits
@@ -101,7 +126,7 @@ where
                             return;
                         }
                         let argv = parser.argv(&buf[pos..]);
-                        let rerun = |client: &mut ClientState| {
+                        let rerun = |client: &mut Session| {
                             run_one(shared, client, argv, shared.clock.now_ms(), &mut last_command)
                         };
                         let input = (&mut socket, &mut pipelined, buf.len());
@@ -118,6 +143,8 @@ where
                     }
                     pos += consumed;
                     commands += 1;
+                    // The held request ran: the next held client's turn.
+                    pause_turn = None;
                     if client.close {
                         close = true;
                         break;
@@ -147,16 +174,17 @@ where
             pipelined.clear();
         }
         if commands > 0 {
-            shared.stats.commands_processed.fetch_add(commands, Ordering::Relaxed);
+            shared.metrics.stats.commands_processed.fetch_add(commands, Ordering::Relaxed);
             client.tally.flush(&shared.metrics);
-            client.buffers = super::client::Buffers {
+            client.buffers = Buffers {
                 query: buf.len(),
                 query_free: buf.capacity() - buf.len(),
                 // Replies are written before the next read: none wait between batches.
                 reply: 0,
                 reply_capacity: out.capacity(),
+                argv_mem: 0,
             };
-            client.publish(last_command, now);
+            client.update_visible(last_command, now);
         }
         // Registered before MONITOR's +OK goes out: a client that saw it
         // sees every command that follows.
@@ -171,6 +199,17 @@ where
                 shared.metrics.remove_monitor(handle.id);
             }
             return;
+        }
+        if let Some((ticket, write)) = held {
+            // Held by `CLIENT PAUSE`: the replies so far are out; wait for
+            // the pause to end and this client's turn, then run on from the
+            // held request without reading.
+            tokio::select! {
+                turn = ticket.wait(&shared.clock, write) => pause_turn = Some(turn),
+                _ = &mut killed => return,
+            }
+            handle.set_blocked(false, None);
+            continue;
         }
 
         if resume {
@@ -189,8 +228,8 @@ where
             read = socket.read_buf(&mut buf) => match read {
                 Ok(0) | Err(_) => false,
                 Ok(n) => {
-                    shared.stats.net_input_bytes.fetch_add(n as u64, Ordering::Relaxed);
-                    if buf.len() as u64 > shared.query_buffer_limit.load(Ordering::Relaxed) {
+                    shared.metrics.stats.net_input_bytes.fetch_add(n as u64, Ordering::Relaxed);
+                    if buf.len() as u64 > shared.config.query_buffer_limit() {
                         warn!(id = handle.id, addr = %handle.addr, qbuf = buf.len(),
                             "Closing client that reached max query buffer length");
                         false
@@ -215,12 +254,22 @@ where
     }
 }
 
+/// Whether `CLIENT PAUSE` may hold a request, and if so whether it may
+/// write (`WRITE` pauses hold only those), with the command's name. `None`
+/// for a request that gets an immediate error (unknown command, wrong
+/// arity), as in Redis.
+fn pausable(argv: Argv<'_>) -> Option<(&'static str, bool)> {
+    let entry = crate::registry::lookup(argv.get(0))?;
+    let write = entry.flag_bits & crate::registry::Flag::Write.bit() != 0;
+    crate::registry::Entry::arity_ok(entry.meta.arity, argv.len()).then_some((entry.meta.name, write))
+}
+
 /// Resolves once the client has been idle for `timeout` seconds; never
 /// when `timeout` is 0 (then nothing but an atomic load is done).
-async fn idle(shared: &Shared) {
-    match shared.idle_timeout_s.load(Ordering::Relaxed) {
+async fn idle(shared: &ServerState) {
+    match shared.config.idle_timeout_s() {
         0 => std::future::pending().await,
-        seconds => tokio::time::sleep(Duration::from_secs(seconds)).await,
+        seconds => shared.clock.sleep(seconds.saturating_mul(1000)).await,
     }
 }
 
@@ -235,8 +284,8 @@ async fn next_line(monitor: &mut Option<tokio::sync::mpsc::UnboundedReceiver<Vec
 /// Runs one request; the context (and any keyspace lock) ends here, before
 /// the connection awaits again.
 fn run_one(
-    shared: &Shared,
-    client: &mut ClientState,
+    shared: &ServerState,
+    client: &mut Session,
     argv: Argv<'_>,
     now: u64,
     last_command: &mut &'static str,
@@ -250,22 +299,22 @@ fn run_one(
 }
 
 /// LISTS: waits while a blocking command's keys are empty: registered in
-/// `shared.blocking`, woken by a write to one of them, then `rerun`; until
+/// `shared.blocking` (flag `b`), woken by a write to one of them, then `rerun`; until
 /// it is served, times out, is unblocked (`CLIENT UNBLOCK`), killed, or the
 /// client goes (`None`: close). Requests that arrive meanwhile are kept in
 /// `pipelined` (up to the query buffer limit, counting `buffered`).
 async fn wait_blocked<S: AsyncRead + Unpin>(
-    shared: &Shared,
-    client: &mut ClientState,
-    request: super::blocking::BlockRequest,
+    shared: &ServerState,
+    client: &mut Session,
+    request: crate::session::BlockRequest,
     (socket, pipelined, buffered): (&mut S, &mut BytesMut, usize),
     mut killed: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
-    mut rerun: impl FnMut(&mut ClientState) -> Reply,
+    mut rerun: impl FnMut(&mut Session) -> Reply,
 ) -> Option<Reply> {
-    use super::blocking::Unblock;
+    use crate::state::blocking::Unblock;
     let id = client.handle.id;
     let waiter = shared.blocking.register(id, request.db, &request.keys);
-    client.handle.info.lock().blocked = true;
+    client.handle.set_blocked(true, None);
     // Check once more after registering: a push between the first run and
     // the registration woke no one.
     let mut recheck = true;
@@ -278,7 +327,7 @@ async fn wait_blocked<S: AsyncRead + Unpin>(
                 _ = &mut killed => break None,
                 read = socket.read_buf(pipelined) => match read {
                     Ok(n) if n > 0 && (buffered + pipelined.len()) as u64
-                        <= shared.query_buffer_limit.load(Ordering::Relaxed) => continue,
+                        <= shared.config.query_buffer_limit() => continue,
                     _ => break None,
                 },
             }
@@ -297,11 +346,11 @@ async fn wait_blocked<S: AsyncRead + Unpin>(
         }
     };
     shared.blocking.unregister(id);
-    client.handle.info.lock().blocked = false;
+    client.handle.set_blocked(false, None);
     outcome
 }
 
-fn write_reply(reply: &Reply, client: &ClientState, out: &mut Vec<u8>) {
+fn write_reply(reply: &Reply, client: &Session, out: &mut Vec<u8>) {
     if client.human {
         if *reply != Reply::None {
             reply.write_human(out);
@@ -324,10 +373,10 @@ fn write_reply(reply: &Reply, client: &ClientState, out: &mut Vec<u8>) {
 async fn flush<S: AsyncWrite + Unpin>(
     socket: &mut S,
     out: &mut Vec<u8>,
-    shared: &Shared,
-    handle: &ClientHandle,
+    shared: &ServerState,
+    handle: &SessionHandle,
     aof_wait: &mut u64,
-    mut killed: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
+    killed: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
 ) -> std::io::Result<()> {
     if *aof_wait != 0 {
         shared.persist.aof.wait(std::mem::take(aof_wait)).await;
@@ -343,41 +392,61 @@ async fn flush<S: AsyncWrite + Unpin>(
         }
     }
     if written < out.len() {
-        let limit = |i: usize| shared.output_limit[i].load(Ordering::Relaxed);
-        let (hard, soft, soft_seconds) = (limit(0), limit(1), limit(2));
-        let mut over_soft_since: Option<Instant> = None;
-        while written < out.len() {
-            let unsent = (out.len() - written) as u64;
-            let over_limit = || {
-                warn!(id = handle.id, addr = %handle.addr, unsent,
-                    "Client scheduled to be closed ASAP for overcoming of output buffer limits.");
-                std::io::Error::other("output buffer limit")
-            };
-            if hard > 0 && unsent > hard {
-                return Err(over_limit());
-            }
-            let soft_deadline = if soft > 0 && unsent > soft {
-                Some(*over_soft_since.get_or_insert_with(Instant::now) + Duration::from_secs(soft_seconds))
-            } else {
-                over_soft_since = None;
-                None
-            };
-            tokio::select! {
-                result = socket.write(&out[written..]) => match result? {
-                    0 => return Err(std::io::ErrorKind::WriteZero.into()),
-                    n => written += n,
-                },
-                // The connection's own waiter: a second `notified()` would
-                // not be the one `notify_one` wakes.
-                _ = &mut killed => return Err(std::io::Error::other("killed or shutdown")),
-                _ = sleep_until(soft_deadline) => return Err(over_limit()),
-            }
-        }
+        // What `CLIENT LIST` shows of a client that does not read: the
+        // unsent bytes (`obl`, `omem`) and `events=w`.
+        handle.info.lock().buffers.reply = out.len() - written;
+        handle.writing.store(true, Ordering::Relaxed);
+        let result = flush_slowly(socket, out, written, shared, handle, killed).await;
+        handle.writing.store(false, Ordering::Relaxed);
+        handle.info.lock().buffers.reply = 0;
+        result?;
     }
     // A no-op for TCP; TLS sends what it still holds.
     socket.flush().await?;
-    shared.stats.net_output_bytes.fetch_add(out.len() as u64, Ordering::Relaxed);
+    shared.metrics.stats.net_output_bytes.fetch_add(out.len() as u64, Ordering::Relaxed);
     out.clear();
+    Ok(())
+}
+
+/// The rest of [`flush`] once the socket stopped taking bytes: waits for it
+/// under the output buffer limits.
+async fn flush_slowly<S: AsyncWrite + Unpin>(
+    socket: &mut S,
+    out: &[u8],
+    mut written: usize,
+    shared: &ServerState,
+    handle: &SessionHandle,
+    mut killed: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
+) -> std::io::Result<()> {
+    let [hard, soft, soft_seconds] = shared.config.output_limit();
+    let mut over_soft_since: Option<Instant> = None;
+    while written < out.len() {
+        let unsent = (out.len() - written) as u64;
+        let over_limit = || {
+            warn!(id = handle.id, addr = %handle.addr, unsent,
+                "Client scheduled to be closed ASAP for overcoming of output buffer limits.");
+            std::io::Error::other("output buffer limit")
+        };
+        if hard > 0 && unsent > hard {
+            return Err(over_limit());
+        }
+        let soft_deadline = if soft > 0 && unsent > soft {
+            Some(*over_soft_since.get_or_insert_with(Instant::now) + Duration::from_secs(soft_seconds))
+        } else {
+            over_soft_since = None;
+            None
+        };
+        tokio::select! {
+            result = socket.write(&out[written..]) => match result? {
+                0 => return Err(std::io::ErrorKind::WriteZero.into()),
+                n => written += n,
+            },
+            // The connection's own waiter: a second `notified()` would
+            // not be the one `notify_one` wakes.
+            _ = &mut killed => return Err(std::io::Error::other("killed or shutdown")),
+            _ = sleep_until(soft_deadline) => return Err(over_limit()),
+        }
+    }
     Ok(())
 }
 

@@ -65,10 +65,19 @@ fn set_matches(body: &[u8], c: u8, nocase: bool) -> bool {
 
 /// Whether `string` matches the glob `pattern`.
 pub fn glob_match(pattern: &[u8], string: &[u8], nocase: bool) -> bool {
+    let mut unlimited = u64::MAX;
+    glob_match_within(pattern, string, nocase, &mut unlimited).unwrap_or(false)
+}
+
+/// [`glob_match`] in at most `steps` steps (one per pattern token tried);
+/// `None` once they run out. It never needs more than about
+/// `(pattern.len() + 1) * (string.len() + 1)`: one `*` is backtracked at a time.
+fn glob_match_within(pattern: &[u8], string: &[u8], nocase: bool, steps: &mut u64) -> Option<bool> {
     let (mut p, mut s) = (0, 0);
     // Where to resume after the last `*`: (pattern index after it, string index).
     let mut backtrack: Option<(usize, usize)> = None;
     while s < string.len() {
+        *steps = steps.checked_sub(1)?;
         if p < pattern.len() {
             let (tok, next) = token(pattern, p);
             let matched = match tok {
@@ -93,15 +102,15 @@ pub fn glob_match(pattern: &[u8], string: &[u8], nocase: bool) -> bool {
                 s = bs + 1;
                 backtrack = Some((bp, bs + 1));
             }
-            None => return false,
+            None => return Some(false),
         }
     }
-    pattern[p..].iter().all(|&b| b == b'*')
+    Some(pattern[p..].iter().all(|&b| b == b'*'))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::glob_match;
+    use super::{glob_match, glob_match_within};
     use proptest::prelude::*;
 
     fn m(p: &str, s: &str) -> bool {
@@ -135,6 +144,13 @@ mod tests {
     fn adversarial_pattern_is_fast() {
         let pattern = "a*".repeat(50) + "b";
         let subject = "a".repeat(10_000);
+        // Bounded by an operation count, not by time: a matcher that
+        // backtracked over every `*` would need exponentially many steps.
+        let bound = (pattern.len() as u64 + 1) * (subject.len() as u64 + 1);
+        let mut steps = bound;
+        assert_eq!(glob_match_within(pattern.as_bytes(), subject.as_bytes(), false, &mut steps), Some(false));
+        assert!(bound - steps <= 2 * subject.len() as u64 * 50, "{} steps", bound - steps);
+        assert_eq!(glob_match_within(b"*b", b"aaaa", false, &mut 3), None, "an exhausted budget says so");
         assert!(!m(&pattern, &subject));
     }
 

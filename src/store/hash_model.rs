@@ -5,7 +5,7 @@ use indexmap::IndexMap;
 use proptest::prelude::*;
 
 use super::hash::Hash;
-use super::value::{Limits, ValueType};
+use super::value_type::{Limits, ValueType};
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -22,26 +22,7 @@ enum Op {
 /// i64 limits, non-canonical numbers, binary, empty, and lengths around
 /// the value limit.
 fn bytes() -> impl Strategy<Value = Vec<u8>> {
-    let special: Vec<Vec<u8>> = [
-        &b""[..],
-        b"0",
-        b"63",
-        b"64",
-        b"-1",
-        b"128",
-        b"-32769",
-        b"9223372036854775807",
-        b"-9223372036854775808",
-        b"9223372036854775808",
-        b"007",
-        b"-0",
-        b"+5",
-        b"\x00\xff",
-        b"f",
-    ]
-    .iter()
-    .map(|b| b.to_vec())
-    .collect();
+    let special: Vec<Vec<u8>> = super::packed::EDGE_CASES.iter().map(|b| b.to_vec()).collect();
     prop_oneof![
         4 => proptest::sample::select(special),
         2 => proptest::collection::vec(any::<u8>(), 0..6),
@@ -112,8 +93,12 @@ fn apply(
         }
         Op::RandField(_) => assert!(hash.positions().get(0).is_none()),
         Op::Limits(e, v) => {
-            *limits =
-                Limits { hash_max_listpack_entries: *e, hash_max_listpack_value: *v, ..Limits::default() }
+            *limits = Limits {
+                hash_max_listpack_entries: *e,
+                hash_max_listpack_value: *v,
+                hash_entries_lowered: true,
+                ..Limits::default()
+            }
         }
     }
 }
@@ -123,7 +108,7 @@ proptest! {
 
     #[test]
     fn packed_and_table_hashes_match_a_map(ops in proptest::collection::vec(op(), 1..80)) {
-        let mut limits = Limits { hash_max_listpack_entries: 6, hash_max_listpack_value: 8, ..Limits::default() };
+        let mut limits = Limits { hash_max_listpack_entries: 6, hash_max_listpack_value: 8, hash_entries_lowered: true, ..Limits::default() };
         let (mut hash, mut model, mut table) = (Hash::default(), IndexMap::new(), false);
         for op in &ops {
             apply(op, &mut hash, &mut model, &mut limits, &mut table);

@@ -11,9 +11,8 @@ use std::collections::VecDeque;
 
 use super::packed::{encoded_len, Elem, Packed};
 use super::snapshot::{read_blob, write_blob};
-use super::value::{Limits, Value, ValueType};
+use super::value_type::{Limits, ValueType};
 use crate::alloc::charged;
-use crate::protocol::ReplyError;
 
 /// Bytes a node may hold for `list-max-listpack-size` -1 to -5 (Redis's
 /// `optimization_level`), and the safety cap for a positive (count) size.
@@ -459,38 +458,6 @@ impl List {
     }
 }
 
-impl super::Db {
-    /// The list at `key`, `WRONGTYPE` if it holds something else.
-    pub fn get_list(&mut self, key: &[u8]) -> Result<Option<&List>, ReplyError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::List(l)) => Ok(Some(l)),
-            Some(_) => Err(ReplyError::WRONG_TYPE),
-        }
-    }
-
-    /// The list at `key` for changing, `WRONGTYPE` if it holds something else.
-    pub fn get_list_mut(&mut self, key: &[u8]) -> Result<Option<&mut List>, ReplyError> {
-        match self.get_mut(key) {
-            None => Ok(None),
-            Some(Value::List(l)) => Ok(Some(l)),
-            Some(_) => Err(ReplyError::WRONG_TYPE),
-        }
-    }
-
-    /// The list at `key`, created empty when absent; the caller pushes to it
-    /// (or calls [`super::Db::remove_if_empty`]).
-    pub fn list_or_default(&mut self, key: &[u8]) -> Result<&mut List, ReplyError> {
-        if !self.contains(key) {
-            self.set_keep_ttl(key, Value::List(List::default()));
-        }
-        match self.get_mut(key) {
-            Some(Value::List(l)) => Ok(l),
-            _ => Err(ReplyError::WRONG_TYPE),
-        }
-    }
-}
-
 impl ValueType for List {
     const NAME: &'static str = "list";
 
@@ -528,6 +495,10 @@ impl ValueType for List {
         }
         let items = raw.iter().map(|r| read_blob(r.get())).collect::<Result<Vec<_>, _>>()?;
         Ok(List::from_items(items.iter().map(Vec::as_slice), limits))
+    }
+
+    fn is_empty_collection(&self) -> bool {
+        self.is_empty()
     }
 
     /// `RPUSH`es of up to 64 elements each.

@@ -29,6 +29,10 @@ const SMALL_INT_MAX: i64 = 0x3f;
 const INT_BASE: u8 = 0xc0;
 const STR_LONG: u8 = 0xd0;
 
+/// The most bytes a packed collection may grow to (Redis's
+/// `LISTPACK_MAX_SAFETY_SIZE`); also keeps every length within a `u32`.
+pub const MAX_SIZE: usize = 1 << 30;
+
 /// The canonical integer `bytes` spell, if any (`"12"`, not `"012"`, `"+1"` or `"-0"`).
 pub fn canonical_int(bytes: &[u8]) -> Option<i64> {
     if bytes.is_empty() || bytes.len() > 20 {
@@ -303,35 +307,41 @@ impl Packed {
     }
 }
 
+/// Elements at the encoding's edges: integers at every width and the i64
+/// limits, non-canonical numbers, binary and empty (for tests).
+#[cfg(test)]
+pub const EDGE_CASES: &[&[u8]] = &[
+    b"",
+    b"0",
+    b"63",
+    b"64",
+    b"-1",
+    b"127",
+    b"128",
+    b"-129",
+    b"-32769",
+    b"9223372036854775807",
+    b"-9223372036854775808",
+    b"9223372036854775808",
+    b"012",
+    b"+1",
+    b"-0",
+    b" 1",
+    b"\x00\xff",
+    b"name",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn elements_round_trip_with_compact_integers() {
-        let cases: Vec<Vec<u8>> = [
-            &b""[..],
-            b"0",
-            b"63",
-            b"64",
-            b"-1",
-            b"127",
-            b"128",
-            b"-129",
-            b"9223372036854775807",
-            b"-9223372036854775808",
-            b"9223372036854775808",
-            b"012",
-            b"+1",
-            b"-0",
-            b" 1",
-            b"\x00\xff",
-            b"name",
-        ]
-        .iter()
-        .map(|b| b.to_vec())
-        .chain([vec![b'x'; 127], vec![b'y'; 128], vec![7; 70_000]])
-        .collect();
+        let cases: Vec<Vec<u8>> = EDGE_CASES
+            .iter()
+            .map(|b| b.to_vec())
+            .chain([vec![b'x'; 127], vec![b'y'; 128], vec![7; 70_000]])
+            .collect();
         let packed = Packed::from_items(cases.iter().map(Vec::as_slice));
         let back: Vec<Vec<u8>> = packed.iter().map(|e| e.to_vec()).collect();
         assert_eq!(back, cases);

@@ -62,11 +62,11 @@ pub fn read_blob(json: &str) -> Result<Vec<u8>, String> {
     serde_json::from_str::<Blob>(json).map_err(|e| e.to_string())?.into_bytes()
 }
 
-/// A (field, value) pair read back.
-pub type BlobPair = (Vec<u8>, Vec<u8>);
+/// Owned (field, value) pairs, as a hash's dump form reads back.
+pub type Pairs = Vec<(Vec<u8>, Vec<u8>)>;
 
 /// Reads a JSON array of `[blob, blob]` pairs.
-pub fn read_blob_pairs(json: &str) -> Result<Vec<BlobPair>, String> {
+pub fn read_blob_pairs(json: &str) -> Result<Pairs, String> {
     let pairs: Vec<(Blob, Blob)> = serde_json::from_str(json).map_err(|e| e.to_string())?;
     pairs.into_iter().map(|(f, v)| Ok((f.into_bytes()?, v.into_bytes()?))).collect()
 }

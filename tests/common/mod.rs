@@ -103,6 +103,22 @@ pub fn redis_binary(name: &str, test: &str) -> Option<PathBuf> {
     }
 }
 
+/// A tool a test needs is missing or broken: with
+/// `MINIREDIS_SKIP_DIFFERENTIAL=1` the test is skipped with a loud note
+/// (the caller returns); otherwise it fails with the explanation.
+pub fn tool_missing(test: &str, problem: &str) {
+    let message = format!(
+        "{test}: {problem}, so this test did NOT run.\n\
+         Install what it needs (see .ci/run), or set {SKIP_VAR}=1 to skip it knowingly."
+    );
+    if std::env::var(SKIP_VAR).is_ok_and(|v| v == "1") {
+        loud(&format!("SKIPPED - {message}"));
+    } else {
+        loud(&message);
+        panic!("{problem}; see the message above");
+    }
+}
+
 /// A port that was free a moment ago.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("bind 127.0.0.1:0")

@@ -18,20 +18,9 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use tokio::sync::Notify;
 
-use crate::protocol::Reply;
 use crate::store::effects::{Effects, ALL_DBS};
 
-/// What a blocking command asks of its connection when every key is empty:
-/// wait for a write to one of `keys` (in database `db`) until `deadline_ms`
-/// (`None`: forever), then run the command again; on timeout, reply
-/// `timeout_reply`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BlockRequest {
-    pub db: usize,
-    pub keys: Vec<Vec<u8>>,
-    pub deadline_ms: Option<u64>,
-    pub timeout_reply: Reply,
-}
+pub use crate::session::BlockRequest;
 
 /// How `CLIENT UNBLOCK` ends a wait.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 //! block that a blocking command leaves for its connection.
 
 use crate::prelude::*;
-use crate::server::blocking::BlockRequest;
+use crate::state::blocking::BlockRequest;
 use crate::store::{End, List};
 
 /// `LEFT` or `RIGHT` (any case); a syntax error otherwise.
@@ -208,7 +208,7 @@ pub fn parse_timeout(arg: &[u8], now_ms: u64) -> Result<Option<u64>, ReplyError>
 
 /// Ends a blocking command that found every key empty: it propagates
 /// nothing, and leaves its request to block for the connection, which
-/// sends no reply for this run (see `server::blocking`).
+/// sends no reply for this run (see `state::blocking`).
 pub fn block(
     ctx: &mut Context<'_>,
     keys: &[&[u8]],
