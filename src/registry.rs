@@ -208,6 +208,8 @@ impl CommandMeta {
             _ if container => {}
             "string" => cats.push("@string"),
             "hash" => cats.push("@hash"),
+            "bitmap" => cats.push("@bitmap"),
+            "hyperloglog" => cats.push("@hyperloglog"),
             "generic" if sub || keys != Keys::NONE || has(Flag::Write) || has(Flag::Readonly) => {
                 cats.push("@keyspace")
             }

@@ -13,6 +13,7 @@
 //! (see [`keyspace`]); a [`Db`] here is one database's part in one shard.
 //! Commands see a [`Keyspace`] view that routes each key to its shard.
 
+pub mod bitmap;
 pub mod clock;
 pub mod compact;
 pub mod effects;
