@@ -64,6 +64,7 @@ const SETTINGS: &[(&str, Access)] = &[
     ("maxmemory", Access::Mutable),
     ("maxmemory-policy", Access::Mutable),
     ("maxmemory-samples", Access::Mutable),
+    ("hll-sparse-max-bytes", Access::Mutable),
     ("lfu-log-factor", Access::Mutable),
     ("lfu-decay-time", Access::Mutable),
     ("slowlog-log-slower-than", Access::Mutable),
@@ -389,6 +390,7 @@ fn apply(config: &mut Settings, name: &str, value: &[u8]) -> Result<(), String> 
             config.maxmemory_policy = policy.name().into();
         }
         "maxmemory-samples" => config.maxmemory_samples = int_setting(value, 1)?,
+        "hll-sparse-max-bytes" => config.hll_sparse_max_bytes = crate::config::hll_sparse_max_bytes_value(&text)?,
         "lfu-log-factor" => config.lfu_log_factor = int_setting(value, 0)?,
         "lfu-decay-time" => config.lfu_decay_time = int_setting(value, 0)?,
         "slowlog-log-slower-than" => {

@@ -63,6 +63,10 @@ pub struct Config {
     #[arg(long = "maxmemory-samples", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=i32::MAX as i64))]
     pub maxmemory_samples: u32,
 
+    /// Bytes a sparse HyperLogLog may grow to before it turns dense.
+    #[arg(long = "hll-sparse-max-bytes", default_value = "3000", value_parser = hll_sparse_max_bytes_value)]
+    pub hll_sparse_max_bytes: u64,
+
     /// LFU counter growth: hits needed grow with this factor.
     #[arg(long = "lfu-log-factor", default_value_t = 10, value_parser = clap::value_parser!(u32).range(0..=i32::MAX as i64))]
     pub lfu_log_factor: u32,
@@ -396,6 +400,7 @@ impl Config {
             ("maxmemory", self.maxmemory.to_string()),
             ("maxmemory-policy", self.maxmemory_policy.clone()),
             ("maxmemory-samples", self.maxmemory_samples.to_string()),
+            ("hll-sparse-max-bytes", self.hll_sparse_max_bytes.to_string()),
             ("lfu-log-factor", self.lfu_log_factor.to_string()),
             ("lfu-decay-time", self.lfu_decay_time.to_string()),
             ("slowlog-log-slower-than", self.slowlog_log_slower_than.to_string()),
@@ -431,6 +436,11 @@ impl Config {
 
 fn memory_value(text: &str) -> Result<u64, String> {
     parse_memory(text).ok_or_else(|| format!("'{text}' is not a memory amount (bytes, or 100mb, 1gb, 512kb)"))
+}
+
+/// `hll-sparse-max-bytes`: a memory value up to `LONG_MAX`, as Redis takes it.
+pub fn hll_sparse_max_bytes_value(text: &str) -> Result<u64, String> {
+    parse_memory(text).filter(|&n| n <= i64::MAX as u64).ok_or_else(|| "argument must be a memory value".into())
 }
 
 fn policy_value(text: &str) -> Result<String, String> {

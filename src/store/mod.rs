@@ -19,6 +19,7 @@ pub mod compact;
 pub mod effects;
 pub mod evict;
 pub mod glob;
+pub mod hyperloglog;
 pub mod keyspace;
 pub mod snapshot;
 
