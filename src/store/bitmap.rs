@@ -191,8 +191,8 @@ impl FieldType {
         // C reads the type as a NUL-terminated string.
         let arg = arg.split(|&b| b == 0).next().unwrap_or_default();
         let signed = match arg.first() {
-            Some(b'i' | b'I') => true,
-            Some(b'u' | b'U') => false,
+            Some(b'i') => true,
+            Some(b'u') => false,
             _ => return Err(BAD_TYPE),
         };
         match parse_strict_i64(&arg[1..]) {
@@ -321,6 +321,7 @@ mod tests {
         assert_eq!(add_checked(0, -1, u8t, Overflow::Sat), Some(0));
         assert_eq!(add_checked(-1, 0, u8t, Overflow::Sat), Some(255));
         assert_eq!(FieldType::parse(b"u64"), Err(BAD_TYPE));
-        assert_eq!(FieldType::parse(b"I64"), Ok(FieldType { signed: true, bits: 64 }));
+        assert_eq!(FieldType::parse(b"i64"), Ok(FieldType { signed: true, bits: 64 }));
+        assert_eq!(FieldType::parse(b"I64"), Err(BAD_TYPE), "lowercase only, as Redis 7.0");
     }
 }
