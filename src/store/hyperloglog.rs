@@ -304,7 +304,11 @@ pub fn set_register(hll: &mut Vec<u8>, index: usize, value: u8, sparse_max_bytes
             if grows > 0 && hll.len() as u64 + grows > sparse_max_bytes {
                 return promote_and_set(hll, index, value);
             }
+            // An `XZERO` cut off by the end of the string loses the new
+            // sequence's last byte, as Redis's length arithmetic does.
+            let missing = (at + op.size()).saturating_sub(hll.len());
             hll.splice(at..(at + op.size()).min(hll.len()), seq);
+            hll.truncate(hll.len() - missing);
         }
     }
     merge_adjacent_values(hll, prev.unwrap_or(HEADER));
