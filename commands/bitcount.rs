@@ -96,6 +96,9 @@ mod tests {
         assert_eq!(h.run("BITCOUNT k -1 -2 x"), int(0), "an empty negative range answers before the unit");
         assert_eq!(h.run("BITCOUNT k 0 1 BIT x"), err("ERR syntax error"));
         h.run("HSET h f v");
-        assert_eq!(h.run("BITCOUNT h"), err("WRONGTYPE Operation against a key holding the wrong kind of value"));
+        assert_eq!(
+            h.run("BITCOUNT h"),
+            err("WRONGTYPE Operation against a key holding the wrong kind of value")
+        );
     }
 }

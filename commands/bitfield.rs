@@ -154,11 +154,20 @@ mod tests {
         assert_eq!(h.run("BITFIELD k"), ints(&[]));
         assert_eq!(h.run("BITFIELD k GET u8 0"), ints(&[Some(0)]));
         assert_eq!(h.run("EXISTS k"), int(0));
-        assert_eq!(h.run("BITFIELD k SET i8 0 -100 GET u8 0 INCRBY i5 100 1"), ints(&[Some(0), Some(156), Some(1)]));
+        assert_eq!(
+            h.run("BITFIELD k SET i8 0 -100 GET u8 0 INCRBY i5 100 1"),
+            ints(&[Some(0), Some(156), Some(1)])
+        );
         assert_eq!(h.events(), ["0:setbit:k"]);
         assert_eq!(h.run("STRLEN k"), int(14));
-        assert_eq!(h.run("BITFIELD k SET u8 #1 255 GET u8 8 GET i64 0"), ints(&[Some(0), Some(255), Some(-7_133_983_284_731_576_320)]));
-        assert_eq!(h.run("BITFIELD k GET u63 1 GET i64 1"), ints(&[Some(2_089_388_752_123_199_488), Some(4_178_777_504_246_398_976)]));
+        assert_eq!(
+            h.run("BITFIELD k SET u8 #1 255 GET u8 8 GET i64 0"),
+            ints(&[Some(0), Some(255), Some(-7_133_983_284_731_576_320)])
+        );
+        assert_eq!(
+            h.run("BITFIELD k GET u63 1 GET i64 1"),
+            ints(&[Some(2_089_388_752_123_199_488), Some(4_178_777_504_246_398_976)])
+        );
     }
 
     #[test]
@@ -189,8 +198,14 @@ mod tests {
         assert_eq!(h.run("BITFIELD k GET x8 0"), err(bad_type));
         assert_eq!(h.run("BITFIELD k GET i0 0"), err(bad_type));
         assert_eq!(h.run("BITFIELD k GET i8 #x"), err("ERR bit offset is not an integer or out of range"));
-        assert_eq!(h.run("BITFIELD k GET i8 4294967296"), err("ERR bit offset is not an integer or out of range"));
-        assert_eq!(h.run("BITFIELD k SET i8 #536870912 1"), err("ERR bit offset is not an integer or out of range"));
+        assert_eq!(
+            h.run("BITFIELD k GET i8 4294967296"),
+            err("ERR bit offset is not an integer or out of range")
+        );
+        assert_eq!(
+            h.run("BITFIELD k SET i8 #536870912 1"),
+            err("ERR bit offset is not an integer or out of range")
+        );
         assert_eq!(h.run("BITFIELD k FOO"), err("ERR syntax error"));
         assert_eq!(h.run("BITFIELD k GET i8"), err("ERR syntax error"));
         assert_eq!(h.run("BITFIELD k SET i8 0"), err("ERR syntax error"));
@@ -198,8 +213,14 @@ mod tests {
         assert_eq!(h.run("BITFIELD k OVERFLOW foo"), err("ERR Invalid OVERFLOW type specified"));
         assert_eq!(h.run("EXISTS k"), int(0));
         h.run("HSET h f v");
-        assert_eq!(h.run("BITFIELD h GET i8 0"), err("WRONGTYPE Operation against a key holding the wrong kind of value"));
-        assert_eq!(h.run("BITFIELD h SET i8 0 1"), err("WRONGTYPE Operation against a key holding the wrong kind of value"));
+        assert_eq!(
+            h.run("BITFIELD h GET i8 0"),
+            err("WRONGTYPE Operation against a key holding the wrong kind of value")
+        );
+        assert_eq!(
+            h.run("BITFIELD h SET i8 0 1"),
+            err("WRONGTYPE Operation against a key holding the wrong kind of value")
+        );
         assert_eq!(h.run("BITFIELD h GET i99 0"), err(bad_type), "arguments are checked first");
     }
 }

@@ -93,6 +93,9 @@ mod tests {
         assert_eq!(h.run("BITOP NOT d a b"), err("ERR BITOP NOT must be called with a single source key."));
         assert_eq!(h.run("BITOP AND d"), err("ERR wrong number of arguments for 'bitop' command"));
         h.run("HSET h f v");
-        assert_eq!(h.run("BITOP AND d h"), err("WRONGTYPE Operation against a key holding the wrong kind of value"));
+        assert_eq!(
+            h.run("BITOP AND d h"),
+            err("WRONGTYPE Operation against a key holding the wrong kind of value")
+        );
     }
 }

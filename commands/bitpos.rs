@@ -106,6 +106,9 @@ mod tests {
         assert_eq!(h.run("BITPOS k 0 0 x y"), err("ERR syntax error"));
         assert_eq!(h.run("BITPOS k 0 0 1 BIT x"), err("ERR syntax error"));
         h.run("HSET h f v");
-        assert_eq!(h.run("BITPOS h 1"), err("WRONGTYPE Operation against a key holding the wrong kind of value"));
+        assert_eq!(
+            h.run("BITPOS h 1"),
+            err("WRONGTYPE Operation against a key holding the wrong kind of value")
+        );
     }
 }

@@ -390,7 +390,9 @@ fn apply(config: &mut Settings, name: &str, value: &[u8]) -> Result<(), String> 
             config.maxmemory_policy = policy.name().into();
         }
         "maxmemory-samples" => config.maxmemory_samples = int_setting(value, 1)?,
-        "hll-sparse-max-bytes" => config.hll_sparse_max_bytes = crate::config::hll_sparse_max_bytes_value(&text)?,
+        "hll-sparse-max-bytes" => {
+            config.hll_sparse_max_bytes = crate::config::hll_sparse_max_bytes_value(&text)?
+        }
         "lfu-log-factor" => config.lfu_log_factor = int_setting(value, 0)?,
         "lfu-decay-time" => config.lfu_decay_time = int_setting(value, 0)?,
         "slowlog-log-slower-than" => {

@@ -53,7 +53,10 @@ mod tests {
         let mut h = Harness::new();
         assert_eq!(h.run("GETBIT k 4294967296"), err("ERR bit offset is not an integer or out of range"));
         h.run("HSET h f v");
-        assert_eq!(h.run("GETBIT h 0"), err("WRONGTYPE Operation against a key holding the wrong kind of value"));
+        assert_eq!(
+            h.run("GETBIT h 0"),
+            err("WRONGTYPE Operation against a key holding the wrong kind of value")
+        );
         assert_eq!(h.run("GETBIT h"), err("ERR wrong number of arguments for 'getbit' command"));
     }
 }

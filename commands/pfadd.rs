@@ -79,7 +79,10 @@ mod tests {
         assert_eq!(h.run("PFADD empty"), int(1));
         assert_eq!(h.run("PFADD empty"), int(0));
         assert_eq!(h.run("PFCOUNT empty"), int(0));
-        assert_eq!(h.run("GET empty"), Reply::bulk(b"HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x7f\xff"));
+        assert_eq!(
+            h.run("GET empty"),
+            Reply::bulk(b"HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x7f\xff")
+        );
     }
 
     #[test]
@@ -97,7 +100,10 @@ mod tests {
         h.run("SET s abc");
         assert_eq!(h.run("PFADD s a"), err("WRONGTYPE Key is not a valid HyperLogLog string value."));
         h.run("HSET h f v");
-        assert_eq!(h.run("PFADD h a"), err("WRONGTYPE Operation against a key holding the wrong kind of value"));
+        assert_eq!(
+            h.run("PFADD h a"),
+            err("WRONGTYPE Operation against a key holding the wrong kind of value")
+        );
         assert_eq!(h.run("PFADD"), err("ERR wrong number of arguments for 'pfadd' command"));
         // A sparse HLL whose opcodes cover too few registers.
         h.run("SET bad \"HYLL\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\"");

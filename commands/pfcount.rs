@@ -87,7 +87,10 @@ mod tests {
         h.run("HSET h f v");
         assert_eq!(h.run("PFCOUNT s"), err("WRONGTYPE Key is not a valid HyperLogLog string value."));
         assert_eq!(h.run("PFCOUNT a s"), err("WRONGTYPE Key is not a valid HyperLogLog string value."));
-        assert_eq!(h.run("PFCOUNT h"), err("WRONGTYPE Operation against a key holding the wrong kind of value"));
+        assert_eq!(
+            h.run("PFCOUNT h"),
+            err("WRONGTYPE Operation against a key holding the wrong kind of value")
+        );
         h.run("SET bad \"HYLL\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x80\\x00\\x00\\x00\\x80\\x00\"");
         assert_eq!(h.run("PFCOUNT bad"), err("INVALIDOBJ Corrupted HLL object detected"));
         assert_eq!(h.run("PFCOUNT a bad"), err("INVALIDOBJ Corrupted HLL object detected"));

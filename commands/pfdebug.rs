@@ -35,7 +35,9 @@ impl Command for Pfdebug {
                 let hll = dense_at(db, key, sparse)?;
                 let registers = &hll[HEADER..];
                 Ok(Reply::Array(
-                    (0..REGISTERS).map(|i| Reply::Integer(hyperloglog::dense_get(registers, i).into())).collect(),
+                    (0..REGISTERS)
+                        .map(|i| Reply::Integer(hyperloglog::dense_get(registers, i).into()))
+                        .collect(),
                 ))
             }
             b"decode" if sparse => Ok(Reply::Bulk(hyperloglog::decode(hll).into_bytes())),
@@ -99,6 +101,9 @@ mod tests {
         assert_eq!(h.run("PFDEBUG foo k"), err("ERR Unknown PFDEBUG subcommand 'foo'"));
         assert_eq!(h.run("PFDEBUG GETREG k x"), err("ERR wrong number of arguments for 'pfdebug' command"));
         h.run("SET s abc");
-        assert_eq!(h.run("PFDEBUG ENCODING s"), err("WRONGTYPE Key is not a valid HyperLogLog string value."));
+        assert_eq!(
+            h.run("PFDEBUG ENCODING s"),
+            err("WRONGTYPE Key is not a valid HyperLogLog string value.")
+        );
     }
 }

@@ -97,7 +97,10 @@ mod tests {
         h.run("HSET h f v");
         h.run("PFADD a x");
         assert_eq!(h.run("PFMERGE s a"), err("WRONGTYPE Key is not a valid HyperLogLog string value."));
-        assert_eq!(h.run("PFMERGE a h"), err("WRONGTYPE Operation against a key holding the wrong kind of value"));
+        assert_eq!(
+            h.run("PFMERGE a h"),
+            err("WRONGTYPE Operation against a key holding the wrong kind of value")
+        );
         h.run("SET bad \"HYLL\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\"");
         assert_eq!(h.run("PFMERGE d bad"), err("INVALIDOBJ Corrupted HLL object detected"));
         assert_eq!(h.run("EXISTS d"), int(0));

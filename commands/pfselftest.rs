@@ -54,8 +54,8 @@ fn self_test() -> Result<(), String> {
             }
         }
     }
-    // A sparse HLL (never promoted) and a dense one must agree, and stay
-    // within 5 standard errors of the true count.
+    // An HLL that starts sparse (promoted on the way) and a dense one must
+    // agree, and stay within 5 standard errors of the true count.
     let mut sparse = hyperloglog::new_sparse();
     let mut dense = hyperloglog::new_sparse();
     hyperloglog::to_dense(&mut dense).map_err(|_| "Sparse to dense conversion failed".to_string())?;
@@ -64,7 +64,7 @@ fn self_test() -> Result<(), String> {
     for n in 1..=ELEMENTS {
         let element = next().to_le_bytes();
         let corrupt = |_| "Corrupted HLL while testing".to_string();
-        hyperloglog::add(&mut sparse, &element, u64::MAX).map_err(corrupt)?;
+        hyperloglog::add(&mut sparse, &element, hyperloglog::DEFAULT_SPARSE_MAX_BYTES).map_err(corrupt)?;
         hyperloglog::add(&mut dense, &element, u64::MAX).map_err(corrupt)?;
         if n != checkpoint {
             continue;

@@ -101,7 +101,10 @@ mod tests {
         assert_eq!(h.run("SETBIT k 0 2"), err("ERR bit is not an integer or out of range"));
         assert_eq!(h.run("SETBIT k 0 01"), err("ERR bit is not an integer or out of range"));
         h.run("HSET h f v");
-        assert_eq!(h.run("SETBIT h 0 1"), err("WRONGTYPE Operation against a key holding the wrong kind of value"));
+        assert_eq!(
+            h.run("SETBIT h 0 1"),
+            err("WRONGTYPE Operation against a key holding the wrong kind of value")
+        );
         assert_eq!(h.run("SETBIT h x 1"), err(BAD_OFFSET), "the offset is checked first");
         assert_eq!(h.run("SETBIT k 0"), err("ERR wrong number of arguments for 'setbit' command"));
         assert_eq!(h.run("EXISTS k"), int(0));

@@ -440,7 +440,9 @@ fn memory_value(text: &str) -> Result<u64, String> {
 
 /// `hll-sparse-max-bytes`: a memory value up to `LONG_MAX`, as Redis takes it.
 pub fn hll_sparse_max_bytes_value(text: &str) -> Result<u64, String> {
-    parse_memory(text).filter(|&n| n <= i64::MAX as u64).ok_or_else(|| "argument must be a memory value".into())
+    parse_memory(text)
+        .filter(|&n| n <= i64::MAX as u64)
+        .ok_or_else(|| "argument must be a memory value".into())
 }
 
 fn policy_value(text: &str) -> Result<String, String> {

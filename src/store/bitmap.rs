@@ -29,7 +29,10 @@ pub fn parse_offset(arg: &[u8], hash_bits: Option<u32>, max_bytes: u64) -> Resul
 pub fn parse_strict_i64(bytes: &[u8]) -> Option<i64> {
     let text = std::str::from_utf8(bytes).ok()?;
     let digits = text.strip_prefix('-').unwrap_or(text);
-    if digits.is_empty() || (digits.len() > 1 && digits.starts_with('0')) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    if digits.is_empty()
+        || (digits.len() > 1 && digits.starts_with('0'))
+        || !digits.bytes().all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     if text == "-0" {

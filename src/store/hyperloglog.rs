@@ -251,7 +251,12 @@ pub fn add(hll: &mut Vec<u8>, element: &[u8], sparse_max_bytes: u64) -> Result<b
 /// Raises register `index` to `value` in either encoding, promoting a
 /// sparse HLL to dense when it would grow past `sparse_max_bytes` or hold
 /// a value above 32; true when it changed.
-pub fn set_register(hll: &mut Vec<u8>, index: usize, value: u8, sparse_max_bytes: u64) -> Result<bool, Corrupt> {
+pub fn set_register(
+    hll: &mut Vec<u8>,
+    index: usize,
+    value: u8,
+    sparse_max_bytes: u64,
+) -> Result<bool, Corrupt> {
     if !is_sparse(hll) {
         return Ok(dense_raise(&mut hll[HEADER..], index, value));
     }
@@ -332,7 +337,9 @@ fn merge_adjacent_values(hll: &mut Vec<u8>, mut at: usize) {
             at += Opcode::at(hll, at).size();
             continue;
         };
-        if let Some(Opcode::Val { value: next_value, len: next_len }) = hll.get(at + 1).map(|_| Opcode::at(hll, at + 1)) {
+        if let Some(Opcode::Val { value: next_value, len: next_len }) =
+            hll.get(at + 1).map(|_| Opcode::at(hll, at + 1))
+        {
             if next_value == value && len + next_len <= VAL_MAX_LEN {
                 hll[at + 1] = val_byte(value, len + next_len);
                 hll.remove(at);
