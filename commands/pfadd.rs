@@ -95,6 +95,26 @@ mod tests {
     }
 
     #[test]
+    fn promotes_past_hll_sparse_max_bytes() {
+        let mut h = Harness::new();
+        assert_eq!(
+            h.run("CONFIG GET hll-sparse-max-bytes"),
+            Reply::Map(vec![(bulk("hll-sparse-max-bytes"), bulk("3000"))])
+        );
+        assert_eq!(h.run("CONFIG SET hll-sparse-max-bytes 40"), Reply::OK);
+        h.run("PFADD k a b c d e f");
+        assert_eq!(h.run("PFDEBUG ENCODING k"), Reply::simple("sparse"));
+        assert_eq!(h.run("PFADD k g h i j k l m n o p q r s t u v w x y z"), int(1));
+        assert_eq!(h.run("PFDEBUG ENCODING k"), Reply::simple("dense"));
+        assert_eq!(h.run("STRLEN k"), int(12304));
+        assert_eq!(h.run("PFCOUNT k"), int(26));
+        assert_eq!(
+            h.run("CONFIG SET hll-sparse-max-bytes x"),
+            err("ERR CONFIG SET failed (possibly related to argument 'hll-sparse-max-bytes') - argument must be a memory value")
+        );
+    }
+
+    #[test]
     fn errors() {
         let mut h = Harness::new();
         h.run("SET s abc");

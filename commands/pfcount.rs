@@ -41,10 +41,12 @@ impl Command for Pfcount {
             return Ok(Reply::Integer(cached as i64));
         }
         let count = hyperloglog::count(hll)?;
-        // The count is cached in the value, as Redis does (a change to the key).
+        // The count is cached in the value, as Redis does: a change to the
+        // key, logged so that a replay leaves the same bytes.
         if let Some(Value::String(text)) = db.get_mut(key) {
             hyperloglog::set_cached_count(text.make_mut(), count);
         }
+        ctx.propagate_as(&[b"PFCOUNT", key]);
         Ok(Reply::Integer(count as i64))
     }
 }
@@ -64,9 +66,12 @@ mod tests {
         let Reply::Bulk(before) = h.run("GET a") else { panic!("a string") };
         assert_eq!(before[15] & 0x80, 0x80, "stale cache after PFADD");
         assert_eq!(h.run("PFCOUNT a"), int(5));
+        assert_eq!(h.modified(), ["0:a"]);
+        assert_eq!(h.propagated(), logged(&["PFCOUNT a"]));
         let Reply::Bulk(after) = h.run("GET a") else { panic!("a string") };
         assert_eq!(&after[8..16], &[5, 0, 0, 0, 0, 0, 0, 0]);
         assert_eq!(h.run("PFCOUNT a"), int(5));
+        assert!(h.modified().is_empty(), "a valid cache is only read");
     }
 
     #[test]

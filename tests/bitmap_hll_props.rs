@@ -2,8 +2,12 @@
 //! `SETBIT`/`BITFIELD`/`GETBIT`/`BITCOUNT`/`BITPOS` agree with a plain
 //! bit-vector model, and mutated HLL strings never crash or blow up the
 //! `PF*` commands (an error or a value, nothing else). `PROPTEST_CASES`
-//! changes the number of cases.
+//! changes the number of cases. Also: a huge `SETBIT` counts against
+//! `maxmemory` (on a server process, whose allocation count is its own).
 
+mod common;
+
+use common::Server;
 use miniredis::protocol::Reply;
 use miniredis::testing::Harness;
 use proptest::prelude::*;
@@ -319,4 +323,26 @@ fn mutated_hlls_never_crash_the_pf_commands() {
             Ok(())
         })
         .unwrap();
+}
+
+#[test]
+fn a_huge_setbit_counts_against_maxmemory() {
+    const OOM: &str = "-OOM command not allowed when used memory > 'maxmemory'.\r\n";
+    let server = Server::start(&[]);
+    let mut conn = server.connect();
+    conn.cmd(&["CONFIG", "SET", "maxmemory", "100mb"], "+OK\r\n");
+    // 100 MB: allowed while under the limit, then over it.
+    conn.cmd(&["SETBIT", "big", "838860800", "1"], ":0\r\n");
+    conn.cmd(&["STRLEN", "big"], ":104857601\r\n");
+    conn.cmd(&["SETBIT", "k", "0", "1"], OOM);
+    conn.cmd(&["BITFIELD", "k", "SET", "u8", "0", "1"], OOM);
+    conn.cmd(&["BITOP", "NOT", "k", "big"], OOM);
+    conn.cmd(&["PFADD", "h", "a"], OOM);
+    conn.cmd(&["PFMERGE", "h"], OOM);
+    // Reads still work.
+    conn.cmd(&["GETBIT", "big", "838860800"], ":1\r\n");
+    conn.cmd(&["BITFIELD_RO", "big", "GET", "u8", "0"], "*1\r\n:0\r\n");
+    conn.cmd(&["BITCOUNT", "big"], ":1\r\n");
+    conn.cmd(&["DEL", "big"], ":1\r\n");
+    conn.cmd(&["SETBIT", "k", "0", "1"], ":0\r\n");
 }
