@@ -107,7 +107,7 @@ mod tests {
         assert_eq!(h.run("PFADD k g h i j k l m n o p q r s t u v w x y z"), int(1));
         assert_eq!(h.run("PFDEBUG ENCODING k"), Reply::simple("dense"));
         assert_eq!(h.run("STRLEN k"), int(12304));
-        assert_eq!(h.run("PFCOUNT k"), int(26));
+        assert_eq!(h.run("PFCOUNT k"), int(25), "as redis-server counts these 26 letters");
         assert_eq!(
             h.run("CONFIG SET hll-sparse-max-bytes x"),
             err("ERR CONFIG SET failed (possibly related to argument 'hll-sparse-max-bytes') - argument must be a memory value")
