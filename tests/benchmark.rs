@@ -402,3 +402,101 @@ fn benchmark() {
         started.elapsed().as_secs_f64()
     );
 }
+
+/// Sends one command in RESP and reads the first line of its reply (enough
+/// for the setup commands below, whose replies are one line).
+fn send_command(port: u16, args: &[&[u8]]) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let mut request = format!("*{}\r\n", args.len()).into_bytes();
+    for arg in args {
+        request.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
+        request.extend_from_slice(arg);
+        request.extend_from_slice(b"\r\n");
+    }
+    stream.write_all(&request).expect("send");
+    let mut line = String::new();
+    BufReader::new(&stream).read_line(&mut line).expect("reply");
+    line
+}
+
+/// A 1 MB bitmap at `bitmap`, and two HLLs of 10,000 elements each at
+/// `hll1` and `hll2` (dense: past `hll-sparse-max-bytes`).
+fn binary_setup(port: u16) {
+    let bitmap: Vec<u8> = (0..1 << 20).map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    assert!(send_command(port, &[b"SET", b"bitmap", &bitmap]).starts_with("+OK"));
+    for (key, offset) in [("hll1", 0), ("hll2", 5_000)] {
+        let elements: Vec<Vec<u8>> =
+            (offset..offset + 10_000).map(|i| format!("element:{i}").into_bytes()).collect();
+        let mut args: Vec<&[u8]> = vec![b"PFADD", key.as_bytes()];
+        args.extend(elements.iter().map(|e| e.as_slice()));
+        assert!(send_command(port, &args).starts_with(":1"));
+    }
+}
+
+/// Runs redis-benchmark with an explicit command (`args` ends with it).
+fn run_command_benchmark(server: &Server, args: &[&str], requests: usize) -> Sample {
+    let pid = server_pid(server);
+    let before = cpu_seconds(pid);
+    // The client on core 1, the server on core 0, as the other pinned workloads.
+    let output = Command::new("timeout")
+        .args(["300", "taskset", "-c", "1"])
+        .arg(require("redis-benchmark", "redis-tools"))
+        .args(["-p", &server.port.to_string(), "-n", &requests.to_string(), "-c", "50", "--csv"])
+        .args(args)
+        .output()
+        .expect("run redis-benchmark");
+    let used = cpu_seconds(pid) - before;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let row = text
+        .lines()
+        .find(|l| l.starts_with('"') && !l.starts_with("\"test\""))
+        .unwrap_or_else(|| panic!("no result from redis-benchmark for {args:?} on {}: {text}", server.name));
+    let cols: Vec<f64> = row.split(',').skip(1).map(|c| c.trim_matches('"').parse().unwrap_or(0.0)).collect();
+    Sample { rps: cols[0], p50: cols[3], p99: cols[5], cpu_us: used * 1e6 / requests as f64 }
+}
+
+/// Bitmaps and HyperLogLogs (issue 16): `BITCOUNT` of a 1 MB bitmap,
+/// `PFADD` of random elements, `PFCOUNT` of one HLL (cached) and of two
+/// (a union, computed each time), on both servers in the same run.
+#[test]
+#[ignore = "benchmark: run with --ignored --nocapture (see the file's doc)"]
+fn binary_benchmark() {
+    let rounds = env_usize("BENCH_ROUNDS", 3);
+    let requests = env_usize("BENCH_REQUESTS", 200_000);
+    require("redis-server", "redis-server");
+    let workloads: [(&str, Vec<&str>, usize); 4] = [
+        ("BITCOUNT, 1 MB bitmap", vec!["BITCOUNT", "bitmap"], requests / 20),
+        (
+            "PFADD, random elements",
+            vec!["-r", "100000000", "PFADD", "hll1", "element:__rand_int__"],
+            requests,
+        ),
+        ("PFCOUNT, one key (cached)", vec!["PFCOUNT", "hll1"], requests),
+        ("PFCOUNT, two keys (union)", vec!["PFCOUNT", "hll1", "hll2"], requests / 5),
+    ];
+    println!("\n| workload (50 conns, P1) | MiniRedis req/s | Redis req/s | ratio | p50 ms (M/R) | p99 ms (M/R) | CPU µs/req (M/R) |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    for (label, args, n) in workloads {
+        let (mut mini, mut redis) = (Vec::new(), Vec::new());
+        for _ in 0..rounds {
+            for (name, samples) in [("miniredis", &mut mini), ("redis", &mut redis)] {
+                let server = start(name, None, Some(0));
+                binary_setup(server.port);
+                samples.push(run_command_benchmark(&server, &args, n));
+            }
+        }
+        let (m, r) = (medians(&mini), medians(&redis));
+        println!(
+            "| {label} | {:.0} | {:.0} | {:.2}x | {:.3} / {:.3} | {:.3} / {:.3} | {:.1} / {:.1} |",
+            m.rps,
+            r.rps,
+            m.rps / r.rps,
+            m.p50,
+            r.p50,
+            m.p99,
+            r.p99,
+            m.cpu_us,
+            r.cpu_us
+        );
+    }
+}
