@@ -433,28 +433,6 @@ fn binary_setup(port: u16) {
     }
 }
 
-/// Runs redis-benchmark with an explicit command (`args` ends with it).
-fn run_command_benchmark(server: &Server, args: &[&str], requests: usize) -> Sample {
-    let pid = server_pid(server);
-    let before = cpu_seconds(pid);
-    // The client on core 1, the server on core 0, as the other pinned workloads.
-    let output = Command::new("timeout")
-        .args(["300", "taskset", "-c", "1"])
-        .arg(require("redis-benchmark", "redis-tools"))
-        .args(["-p", &server.port.to_string(), "-n", &requests.to_string(), "-c", "50", "--csv"])
-        .args(args)
-        .output()
-        .expect("run redis-benchmark");
-    let used = cpu_seconds(pid) - before;
-    let text = String::from_utf8_lossy(&output.stdout);
-    let row = text
-        .lines()
-        .find(|l| l.starts_with('"') && !l.starts_with("\"test\""))
-        .unwrap_or_else(|| panic!("no result from redis-benchmark for {args:?} on {}: {text}", server.name));
-    let cols: Vec<f64> = row.split(',').skip(1).map(|c| c.trim_matches('"').parse().unwrap_or(0.0)).collect();
-    Sample { rps: cols[0], p50: cols[3], p99: cols[5], cpu_us: used * 1e6 / requests as f64 }
-}
-
 /// Bitmaps and HyperLogLogs (issue 16): `BITCOUNT` of a 1 MB bitmap,
 /// `PFADD` of random elements, `PFCOUNT` of one HLL (cached) and of two
 /// (a union, computed each time), on both servers in the same run.
@@ -482,7 +460,7 @@ fn binary_benchmark() {
             for (name, samples) in [("miniredis", &mut mini), ("redis", &mut redis)] {
                 let server = start(name, None, Some(0));
                 binary_setup(server.port);
-                samples.push(run_command_benchmark(&server, &args, n));
+                samples.push(run_benchmark(&server, args[2], &args, n, Some(1)));
             }
         }
         let (m, r) = (medians(&mini), medians(&redis));
