@@ -1,6 +1,7 @@
 //! BITFIELD key [GET type offset] [SET type offset value] [INCRBY type offset increment] [OVERFLOW WRAP|SAT|FAIL] ...
 
 use crate::prelude::*;
+use crate::registry::KeySpec;
 use crate::store::bitmap::{
     add_checked, get_signed, get_unsigned, grow_for_bit, parse_offset, set_field, FieldType, Overflow,
 };
@@ -20,6 +21,12 @@ impl Command for Bitfield {
             since: "3.2.0",
             complexity: "O(1) for each subcommand specified",
             keys: Keys::ONE,
+            key_specs: &[KeySpec {
+                flags: &["RW", "access", "update", "variable_flags"],
+                notes: "This command allows both access and modification of the key",
+                flags_for: Some(key_flags),
+                ..KeySpec::DEFAULT
+            }],
             ..CommandMeta::DEFAULT
         }
     }
@@ -27,6 +34,22 @@ impl Command for Bitfield {
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         run(ctx, args, false)
     }
+}
+
+/// The key's flags for a request (`argv` from the command name on), as
+/// Redis's `bitfieldGetKeys`: read-only when only `GET`s (and `OVERFLOW`s)
+/// parse.
+fn key_flags(argv: &[&[u8]]) -> &'static [&'static str] {
+    let mut i = 2;
+    while i < argv.len() {
+        let remaining = argv.len() - i - 1;
+        match argv[i].to_ascii_lowercase().as_slice() {
+            b"get" if remaining >= 2 => i += 3,
+            b"overflow" if remaining >= 1 => i += 2,
+            _ => return &["RW", "access", "update"],
+        }
+    }
+    &["RO", "access"]
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

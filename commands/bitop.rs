@@ -1,6 +1,7 @@
 //! BITOP AND|OR|XOR|NOT destkey key [key ...]
 
 use crate::prelude::*;
+use crate::registry::KeySpec;
 use crate::store::bitmap::BitOp;
 
 /// `BITOP`: stores the bitwise AND, OR, XOR of the source strings (or NOT
@@ -18,6 +19,18 @@ impl Command for Bitop {
             since: "2.6.0",
             complexity: "O(N)",
             keys: Keys { first: 2, last: -1, step: 1 },
+            key_specs: &[
+                KeySpec {
+                    keys: Keys { first: 2, last: 2, step: 1 },
+                    flags: &["OW", "update"],
+                    ..KeySpec::DEFAULT
+                },
+                KeySpec {
+                    keys: Keys { first: 3, last: -1, step: 1 },
+                    flags: &["RO", "access"],
+                    ..KeySpec::DEFAULT
+                },
+            ],
             ..CommandMeta::DEFAULT
         }
     }
@@ -84,6 +97,22 @@ mod tests {
         assert_eq!(h.run("BITOP OR d missing other"), int(0));
         assert_eq!(h.events(), ["0:del:d"]);
         assert_eq!(h.run("EXISTS d"), int(0));
+    }
+
+    #[test]
+    fn key_specs_tell_destination_from_sources() {
+        let mut h = Harness::new();
+        let key = |name: &str, flags: &[&'static str]| {
+            Reply::Array(vec![bulk(name), Reply::Set(flags.iter().map(|f| Reply::simple(f)).collect())])
+        };
+        assert_eq!(
+            h.run("COMMAND GETKEYSANDFLAGS BITOP AND d a b"),
+            Reply::Array(vec![
+                key("d", &["OW", "update"]),
+                key("a", &["RO", "access"]),
+                key("b", &["RO", "access"])
+            ])
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! PFADD key [element [element ...]]
 
 use crate::prelude::*;
+use crate::registry::KeySpec;
 use crate::store::hyperloglog::{self, as_hll};
 
 /// `PFADD`: adds elements to the HyperLogLog at `key` (creating it); 1 when
@@ -18,6 +19,7 @@ impl Command for Pfadd {
             since: "2.8.9",
             complexity: "O(1) to add every element.",
             keys: Keys::ONE,
+            key_specs: &[KeySpec { flags: &["RW", "insert"], ..KeySpec::DEFAULT }],
             ..CommandMeta::DEFAULT
         }
     }

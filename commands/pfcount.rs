@@ -1,6 +1,7 @@
 //! PFCOUNT key [key ...]
 
 use crate::prelude::*;
+use crate::registry::KeySpec;
 use crate::store::hyperloglog::{self, as_hll, REGISTERS};
 
 /// `PFCOUNT`: the approximate number of distinct elements added to the
@@ -18,6 +19,12 @@ impl Command for Pfcount {
             since: "2.8.9",
             complexity: "O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys.",
             keys: Keys::ALL,
+            key_specs: &[KeySpec {
+                keys: Keys::ALL,
+                flags: &["RW", "access"],
+                notes: "RW because it may change the internal representation of the key, and propagate to replicas",
+                ..KeySpec::DEFAULT
+            }],
             ..CommandMeta::DEFAULT
         }
     }

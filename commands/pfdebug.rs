@@ -1,6 +1,7 @@
 //! PFDEBUG GETREG|DECODE|ENCODING|TODENSE key
 
 use crate::prelude::*;
+use crate::registry::KeySpec;
 use crate::store::hyperloglog::{self, as_hll, HEADER, REGISTERS};
 
 /// `PFDEBUG`: Redis's internal HyperLogLog inspection command.
@@ -17,6 +18,11 @@ impl Command for Pfdebug {
             since: "2.8.9",
             complexity: "N/A",
             keys: Keys { first: 2, last: 2, step: 1 },
+            key_specs: &[KeySpec {
+                keys: Keys { first: 2, last: 2, step: 1 },
+                flags: &["RW", "access"],
+                ..KeySpec::DEFAULT
+            }],
             ..CommandMeta::DEFAULT
         }
     }

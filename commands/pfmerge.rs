@@ -1,6 +1,7 @@
 //! PFMERGE destkey [sourcekey [sourcekey ...]]
 
 use crate::prelude::*;
+use crate::registry::KeySpec;
 use crate::store::hyperloglog::{self, as_hll, REGISTERS};
 
 /// `PFMERGE`: stores the union of the source HyperLogLogs (and the
@@ -18,6 +19,14 @@ impl Command for Pfmerge {
             since: "2.8.9",
             complexity: "O(N) to merge N HyperLogLogs, but with high constant times.",
             keys: Keys::ALL,
+            key_specs: &[
+                KeySpec { flags: &["RW", "access", "insert"], ..KeySpec::DEFAULT },
+                KeySpec {
+                    keys: Keys { first: 2, last: -1, step: 1 },
+                    flags: &["RO", "access"],
+                    ..KeySpec::DEFAULT
+                },
+            ],
             ..CommandMeta::DEFAULT
         }
     }

@@ -1,6 +1,7 @@
 //! SETBIT key offset value
 
 use crate::prelude::*;
+use crate::registry::KeySpec;
 use crate::store::bitmap::{get_bit, grow_for_bit, parse_offset, set_bit};
 
 /// `SETBIT`: sets or clears one bit of the string at `key`, growing it
@@ -18,6 +19,7 @@ impl Command for Setbit {
             since: "2.2.0",
             complexity: "O(1)",
             keys: Keys::ONE,
+            key_specs: &[KeySpec { flags: &["RW", "access", "update"], ..KeySpec::DEFAULT }],
             ..CommandMeta::DEFAULT
         }
     }
