@@ -504,3 +504,64 @@ impl From<Corrupt> for crate::protocol::ReplyError {
         crate::protocol::ReplyError::from_static(CORRUPTED)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_hll() {
+        let hll = new_sparse();
+        assert_eq!(hll, b"HYLL\x01\0\0\0\0\0\0\0\0\0\0\0\x7f\xff");
+        assert!(is_hll(&hll) && is_sparse(&hll));
+        assert_eq!(cached_count(&hll), Some(0));
+        assert_eq!(count(&hll), Ok(0));
+        assert_eq!(decode(&hll), "Z:16384");
+        assert!(!is_hll(b"HYLL\x00\0\0\0\0\0\0\0\0\0\0\0"), "dense must be 12304 bytes");
+        assert!(!is_hll(b"HYLL\x02\0\0\0\0\0\0\0\0\0\0\0\x7f\xff"));
+    }
+
+    #[test]
+    fn dense_registers_pack_six_bits() {
+        let mut registers = vec![0u8; DENSE_SIZE - HEADER];
+        for (i, value) in [(0, 63), (1, 1), (2, 42), (REGISTERS - 1, 51), (REGISTERS - 2, 7)] {
+            dense_set(&mut registers, i, value);
+        }
+        assert_eq!(&registers[..3], &[0x7f, 0xa0, 0x02]);
+        assert_eq!(dense_get(&registers, 2), 42);
+        assert_eq!(dense_get(&registers, REGISTERS - 1), 51);
+        assert_eq!(dense_get(&registers, REGISTERS - 2), 7);
+        assert_eq!(dense_get(&registers, 3), 0);
+    }
+
+    #[test]
+    fn sparse_updates_split_and_merge() {
+        let mut hll = new_sparse();
+        assert_eq!(set_register(&mut hll, 5, 3, 3000), Ok(true));
+        assert_eq!(decode(&hll), "z:5 v:3,1 Z:16378");
+        assert_eq!(set_register(&mut hll, 5, 2, 3000), Ok(false));
+        assert_eq!(set_register(&mut hll, 6, 3, 3000), Ok(true));
+        assert_eq!(decode(&hll), "z:5 v:3,2 Z:16377", "equal neighbours merge");
+        assert_eq!(set_register(&mut hll, 6, 4, 3000), Ok(true));
+        assert_eq!(decode(&hll), "z:5 v:3,1 v:4,1 Z:16377");
+        assert_eq!(cached_count(&hll), None, "an update invalidates the cache");
+        assert_eq!(set_register(&mut hll, 100, 33, 3000), Ok(true), "above 32 needs dense");
+        assert!(!is_sparse(&hll));
+        assert_eq!(hll.len(), DENSE_SIZE);
+        assert_eq!(register(&hll, 100), Ok(33));
+        assert_eq!(register(&hll, 6), Ok(4));
+    }
+
+    #[test]
+    fn corrupt_sparse_values() {
+        let mut short = new_sparse();
+        short[HEADER + 1] = 0xfe; // covers 16383 registers
+        assert_eq!(count(&short), Err(Corrupt));
+        assert_eq!(to_dense(&mut short.clone()), Err(Corrupt));
+        assert_eq!(merge_into(&mut [0; REGISTERS], &short), Err(Corrupt));
+        assert_eq!(set_register(&mut short, REGISTERS - 1, 1, 3000), Err(Corrupt));
+        let mut empty = new_sparse();
+        empty.truncate(HEADER);
+        assert_eq!(add(&mut empty, b"x", 3000), Err(Corrupt));
+    }
+}
