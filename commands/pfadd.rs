@@ -26,7 +26,8 @@ impl Command for Pfadd {
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let key = args.next()?;
-        let elements: Vec<&[u8]> = args.rest().collect();
+        // Each element's register and the value it offers, hashed once.
+        let updates: Vec<(usize, u8)> = args.rest().map(hyperloglog::register_and_rank).collect();
         let max_bytes = ctx.server.config.read().hll_sparse_max_bytes;
         let db = ctx.db();
         let created = match as_hll(db.get_string(key)?)? {
@@ -35,7 +36,7 @@ impl Command for Pfadd {
                 true
             }
             // Elements that change no register leave the key untouched.
-            Some(hll) if !would_change(hll, &elements) => return Ok(Reply::Integer(0)),
+            Some(hll) if !would_change(hll, &updates) => return Ok(Reply::Integer(0)),
             Some(_) => false,
         };
         let Some(Value::String(text)) = db.get_mut(key) else {
@@ -43,8 +44,8 @@ impl Command for Pfadd {
         };
         let hll = text.make_mut();
         let mut updated = created;
-        for element in elements {
-            updated |= hyperloglog::add(hll, element, max_bytes)?;
+        for (index, rank) in updates {
+            updated |= hyperloglog::set_register(hll, index, rank, max_bytes)?;
         }
         if updated {
             hyperloglog::invalidate_cache(hll);
@@ -54,13 +55,10 @@ impl Command for Pfadd {
     }
 }
 
-/// Whether adding `elements` would raise a register (true when unsure: a
+/// Whether the `updates` would raise a register (true when unsure: a
 /// corrupt HLL then fails on the real add, as in Redis).
-fn would_change(hll: &[u8], elements: &[&[u8]]) -> bool {
-    elements.iter().any(|element| {
-        let (index, rank) = hyperloglog::register_and_rank(element);
-        hyperloglog::register(hll, index).map_or(true, |value| rank > value)
-    })
+fn would_change(hll: &[u8], updates: &[(usize, u8)]) -> bool {
+    updates.iter().any(|&(index, rank)| hyperloglog::register(hll, index).map_or(true, |value| rank > value))
 }
 
 inventory::submit! { Registration::new(&Pfadd, module_path!()) }
