@@ -70,7 +70,7 @@ struct FieldOp {
 /// `BITFIELD` and `BITFIELD_RO` (`read_only`: only `GET` is allowed).
 pub fn run(ctx: &mut Context<'_>, args: &mut Args<'_>, read_only: bool) -> CommandResult {
     let key = args.next()?;
-    let max_bytes = ctx.server.config.read().proto_max_bulk_len;
+    let max_bytes = ctx.server.config.proto_max_bulk_len();
     let mut ops = Vec::new();
     let mut overflow = Overflow::Wrap;
     // The farthest bit a write reaches, when there is a write.

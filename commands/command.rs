@@ -113,7 +113,7 @@ impl Command for CommandCommand {
             b"list" => list(args),
             b"getkeys" => getkeys(args, false),
             b"getkeysandflags" => getkeys(args, true),
-            _ => Ok(crate::ops::help_reply(HELP)),
+            _ => Ok(crate::command_logic::admin::help_reply(HELP)),
         }
     }
 }

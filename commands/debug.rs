@@ -1,6 +1,5 @@
 //! DEBUG SLEEP seconds | DEBUG OBJECT key | DEBUG ERROR message | DEBUG SET-ACTIVE-EXPIRE 0|1 | DEBUG CHANGE-REPL-ID | DEBUG HELP
 
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use crate::prelude::*;
@@ -55,13 +54,13 @@ impl Command for Debug {
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let setting = ctx.server.config.read().enable_debug_command.clone();
-        if !crate::ops::protected_action_allowed(&setting, ctx.client) {
+        if !crate::command_logic::admin::protected_action_allowed(&setting, ctx.client) {
             return Err(ReplyError::err(NOT_ALLOWED));
         }
         let sub = args.next()?;
         let argc = args.remaining() + 2;
         match (sub.to_ascii_lowercase().as_slice(), argc) {
-            (b"help", 2) => Ok(crate::ops::help_reply(HELP)),
+            (b"help", 2) => Ok(crate::command_logic::admin::help_reply(HELP)),
             (b"sleep", 3) => {
                 let micros = strtod_prefix(args.next()?) * 1e6;
                 // Holding the keyspace stops every data command meanwhile.
@@ -79,11 +78,11 @@ impl Command for Debug {
             }
             (b"set-active-expire", 3) => {
                 let enabled = atoi(args.next()?) != 0;
-                ctx.server.active_expire.store(enabled, Ordering::Relaxed);
+                ctx.server.set_active_expire(enabled);
                 Ok(Reply::OK)
             }
             (b"change-repl-id", 2) => {
-                *ctx.server.repl_id.lock() = crate::server::random_id();
+                ctx.server.identity.change_repl_id();
                 Ok(Reply::OK)
             }
             _ => Err(ReplyError::err(format_args!(
@@ -105,7 +104,7 @@ fn object(ctx: &mut Context<'_>, key: &[u8]) -> CommandResult {
         return Err(ReplyError::NO_SUCH_KEY);
     };
     let value = db.peek(key).ok_or(ReplyError::NO_SUCH_KEY)?;
-    let encoding = crate::ops::object_encoding(value);
+    let encoding = crate::command_logic::keys::object_encoding(value);
     let shared_int = match value {
         Value::String(s) if encoding == "int" => {
             crate::protocol::parse::parse_i64(s).is_some_and(|n| (0..10_000).contains(&n))
@@ -456,7 +455,7 @@ mod tests {
         assert_eq!(h.run("DEBUG"), err("ERR wrong number of arguments for 'debug' command"));
         h.shared.config.write().enable_debug_command = "local".into();
         assert_eq!(h.run("DEBUG SLEEP 0"), Reply::OK, "the harness client is on loopback");
-        h.client.handle = std::sync::Arc::new(crate::server::ClientHandle::new(
+        h.client.handle = std::sync::Arc::new(crate::session::SessionHandle::new(
             7,
             "10.1.2.3:4000".into(),
             String::new(),
@@ -518,7 +517,7 @@ mod tests {
     #[test]
     fn set_active_expire_switches_the_cycle() {
         let mut h = enabled();
-        let active = |h: &Harness| h.shared.active_expire.load(std::sync::atomic::Ordering::Relaxed);
+        let active = |h: &Harness| h.shared.active_expire_enabled();
         assert!(active(&h));
         assert_eq!(h.run("DEBUG SET-ACTIVE-EXPIRE 0"), Reply::OK);
         assert!(!active(&h));
@@ -532,9 +531,9 @@ mod tests {
     #[test]
     fn change_repl_id() {
         let mut h = enabled();
-        let before = h.shared.repl_id.lock().clone();
+        let before = h.shared.identity.repl_id();
         assert_eq!(h.run("DEBUG CHANGE-REPL-ID"), Reply::OK);
-        let after = h.shared.repl_id.lock().clone();
+        let after = h.shared.identity.repl_id();
         assert_ne!(before, after);
         assert_eq!(after.len(), 40);
         let Reply::Verbatim(info) = h.run("INFO replication") else { panic!() };

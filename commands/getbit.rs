@@ -23,7 +23,7 @@ impl Command for Getbit {
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let key = args.next()?;
-        let max_bytes = ctx.server.config.read().proto_max_bulk_len;
+        let max_bytes = ctx.server.config.proto_max_bulk_len();
         let offset = parse_offset(args.next()?, None, max_bytes).map_err(ReplyError::from_static)?;
         let bit = ctx.db().get_string(key)?.is_some_and(|text| get_bit(text, offset));
         Ok(Reply::Integer(i64::from(bit)))

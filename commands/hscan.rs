@@ -1,6 +1,6 @@
 //! HSCAN key cursor [MATCH pattern] [COUNT count]
 
-use crate::ops::parse_scan_cursor;
+use crate::command_logic::keys::parse_scan_cursor;
 use crate::prelude::*;
 use crate::store::glob::glob_match;
 

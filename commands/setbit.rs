@@ -26,7 +26,7 @@ impl Command for Setbit {
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let key = args.next()?;
-        let max_bytes = ctx.server.config.read().proto_max_bulk_len;
+        let max_bytes = ctx.server.config.proto_max_bulk_len();
         let offset = parse_offset(args.next()?, None, max_bytes).map_err(ReplyError::from_static)?;
         let on = match args.next()? {
             b"0" => false,

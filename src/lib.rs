@@ -9,15 +9,18 @@
 
 pub mod acl;
 pub mod alloc;
+pub mod command_logic;
 pub mod config;
 pub mod long_double;
 pub mod metrics;
-pub mod ops;
+pub mod os;
 pub mod persist;
 pub mod prelude;
 pub mod protocol;
 pub mod registry;
 pub mod server;
+pub mod session;
+pub mod state;
 pub mod store;
 pub mod testing;
 
