@@ -358,25 +358,7 @@ fn benchmark() {
         }
     }
 
-    println!("\n| workload | MiniRedis req/s | Redis req/s | ratio | p50 ms (M/R) | p99 ms (M/R) | CPU µs/req (M/R) | CPU ratio |");
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
-    for row in &rows {
-        let (m, r) = (row.mini, row.redis);
-        println!(
-            "| {} | {:.0} | {:.0} | {:.2}x | {:.3} / {:.3} | {:.3} / {:.3} | {:.2} / {:.2} | {:.2}x |",
-            row.workload,
-            m.rps,
-            r.rps,
-            m.rps / r.rps,
-            m.p50,
-            r.p50,
-            m.p99,
-            r.p99,
-            m.cpu_us,
-            r.cpu_us,
-            m.cpu_us / r.cpu_us
-        );
-    }
+    print_rows("workload", &rows);
 
     println!("\n| memory ({keys} keys `key:N` -> 10-byte value) | MiniRedis B/key | Redis B/key | ratio |");
     println!("|---|---:|---:|---:|");
@@ -401,6 +383,29 @@ fn benchmark() {
         rounds,
         started.elapsed().as_secs_f64()
     );
+}
+
+/// The throughput table: medians of each workload on both servers.
+fn print_rows(title: &str, rows: &[Row]) {
+    println!("\n| {title} | MiniRedis req/s | Redis req/s | ratio | p50 ms (M/R) | p99 ms (M/R) | CPU µs/req (M/R) | CPU ratio |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for row in rows {
+        let (m, r) = (row.mini, row.redis);
+        println!(
+            "| {} | {:.0} | {:.0} | {:.2}x | {:.3} / {:.3} | {:.3} / {:.3} | {:.2} / {:.2} | {:.2}x |",
+            row.workload,
+            m.rps,
+            r.rps,
+            m.rps / r.rps,
+            m.p50,
+            r.p50,
+            m.p99,
+            r.p99,
+            m.cpu_us,
+            r.cpu_us,
+            m.cpu_us / r.cpu_us
+        );
+    }
 }
 
 /// Sends one command in RESP and reads the first line of its reply (enough
@@ -449,8 +454,7 @@ fn binary_benchmark() {
         ("PFCOUNT, one key (cached)", &["PFCOUNT", "hll1"], requests),
         ("PFCOUNT, two keys (union)", &["PFCOUNT", "hll1", "hll2"], requests / 5),
     ];
-    println!("\n| workload (50 conns, P1) | MiniRedis req/s | Redis req/s | ratio | p50 ms (M/R) | p99 ms (M/R) | CPU µs/req (M/R) |");
-    println!("|---|---:|---:|---:|---:|---:|---:|");
+    let mut rows = Vec::new();
     for (label, command, n) in workloads {
         let (mut mini, mut redis) = (Vec::new(), Vec::new());
         for _ in 0..rounds {
@@ -462,18 +466,7 @@ fn binary_benchmark() {
                 samples.push(run_benchmark(&server, command[0], &args, n, Some(1)));
             }
         }
-        let (m, r) = (medians(&mini), medians(&redis));
-        println!(
-            "| {label} | {:.0} | {:.0} | {:.2}x | {:.3} / {:.3} | {:.3} / {:.3} | {:.1} / {:.1} |",
-            m.rps,
-            r.rps,
-            m.rps / r.rps,
-            m.p50,
-            r.p50,
-            m.p99,
-            r.p99,
-            m.cpu_us,
-            r.cpu_us
-        );
+        rows.push(Row { workload: label.to_string(), mini: medians(&mini), redis: medians(&redis) });
     }
+    print_rows("workload (50 conns, P1)", &rows);
 }
