@@ -1,7 +1,7 @@
 //! COMMAND [COUNT|INFO|DOCS|LIST|GETKEYS|GETKEYSANDFLAGS|HELP]
 
 use crate::prelude::*;
-use crate::registry::{self, Entry};
+use crate::registry::{self, Entry, KeySpec};
 use crate::store::glob::glob_match;
 
 /// `COMMAND`: describes the commands, generated from the registry's metadata.
@@ -137,10 +137,20 @@ fn key_specs(keys: Keys, access: &'static [&'static str]) -> Reply {
     if keys.first <= 0 {
         return Reply::Array(Vec::new());
     }
+    Reply::Array(vec![key_spec(KeySpec { keys, flags: access, ..KeySpec::DEFAULT })])
+}
+
+/// One key specification as Redis 7 lists it.
+fn key_spec(spec: KeySpec) -> Reply {
     let text = |s: &'static str| Reply::bulk(s);
+    let keys = spec.keys;
     let last = if keys.last < 0 { keys.last } else { keys.last - keys.first };
-    Reply::Array(vec![Reply::Map(vec![
-        (text("flags"), Reply::Set(access.iter().map(|f| Reply::simple(f)).collect())),
+    let mut fields = Vec::with_capacity(4);
+    if !spec.notes.is_empty() {
+        fields.push((text("notes"), text(spec.notes)));
+    }
+    fields.extend([
+        (text("flags"), Reply::Set(spec.flags.iter().map(|f| Reply::simple(f)).collect())),
         (
             text("begin_search"),
             Reply::Map(vec![
@@ -162,7 +172,8 @@ fn key_specs(keys: Keys, access: &'static [&'static str]) -> Reply {
                 ),
             ]),
         ),
-    ])])
+    ]);
+    Reply::Map(fields)
 }
 
 /// One `COMMAND INFO` entry for the command or for its subcommand `sub`,
@@ -189,7 +200,12 @@ fn info_of(entry: &Entry, sub: Option<usize>) -> Reply {
         Reply::Integer(keys.step.into()),
         Reply::Set(categories.into_iter().map(Reply::simple).collect()),
         Reply::Array(Vec::new()),
-        key_specs(keys, key_flags(flag_list, sub.is_some())),
+        match sub {
+            None if !meta.key_specs.is_empty() => {
+                Reply::Array(meta.key_specs.iter().map(|s| key_spec(*s)).collect())
+            }
+            _ => key_specs(keys, key_flags(flag_list, sub.is_some())),
+        },
         Reply::Array(subcommands),
     ])
 }
@@ -298,11 +314,18 @@ fn getkeys(args: &mut Args<'_>, with_flags: bool) -> CommandResult {
         return Ok(Reply::bulks(positions.into_iter().map(|i| argv[i])));
     }
     let flag_list = sub.map_or(entry.meta.flags, |i| entry.meta.subcommands[i].flags);
-    let access = key_flags(flag_list, sub.is_some());
+    let derived = key_flags(flag_list, sub.is_some());
+    // A declared specification covering the position, when there is one.
+    let declared = |i: usize| {
+        let specs = if sub.is_none() { entry.meta.key_specs } else { &[] };
+        let spec = specs.iter().find(|s| s.keys.positions(argv.len()).any(|p| p == i))?;
+        Some(spec.flags_for.map_or(spec.flags, |flags_for| flags_for(&argv)))
+    };
     Ok(Reply::Array(
         positions
             .into_iter()
             .map(|i| {
+                let access = declared(i).unwrap_or(derived);
                 let flags = Reply::Set(access.iter().map(|f| Reply::simple(f)).collect());
                 Reply::Array(vec![Reply::Bulk(argv[i].to_vec()), flags])
             })

@@ -75,6 +75,30 @@ impl Keys {
     }
 }
 
+/// Computes a request's key flags from its arguments (command name first).
+pub type KeyFlagsFn = fn(&[&[u8]]) -> &'static [&'static str];
+
+/// One of Redis 7's key specifications, for a command whose keys differ in
+/// access (`BITOP`'s destination and sources) or whose flags are not the
+/// ones derived from the command's flags (`PFADD`: `RW insert`).
+#[derive(Debug, Clone, Copy)]
+pub struct KeySpec {
+    /// The arguments it covers.
+    pub keys: Keys,
+    /// As `COMMAND INFO` lists them: `RW`, `access`, `update`, ...
+    pub flags: &'static [&'static str],
+    /// Redis's `notes` (empty: none).
+    pub notes: &'static str,
+    /// For `variable_flags` specifications: the flags a given request's
+    /// keys have (`COMMAND GETKEYSANDFLAGS`), from its arguments.
+    pub flags_for: Option<KeyFlagsFn>,
+}
+
+impl KeySpec {
+    /// Defaults for the fields a specification leaves out.
+    pub const DEFAULT: KeySpec = KeySpec { keys: Keys::ONE, flags: &[], notes: "", flags_for: None };
+}
+
 /// A subcommand of a container command (`CLIENT SETNAME`, `CONFIG GET`).
 #[derive(Debug, Clone, Copy)]
 pub struct Subcommand {
@@ -126,6 +150,9 @@ pub struct CommandMeta {
     pub since: &'static str,
     pub complexity: &'static str,
     pub keys: Keys,
+    /// Key specifications, when the one derived from `keys` and the flags
+    /// is not Redis's (empty: derived). `keys` still drives key lookup.
+    pub key_specs: &'static [KeySpec],
     /// Keys Redis declares no specification for but MiniRedis still checks
     /// permissions on and locks: when argument 1 is the keyword (any
     /// case), these (`DEBUG OBJECT key`). Not shown by `COMMAND`.
@@ -148,6 +175,7 @@ impl CommandMeta {
         since: "1.0.0",
         complexity: "O(1)",
         keys: Keys::NONE,
+        key_specs: &[],
         keyword_keys: &[],
         subcommands: &[],
         extra_acl_categories: &[],
@@ -182,6 +210,8 @@ impl CommandMeta {
             _ if container => {}
             "string" => cats.push("@string"),
             "hash" => cats.push("@hash"),
+            "bitmap" => cats.push("@bitmap"),
+            "hyperloglog" => cats.push("@hyperloglog"),
             "generic" if sub || keys != Keys::NONE || has(Flag::Write) || has(Flag::Readonly) => {
                 cats.push("@keyspace")
             }
@@ -197,6 +227,9 @@ impl CommandMeta {
                 cats.push(extra);
             }
         }
+        // Redis lists them in its category table's order (`@admin @slow @dangerous`).
+        let rank = |cat: &&str| crate::acl::CATEGORIES.iter().position(|name| cat.get(1..) == Some(*name));
+        cats.sort_by_key(rank);
         cats
     }
 }
