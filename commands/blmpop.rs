@@ -20,8 +20,9 @@ impl Command for Blmpop {
             keys: Keys::NONE,
             key_specs: &[KeySpec {
                 flags: &["RW", "access", "delete"],
-                index: 2,
-                find: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 },
+                keys: Keys { first: 2, last: 2, step: 1 },
+                keynum: Some(Keynum { keynumidx: 0, firstkey: 1, keystep: 1 }),
+                ..KeySpec::DEFAULT
             }],
             ..CommandMeta::DEFAULT
         }

@@ -19,8 +19,8 @@ impl Command for Brpop {
             keys: Keys { first: 1, last: -2, step: 1 },
             key_specs: &[KeySpec {
                 flags: &["RW", "access", "delete"],
-                index: 1,
-                find: FindKeys::Range { lastkey: -2, keystep: 1, limit: 0 },
+                keys: Keys { first: 1, last: -2, step: 1 },
+                ..KeySpec::DEFAULT
             }],
             ..CommandMeta::DEFAULT
         }

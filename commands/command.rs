@@ -1,7 +1,7 @@
 //! COMMAND [COUNT|INFO|DOCS|LIST|GETKEYS|GETKEYSANDFLAGS|HELP]
 
 use crate::prelude::*;
-use crate::registry::{self, Entry};
+use crate::registry::{self, Entry, KeySpec};
 use crate::store::glob::glob_match;
 
 /// `COMMAND`: describes the commands, generated from the registry's metadata.
@@ -137,29 +137,21 @@ fn key_flags(flags: &[Flag], subcommand: bool) -> &'static [&'static str] {
 /// `keys` with `access` flags; a set, as in Redis's RESP3.
 fn key_specs(declared: &[KeySpec], keys: Keys, access: &'static [&'static str]) -> Reply {
     if !declared.is_empty() {
-        return Reply::Set(declared.iter().map(|spec| key_spec(spec.flags, spec.index, spec.find)).collect());
+        return Reply::Set(declared.iter().map(|spec| key_spec(*spec)).collect());
     }
     if keys.first <= 0 {
         return Reply::Set(Vec::new());
     }
-    let last = if keys.last < 0 { keys.last } else { keys.last - keys.first };
-    let find = FindKeys::Range { lastkey: last, keystep: keys.step, limit: 0 };
-    Reply::Set(vec![key_spec(access, keys.first, find)])
+    Reply::Set(vec![key_spec(KeySpec { keys, flags: access, ..KeySpec::DEFAULT })])
 }
 
-fn key_spec(flags: &[&'static str], index: i32, find: FindKeys) -> Reply {
+/// One key specification as Redis 7 lists it.
+fn key_spec(spec: KeySpec) -> Reply {
     let text = |s: &'static str| Reply::bulk(s);
     let int = |n: i32| Reply::Integer(n.into());
-    let (kind, spec) = match find {
-        FindKeys::Range { lastkey, keystep, limit } => (
-            "range",
-            vec![
-                (text("lastkey"), int(lastkey)),
-                (text("keystep"), int(keystep)),
-                (text("limit"), int(limit)),
-            ],
-        ),
-        FindKeys::Keynum { keynumidx, firstkey, keystep } => (
+    let keys = spec.keys;
+    let (kind, find) = match spec.keynum {
+        Some(Keynum { keynumidx, firstkey, keystep }) => (
             "keynum",
             vec![
                 (text("keynumidx"), int(keynumidx)),
@@ -167,18 +159,31 @@ fn key_spec(flags: &[&'static str], index: i32, find: FindKeys) -> Reply {
                 (text("keystep"), int(keystep)),
             ],
         ),
+        None => (
+            "range",
+            vec![
+                (text("lastkey"), int(if keys.last < 0 { keys.last } else { keys.last - keys.first })),
+                (text("keystep"), int(keys.step)),
+                (text("limit"), int(0)),
+            ],
+        ),
     };
-    Reply::Map(vec![
-        (text("flags"), Reply::Set(flags.iter().map(|f| Reply::simple(f)).collect())),
+    let mut fields = Vec::with_capacity(4);
+    if !spec.notes.is_empty() {
+        fields.push((text("notes"), text(spec.notes)));
+    }
+    fields.extend([
+        (text("flags"), Reply::Set(spec.flags.iter().map(|f| Reply::simple(f)).collect())),
         (
             text("begin_search"),
             Reply::Map(vec![
                 (text("type"), text("index")),
-                (text("spec"), Reply::Map(vec![(text("index"), int(index))])),
+                (text("spec"), Reply::Map(vec![(text("index"), int(keys.first))])),
             ]),
         ),
-        (text("find_keys"), Reply::Map(vec![(text("type"), text(kind)), (text("spec"), Reply::Map(spec))])),
-    ])
+        (text("find_keys"), Reply::Map(vec![(text("type"), text(kind)), (text("spec"), Reply::Map(find))])),
+    ]);
+    Reply::Map(fields)
 }
 
 /// One `COMMAND INFO` entry for the command or for its subcommand `sub`,
@@ -311,18 +316,9 @@ fn getkeys(args: &mut Args<'_>, with_flags: bool) -> CommandResult {
     let keys = entry.keys(sub, None);
     let mut positions: Vec<usize> = keys.positions(argv.len()).collect();
     // A key count argument (`LMPOP numkeys key...`): the keys follow it.
-    for spec in entry.meta.key_specs {
-        if let FindKeys::Keynum { keynumidx, firstkey, keystep } = spec.find {
-            let at = (spec.index + keynumidx) as usize;
-            let count = argv.get(at).and_then(|n| crate::protocol::parse::parse_i64(n));
-            let first = spec.index as usize + firstkey as usize;
-            match count {
-                Some(n) if n > 0 && (n as usize) <= argv.len().saturating_sub(first) => {
-                    positions.extend((0..n as usize).map(|i| first + i * keystep as usize))
-                }
-                _ => return Err(ReplyError::err("Invalid arguments specified for command")),
-            }
-        }
+    for spec in entry.meta.key_specs.iter().filter(|spec| spec.keynum.is_some()) {
+        let found = spec.positions(&argv);
+        positions.extend(found.ok_or_else(|| ReplyError::err("Invalid arguments specified for command"))?);
     }
     if positions.is_empty() {
         return Err(ReplyError::err("The command has no key arguments"));
@@ -331,11 +327,18 @@ fn getkeys(args: &mut Args<'_>, with_flags: bool) -> CommandResult {
         return Ok(Reply::bulks(positions.into_iter().map(|i| argv[i])));
     }
     let flag_list = sub.map_or(entry.meta.flags, |i| entry.meta.subcommands[i].flags);
-    let access = key_flags(flag_list, sub.is_some());
+    let derived = key_flags(flag_list, sub.is_some());
+    // A declared specification covering the position, when there is one.
+    let declared = |i: usize| {
+        let specs = if sub.is_none() { entry.meta.key_specs } else { &[] };
+        let spec = specs.iter().find(|s| s.positions(&argv).is_some_and(|found| found.contains(&i)))?;
+        Some(spec.flags_for.map_or(spec.flags, |flags_for| flags_for(&argv)))
+    };
     Ok(Reply::Array(
         positions
             .into_iter()
             .map(|i| {
+                let access = declared(i).unwrap_or(derived);
                 let flags = Reply::Set(access.iter().map(|f| Reply::simple(f)).collect());
                 Reply::Array(vec![Reply::Bulk(argv[i].to_vec()), flags])
             })

@@ -19,8 +19,9 @@ impl Command for Lmpop {
             keys: Keys::NONE,
             key_specs: &[KeySpec {
                 flags: &["RW", "access", "delete"],
-                index: 1,
-                find: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 },
+                keys: Keys { first: 1, last: 1, step: 1 },
+                keynum: Some(Keynum { keynumidx: 0, firstkey: 1, keystep: 1 }),
+                ..KeySpec::DEFAULT
             }],
             ..CommandMeta::DEFAULT
         }

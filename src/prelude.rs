@@ -2,7 +2,7 @@
 
 pub use crate::protocol::{Reply, ReplyError};
 pub use crate::registry::{
-    Args, Command, CommandMeta, CommandResult, Context, ExpireUnit, FindKeys, Flag, KeySpec, Keys,
+    Args, Command, CommandMeta, CommandResult, Context, ExpireUnit, Flag, KeySpec, Keynum, Keys,
     Registration, Subcommand,
 };
 pub use crate::store::effects::EventClass;

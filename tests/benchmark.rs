@@ -12,7 +12,10 @@
 //! request and bytes per key. Every external command runs under a timeout and
 //! every server it starts is killed when it ends. Knobs (environment):
 //! `BENCH_ROUNDS` (default 3), `BENCH_REQUESTS` (default 200000),
-//! `BENCH_KEYS` (default 1000000), `BENCH_ONLY=hash` (only the hash
+//! `BENCH_KEYS` (default 1000000), `BENCH_BASELINE=path/to/miniredis` (an
+//! earlier build, measured in the same rounds and shown before/after),
+//! `BENCH_ONLY=core` (only SET/GET at depth 1 and pipeline 16),
+//! `BENCH_ONLY=hash` (only the hash
 //! workloads, and SET/GET at pipeline 16 to compare with). The list
 //! workloads are their own benchmark: `--test benchmark lists -- --ignored`.
 
@@ -98,6 +101,12 @@ fn wait_ready(port: u16) {
     panic!("server on port {port} did not become ready");
 }
 
+/// `BENCH_BASELINE`: another MiniRedis binary (an earlier build) to measure
+/// in the same rounds, for before/after comparisons.
+fn baseline_binary() -> Option<PathBuf> {
+    std::env::var_os("BENCH_BASELINE").map(PathBuf::from)
+}
+
 /// `cpu`: the core to pin the server to (None: unpinned).
 fn start(name: &'static str, threads: Option<usize>, cpu: Option<usize>) -> Server {
     let port = free_port();
@@ -110,8 +119,12 @@ fn start(name: &'static str, threads: Option<usize>, cpu: Option<usize>) -> Serv
         }
         None => Command::new("env"),
     };
-    if name == "miniredis" {
-        cmd.arg(env!("CARGO_BIN_EXE_miniredis"))
+    if name != "redis" {
+        let binary = match name {
+            "baseline" => baseline_binary().expect("BENCH_BASELINE"),
+            _ => PathBuf::from(env!("CARGO_BIN_EXE_miniredis")),
+        };
+        cmd.arg(binary)
             .args(["--port", &port.to_string(), "--human-session-delay", "0", "--loglevel", "warning"])
             .arg("--dir")
             .arg(&dir.0);
@@ -205,6 +218,8 @@ struct Row {
     workload: String,
     mini: Sample,
     redis: Sample,
+    /// The `BENCH_BASELINE` build's figures, when one is given.
+    baseline: Option<Sample>,
 }
 
 fn medians(samples: &[Sample]) -> Sample {
@@ -255,37 +270,20 @@ fn workload_on(
     };
     let mut mini = Vec::new();
     let mut redis = Vec::new();
+    let mut baseline = Vec::new();
     for _ in 0..rounds {
         let m = start("miniredis", mini_threads, server_cpu);
         mini.push(run(&m));
         drop(m);
+        if baseline_binary().is_some() {
+            let b = start("baseline", mini_threads, server_cpu);
+            baseline.push(run(&b));
+        }
         let r = start("redis", None, server_cpu);
         redis.push(run(&r));
     }
-    Row { workload: label.to_string(), mini: medians(&mini), redis: medians(&redis) }
-}
-
-/// The redis-benchmark rows as a Markdown table.
-fn print_rows(rows: &[Row]) {
-    println!("\n| workload | MiniRedis req/s | Redis req/s | ratio | p50 ms (M/R) | p99 ms (M/R) | CPU µs/req (M/R) | CPU ratio |");
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
-    for row in rows {
-        let (m, r) = (row.mini, row.redis);
-        println!(
-            "| {} | {:.0} | {:.0} | {:.2}x | {:.3} / {:.3} | {:.3} / {:.3} | {:.2} / {:.2} | {:.2}x |",
-            row.workload,
-            m.rps,
-            r.rps,
-            m.rps / r.rps,
-            m.p50,
-            r.p50,
-            m.p99,
-            r.p99,
-            m.cpu_us,
-            r.cpu_us,
-            m.cpu_us / r.cpu_us
-        );
-    }
+    let baseline = (!baseline.is_empty()).then(|| medians(&baseline));
+    Row { workload: label.to_string(), mini: medians(&mini), redis: medians(&redis), baseline }
 }
 
 /// A command in RESP.
@@ -433,9 +431,11 @@ fn benchmark() {
     require("redis-benchmark", "redis-tools");
     let started = Instant::now();
 
-    let only_hash = std::env::var("BENCH_ONLY").is_ok_and(|v| v == "hash");
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    let (only_hash, only_core) = (only == "hash", only == "core");
     let mut rows = Vec::new();
-    for test in ["set", "get", "hset"].into_iter().filter(|_| !only_hash) {
+    let depth_one = if only_core { &["set", "get"][..] } else { &["set", "get", "hset"] };
+    for test in depth_one.iter().copied().filter(|_| !only_hash) {
         rows.push(workload(
             &format!("{} 1KiB, 500 conns, P1", test.to_uppercase()),
             test,
@@ -447,8 +447,11 @@ fn benchmark() {
         ));
     }
     // Pinned with the default threads, then unpinned with 1 and 2 server threads.
-    let thread_setups =
-        if only_hash { &[(None, true)][..] } else { &[(None, true), (Some(1), false), (Some(2), false)] };
+    let thread_setups = if only_hash || only_core {
+        &[(None, true)][..]
+    } else {
+        &[(None, true), (Some(1), false), (Some(2), false)]
+    };
     for &(threads, pinned) in thread_setups {
         for test in ["set", "get"] {
             let label = match threads {
@@ -462,7 +465,8 @@ fn benchmark() {
 
     // Hashes at pipeline 16: a small one (100 fields, a listpack) and a
     // large one (up to 100,000 fields, a hashtable); HGET after filling.
-    for (size, key, range) in [("small", "bench:small", "100"), ("large", "bench:large", "100000")] {
+    let hash_sizes = [("small", "bench:small", "100"), ("large", "bench:large", "100000")];
+    for (size, key, range) in hash_sizes.into_iter().filter(|_| !only_core) {
         let field = "f:__rand_int__";
         let hset = ["HSET", key, field, "value"];
         let hget = ["HGET", key, field];
@@ -477,7 +481,13 @@ fn benchmark() {
         }
     }
 
-    print_rows(&rows);
+    print_rows("workload", &rows);
+    if rows.iter().any(|row| row.baseline.is_some()) {
+        print_before_after(&rows);
+    }
+    if only_core {
+        return;
+    }
 
     println!("\n| memory: hashes | MiniRedis B/field | Redis B/field | ratio |");
     println!("|---|---:|---:|---:|");
@@ -600,7 +610,7 @@ fn lists() {
         let count = if test == "lrange_100" { requests } else { requests * 5 };
         rows.push(workload(&label, test, &["-c", "50", "-P", "16"], count, rounds, None, true));
     }
-    print_rows(&rows);
+    print_rows("workload", &rows);
 
     println!("\n| memory: lists | MiniRedis B/element | Redis B/element | ratio |");
     println!("|---|---:|---:|---:|");
@@ -643,4 +653,111 @@ fn other_sections(rounds: usize, keys: usize) {
         let label = if shards == 1 { "1 shard (one lock)".to_string() } else { format!("{shards} shards") };
         println!("| {label} | {one:.0} | {two:.0} | {:.2}x |", two / one);
     }
+}
+
+/// CPU per request of the `BENCH_BASELINE` build and this one, each as a
+/// ratio to Redis's in the same rounds.
+fn print_before_after(rows: &[Row]) {
+    println!("\n| workload (before/after) | BENCH_BASELINE CPU µs/req | this build CPU µs/req | Redis CPU µs/req | before / Redis | after / Redis |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for row in rows {
+        let (before, after, redis) =
+            (row.baseline.map_or(0.0, |b| b.cpu_us), row.mini.cpu_us, row.redis.cpu_us);
+        println!(
+            "| {} | {before:.2} | {after:.2} | {redis:.2} | {:.2}x | {:.2}x |",
+            row.workload,
+            before / redis,
+            after / redis
+        );
+    }
+}
+
+/// The throughput table: medians of each workload on both servers.
+fn print_rows(title: &str, rows: &[Row]) {
+    println!("\n| {title} | MiniRedis req/s | Redis req/s | ratio | p50 ms (M/R) | p99 ms (M/R) | CPU µs/req (M/R) | CPU ratio |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for row in rows {
+        let (m, r) = (row.mini, row.redis);
+        println!(
+            "| {} | {:.0} | {:.0} | {:.2}x | {:.3} / {:.3} | {:.3} / {:.3} | {:.2} / {:.2} | {:.2}x |",
+            row.workload,
+            m.rps,
+            r.rps,
+            m.rps / r.rps,
+            m.p50,
+            r.p50,
+            m.p99,
+            r.p99,
+            m.cpu_us,
+            r.cpu_us,
+            m.cpu_us / r.cpu_us
+        );
+    }
+}
+
+/// Sends one command in RESP and reads the first line of its reply (enough
+/// for the setup commands below, whose replies are one line).
+fn send_command(port: u16, args: &[&[u8]]) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let mut request = format!("*{}\r\n", args.len()).into_bytes();
+    for arg in args {
+        request.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
+        request.extend_from_slice(arg);
+        request.extend_from_slice(b"\r\n");
+    }
+    stream.write_all(&request).expect("send");
+    let mut line = String::new();
+    BufReader::new(&stream).read_line(&mut line).expect("reply");
+    line
+}
+
+/// A 1 MB bitmap at `bitmap`, and two HLLs of 10,000 elements each at
+/// `hll1` and `hll2` (dense: past `hll-sparse-max-bytes`).
+fn binary_setup(port: u16) {
+    let bitmap: Vec<u8> = (0..1 << 20).map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    assert!(send_command(port, &[b"SET", b"bitmap", &bitmap]).starts_with("+OK"));
+    for (key, offset) in [("hll1", 0), ("hll2", 5_000)] {
+        let elements: Vec<Vec<u8>> =
+            (offset..offset + 10_000).map(|i| format!("element:{i}").into_bytes()).collect();
+        let mut args: Vec<&[u8]> = vec![b"PFADD", key.as_bytes()];
+        args.extend(elements.iter().map(|e| e.as_slice()));
+        assert!(send_command(port, &args).starts_with(":1"));
+    }
+}
+
+/// Bitmaps and HyperLogLogs (issue 16): `BITCOUNT` of a 1 MB bitmap,
+/// `PFADD` of random elements, `PFCOUNT` of one HLL (cached) and of two
+/// (a union, computed each time), on both servers in the same run.
+#[test]
+#[ignore = "benchmark: run with --ignored --nocapture (see the file's doc)"]
+fn binary_benchmark() {
+    let rounds = env_usize("BENCH_ROUNDS", 3);
+    let requests = env_usize("BENCH_REQUESTS", 200_000);
+    require("redis-server", "redis-server");
+    // redis-benchmark runs the command given after its options.
+    let workloads: [(&str, &[&str], usize); 4] = [
+        ("BITCOUNT, 1 MB bitmap", &["BITCOUNT", "bitmap"], requests / 20),
+        ("PFADD, random elements", &["PFADD", "hll1", "element:__rand_int__"], requests),
+        ("PFCOUNT, one key (cached)", &["PFCOUNT", "hll1"], requests),
+        ("PFCOUNT, two keys (union)", &["PFCOUNT", "hll1", "hll2"], requests / 5),
+    ];
+    let mut rows = Vec::new();
+    for (label, command, n) in workloads {
+        let (mut mini, mut redis) = (Vec::new(), Vec::new());
+        for _ in 0..rounds {
+            for (name, samples) in [("miniredis", &mut mini), ("redis", &mut redis)] {
+                let server = start(name, None, Some(0));
+                binary_setup(server.port);
+                let args = ["-c", "50", "-r", "100000000"];
+                samples.push(run_benchmark(&server, command, &args, n, Some(1)));
+            }
+        }
+        rows.push(Row {
+            workload: label.to_string(),
+            mini: medians(&mini),
+            redis: medians(&redis),
+            baseline: None,
+        });
+    }
+    print_rows("workload (50 conns, P1)", &rows);
 }

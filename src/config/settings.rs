@@ -93,6 +93,9 @@ settings! {
     ], also: &[] }, Mutable, Memory;
     /// Keys sampled per database for each eviction.
     maxmemory_samples: u32, "maxmemory-samples", "5", Int { min: 1, max: I32_MAX }, Mutable, Memory;
+    /// Bytes (header included) a sparse HyperLogLog may grow to before it
+    /// turns dense.
+    hll_sparse_max_bytes: u64, "hll-sparse-max-bytes", "3000", Memory { min: 0, max: I64_MAX }, Mutable, None;
     /// How slowly the LFU counter grows. With `10`, it takes about a
     /// million hits to reach the maximum, 255.
     lfu_log_factor: u32, "lfu-log-factor", "10", Int { min: 0, max: I32_MAX }, Mutable, Memory;

@@ -81,6 +81,68 @@ impl Keys {
     }
 }
 
+/// Computes a request's key flags from its arguments (command name first).
+pub type KeyFlagsFn = fn(&[&[u8]]) -> &'static [&'static str];
+
+/// One of Redis 7's key specifications, for a command whose keys differ in
+/// access (`BITOP`'s destination and sources) or whose flags are not the
+/// ones derived from the command's flags (`PFADD`: `RW insert`).
+#[derive(Debug, Clone, Copy)]
+pub struct KeySpec {
+    /// The arguments it covers.
+    pub keys: Keys,
+    /// As `COMMAND INFO` lists them: `RW`, `access`, `update`, ...
+    pub flags: &'static [&'static str],
+    /// Redis's `notes` (empty: none).
+    pub notes: &'static str,
+    /// For `variable_flags` specifications: the flags a given request's
+    /// keys have (`COMMAND GETKEYSANDFLAGS`), from its arguments.
+    pub flags_for: Option<KeyFlagsFn>,
+    /// Keys counted by an argument (`LMPOP numkeys key ...`): Redis's
+    /// `keynum` search from `keys.first` (its `begin_search` index); the
+    /// rest of `keys` is then unused.
+    pub keynum: Option<Keynum>,
+}
+
+/// A `keynum` key search, relative to the specification's begin index:
+/// the count is at `keynumidx`, the keys start at `firstkey`, every `keystep`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keynum {
+    pub keynumidx: i32,
+    pub firstkey: i32,
+    pub keystep: i32,
+}
+
+impl KeySpec {
+    /// Defaults for the fields a specification leaves out.
+    pub const DEFAULT: KeySpec =
+        KeySpec { keys: Keys::ONE, flags: &[], notes: "", flags_for: None, keynum: None };
+
+    /// One key at argument `index` with `flags`.
+    pub const fn one(index: i32, flags: &'static [&'static str]) -> KeySpec {
+        KeySpec { keys: Keys { first: index, last: index, step: 1 }, flags, ..KeySpec::DEFAULT }
+    }
+
+    /// Argument positions of the keys in `argv` (command name first);
+    /// `None` when a key count is malformed or exceeds the arguments.
+    pub fn positions(&self, argv: &[&[u8]]) -> Option<Vec<usize>> {
+        let Some(Keynum { keynumidx, firstkey, keystep }) = self.keynum else {
+            return Some(self.keys.positions(argv.len()).collect());
+        };
+        let begin = self.keys.first as usize;
+        let count =
+            argv.get(begin + keynumidx as usize).and_then(|n| crate::protocol::parse::parse_i64(n))?;
+        let first = begin + firstkey as usize;
+        let step = keystep.max(1) as usize;
+        match usize::try_from(count) {
+            Ok(n) if n > 0 && n <= argv.len().saturating_sub(first) => {
+                Some((0..n).map(|i| first + i * step).collect())
+            }
+            _ => None,
+        }
+    }
+}
+
 /// A subcommand of a container command (`CLIENT SETNAME`, `CONFIG GET`).
 #[derive(Debug, Clone, Copy)]
 pub struct Subcommand {
@@ -132,6 +194,9 @@ pub struct CommandMeta {
     pub since: &'static str,
     pub complexity: &'static str,
     pub keys: Keys,
+    /// Key specifications, when the one derived from `keys` and the flags
+    /// is not Redis's (empty: derived). `keys` still drives key lookup.
+    pub key_specs: &'static [KeySpec],
     /// Keys Redis declares no specification for but MiniRedis still checks
     /// permissions on and locks: when argument 1 is the keyword (any
     /// case), these (`DEBUG OBJECT key`). Not shown by `COMMAND`.
@@ -141,33 +206,6 @@ pub struct CommandMeta {
     /// Redis lists them: `["@dangerous"]`), for this command and its
     /// subcommands.
     pub extra_acl_categories: &'static [&'static str],
-    /// Key specifications as `COMMAND INFO` shows them; empty: one derived
-    /// from `keys` and the write flag.
-    pub key_specs: &'static [KeySpec],
-}
-
-/// One key specification (Redis 7's `key_specs`).
-#[derive(Debug, Clone, Copy)]
-pub struct KeySpec {
-    /// `RW`, `access`, `delete`, `insert`...
-    pub flags: &'static [&'static str],
-    /// `begin_search` by index.
-    pub index: i32,
-    pub find: FindKeys,
-}
-
-/// A key specification's `find_keys`.
-#[derive(Debug, Clone, Copy)]
-pub enum FindKeys {
-    Range { lastkey: i32, keystep: i32, limit: i32 },
-    Keynum { keynumidx: i32, firstkey: i32, keystep: i32 },
-}
-
-impl KeySpec {
-    /// One key at `index` with `flags`.
-    pub const fn one(index: i32, flags: &'static [&'static str]) -> KeySpec {
-        KeySpec { flags, index, find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }
-    }
 }
 
 impl CommandMeta {
@@ -181,10 +219,10 @@ impl CommandMeta {
         since: "1.0.0",
         complexity: "O(1)",
         keys: Keys::NONE,
+        key_specs: &[],
         keyword_keys: &[],
         subcommands: &[],
         extra_acl_categories: &[],
-        key_specs: &[],
     };
 
     pub fn has(&self, flag: Flag) -> bool {
@@ -217,6 +255,8 @@ impl CommandMeta {
             "string" => cats.push("@string"),
             "hash" => cats.push("@hash"),
             "list" => cats.push("@list"),
+            "bitmap" => cats.push("@bitmap"),
+            "hyperloglog" => cats.push("@hyperloglog"),
             "generic" if sub || keys != Keys::NONE || has(Flag::Write) || has(Flag::Readonly) => {
                 cats.push("@keyspace")
             }
@@ -235,6 +275,9 @@ impl CommandMeta {
                 cats.push(extra);
             }
         }
+        // Redis lists them in its category table's order (`@admin @slow @dangerous`).
+        let rank = |cat: &&str| crate::acl::CATEGORIES.iter().position(|name| cat.get(1..) == Some(*name));
+        cats.sort_by_key(rank);
         cats
     }
 }

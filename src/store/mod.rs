@@ -13,6 +13,7 @@
 //! (see [`keyspace`]); a [`Db`] here is one database's part in one shard.
 //! Commands see a [`Keyspace`] view that routes each key to its shard.
 
+pub mod bitmap;
 pub mod clock;
 pub mod compact;
 mod db;
@@ -22,6 +23,7 @@ pub mod glob;
 pub mod hash;
 #[cfg(test)]
 mod hash_model;
+pub mod hyperloglog;
 pub mod keyspace;
 pub mod list;
 #[cfg(test)]
