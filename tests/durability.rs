@@ -575,6 +575,28 @@ fn the_log_holds_what_commands_did_in_absolute_time() {
     );
 }
 
+/// Writes with `fill` under `appendfsync always`, then checks with `check`
+/// after a replay of the log, after its rewrite, and from `dump.json` alone.
+fn survives_the_log_its_rewrite_and_the_dump(name: &str, fill: fn(&mut Conn), check: fn(&mut Conn)) {
+    let dir = Arc::new(TempDir::new(name));
+    let mut server = Server::start_in(dir.clone(), AOF_ALWAYS);
+    let mut c = server.connect();
+    fill(&mut c);
+    server.kill();
+    let mut server = Server::start_in(dir.clone(), &["--appendonly", "yes"]);
+    let mut c = server.connect();
+    check(&mut c);
+    c.cmd(&["BGREWRITEAOF"], "+Background append only file rewriting started\r\n");
+    wait_for(&mut c, "aof_rewrite_in_progress", "0");
+    c.cmd(&["SAVE"], "+OK\r\n");
+    server.kill();
+    let server = Server::start_in(dir.clone(), &["--appendonly", "yes"]);
+    check(&mut server.connect());
+    drop(server);
+    let server = Server::start_in(dir.clone(), &[]);
+    check(&mut server.connect());
+}
+
 /// Hashes in both encodings, with binary fields and integer values.
 fn fill_hashes(c: &mut Conn) {
     c.cmd(
@@ -614,23 +636,7 @@ fn check_hashes(c: &mut Conn) {
 
 #[test]
 fn both_hash_encodings_survive_the_log_its_rewrite_and_the_dump() {
-    let dir = Arc::new(TempDir::new("hash-encodings"));
-    let mut server = Server::start_in(dir.clone(), AOF_ALWAYS);
-    let mut c = server.connect();
-    fill_hashes(&mut c);
-    server.kill();
-    let mut server = Server::start_in(dir.clone(), &["--appendonly", "yes"]);
-    let mut c = server.connect();
-    check_hashes(&mut c);
-    c.cmd(&["BGREWRITEAOF"], "+Background append only file rewriting started\r\n");
-    wait_for(&mut c, "aof_rewrite_in_progress", "0");
-    c.cmd(&["SAVE"], "+OK\r\n");
-    server.kill();
-    let server = Server::start_in(dir.clone(), &["--appendonly", "yes"]);
-    check_hashes(&mut server.connect());
-    drop(server);
-    let server = Server::start_in(dir.clone(), &[]);
-    check_hashes(&mut server.connect());
+    survives_the_log_its_rewrite_and_the_dump("hash-encodings", fill_hashes, check_hashes);
 }
 
 /// Lists of one node and of many (with binary and integer elements), moved
@@ -665,21 +671,5 @@ fn check_lists(c: &mut Conn) {
 
 #[test]
 fn lists_survive_the_log_its_rewrite_and_the_dump() {
-    let dir = Arc::new(TempDir::new("lists"));
-    let mut server = Server::start_in(dir.clone(), AOF_ALWAYS);
-    let mut c = server.connect();
-    fill_lists(&mut c);
-    server.kill();
-    let mut server = Server::start_in(dir.clone(), &["--appendonly", "yes"]);
-    let mut c = server.connect();
-    check_lists(&mut c);
-    c.cmd(&["BGREWRITEAOF"], "+Background append only file rewriting started\r\n");
-    wait_for(&mut c, "aof_rewrite_in_progress", "0");
-    c.cmd(&["SAVE"], "+OK\r\n");
-    server.kill();
-    let server = Server::start_in(dir.clone(), &["--appendonly", "yes"]);
-    check_lists(&mut server.connect());
-    drop(server);
-    let server = Server::start_in(dir.clone(), &[]);
-    check_lists(&mut server.connect());
+    survives_the_log_its_rewrite_and_the_dump("lists", fill_lists, check_lists);
 }
