@@ -65,7 +65,8 @@ pub enum Effect {
     Listen,
     /// The open-file limit must allow `maxclients`.
     MaxClients,
-    /// The store's encoding limits (`hash-max-listpack-*`): values follow
+    /// The store's encoding limits (`hash-max-listpack-*`,
+    /// `list-max-listpack-size`): values follow
     /// them as they are next written.
     Encodings,
 }
