@@ -31,7 +31,7 @@ pub fn command() -> clap::Command {
         if setting.values == Values::Many {
             arg = arg.num_args(1..);
         }
-        if matches!(setting.kind, Kind::Int { .. } | Kind::Memory { .. }) {
+        if matches!(setting.kind, Kind::Int { .. } | Kind::Memory { .. } | Kind::Custom(_)) {
             // `-1` reaches the setting's check, which words the problem.
             arg = arg.allow_negative_numbers(true);
         }
