@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::acl::{Acl, UserCell, CATEGORIES};
+use crate::acl::{UserCell, CATEGORIES};
 use crate::prelude::*;
 use crate::protocol::parse::parse_i64;
 use crate::registry;
@@ -166,18 +166,18 @@ impl Command for AclCommand {
             b"dryrun" => dryrun(ctx, args),
             b"genpass" => genpass(args),
             b"getuser" => getuser(ctx, args),
-            b"list" => Ok(Reply::Array(
-                ctx.server.acl.read().list().into_iter().map(|l| Reply::Bulk(l.into())).collect(),
-            )),
+            b"list" => {
+                Ok(Reply::Array(ctx.server.users.list().into_iter().map(|l| Reply::Bulk(l.into())).collect()))
+            }
             b"users" => Ok(Reply::Array(
-                ctx.server.acl.read().users().map(|u| Reply::bulk(u.name.as_bytes())).collect(),
+                ctx.server.users.names().iter().map(|name| Reply::bulk(name.as_bytes())).collect(),
             )),
             b"whoami" => Ok(Reply::bulk(ctx.client.user.name.as_bytes())),
             b"setuser" => setuser(ctx, args),
             b"log" => log(ctx, args),
             b"save" => save(ctx),
             b"load" => load(ctx),
-            _ => Ok(crate::ops::help_reply(HELP)),
+            _ => Ok(crate::command_logic::admin::help_reply(HELP)),
         }
     }
 }
@@ -205,8 +205,8 @@ fn cat(args: &mut Args<'_>) -> CommandResult {
 
 /// Closes the connections authenticated as one of `users`.
 fn disconnect(ctx: &Context<'_>, users: &[Arc<UserCell>]) {
-    for handle in ctx.server.clients.lock().values() {
-        let user = handle.info.lock().user.clone();
+    for handle in ctx.server.clients.handles() {
+        let user = handle.user_name();
         if user.is_some_and(|name| users.iter().any(|u| Arc::ptr_eq(&u.name, &name))) {
             handle.kill();
         }
@@ -218,16 +218,7 @@ fn deluser(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     if names.iter().any(|n| *n == b"default") {
         return Err(ReplyError::err("The 'default' user cannot be removed"));
     }
-    let mut removed = Vec::new();
-    {
-        let mut acl = ctx.server.acl.write();
-        for name in names {
-            if let Some(cell) = acl.user(name) {
-                acl.delete_user(name);
-                removed.push(cell);
-            }
-        }
-    }
+    let removed = ctx.server.users.delete(&names);
     disconnect(ctx, &removed);
     Ok(Reply::Integer(removed.len() as i64))
 }
@@ -235,7 +226,7 @@ fn deluser(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
 fn dryrun(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let name = args.next()?;
     let user =
-        ctx.server.acl.read().user(name).ok_or_else(|| {
+        ctx.server.users.get(name).ok_or_else(|| {
             ReplyError::err(format_args!("User '{}' not found", String::from_utf8_lossy(name)))
         })?;
     let argv: Vec<Vec<u8>> = args.rest().map(<[u8]>::to_vec).collect();
@@ -266,17 +257,17 @@ fn dryrun(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         }
         sub = Some(index);
     }
-    let denial = user.rules.read().denial(entry, sub, argv);
+    let denial = crate::registry::denial(&user.rules.read(), entry, sub, argv);
     Ok(match denial {
         None => Reply::OK,
-        Some(crate::acl::Denial::Command) => Reply::Bulk(
+        Some(crate::registry::Denial::Command) => Reply::Bulk(
             format!(
                 "This user has no permissions to run the '{}' command",
                 sub.map_or(entry.meta.name, |i| entry.sub_names[i].as_str())
             )
             .into_bytes(),
         ),
-        Some(crate::acl::Denial::Key(key)) => Reply::Bulk(
+        Some(crate::registry::Denial::Key(key)) => Reply::Bulk(
             format!("This user has no permissions to access the '{}' key", String::from_utf8_lossy(&key))
                 .into_bytes(),
         ),
@@ -309,7 +300,7 @@ fn genpass(args: &mut Args<'_>) -> CommandResult {
 }
 
 fn getuser(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-    let Some(cell) = ctx.server.acl.read().user(args.next()?) else {
+    let Some(cell) = ctx.server.users.get(args.next()?) else {
         return Ok(Reply::Null);
     };
     let user = cell.rules.read();
@@ -317,7 +308,7 @@ fn getuser(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     Ok(Reply::Map(vec![
         field("flags", Reply::Array(user.flags().into_iter().map(Reply::bulk).collect())),
         field("passwords", Reply::bulks(user.password_hexes())),
-        field("commands", Reply::Bulk(user.describe_commands().into_bytes())),
+        field("commands", Reply::Bulk(user.describe_commands(crate::registry::catalog()).into_bytes())),
         field("keys", Reply::Bulk(user.describe_keys().into_bytes())),
         field("channels", Reply::Bulk(user.describe_channels().into_bytes())),
         field("selectors", Reply::Array(Vec::new())),
@@ -331,7 +322,7 @@ fn setuser(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     }
     let name = String::from_utf8_lossy(name).into_owned();
     let rules: Vec<&[u8]> = args.rest().collect();
-    ctx.server.acl.write().set_user(&name, &rules).map_err(|(rule, problem)| {
+    ctx.server.users.set_user(&name, &rules).map_err(|(rule, problem)| {
         ReplyError::err(format_args!(
             "Error in ACL SETUSER modifier '{}': {problem}",
             String::from_utf8_lossy(&rule)
@@ -344,13 +335,13 @@ fn log(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let count = match args.peek() {
         None => 10,
         Some(arg) if arg.eq_ignore_ascii_case(b"reset") => {
-            ctx.server.acl.read().reset_log();
+            ctx.server.users.reset_log();
             return Ok(Reply::OK);
         }
         Some(arg) => parse_i64(arg).ok_or(ReplyError::NOT_INTEGER)?.max(0) as usize,
     };
     let now = ctx.now_ms();
-    let entries = ctx.server.acl.read().log_entries(count);
+    let entries = ctx.server.users.log_entries(count);
     let field = |k: &'static str, v: Reply| (Reply::bulk(k), v);
     Ok(Reply::Array(
         entries
@@ -380,7 +371,7 @@ fn acl_file(ctx: &Context<'_>) -> Result<std::path::PathBuf, ReplyError> {
 
 fn save(ctx: &mut Context<'_>) -> CommandResult {
     let path = acl_file(ctx)?;
-    let mut text = ctx.server.acl.read().list().join("\n");
+    let mut text = ctx.server.users.list().join("\n");
     text.push('\n');
     crate::store::snapshot::write_atomically(&path, text.as_bytes()).map_err(|e| {
         tracing::warn!(path = %path.display(), error = %e, "saving the ACL file failed");
@@ -393,22 +384,9 @@ fn save(ctx: &mut Context<'_>) -> CommandResult {
 
 fn load(ctx: &mut Context<'_>) -> CommandResult {
     let path = acl_file(ctx)?;
-    let replaced = load_file(&ctx.server.acl, &path).map_err(ReplyError::err)?;
+    let replaced = ctx.server.users.load_file(&path).map_err(ReplyError::err)?;
     disconnect(ctx, &replaced);
     Ok(Reply::OK)
-}
-
-/// Reads the ACL file and replaces every user with its contents; the users
-/// replaced, whose connections are to be closed.
-pub fn load_file(
-    acl: &parking_lot::RwLock<Acl>,
-    path: &std::path::Path,
-) -> Result<Vec<Arc<UserCell>>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        format!("Error loading ACLs, opening file '{}': {}", path.display(), crate::ops::os_error_text(&e))
-    })?;
-    let users = acl.read().parse_file(path, &text)?;
-    Ok(acl.write().replace_users(users))
 }
 
 inventory::submit! { Registration::new(&AclCommand, module_path!()) }

@@ -1,6 +1,6 @@
 //! APPEND key value
 
-use crate::ops::check_string_length;
+use crate::command_logic::strings::check_string_length;
 use crate::prelude::*;
 
 /// `APPEND`: appends to the string at `key` (created if absent), keeping
@@ -25,10 +25,11 @@ impl Command for Append {
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let key = args.next()?;
         let value = args.next()?;
+        let limit = ctx.server.config.proto_max_bulk_len();
         let db = ctx.db();
         let len = match db.get_mut(key) {
             Some(Value::String(text)) => {
-                check_string_length(text.len() as u64, value.len() as u64)?;
+                check_string_length(limit, text.len() as u64, value.len() as u64)?;
                 text.make_mut().extend_from_slice(value);
                 text.len()
             }
@@ -90,11 +91,27 @@ mod tests {
 
     #[test]
     fn length_limit() {
-        assert!(crate::ops::check_string_length(512 * 1024 * 1024 - 1, 1).is_ok());
+        const LIMIT: u64 = 512 * 1024 * 1024;
+        assert!(crate::command_logic::strings::check_string_length(LIMIT, LIMIT - 1, 1).is_ok());
         assert_eq!(
-            crate::ops::check_string_length(512 * 1024 * 1024, 1).unwrap_err().text(),
+            crate::command_logic::strings::check_string_length(LIMIT, LIMIT, 1).unwrap_err().text(),
             "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
         );
-        assert!(crate::ops::check_string_length(u64::MAX, 1).is_err(), "no overflow");
+        assert!(
+            crate::command_logic::strings::check_string_length(LIMIT, u64::MAX, 1).is_err(),
+            "no overflow"
+        );
+    }
+
+    /// Failed before issue 18 item 3: the limit was the built-in 512 MB.
+    #[test]
+    fn the_run_time_proto_max_bulk_len_bounds_append() {
+        let mut h = Harness::new();
+        assert_eq!(h.run("CONFIG SET proto-max-bulk-len 1mb"), Reply::OK);
+        let almost = "x".repeat(1024 * 1024 - 1);
+        assert_eq!(h.run_args(&["APPEND", "k", &almost]), Reply::Integer(1024 * 1024 - 1));
+        assert_eq!(h.run("APPEND k y"), Reply::Integer(1024 * 1024));
+        assert_eq!(h.run("APPEND k z"), err("ERR string exceeds maximum allowed size (proto-max-bulk-len)"));
+        assert_eq!(h.run("STRLEN k"), Reply::Integer(1024 * 1024));
     }
 }

@@ -24,7 +24,7 @@ impl Command for Auth {
             return Err(ReplyError::SYNTAX);
         }
         let (user, password) = if args.remaining() == 1 {
-            if ctx.server.acl.read().default_user().rules.read().nopass {
+            if ctx.server.users.default_user_has_no_password() {
                 return Err(ReplyError::err(
                     "AUTH <password> called without any password configured for the default user. Are you \
                      sure your configuration is correct?",
@@ -34,7 +34,7 @@ impl Command for Auth {
         } else {
             (args.next()?, args.next()?)
         };
-        crate::ops::authenticate(ctx, args.command_name(), user, password)?;
+        crate::command_logic::admin::authenticate(ctx, args.command_name(), user, password)?;
         Ok(Reply::OK)
     }
 }

@@ -1,4 +1,4 @@
-//! CLIENT SETNAME|GETNAME|ID|SETINFO|INFO|LIST|KILL|PAUSE|UNPAUSE|NO-EVICT|NO-TOUCH|REPLY|HELP
+//! CLIENT SETNAME|GETNAME|ID|SETINFO|INFO|LIST|KILL|PAUSE|UNPAUSE|NO-EVICT|NO-TOUCH|REPLY|UNBLOCK|HELP
 
 use crate::prelude::*;
 
@@ -134,6 +134,13 @@ impl Command for Client {
                     summary: "Sets the connection name.",
                     ..Subcommand::DEFAULT
                 },
+                Subcommand {
+                    name: "unblock",
+                    arity: -3,
+                    flags: &[Flag::Admin, Flag::NoScript, Flag::Loading, Flag::Stale],
+                    summary: "Unblocks a client blocked by a blocking command from a different connection.",
+                    ..Subcommand::DEFAULT
+                },
             ],
             ..CommandMeta::DEFAULT
         }
@@ -145,17 +152,17 @@ impl Command for Client {
         match sub.as_slice() {
             b"id" => Ok(Reply::Integer(ctx.client.id() as i64)),
             b"getname" => {
-                let name = ctx.client.handle.info.lock().name.clone();
+                let name = ctx.client.handle.name();
                 Ok(if name.is_empty() { Reply::Null } else { Reply::Bulk(name) })
             }
             b"setname" => {
                 let name = args.next()?;
-                if !crate::ops::valid_client_attr(name) {
+                if !crate::command_logic::admin::valid_client_attr(name) {
                     return Err(ReplyError::err(
                         "Client names cannot contain spaces, newlines or special characters.",
                     ));
                 }
-                ctx.client.handle.info.lock().name = name.to_vec();
+                ctx.client.set_name(name);
                 Ok(Reply::OK)
             }
             b"setinfo" => {
@@ -167,21 +174,20 @@ impl Command for Client {
                         String::from_utf8_lossy(attr)
                     )));
                 }
-                if !crate::ops::valid_client_attr(value) {
+                if !crate::command_logic::admin::valid_client_attr(value) {
                     return Err(ReplyError::err(format_args!(
                         "{attr_name} cannot contain spaces, newlines or special characters."
                     )));
                 }
-                let mut info = ctx.client.handle.info.lock();
                 match attr_name.as_str() {
-                    "lib-name" => info.lib_name = value.to_vec(),
-                    _ => info.lib_ver = value.to_vec(),
+                    "lib-name" => ctx.client.set_library(Some(value), None),
+                    _ => ctx.client.set_library(None, Some(value)),
                 }
                 Ok(Reply::OK)
             }
             b"info" => {
                 ctx.client.buffers.argv_mem = argv_mem(args);
-                ctx.client.publish(ctx.command, now);
+                ctx.client.update_visible(ctx.command, now);
                 Ok(Reply::Verbatim(format!("{}\n", ctx.client.handle.info_line(now)).into_bytes()))
             }
             b"list" => {
@@ -198,14 +204,30 @@ impl Command for Client {
                 Ok(Reply::OK)
             }
             b"reply" => reply(ctx, args),
+            b"unblock" => unblock(ctx, args),
             b"pause" => pause(ctx, args),
             b"unpause" => {
                 ctx.server.pause.unpause();
                 Ok(Reply::OK)
             }
-            _ => Ok(crate::ops::help_reply(HELP)),
+            _ => Ok(crate::command_logic::admin::help_reply(HELP)),
         }
     }
+}
+
+/// `CLIENT UNBLOCK id [TIMEOUT|ERROR]`: 1 when the client was blocked.
+fn unblock(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    use crate::state::blocking::Unblock;
+    let id = args.next_i64()?;
+    let how = match args.next() {
+        Err(_) => Unblock::Timeout,
+        Ok(w) if w.eq_ignore_ascii_case(b"timeout") => Unblock::Timeout,
+        Ok(w) if w.eq_ignore_ascii_case(b"error") => Unblock::Error,
+        Ok(_) => return Err(ReplyError::err("CLIENT UNBLOCK reason should be TIMEOUT or ERROR")),
+    };
+    args.finish()?;
+    let unblocked = u64::try_from(id).is_ok_and(|id| ctx.server.blocking.unblock(id, how));
+    Ok(Reply::Integer(i64::from(unblocked)))
 }
 
 /// The `ON|OFF` argument of `NO-EVICT` / `NO-TOUCH`.
@@ -218,7 +240,7 @@ fn on_off(args: &mut Args<'_>) -> Result<bool, ReplyError> {
 }
 
 /// `CLIENT REPLY ON|OFF|SKIP`. OFF and SKIP reply nothing themselves; the
-/// connection honours the flags (see `ClientState::reply_allowed`).
+/// connection honours the flags (see `Session::reply_allowed`).
 fn reply(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let client = &mut *ctx.client;
     match args.next()?.to_ascii_lowercase().as_slice() {
@@ -264,11 +286,11 @@ fn list(ctx: &mut Context<'_>, args: &mut Args<'_>, now: u64) -> CommandResult {
             return Err(ReplyError::SYNTAX);
         }
     }
-    ctx.client.publish(ctx.command, now);
-    let clients = ctx.server.clients.lock();
+    ctx.client.update_visible(ctx.command, now);
+    let clients = ctx.server.clients.handles();
     let mut text = String::new();
     // Every connection is a normal one: no replicas or pub/sub clients exist.
-    for handle in clients.values().filter(|_| normal_only) {
+    for handle in clients.iter().filter(|_| normal_only) {
         if ids.as_ref().is_none_or(|ids| ids.contains(&handle.id)) {
             text.push_str(&handle.info_line(now));
             text.push('\n');
@@ -325,8 +347,8 @@ fn is_normal_type(kind: &[u8]) -> Result<bool, ReplyError> {
 fn kill(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     if args.remaining() == 1 {
         let addr = args.next()?;
-        let clients = ctx.server.clients.lock();
-        let target = clients.values().find(|c| c.addr.as_bytes() == addr);
+        let clients = ctx.server.clients.handles();
+        let target = clients.iter().find(|c| c.addr.as_bytes() == addr);
         return match target {
             Some(handle) => {
                 handle.kill();
@@ -348,7 +370,7 @@ fn kill(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
             b"addr" => addr = Some(value),
             b"laddr" => laddr = Some(value),
             b"user" => {
-                if ctx.server.acl.read().user(value).is_none() {
+                if ctx.server.users.get(value).is_none() {
                     return Err(ReplyError::err(format_args!(
                         "No such user '{}'",
                         String::from_utf8_lossy(value)
@@ -363,14 +385,14 @@ fn kill(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         }
     }
     let me = ctx.client.id();
-    let clients = ctx.server.clients.lock();
+    let clients = ctx.server.clients.handles();
     let mut killed = 0;
     // Every connection is a normal one: no replicas or pub/sub clients exist.
-    for handle in clients.values().filter(|_| normal_only) {
+    for handle in clients.iter().filter(|_| normal_only) {
         let matches = id.is_none_or(|id| handle.id == id)
             && addr.is_none_or(|a| handle.addr.as_bytes() == a)
             && laddr.is_none_or(|a| handle.laddr.as_bytes() == a)
-            && user.is_none_or(|u| handle.info.lock().user.as_deref().unwrap_or("default").as_bytes() == u)
+            && user.is_none_or(|u| handle.user_name().as_deref().unwrap_or("default").as_bytes() == u)
             && !(skip_me && handle.id == me);
         if matches {
             if handle.id == me {
@@ -391,7 +413,7 @@ mod tests {
     use std::sync::Arc;
 
     use crate::protocol::Reply;
-    use crate::server::ClientHandle;
+    use crate::session::SessionHandle;
     use crate::testing::*;
 
     fn text(reply: Reply) -> String {
@@ -435,8 +457,8 @@ mod tests {
     fn list_and_kill() {
         let mut h = Harness::new();
         let other =
-            Arc::new(ClientHandle::new(99, "10.0.0.9:1234".into(), "127.0.0.1:6379".into(), 9, START_MS));
-        h.shared.clients.lock().insert(99, other.clone());
+            Arc::new(SessionHandle::new(99, "10.0.0.9:1234".into(), "127.0.0.1:6379".into(), 9, START_MS));
+        h.shared.clients.register(other.clone());
         let list = text(h.run("CLIENT LIST"));
         assert_eq!(list.lines().count(), 2, "{list}");
         assert_eq!(text(h.run("CLIENT LIST ID 99")).lines().count(), 1);
@@ -456,16 +478,16 @@ mod tests {
     fn kill_user_matches_each_clients_logged_in_user() {
         let mut h = Harness::new();
         h.run("ACL SETUSER bob on nopass +@all ~*");
-        let bob = Arc::new(ClientHandle::new(98, "10.0.0.8:1".into(), "127.0.0.1:6379".into(), 9, START_MS));
+        let bob = Arc::new(SessionHandle::new(98, "10.0.0.8:1".into(), "127.0.0.1:6379".into(), 9, START_MS));
         bob.info.lock().user = Some("bob".into());
         let anonymous =
-            Arc::new(ClientHandle::new(99, "10.0.0.9:1".into(), "127.0.0.1:6379".into(), 9, START_MS));
-        h.shared.clients.lock().insert(98, bob.clone());
-        h.shared.clients.lock().insert(99, anonymous.clone());
+            Arc::new(SessionHandle::new(99, "10.0.0.9:1".into(), "127.0.0.1:6379".into(), 9, START_MS));
+        h.shared.clients.register(bob.clone());
+        h.shared.clients.register(anonymous.clone());
         assert_eq!(h.run("CLIENT KILL USER nosuch"), err("ERR No such user 'nosuch'"));
         assert_eq!(h.run("CLIENT KILL USER bob"), int(1), "bob's connection");
         assert_eq!(h.run("CLIENT KILL USER default"), int(1), "the other one; SKIPME yes spares this one");
-        h.shared.clients.lock().remove(&99);
+        h.shared.clients.remove(99);
         assert_eq!(h.run("CLIENT KILL USER default SKIPME no"), int(1), "this connection");
         assert!(h.client.close);
     }
@@ -474,8 +496,8 @@ mod tests {
     fn kill_and_list_by_type() {
         let mut h = Harness::new();
         let other =
-            Arc::new(ClientHandle::new(99, "10.0.0.9:1".into(), "127.0.0.1:6379".into(), 9, START_MS));
-        h.shared.clients.lock().insert(99, other);
+            Arc::new(SessionHandle::new(99, "10.0.0.9:1".into(), "127.0.0.1:6379".into(), 9, START_MS));
+        h.shared.clients.register(other);
         assert_eq!(h.run("CLIENT KILL TYPE NonSense"), err("ERR Unknown client type 'NonSense'"));
         assert_eq!(h.run("CLIENT LIST TYPE NonSense"), err("ERR Unknown client type 'NonSense'"));
         assert_eq!(h.run("CLIENT KILL TYPE pubsub"), int(0));

@@ -1,7 +1,7 @@
 //! COMMAND [COUNT|INFO|DOCS|LIST|GETKEYS|GETKEYSANDFLAGS|HELP]
 
 use crate::prelude::*;
-use crate::registry::{self, Entry};
+use crate::registry::{self, Entry, KeySpec};
 use crate::store::glob::glob_match;
 
 /// `COMMAND`: describes the commands, generated from the registry's metadata.
@@ -113,7 +113,7 @@ impl Command for CommandCommand {
             b"list" => list(args),
             b"getkeys" => getkeys(args, false),
             b"getkeysandflags" => getkeys(args, true),
-            _ => Ok(crate::ops::help_reply(HELP)),
+            _ => Ok(crate::command_logic::admin::help_reply(HELP)),
         }
     }
 }
@@ -133,43 +133,64 @@ fn key_flags(flags: &[Flag], subcommand: bool) -> &'static [&'static str] {
     }
 }
 
-fn key_specs(keys: Keys, access: &'static [&'static str]) -> Reply {
-    if keys.first <= 0 {
-        return Reply::Array(Vec::new());
+/// The declared key specifications (`declared`), else one derived from
+/// `keys` with `access` flags; a set, as in Redis's RESP3.
+fn key_specs(declared: &[KeySpec], keys: Keys, access: &'static [&'static str]) -> Reply {
+    if !declared.is_empty() {
+        return Reply::Set(declared.iter().map(|spec| key_spec(*spec)).collect());
     }
+    if keys.first <= 0 {
+        return Reply::Set(Vec::new());
+    }
+    Reply::Set(vec![key_spec(KeySpec { keys, flags: access, ..KeySpec::DEFAULT })])
+}
+
+/// One key specification as Redis 7 lists it.
+fn key_spec(spec: KeySpec) -> Reply {
     let text = |s: &'static str| Reply::bulk(s);
-    let last = if keys.last < 0 { keys.last } else { keys.last - keys.first };
-    Reply::Array(vec![Reply::Map(vec![
-        (text("flags"), Reply::Set(access.iter().map(|f| Reply::simple(f)).collect())),
+    let int = |n: i32| Reply::Integer(n.into());
+    let keys = spec.keys;
+    let (kind, find) = match spec.keynum {
+        Some(Keynum { keynumidx, firstkey, keystep }) => (
+            "keynum",
+            vec![
+                (text("keynumidx"), int(keynumidx)),
+                (text("firstkey"), int(firstkey)),
+                (text("keystep"), int(keystep)),
+            ],
+        ),
+        None => (
+            "range",
+            vec![
+                (text("lastkey"), int(if keys.last < 0 { keys.last } else { keys.last - keys.first })),
+                (text("keystep"), int(keys.step)),
+                (text("limit"), int(0)),
+            ],
+        ),
+    };
+    let mut fields = Vec::with_capacity(4);
+    if !spec.notes.is_empty() {
+        fields.push((text("notes"), text(spec.notes)));
+    }
+    fields.extend([
+        (text("flags"), Reply::Set(spec.flags.iter().map(|f| Reply::simple(f)).collect())),
         (
             text("begin_search"),
             Reply::Map(vec![
                 (text("type"), text("index")),
-                (text("spec"), Reply::Map(vec![(text("index"), Reply::Integer(keys.first.into()))])),
+                (text("spec"), Reply::Map(vec![(text("index"), int(keys.first))])),
             ]),
         ),
-        (
-            text("find_keys"),
-            Reply::Map(vec![
-                (text("type"), text("range")),
-                (
-                    text("spec"),
-                    Reply::Map(vec![
-                        (text("lastkey"), Reply::Integer(last.into())),
-                        (text("keystep"), Reply::Integer(keys.step.into())),
-                        (text("limit"), Reply::Integer(0)),
-                    ]),
-                ),
-            ]),
-        ),
-    ])])
+        (text("find_keys"), Reply::Map(vec![(text("type"), text(kind)), (text("spec"), Reply::Map(find))])),
+    ]);
+    Reply::Map(fields)
 }
 
 /// One `COMMAND INFO` entry for the command or for its subcommand `sub`,
 /// in Redis 7's ten-field layout.
 fn info_of(entry: &Entry, sub: Option<usize>) -> Reply {
     let meta = &entry.meta;
-    let (name, arity, flag_list, keys, categories, subcommands) = match sub {
+    let (name, arity, flag_list, keys, categories, subcommands): (_, _, _, _, _, Vec<Reply>) = match sub {
         Some(i) => {
             let sub = &meta.subcommands[i];
             let categories = meta.subcommand_acl_categories(sub);
@@ -180,6 +201,7 @@ fn info_of(entry: &Entry, sub: Option<usize>) -> Reply {
             (meta.name.to_string(), meta.arity, meta.flags, meta.keys, meta.acl_categories(), subs)
         }
     };
+    let declared = if sub.is_some() { &[][..] } else { meta.key_specs };
     Reply::Array(vec![
         Reply::Bulk(name.into_bytes()),
         Reply::Integer(arity.into()),
@@ -188,9 +210,11 @@ fn info_of(entry: &Entry, sub: Option<usize>) -> Reply {
         Reply::Integer(keys.last.into()),
         Reply::Integer(keys.step.into()),
         Reply::Set(categories.into_iter().map(Reply::simple).collect()),
-        Reply::Array(Vec::new()),
-        key_specs(keys, key_flags(flag_list, sub.is_some())),
-        Reply::Array(subcommands),
+        // Tips and key specifications are sets in RESP3, as in Redis.
+        Reply::Set(Vec::new()),
+        key_specs(declared, keys, key_flags(flag_list, sub.is_some())),
+        // Redis: an empty set without subcommands, else an array.
+        if subcommands.is_empty() { Reply::Set(subcommands) } else { Reply::Array(subcommands) },
     ])
 }
 
@@ -290,7 +314,12 @@ fn getkeys(args: &mut Args<'_>, with_flags: bool) -> CommandResult {
     }
     // Without the first argument: keys Redis does not declare (`DEBUG OBJECT`) are not shown.
     let keys = entry.keys(sub, None);
-    let positions: Vec<usize> = keys.positions(argv.len()).collect();
+    let mut positions: Vec<usize> = keys.positions(argv.len()).collect();
+    // A key count argument (`LMPOP numkeys key...`): the keys follow it.
+    for spec in entry.meta.key_specs.iter().filter(|spec| spec.keynum.is_some()) {
+        let found = spec.positions(&argv);
+        positions.extend(found.ok_or_else(|| ReplyError::err("Invalid arguments specified for command"))?);
+    }
     if positions.is_empty() {
         return Err(ReplyError::err("The command has no key arguments"));
     }
@@ -298,11 +327,18 @@ fn getkeys(args: &mut Args<'_>, with_flags: bool) -> CommandResult {
         return Ok(Reply::bulks(positions.into_iter().map(|i| argv[i])));
     }
     let flag_list = sub.map_or(entry.meta.flags, |i| entry.meta.subcommands[i].flags);
-    let access = key_flags(flag_list, sub.is_some());
+    let derived = key_flags(flag_list, sub.is_some());
+    // A declared specification covering the position, when there is one.
+    let declared = |i: usize| {
+        let specs = if sub.is_none() { entry.meta.key_specs } else { &[] };
+        let spec = specs.iter().find(|s| s.positions(&argv).is_some_and(|found| found.contains(&i)))?;
+        Some(spec.flags_for.map_or(spec.flags, |flags_for| flags_for(&argv)))
+    };
     Ok(Reply::Array(
         positions
             .into_iter()
             .map(|i| {
+                let access = declared(i).unwrap_or(derived);
                 let flags = Reply::Set(access.iter().map(|f| Reply::simple(f)).collect());
                 Reply::Array(vec![Reply::Bulk(argv[i].to_vec()), flags])
             })
@@ -429,6 +465,10 @@ mod tests {
         let mut h = Harness::new();
         assert_eq!(h.run("COMMAND GETKEYS SET a b EX 10"), array(&["a"]));
         assert_eq!(h.run("COMMAND GETKEYS DEL a b c"), array(&["a", "b", "c"]));
+        assert_eq!(h.run("COMMAND GETKEYS LMPOP 2 a b LEFT"), array(&["a", "b"]));
+        assert_eq!(h.run("COMMAND GETKEYS BLMPOP 0 1 a LEFT"), array(&["a"]));
+        assert_eq!(h.run("COMMAND GETKEYS BLPOP a b 0"), array(&["a", "b"]));
+        assert_eq!(h.run("COMMAND GETKEYS LMOVE a b LEFT LEFT"), array(&["a", "b"]));
         assert_eq!(h.run("COMMAND GETKEYS NOPE a"), err("ERR Invalid command specified"));
         assert_eq!(
             h.run("COMMAND GETKEYS GET a b"),

@@ -1,11 +1,8 @@
 //! CONFIG GET parameter [parameter ...] | CONFIG SET parameter value [parameter value ...] | CONFIG RESETSTAT | CONFIG HELP
 
-use std::path::PathBuf;
-
-use crate::config::Config as Settings;
+use crate::config::Effect;
 use crate::prelude::*;
-use crate::protocol::parse::parse_i64;
-use crate::store::glob::glob_match;
+use crate::state::ServerState;
 
 /// `CONFIG`: reads and changes the settings at run time, resets statistics.
 pub struct Config;
@@ -20,71 +17,6 @@ const HELP: &[&str] = &[
     "    Reset statistics reported by the INFO command.",
     "HELP",
     "    Prints this help.",
-];
-
-/// How `CONFIG SET` treats a setting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Access {
-    /// Fixed at start-up.
-    Immutable,
-    /// Settable only with `enable-protected-configs yes|local`, as in Redis.
-    Protected,
-    Mutable,
-}
-
-/// Every setting `CONFIG SET` knows, by Redis's name. `port` and `bind` can
-/// be changed at run time in Redis (it rebinds); MiniRedis keeps its
-/// listeners and treats them as immutable.
-const SETTINGS: &[(&str, Access)] = &[
-    ("port", Access::Immutable),
-    ("bind", Access::Immutable),
-    ("databases", Access::Immutable),
-    ("aclfile", Access::Immutable),
-    ("tls-port", Access::Immutable),
-    ("tls-cert-file", Access::Immutable),
-    ("tls-key-file", Access::Immutable),
-    ("tls-ca-cert-file", Access::Immutable),
-    ("tls-auth-clients", Access::Immutable),
-    ("enable-debug-command", Access::Immutable),
-    ("enable-protected-configs", Access::Immutable),
-    ("dir", Access::Protected),
-    ("dbfilename", Access::Protected),
-    ("loglevel", Access::Mutable),
-    ("human-session-delay", Access::Mutable),
-    ("save", Access::Mutable),
-    ("appendonly", Access::Mutable),
-    ("requirepass", Access::Mutable),
-    ("protected-mode", Access::Mutable),
-    ("maxclients", Access::Mutable),
-    ("timeout", Access::Mutable),
-    ("tcp-keepalive", Access::Mutable),
-    ("proto-max-bulk-len", Access::Mutable),
-    ("client-query-buffer-limit", Access::Mutable),
-    ("client-output-buffer-limit", Access::Mutable),
-    ("maxmemory", Access::Mutable),
-    ("maxmemory-policy", Access::Mutable),
-    ("maxmemory-samples", Access::Mutable),
-    ("lfu-log-factor", Access::Mutable),
-    ("lfu-decay-time", Access::Mutable),
-    ("slowlog-log-slower-than", Access::Mutable),
-    ("slowlog-max-len", Access::Mutable),
-    ("latency-monitor-threshold", Access::Mutable),
-    ("logfile", Access::Immutable),
-    ("log-format", Access::Immutable),
-    ("appendfilename", Access::Immutable),
-    ("appendfsync", Access::Mutable),
-    ("aof-load-truncated", Access::Mutable),
-    ("auto-aof-rewrite-percentage", Access::Mutable),
-    ("auto-aof-rewrite-min-size", Access::Mutable),
-    ("hash-max-listpack-entries", Access::Mutable),
-    ("hash-max-ziplist-entries", Access::Mutable),
-    ("hash-max-listpack-value", Access::Mutable),
-    ("hash-max-ziplist-value", Access::Mutable),
-    ("set-max-intset-entries", Access::Mutable),
-    ("zset-max-listpack-entries", Access::Mutable),
-    ("zset-max-ziplist-entries", Access::Mutable),
-    ("zset-max-listpack-value", Access::Mutable),
-    ("zset-max-ziplist-value", Access::Mutable),
 ];
 
 impl Command for Config {
@@ -130,324 +62,112 @@ impl Command for Config {
             b"get" => get(ctx, args),
             b"set" => set(ctx, args),
             b"resetstat" => {
-                ctx.server.stats.reset();
+                ctx.server.metrics.stats.reset();
                 ctx.keyspace().reset_stats();
-                crate::alloc::reset_peak();
+                ctx.server.reset_memory_peak();
                 ctx.server.metrics.reset();
                 Ok(Reply::OK)
             }
-            _ => Ok(crate::ops::help_reply(HELP)),
+            _ => Ok(crate::command_logic::admin::help_reply(HELP)),
         }
     }
 }
 
-/// `CONFIG GET pattern...`: the settings whose names match any pattern. A
-/// pattern without glob characters is looked up by name and answered under
-/// the name as given, as Redis does; each setting appears once.
+/// `CONFIG GET pattern...`: the settings (and aliases) whose names match
+/// any pattern.
 fn get(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-    let mut params = ctx.server.config.read().params();
-    let port = ctx.server.port.load(std::sync::atomic::Ordering::Relaxed).to_string();
-    if let Some(entry) = params.iter_mut().find(|(name, _)| *name == "port") {
-        entry.1 = port;
-    }
-    let mut found: Vec<(&'static str, Vec<u8>)> = Vec::new();
-    for pattern in args.rest() {
-        let is_glob = pattern.iter().any(|b| b"*?[".contains(b));
-        for (name, _) in &params {
-            let matches = if is_glob {
-                glob_match(pattern, name.as_bytes(), true)
-            } else {
-                name.as_bytes().eq_ignore_ascii_case(pattern)
-            };
-            if matches && !found.iter().any(|(seen, _)| seen == name) {
-                found.push((name, if is_glob { name.as_bytes().to_vec() } else { pattern.to_vec() }));
-            }
-        }
-    }
+    let patterns: Vec<&[u8]> = args.rest().collect();
+    let port = ctx.server.identity.port().to_string();
+    let found = ctx.server.config.get(&patterns);
     Ok(Reply::Map(
         found
             .into_iter()
-            .map(|(name, shown)| {
-                let value =
-                    params.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone()).unwrap_or_default();
+            .map(|(shown, value)| {
+                // The port actually bound (it differs from the setting when that is 0).
+                let value = if shown.eq_ignore_ascii_case(b"port") { port.clone() } else { value };
                 (Reply::Bulk(shown), Reply::Bulk(value.into_bytes()))
             })
             .collect(),
     ))
 }
 
-/// `CONFIG SET name value [name value ...]`, all or nothing as in Redis 7:
-/// names are checked first (unknown, immutable, protected, duplicate: the
-/// first problem wins), then values are validated in order against a copy
-/// of the settings, which replaces the live one only if every value is good.
+/// `CONFIG SET name value [name value ...]`: all or nothing (see
+/// `Configuration::set`); this applies each changed setting's effect.
 fn set(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     if !args.remaining().is_multiple_of(2) {
         return Err(ReplyError::SYNTAX);
     }
-    let pairs: Vec<(&[u8], &[u8])> = {
-        let rest: Vec<&[u8]> = args.rest().collect();
-        rest.chunks(2).map(|pair| (pair[0], pair[1])).collect()
-    };
-    let protected_ok = {
+    let rest: Vec<&[u8]> = args.rest().collect();
+    let pairs: Vec<(&[u8], &[u8])> = rest.chunks(2).map(|pair| (pair[0], pair[1])).collect();
+    let protected_allowed = {
         let allowed = ctx.server.config.read().enable_protected_configs.clone();
-        crate::ops::protected_action_allowed(&allowed, ctx.client)
+        crate::command_logic::admin::protected_action_allowed(&allowed, ctx.client)
     };
-    let mut chosen: Vec<(&'static str, &[u8])> = Vec::with_capacity(pairs.len());
-    for &(given, value) in &pairs {
-        let lossy = String::from_utf8_lossy(given);
-        let Some(&(name, access)) =
-            SETTINGS.iter().find(|(name, _)| name.as_bytes().eq_ignore_ascii_case(given))
-        else {
-            return Err(ReplyError::err(format_args!(
-                "Unknown option or number of arguments for CONFIG SET - '{lossy}'"
-            )));
-        };
-        let problem = match access {
-            Access::Immutable => Some("can't set immutable config"),
-            Access::Protected if !protected_ok => Some("can't set protected config"),
-            _ if chosen.iter().any(|(seen, _)| *seen == name) => Some("duplicate parameter"),
-            _ => None,
-        };
-        if let Some(problem) = problem {
-            return Err(failed(&lossy, problem));
-        }
-        chosen.push((name, value));
-    }
-    let mut updated = ctx.server.config.read().clone();
-    for &(name, value) in &chosen {
-        apply(&mut updated, name, value).map_err(|problem| failed(name, &problem))?;
-    }
-    let (appendonly, appendfsync) = (updated.appendonly.clone(), updated.appendfsync.clone());
-    let (loglevel_changed, requirepass_changed) = {
-        let mut live = ctx.server.config.write();
-        let changed = live.loglevel != updated.loglevel;
-        let password =
-            chosen.iter().any(|(name, _)| *name == "requirepass").then(|| updated.requirepass.clone());
-        *live = updated;
-        (changed.then(|| live.loglevel.clone()), password)
-    };
-    ctx.server.sync_runtime_config();
-    if let Some(password) = requirepass_changed {
-        ctx.server.acl.write().set_requirepass(&password);
-    }
-    if let Some(level) = loglevel_changed {
-        crate::config::apply_log_level(&level);
-    }
-    ctx.server.apply_metrics_config();
-    if chosen.iter().any(|(name, _)| name.starts_with("maxmemory") || name.starts_with("lfu-")) {
-        let now = ctx.now_ms();
-        let server = ctx.server;
-        server.apply_memory_config(now);
-    }
-    let persist = &ctx.server.persist;
-    if let Some(policy) = crate::persist::Fsync::parse(&appendfsync) {
-        persist.aof.set_policy(policy);
-    }
-    match (appendonly == "yes", persist.aof.on()) {
-        (true, false) => {
-            // As Redis: the log starts from a rewrite, a consistent snapshot
-            // of the data now; a running save delays it until it ends.
-            let server = ctx.server;
-            if let Err(crate::persist::BgError::Fork(e)) = persist.bgrewrite(server, ctx.keyspace(), true) {
-                server.config.write().appendonly = "no".into();
-                return Err(failed("appendonly", &format!("Can't start the AOF rewrite: {e}")));
-            }
-        }
-        (false, true) => {
-            if matches!(persist.child(), Some((crate::persist::Job::Rewrite, _))) {
-                persist.kill_child(ctx.server);
-            }
-            persist.aof.turn_off();
-        }
-        _ => {}
-    }
+    let (server, now) = (ctx.server, ctx.now_ms());
+    server
+        .config
+        .set(&pairs, protected_allowed, &mut |effect| apply(server, now, effect))
+        .map_err(|e| ReplyError::err(format_args!("{}", e.text())))?;
     Ok(Reply::OK)
 }
 
-fn failed(name: &str, problem: &str) -> ReplyError {
-    ReplyError::err(format_args!("CONFIG SET failed (possibly related to argument '{name}') - {problem}"))
-}
-
-/// Validates `value` for the setting `name` and stores it in `config`; the
-/// problem in Redis's words otherwise.
-fn apply(config: &mut Settings, name: &str, value: &[u8]) -> Result<(), String> {
-    let text = String::from_utf8_lossy(value);
-    match name {
-        "dir" => {
-            let dir = PathBuf::from(&*text).canonicalize().map_err(|e| crate::ops::os_error_text(&e))?;
-            if !dir.is_dir() {
-                return Err(crate::ops::os_error_text(&std::io::Error::from_raw_os_error(20)));
-            }
-            config.dir = dir;
+/// Makes the server follow a changed setting; Redis's problem text when it
+/// cannot (the settings are then rolled back). Holds no shard in between.
+fn apply(server: &ServerState, now_ms: u64, effect: Effect) -> Result<(), String> {
+    match effect {
+        Effect::None | Effect::Atomic => {}
+        Effect::Memory => server.apply_memory_config(now_ms),
+        Effect::Metrics => server.apply_metrics_config(),
+        Effect::Encodings => server.store.set_limits(server.config.read().limits()),
+        Effect::Password => {
+            let password = server.config.read().requirepass.clone();
+            server.users.set_requirepass(&password);
         }
-        "dbfilename" => {
-            if text.contains(['/', '\\']) {
-                return Err("dbfilename can't be a path, just a filename".into());
-            }
-            config.dbfilename = text.into_owned();
+        Effect::LogLevel => {
+            let level = server.config.read().loglevel.clone();
+            server.apply_log_level(&level)
         }
-        "loglevel" => {
-            let level = text.to_ascii_lowercase();
-            // `nothing` is accepted as at start-up (Redis 7.2 added it).
-            if !["debug", "verbose", "notice", "warning", "nothing"].contains(&level.as_str()) {
-                return Err(
-                    "argument(s) must be one of the following: debug, verbose, notice, warning".into()
-                );
-            }
-            config.loglevel = level;
-        }
-        "human-session-delay" => {
-            let delay = parse_i64(value).ok_or("argument couldn't be parsed into an integer")?;
-            if !(0..=i64::from(i32::MAX)).contains(&delay) {
-                return Err(format!("argument must be between 0 and {} inclusive", i32::MAX));
-            }
-            config.human_session_delay = delay as u64;
-        }
-        "save" => {
-            let words: Vec<&str> = text.split_ascii_whitespace().collect();
-            // Pairs of positive numbers (seconds, changes), read with strtoll.
-            let valid =
-                words.len().is_multiple_of(2) && words.iter().all(|w| w.parse::<i64>().is_ok_and(|n| n >= 1));
-            if !valid {
-                return Err("Invalid save parameters".into());
-            }
-            config.save = words.join(" ");
-        }
-        "appendonly" | "aof-load-truncated" => {
-            let value = text.to_ascii_lowercase();
-            if value != "yes" && value != "no" {
-                return Err("argument must be 'yes' or 'no'".into());
-            }
-            if name == "appendonly" {
-                config.appendonly = value;
-            } else {
-                config.aof_load_truncated = value;
-            }
-        }
-        "requirepass" => config.requirepass = text.into_owned(),
-        "protected-mode" => {
-            let value = text.to_ascii_lowercase();
-            if value != "yes" && value != "no" {
-                return Err("argument must be 'yes' or 'no'".into());
-            }
-            config.protected_mode = value;
-        }
-        "maxclients" => {
-            let n = parse_i64(value).ok_or("argument couldn't be parsed into an integer")?;
-            if !(1..=i64::from(u32::MAX)).contains(&n) {
-                return Err(format!("argument must be between 1 and {} inclusive", u32::MAX));
-            }
-            let possible = crate::server::raise_fd_limit(n as u64);
-            if possible < n as u64 {
+        Effect::Listen => server.config.rebind()?,
+        Effect::MaxClients => {
+            let wanted = u64::from(server.config.read().maxclients);
+            let possible = crate::os::raise_fd_limit(wanted);
+            if possible < wanted {
                 return Err(format!(
                     "The operating system is not able to handle the specified number of clients, try with \
                      {possible}"
                 ));
             }
-            config.maxclients = n as u32;
         }
-        "proto-max-bulk-len" => config.proto_max_bulk_len = crate::config::memory_at_least_1mb(&text)?,
-        "client-query-buffer-limit" => {
-            config.client_query_buffer_limit = crate::config::memory_at_least_1mb(&text)?
-        }
-        "client-output-buffer-limit" => {
-            let words: Vec<&str> = text.split_ascii_whitespace().collect();
-            config.client_output_buffer_limit =
-                crate::config::merge_output_limits(&config.client_output_buffer_limit, &words)?;
-        }
-        "timeout" | "tcp-keepalive" => {
-            let n = parse_i64(value).ok_or("argument couldn't be parsed into an integer")?;
-            if !(0..=i64::from(i32::MAX)).contains(&n) {
-                return Err(format!("argument must be between 0 and {} inclusive", i32::MAX));
+        Effect::Aof => {
+            let (appendonly, appendfsync) = {
+                let config = server.config.read();
+                (config.aof_enabled(), config.appendfsync.clone())
+            };
+            let persist = &server.persist;
+            if let Some(policy) = crate::persist::Fsync::parse(&appendfsync) {
+                persist.aof.set_policy(policy);
             }
-            if name == "timeout" {
-                config.timeout = n as u64;
-            } else {
-                config.tcp_keepalive = n as u64;
+            match (appendonly, persist.aof.on()) {
+                (true, false) => {
+                    // As Redis: the log starts from a rewrite, a consistent snapshot
+                    // of the data now; a running save delays it until it ends.
+                    let keyspace = server.store.lock_all();
+                    if let Err(crate::persist::BgError::Fork(e)) = persist.bgrewrite(server, &keyspace, true)
+                    {
+                        return Err(format!("Can't start the AOF rewrite: {e}"));
+                    }
+                }
+                (false, true) => {
+                    if matches!(persist.child(), Some((crate::persist::Job::Rewrite, _))) {
+                        persist.kill_child(server);
+                    }
+                    persist.aof.turn_off();
+                }
+                _ => {}
             }
         }
-        "appendfsync" => {
-            let value = text.to_ascii_lowercase();
-            if crate::persist::Fsync::parse(&value).is_none() {
-                return Err("argument(s) must be one of the following: everysec, always, no".into());
-            }
-            config.appendfsync = value;
-        }
-        "auto-aof-rewrite-percentage" => {
-            let n = parse_i64(value).ok_or("argument couldn't be parsed into an integer")?;
-            if !(0..=i64::from(i32::MAX)).contains(&n) {
-                return Err(format!("argument must be between 0 and {} inclusive", i32::MAX));
-            }
-            config.auto_aof_rewrite_percentage = n as u64;
-        }
-        "auto-aof-rewrite-min-size" => {
-            let n = crate::config::parse_memory(&text).ok_or("argument must be a memory value")?;
-            if n > i64::MAX as u64 {
-                return Err(format!("argument must be between 0 and {} inclusive", i64::MAX));
-            }
-            config.auto_aof_rewrite_min_size = n;
-        }
-        "maxmemory" => {
-            config.maxmemory = crate::config::parse_memory(&text).ok_or("argument must be a memory value")?;
-        }
-        "maxmemory-policy" => {
-            let policy = crate::store::Policy::parse(&text).ok_or_else(|| {
-                let names: Vec<&str> = crate::store::Policy::ALL.iter().map(|p| p.name()).collect();
-                format!("argument(s) must be one of the following: {}", names.join(", "))
-            })?;
-            config.maxmemory_policy = policy.name().into();
-        }
-        "maxmemory-samples" => config.maxmemory_samples = int_setting(value, 1)?,
-        "lfu-log-factor" => config.lfu_log_factor = int_setting(value, 0)?,
-        "lfu-decay-time" => config.lfu_decay_time = int_setting(value, 0)?,
-        "slowlog-log-slower-than" => {
-            config.slowlog_log_slower_than = long_setting(value, -1)?;
-        }
-        "slowlog-max-len" => config.slowlog_max_len = long_setting(value, 0)? as u64,
-        "latency-monitor-threshold" => config.latency_monitor_threshold = long_setting(value, 0)? as u64,
-        "hash-max-listpack-entries" | "hash-max-ziplist-entries" => {
-            config.hash_max_listpack_entries = long_setting(value, 0)? as u64;
-        }
-        "hash-max-listpack-value" | "hash-max-ziplist-value" => {
-            config.hash_max_listpack_value = memory_setting(&text)?
-        }
-        "set-max-intset-entries" => config.set_max_intset_entries = long_setting(value, 0)? as u64,
-        "zset-max-listpack-entries" | "zset-max-ziplist-entries" => {
-            config.zset_max_listpack_entries = long_setting(value, 0)? as u64;
-        }
-        "zset-max-listpack-value" | "zset-max-ziplist-value" => {
-            config.zset_max_listpack_value = memory_setting(&text)?
-        }
-        _ => unreachable!("CONFIG SET checked the name: {name}"),
     }
     Ok(())
-}
-
-/// A memory-valued setting up to `i64::MAX`, with Redis's errors.
-fn memory_setting(text: &str) -> Result<u64, String> {
-    let n = crate::config::parse_memory(text).ok_or("argument must be a memory value")?;
-    if n > i64::MAX as u64 {
-        return Err(format!("argument must be between 0 and {} inclusive", i64::MAX));
-    }
-    Ok(n)
-}
-
-/// An integer setting between `min` and `i32::MAX`, with Redis's errors.
-fn int_setting(value: &[u8], min: u32) -> Result<u32, String> {
-    let n = parse_i64(value).ok_or("argument couldn't be parsed into an integer")?;
-    if !(i64::from(min)..=i64::from(i32::MAX)).contains(&n) {
-        return Err(format!("argument must be between {min} and {} inclusive", i32::MAX));
-    }
-    Ok(n as u32)
-}
-
-/// A 64-bit integer setting of at least `min`, with Redis's errors.
-fn long_setting(value: &[u8], min: i64) -> Result<i64, String> {
-    let n = parse_i64(value).ok_or("argument couldn't be parsed into an integer")?;
-    if n < min {
-        return Err(format!("argument must be between {min} and {} inclusive", i64::MAX));
-    }
-    Ok(n)
 }
 
 inventory::submit! { Registration::new(&Config, module_path!()) }
@@ -511,10 +231,10 @@ mod tests {
             err("ERR Unknown option or number of arguments for CONFIG SET - 'foo'")
         );
         assert_eq!(
-            h.run("CONFIG SET PORT 1"),
-            err("ERR CONFIG SET failed (possibly related to argument 'PORT') - can't set immutable config")
+            h.run("CONFIG SET DATABASES 1"),
+            err("ERR CONFIG SET failed (possibly related to argument 'DATABASES') - can't set immutable config")
         );
-        for name in ["bind", "databases", "enable-debug-command", "enable-protected-configs"] {
+        for name in ["databases", "enable-debug-command", "enable-protected-configs"] {
             let Reply::Error(e) = h.run(&format!("CONFIG SET {name} x")) else { panic!("{name}") };
             assert!(e.text().ends_with("can't set immutable config"), "{e}");
         }
@@ -622,7 +342,7 @@ mod tests {
         );
         protected(&mut h, "local");
         assert_eq!(h.run("CONFIG SET dbfilename x.json"), Reply::OK, "the harness client is on loopback");
-        h.client.handle = std::sync::Arc::new(crate::server::ClientHandle::new(
+        h.client.handle = std::sync::Arc::new(crate::session::SessionHandle::new(
             7,
             "10.1.2.3:4000".into(),
             String::new(),
@@ -672,7 +392,7 @@ mod tests {
         h.run("SET t v PX 10");
         h.advance_ms(20);
         h.run("GET t");
-        h.shared.stats.commands_processed.store(42, std::sync::atomic::Ordering::Relaxed);
+        h.shared.metrics.stats.commands_processed.store(42, std::sync::atomic::Ordering::Relaxed);
         let info = |h: &mut Harness| match h.run("INFO stats") {
             Reply::Verbatim(text) => String::from_utf8(text).unwrap(),
             other => panic!("{other:?}"),
@@ -723,8 +443,125 @@ mod tests {
             err("ERR CONFIG SET failed (possibly related to argument 'protected-mode') - argument must be 'yes' or 'no'")
         );
         assert_eq!(h.run("CONFIG SET timeout 5 maxclients 50 protected-mode NO tcp-keepalive 0"), Reply::OK);
-        assert_eq!(h.shared.idle_timeout_s.load(std::sync::atomic::Ordering::Relaxed), 5);
+        assert_eq!(h.shared.config.idle_timeout_s(), 5);
         let config = h.shared.config.read();
         assert_eq!((config.maxclients, config.protected_mode.as_str(), config.tcp_keepalive), (50, "no", 0));
+    }
+
+    /// Issue 11's "done when": an alias and its setting read and write the
+    /// same value, and `CONFIG GET` answers under the name asked for.
+    #[test]
+    fn an_alias_and_its_setting_share_one_value() {
+        let mut h = Harness::new();
+        let get = |h: &mut Harness, name: &str| h.run(&format!("CONFIG GET {name}"));
+        assert_eq!(
+            get(&mut h, "hash-max-listpack-entries"),
+            Reply::Map(vec![(bulk("hash-max-listpack-entries"), bulk("512"))])
+        );
+        assert_eq!(h.run("CONFIG SET hash-max-ziplist-entries 100"), Reply::OK);
+        assert_eq!(
+            get(&mut h, "hash-max-listpack-entries"),
+            Reply::Map(vec![(bulk("hash-max-listpack-entries"), bulk("100"))])
+        );
+        assert_eq!(
+            get(&mut h, "HASH-MAX-ZIPLIST-ENTRIES"),
+            Reply::Map(vec![(bulk("HASH-MAX-ZIPLIST-ENTRIES"), bulk("100"))])
+        );
+        assert_eq!(h.run("CONFIG SET hash-max-listpack-value 1kb"), Reply::OK);
+        assert_eq!(
+            get(&mut h, "hash-max-ziplist-value"),
+            Reply::Map(vec![(bulk("hash-max-ziplist-value"), bulk("1024"))])
+        );
+        let limits = h.shared.store.limits();
+        assert_eq!((limits.hash_max_listpack_entries, limits.hash_max_listpack_value), (100, 1024));
+        assert_eq!(
+            get(&mut h, "hash-max-*"),
+            Reply::Map(vec![
+                (bulk("hash-max-listpack-entries"), bulk("100")),
+                (bulk("hash-max-ziplist-entries"), bulk("100")),
+                (bulk("hash-max-listpack-value"), bulk("1024")),
+                (bulk("hash-max-ziplist-value"), bulk("1024")),
+            ])
+        );
+        // As Redis 7.0: an error names the alias given; the alias and the
+        // name are two parameters, the last one wins.
+        assert_eq!(
+            h.run("CONFIG SET HASH-MAX-ZIPLIST-ENTRIES x"),
+            err("ERR CONFIG SET failed (possibly related to argument 'hash-max-ziplist-entries') - argument couldn't be parsed into an integer")
+        );
+        assert_eq!(h.run("CONFIG SET hash-max-ziplist-entries 1 hash-max-listpack-entries 2"), Reply::OK);
+        assert_eq!(h.shared.store.limits().hash_max_listpack_entries, 2);
+    }
+
+    /// Issue 18 item 4: every setting `CONFIG GET *` lists can be set back
+    /// to the value it reports, except the immutable ones.
+    #[test]
+    fn every_setting_can_be_set_back_to_what_config_get_reports() {
+        let mut h = Harness::new();
+        protected(&mut h, "yes");
+        let Reply::Map(all) = h.run("CONFIG GET *") else { panic!() };
+        let text = |reply: &Reply| match reply {
+            Reply::Bulk(text) => String::from_utf8(text.clone()).unwrap(),
+            other => panic!("{other:?}"),
+        };
+        let listed: Vec<String> = all.iter().map(|(name, _)| text(name)).collect();
+        let names: Vec<&str> = crate::config::SETTINGS.iter().flat_map(|s| s.names()).collect();
+        assert_eq!(listed, names, "every setting and alias, once");
+        let mut immutable = Vec::new();
+        for (name, value) in &all {
+            let (name, value) = (text(name), text(value));
+            match h.run_args(&["CONFIG", "SET", &name, &value]) {
+                Reply::Simple(ok) if ok == "OK" => {}
+                Reply::Error(e) if e.text().ends_with("- can't set immutable config") => immutable.push(name),
+                other => panic!("CONFIG SET {name}: {other:?}"),
+            }
+        }
+        assert_eq!(
+            immutable,
+            [
+                "databases",
+                "threads",
+                "logfile",
+                "log-format",
+                "enable-debug-command",
+                "enable-protected-configs",
+                "aclfile",
+                "tls-port",
+                "tls-cert-file",
+                "tls-key-file",
+                "tls-ca-cert-file",
+                "tls-auth-clients",
+                "appendfilename",
+            ]
+        );
+        assert_eq!(h.run("CONFIG GET *"), Reply::Map(all), "nothing changed");
+    }
+
+    /// A failing effect (here: the listeners cannot rebind) rolls the
+    /// whole `CONFIG SET` back, values applied before it included.
+    #[test]
+    fn a_failed_rebind_rolls_back_every_setting() {
+        struct Refuse;
+        impl crate::config::Listeners for Refuse {
+            fn rebind(&self, _: &[String], _: u16) -> Result<(), String> {
+                Err("Unable to listen on this port. Check server logs.".into())
+            }
+        }
+        let mut h = Harness::new();
+        h.shared.config.install_listeners(Refuse);
+        assert_eq!(
+            h.run("CONFIG SET maxmemory 10mb timeout 5 port 1"),
+            err("ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs.")
+        );
+        assert_eq!(
+            h.run("CONFIG GET maxmemory timeout port"),
+            Reply::Map(vec![
+                (bulk("maxmemory"), bulk("0")),
+                (bulk("timeout"), bulk("0")),
+                (bulk("port"), bulk("6379"))
+            ])
+        );
+        assert_eq!((h.shared.config.maxmemory(), h.shared.config.idle_timeout_s()), (0, 0));
+        assert_eq!(h.run("CONFIG SET port 6379 timeout 5"), Reply::OK, "an unchanged port does not rebind");
     }
 }

@@ -1,6 +1,6 @@
 //! COPY source destination [DB destination-db] [REPLACE]
 
-use crate::ops::{db_index, put_key, SAME_OBJECT};
+use crate::command_logic::keys::{db_index, put_key, SAME_OBJECT};
 use crate::prelude::*;
 
 /// `COPY`: copies a key's value (a deep copy) and time to live to another

@@ -1,6 +1,5 @@
 //! DEBUG SLEEP seconds | DEBUG OBJECT key | DEBUG ERROR message | DEBUG SET-ACTIVE-EXPIRE 0|1 | DEBUG CHANGE-REPL-ID | DEBUG HELP
 
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use crate::prelude::*;
@@ -55,13 +54,13 @@ impl Command for Debug {
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let setting = ctx.server.config.read().enable_debug_command.clone();
-        if !crate::ops::protected_action_allowed(&setting, ctx.client) {
+        if !crate::command_logic::admin::protected_action_allowed(&setting, ctx.client) {
             return Err(ReplyError::err(NOT_ALLOWED));
         }
         let sub = args.next()?;
         let argc = args.remaining() + 2;
         match (sub.to_ascii_lowercase().as_slice(), argc) {
-            (b"help", 2) => Ok(crate::ops::help_reply(HELP)),
+            (b"help", 2) => Ok(crate::command_logic::admin::help_reply(HELP)),
             (b"sleep", 3) => {
                 let micros = strtod_prefix(args.next()?) * 1e6;
                 // Holding the keyspace stops every data command meanwhile.
@@ -79,11 +78,11 @@ impl Command for Debug {
             }
             (b"set-active-expire", 3) => {
                 let enabled = atoi(args.next()?) != 0;
-                ctx.server.active_expire.store(enabled, Ordering::Relaxed);
+                ctx.server.set_active_expire(enabled);
                 Ok(Reply::OK)
             }
             (b"change-repl-id", 2) => {
-                *ctx.server.repl_id.lock() = crate::server::random_id();
+                ctx.server.identity.change_repl_id();
                 Ok(Reply::OK)
             }
             _ => Err(ReplyError::err(format_args!(
@@ -114,16 +113,23 @@ fn object(ctx: &mut Context<'_>, key: &[u8]) -> CommandResult {
     };
     let refcount = if shared_int { i32::MAX } else { 1 };
     let lru = ((now_ms - idle_ms) / 1000) & 0xFF_FFFF;
-    Ok(Reply::Simple(
-        format!(
-            "Value at:{:p} refcount:{refcount} encoding:{encoding} serializedlength:{} lru:{lru} \
-             lru_seconds_idle:{}",
-            value as *const Value,
-            rdb::value_len(value, encoding),
-            idle_ms / 1000
-        )
-        .into(),
-    ))
+    let mut text = format!(
+        "Value at:{:p} refcount:{refcount} encoding:{encoding} serializedlength:{} lru:{lru} \
+         lru_seconds_idle:{}",
+        value as *const Value,
+        rdb::value_len(value, encoding),
+        idle_ms / 1000
+    );
+    if let Value::List(l) = value {
+        let nodes = l.node_count();
+        let bytes: usize = l.nodes().map(|n| n.encoded_size()).sum();
+        text.push_str(&format!(
+            " ql_nodes:{nodes} ql_avg_node:{:.2} ql_listpack_max:{} ql_compressed:0 ql_uncompressed_size:{bytes}",
+            l.len() as f64 / nodes.max(1) as f64,
+            db.limits().list_max_listpack_size
+        ));
+    }
+    Ok(Reply::Simple(text.into()))
 }
 
 /// C's `strtod` on the longest numeric prefix (leading spaces skipped); 0
@@ -172,6 +178,17 @@ mod rdb {
             Value::Hash(h) => {
                 len_len(h.len())
                     + h.iter().map(|(f, v)| raw_string_len(&f) + raw_string_len(&v)).sum::<usize>()
+            }
+            // RDB_TYPE_LIST_QUICKLIST_2: the node count, then per node its
+            // container kind and its listpack as a string.
+            Value::List(l) => {
+                len_len(l.node_count())
+                    + l.nodes()
+                        .map(|node| {
+                            let items: Vec<Elem> = node.iter().collect();
+                            1 + raw_string_len(&listpack(items.iter().map(|e| &e[..]), items.len()))
+                        })
+                        .sum::<usize>()
             }
             Value::Set(s) if encoding == "intset" => raw_string_len(&intset_blob(s)),
             Value::Set(s) => len_len(s.len()) + s.iter().map(|m| raw_string_len(&m)).sum::<usize>(),
@@ -505,7 +522,7 @@ mod tests {
         assert_eq!(h.run("DEBUG"), err("ERR wrong number of arguments for 'debug' command"));
         h.shared.config.write().enable_debug_command = "local".into();
         assert_eq!(h.run("DEBUG SLEEP 0"), Reply::OK, "the harness client is on loopback");
-        h.client.handle = std::sync::Arc::new(crate::server::ClientHandle::new(
+        h.client.handle = std::sync::Arc::new(crate::session::SessionHandle::new(
             7,
             "10.1.2.3:4000".into(),
             String::new(),
@@ -567,7 +584,7 @@ mod tests {
     #[test]
     fn set_active_expire_switches_the_cycle() {
         let mut h = enabled();
-        let active = |h: &Harness| h.shared.active_expire.load(std::sync::atomic::Ordering::Relaxed);
+        let active = |h: &Harness| h.shared.active_expire_enabled();
         assert!(active(&h));
         assert_eq!(h.run("DEBUG SET-ACTIVE-EXPIRE 0"), Reply::OK);
         assert!(!active(&h));
@@ -581,9 +598,9 @@ mod tests {
     #[test]
     fn change_repl_id() {
         let mut h = enabled();
-        let before = h.shared.repl_id.lock().clone();
+        let before = h.shared.identity.repl_id();
         assert_eq!(h.run("DEBUG CHANGE-REPL-ID"), Reply::OK);
-        let after = h.shared.repl_id.lock().clone();
+        let after = h.shared.identity.repl_id();
         assert_ne!(before, after);
         assert_eq!(after.len(), 40);
         let Reply::Verbatim(info) = h.run("INFO replication") else { panic!() };

@@ -23,7 +23,7 @@ impl Command for Decrby {
         let decrement = args.next_i64()?;
         // Negating i64::MIN overflows: Redis has its own message for it.
         let delta = decrement.checked_neg().ok_or(ReplyError::from_static("ERR decrement would overflow"))?;
-        let reply = crate::ops::incr_by(ctx, key, delta)?;
+        let reply = crate::command_logic::strings::incr_by(ctx, key, delta)?;
         ctx.notify(EventClass::String, "decrby", key);
         Ok(reply)
     }

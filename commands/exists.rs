@@ -22,7 +22,8 @@ impl Command for Exists {
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let db = ctx.db();
         // Counts a hit or miss per key, as Redis 7.0 does, without touching.
-        let found = args.rest().filter(|key| crate::ops::lookup_no_touch(db, key).is_some()).count();
+        let found =
+            args.rest().filter(|key| crate::command_logic::keys::lookup_no_touch(db, key).is_some()).count();
         Ok(Reply::Integer(found as i64))
     }
 }

@@ -20,7 +20,7 @@ impl Command for Expire {
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let key = args.argv().get(1);
-        let reply = crate::ops::expire(ctx, args, ExpireUnit::Seconds, "expire")?;
+        let reply = crate::command_logic::keys::expire(ctx, args, ExpireUnit::Seconds, "expire")?;
         // Logged as `PEXPIREAT` with the absolute deadline (`DEL` if past), only when applied.
         ctx.report_expiry(reply == Reply::Integer(1), key);
         Ok(reply)

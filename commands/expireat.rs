@@ -22,7 +22,7 @@ impl Command for Expireat {
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let key = args.argv().get(1);
-        let reply = crate::ops::expire(ctx, args, ExpireUnit::UnixSeconds, "expireat")?;
+        let reply = crate::command_logic::keys::expire(ctx, args, ExpireUnit::UnixSeconds, "expireat")?;
         // Logged as `PEXPIREAT` with the absolute deadline (`DEL` if past), only when applied.
         ctx.report_expiry(reply == Reply::Integer(1), key);
         Ok(reply)

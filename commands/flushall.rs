@@ -20,7 +20,7 @@ impl Command for Flushall {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        crate::ops::flush_mode(args)?;
+        crate::command_logic::keys::flush_mode(args)?;
         ctx.keyspace().clear_all();
         Ok(Reply::OK)
     }

@@ -20,7 +20,7 @@ impl Command for Flushdb {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        crate::ops::flush_mode(args)?;
+        crate::command_logic::keys::flush_mode(args)?;
         ctx.db().clear();
         Ok(Reply::OK)
     }

@@ -1,6 +1,6 @@
 //! GETEX key [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|PERSIST]
 
-use crate::ops::{string_options, StringCommand, TtlOption};
+use crate::command_logic::strings::{string_options, StringCommand, TtlOption};
 use crate::prelude::*;
 
 /// `GETEX`: returns the string at `key` and sets or removes its expiry.

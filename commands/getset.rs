@@ -1,6 +1,6 @@
 //! GETSET key value
 
-use crate::ops::{set_string, SetCondition, StringOptions, TtlOption};
+use crate::command_logic::strings::{set_string, SetCondition, StringOptions, TtlOption};
 use crate::prelude::*;
 
 /// `GETSET`: sets a string and returns the old one (nil if none); clears the TTL.

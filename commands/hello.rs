@@ -2,7 +2,7 @@
 
 use crate::prelude::*;
 use crate::protocol::parse::parse_i64;
-use crate::server::REDIS_VERSION;
+use crate::state::REDIS_VERSION;
 
 /// `HELLO`: switches the protocol (2 or 3) and describes the server.
 pub struct Hello;
@@ -38,7 +38,7 @@ impl Command for Hello {
                 auth = Some((args.next()?, args.next()?));
             } else if option.eq_ignore_ascii_case(b"SETNAME") && !args.is_empty() {
                 let given = args.next()?;
-                if !crate::ops::valid_client_attr(given) {
+                if !crate::command_logic::admin::valid_client_attr(given) {
                     return Err(ReplyError::err(
                         "Client names cannot contain spaces, newlines or special characters.",
                     ));
@@ -52,7 +52,7 @@ impl Command for Hello {
             }
         }
         if let Some((user, password)) = auth {
-            crate::ops::authenticate(ctx, args.command_name(), user, password)?;
+            crate::command_logic::admin::authenticate(ctx, args.command_name(), user, password)?;
         }
         if !ctx.client.authenticated {
             return Err(ReplyError::from_static(
@@ -63,7 +63,7 @@ impl Command for Hello {
         }
         ctx.client.protocol = protocol;
         if let Some(name) = name {
-            ctx.client.handle.info.lock().name = name.to_vec();
+            ctx.client.set_name(name);
         }
         let field = |k: &'static str, v: Reply| (Reply::bulk(k), v);
         Ok(Reply::Map(vec![

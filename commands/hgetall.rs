@@ -21,7 +21,7 @@ impl Command for Hgetall {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        crate::ops::list_hash(ctx, args, crate::ops::HashParts::Both)
+        crate::command_logic::hashes::list_hash(ctx, args, crate::command_logic::hashes::HashParts::Both)
     }
 }
 

@@ -24,7 +24,7 @@ impl Command for Hincrby {
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let (key, field) = (args.next()?, args.next()?);
         let increment = args.next_i64()?;
-        let reply = crate::ops::update_hash_field(ctx, key, field, |current| {
+        let reply = crate::command_logic::hashes::update_hash_field(ctx, key, field, |current| {
             let value = match current {
                 None => 0,
                 Some(text) => {

@@ -28,7 +28,7 @@ impl Command for Hincrbyfloat {
         if !increment.is_finite() {
             return Err(ReplyError::from_static("ERR value is NaN or Infinity"));
         }
-        let reply = crate::ops::update_hash_field(ctx, key, field, |current| {
+        let reply = crate::command_logic::hashes::update_hash_field(ctx, key, field, |current| {
             let value = match current {
                 None => LongDouble::ZERO,
                 Some(text) => {

@@ -23,7 +23,7 @@ impl Command for Hmset {
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let key = args.argv().get(1);
-        crate::ops::hash_set_pairs(ctx, args)?;
+        crate::command_logic::hashes::hash_set_pairs(ctx, args)?;
         ctx.notify(EventClass::Hash, "hset", key);
         Ok(Reply::OK)
     }

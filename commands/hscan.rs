@@ -1,6 +1,6 @@
 //! HSCAN key cursor [MATCH pattern] [COUNT count]
 
-use crate::ops::parse_scan_cursor;
+use crate::command_logic::keys::parse_scan_cursor;
 use crate::prelude::*;
 use crate::store::glob::glob_match;
 
@@ -98,6 +98,32 @@ mod tests {
         }
         h.run("HELLO 3");
         assert_eq!(h.wire("HSCAN h 0 MATCH a"), "*2\r\n$1\r\n0\r\n*2\r\n$1\r\na\r\n$1\r\n2\r\n");
+    }
+
+    #[test]
+    fn a_scan_over_a_conversion_returns_every_field() {
+        let mut h = Harness::new();
+        h.run("CONFIG SET hash-max-listpack-entries 4");
+        h.run("HSET h a 1 b 2 c 3 d 4");
+        let (cursor, pairs) = scan(&mut h, "HSCAN h 0 COUNT 1");
+        assert_eq!((cursor.as_str(), pairs.len()), ("0", 4), "a listpack comes back whole");
+        h.run("HSET h e 5");
+        assert_eq!(h.run("OBJECT ENCODING h"), bulk("hashtable"));
+        let (mut cursor, mut seen) = (String::from("0"), std::collections::HashSet::new());
+        let mut added = 0;
+        loop {
+            let (next, pairs) = scan(&mut h, &format!("HSCAN h {cursor} COUNT 1"));
+            seen.extend(pairs.into_iter().map(|(field, _)| field));
+            added += 1;
+            h.run(&format!("HSET h new{added} v"));
+            if next == "0" {
+                break;
+            }
+            cursor = next;
+        }
+        for field in ["a", "b", "c", "d", "e"] {
+            assert!(seen.contains(field), "{field} missed");
+        }
     }
 
     #[test]

@@ -22,7 +22,7 @@ impl Command for Hset {
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let key = args.argv().get(1);
-        let added = crate::ops::hash_set_pairs(ctx, args)?;
+        let added = crate::command_logic::hashes::hash_set_pairs(ctx, args)?;
         ctx.notify(EventClass::Hash, "hset", key);
         Ok(Reply::Integer(added))
     }

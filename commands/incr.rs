@@ -20,7 +20,7 @@ impl Command for Incr {
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let key = args.next()?;
-        let reply = crate::ops::incr_by(ctx, key, 1)?;
+        let reply = crate::command_logic::strings::incr_by(ctx, key, 1)?;
         ctx.notify(EventClass::String, "incrby", key);
         Ok(reply)
     }

@@ -21,7 +21,7 @@ impl Command for Incrby {
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let key = args.next()?;
         let increment = args.next_i64()?;
-        let reply = crate::ops::incr_by(ctx, key, increment)?;
+        let reply = crate::command_logic::strings::incr_by(ctx, key, increment)?;
         ctx.notify(EventClass::String, "incrby", key);
         Ok(reply)
     }

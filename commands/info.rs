@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering;
 
 use crate::alloc;
 use crate::prelude::*;
-use crate::server::REDIS_VERSION;
+use crate::state::REDIS_VERSION;
 
 /// `INFO`: server state and statistics in Redis's `field:value` text format.
 pub struct Info;
@@ -84,7 +84,7 @@ impl Command for Info {
                 "commandstats" => command_stats(ctx, &mut text),
                 "latencystats" => latency_stats(ctx, &mut text),
                 "errorstats" => {
-                    for (prefix, count) in ctx.server.metrics.errors.lock().iter() {
+                    for (prefix, count) in ctx.server.metrics.error_counts() {
                         let _ = write!(text, "errorstat_{prefix}:count={count}\r\n");
                     }
                 }
@@ -170,7 +170,7 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
     match section {
         "server" => {
             let config = server.config.read();
-            let uptime = server.uptime().as_secs();
+            let uptime = server.identity.uptime().as_secs();
             vec![
                 ("redis_version", REDIS_VERSION.into()),
                 ("miniredis_version", env!("CARGO_PKG_VERSION").into()),
@@ -179,8 +179,8 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
                 ("arch_bits", (usize::BITS).to_string()),
                 ("multiplexing_api", "tokio".into()),
                 ("process_id", std::process::id().to_string()),
-                ("run_id", server.run_id.clone()),
-                ("tcp_port", load(&server.port)),
+                ("run_id", server.identity.run_id().to_string()),
+                ("tcp_port", server.identity.port().to_string()),
                 ("server_time_usec", (server.clock.now_ms() * 1000).to_string()),
                 ("uptime_in_seconds", uptime.to_string()),
                 ("uptime_in_days", (uptime / 86_400).to_string()),
@@ -194,9 +194,9 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
         }
         "clients" => {
             let (connected, blocked) = {
-                let clients = server.clients.lock();
-                // Held by `CLIENT PAUSE`: the only way a client blocks.
-                (clients.len(), clients.values().filter(|c| c.info.lock().blocked).count())
+                let clients = server.clients.handles();
+                // Held by `CLIENT PAUSE` or waiting in `BLPOP` and friends.
+                (clients.len(), clients.iter().filter(|c| c.is_blocked()).count())
             };
             vec![
                 ("connected_clients", connected.to_string()),
@@ -205,8 +205,8 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
             ]
         }
         "memory" => {
-            let (used, peak, rss) = (alloc::allocated(), alloc::peak(), alloc::rss());
-            let maxmemory = server.maxmemory.load(Ordering::Relaxed) as usize;
+            let (used, peak, rss) = (server.used_memory(), server.used_memory_peak(), alloc::rss());
+            let maxmemory = server.maxmemory_bytes() as usize;
             let policy = server.store.policy().name();
             vec![
                 ("used_memory", used.to_string()),
@@ -226,7 +226,7 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
         "stats" => {
             let db_stats = ctx.keyspace().stats();
             let evicted = server.store.evicted();
-            let stats = &server.stats;
+            let stats = &server.metrics.stats;
             let (ops, input, output) = stats.instantaneous();
             vec![
                 ("total_connections_received", load(&stats.connections_received)),
@@ -248,7 +248,7 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
         "replication" => vec![
             ("role", "master".into()),
             ("connected_slaves", "0".into()),
-            ("master_replid", server.repl_id.lock().clone()),
+            ("master_replid", server.identity.repl_id()),
             ("master_repl_offset", "0".into()),
         ],
         "cpu" => {
@@ -267,7 +267,7 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
 }
 
 /// `INFO persistence`: the real state of saves and of the append-only file.
-fn persistence(server: &crate::server::Shared) -> Vec<(&'static str, String)> {
+fn persistence(server: &crate::state::ServerState) -> Vec<(&'static str, String)> {
     use crate::persist::Job;
     let persist = &server.persist;
     let aof = &persist.aof;
@@ -283,9 +283,9 @@ fn persistence(server: &crate::server::Shared) -> Vec<(&'static str, String)> {
     let mut fields = vec![
         ("loading", "0".into()),
         ("async_loading", "0".into()),
-        ("rdb_changes_since_last_save", server.dirty.load(Ordering::Relaxed).to_string()),
+        ("rdb_changes_since_last_save", server.changes_since_save().to_string()),
         ("rdb_bgsave_in_progress", flag(running(Job::Save).is_some())),
-        ("rdb_last_save_time", server.last_save.load(Ordering::Relaxed).to_string()),
+        ("rdb_last_save_time", server.last_save_s().to_string()),
         ("rdb_last_bgsave_status", status(persist.last_bgsave_ok.load(Ordering::Relaxed))),
         ("rdb_last_bgsave_time_sec", secs(&persist.last_bgsave_secs)),
         ("rdb_current_bgsave_time_sec", running(Job::Save).unwrap_or(-1).to_string()),
@@ -415,7 +415,7 @@ mod tests {
     #[test]
     fn instantaneous_rates_average_the_last_samples() {
         let mut h = Harness::new();
-        let stats = &h.shared.stats;
+        let stats = &h.shared.metrics.stats;
         let processed = &stats.commands_processed;
         for step in 0..20u64 {
             processed.store(step * 100, std::sync::atomic::Ordering::Relaxed);

@@ -19,7 +19,7 @@ impl Command for Lastsave {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult {
-        Ok(Reply::Integer(ctx.server.last_save.load(std::sync::atomic::Ordering::Relaxed) as i64))
+        Ok(Reply::Integer(ctx.server.last_save_s() as i64))
     }
 }
 

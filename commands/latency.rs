@@ -73,11 +73,11 @@ impl Command for Latency {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        let events = &ctx.server.metrics.latency;
+        let metrics = &ctx.server.metrics;
         match args.next()?.to_ascii_lowercase().as_slice() {
             b"latest" => Ok(Reply::Array(
-                events
-                    .lock()
+                metrics
+                    .latency_events()
                     .iter()
                     .filter_map(|(name, series)| {
                         let &(time, latest) = series.samples.back()?;
@@ -92,7 +92,7 @@ impl Command for Latency {
             )),
             b"history" => {
                 let event = args.next()?;
-                let events = events.lock();
+                let events = metrics.latency_events();
                 let series = events.iter().find(|(name, _)| name.as_bytes() == event).map(|(_, s)| s);
                 Ok(Reply::Array(series.map_or_else(Vec::new, |s| {
                     s.samples
@@ -104,24 +104,11 @@ impl Command for Latency {
                 })))
             }
             b"reset" => {
-                let mut events = events.lock();
-                if args.is_empty() {
-                    let count = events.len();
-                    events.clear();
-                    return Ok(Reply::Integer(count as i64));
-                }
-                let mut count = 0;
-                for event in args.rest() {
-                    let found = events.keys().find(|name| name.as_bytes() == event).copied();
-                    if let Some(name) = found {
-                        events.remove(name);
-                        count += 1;
-                    }
-                }
-                Ok(Reply::Integer(count))
+                let names = (!args.is_empty()).then(|| args.rest());
+                Ok(Reply::Integer(metrics.reset_latency(names) as i64))
             }
             b"doctor" => Ok(Reply::Verbatim(doctor(ctx).into_bytes())),
-            _ => Ok(crate::ops::help_reply(HELP)),
+            _ => Ok(crate::command_logic::admin::help_reply(HELP)),
         }
     }
 }
@@ -130,10 +117,9 @@ impl Command for Latency {
 /// deviation, period and worst, then advice.
 fn doctor(ctx: &mut Context<'_>) -> String {
     let metrics = &ctx.server.metrics;
-    let events = metrics.latency.lock();
+    let events = metrics.latency_events();
     if events.is_empty() {
-        let off = metrics.latency_threshold.load(std::sync::atomic::Ordering::Relaxed) == 0;
-        return if off { DISABLED } else { NO_SPIKES }.into();
+        return if metrics.latency_monitor_on() { NO_SPIKES } else { DISABLED }.into();
     }
     let mut report = String::from(
         "Dave, I have observed latency spikes in this Redis instance. You don't mind talking about it, do you Dave?\n\n",

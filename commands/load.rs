@@ -31,7 +31,7 @@ impl Command for Load {
             .map_err(|e| ReplyError::err(format_args!("Error loading {}: {e}", path.display())))?;
         // The eviction settings and counters stay.
         ctx.keyspace().replace(loaded);
-        ctx.server.dirty.store(0, std::sync::atomic::Ordering::Relaxed);
+        ctx.server.forget_changes();
         // Logged as its effect: the old data gone, then the new data.
         if ctx.propagates() {
             let mut records = Vec::new();

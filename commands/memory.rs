@@ -81,7 +81,7 @@ impl Command for Memory {
                 unsafe { malloc_trim(0) };
                 Ok(Reply::OK)
             }
-            _ => Ok(crate::ops::help_reply(HELP)),
+            _ => Ok(crate::command_logic::admin::help_reply(HELP)),
         }
     }
 }
@@ -109,8 +109,8 @@ fn usage(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
 /// truthfully (no replication, scripting or cluster: those are 0).
 fn stats(ctx: &mut Context<'_>) -> Reply {
     let server = ctx.server;
-    let (used, peak, rss) = (alloc::allocated(), alloc::peak(), alloc::rss());
-    let startup = server.startup_memory.min(used);
+    let (used, peak, rss) = (server.used_memory(), server.used_memory_peak(), alloc::rss());
+    let startup = server.startup_memory().min(used);
     let field = |name: &'static str, value: Reply| (Reply::simple(name), value);
     let int = |n: usize| Reply::Integer(n as i64);
     let mut map = vec![

@@ -1,6 +1,6 @@
 //! MOVE key db
 
-use crate::ops::{db_index, put_key, take_key, SAME_OBJECT};
+use crate::command_logic::keys::{db_index, put_key, take_key, SAME_OBJECT};
 use crate::prelude::*;
 
 /// `MOVE key db`: moves a key with its time to live to another database;

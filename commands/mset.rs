@@ -22,7 +22,7 @@ impl Command for Mset {
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let argv = args.argv();
-        let reply = crate::ops::mset(ctx, args, false)?;
+        let reply = crate::command_logic::strings::mset(ctx, args, false)?;
         if reply != Reply::Integer(0) {
             (1..argv.len()).step_by(2).for_each(|i| ctx.notify(EventClass::String, "set", argv.get(i)));
         }

@@ -86,13 +86,13 @@ impl Command for Object {
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let sub = args.next()?.to_ascii_lowercase();
         if sub == b"help" {
-            return Ok(crate::ops::help_reply(HELP));
+            return Ok(crate::command_logic::admin::help_reply(HELP));
         }
         let key = args.next()?;
         let lfu = ctx.server.store.policy().is_lfu();
         let db = ctx.db();
         // Redis looks the key up without touching it, counting a hit or miss.
-        let Some(value) = crate::ops::lookup_no_touch(db, key) else {
+        let Some(value) = crate::command_logic::keys::lookup_no_touch(db, key) else {
             return Ok(Reply::Null);
         };
         Ok(match (sub.as_slice(), value) {

@@ -22,7 +22,7 @@ impl Command for Pexpiretime {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        crate::ops::ttl_reply(ctx, args, ExpireUnit::UnixMillis)
+        crate::command_logic::keys::ttl_reply(ctx, args, ExpireUnit::UnixMillis)
     }
 }
 

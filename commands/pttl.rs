@@ -20,7 +20,7 @@ impl Command for Pttl {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        crate::ops::ttl_reply(ctx, args, ExpireUnit::Millis)
+        crate::command_logic::keys::ttl_reply(ctx, args, ExpireUnit::Millis)
     }
 }
 

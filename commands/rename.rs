@@ -22,7 +22,7 @@ impl Command for Rename {
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let (key, newkey) = (args.argv().get(1), args.argv().get(2));
-        crate::ops::rename(ctx, args, false)?;
+        crate::command_logic::keys::rename(ctx, args, false)?;
         if key != newkey {
             ctx.notify(EventClass::Generic, "rename_from", key);
             ctx.notify(EventClass::Generic, "rename_to", newkey);

@@ -22,7 +22,7 @@ impl Command for Renamenx {
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let (key, newkey) = (args.argv().get(1), args.argv().get(2));
-        let renamed = crate::ops::rename(ctx, args, true)?;
+        let renamed = crate::command_logic::keys::rename(ctx, args, true)?;
         if renamed {
             ctx.notify(EventClass::Generic, "rename_from", key);
             ctx.notify(EventClass::Generic, "rename_to", newkey);

@@ -21,20 +21,9 @@ impl Command for Reset {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult {
-        let client = &mut *ctx.client;
-        client.db = 0;
-        client.protocol = 2;
-        client.no_touch = false;
-        // As Redis's clearClientConnectionState: OFF and a pending SKIP are
-        // cleared; a SKIP aimed at this very command still applies.
-        client.reply_off = false;
-        client.reply_skip_next = false;
-        client.handle.info.lock().name.clear();
         // Back to the default user, authenticated only if it needs no password.
-        let fresh = ctx.server.new_client(client.handle.clone());
-        client.user = fresh.user;
-        client.authenticated = fresh.authenticated;
-        client.handle.info.lock().user = None;
+        let (user, authenticated) = ctx.server.users.for_new_connection();
+        ctx.client.reset(user, authenticated);
         Ok(Reply::simple("RESET"))
     }
 }

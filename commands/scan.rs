@@ -23,7 +23,7 @@ impl Command for Scan {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        let cursor = crate::ops::parse_scan_cursor(args.next()?)?;
+        let cursor = crate::command_logic::keys::parse_scan_cursor(args.next()?)?;
         let (mut pattern, mut count, mut kind) = (None, 10, None);
         while let Some(option) = args.peek() {
             args.next()?;

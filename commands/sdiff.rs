@@ -21,7 +21,7 @@ impl Command for Sdiff {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        crate::setops::combine_reply(ctx, args, crate::setops::Algebra::Diff)
+        crate::command_logic::sets::combine_reply(ctx, args, crate::command_logic::sets::Algebra::Diff)
     }
 }
 

@@ -1,6 +1,6 @@
 //! SET key value [NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]
 
-use crate::ops::{set_string, string_options, StringCommand};
+use crate::command_logic::strings::{set_string, string_options, StringCommand};
 use crate::prelude::*;
 use crate::protocol::parse::Argv;
 

@@ -33,7 +33,7 @@ pub(crate) fn set_expiring_reported(
     name: &str,
 ) -> CommandResult {
     let argv = args.argv();
-    let reply = crate::ops::set_expiring(ctx, args, unit, name)?;
+    let reply = crate::command_logic::strings::set_expiring(ctx, args, unit, name)?;
     let (key, value) = (argv.get(1), argv.get(3));
     if let Some(at) = ctx.db().deadline(key) {
         ctx.propagate_set_pxat(&[b"SET", key, value], at);

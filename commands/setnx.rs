@@ -1,6 +1,6 @@
 //! SETNX key value
 
-use crate::ops::{set_string, SetCondition, StringOptions, TtlOption};
+use crate::command_logic::strings::{set_string, SetCondition, StringOptions, TtlOption};
 use crate::prelude::*;
 
 /// `SETNX`: sets a string only if the key does not exist; 1 if set, else 0.

@@ -1,6 +1,6 @@
 //! SETRANGE key offset value
 
-use crate::ops::check_string_length;
+use crate::command_logic::strings::check_string_length;
 use crate::prelude::*;
 
 /// `SETRANGE`: overwrites part of the string at `key` from `offset`,
@@ -29,12 +29,13 @@ impl Command for Setrange {
         if offset < 0 {
             return Err(ReplyError::from_static("ERR offset is out of range"));
         }
+        let limit = ctx.server.config.proto_max_bulk_len();
         let db = ctx.db();
         let len = match db.get_mut(key) {
             Some(Value::String(text)) => {
                 // Setting nothing answers the length, even past the limit.
                 if !value.is_empty() {
-                    check_string_length(offset as u64, value.len() as u64)?;
+                    check_string_length(limit, offset as u64, value.len() as u64)?;
                     overwrite(text.make_mut(), offset as usize, value);
                 }
                 text.len()
@@ -43,7 +44,7 @@ impl Command for Setrange {
             // Setting nothing on a missing key creates nothing.
             None if value.is_empty() => 0,
             None => {
-                check_string_length(offset as u64, value.len() as u64)?;
+                check_string_length(limit, offset as u64, value.len() as u64)?;
                 let mut text = Vec::new();
                 overwrite(&mut text, offset as usize, value);
                 let len = text.len();
@@ -118,6 +119,19 @@ mod tests {
             h.run("SETRANGE k 9223372036854775808 v"),
             err("ERR value is not an integer or out of range")
         );
+    }
+
+    /// Failed before issue 18 item 3: the limit was the built-in 512 MB.
+    #[test]
+    fn the_run_time_proto_max_bulk_len_bounds_the_offset() {
+        let mut h = Harness::new();
+        assert_eq!(h.run("CONFIG SET proto-max-bulk-len 1mb"), Reply::OK);
+        assert_eq!(h.run("SETRANGE k 2000000 x"), err(TOO_BIG));
+        assert_eq!(h.run("EXISTS k"), int(0));
+        assert_eq!(h.run("SETRANGE k 1048575 x"), int(1_048_576));
+        assert_eq!(h.run("SETRANGE k 1048576 x"), err(TOO_BIG), "one byte past the limit");
+        assert_eq!(h.run("CONFIG SET proto-max-bulk-len 2mb"), Reply::OK);
+        assert_eq!(h.run("SETRANGE k 2000000 x"), int(2_000_001));
     }
 
     #[test]

@@ -22,7 +22,12 @@ impl Command for Sintercard {
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let (keys, limit) = numkeys_and_limit(args)?;
-        let members = crate::setops::combine(ctx.db(), &keys, crate::setops::Algebra::Inter, limit)?;
+        let members = crate::command_logic::sets::combine(
+            ctx.db(),
+            &keys,
+            crate::command_logic::sets::Algebra::Inter,
+            limit,
+        )?;
         Ok(Reply::Integer(members.len() as i64))
     }
 }

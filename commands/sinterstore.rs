@@ -21,7 +21,12 @@ impl Command for Sinterstore {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        crate::setops::combine_store(ctx, args, crate::setops::Algebra::Inter, "sinterstore")
+        crate::command_logic::sets::combine_store(
+            ctx,
+            args,
+            crate::command_logic::sets::Algebra::Inter,
+            "sinterstore",
+        )
     }
 }
 

@@ -59,12 +59,12 @@ impl Command for Slowlog {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        let log = &ctx.server.metrics.slowlog;
+        let metrics = &ctx.server.metrics;
         let sub = args.next()?;
         match sub.to_ascii_lowercase().as_slice() {
-            b"len" => Ok(Reply::Integer(log.lock().len() as i64)),
+            b"len" => Ok(Reply::Integer(metrics.slowlog_len() as i64)),
             b"reset" => {
-                log.lock().clear();
+                metrics.reset_slowlog();
                 Ok(Reply::OK)
             }
             b"get" => {
@@ -82,7 +82,7 @@ impl Command for Slowlog {
                     }
                 };
                 let count = if count == -1 { usize::MAX } else { count as usize };
-                let entries = log.lock().iter().take(count).cloned().collect::<Vec<_>>();
+                let entries = metrics.slowlog_entries(count);
                 Ok(Reply::Array(
                     entries
                         .into_iter()
@@ -99,7 +99,7 @@ impl Command for Slowlog {
                         .collect(),
                 ))
             }
-            _ => Ok(crate::ops::help_reply(HELP)),
+            _ => Ok(crate::command_logic::admin::help_reply(HELP)),
         }
     }
 }

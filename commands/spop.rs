@@ -47,7 +47,7 @@ impl Command for Spop {
         let taken: Vec<Vec<u8>> = match count {
             None => vec![set.take(fastrand::usize(..set.len()))],
             Some(count) => {
-                let mut indexes = crate::setops::distinct_indexes(set.len(), count);
+                let mut indexes = crate::command_logic::sets::distinct_indexes(set.len(), count);
                 // Highest first, so each removal leaves the lower positions alone
                 // in a table (it moves the last member into the hole).
                 indexes.reverse();

@@ -5,7 +5,7 @@ use crate::prelude::*;
 /// `SRANDMEMBER`: random members. Without a count, one (nil when there is no
 /// key); with a positive count, up to that many distinct members; with a
 /// negative count, exactly that many, possibly repeated (at most
-/// `setops::MAX_REPEATED`).
+/// `command_logic::sets::MAX_REPEATED`).
 pub struct Srandmember;
 
 impl Command for Srandmember {
@@ -30,9 +30,9 @@ impl Command for Srandmember {
             let member = set.filter(|s| !s.is_empty()).map(|s| s.get(fastrand::usize(..s.len())));
             return Ok(Reply::bulk_or_null(member));
         }
-        let count = crate::setops::random_count(args)?;
+        let count = crate::command_logic::sets::random_count(args)?;
         args.finish()?;
-        if count < 0 && count.unsigned_abs() > crate::setops::MAX_REPEATED {
+        if count < 0 && count.unsigned_abs() > crate::command_logic::sets::MAX_REPEATED {
             return Err(ReplyError::err("value is out of range"));
         }
         let set = match ctx.db().get_typed::<Set>(key)? {
@@ -42,7 +42,7 @@ impl Command for Srandmember {
         let indexes: Vec<usize> = if count < 0 {
             (0..count.unsigned_abs()).map(|_| fastrand::usize(..set.len())).collect()
         } else {
-            crate::setops::distinct_indexes(set.len(), count as u64)
+            crate::command_logic::sets::distinct_indexes(set.len(), count as u64)
         };
         Ok(Reply::Array(indexes.into_iter().map(|i| Reply::bulk(set.get(i))).collect()))
     }

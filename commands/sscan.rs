@@ -1,6 +1,6 @@
 //! SSCAN key cursor [MATCH pattern] [COUNT count]
 
-use crate::ops::parse_scan_cursor;
+use crate::command_logic::keys::parse_scan_cursor;
 use crate::prelude::*;
 use crate::store::glob::glob_match;
 
@@ -33,7 +33,7 @@ impl Command for Sscan {
         let Some(set) = ctx.db().get_typed::<Set>(key)? else {
             return Ok(scan_reply(0, Vec::new()));
         };
-        let (pattern, count) = crate::setops::scan_options(args)?;
+        let (pattern, count) = crate::command_logic::sets::scan_options(args)?;
         let mut items = Vec::new();
         let visit = |member: &[u8]| {
             if pattern.is_none_or(|p| glob_match(p, member, false)) {

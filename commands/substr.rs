@@ -20,7 +20,7 @@ impl Command for Substr {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        crate::ops::get_range(ctx, args)
+        crate::command_logic::strings::get_range(ctx, args)
     }
 }
 

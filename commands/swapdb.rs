@@ -1,6 +1,6 @@
 //! SWAPDB index1 index2
 
-use crate::ops::int_arg;
+use crate::command_logic::admin::int_arg;
 use crate::prelude::*;
 
 /// `SWAPDB index1 index2`: exchanges the contents of two databases;

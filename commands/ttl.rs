@@ -19,7 +19,7 @@ impl Command for Ttl {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        crate::ops::ttl_reply(ctx, args, ExpireUnit::Seconds)
+        crate::command_logic::keys::ttl_reply(ctx, args, ExpireUnit::Seconds)
     }
 }
 

@@ -21,7 +21,7 @@ impl Command for Type {
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let key = args.next()?;
         // Redis's TYPE counts a hit or miss but leaves the access time alone.
-        let value = crate::ops::lookup_no_touch(ctx.db(), key);
+        let value = crate::command_logic::keys::lookup_no_touch(ctx.db(), key);
         Ok(Reply::simple(value.map_or("none", Value::type_name)))
     }
 }

@@ -23,7 +23,7 @@ impl Command for Zadd {
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let key = args.next()?;
-        let mut options = crate::zsetops::AddOptions::default();
+        let mut options = crate::command_logic::zsets::AddOptions::default();
         loop {
             let flag = match args.peek() {
                 Some(a) if a.eq_ignore_ascii_case(b"NX") => &mut options.nx,
@@ -50,8 +50,10 @@ impl Command for Zadd {
         if options.incr && pairs.len() > 2 {
             return Err(ReplyError::err("INCR option supports a single increment-element pair"));
         }
-        let scores =
-            pairs.chunks(2).map(|p| crate::zsetops::parse_score(p[0])).collect::<Result<Vec<f64>, _>>()?;
+        let scores = pairs
+            .chunks(2)
+            .map(|p| crate::command_logic::zsets::parse_score(p[0]))
+            .collect::<Result<Vec<f64>, _>>()?;
         let db = ctx.db();
         let limits = db.limits();
         // One lookup for an existing key; a new one is sized for the pairs given, as in Redis.
@@ -67,11 +69,13 @@ impl Command for Zadd {
         let (mut added, mut updated, mut last) = (0, 0, None);
         let mut failure = None;
         for (pair, score) in pairs.chunks(2).zip(scores) {
-            match crate::zsetops::add_one(zset, pair[1], score, options, &limits) {
-                Ok(crate::zsetops::Added::New(s)) => (added, last) = (added + 1, Some(s)),
-                Ok(crate::zsetops::Added::Updated(s)) => (updated, last) = (updated + 1, Some(s)),
-                Ok(crate::zsetops::Added::Unchanged(s)) => last = Some(s),
-                Ok(crate::zsetops::Added::Skipped) => {}
+            match crate::command_logic::zsets::add_one(zset, pair[1], score, options, &limits) {
+                Ok(crate::command_logic::zsets::Added::New(s)) => (added, last) = (added + 1, Some(s)),
+                Ok(crate::command_logic::zsets::Added::Updated(s)) => {
+                    (updated, last) = (updated + 1, Some(s))
+                }
+                Ok(crate::command_logic::zsets::Added::Unchanged(s)) => last = Some(s),
+                Ok(crate::command_logic::zsets::Added::Skipped) => {}
                 Err(e) => {
                     failure = Some(e);
                     break;

@@ -23,9 +23,9 @@ impl Command for Zcount {
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let key = args.next()?;
         let (min, max) = (args.next()?, args.next()?);
-        let bounds = crate::zsetops::Bounds::Score(
-            crate::zsetops::parse_score_bound(min)?,
-            crate::zsetops::parse_score_bound(max)?,
+        let bounds = crate::command_logic::zsets::Bounds::Score(
+            crate::command_logic::zsets::parse_score_bound(min)?,
+            crate::command_logic::zsets::parse_score_bound(max)?,
         );
         Ok(Reply::Integer(ctx.db().get_typed::<ZSet>(key)?.map_or(0, |z| {
             let (start, end) = bounds.ranks(&z.view());

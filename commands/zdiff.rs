@@ -21,10 +21,14 @@ impl Command for Zdiff {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        let (entries, with_scores) =
-            crate::zsetops::combine(ctx, args, crate::zsetops::Combine::Diff, false)?;
+        let (entries, with_scores) = crate::command_logic::zsets::combine(
+            ctx,
+            args,
+            crate::command_logic::zsets::Combine::Diff,
+            false,
+        )?;
         let resp3 = ctx.resp3();
-        Ok(crate::zsetops::scored_reply(entries, with_scores, resp3))
+        Ok(crate::command_logic::zsets::scored_reply(entries, with_scores, resp3))
     }
 }
 

@@ -22,9 +22,14 @@ impl Command for Zdiffstore {
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let destination = args.next()?;
-        let (entries, _) = crate::zsetops::combine(ctx, args, crate::zsetops::Combine::Diff, true)?;
+        let (entries, _) = crate::command_logic::zsets::combine(
+            ctx,
+            args,
+            crate::command_logic::zsets::Combine::Diff,
+            true,
+        )?;
         let count = entries.len() as i64;
-        crate::zsetops::store_zset(ctx, destination, &entries, "zdiffstore");
+        crate::command_logic::zsets::store_zset(ctx, destination, &entries, "zdiffstore");
         Ok(Reply::Integer(count))
     }
 }

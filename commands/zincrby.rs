@@ -22,21 +22,21 @@ impl Command for Zincrby {
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let key = args.next()?;
-        let increment = crate::zsetops::parse_score(args.next()?)?;
+        let increment = crate::command_logic::zsets::parse_score(args.next()?)?;
         let member = args.next()?;
         let db = ctx.db();
         let limits = db.limits();
         let zset = db.typed_or_default::<ZSet>(key)?;
-        let options = crate::zsetops::AddOptions { incr: true, ..Default::default() };
-        let result = crate::zsetops::add_one(zset, member, increment, options, &limits);
+        let options = crate::command_logic::zsets::AddOptions { incr: true, ..Default::default() };
+        let result = crate::command_logic::zsets::add_one(zset, member, increment, options, &limits);
         db.remove_if_empty(key);
         let score = match result? {
-            crate::zsetops::Added::New(s) | crate::zsetops::Added::Updated(s) => {
+            crate::command_logic::zsets::Added::New(s) | crate::command_logic::zsets::Added::Updated(s) => {
                 ctx.notify(EventClass::SortedSet, "zincr", key);
                 s
             }
-            crate::zsetops::Added::Unchanged(s) => s,
-            crate::zsetops::Added::Skipped => unreachable!("no NX, XX, GT or LT"),
+            crate::command_logic::zsets::Added::Unchanged(s) => s,
+            crate::command_logic::zsets::Added::Skipped => unreachable!("no NX, XX, GT or LT"),
         };
         Ok(Reply::Double(score))
     }

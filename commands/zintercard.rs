@@ -48,7 +48,7 @@ impl Command for Zintercard {
         }
         let inputs = keys
             .iter()
-            .map(|key| crate::zsetops::read_scored(ctx.db(), key))
+            .map(|key| crate::command_logic::zsets::read_scored(ctx.db(), key))
             .collect::<Result<Vec<_>, _>>()?;
         let smallest = (0..inputs.len()).min_by_key(|&i| inputs[i].len()).unwrap_or(0);
         let others: Vec<std::collections::HashSet<&[u8]>> =

@@ -23,7 +23,7 @@ impl Command for Zlexcount {
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let key = args.next()?;
         let (min, max) = (args.next()?, args.next()?);
-        let bounds = crate::zsetops::lex_bounds(min, max)?;
+        let bounds = crate::command_logic::zsets::lex_bounds(min, max)?;
         Ok(Reply::Integer(ctx.db().get_typed::<ZSet>(key)?.map_or(0, |z| {
             let (start, end) = bounds.ranks(&z.view());
             end - start

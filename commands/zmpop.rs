@@ -49,12 +49,12 @@ impl Command for Zmpop {
             if ctx.db().get_typed::<ZSet>(key)?.is_none() {
                 continue;
             }
-            let popped = crate::zsetops::pop(ctx, key, max, count)?;
+            let popped = crate::command_logic::zsets::pop(ctx, key, max, count)?;
             let n = popped.len().to_string();
             ctx.propagate_as(&[if max { b"ZPOPMAX" } else { b"ZPOPMIN" }, key, n.as_bytes()]);
             return Ok(Reply::Array(vec![
                 Reply::bulk(key),
-                crate::zsetops::scored_reply(popped, true, true),
+                crate::command_logic::zsets::scored_reply(popped, true, true),
             ]));
         }
         Ok(Reply::NullArray)

@@ -21,7 +21,7 @@ impl Command for Zpopmin {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        crate::zsetops::pop_command(ctx, args, false)
+        crate::command_logic::zsets::pop_command(ctx, args, false)
     }
 }
 

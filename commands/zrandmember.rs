@@ -3,7 +3,7 @@
 use crate::prelude::*;
 
 /// `ZRANDMEMBER`: random members, with `SRANDMEMBER`'s count rules (a negative
-/// count may repeat, at most `setops::MAX_REPEATED`).
+/// count may repeat, at most `command_logic::sets::MAX_REPEATED`).
 pub struct Zrandmember;
 
 impl Command for Zrandmember {
@@ -29,13 +29,13 @@ impl Command for Zrandmember {
                 zset.filter(|z| !z.is_empty()).map(|z| z.view().get(fastrand::usize(..z.len())).0.to_vec());
             return Ok(Reply::bulk_or_null(member));
         }
-        let count = crate::setops::random_count(args)?;
+        let count = crate::command_logic::sets::random_count(args)?;
         let with_scores = args.eat("WITHSCORES");
         args.finish()?;
         if with_scores && count.unsigned_abs() > (i64::MAX / 2) as u64 {
             return Err(ReplyError::err("value is out of range"));
         }
-        if count < 0 && count.unsigned_abs() > crate::setops::MAX_REPEATED {
+        if count < 0 && count.unsigned_abs() > crate::command_logic::sets::MAX_REPEATED {
             return Err(ReplyError::err("value is out of range"));
         }
         let resp3 = ctx.resp3();
@@ -47,13 +47,13 @@ impl Command for Zrandmember {
         let indexes: Vec<usize> = if count < 0 {
             (0..count.unsigned_abs()).map(|_| fastrand::usize(..view.len())).collect()
         } else {
-            crate::setops::distinct_indexes(view.len(), count as u64)
+            crate::command_logic::sets::distinct_indexes(view.len(), count as u64)
         };
         let picked = indexes.into_iter().map(|i| {
             let (m, s) = view.get(i);
             (m.to_vec(), s)
         });
-        Ok(crate::zsetops::scored_reply(picked.collect(), with_scores, resp3))
+        Ok(crate::command_logic::zsets::scored_reply(picked.collect(), with_scores, resp3))
     }
 }
 

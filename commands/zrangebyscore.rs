@@ -21,7 +21,13 @@ impl Command for Zrangebyscore {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        crate::zsetops::range_command(ctx, args, crate::zsetops::RangeKind::Score, Some(false), None)
+        crate::command_logic::zsets::range_command(
+            ctx,
+            args,
+            crate::command_logic::zsets::RangeKind::Score,
+            Some(false),
+            None,
+        )
     }
 }
 

@@ -22,7 +22,13 @@ impl Command for Zrangestore {
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let destination = args.next()?;
-        crate::zsetops::range_command(ctx, args, crate::zsetops::RangeKind::Auto, None, Some(destination))
+        crate::command_logic::zsets::range_command(
+            ctx,
+            args,
+            crate::command_logic::zsets::RangeKind::Auto,
+            None,
+            Some(destination),
+        )
     }
 }
 

@@ -23,7 +23,7 @@ impl Command for Zremrangebylex {
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let key = args.next()?;
         let (first, second) = (args.next()?, args.next()?);
-        let bounds = crate::zsetops::lex_bounds(first, second)?;
+        let bounds = crate::command_logic::zsets::lex_bounds(first, second)?;
         let db = ctx.db();
         let Some(zset) = db.get_typed_mut::<ZSet>(key)? else {
             return Ok(Reply::Integer(0));

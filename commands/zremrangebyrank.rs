@@ -29,7 +29,7 @@ impl Command for Zremrangebyrank {
         let Some(zset) = db.get_typed_mut::<ZSet>(key)? else {
             return Ok(Reply::Integer(0));
         };
-        let (start, end) = crate::zsetops::rank_range(start, stop, zset.len());
+        let (start, end) = crate::command_logic::zsets::rank_range(start, stop, zset.len());
         let removed = zset.remove_range(start, end).len();
         db.remove_if_empty(key);
         if removed > 0 {

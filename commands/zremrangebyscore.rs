@@ -23,9 +23,9 @@ impl Command for Zremrangebyscore {
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let key = args.next()?;
         let (first, second) = (args.next()?, args.next()?);
-        let bounds = crate::zsetops::Bounds::Score(
-            crate::zsetops::parse_score_bound(first)?,
-            crate::zsetops::parse_score_bound(second)?,
+        let bounds = crate::command_logic::zsets::Bounds::Score(
+            crate::command_logic::zsets::parse_score_bound(first)?,
+            crate::command_logic::zsets::parse_score_bound(second)?,
         );
         let db = ctx.db();
         let Some(zset) = db.get_typed_mut::<ZSet>(key)? else {

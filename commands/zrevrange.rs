@@ -21,7 +21,13 @@ impl Command for Zrevrange {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        crate::zsetops::range_command(ctx, args, crate::zsetops::RangeKind::Rank, Some(true), None)
+        crate::command_logic::zsets::range_command(
+            ctx,
+            args,
+            crate::command_logic::zsets::RangeKind::Rank,
+            Some(true),
+            None,
+        )
     }
 }
 

@@ -21,7 +21,13 @@ impl Command for Zrevrangebylex {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        crate::zsetops::range_command(ctx, args, crate::zsetops::RangeKind::Lex, Some(true), None)
+        crate::command_logic::zsets::range_command(
+            ctx,
+            args,
+            crate::command_logic::zsets::RangeKind::Lex,
+            Some(true),
+            None,
+        )
     }
 }
 

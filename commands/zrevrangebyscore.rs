@@ -21,7 +21,13 @@ impl Command for Zrevrangebyscore {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        crate::zsetops::range_command(ctx, args, crate::zsetops::RangeKind::Score, Some(true), None)
+        crate::command_logic::zsets::range_command(
+            ctx,
+            args,
+            crate::command_logic::zsets::RangeKind::Score,
+            Some(true),
+            None,
+        )
     }
 }
 

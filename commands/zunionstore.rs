@@ -22,9 +22,14 @@ impl Command for Zunionstore {
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let destination = args.next()?;
-        let (entries, _) = crate::zsetops::combine(ctx, args, crate::zsetops::Combine::Union, true)?;
+        let (entries, _) = crate::command_logic::zsets::combine(
+            ctx,
+            args,
+            crate::command_logic::zsets::Combine::Union,
+            true,
+        )?;
         let count = entries.len() as i64;
-        crate::zsetops::store_zset(ctx, destination, &entries, "zunionstore");
+        crate::command_logic::zsets::store_zset(ctx, destination, &entries, "zunionstore");
         Ok(Reply::Integer(count))
     }
 }

@@ -1,6 +1,13 @@
 //! A counting wrapper around the system allocator, so `INFO memory` reports
 //! the bytes the server really holds (`used_memory`).
 //!
+//! The `miniredis` binary installs it (`#[global_allocator]` in
+//! `src/main.rs`); the library does not, so a program that embeds MiniRedis
+//! keeps its own allocator. There [`allocated`] falls back to an estimate:
+//! the process's resident set size, read from `/proc/self/statm` (0 where
+//! that file does not exist). `maxmemory` then compares RSS with the limit,
+//! re-reading it for every write command while a limit is set.
+//!
 //! Each allocation is charged what glibc's malloc really takes for it, not
 //! the size asked for: a chunk of the request plus an 8-byte header, rounded
 //! up to 16 bytes with a 32-byte minimum, and whole pages for the large
@@ -36,7 +43,7 @@ fn count(delta: isize) {
     PENDING.with(|pending| {
         let now = pending.get() + delta;
         if now.abs() > FLUSH_AT {
-            publish(now);
+            add_to_shared(now);
             pending.set(0);
         } else {
             pending.set(now);
@@ -45,14 +52,13 @@ fn count(delta: isize) {
 }
 
 #[inline]
-fn publish(delta: isize) {
+fn add_to_shared(delta: isize) {
     if delta >= 0 {
         ALLOCATED.fetch_add(delta as usize, Ordering::Relaxed);
     } else {
         ALLOCATED.fetch_sub(delta.unsigned_abs(), Ordering::Relaxed);
     }
 }
-static PEAK: AtomicUsize = AtomicUsize::new(0);
 
 /// Requests from this size on are served by `mmap` (glibc's default
 /// `M_MMAP_THRESHOLD`) and cost whole pages.
@@ -112,25 +118,23 @@ unsafe impl GlobalAlloc for Counting {
     }
 }
 
+/// The library's own unit tests count as the binary does.
+#[cfg(test)]
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-/// Bytes currently held from the allocator by the process (`used_memory`).
+/// Bytes currently held from the allocator by the process (`used_memory`):
+/// exact with [`Counting`] installed, else the resident set size.
 pub fn allocated() -> usize {
     let pending = PENDING.with(Cell::get);
-    let now = ALLOCATED.load(Ordering::Relaxed).saturating_add_signed(pending);
-    PEAK.fetch_max(now, Ordering::Relaxed);
-    now
-}
-
-/// The largest `allocated()` seen so far (`used_memory_peak`).
-pub fn peak() -> usize {
-    PEAK.load(Ordering::Relaxed).max(allocated())
-}
-
-/// Forgets the peak (`MEMORY STATS` keeps it; `CONFIG RESETSTAT` resets it).
-pub fn reset_peak() {
-    PEAK.store(allocated(), Ordering::Relaxed);
+    let counted = ALLOCATED.load(Ordering::Relaxed);
+    // Both stay 0 only when `Counting` is not the global allocator: with it,
+    // the first 64 KB any thread allocates are published at start-up.
+    if counted == 0 && pending == 0 {
+        rss()
+    } else {
+        counted.saturating_add_signed(pending)
+    }
 }
 
 /// Fixes glibc's `M_MMAP_THRESHOLD` at [`MMAP_THRESHOLD`]. Left alone, glibc
@@ -188,6 +192,5 @@ mod tests {
         let block = vec![0u8; 10 << 20];
         assert!(allocated() >= before + (10 << 20) - (1 << 20), "other tests run concurrently");
         drop(block);
-        assert!(peak() >= 10 << 20);
     }
 }

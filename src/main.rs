@@ -2,6 +2,10 @@
 
 use std::process::ExitCode;
 
+/// Counts every allocation, so `INFO memory` reports exact figures.
+#[global_allocator]
+static GLOBAL: miniredis::alloc::Counting = miniredis::alloc::Counting;
+
 use miniredis::config::Config;
 use miniredis::server::Server;
 use tracing::{error, info};
@@ -41,10 +45,6 @@ fn main() -> ExitCode {
     } else {
         registry.with(fmt_layer).init();
     }
-    // CONFIG SET loglevel swaps the filter in place.
-    miniredis::config::set_log_level_hook(move |loglevel| {
-        let _ = reload.reload(filter(miniredis::config::tracing_level(loglevel)));
-    });
 
     let threads = config.worker_threads();
     let runtime =
@@ -65,7 +65,11 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        let shared = server.shared();
+        let shared = server.state();
+        // CONFIG SET loglevel swaps the filter in place.
+        shared.set_log_level_hook(move |loglevel| {
+            let _ = reload.reload(filter(miniredis::config::tracing_level(loglevel)));
+        });
         // Listen for signals before announcing readiness: a supervisor may
         // send SIGTERM the moment it sees the ready line.
         let stop = shutdown_signal();

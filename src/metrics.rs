@@ -1,6 +1,7 @@
 //! What operators read: per-command statistics (`INFO commandstats`,
 //! `latencystats`), error counts (`errorstats`), the slow log (`SLOWLOG`),
-//! the latency monitor (`LATENCY`) and `MONITOR` feeds.
+//! the latency monitor (`LATENCY`), `MONITOR` feeds, and the server-wide
+//! counters of `INFO stats` ([`Stats`]).
 //!
 //! Cost on the hot path: a connection tallies calls, time and latency
 //! buckets in its own [`Tally`] and adds them to the shared atomics once per
@@ -249,6 +250,8 @@ const LATENCY_TS_LEN: usize = 160;
 /// Server-wide metrics.
 #[derive(Debug)]
 pub struct Metrics {
+    /// Connection, command and network counters (`INFO stats`).
+    pub stats: Stats,
     /// By the registry's stat slot (a command or a subcommand).
     pub commands: Vec<CommandStats>,
     /// `errorstat_<PREFIX>` counts.
@@ -270,6 +273,7 @@ pub struct Metrics {
 impl Metrics {
     pub fn new(slots: usize) -> Metrics {
         Metrics {
+            stats: Stats::default(),
             commands: (0..slots).map(|_| CommandStats::default()).collect(),
             errors: Mutex::new(BTreeMap::new()),
             total_errors: AtomicU64::new(0),
@@ -282,6 +286,11 @@ impl Metrics {
             monitor_count: AtomicUsize::new(0),
             monitors: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Error replies by prefix, in prefix order (`INFO errorstats`).
+    pub fn error_counts(&self) -> Vec<(String, u64)> {
+        self.errors.lock().iter().map(|(prefix, count)| (prefix.clone(), *count)).collect()
     }
 
     /// Counts an error reply by its first word (`ERR`, `WRONGTYPE`).
@@ -314,6 +323,51 @@ impl Metrics {
     }
 
     /// Records a latency event of `ms` at `now_secs` (Redis's `latencyAddSample`).
+    /// The slow log's length (`SLOWLOG LEN`).
+    pub fn slowlog_len(&self) -> usize {
+        self.slowlog.lock().len()
+    }
+
+    /// Empties the slow log (`SLOWLOG RESET`).
+    pub fn reset_slowlog(&self) {
+        self.slowlog.lock().clear();
+    }
+
+    /// The newest `count` slow log entries (`SLOWLOG GET`).
+    pub fn slowlog_entries(&self, count: usize) -> Vec<SlowEntry> {
+        self.slowlog.lock().iter().take(count).cloned().collect()
+    }
+
+    /// Every latency event's samples, by event name (a copy).
+    pub fn latency_events(&self) -> Vec<(&'static str, LatencySeries)> {
+        self.latency.lock().iter().map(|(name, series)| (*name, series.clone())).collect()
+    }
+
+    /// Whether the latency monitor samples (`latency-monitor-threshold` > 0).
+    pub fn latency_monitor_on(&self) -> bool {
+        self.latency_threshold.load(Ordering::Relaxed) != 0
+    }
+
+    /// Forgets the events named, or every event when `names` is `None`
+    /// (`LATENCY RESET`); how many there were.
+    pub fn reset_latency<'a>(&self, names: Option<impl Iterator<Item = &'a [u8]>>) -> usize {
+        let mut events = self.latency.lock();
+        let Some(names) = names else {
+            let count = events.len();
+            events.clear();
+            return count;
+        };
+        let mut count = 0;
+        for event in names {
+            let found = events.keys().find(|name| name.as_bytes() == event).copied();
+            if let Some(name) = found {
+                events.remove(name);
+                count += 1;
+            }
+        }
+        count
+    }
+
     pub fn latency_sample(&self, event: &'static str, now_secs: u64, ms: u64) {
         let mut events = self.latency.lock();
         let series = events.entry(event).or_default();
@@ -379,6 +433,76 @@ impl Metrics {
         let mut monitors = self.monitors.lock();
         monitors.retain(|(_, tx)| tx.send(bytes.clone()).is_ok());
         self.monitor_count.store(monitors.len(), Ordering::Relaxed);
+    }
+}
+
+/// Server-wide counters for `INFO stats`.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub connections_received: AtomicU64,
+    pub commands_processed: AtomicU64,
+    pub net_input_bytes: AtomicU64,
+    pub net_output_bytes: AtomicU64,
+    /// Connections refused (`maxclients`, protected mode).
+    pub rejected_connections: AtomicU64,
+    /// Rates of commands, input and output bytes (`instantaneous_*`).
+    pub rates: Mutex<[Rate; 3]>,
+}
+
+/// Samples of a counter's rate, as Redis's `trackInstantaneousMetric`: the
+/// mean of the last 16 samples taken every 100 ms.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Rate {
+    last_value: u64,
+    last_ms: u64,
+    samples: [u64; 16],
+    next: usize,
+}
+
+impl Rate {
+    fn sample(&mut self, value: u64, now_ms: u64) {
+        if self.last_ms != 0 && now_ms > self.last_ms {
+            let per_sec = value.saturating_sub(self.last_value) * 1000 / (now_ms - self.last_ms);
+            self.samples[self.next] = per_sec;
+            self.next = (self.next + 1) % self.samples.len();
+        }
+        self.last_value = value;
+        self.last_ms = now_ms;
+    }
+
+    /// Per second, averaged over the samples.
+    pub fn per_sec(&self) -> u64 {
+        self.samples.iter().sum::<u64>() / self.samples.len() as u64
+    }
+}
+
+impl Stats {
+    /// Takes one sample of each rate (every 100 ms).
+    pub fn track(&self, now_ms: u64) {
+        let mut rates = self.rates.lock();
+        rates[0].sample(self.commands_processed.load(Ordering::Relaxed), now_ms);
+        rates[1].sample(self.net_input_bytes.load(Ordering::Relaxed), now_ms);
+        rates[2].sample(self.net_output_bytes.load(Ordering::Relaxed), now_ms);
+    }
+
+    /// (ops per second, input bytes per second, output bytes per second).
+    pub fn instantaneous(&self) -> (u64, u64, u64) {
+        let rates = self.rates.lock();
+        (rates[0].per_sec(), rates[1].per_sec(), rates[2].per_sec())
+    }
+
+    /// Zeroes every counter (`CONFIG RESETSTAT`).
+    pub fn reset(&self) {
+        *self.rates.lock() = Default::default();
+        for counter in [
+            &self.connections_received,
+            &self.commands_processed,
+            &self.net_input_bytes,
+            &self.net_output_bytes,
+            &self.rejected_connections,
+        ] {
+            counter.store(0, Ordering::Relaxed);
+        }
     }
 }
 

@@ -2,7 +2,8 @@
 
 pub use crate::protocol::{Reply, ReplyError};
 pub use crate::registry::{
-    Args, Command, CommandMeta, CommandResult, Context, ExpireUnit, Flag, Keys, Registration, Subcommand,
+    Args, Command, CommandMeta, CommandResult, Context, ExpireUnit, Flag, KeySpec, Keynum, Keys,
+    Registration, Subcommand,
 };
 pub use crate::store::effects::EventClass;
 pub use crate::store::{Db, Elem, Hash, Keyspace, Set, Value, ZSet};

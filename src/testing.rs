@@ -9,7 +9,8 @@ use crate::config::Config;
 use crate::protocol::parse::{split_inline, Argv};
 use crate::protocol::Reply;
 use crate::registry::{dispatch, Context};
-use crate::server::{ClientHandle, ClientState, Shared};
+use crate::session::{Session, SessionHandle};
+use crate::state::ServerState;
 use crate::store::effects::{Effects, Propagation};
 use crate::store::{Clock, Dataset, Keyspace, Shape};
 
@@ -17,8 +18,8 @@ use crate::store::{Clock, Dataset, Keyspace, Shape};
 pub const START_MS: u64 = 1_700_000_000_000;
 
 pub struct Harness {
-    pub shared: Arc<Shared>,
-    pub client: ClientState,
+    pub shared: Arc<ServerState>,
+    pub client: Session,
     pub dir: PathBuf,
 }
 
@@ -40,21 +41,22 @@ impl Harness {
         std::fs::create_dir_all(&dir).expect("create harness dir");
         let config = Config { dir: dir.clone(), ..Config::default() };
         let data = Dataset::new(Shape::for_threads(config.databases as usize, 2));
-        let shared = Arc::new(Shared::new(config, Clock::manual(START_MS), data));
-        let handle = Arc::new(ClientHandle::new(
-            shared.next_client_id(),
+        let shared =
+            Arc::new(ServerState::new(config, Clock::manual(START_MS), data, crate::registry::catalog()));
+        let handle = Arc::new(SessionHandle::new(
+            shared.clients.next_id(),
             "127.0.0.1:50000".into(),
             "127.0.0.1:6379".into(),
             8,
             START_MS,
         ));
-        shared.register_client(handle.clone());
-        Harness { client: shared.new_client(handle), shared, dir }
+        shared.clients.register(handle.clone());
+        Harness { client: shared.new_session(handle), shared, dir }
     }
 
     /// Starts a new connection's state (as a client that just connected).
     pub fn reconnect(&mut self) {
-        self.client = self.shared.new_client(self.client.handle.clone());
+        self.client = self.shared.new_session(self.client.handle.clone());
         self.client.handle.info.lock().user = None;
     }
 

@@ -12,9 +12,13 @@
 //! request and bytes per key. Every external command runs under a timeout and
 //! every server it starts is killed when it ends. Knobs (environment):
 //! `BENCH_ROUNDS` (default 3), `BENCH_REQUESTS` (default 200000),
-//! `BENCH_KEYS` (default 1000000), `BENCH_ONLY=hash` (only the hash
+//! `BENCH_KEYS` (default 1000000), `BENCH_BASELINE=path/to/miniredis` (an
+//! earlier build, measured in the same rounds and shown before/after),
+//! `BENCH_ONLY=core` (only SET/GET at depth 1 and pipeline 16),
+//! `BENCH_ONLY=hash` (only the hash
 //! workloads, and SET/GET at pipeline 16 to compare with), `BENCH_ONLY=sets`
-//! (only the set and sorted-set workloads).
+//! (only the set and sorted-set workloads). The list
+//! workloads are their own benchmark: `--test benchmark lists -- --ignored`.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
@@ -98,6 +102,12 @@ fn wait_ready(port: u16) {
     panic!("server on port {port} did not become ready");
 }
 
+/// `BENCH_BASELINE`: another MiniRedis binary (an earlier build) to measure
+/// in the same rounds, for before/after comparisons.
+fn baseline_binary() -> Option<PathBuf> {
+    std::env::var_os("BENCH_BASELINE").map(PathBuf::from)
+}
+
 /// `cpu`: the core to pin the server to (None: unpinned).
 fn start(name: &'static str, threads: Option<usize>, cpu: Option<usize>) -> Server {
     let port = free_port();
@@ -110,8 +120,12 @@ fn start(name: &'static str, threads: Option<usize>, cpu: Option<usize>) -> Serv
         }
         None => Command::new("env"),
     };
-    if name == "miniredis" {
-        cmd.arg(env!("CARGO_BIN_EXE_miniredis"))
+    if name != "redis" {
+        let binary = match name {
+            "baseline" => baseline_binary().expect("BENCH_BASELINE"),
+            _ => PathBuf::from(env!("CARGO_BIN_EXE_miniredis")),
+        };
+        cmd.arg(binary)
             .args(["--port", &port.to_string(), "--human-session-delay", "0", "--loglevel", "warning"])
             .arg("--dir")
             .arg(&dir.0);
@@ -205,6 +219,8 @@ struct Row {
     workload: String,
     mini: Sample,
     redis: Sample,
+    /// The `BENCH_BASELINE` build's figures, when one is given.
+    baseline: Option<Sample>,
 }
 
 fn medians(samples: &[Sample]) -> Sample {
@@ -255,14 +271,20 @@ fn workload_on(
     };
     let mut mini = Vec::new();
     let mut redis = Vec::new();
+    let mut baseline = Vec::new();
     for _ in 0..rounds {
         let m = start("miniredis", mini_threads, server_cpu);
         mini.push(run(&m));
         drop(m);
+        if baseline_binary().is_some() {
+            let b = start("baseline", mini_threads, server_cpu);
+            baseline.push(run(&b));
+        }
         let r = start("redis", None, server_cpu);
         redis.push(run(&r));
     }
-    Row { workload: label.to_string(), mini: medians(&mini), redis: medians(&redis) }
+    let baseline = (!baseline.is_empty()).then(|| medians(&baseline));
+    Row { workload: label.to_string(), mini: medians(&mini), redis: medians(&redis), baseline }
 }
 
 /// A command in RESP.
@@ -410,13 +432,15 @@ fn benchmark() {
     require("redis-benchmark", "redis-tools");
     let started = Instant::now();
 
-    let only_hash = std::env::var("BENCH_ONLY").is_ok_and(|v| v == "hash");
-    if std::env::var("BENCH_ONLY").is_ok_and(|v| v == "sets") {
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    let (only_hash, only_core) = (only == "hash", only == "core");
+    if only == "sets" {
         sets_section(rounds, requests);
         return;
     }
     let mut rows = Vec::new();
-    for test in ["set", "get", "hset"].into_iter().filter(|_| !only_hash) {
+    let depth_one = if only_core { &["set", "get"][..] } else { &["set", "get", "hset"] };
+    for test in depth_one.iter().copied().filter(|_| !only_hash) {
         rows.push(workload(
             &format!("{} 1KiB, 500 conns, P1", test.to_uppercase()),
             test,
@@ -428,8 +452,11 @@ fn benchmark() {
         ));
     }
     // Pinned with the default threads, then unpinned with 1 and 2 server threads.
-    let thread_setups =
-        if only_hash { &[(None, true)][..] } else { &[(None, true), (Some(1), false), (Some(2), false)] };
+    let thread_setups = if only_hash || only_core {
+        &[(None, true)][..]
+    } else {
+        &[(None, true), (Some(1), false), (Some(2), false)]
+    };
     for &(threads, pinned) in thread_setups {
         for test in ["set", "get"] {
             let label = match threads {
@@ -443,7 +470,8 @@ fn benchmark() {
 
     // Hashes at pipeline 16: a small one (100 fields, a listpack) and a
     // large one (up to 100,000 fields, a hashtable); HGET after filling.
-    for (size, key, range) in [("small", "bench:small", "100"), ("large", "bench:large", "100000")] {
+    let hash_sizes = [("small", "bench:small", "100"), ("large", "bench:large", "100000")];
+    for (size, key, range) in hash_sizes.into_iter().filter(|_| !only_core) {
         let field = "f:__rand_int__";
         let hset = ["HSET", key, field, "value"];
         let hget = ["HGET", key, field];
@@ -458,24 +486,12 @@ fn benchmark() {
         }
     }
 
-    println!("\n| workload | MiniRedis req/s | Redis req/s | ratio | p50 ms (M/R) | p99 ms (M/R) | CPU µs/req (M/R) | CPU ratio |");
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
-    for row in &rows {
-        let (m, r) = (row.mini, row.redis);
-        println!(
-            "| {} | {:.0} | {:.0} | {:.2}x | {:.3} / {:.3} | {:.3} / {:.3} | {:.2} / {:.2} | {:.2}x |",
-            row.workload,
-            m.rps,
-            r.rps,
-            m.rps / r.rps,
-            m.p50,
-            r.p50,
-            m.p99,
-            r.p99,
-            m.cpu_us,
-            r.cpu_us,
-            m.cpu_us / r.cpu_us
-        );
+    print_rows("workload", &rows);
+    if rows.iter().any(|row| row.baseline.is_some()) {
+        print_before_after(&rows);
+    }
+    if only_core {
+        return;
     }
 
     println!("\n| memory: hashes | MiniRedis B/field | Redis B/field | ratio |");
@@ -509,21 +525,7 @@ fn sets_section(rounds: usize, requests: usize) {
         let args = ["-c", "50", "-P", "16", "-r", "100000"];
         rows.push(workload(&label, test, &args, requests * 5, rounds, None, true));
     }
-    println!("\n| workload | MiniRedis req/s | Redis req/s | ratio | CPU µs/req (M/R) | CPU ratio |");
-    println!("|---|---:|---:|---:|---:|---:|");
-    for row in &rows {
-        let (m, r) = (row.mini, row.redis);
-        println!(
-            "| {} | {:.0} | {:.0} | {:.2}x | {:.2} / {:.2} | {:.2}x |",
-            row.workload,
-            m.rps,
-            r.rps,
-            m.rps / r.rps,
-            m.cpu_us,
-            r.cpu_us,
-            m.cpu_us / r.cpu_us
-        );
-    }
+    print_rows("sets and sorted sets", &rows);
     type Load = fn(usize) -> Vec<u8>;
     let small_sets: Load = |i| {
         let members: Vec<String> = (i..i + 5).map(|n| n.to_string()).collect();
@@ -562,6 +564,129 @@ fn sets_section(rounds: usize, requests: usize) {
     }
 }
 
+/// RSS growth per element: `lists` lists of `per_list` elements.
+/// 5 per list: `RPUSH list:N alpha beta N delta epsilon`; otherwise one
+/// `RPUSH biglist:L item:K` per element, round robin over the lists.
+fn bytes_per_element(name: &'static str, lists: usize, per_list: usize) -> f64 {
+    let growth = if per_list == 5 {
+        rss_growth(name, lists, |i| {
+            let (key, n) = (format!("list:{i}"), i.to_string());
+            resp(&[b"RPUSH", key.as_bytes(), b"alpha", b"beta", n.as_bytes(), b"delta", b"epsilon"])
+        })
+    } else {
+        rss_growth(name, lists * per_list, |i| {
+            let (key, value) = (format!("biglist:{}", i % lists), format!("item:{i}"));
+            resp(&[b"RPUSH", key.as_bytes(), value.as_bytes()])
+        })
+    };
+    growth / (lists * per_list) as f64
+}
+
+/// The queue workload: `producers` threads `LPUSH` timestamps to one list
+/// and `consumers` threads `BRPOP` them, for `seconds`; items per second
+/// and the p99 of push-to-pop latency in ms.
+fn queue_workload(name: &'static str, producers: usize, consumers: usize, seconds: u64) -> (f64, f64) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let server = start(name, None, None);
+    let port = server.port;
+    let origin = Instant::now();
+    let stop = Arc::new(AtomicBool::new(false));
+    let line = |reader: &mut BufReader<TcpStream>| {
+        let mut text = String::new();
+        reader.read_line(&mut text).expect("reply line");
+        text
+    };
+    let consumer_threads: Vec<_> = (0..consumers)
+        .map(|_| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+                let mut writer = stream.try_clone().unwrap();
+                let mut reader = BufReader::new(stream);
+                let mut latencies = Vec::new();
+                loop {
+                    writer.write_all(&resp(&[b"BRPOP", b"queue", b"0.2"])).unwrap();
+                    let head = line(&mut reader);
+                    if head.starts_with("*-1") || head.starts_with('_') {
+                        if stop.load(Ordering::Relaxed) {
+                            return latencies;
+                        }
+                        continue;
+                    }
+                    let (_, _, _) = (line(&mut reader), line(&mut reader), line(&mut reader));
+                    let value = line(&mut reader);
+                    let sent: u64 = value.trim().parse().expect("a timestamp");
+                    latencies.push(origin.elapsed().as_nanos() as u64 - sent);
+                }
+            })
+        })
+        .collect();
+    let deadline = origin + Duration::from_secs(seconds);
+    let producer_threads: Vec<_> = (0..producers)
+        .map(|_| {
+            std::thread::spawn(move || {
+                let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+                let mut writer = stream.try_clone().unwrap();
+                let mut reader = BufReader::new(stream);
+                while Instant::now() < deadline {
+                    let now = origin.elapsed().as_nanos().to_string();
+                    writer.write_all(&resp(&[b"LPUSH", b"queue", now.as_bytes()])).unwrap();
+                    line(&mut reader);
+                }
+            })
+        })
+        .collect();
+    producer_threads.into_iter().for_each(|p| p.join().expect("producer"));
+    stop.store(true, Ordering::Relaxed);
+    let mut latencies: Vec<u64> =
+        consumer_threads.into_iter().flat_map(|c| c.join().expect("consumer")).collect();
+    let elapsed = origin.elapsed().as_secs_f64();
+    latencies.sort_unstable();
+    let p99 = latencies.get(latencies.len() * 99 / 100).copied().unwrap_or(0) as f64 / 1e6;
+    drop(server);
+    (latencies.len() as f64 / elapsed, p99)
+}
+
+/// Lists: memory per element, LPUSH/LPOP/LRANGE_100 at pipeline 16, and a
+/// producer/consumer queue. `cargo test --release --test benchmark lists -- --ignored --nocapture`
+#[test]
+#[ignore = "benchmark: run with --ignored --nocapture (see the file's doc)"]
+fn lists() {
+    let rounds = env_usize("BENCH_ROUNDS", 3);
+    let requests = env_usize("BENCH_REQUESTS", 200_000);
+    require("redis-server", "redis-server");
+    require("redis-benchmark", "redis-tools");
+    let started = Instant::now();
+
+    let mut rows = Vec::new();
+    for test in ["lpush", "lpop", "lrange_100"] {
+        let label = format!("{} , 50 conns, P16", test.to_uppercase());
+        let count = if test == "lrange_100" { requests } else { requests * 5 };
+        rows.push(workload(&label, test, &["-c", "50", "-P", "16"], count, rounds, None, true));
+    }
+    print_rows("workload", &rows);
+
+    println!("\n| memory: lists | MiniRedis B/element | Redis B/element | ratio |");
+    println!("|---|---:|---:|---:|");
+    for (label, lists, per_list) in [
+        ("200,000 lists × 5 elements (`RPUSH list:N alpha beta N delta epsilon`)", 200_000, 5),
+        ("100 lists × 10,000 elements (`item:K`)", 100, 10_000),
+    ] {
+        let m = median((0..rounds.min(2)).map(|_| bytes_per_element("miniredis", lists, per_list)).collect());
+        let r = median((0..rounds.min(2)).map(|_| bytes_per_element("redis", lists, per_list)).collect());
+        println!("| {label} | {m:.1} | {r:.1} | {:.2}x |", m / r);
+    }
+
+    let seconds = env_usize("BENCH_QUEUE_SECONDS", 10) as u64;
+    println!("\n| queue: 8 LPUSH producers, 8 BRPOP consumers, {seconds} s | items/s | p99 push-to-pop ms |");
+    println!("|---|---:|---:|");
+    for name in ["miniredis", "redis"] {
+        let (rate, p99) = queue_workload(name, 8, 8, seconds);
+        println!("| {name} | {rate:.0} | {p99:.3} |");
+    }
+    println!("\n{rounds} rounds, finished in {:.0} s", started.elapsed().as_secs_f64());
+}
+
 /// Bytes per string key, and keyspace scaling without the network.
 fn other_sections(rounds: usize, keys: usize) {
     println!("\n| memory ({keys} keys `key:N` -> 10-byte value) | MiniRedis B/key | Redis B/key | ratio |");
@@ -582,4 +707,111 @@ fn other_sections(rounds: usize, keys: usize) {
         let label = if shards == 1 { "1 shard (one lock)".to_string() } else { format!("{shards} shards") };
         println!("| {label} | {one:.0} | {two:.0} | {:.2}x |", two / one);
     }
+}
+
+/// CPU per request of the `BENCH_BASELINE` build and this one, each as a
+/// ratio to Redis's in the same rounds.
+fn print_before_after(rows: &[Row]) {
+    println!("\n| workload (before/after) | BENCH_BASELINE CPU µs/req | this build CPU µs/req | Redis CPU µs/req | before / Redis | after / Redis |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for row in rows {
+        let (before, after, redis) =
+            (row.baseline.map_or(0.0, |b| b.cpu_us), row.mini.cpu_us, row.redis.cpu_us);
+        println!(
+            "| {} | {before:.2} | {after:.2} | {redis:.2} | {:.2}x | {:.2}x |",
+            row.workload,
+            before / redis,
+            after / redis
+        );
+    }
+}
+
+/// The throughput table: medians of each workload on both servers.
+fn print_rows(title: &str, rows: &[Row]) {
+    println!("\n| {title} | MiniRedis req/s | Redis req/s | ratio | p50 ms (M/R) | p99 ms (M/R) | CPU µs/req (M/R) | CPU ratio |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for row in rows {
+        let (m, r) = (row.mini, row.redis);
+        println!(
+            "| {} | {:.0} | {:.0} | {:.2}x | {:.3} / {:.3} | {:.3} / {:.3} | {:.2} / {:.2} | {:.2}x |",
+            row.workload,
+            m.rps,
+            r.rps,
+            m.rps / r.rps,
+            m.p50,
+            r.p50,
+            m.p99,
+            r.p99,
+            m.cpu_us,
+            r.cpu_us,
+            m.cpu_us / r.cpu_us
+        );
+    }
+}
+
+/// Sends one command in RESP and reads the first line of its reply (enough
+/// for the setup commands below, whose replies are one line).
+fn send_command(port: u16, args: &[&[u8]]) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let mut request = format!("*{}\r\n", args.len()).into_bytes();
+    for arg in args {
+        request.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
+        request.extend_from_slice(arg);
+        request.extend_from_slice(b"\r\n");
+    }
+    stream.write_all(&request).expect("send");
+    let mut line = String::new();
+    BufReader::new(&stream).read_line(&mut line).expect("reply");
+    line
+}
+
+/// A 1 MB bitmap at `bitmap`, and two HLLs of 10,000 elements each at
+/// `hll1` and `hll2` (dense: past `hll-sparse-max-bytes`).
+fn binary_setup(port: u16) {
+    let bitmap: Vec<u8> = (0..1 << 20).map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    assert!(send_command(port, &[b"SET", b"bitmap", &bitmap]).starts_with("+OK"));
+    for (key, offset) in [("hll1", 0), ("hll2", 5_000)] {
+        let elements: Vec<Vec<u8>> =
+            (offset..offset + 10_000).map(|i| format!("element:{i}").into_bytes()).collect();
+        let mut args: Vec<&[u8]> = vec![b"PFADD", key.as_bytes()];
+        args.extend(elements.iter().map(|e| e.as_slice()));
+        assert!(send_command(port, &args).starts_with(":1"));
+    }
+}
+
+/// Bitmaps and HyperLogLogs (issue 16): `BITCOUNT` of a 1 MB bitmap,
+/// `PFADD` of random elements, `PFCOUNT` of one HLL (cached) and of two
+/// (a union, computed each time), on both servers in the same run.
+#[test]
+#[ignore = "benchmark: run with --ignored --nocapture (see the file's doc)"]
+fn binary_benchmark() {
+    let rounds = env_usize("BENCH_ROUNDS", 3);
+    let requests = env_usize("BENCH_REQUESTS", 200_000);
+    require("redis-server", "redis-server");
+    // redis-benchmark runs the command given after its options.
+    let workloads: [(&str, &[&str], usize); 4] = [
+        ("BITCOUNT, 1 MB bitmap", &["BITCOUNT", "bitmap"], requests / 20),
+        ("PFADD, random elements", &["PFADD", "hll1", "element:__rand_int__"], requests),
+        ("PFCOUNT, one key (cached)", &["PFCOUNT", "hll1"], requests),
+        ("PFCOUNT, two keys (union)", &["PFCOUNT", "hll1", "hll2"], requests / 5),
+    ];
+    let mut rows = Vec::new();
+    for (label, command, n) in workloads {
+        let (mut mini, mut redis) = (Vec::new(), Vec::new());
+        for _ in 0..rounds {
+            for (name, samples) in [("miniredis", &mut mini), ("redis", &mut redis)] {
+                let server = start(name, None, Some(0));
+                binary_setup(server.port);
+                let args = ["-c", "50", "-r", "100000000"];
+                samples.push(run_benchmark(&server, command, &args, n, Some(1)));
+            }
+        }
+        rows.push(Row {
+            workload: label.to_string(),
+            mini: medians(&mini),
+            redis: medians(&redis),
+            baseline: None,
+        });
+    }
+    print_rows("workload (50 conns, P1)", &rows);
 }

@@ -575,6 +575,28 @@ fn the_log_holds_what_commands_did_in_absolute_time() {
     );
 }
 
+/// Writes with `fill` under `appendfsync always`, then checks with `check`
+/// after a replay of the log, after its rewrite, and from `dump.json` alone.
+fn survives_the_log_its_rewrite_and_the_dump(name: &str, fill: fn(&mut Conn), check: fn(&mut Conn)) {
+    let dir = Arc::new(TempDir::new(name));
+    let mut server = Server::start_in(dir.clone(), AOF_ALWAYS);
+    let mut c = server.connect();
+    fill(&mut c);
+    server.kill();
+    let mut server = Server::start_in(dir.clone(), &["--appendonly", "yes"]);
+    let mut c = server.connect();
+    check(&mut c);
+    c.cmd(&["BGREWRITEAOF"], "+Background append only file rewriting started\r\n");
+    wait_for(&mut c, "aof_rewrite_in_progress", "0");
+    c.cmd(&["SAVE"], "+OK\r\n");
+    server.kill();
+    let server = Server::start_in(dir.clone(), &["--appendonly", "yes"]);
+    check(&mut server.connect());
+    drop(server);
+    let server = Server::start_in(dir.clone(), &[]);
+    check(&mut server.connect());
+}
+
 /// Hashes in both encodings, with binary fields and integer values.
 fn fill_hashes(c: &mut Conn) {
     c.cmd(
@@ -614,21 +636,40 @@ fn check_hashes(c: &mut Conn) {
 
 #[test]
 fn both_hash_encodings_survive_the_log_its_rewrite_and_the_dump() {
-    let dir = Arc::new(TempDir::new("hash-encodings"));
-    let mut server = Server::start_in(dir.clone(), AOF_ALWAYS);
-    let mut c = server.connect();
-    fill_hashes(&mut c);
-    server.kill();
-    let mut server = Server::start_in(dir.clone(), &["--appendonly", "yes"]);
-    let mut c = server.connect();
-    check_hashes(&mut c);
-    c.cmd(&["BGREWRITEAOF"], "+Background append only file rewriting started\r\n");
-    wait_for(&mut c, "aof_rewrite_in_progress", "0");
-    c.cmd(&["SAVE"], "+OK\r\n");
-    server.kill();
-    let server = Server::start_in(dir.clone(), &["--appendonly", "yes"]);
-    check_hashes(&mut server.connect());
-    drop(server);
-    let server = Server::start_in(dir.clone(), &[]);
-    check_hashes(&mut server.connect());
+    survives_the_log_its_rewrite_and_the_dump("hash-encodings", fill_hashes, check_hashes);
+}
+
+/// Lists of one node and of many (with binary and integer elements), moved
+/// and trimmed, and a blocking pop served: all survive the log, its
+/// rewrite and the dump.
+fn fill_lists(c: &mut Conn) {
+    c.cmd(&[&b"RPUSH"[..], b"small", b"a", b"\x00\xff", b"", b"-9223372036854775808", b"12"], ":5\r\n");
+    for chunk in 0..40 {
+        let items: Vec<String> = (0..100).map(|i| format!("item:{}", chunk * 100 + i)).collect();
+        let mut args = vec!["RPUSH", "big"];
+        args.extend(items.iter().map(String::as_str));
+        c.cmd(&args, format!(":{}\r\n", (chunk + 1) * 100));
+    }
+    c.cmd(&["LTRIM", "big", "1", "-2"], "+OK\r\n");
+    c.cmd(&["LSET", "big", "100", "changed"], "+OK\r\n");
+    c.cmd(&["LMOVE", "small", "moved", "LEFT", "RIGHT"], bulk("a"));
+    c.cmd(&["BRPOP", "big", "0"], "*2\r\n$3\r\nbig\r\n$9\r\nitem:3998\r\n");
+}
+
+fn check_lists(c: &mut Conn) {
+    c.cmd(
+        &["LRANGE", "small", "0", "-1"],
+        &b"*4\r\n$2\r\n\x00\xff\r\n$0\r\n\r\n$20\r\n-9223372036854775808\r\n$2\r\n12\r\n"[..],
+    );
+    c.cmd(&["LLEN", "big"], ":3997\r\n");
+    c.cmd(&["LINDEX", "big", "0"], bulk("item:1"));
+    c.cmd(&["LINDEX", "big", "100"], bulk("changed"));
+    c.cmd(&["LINDEX", "big", "-1"], bulk("item:3997"));
+    c.cmd(&["LRANGE", "moved", "0", "-1"], "*1\r\n$1\r\na\r\n");
+    c.cmd(&["OBJECT", "ENCODING", "big"], bulk("quicklist"));
+}
+
+#[test]
+fn lists_survive_the_log_its_rewrite_and_the_dump() {
+    survives_the_log_its_rewrite_and_the_dump("lists", fill_lists, check_lists);
 }

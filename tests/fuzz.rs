@@ -11,6 +11,10 @@
 use std::cell::RefCell;
 use std::sync::Mutex;
 
+/// The counting allocator, as the binary installs it.
+#[global_allocator]
+static GLOBAL: miniredis::alloc::Counting = miniredis::alloc::Counting;
+
 use miniredis::protocol::parse::{Limits, Parsed, RequestParser};
 use miniredis::testing::Harness;
 use proptest::prelude::*;

@@ -182,3 +182,34 @@ fn a_config_file_as_first_argument() {
         Server::start_with_args(dir.clone(), &[conf.as_os_str(), "--databases".as_ref(), "8".as_ref()]);
     other.connect().cmd(&["SELECT", "7"], "+OK\r\n");
 }
+
+/// Issue 18 item 4: `CONFIG SET port` rebinds as in Redis 7; a port that
+/// cannot be bound is refused with Redis's text and the old one keeps
+/// serving, with every setting of the command rolled back.
+#[test]
+fn config_set_port_rebinds_and_a_busy_port_rolls_back() {
+    let server = Server::start_miniredis(&[]);
+    let mut conn = server.connect();
+    let new_port = common::free_port();
+    let reply = conn.call(&["CONFIG", "SET", "port", &new_port.to_string()]).unwrap();
+    assert_eq!(reply, b"+OK\r\n");
+    assert!(common::Conn::open(server.port).is_err(), "the old port is closed");
+    let mut moved = common::Conn::connect(new_port);
+    assert_eq!(moved.call(&["PING"]).unwrap(), b"+PONG\r\n");
+    assert_eq!(conn.call(&["PING"]).unwrap(), b"+PONG\r\n", "open connections stay");
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy_port = busy.local_addr().unwrap().port().to_string();
+    let reply = moved.call(&["CONFIG", "SET", "timeout", "7", "port", &busy_port]).unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&reply),
+        "-ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check \
+         server logs.\r\n"
+    );
+    let mut again = common::Conn::connect(new_port);
+    assert_eq!(
+        again.call(&["CONFIG", "GET", "timeout"]).unwrap(),
+        b"*2\r\n$7\r\ntimeout\r\n$1\r\n0\r\n",
+        "rolled back"
+    );
+    drop(busy);
+}

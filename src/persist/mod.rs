@@ -172,7 +172,7 @@ impl Persist {
             self.aof.begin_rewrite();
         }
         let started = Instant::now();
-        *aof::REWRITE_STARTED.lock() = Some(started);
+        *self.aof.rewrite_started.lock() = Some(started);
         let result = fork(|| {
             if !switch {
                 return aof::create(&path, keyspace);

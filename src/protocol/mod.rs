@@ -1,5 +1,7 @@
 //! Bytes to requests ([`parse`]) and replies to bytes ([`reply`]).
 
+mod error;
+mod inline;
 pub mod parse;
 pub mod reply;
 

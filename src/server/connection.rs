@@ -9,10 +9,11 @@ use tracing::warn;
 use bytes::{Buf, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-use super::{ClientHandle, ClientState, Shared};
 use crate::protocol::parse::{Argv, Limits, Parsed, RequestParser};
 use crate::protocol::Reply;
 use crate::registry::{dispatch, Context};
+use crate::session::{Buffers, Session, SessionHandle};
+use crate::state::ServerState;
 
 pub const BANNER: &[u8] = b"MiniRedis TCP - Type Commands\r\n";
 pub const PROMPT: &[u8] = b"> ";
@@ -25,17 +26,17 @@ const FLUSH_AT: usize = 64 * 1024;
 const KEEP_CAPACITY: usize = 1024 * 1024;
 
 /// Serves one connection, plain TCP or TLS.
-pub async fn serve<S>(mut socket: S, shared: &Shared, handle: &std::sync::Arc<ClientHandle>)
+pub async fn serve<S>(mut socket: S, shared: &ServerState, handle: &std::sync::Arc<SessionHandle>)
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let mut client = shared.new_client(handle.clone());
+    let mut client = shared.new_session(handle.clone());
     let mut buf = BytesMut::with_capacity(READ_CHUNK);
     let mut out: Vec<u8> = Vec::with_capacity(READ_CHUNK);
     let mut parser = RequestParser::new(Limits::default());
     // Created once: re-registering the waiter on every read would cost a
     // lock round-trip per request. `CLIENT KILL` and shutdown both wake it
-    // (see `Shared::request_shutdown`), so no process-wide waiter is polled.
+    // (see `Clients::request_shutdown`), so no process-wide waiter is polled.
     let killed = handle.killed();
     tokio::pin!(killed);
     // Writes the pending replies through the connection's own waiters.
@@ -45,9 +46,11 @@ where
         };
     }
     // The turn of a client `CLIENT PAUSE` held: kept until its held request ran.
-    let mut pause_turn: Option<super::pause::Turn<'_>> = None;
+    let mut pause_turn: Option<crate::state::pause::Turn<'_>> = None;
     // Lines for a `MONITOR` client.
     let mut monitor: Option<tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>> = None;
+    // LISTS: input read while blocked, parsed once the block ends.
+    let mut pipelined = BytesMut::new();
 
     // A person who connects and waits is greeted; a program speaks first.
     let delay = shared.config.read().human_session_delay;
@@ -55,11 +58,11 @@ where
         tokio::select! {
             read = socket.read_buf(&mut buf) => match read {
                 Ok(n) if n > 0 => {
-                    shared.stats.net_input_bytes.fetch_add(n as u64, Ordering::Relaxed);
+                    shared.metrics.stats.net_input_bytes.fetch_add(n as u64, Ordering::Relaxed);
                 }
                 _ => return,
             },
-            _ = tokio::time::sleep(Duration::from_millis(delay)) => {
+            _ = shared.clock.sleep(delay) => {
                 client.human = true;
                 let greeting = [BANNER, PROMPT].concat();
                 if socket.write_all(&greeting).await.is_err() {
@@ -78,10 +81,10 @@ where
         // A request `CLIENT PAUSE` holds (left in the buffer), and whether it may write.
         let mut held = None;
         let mut now = shared.clock.now_ms();
-        parser.limits_mut().max_bulk_len = shared.proto_max_bulk_len.load(Ordering::Relaxed) as usize;
+        parser.limits_mut().max_bulk_len = shared.config.proto_max_bulk_len() as usize;
         // While the batch runs, `CLIENT LIST` shows the buffer as read,
         // the running requests included, as Redis does.
-        client.buffers = super::client::Buffers {
+        client.buffers = crate::session::Buffers {
             query: buf.len(),
             query_free: buf.capacity() - buf.len(),
             reply: out.len(),
@@ -109,14 +112,30 @@ where
                         if let Some((name, write)) = pausable(argv) {
                             if shared.pause.holds(write, shared.clock.now_ms()).is_some() {
                                 held = Some((shared.pause.enqueue(), write));
-                                let mut info = handle.info.lock();
-                                (info.blocked, info.last_command) = (true, name);
+                                handle.set_blocked(true, Some(name));
                                 break;
                             }
                         }
                     }
-                    let reply =
+                    let mut reply =
                         run_one(shared, &mut client, parser.argv(&buf[pos..]), now, &mut last_command);
+                    // LISTS: a blocking command that found its keys empty waits
+                    // (reading nothing more), then is re-run; see `wait_blocked`.
+                    if let Some(request) = client.blocked.take() {
+                        if flush_out!().is_err() {
+                            return;
+                        }
+                        let argv = parser.argv(&buf[pos..]);
+                        let rerun = |client: &mut Session| {
+                            run_one(shared, client, argv, shared.clock.now_ms(), &mut last_command)
+                        };
+                        let input = (&mut socket, &mut pipelined, buf.len());
+                        match wait_blocked(shared, &mut client, request, input, killed.as_mut(), rerun).await
+                        {
+                            Some(served) => reply = served,
+                            None => return,
+                        }
+                    }
                     if client.reply_allowed() {
                         write_reply(&reply, &client, &mut out);
                     } else if client.human {
@@ -148,10 +167,16 @@ where
             }
         }
         buf.advance(pos);
+        // LISTS: requests that arrived while blocked come next.
+        let resume = !pipelined.is_empty();
+        if resume {
+            buf.extend_from_slice(&pipelined);
+            pipelined.clear();
+        }
         if commands > 0 {
-            shared.stats.commands_processed.fetch_add(commands, Ordering::Relaxed);
+            shared.metrics.stats.commands_processed.fetch_add(commands, Ordering::Relaxed);
             client.tally.flush(&shared.metrics);
-            client.buffers = super::client::Buffers {
+            client.buffers = Buffers {
                 query: buf.len(),
                 query_free: buf.capacity() - buf.len(),
                 // Replies are written before the next read: none wait between batches.
@@ -159,7 +184,7 @@ where
                 reply_capacity: out.capacity(),
                 argv_mem: 0,
             };
-            client.publish(last_command, now);
+            client.update_visible(last_command, now);
         }
         // Registered before MONITOR's +OK goes out: a client that saw it
         // sees every command that follows.
@@ -183,10 +208,13 @@ where
                 turn = ticket.wait(&shared.clock, write) => pause_turn = Some(turn),
                 _ = &mut killed => return,
             }
-            handle.info.lock().blocked = false;
+            handle.set_blocked(false, None);
             continue;
         }
 
+        if resume {
+            continue;
+        }
         if buf.is_empty() && buf.capacity() > KEEP_CAPACITY {
             buf = BytesMut::with_capacity(READ_CHUNK);
         }
@@ -200,8 +228,8 @@ where
             read = socket.read_buf(&mut buf) => match read {
                 Ok(0) | Err(_) => false,
                 Ok(n) => {
-                    shared.stats.net_input_bytes.fetch_add(n as u64, Ordering::Relaxed);
-                    if buf.len() as u64 > shared.query_buffer_limit.load(Ordering::Relaxed) {
+                    shared.metrics.stats.net_input_bytes.fetch_add(n as u64, Ordering::Relaxed);
+                    if buf.len() as u64 > shared.config.query_buffer_limit() {
                         warn!(id = handle.id, addr = %handle.addr, qbuf = buf.len(),
                             "Closing client that reached max query buffer length");
                         false
@@ -238,10 +266,10 @@ fn pausable(argv: Argv<'_>) -> Option<(&'static str, bool)> {
 
 /// Resolves once the client has been idle for `timeout` seconds; never
 /// when `timeout` is 0 (then nothing but an atomic load is done).
-async fn idle(shared: &Shared) {
-    match shared.idle_timeout_s.load(Ordering::Relaxed) {
+async fn idle(shared: &ServerState) {
+    match shared.config.idle_timeout_s() {
         0 => std::future::pending().await,
-        seconds => tokio::time::sleep(Duration::from_secs(seconds)).await,
+        seconds => shared.clock.sleep(seconds.saturating_mul(1000)).await,
     }
 }
 
@@ -256,8 +284,8 @@ async fn next_line(monitor: &mut Option<tokio::sync::mpsc::UnboundedReceiver<Vec
 /// Runs one request; the context (and any keyspace lock) ends here, before
 /// the connection awaits again.
 fn run_one(
-    shared: &Shared,
-    client: &mut ClientState,
+    shared: &ServerState,
+    client: &mut Session,
     argv: Argv<'_>,
     now: u64,
     last_command: &mut &'static str,
@@ -265,10 +293,64 @@ fn run_one(
     let mut ctx = Context::at(shared, client, now);
     let reply = dispatch(&mut ctx, argv);
     *last_command = ctx.command;
+    // LISTS: wake clients blocked on the keys this command changed.
+    shared.blocking.wake_modified(ctx.effects());
     reply
 }
 
-fn write_reply(reply: &Reply, client: &ClientState, out: &mut Vec<u8>) {
+/// LISTS: waits while a blocking command's keys are empty: registered in
+/// `shared.blocking` (flag `b`), woken by a write to one of them, then `rerun`; until
+/// it is served, times out, is unblocked (`CLIENT UNBLOCK`), killed, or the
+/// client goes (`None`: close). Requests that arrive meanwhile are kept in
+/// `pipelined` (up to the query buffer limit, counting `buffered`).
+async fn wait_blocked<S: AsyncRead + Unpin>(
+    shared: &ServerState,
+    client: &mut Session,
+    request: crate::session::BlockRequest,
+    (socket, pipelined, buffered): (&mut S, &mut BytesMut, usize),
+    mut killed: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
+    mut rerun: impl FnMut(&mut Session) -> Reply,
+) -> Option<Reply> {
+    use crate::state::blocking::Unblock;
+    let id = client.handle.id;
+    let waiter = shared.blocking.register(id, request.db, &request.keys);
+    client.handle.set_blocked(true, None);
+    // Check once more after registering: a push between the first run and
+    // the registration woke no one.
+    let mut recheck = true;
+    let outcome = loop {
+        if !std::mem::take(&mut recheck) {
+            let wait = request.deadline_ms.map(|d| d.saturating_sub(shared.clock.now_ms()));
+            tokio::select! {
+                _ = waiter.woken() => {}
+                _ = sleep_ms(wait) => break Some(request.timeout_reply.clone()),
+                _ = &mut killed => break None,
+                read = socket.read_buf(pipelined) => match read {
+                    Ok(n) if n > 0 && (buffered + pipelined.len()) as u64
+                        <= shared.config.query_buffer_limit() => continue,
+                    _ => break None,
+                },
+            }
+            match waiter.take_unblock() {
+                Some(Unblock::Timeout) => break Some(request.timeout_reply.clone()),
+                Some(Unblock::Error) => {
+                    break Some(Reply::error("UNBLOCKED client unblocked via CLIENT UNBLOCK"))
+                }
+                None => {}
+            }
+        }
+        waiter.rearm();
+        let reply = rerun(client);
+        if client.blocked.take().is_none() {
+            break Some(reply);
+        }
+    };
+    shared.blocking.unregister(id);
+    client.handle.set_blocked(false, None);
+    outcome
+}
+
+fn write_reply(reply: &Reply, client: &Session, out: &mut Vec<u8>) {
     if client.human {
         if *reply != Reply::None {
             reply.write_human(out);
@@ -291,8 +373,8 @@ fn write_reply(reply: &Reply, client: &ClientState, out: &mut Vec<u8>) {
 async fn flush<S: AsyncWrite + Unpin>(
     socket: &mut S,
     out: &mut Vec<u8>,
-    shared: &Shared,
-    handle: &ClientHandle,
+    shared: &ServerState,
+    handle: &SessionHandle,
     aof_wait: &mut u64,
     killed: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
 ) -> std::io::Result<()> {
@@ -321,7 +403,7 @@ async fn flush<S: AsyncWrite + Unpin>(
     }
     // A no-op for TCP; TLS sends what it still holds.
     socket.flush().await?;
-    shared.stats.net_output_bytes.fetch_add(out.len() as u64, Ordering::Relaxed);
+    shared.metrics.stats.net_output_bytes.fetch_add(out.len() as u64, Ordering::Relaxed);
     out.clear();
     Ok(())
 }
@@ -332,12 +414,11 @@ async fn flush_slowly<S: AsyncWrite + Unpin>(
     socket: &mut S,
     out: &[u8],
     mut written: usize,
-    shared: &Shared,
-    handle: &ClientHandle,
+    shared: &ServerState,
+    handle: &SessionHandle,
     mut killed: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
 ) -> std::io::Result<()> {
-    let limit = |i: usize| shared.output_limit[i].load(Ordering::Relaxed);
-    let (hard, soft, soft_seconds) = (limit(0), limit(1), limit(2));
+    let [hard, soft, soft_seconds] = shared.config.output_limit();
     let mut over_soft_since: Option<Instant> = None;
     while written < out.len() {
         let unsent = (out.len() - written) as u64;
@@ -380,6 +461,13 @@ async fn try_write<S: AsyncWrite + Unpin>(socket: &mut S, bytes: &[u8]) -> Optio
 }
 
 /// Resolves at `deadline`; never without one.
+async fn sleep_ms(ms: Option<u64>) {
+    match ms {
+        Some(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
+        None => std::future::pending().await,
+    }
+}
+
 async fn sleep_until(deadline: Option<Instant>) {
     match deadline {
         Some(deadline) => tokio::time::sleep_until(deadline.into()).await,

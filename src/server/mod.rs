@@ -1,299 +1,28 @@
-//! Listeners, connections and the state every connection shares.
+//! Listeners, connections and start-up: the top layer, which binds the
+//! sockets and runs each connection's requests through the registry.
 
-mod client;
 mod connection;
-pub mod pause;
+mod listeners;
 mod replay;
+mod running;
 mod tls;
 
-use std::collections::BTreeMap;
+pub use running::RunningServer;
+
 use std::io;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use parking_lot::{Mutex, RwLock};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tracing::{debug, info, warn};
 
-use crate::acl::Acl;
 use crate::config::Config;
-use crate::store::{snapshot, Clock, Dataset, Keyspace, Shape, Store};
-
-pub use client::{ClientHandle, ClientInfo, ClientState};
-
-/// The Redis version whose behaviour MiniRedis follows; reported where
-/// clients read `redis_version` / HELLO's `version` to detect features.
-pub const REDIS_VERSION: &str = "7.0.15";
-
-/// Server-wide counters for `INFO stats`.
-#[derive(Debug, Default)]
-pub struct Stats {
-    pub connections_received: AtomicU64,
-    pub commands_processed: AtomicU64,
-    pub net_input_bytes: AtomicU64,
-    pub net_output_bytes: AtomicU64,
-    /// Connections refused (`maxclients`, protected mode).
-    pub rejected_connections: AtomicU64,
-    /// Rates of commands, input and output bytes (`instantaneous_*`).
-    pub rates: Mutex<[Rate; 3]>,
-}
-
-/// Samples of a counter's rate, as Redis's `trackInstantaneousMetric`: the
-/// mean of the last 16 samples taken every 100 ms.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Rate {
-    last_value: u64,
-    last_ms: u64,
-    samples: [u64; 16],
-    next: usize,
-}
-
-impl Rate {
-    fn sample(&mut self, value: u64, now_ms: u64) {
-        if self.last_ms != 0 && now_ms > self.last_ms {
-            let per_sec = value.saturating_sub(self.last_value) * 1000 / (now_ms - self.last_ms);
-            self.samples[self.next] = per_sec;
-            self.next = (self.next + 1) % self.samples.len();
-        }
-        self.last_value = value;
-        self.last_ms = now_ms;
-    }
-
-    /// Per second, averaged over the samples.
-    pub fn per_sec(&self) -> u64 {
-        self.samples.iter().sum::<u64>() / self.samples.len() as u64
-    }
-}
-
-impl Stats {
-    /// Takes one sample of each rate (every 100 ms).
-    pub fn track(&self, now_ms: u64) {
-        let mut rates = self.rates.lock();
-        rates[0].sample(self.commands_processed.load(Ordering::Relaxed), now_ms);
-        rates[1].sample(self.net_input_bytes.load(Ordering::Relaxed), now_ms);
-        rates[2].sample(self.net_output_bytes.load(Ordering::Relaxed), now_ms);
-    }
-
-    /// (ops per second, input bytes per second, output bytes per second).
-    pub fn instantaneous(&self) -> (u64, u64, u64) {
-        let rates = self.rates.lock();
-        (rates[0].per_sec(), rates[1].per_sec(), rates[2].per_sec())
-    }
-
-    /// Zeroes every counter (`CONFIG RESETSTAT`).
-    pub fn reset(&self) {
-        *self.rates.lock() = Default::default();
-        for counter in [
-            &self.connections_received,
-            &self.commands_processed,
-            &self.net_input_bytes,
-            &self.net_output_bytes,
-            &self.rejected_connections,
-        ] {
-            counter.store(0, Ordering::Relaxed);
-        }
-    }
-}
-
-/// A random 40-character hex id, as Redis's run and replication ids.
-pub fn random_id() -> String {
-    (0..40).map(|_| char::from_digit(fastrand::u32(..16), 16).unwrap_or('0')).collect()
-}
-
-/// Everything connections share.
-#[derive(Debug)]
-pub struct Shared {
-    pub store: Store,
-    pub clock: Clock,
-    pub config: RwLock<Config>,
-    pub stats: Stats,
-    pub clients: Mutex<BTreeMap<u64, Arc<ClientHandle>>>,
-    pub started: Instant,
-    pub run_id: String,
-    /// Writes since the last successful save.
-    pub dirty: AtomicU64,
-    /// Unix seconds of the last successful save (start-up time before any).
-    pub last_save: AtomicU64,
-    /// The port actually bound (differs from the config when it is 0).
-    pub port: AtomicU64,
-    /// The background expiry cycle runs (`DEBUG SET-ACTIVE-EXPIRE`).
-    pub active_expire: AtomicBool,
-    /// Command statistics, slow log, latency monitor, monitors.
-    pub metrics: crate::metrics::Metrics,
-    /// `used_memory` when the server state was built (`startup.allocated`).
-    pub startup_memory: usize,
-    /// `maxmemory` in bytes (0: no limit), read by every dispatch.
-    pub maxmemory: AtomicU64,
-    /// The replication id `INFO replication` reports (`DEBUG CHANGE-REPL-ID`).
-    pub repl_id: Mutex<String>,
-    /// Users and their rules.
-    pub acl: RwLock<Acl>,
-    /// `timeout` in seconds (0: none), read by every connection per batch.
-    pub idle_timeout_s: AtomicU64,
-    /// `proto-max-bulk-len`, read by every connection per batch.
-    pub proto_max_bulk_len: AtomicU64,
-    /// `client-query-buffer-limit`, checked after every read.
-    pub query_buffer_limit: AtomicU64,
-    /// The `normal` class of `client-output-buffer-limit`: hard, soft
-    /// (bytes) and soft seconds, checked when a write cannot finish at once.
-    pub output_limit: [AtomicU64; 3],
-    /// The append-only file and background saves.
-    pub persist: crate::persist::Persist,
-    /// `CLIENT PAUSE`, checked by every connection before each request.
-    pub pause: pause::PauseGate,
-    next_client_id: AtomicU64,
-    shutdown: watch::Sender<bool>,
-}
-
-impl Shared {
-    pub fn new(config: Config, clock: Clock, data: Dataset) -> Shared {
-        let now_s = clock.now_ms() / 1000;
-        let (policy, samples, access) = config.eviction();
-        let store = Store::new(data);
-        store.set_eviction(policy, samples, access);
-        let run_id = random_id();
-        let shared = Shared {
-            store,
-            acl: RwLock::new(Acl::new(&config.requirepass)),
-            idle_timeout_s: AtomicU64::new(0),
-            proto_max_bulk_len: AtomicU64::new(0),
-            query_buffer_limit: AtomicU64::new(0),
-            output_limit: Default::default(),
-            clock,
-            port: AtomicU64::new(u64::from(config.port)),
-            maxmemory: AtomicU64::new(config.maxmemory),
-            startup_memory: crate::alloc::allocated(),
-            metrics: crate::metrics::Metrics::new(crate::registry::stat_slots()),
-            config: RwLock::new(config),
-            stats: Stats::default(),
-            clients: Mutex::new(BTreeMap::new()),
-            started: Instant::now(),
-            run_id,
-            dirty: AtomicU64::new(0),
-            last_save: AtomicU64::new(now_s),
-            active_expire: AtomicBool::new(true),
-            repl_id: Mutex::new(random_id()),
-            persist: crate::persist::Persist::default(),
-            pause: pause::PauseGate::default(),
-            next_client_id: AtomicU64::new(1),
-            shutdown: watch::channel(false).0,
-        };
-        shared.sync_runtime_config();
-        shared.apply_metrics_config();
-        shared
-    }
-
-    /// Counts one write toward `rdb_changes_since_last_save`.
-    pub fn note_write(&self) {
-        self.dirty.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// Writes the snapshot atomically (the caller holds every shard).
-    pub fn save(&self, keyspace: &Keyspace) -> io::Result<()> {
-        crate::persist::save(self, keyspace)
-    }
-
-    /// Copies the settings connections read without a lock out of the
-    /// config (after `CONFIG SET`).
-    pub fn sync_runtime_config(&self) {
-        let config = self.config.read();
-        self.idle_timeout_s.store(config.timeout, Ordering::Relaxed);
-        self.proto_max_bulk_len.store(config.proto_max_bulk_len, Ordering::Relaxed);
-        self.query_buffer_limit.store(config.client_query_buffer_limit, Ordering::Relaxed);
-        self.store.set_limits(config.limits());
-        let limit = crate::config::normal_output_limit(&config.client_output_buffer_limit);
-        for (slot, value) in self.output_limit.iter().zip([limit.hard, limit.soft, limit.soft_seconds]) {
-            slot.store(value, Ordering::Relaxed);
-        }
-    }
-
-    /// A new connection's state: authenticated as `default` when that user
-    /// needs no password.
-    pub fn new_client(&self, handle: Arc<ClientHandle>) -> ClientState {
-        let acl = self.acl.read();
-        ClientState::new(handle, acl.default_user(), acl.default_opens_alone())
-    }
-
-    /// Whether a client that has not authenticated must (checked only for
-    /// such clients).
-    pub fn auth_required(&self) -> bool {
-        self.acl.read().auth_required()
-    }
-
-    /// Applies the live config's memory settings (after `CONFIG SET`) and
-    /// evicts at once if the new limit is below the memory in use, as Redis
-    /// does. The caller holds no shard.
-    pub fn apply_memory_config(&self, now_ms: u64) {
-        let (policy, samples, access, maxmemory) = {
-            let config = self.config.read();
-            let (policy, samples, access) = config.eviction();
-            (policy, samples, access, config.maxmemory)
-        };
-        self.store.set_eviction(policy, samples, access);
-        self.maxmemory.store(maxmemory, Ordering::Relaxed);
-        if maxmemory != 0 {
-            let aof = &self.persist.aof;
-            self.store.perform_evictions(
-                now_ms,
-                || crate::alloc::allocated() as u64 > maxmemory,
-                |db, key| {
-                    if aof.on() {
-                        crate::persist::log_eviction(aof, db, key);
-                    }
-                },
-            );
-        }
-    }
-
-    /// Applies the slow log and latency monitor settings of the live config.
-    pub fn apply_metrics_config(&self) {
-        let config = self.config.read();
-        let metrics = &self.metrics;
-        metrics.slowlog_threshold.store(config.slowlog_log_slower_than, Ordering::Relaxed);
-        metrics
-            .slowlog_max_len
-            .store(config.slowlog_max_len.min(usize::MAX as u64) as usize, Ordering::Relaxed);
-        metrics.trim_slowlog();
-        metrics.latency_threshold.store(config.latency_monitor_threshold, Ordering::Relaxed);
-    }
-
-    pub fn next_client_id(&self) -> u64 {
-        self.next_client_id.fetch_add(1, Ordering::Relaxed)
-    }
-
-    /// Stops the listeners and every connection. Connections learn of it
-    /// through their own handle (as from `CLIENT KILL`), so serving a
-    /// request touches no process-wide waiter.
-    pub fn request_shutdown(&self) {
-        self.shutdown.send_replace(true);
-        for handle in self.clients.lock().values() {
-            handle.kill();
-        }
-    }
-
-    /// Lists a new connection for `CLIENT LIST` / `CLIENT KILL` and
-    /// shutdown. One that arrives after a shutdown was requested is told at
-    /// once: either `request_shutdown` finds it in the list, or the flag is
-    /// already set when it is added (both happen under the list's lock).
-    pub fn register_client(&self, handle: Arc<ClientHandle>) {
-        let mut clients = self.clients.lock();
-        if *self.shutdown.borrow() {
-            handle.kill();
-        }
-        clients.insert(handle.id, handle);
-    }
-
-    pub fn shutdown_requested(&self) -> watch::Receiver<bool> {
-        self.shutdown.subscribe()
-    }
-
-    pub fn uptime(&self) -> Duration {
-        self.started.elapsed()
-    }
-}
+use crate::session::SessionHandle;
+use crate::state::ServerState;
+use crate::store::{snapshot, Clock, Dataset, Shape};
 
 /// Why the server could not start.
 #[derive(Debug)]
@@ -304,6 +33,8 @@ pub enum StartError {
     Bind(String, io::Error),
     AclFile(String),
     Tls(String),
+    /// The runtime of [`Server::start`] could not be built.
+    Runtime(io::Error),
 }
 
 impl std::fmt::Display for StartError {
@@ -319,6 +50,7 @@ impl std::fmt::Display for StartError {
             StartError::Bind(addr, e) => write!(f, "cannot listen on {addr}: {e}"),
             StartError::AclFile(problem) => write!(f, "cannot load the ACL file: {problem}"),
             StartError::Tls(problem) => write!(f, "cannot set up TLS: {problem}"),
+            StartError::Runtime(e) => write!(f, "cannot start the runtime: {e}"),
             StartError::Aof(path, e) => write!(
                 f,
                 "cannot load the append only file {}: {e}. Refusing to start; fix or move the file",
@@ -332,7 +64,7 @@ impl std::error::Error for StartError {}
 
 /// A bound server, ready to [`Server::run`].
 pub struct Server {
-    shared: Arc<Shared>,
+    shared: Arc<ServerState>,
     listeners: Vec<TcpListener>,
     /// `--tls-port` listeners and their acceptor.
     tls_listeners: Vec<TcpListener>,
@@ -394,7 +126,7 @@ impl Server {
             }
             Some(acceptor)
         };
-        let possible = raise_fd_limit(u64::from(config.maxclients));
+        let possible = crate::os::raise_fd_limit(u64::from(config.maxclients));
         if possible < u64::from(config.maxclients) {
             warn!(
                 "You requested maxclients of {} requiring at least {} max file descriptors; maxclients has been \
@@ -408,11 +140,11 @@ impl Server {
         let aof = config
             .aof_enabled()
             .then(|| (config.aof_load_truncated == "yes", crate::persist::Fsync::parse(&config.appendfsync)));
-        let shared = Arc::new(Shared::new(config, clock, data));
+        let shared = Arc::new(ServerState::new(config, clock, data, crate::registry::catalog()));
         if !aclfile.is_empty() {
-            crate::commands::acl::load_file(&shared.acl, aclfile.as_ref()).map_err(StartError::AclFile)?;
+            shared.users.load_file(aclfile.as_ref()).map_err(StartError::AclFile)?;
         }
-        shared.port.store(u64::from(port), Ordering::Relaxed);
+        shared.identity.set_port(port);
         if let Some((truncated_ok, policy)) = aof {
             let persist = &shared.persist;
             persist.aof.set_policy(policy.unwrap_or(crate::persist::Fsync::Everysec));
@@ -444,7 +176,8 @@ impl Server {
         self.tls_listeners.iter().filter_map(|l| l.local_addr().ok()).collect()
     }
 
-    pub fn shared(&self) -> Arc<Shared> {
+    /// The state the server's connections share.
+    pub fn state(&self) -> Arc<ServerState> {
         self.shared.clone()
     }
 
@@ -452,15 +185,24 @@ impl Server {
     pub async fn run(self) {
         let shared = self.shared;
         let mut stop = shared.shutdown_requested();
-        for listener in self.listeners {
-            tokio::spawn(accept_loop(listener, shared.clone(), None));
+        // The rebinder is in place before the first connection is accepted:
+        // a `CONFIG SET port` sent at once must find it.
+        let slots: Vec<_> = self.listeners.into_iter().map(listeners::Slot::new).collect();
+        let (bind, port) = {
+            let config = shared.config.read();
+            (config.bind.clone(), config.port)
+        };
+        shared.config.install_listeners(listeners::Rebinder::new(&shared, bind, port, slots.clone()));
+        for slot in slots {
+            tokio::spawn(accept_loop(slot, shared.clone(), None));
         }
         for listener in self.tls_listeners {
-            tokio::spawn(accept_loop(listener, shared.clone(), self.tls.clone()));
+            tokio::spawn(accept_loop(listeners::Slot::new(listener), shared.clone(), self.tls.clone()));
         }
-        tokio::spawn(expire_loop(shared.clone()));
-        // Plain threads that live as long as the process: a child forked by
+        let expiry = tokio::spawn(expire_loop(shared.clone()));
+        // Plain threads that live as long as the server: a child forked by
         // the cron thread dies with it (PR_SET_PDEATHSIG follows the thread).
+        let mut threads = Vec::new();
         for (name, body) in [("aof-writer", 0), ("aof-fsync", 1), ("persist-cron", 2)] {
             let shared = shared.clone();
             let spawned = std::thread::Builder::new().name(name.into()).spawn(move || match body {
@@ -468,11 +210,24 @@ impl Server {
                 1 => shared.persist.aof.fsync_loop(),
                 _ => persist_cron(&shared),
             });
-            if let Err(e) = spawned {
-                warn!(error = %e, "cannot start the {name} thread");
+            match spawned {
+                Ok(thread) => threads.push(thread),
+                Err(e) => warn!(error = %e, "cannot start the {name} thread"),
             }
         }
         stopped(&mut stop).await;
+        let _ = expiry.await;
+        // Writes accepted so far reach the log; then its threads end.
+        if shared.persist.aof.on() {
+            shared.persist.aof.flush_and_sync();
+        }
+        shared.persist.aof.stop();
+        // A background save or rewrite still running is stopped and reaped.
+        let joined = tokio::task::spawn_blocking(move || {
+            threads.into_iter().for_each(|t| drop(t.join()));
+            shared.persist.kill_child(&*shared);
+        });
+        let _ = joined.await;
     }
 }
 
@@ -491,11 +246,18 @@ fn protected_mode_refuses(
     protected && !peer.to_canonical().is_loopback() && default_nopass()
 }
 
-async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, tls: Option<tokio_rustls::TlsAcceptor>) {
+async fn accept_loop(
+    listener: Arc<listeners::Slot>,
+    shared: Arc<ServerState>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) {
     let mut stop = shared.shutdown_requested();
     loop {
         let accepted = tokio::select! {
-            accepted = listener.accept() => accepted,
+            accepted = listener.accept() => match accepted {
+                Some(accepted) => accepted,
+                None => return,
+            },
             _ = stopped(&mut stop) => return,
         };
         let (socket, peer) = match accepted {
@@ -507,20 +269,18 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, tls: Option<tok
                 continue;
             }
         };
-        shared.stats.connections_received.fetch_add(1, Ordering::Relaxed);
+        shared.metrics.stats.connections_received.fetch_add(1, Ordering::Relaxed);
         let (maxclients, protected, keepalive) = {
             let config = shared.config.read();
             (config.maxclients as usize, config.protected_mode == "yes", config.tcp_keepalive)
         };
-        if shared.clients.lock().len() >= maxclients {
-            shared.stats.rejected_connections.fetch_add(1, Ordering::Relaxed);
+        if shared.clients.count() >= maxclients {
+            shared.metrics.stats.rejected_connections.fetch_add(1, Ordering::Relaxed);
             refuse(&socket, b"-ERR max number of clients reached\r\n");
             continue;
         }
-        if protected_mode_refuses(protected, peer.ip(), || {
-            shared.acl.read().default_user().rules.read().nopass
-        }) {
-            shared.stats.rejected_connections.fetch_add(1, Ordering::Relaxed);
+        if protected_mode_refuses(protected, peer.ip(), || shared.users.default_user_has_no_password()) {
+            shared.metrics.stats.rejected_connections.fetch_add(1, Ordering::Relaxed);
             refuse(&socket, PROTECTED_MODE_DENIED);
             continue;
         }
@@ -532,9 +292,9 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, tls: Option<tok
         let fd = std::os::fd::AsRawFd::as_raw_fd(&socket) as i64;
         #[cfg(not(unix))]
         let fd = -1;
-        let id = shared.next_client_id();
-        let handle = Arc::new(ClientHandle::new(id, peer.to_string(), laddr, fd, shared.clock.now_ms()));
-        shared.register_client(handle.clone());
+        let id = shared.clients.next_id();
+        let handle = Arc::new(SessionHandle::new(id, peer.to_string(), laddr, fd, shared.clock.now_ms()));
+        shared.clients.register(handle.clone());
         debug!(id, addr = %peer, "client connected");
         let shared = shared.clone();
         let tls = tls.clone();
@@ -552,7 +312,7 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, tls: Option<tok
                     }
                 }
             }
-            shared.clients.lock().remove(&handle.id);
+            shared.clients.remove(handle.id);
             debug!(id = handle.id, "client disconnected");
         });
     }
@@ -585,45 +345,18 @@ fn set_keepalive(socket: &tokio::net::TcpStream, seconds: u64) {
     let _ = socket2::SockRef::from(socket).set_tcp_keepalive(&keepalive);
 }
 
-/// Raises the process's open-file limit so `maxclients` clients fit (plus
-/// 32 descriptors for the server itself, as Redis reserves); returns how
-/// many clients the limit allows.
-pub fn raise_fd_limit(maxclients: u64) -> u64 {
-    const RESERVED: u64 = 32;
-    let wanted = maxclients.saturating_add(RESERVED);
-    #[cfg(unix)]
-    {
-        let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-        // SAFETY: getrlimit/setrlimit only read and write the struct passed.
-        unsafe {
-            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
-                return maxclients;
-            }
-            if limit.rlim_cur < wanted {
-                let raised = libc::rlimit { rlim_cur: wanted.min(limit.rlim_max), rlim_max: limit.rlim_max };
-                if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
-                    limit.rlim_cur = raised.rlim_cur;
-                }
-            }
-        }
-        limit.rlim_cur.saturating_sub(RESERVED).min(maxclients)
-    }
-    #[cfg(not(unix))]
-    maxclients
-}
-
 /// The active half of expiry: ten cycles a second, as Redis's default `hz`.
-async fn expire_loop(shared: Arc<Shared>) {
+async fn expire_loop(shared: Arc<ServerState>) {
     let mut stop = shared.shutdown_requested();
     let mut expired = crate::store::effects::Effects::default();
-    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    let mut tick = shared.clock.every(100);
     loop {
         tokio::select! {
             _ = tick.tick() => {}
             _ = stopped(&mut stop) => return,
         }
-        shared.stats.track(shared.clock.now_ms());
-        if !shared.active_expire.load(Ordering::Relaxed) {
+        shared.metrics.stats.track(shared.clock.now_ms());
+        if !shared.active_expire_enabled() {
             continue;
         }
         let now = shared.clock.now_ms();
@@ -643,7 +376,7 @@ async fn expire_loop(shared: Arc<Shared>) {
 
 /// Background persistence duties, ten times a second: reaping a finished
 /// save or rewrite, `save` rules, scheduled and automatic rewrites.
-fn persist_cron(shared: &Shared) {
+fn persist_cron(shared: &ServerState) {
     let stop = shared.shutdown_requested();
     while !*stop.borrow() {
         std::thread::sleep(Duration::from_millis(100));
@@ -673,11 +406,11 @@ mod shutdown_tests {
     use std::sync::Arc;
     use std::time::Duration;
 
-    use super::ClientHandle;
+    use crate::session::SessionHandle;
     use crate::testing::Harness;
 
     /// Whether the handle's waiter resolves (at once or after a kill).
-    fn killed(handle: &ClientHandle) -> bool {
+    fn killed(handle: &SessionHandle) -> bool {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
         runtime.block_on(async {
             tokio::time::timeout(Duration::from_millis(50), handle.killed()).await.is_ok()
@@ -687,15 +420,15 @@ mod shutdown_tests {
     #[test]
     fn shutdown_wakes_every_connection_even_one_registered_after_it() {
         let h = Harness::new();
-        let handle = |id| Arc::new(ClientHandle::new(id, "127.0.0.1:1".into(), "127.0.0.1:2".into(), -1, 0));
+        let handle = |id| Arc::new(SessionHandle::new(id, "127.0.0.1:1".into(), "127.0.0.1:2".into(), -1, 0));
         let before = handle(1000);
-        h.shared.register_client(before.clone());
+        h.shared.clients.register(before.clone());
         assert!(!killed(&before), "not before shutdown");
         h.shared.request_shutdown();
         assert!(killed(&before));
         assert!(killed(&h.client.handle), "the harness's own connection too");
         let after = handle(1001);
-        h.shared.register_client(after.clone());
+        h.shared.clients.register(after.clone());
         assert!(killed(&after), "a connection accepted after the request still stops");
     }
 }

@@ -13,9 +13,10 @@ use crate::protocol::Reply;
 use crate::registry::{dispatch, lookup, Context};
 use crate::store::Store;
 
-use super::{ClientHandle, ClientState, Shared};
+use crate::session::{Session, SessionHandle};
+use crate::state::ServerState;
 
-impl Host for Shared {
+impl Host for ServerState {
     fn store(&self) -> &Store {
         &self.store
     }
@@ -53,9 +54,9 @@ impl Host for Shared {
 /// is frozen at 0 while replaying, so no key expires half-way: every
 /// deletion by expiry is in the log as a `DEL`. A cut-off last record is
 /// dropped when `truncated_ok`. Returns the number of records.
-pub fn replay(server: &Shared, path: &Path, truncated_ok: bool) -> Result<usize, LoadError> {
-    let handle = Arc::new(ClientHandle::new(0, "aof".into(), String::new(), -1, 0));
-    let mut client = ClientState::new(handle, crate::acl::UserCell::internal("aof"), true);
+pub fn replay(server: &ServerState, path: &Path, truncated_ok: bool) -> Result<usize, LoadError> {
+    let handle = Arc::new(SessionHandle::new(0, "aof".into(), String::new(), -1, 0));
+    let mut client = Session::new(handle, crate::acl::UserCell::internal("aof"), true);
     let count = read_log(path, truncated_ok, |args, offset| {
         if lookup(&args[0]).is_none() {
             return Err(LoadError::Corrupt(

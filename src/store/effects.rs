@@ -33,6 +33,8 @@ pub enum EventClass {
     String,
     /// `h`
     Hash,
+    /// `l`
+    List,
     /// `s`
     Set,
     /// `z`

@@ -10,10 +10,10 @@ use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
 
-use super::packed::{Elem, Packed};
+use super::packed::{self, Elem, Packed};
 use super::snapshot::{read_blob_pairs, write_blob};
 use super::string::str_heap;
-use super::value::{Limits, ValueType};
+use super::value_type::{Limits, ValueType};
 use super::{scan_step, Str};
 use crate::alloc::charged;
 
@@ -86,16 +86,20 @@ impl Hash {
     /// gets more fields than the limit.
     pub fn insert(&mut self, field: &[u8], value: &[u8], limits: &Limits) -> bool {
         let too_long = field.len().max(value.len()) > limits.hash_max_listpack_value;
-        if let (Hash::Packed(_), true) = (&*self, too_long) {
-            self.convert();
+        if let Hash::Packed(p) = self {
+            // As Redis's `lpSafeToAdd`: a packed hash never nears 1 GB.
+            if too_long || p.end() + field.len() + value.len() + 10 > packed::MAX_SIZE {
+                self.convert();
+            }
         }
         match self {
             Hash::Packed(p) => match p.find(field, 2) {
                 Some(at) => {
                     let value_at = p.next_offset(at);
                     p.splice(value_at..p.next_offset(value_at), [value]);
-                    // Redis checks the length after an update too (a lowered limit).
-                    if p.count() / 2 > limits.hash_max_listpack_entries {
+                    // A pair takes at least two bytes, so a short hash needs no count.
+                    let entries = limits.hash_max_listpack_entries;
+                    if limits.hash_entries_lowered && p.end() > 2 * entries && p.count() / 2 > entries {
                         self.convert();
                     }
                     false
@@ -319,7 +323,12 @@ mod tests {
     use super::*;
 
     fn limits(entries: usize, value: usize) -> Limits {
-        Limits { hash_max_listpack_entries: entries, hash_max_listpack_value: value, ..Limits::default() }
+        Limits {
+            hash_max_listpack_entries: entries,
+            hash_max_listpack_value: value,
+            hash_entries_lowered: true,
+            ..Limits::default()
+        }
     }
 
     fn fields(h: &Hash) -> Vec<Vec<u8>> {

@@ -5,7 +5,7 @@ use indexmap::IndexMap;
 use proptest::prelude::*;
 
 use super::hash::Hash;
-use super::value::{Limits, ValueType};
+use super::value_type::{Limits, ValueType};
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -93,8 +93,12 @@ fn apply(
         }
         Op::RandField(_) => assert!(hash.positions().get(0).is_none()),
         Op::Limits(e, v) => {
-            *limits =
-                Limits { hash_max_listpack_entries: *e, hash_max_listpack_value: *v, ..Limits::default() }
+            *limits = Limits {
+                hash_max_listpack_entries: *e,
+                hash_max_listpack_value: *v,
+                hash_entries_lowered: true,
+                ..Limits::default()
+            }
         }
     }
 }
@@ -104,7 +108,7 @@ proptest! {
 
     #[test]
     fn packed_and_table_hashes_match_a_map(ops in proptest::collection::vec(op(), 1..80)) {
-        let mut limits = Limits { hash_max_listpack_entries: 6, hash_max_listpack_value: 8, ..Limits::default() };
+        let mut limits = Limits { hash_max_listpack_entries: 6, hash_max_listpack_value: 8, hash_entries_lowered: true, ..Limits::default() };
         let (mut hash, mut model, mut table) = (Hash::default(), IndexMap::new(), false);
         for op in &ops {
             apply(op, &mut hash, &mut model, &mut limits, &mut table);

@@ -29,6 +29,10 @@ const SMALL_INT_MAX: i64 = 0x3f;
 const INT_BASE: u8 = 0xc0;
 const STR_LONG: u8 = 0xd0;
 
+/// The most bytes a packed collection may grow to (Redis's
+/// `LISTPACK_MAX_SAFETY_SIZE`); also keeps every length within a `u32`.
+pub const MAX_SIZE: usize = 1 << 30;
+
 /// The canonical integer `bytes` spell, if any (`"12"`, not `"012"`, `"+1"` or `"-0"`).
 pub fn canonical_int(bytes: &[u8]) -> Option<i64> {
     if bytes.is_empty() || bytes.len() > 20 {
@@ -285,7 +289,9 @@ impl Packed {
     }
 
     /// Replaces the bytes of `range` (whole elements) by the encodings of
-    /// `items`: in place when the size is unchanged, else in one new allocation.
+    /// `items`: in place when the size is unchanged, else by resizing the
+    /// allocation to the exact new size (`realloc`, which often grows or
+    /// shrinks in place, so pushes and pops copy little).
     pub fn splice<'a>(&mut self, range: Range<usize>, items: impl IntoIterator<Item = &'a [u8]>) {
         let mut encoded = Vec::new();
         items.into_iter().for_each(|item| encode(&mut encoded, item));
@@ -293,11 +299,10 @@ impl Packed {
             self.bytes[range].copy_from_slice(&encoded);
             return;
         }
-        let mut out = Vec::with_capacity(self.bytes.len() - range.len() + encoded.len());
-        out.extend_from_slice(&self.bytes[..range.start]);
-        out.extend_from_slice(&encoded);
-        out.extend_from_slice(&self.bytes[range.end..]);
-        self.bytes = out.into_boxed_slice();
+        let mut bytes = std::mem::take(&mut self.bytes).into_vec();
+        bytes.reserve_exact(encoded.len().saturating_sub(range.len()));
+        bytes.splice(range, encoded);
+        self.bytes = bytes.into_boxed_slice();
     }
 
     /// Appends `items` at the end.

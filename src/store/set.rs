@@ -16,7 +16,7 @@ use hashbrown::HashTable;
 use super::packed::{canonical_int, Elem};
 use super::snapshot::{read_blob_list, write_blob};
 use super::string::str_heap;
-use super::value::{Limits, ValueType};
+use super::value_type::{Limits, ValueType};
 use super::{scan_step, Str};
 use crate::alloc::charged;
 

@@ -1,7 +1,7 @@
 //! The JSON snapshot (`dump.json`): versioned, binary-safe, written atomically.
 //!
 //! ```json
-//! {"format":"miniredis-dump","version":1,"saved_at_ms":1700000000000,
+//! {"format":"miniredis-dump","version":3,"saved_at_ms":1700000000000,
 //!  "databases":[{"index":0,"keys":[
 //!    {"type":"string","key":"name","value":"Alice","expires_at_ms":1700000005000},
 //!    {"type":"hash","key":"user:1","value":[["name","Alice"],["age","23"]]},
@@ -21,7 +21,9 @@ use serde::{Deserialize, Serialize};
 use super::{Dataset, Keyspace, Limits, Shape, Value};
 
 pub const FORMAT: &str = "miniredis-dump";
-pub const VERSION: u32 = 1;
+/// Version 2 added lists, version 3 sets and sorted sets; older dumps
+/// (version 1: strings and hashes; 2: and lists) still load.
+pub const VERSION: u32 = 3;
 
 /// Bytes as JSON: a string when valid UTF-8, else `{"base64": "..."}`.
 #[derive(Serialize, Deserialize)]
@@ -219,7 +221,7 @@ pub fn from_json(bytes: &[u8], shape: Shape, now_ms: u64, limits: &Limits) -> Re
     if file.format != FORMAT {
         return Err(corrupt(format!("format is {:?}, expected {FORMAT:?}", file.format)));
     }
-    if file.version != VERSION {
+    if !(1..=VERSION).contains(&file.version) {
         return Err(corrupt(format!("unsupported version {} (this build reads {VERSION})", file.version)));
     }
     let mut data = Dataset::new(shape);
@@ -282,7 +284,7 @@ mod tests {
         for bad in [
             &b"{"[..],
             br#"{"format":"other","version":1,"saved_at_ms":0,"databases":[]}"#,
-            br#"{"format":"miniredis-dump","version":9,"saved_at_ms":0,"databases":[]}"#,
+            br#"{"format":"miniredis-dump","version":4,"saved_at_ms":0,"databases":[]}"#,
             br#"{"format":"miniredis-dump","version":1,"saved_at_ms":0,"databases":[{"index":99,"keys":[]}]}"#,
             br#"{"format":"miniredis-dump","version":1,"saved_at_ms":0,"databases":[{"index":0,"keys":[{"type":"string","key":{"base64":"!!"},"value":"x"}]}]}"#,
         ] {
@@ -344,7 +346,7 @@ mod tests {
     fn sets_and_sorted_sets_round_trip_exactly() {
         let shape = Shape::for_threads(16, 1);
         let limits = Limits::default();
-        let dump = br#"{"format":"miniredis-dump","version":1,"saved_at_ms":0,"databases":[{"index":0,"keys":[
+        let dump = br#"{"format":"miniredis-dump","version":3,"saved_at_ms":0,"databases":[{"index":0,"keys":[
             {"type":"set","key":"ints","value":["3","-1","70000"]},
             {"type":"set","key":"words","value":["a",{"base64":"AP8="}]},
             {"type":"zset","key":"small","value":[["a","-inf"],["b","1.1"],["c","inf"]]},
@@ -378,7 +380,7 @@ mod tests {
             rewrite.push(args.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect::<Vec<_>>())
         });
         assert_eq!(rewrite, [["ZADD", "small", "-inf", "a", "1.1", "b", "inf", "c"]]);
-        let empty = br#"{"format":"miniredis-dump","version":1,"saved_at_ms":0,"databases":[{"index":0,"keys":[{"type":"zset","key":"z","value":[["a","nan"]]}]}]}"#;
+        let empty = br#"{"format":"miniredis-dump","version":3,"saved_at_ms":0,"databases":[{"index":0,"keys":[{"type":"zset","key":"z","value":[["a","nan"]]}]}]}"#;
         assert!(matches!(from_json(empty, shape, 0, &limits), Err(LoadError::Corrupt(_))));
     }
 }

@@ -1,71 +1,15 @@
-//! The value layer: every data type is a module implementing [`ValueType`],
-//! and [`Value`] dispatches to it. The keyspace, `dump.json`, the AOF
-//! rewrite and `TYPE`/`OBJECT`/`MEMORY`/`COPY` go through this interface
-//! only, so adding a type means its module, one line in [`value_types!`]
-//! below, and its command files.
+//! [`Value`]: one variant per data type, dispatching to each type's
+//! [`ValueType`] implementation. The keyspace, `dump.json`, the AOF rewrite
+//! and `TYPE`/`OBJECT`/`MEMORY`/`COPY` go through it only, so adding a type
+//! means its module, one line in [`value_types!`] below, and its command
+//! files.
 
 use super::hash::Hash;
+use super::list::List;
 use super::set::Set;
+use super::value_type::{Limits, ValueType};
 use super::zset::ZSet;
-
 use super::Str;
-
-/// Run-time settings the encodings follow (Redis's `*-max-listpack-*`),
-/// copied into every database so a change applies to values as they are
-/// next written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    /// `hash-max-listpack-entries`: more fields make a hash a `hashtable`.
-    pub hash_max_listpack_entries: usize,
-    /// `hash-max-listpack-value`: a longer field or value makes a hash a `hashtable`.
-    pub hash_max_listpack_value: usize,
-    /// `set-max-intset-entries`: more integers make a set a `hashtable`.
-    pub set_max_intset_entries: usize,
-    /// `zset-max-listpack-entries`: more members make a sorted set a `skiplist`.
-    pub zset_max_listpack_entries: usize,
-    /// `zset-max-listpack-value`: a longer member makes a sorted set a `skiplist`.
-    pub zset_max_listpack_value: usize,
-}
-
-impl Default for Limits {
-    /// Redis 7.0's defaults.
-    fn default() -> Self {
-        Limits {
-            hash_max_listpack_entries: 512,
-            hash_max_listpack_value: 64,
-            set_max_intset_entries: 512,
-            zset_max_listpack_entries: 128,
-            zset_max_listpack_value: 64,
-        }
-    }
-}
-
-/// What the store needs of a data type.
-pub trait ValueType: Clone + PartialEq + Sized {
-    /// The name `TYPE` reports, and the `"type"` of its `dump.json` entries.
-    const NAME: &'static str;
-
-    /// The encoding `OBJECT ENCODING` reports.
-    fn encoding(&self) -> &'static str;
-
-    /// Heap bytes the value owns, as malloc charges them (`MEMORY USAGE`, eviction).
-    fn heap_size(&self) -> usize;
-
-    /// Appends the JSON of the value to a `dump.json` entry.
-    fn write_snapshot(&self, out: &mut Vec<u8>);
-
-    /// Reads the JSON [`ValueType::write_snapshot`] wrote (or an older dump's).
-    fn read_snapshot(json: &str, limits: &Limits) -> Result<Self, String>;
-
-    /// The commands that rebuild the value at `key` (for the AOF rewrite),
-    /// each passed to `emit` as its arguments.
-    fn rewrite(&self, key: &[u8], emit: &mut dyn FnMut(&[&[u8]]));
-
-    /// Whether this is a collection left with no element (Redis deletes those).
-    fn is_empty_collection(&self) -> bool {
-        false
-    }
-}
 
 /// A type's place in [`Value`] (written by [`value_types!`]): what the
 /// keyspace's typed access (`Db::get_typed`, `Db::typed_or_default`) uses.
@@ -153,6 +97,7 @@ macro_rules! value_types {
 value_types! {
     String(Str),
     Hash(Hash),
+    List(List),
     Set(Set),
     ZSet(ZSet),
 }

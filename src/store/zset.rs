@@ -12,7 +12,7 @@
 
 use super::packed::{Elem, Packed};
 use super::snapshot::write_blob;
-use super::value::{Limits, ValueType};
+use super::value_type::{Limits, ValueType};
 use super::zset_tree::{order, Tree};
 use crate::alloc::charged;
 use crate::protocol::parse::parse_f64;

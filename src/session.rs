@@ -1,6 +1,6 @@
-//! Per-connection state: [`ClientState`] is owned by the connection task and
-//! lent to commands; [`ClientHandle`] is the part other connections can see
-//! (`CLIENT LIST`, `CLIENT KILL`).
+//! A connection's session: [`Session`] is its state, owned by the connection
+//! task and lent to each command; its [`SessionHandle`] is the small part
+//! other connections can see (`CLIENT LIST`, `CLIENT KILL`), behind a lock.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -8,11 +8,12 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use crate::acl::UserCell;
+use crate::protocol::Reply;
 use tokio::sync::Notify;
 
 /// What other connections can see of a client.
 #[derive(Debug, Default, Clone)]
-pub struct ClientInfo {
+pub struct SessionInfo {
     pub name: Vec<u8>,
     pub lib_name: Vec<u8>,
     pub lib_ver: Vec<u8>,
@@ -28,7 +29,7 @@ pub struct ClientInfo {
     pub user: Option<Arc<str>>,
     /// A `MONITOR` client (flag `O`).
     pub monitor: bool,
-    /// Held by `CLIENT PAUSE` (flag `b`).
+    /// Held by `CLIENT PAUSE`, or blocked by `BLPOP` and friends (flag `b`).
     pub blocked: bool,
     /// The connection's buffers at the end of its last batch.
     pub buffers: Buffers,
@@ -47,7 +48,7 @@ pub struct Buffers {
     pub argv_mem: usize,
 }
 
-impl ClientInfo {
+impl SessionInfo {
     /// The `flags=` field of `CLIENT LIST`: `N` when no flag is set.
     fn flags(&self) -> String {
         let mut flags = String::new();
@@ -71,24 +72,24 @@ impl ClientInfo {
 }
 
 #[derive(Debug)]
-pub struct ClientHandle {
+pub struct SessionHandle {
     pub id: u64,
     pub addr: String,
     pub laddr: String,
     pub fd: i64,
     pub created_ms: u64,
-    pub info: Mutex<ClientInfo>,
+    pub(crate) info: Mutex<SessionInfo>,
     /// The connection waits for the socket to take its replies (`events=w`
     /// in `CLIENT LIST`); it reads (`events=r`) otherwise.
     pub writing: AtomicBool,
     kill: Notify,
 }
 
-impl ClientHandle {
-    pub fn new(id: u64, addr: String, laddr: String, fd: i64, now_ms: u64) -> ClientHandle {
-        let info = ClientInfo { protocol: 2, last_active_ms: now_ms, ..ClientInfo::default() };
+impl SessionHandle {
+    pub fn new(id: u64, addr: String, laddr: String, fd: i64, now_ms: u64) -> SessionHandle {
+        let info = SessionInfo { protocol: 2, last_active_ms: now_ms, ..SessionInfo::default() };
         let writing = AtomicBool::new(false);
-        ClientHandle {
+        SessionHandle {
             id,
             addr,
             laddr,
@@ -107,10 +108,37 @@ impl ClientHandle {
         self.kill.notify_one();
     }
 
-    /// Resolves once [`ClientHandle::kill`] was called. The connection's
+    /// Resolves once [`SessionHandle::kill`] was called. The connection's
     /// only waiter besides its socket: shutdown arrives through it too.
     pub async fn killed(&self) {
         self.kill.notified().await
+    }
+
+    /// The client's name (`CLIENT SETNAME`; empty when none).
+    pub fn name(&self) -> Vec<u8> {
+        self.info.lock().name.clone()
+    }
+
+    /// The name of the user the client authenticated as (none: `default`
+    /// from the start).
+    /// Whether `CLIENT PAUSE` holds the connection or a blocking list
+    /// command waits (flag `b`, `blocked_clients`).
+    pub fn is_blocked(&self) -> bool {
+        self.info.lock().blocked
+    }
+
+    /// Marks the connection held by `CLIENT PAUSE` (running `command` once
+    /// let go) or waiting in a blocking list command, or let go.
+    pub fn set_blocked(&self, blocked: bool, command: Option<&'static str>) {
+        let mut info = self.info.lock();
+        info.blocked = blocked;
+        if let Some(command) = command {
+            info.last_command = command;
+        }
+    }
+
+    pub fn user_name(&self) -> Option<Arc<str>> {
+        self.info.lock().user.clone()
     }
 
     /// One line of `CLIENT LIST` / `CLIENT INFO`, in Redis's field order.
@@ -141,8 +169,8 @@ impl ClientHandle {
             info.buffers.query
                 + info.buffers.query_free
                 + info.buffers.reply_capacity
-                + std::mem::size_of::<ClientState>()
-                + std::mem::size_of::<ClientHandle>(),
+                + std::mem::size_of::<Session>()
+                + std::mem::size_of::<SessionHandle>(),
             if self.writing.load(Ordering::Relaxed) { "w" } else { "r" },
             if info.last_command.is_empty() { "NULL" } else { info.last_command },
             info.user.as_deref().unwrap_or("default"),
@@ -153,10 +181,25 @@ impl ClientHandle {
     }
 }
 
+/// What a blocking command asks of its connection when every key is empty:
+/// wait for a write to one of `keys` (in database `db`) until `deadline_ms`
+/// (`None`: forever), then run the command again; on timeout, reply
+/// `timeout_reply`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlockRequest {
+    pub db: usize,
+    pub keys: Vec<Vec<u8>>,
+    pub deadline_ms: Option<u64>,
+    pub timeout_reply: Reply,
+}
+
 /// A connection's own state, lent to each command through the context.
 #[derive(Debug)]
-pub struct ClientState {
-    pub handle: Arc<ClientHandle>,
+pub struct Session {
+    pub handle: Arc<SessionHandle>,
+    /// Lists: set by a blocking command that found nothing (the connection
+    /// then waits; see `state::blocking`).
+    pub blocked: Option<BlockRequest>,
     /// Selected database.
     pub db: usize,
     /// 2 (RESP2) or 3 (RESP3, after `HELLO 3`).
@@ -195,12 +238,13 @@ pub struct ClientState {
     pub effects: crate::store::effects::Effects,
 }
 
-impl ClientState {
-    pub fn new(handle: Arc<ClientHandle>, user: Arc<UserCell>, authenticated: bool) -> ClientState {
-        ClientState {
+impl Session {
+    pub fn new(handle: Arc<SessionHandle>, user: Arc<UserCell>, authenticated: bool) -> Session {
+        Session {
             user,
             authenticated,
             handle,
+            blocked: None,
             db: 0,
             protocol: 2,
             human: false,
@@ -234,12 +278,45 @@ impl ClientState {
         self.authenticated = true;
     }
 
+    /// Names the client (`CLIENT SETNAME`, `HELLO … SETNAME`).
+    pub fn set_name(&self, name: &[u8]) {
+        self.handle.info.lock().name = name.to_vec();
+    }
+
+    /// `CLIENT SETINFO lib-name|lib-ver value`.
+    pub fn set_library(&self, lib_name: Option<&[u8]>, lib_ver: Option<&[u8]>) {
+        let mut info = self.handle.info.lock();
+        if let Some(name) = lib_name {
+            info.lib_name = name.to_vec();
+        }
+        if let Some(version) = lib_ver {
+            info.lib_ver = version.to_vec();
+        }
+    }
+
+    /// Back to a new connection's state (`RESET`): database 0, RESP2, no
+    /// name, NO-TOUCH and replies on, logged in as `user` (authenticated
+    /// when it needs no password). NO-EVICT stays as it was, as in Redis
+    /// 7.0; a `CLIENT REPLY SKIP` aimed at the running command still applies.
+    pub fn reset(&mut self, user: Arc<UserCell>, authenticated: bool) {
+        self.db = 0;
+        self.protocol = 2;
+        self.no_touch = false;
+        self.reply_off = false;
+        self.reply_skip_next = false;
+        self.user = user;
+        self.authenticated = authenticated;
+        let mut info = self.handle.info.lock();
+        info.name.clear();
+        info.user = None;
+    }
+
     pub fn id(&self) -> u64 {
         self.handle.id
     }
 
     /// Copies what others may read into the shared handle.
-    pub fn publish(&self, last_command: &'static str, now_ms: u64) {
+    pub fn update_visible(&self, last_command: &'static str, now_ms: u64) {
         let mut info = self.handle.info.lock();
         info.db = self.db;
         info.protocol = self.protocol;

@@ -1,0 +1,11 @@
+//! Command logic that several files in `commands/` share, by domain. It
+//! sits between the registry (whose [`crate::registry::Context`] it uses)
+//! and the command files.
+
+pub mod admin;
+pub mod hashes;
+pub mod keys;
+pub mod lists;
+pub mod sets;
+pub mod strings;
+pub mod zsets;

@@ -1,0 +1,70 @@
+//! The permission check [`super::dispatch`] runs for a user that is not
+//! unrestricted: the command's ACL id against the user's bitmap, then each
+//! key against the user's patterns.
+
+use super::{Context, Entry, Flag};
+use crate::acl::{User, KEY_READ, KEY_WRITE};
+use crate::protocol::parse::Argv;
+use crate::protocol::ReplyError;
+
+/// Why a command was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Denial {
+    Command,
+    Key(Vec<u8>),
+}
+
+/// Why `user` may not run `argv` (command `entry`, subcommand `sub`).
+pub fn denial(user: &User, entry: &Entry, sub: Option<usize>, argv: Argv<'_>) -> Option<Denial> {
+    let id = sub.map_or(entry.acl_id, |i| entry.acl_id + 1 + i);
+    // Commands a client may run before authenticating are never denied.
+    if !user.may_run(id) && !entry.meta.has(Flag::NoAuth) {
+        return Some(Denial::Command);
+    }
+    if user.all_keys {
+        return None;
+    }
+    // The subcommand's own flags and key specification, if it has them.
+    let flags = entry.flags_of(sub);
+    let need = if flags & Flag::Write.bit() != 0 {
+        KEY_WRITE
+    } else if flags & Flag::Readonly.bit() != 0 {
+        KEY_READ
+    } else {
+        0
+    };
+    let keys = entry.keys(sub, (argv.len() > 1).then(|| argv.get(1)));
+    keys.positions(argv.len())
+        .map(|position| argv.get(position))
+        .find_map(|key| (!user.may_access(key, need)).then(|| Denial::Key(key.to_vec())))
+}
+
+/// `NOPERM` (and an ACL log entry) when the command or one of its keys is
+/// not allowed.
+pub fn check(
+    ctx: &mut Context<'_>,
+    entry: &Entry,
+    sub: Option<usize>,
+    argv: Argv<'_>,
+) -> Result<(), ReplyError> {
+    let user = ctx.client.user.clone();
+    let denial = denial(&user.rules.read(), entry, sub, argv);
+    let Some(denial) = denial else { return Ok(()) };
+    let name = sub.map_or(entry.meta.name, |i| entry.sub_names[i].as_str());
+    let (reason, object, text) = match &denial {
+        Denial::Command => (
+            "command",
+            name.as_bytes().to_vec(),
+            format!("NOPERM this user has no permissions to run the '{name}' command"),
+        ),
+        Denial::Key(key) => (
+            "key",
+            key.clone(),
+            "NOPERM this user has no permissions to access one of the keys used as arguments".to_string(),
+        ),
+    };
+    let now = ctx.now_ms();
+    let info = ctx.client.handle.info_line(now);
+    ctx.server.users.log(reason, &object, user.name.as_bytes(), now, info);
+    Err(ReplyError(text.into()))
+}

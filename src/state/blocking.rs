@@ -1,0 +1,232 @@
+//! Clients blocked on list keys (`BLPOP` and friends): for each key, the
+//! FIFO of client ids waiting on it, and for each blocked client its wake
+//! handle.
+//!
+//! A blocking command that finds every key empty leaves a
+//! [`BlockRequest`]; its connection registers here and waits.
+//! After any command, if someone is blocked (one atomic load otherwise),
+//! the keys its effects name as modified wake the first waiter of each key
+//! that is not already woken: O(1) per key. The woken connection re-runs
+//! its command. If the command is served, the connection unregisters and
+//! its own pop wakes the next waiter (the key may still hold elements);
+//! if it finds nothing, it stays at its place in every queue.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use tokio::sync::Notify;
+
+use crate::store::effects::{Effects, ALL_DBS};
+
+pub use crate::session::BlockRequest;
+
+/// How `CLIENT UNBLOCK` ends a wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unblock {
+    Timeout,
+    Error,
+}
+
+/// One blocked connection's wake handle.
+#[derive(Default)]
+pub struct Waiter {
+    notify: Notify,
+    /// Woken and not yet re-run (so a second push wakes the next waiter).
+    woken: AtomicBool,
+    unblock: Mutex<Option<Unblock>>,
+    keys: Vec<(usize, Box<[u8]>)>,
+}
+
+impl Waiter {
+    /// Waits for a wake-up (a push to one of the keys, or `CLIENT UNBLOCK`).
+    pub async fn woken(&self) {
+        self.notify.notified().await;
+    }
+
+    /// Called before re-running the command: later pushes wake this waiter again.
+    pub fn rearm(&self) {
+        self.woken.store(false, Ordering::Release);
+    }
+
+    /// A pending `CLIENT UNBLOCK`.
+    pub fn take_unblock(&self) -> Option<Unblock> {
+        self.unblock.lock().take()
+    }
+
+    fn wake(&self) -> bool {
+        if self.woken.swap(true, Ordering::AcqRel) {
+            return false;
+        }
+        self.notify.notify_one();
+        true
+    }
+}
+
+#[derive(Default)]
+struct Table {
+    queues: HashMap<(usize, Box<[u8]>), VecDeque<u64>>,
+    waiters: HashMap<u64, Arc<Waiter>>,
+}
+
+/// The server's blocked clients.
+#[derive(Default)]
+pub struct Blocking {
+    count: AtomicUsize,
+    table: Mutex<Table>,
+}
+
+impl std::fmt::Debug for Blocking {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Blocking").field("blocked", &self.blocked()).finish()
+    }
+}
+
+impl Blocking {
+    /// Clients blocked now (`INFO clients`' `blocked_clients`).
+    pub fn blocked(&self) -> usize {
+        self.count.load(Ordering::Relaxed)
+    }
+
+    pub fn is_blocked(&self, id: u64) -> bool {
+        self.blocked() > 0 && self.table.lock().waiters.contains_key(&id)
+    }
+
+    /// Queues client `id` at the back of every key's FIFO.
+    pub fn register(&self, id: u64, db: usize, keys: &[Vec<u8>]) -> Arc<Waiter> {
+        let mut unique: Vec<(usize, Box<[u8]>)> = Vec::with_capacity(keys.len());
+        let mut seen = std::collections::HashSet::with_capacity(keys.len());
+        for key in keys {
+            if seen.insert(&key[..]) {
+                unique.push((db, key.as_slice().into()));
+            }
+        }
+        let waiter = Arc::new(Waiter { keys: unique, ..Waiter::default() });
+        let mut table = self.table.lock();
+        for key in &waiter.keys {
+            table.queues.entry(key.clone()).or_default().push_back(id);
+        }
+        if table.waiters.insert(id, waiter.clone()).is_none() {
+            self.count.fetch_add(1, Ordering::Relaxed);
+        }
+        waiter
+    }
+
+    /// Removes client `id` from every queue (served, timed out, unblocked or
+    /// gone). A wake-up it received and did not use passes to the next waiter.
+    pub fn unregister(&self, id: u64) {
+        let mut table = self.table.lock();
+        let Some(waiter) = table.waiters.remove(&id) else { return };
+        self.count.fetch_sub(1, Ordering::Relaxed);
+        for key in &waiter.keys {
+            if let Some(queue) = table.queues.get_mut(key) {
+                if let Some(at) = queue.iter().position(|&w| w == id) {
+                    queue.remove(at);
+                }
+                if queue.is_empty() {
+                    table.queues.remove(key);
+                }
+            }
+        }
+        if waiter.woken.load(Ordering::Acquire) {
+            for key in &waiter.keys {
+                wake_first(&table, key);
+            }
+        }
+    }
+
+    /// Wakes, for each key the command modified, the first waiter not yet woken.
+    pub fn wake_modified(&self, effects: &Effects) {
+        if self.blocked() == 0 {
+            return;
+        }
+        let table = self.table.lock();
+        for (db, key) in effects.modified_keys() {
+            match key {
+                Some(key) => {
+                    if let Some(queue) = table.queues.get(&(db as usize, Box::<[u8]>::from(key))) {
+                        wake_in(&table, queue);
+                    }
+                }
+                // Every key of a database (or of all): wake the first of each queue there.
+                None => {
+                    for ((key_db, _), queue) in &table.queues {
+                        if db == ALL_DBS || *key_db == db as usize {
+                            wake_in(&table, queue);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `CLIENT UNBLOCK id [TIMEOUT|ERROR]`: false when `id` is not blocked.
+    pub fn unblock(&self, id: u64, how: Unblock) -> bool {
+        let table = self.table.lock();
+        let Some(waiter) = table.waiters.get(&id) else { return false };
+        *waiter.unblock.lock() = Some(how);
+        waiter.notify.notify_one();
+        true
+    }
+}
+
+fn wake_first(table: &Table, key: &(usize, Box<[u8]>)) {
+    if let Some(queue) = table.queues.get(key) {
+        wake_in(table, queue);
+    }
+}
+
+/// Wakes the first waiter of `queue` not already woken. Woken waiters
+/// ahead of it are few: each re-runs at once.
+fn wake_in(table: &Table, queue: &VecDeque<u64>) {
+    for id in queue {
+        if table.waiters.get(id).is_some_and(|w| w.wake()) {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn effects_on(key: &[u8]) -> Effects {
+        let mut effects = Effects::default();
+        effects.modified(0, key);
+        effects
+    }
+
+    #[test]
+    fn wakes_in_fifo_order_one_per_push_and_passes_unused_wakeups_on() {
+        let blocking = Blocking::default();
+        let first = blocking.register(1, 0, &[b"a".to_vec(), b"k".to_vec()]);
+        let second = blocking.register(2, 0, &[b"k".to_vec(), b"k".to_vec()]);
+        assert_eq!(blocking.blocked(), 2);
+        blocking.wake_modified(&effects_on(b"k"));
+        assert!(first.woken.load(Ordering::Acquire));
+        assert!(!second.woken.load(Ordering::Acquire), "one push wakes one waiter");
+        blocking.wake_modified(&effects_on(b"k"));
+        assert!(second.woken.load(Ordering::Acquire), "the next push wakes the next");
+        second.rearm();
+        // The first leaves (say, killed) without using its wake-up: it passes on.
+        blocking.unregister(1);
+        assert!(second.woken.load(Ordering::Acquire));
+        blocking.unregister(2);
+        assert_eq!(blocking.blocked(), 0);
+        assert!(blocking.table.lock().queues.is_empty(), "no queue entries leak");
+        assert!(!blocking.unblock(2, Unblock::Error));
+    }
+
+    #[test]
+    fn ten_thousand_waiters_cost_one_wake_per_push() {
+        let blocking = Blocking::default();
+        let waiters: Vec<_> = (0..10_000).map(|id| blocking.register(id, 0, &[b"q".to_vec()])).collect();
+        blocking.wake_modified(&effects_on(b"q"));
+        assert_eq!(waiters.iter().filter(|w| w.woken.load(Ordering::Acquire)).count(), 1);
+        for id in 0..10_000 {
+            blocking.unregister(id);
+        }
+        assert!(blocking.table.lock().queues.is_empty());
+    }
+}
