@@ -10,12 +10,18 @@ impl Command for Sintercard {
         CommandMeta {
             name: "sintercard",
             arity: -3,
-            flags: &[Flag::Readonly],
+            flags: &[Flag::Readonly, Flag::MovableKeys],
             group: "set",
             summary: "Intersect multiple sets and return the cardinality of the result",
             since: "7.0.0",
             complexity: "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
-            keys: Keys { first: 2, last: -1, step: 1 },
+            keys: Keys::NONE,
+            key_specs: &[KeySpec {
+                flags: &["RO", "access"],
+                keys: Keys { first: 1, last: 1, step: 1 },
+                keynum: Some(Keynum { keynumidx: 0, firstkey: 1, keystep: 1 }),
+                ..KeySpec::DEFAULT
+            }],
             ..CommandMeta::DEFAULT
         }
     }

@@ -10,12 +10,18 @@ impl Command for Zdiff {
         CommandMeta {
             name: "zdiff",
             arity: -3,
-            flags: &[Flag::Readonly],
+            flags: &[Flag::Readonly, Flag::MovableKeys],
             group: "sortedset",
             summary: "Subtract multiple sorted sets",
             since: "6.2.0",
             complexity: "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.",
-            keys: Keys { first: 2, last: -1, step: 1 },
+            keys: Keys::NONE,
+            key_specs: &[KeySpec {
+                flags: &["RO", "access"],
+                keys: Keys { first: 1, last: 1, step: 1 },
+                keynum: Some(Keynum { keynumidx: 0, firstkey: 1, keystep: 1 }),
+                ..KeySpec::DEFAULT
+            }],
             ..CommandMeta::DEFAULT
         }
     }

@@ -10,12 +10,21 @@ impl Command for Zdiffstore {
         CommandMeta {
             name: "zdiffstore",
             arity: -4,
-            flags: &[Flag::Write, Flag::DenyOom],
+            flags: &[Flag::Write, Flag::DenyOom, Flag::MovableKeys],
             group: "sortedset",
             summary: "Subtract multiple sorted sets and store the resulting sorted set in a new key",
             since: "6.2.0",
             complexity: "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.",
-            keys: Keys { first: 1, last: -1, step: 1 },
+            keys: Keys::ONE,
+            key_specs: &[
+                KeySpec { flags: &["OW", "update"], ..KeySpec::DEFAULT },
+                KeySpec {
+                    flags: &["RO", "access"],
+                    keys: Keys { first: 2, last: 2, step: 1 },
+                    keynum: Some(Keynum { keynumidx: 0, firstkey: 1, keystep: 1 }),
+                    ..KeySpec::DEFAULT
+                },
+            ],
             ..CommandMeta::DEFAULT
         }
     }

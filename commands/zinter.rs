@@ -10,12 +10,18 @@ impl Command for Zinter {
         CommandMeta {
             name: "zinter",
             arity: -3,
-            flags: &[Flag::Readonly],
+            flags: &[Flag::Readonly, Flag::MovableKeys],
             group: "sortedset",
             summary: "Intersect multiple sorted sets",
             since: "6.2.0",
             complexity: "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.",
-            keys: Keys { first: 2, last: -1, step: 1 },
+            keys: Keys::NONE,
+            key_specs: &[KeySpec {
+                flags: &["RO", "access"],
+                keys: Keys { first: 1, last: 1, step: 1 },
+                keynum: Some(Keynum { keynumidx: 0, firstkey: 1, keystep: 1 }),
+                ..KeySpec::DEFAULT
+            }],
             ..CommandMeta::DEFAULT
         }
     }

@@ -10,12 +10,21 @@ impl Command for Zinterstore {
         CommandMeta {
             name: "zinterstore",
             arity: -4,
-            flags: &[Flag::Write, Flag::DenyOom],
+            flags: &[Flag::Write, Flag::DenyOom, Flag::MovableKeys],
             group: "sortedset",
             summary: "Intersect multiple sorted sets and store the resulting sorted set in a new key",
             since: "2.0.0",
             complexity: "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.",
-            keys: Keys { first: 1, last: -1, step: 1 },
+            keys: Keys::ONE,
+            key_specs: &[
+                KeySpec { flags: &["OW", "update"], ..KeySpec::DEFAULT },
+                KeySpec {
+                    flags: &["RO", "access"],
+                    keys: Keys { first: 2, last: 2, step: 1 },
+                    keynum: Some(Keynum { keynumidx: 0, firstkey: 1, keystep: 1 }),
+                    ..KeySpec::DEFAULT
+                },
+            ],
             ..CommandMeta::DEFAULT
         }
     }

@@ -10,12 +10,18 @@ impl Command for Zmpop {
         CommandMeta {
             name: "zmpop",
             arity: -4,
-            flags: &[Flag::Write],
+            flags: &[Flag::Write, Flag::MovableKeys],
             group: "sortedset",
             summary: "Remove and return members with scores in a sorted set",
             since: "7.0.0",
             complexity: "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.",
-            keys: Keys { first: 2, last: -2, step: 1 },
+            keys: Keys::NONE,
+            key_specs: &[KeySpec {
+                flags: &["RW", "access", "delete"],
+                keys: Keys { first: 1, last: 1, step: 1 },
+                keynum: Some(Keynum { keynumidx: 0, firstkey: 1, keystep: 1 }),
+                ..KeySpec::DEFAULT
+            }],
             ..CommandMeta::DEFAULT
         }
     }

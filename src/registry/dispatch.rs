@@ -66,10 +66,16 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
         }
     }
     ctx.command = name;
-    // The shards of the command's (or subcommand's) keys are locked
-    // together, on first use; keyless commands lock every shard.
+    // The shards of the command's (or subcommand's) keys, key counts
+    // included, are locked together, on first use; keyless commands (and a
+    // malformed key count) lock every shard.
     let keys = entry.keys(sub, (argv.len() > 1).then(|| argv.get(1)));
-    if keys.step > 0 {
+    if sub.is_none() && entry.meta.key_specs.iter().any(|spec| spec.keynum.is_some()) {
+        let positions = entry.key_positions(sub, argv);
+        if !positions.is_empty() {
+            ctx.keyspace.want_keys(positions.into_iter().map(|i| argv.get(i)));
+        }
+    } else if keys.step > 0 {
         ctx.keyspace.want_keys(keys.positions(argv.len()).map(|i| argv.get(i)));
     }
     // One comparison when there is no limit.

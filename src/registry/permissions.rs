@@ -33,8 +33,9 @@ pub fn denial(user: &User, entry: &Entry, sub: Option<usize>, argv: Argv<'_>) ->
     } else {
         0
     };
-    let keys = entry.keys(sub, (argv.len() > 1).then(|| argv.get(1)));
-    keys.positions(argv.len())
+    entry
+        .key_positions(sub, argv)
+        .into_iter()
         .map(|position| argv.get(position))
         .find_map(|key| (!user.may_access(key, need)).then(|| Denial::Key(key.to_vec())))
 }

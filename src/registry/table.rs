@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use once_cell::sync::Lazy;
 
 use super::{Command, CommandMeta, Flag, Keys, Subcommand};
+use crate::protocol::parse::Argv;
 
 /// One command's entry in the inventory. Every file in `commands/` submits one:
 /// `inventory::submit! { Registration::new(&Get, module_path!()) }`.
@@ -54,6 +55,21 @@ impl Entry {
         let keyword =
             |(word, _): &&(&str, Keys)| first_arg.is_some_and(|a| a.eq_ignore_ascii_case(word.as_bytes()));
         self.meta.keyword_keys.iter().find(keyword).map_or(self.meta.keys, |(_, keys)| *keys)
+    }
+
+    /// Argument positions of a request's keys: those of [`Entry::keys`],
+    /// then those a key count finds (`ZUNION numkeys key ...`). A count
+    /// that is malformed or exceeds the arguments finds none (the command
+    /// then refuses the request itself).
+    pub fn key_positions(&self, sub: Option<usize>, argv: Argv<'_>) -> Vec<usize> {
+        let keys = self.keys(sub, (argv.len() > 1).then(|| argv.get(1)));
+        let mut positions: Vec<usize> = keys.positions(argv.len()).collect();
+        let counted = self.meta.key_specs.iter().filter(|spec| spec.keynum.is_some());
+        if sub.is_none() && counted.clone().next().is_some() {
+            let args: Vec<&[u8]> = (0..argv.len()).map(|i| argv.get(i)).collect();
+            counted.filter_map(|spec| spec.positions(&args)).for_each(|found| positions.extend(found));
+        }
+        positions
     }
 
     /// The [`Flag::bit`]s of the command, or of subcommand `sub`.
