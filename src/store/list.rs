@@ -441,18 +441,24 @@ impl List {
 
     /// Removes and returns up to `count` elements from `end`, in pop order.
     pub fn pop_many(&mut self, end: End, count: usize, limits: &Limits) -> Vec<Vec<u8>> {
+        let mut items = Vec::new();
+        self.pop_many_with(end, count, limits, |item| items.push(item.to_vec()));
+        items
+    }
+
+    /// Removes up to `count` elements from `end`, handing each to `take` in
+    /// pop order (straight from the nodes, so a reply copies each once).
+    pub fn pop_many_with(&mut self, end: End, count: usize, limits: &Limits, mut take: impl FnMut(&[u8])) {
         let count = count.min(self.len());
         match end {
             End::Left => {
-                let items: Vec<Vec<u8>> = self.iter().take(count).map(|e| e.to_vec()).collect();
+                self.iter().take(count).for_each(|e| take(&e));
                 self.remove_range(0, count, limits);
-                items
             }
             End::Right => {
-                let items: Vec<Vec<u8>> = self.iter_rev().take(count).map(|e| e.to_vec()).collect();
+                self.iter_rev().take(count).for_each(|e| take(&e));
                 let len = self.len();
                 self.remove_range(len - count, count, limits);
-                items
             }
         }
     }
