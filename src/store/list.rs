@@ -203,8 +203,22 @@ impl List {
         let (elem, next) = packed.at(at);
         let item = elem.to_vec();
         packed.splice(at..next, []);
-        self.drop_empty_nodes();
+        self.drop_empty_edge(end);
         Some(item)
+    }
+
+    /// After a pop: only the node at `end` can have emptied, so only it is
+    /// looked at (not every node of the chain).
+    fn drop_empty_edge(&mut self, end: End) {
+        if let List::Chain(c) = self {
+            let edge = match end {
+                End::Left => c.nodes.front(),
+                End::Right => c.nodes.back(),
+            };
+            if edge.is_some_and(|n| n.count == 0) {
+                self.drop_empty_nodes();
+            }
+        }
     }
 
     /// After a removal: no empty node stays in a chain, and a chain of one
