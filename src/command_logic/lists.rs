@@ -78,8 +78,12 @@ pub fn pop(
             Reply::EncodedBulks(bulks)
         }
     };
+    let emptied = list.is_empty();
     ctx.notify(EventClass::List, pop_event(end), key);
-    after_removal(ctx, key);
+    // Only an emptied list needs the two lookups of its deletion.
+    if emptied {
+        after_removal(ctx, key);
+    }
     Ok(Some(reply))
 }
 
