@@ -33,9 +33,10 @@ impl Command for Lrange {
         let Some((start, stop)) = crate::command_logic::lists::clamp_range(list, start, stop) else {
             return Ok(Reply::Array(Vec::new()));
         };
-        let mut items = Vec::with_capacity(stop - start + 1);
-        items.extend(list.iter_from(start).take(stop - start + 1).map(|e| Reply::Bulk(e.to_vec())));
-        Ok(Reply::Array(items))
+        let count = stop - start + 1;
+        let mut bulks = EncodedBulks::with_capacity(count, 8);
+        list.iter_from(start).take(count).for_each(|e| bulks.push(&e));
+        Ok(Reply::EncodedBulks(bulks))
     }
 }
 

@@ -1,6 +1,6 @@
 //! What a command file needs: `use crate::prelude::*;`.
 
-pub use crate::protocol::{Reply, ReplyError};
+pub use crate::protocol::{EncodedBulks, Reply, ReplyError};
 pub use crate::registry::{
     Args, Command, CommandMeta, CommandResult, Context, ExpireUnit, Flag, KeySpec, Keynum, Keys,
     Registration, Subcommand,

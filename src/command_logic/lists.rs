@@ -72,10 +72,18 @@ pub fn pop(
     };
     let reply = match count {
         None => Reply::Bulk(list.pop(end).unwrap_or_default()),
-        Some(n) => Reply::Array(list.pop_many(end, n, &limits).into_iter().map(Reply::Bulk).collect()),
+        Some(n) => {
+            let mut bulks = EncodedBulks::with_capacity(n.min(list.len()), 8);
+            list.pop_many_with(end, n, &limits, |item| bulks.push(item));
+            Reply::EncodedBulks(bulks)
+        }
     };
+    let emptied = list.is_empty();
     ctx.notify(EventClass::List, pop_event(end), key);
-    after_removal(ctx, key);
+    // Only an emptied list needs the two lookups of its deletion.
+    if emptied {
+        after_removal(ctx, key);
+    }
     Ok(Some(reply))
 }
 

@@ -6,7 +6,7 @@ pub mod parse;
 pub mod reply;
 
 pub use parse::{ParseError, Parsed, RequestParser};
-pub use reply::{Reply, ReplyError};
+pub use reply::{EncodedBulks, Reply, ReplyError};
 
 /// Appends a RESP array header (`*3\r\n`) or bulk header (`$5\r\n`).
 pub fn encode_header(out: &mut Vec<u8>, kind: u8, n: usize) {

@@ -58,8 +58,65 @@ impl fmt::Display for ReplyError {
     }
 }
 
+/// An array of bulk strings encoded as its elements are read (list ranges
+/// and pops): one buffer however many elements, written out in one copy.
+/// RESP2 and RESP3 encode an array of bulk strings alike.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EncodedBulks {
+    count: usize,
+    resp: Vec<u8>,
+}
+
+impl EncodedBulks {
+    /// Room for `count` elements of about `typical_len` bytes each.
+    pub fn with_capacity(count: usize, typical_len: usize) -> Self {
+        // `$` + digits + CRLF + bytes + CRLF; capped so a huge count reserves
+        // no more than its elements will fill.
+        let bytes = count.min(1 << 16).saturating_mul(typical_len + 8);
+        EncodedBulks { count: 0, resp: Vec::with_capacity(bytes) }
+    }
+
+    pub fn push(&mut self, bytes: &[u8]) {
+        bulk(&mut self.resp, b'$', bytes);
+        self.count += 1;
+    }
+
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The elements decoded back (the human session, tests).
+    pub fn items(&self) -> Vec<Reply> {
+        let mut items = Vec::with_capacity(self.count);
+        let mut rest = &self.resp[..];
+        while let Some(digits_end) = rest.iter().position(|&b| b == b'\r') {
+            let len: usize = std::str::from_utf8(&rest[1..digits_end])
+                .ok()
+                .and_then(|digits| digits.parse().ok())
+                .expect("written by push");
+            let start = digits_end + 2;
+            items.push(Reply::Bulk(rest[start..start + len].to_vec()));
+            rest = &rest[start + len + 2..];
+        }
+        items
+    }
+}
+
+impl<B: AsRef<[u8]>> FromIterator<B> for EncodedBulks {
+    fn from_iter<I: IntoIterator<Item = B>>(items: I) -> Self {
+        let items = items.into_iter();
+        let mut bulks = EncodedBulks::with_capacity(items.size_hint().0, 8);
+        items.for_each(|item| bulks.push(item.as_ref()));
+        bulks
+    }
+}
+
 /// What a command answers. Commands build these; the connection encodes them.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Reply {
     /// `+OK`-style status line.
     Simple(Cow<'static, str>),
@@ -71,6 +128,9 @@ pub enum Reply {
     /// A missing aggregate: `*-1` in RESP2, `_` in RESP3.
     NullArray,
     Array(Vec<Reply>),
+    /// An array of bulk strings, already encoded; equal to the `Array` of
+    /// the same `Bulk`s.
+    EncodedBulks(EncodedBulks),
     /// A map in RESP3; a flat array of key, value, ... in RESP2.
     Map(Vec<(Reply, Reply)>),
     /// A set in RESP3; an array in RESP2.
@@ -83,6 +143,28 @@ pub enum Reply {
     Verbatim(Vec<u8>),
     /// Nothing is written (e.g. `CLIENT REPLY OFF`, a successful `SHUTDOWN`).
     None,
+}
+
+impl PartialEq for Reply {
+    fn eq(&self, other: &Self) -> bool {
+        use Reply::*;
+        match (self, other) {
+            (Simple(a), Simple(b)) => a == b,
+            (Error(a), Error(b)) => a == b,
+            (Integer(a), Integer(b)) => a == b,
+            (Bulk(a), Bulk(b)) | (Verbatim(a), Verbatim(b)) => a == b,
+            (Null, Null) | (NullArray, NullArray) | (None, None) => true,
+            (Array(a), Array(b)) | (Set(a), Set(b)) => a == b,
+            (EncodedBulks(a), EncodedBulks(b)) => a == b,
+            (EncodedBulks(encoded), Array(items)) | (Array(items), EncodedBulks(encoded)) => {
+                encoded.items() == *items
+            }
+            (Map(a), Map(b)) => a == b,
+            (Double(a), Double(b)) => a == b,
+            (Bool(a), Bool(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 impl Reply {
@@ -134,6 +216,10 @@ impl Reply {
             Reply::Array(items) => {
                 header(out, b'*', items.len() as i64);
                 items.iter().for_each(|item| item.write_resp(out, resp3));
+            }
+            Reply::EncodedBulks(bulks) => {
+                header(out, b'*', bulks.count as i64);
+                out.extend_from_slice(&bulks.resp);
             }
             Reply::Set(items) => {
                 header(out, if resp3 { b'~' } else { b'*' }, items.len() as i64);
@@ -187,6 +273,7 @@ impl Reply {
             }
             Reply::Bool(value) => out.extend_from_slice(if *value { b"(true)" } else { b"(false)" }),
             Reply::Array(items) | Reply::Set(items) => human_list(out, items.iter(), indent),
+            Reply::EncodedBulks(bulks) => human_list(out, bulks.items().iter(), indent),
             Reply::Map(pairs) => {
                 let flat: Vec<&Reply> = pairs.iter().flat_map(|(k, v)| [k, v]).collect();
                 human_list(out, flat.into_iter(), indent)
@@ -337,6 +424,24 @@ mod tests {
         assert_eq!(resp(&Reply::Double(1.5), false), "$3\r\n1.5\r\n");
         assert_eq!(resp(&Reply::Verbatim(b"x".to_vec()), true), "=5\r\ntxt:x\r\n");
         assert_eq!(resp(&Reply::error("ERR a\r\nb"), false), "-ERR a  b\r\n");
+    }
+
+    #[test]
+    fn encoded_bulks_match_an_array_of_bulks() {
+        let items: [&[u8]; 4] = [b"a", b"", b"0123456789", b"x\r\ny"];
+        let encoded = Reply::EncodedBulks(items.iter().collect());
+        let array = Reply::bulks(items);
+        for resp3 in [false, true] {
+            assert_eq!(resp(&encoded, resp3), resp(&array, resp3));
+        }
+        assert_eq!(resp(&encoded, false), "*4\r\n$1\r\na\r\n$0\r\n\r\n$10\r\n0123456789\r\n$4\r\nx\r\ny\r\n");
+        assert_eq!(encoded, array);
+        assert_eq!(array, encoded);
+        assert_ne!(encoded, Reply::bulks(["a"]));
+        assert_eq!(human(&encoded), human(&array));
+        let empty = Reply::EncodedBulks(EncodedBulks::default());
+        assert_eq!(resp(&empty, true), "*0\r\n");
+        assert_eq!(human(&empty), "(empty array)");
     }
 
     #[test]

@@ -203,8 +203,22 @@ impl List {
         let (elem, next) = packed.at(at);
         let item = elem.to_vec();
         packed.splice(at..next, []);
-        self.drop_empty_nodes();
+        self.drop_empty_edge(end);
         Some(item)
+    }
+
+    /// After a pop: only the node at `end` can have emptied, so only it is
+    /// looked at (not every node of the chain).
+    fn drop_empty_edge(&mut self, end: End) {
+        if let List::Chain(c) = self {
+            let edge = match end {
+                End::Left => c.nodes.front(),
+                End::Right => c.nodes.back(),
+            };
+            if edge.is_some_and(|n| n.count == 0) {
+                self.drop_empty_nodes();
+            }
+        }
     }
 
     /// After a removal: no empty node stays in a chain, and a chain of one
@@ -441,18 +455,24 @@ impl List {
 
     /// Removes and returns up to `count` elements from `end`, in pop order.
     pub fn pop_many(&mut self, end: End, count: usize, limits: &Limits) -> Vec<Vec<u8>> {
+        let mut items = Vec::new();
+        self.pop_many_with(end, count, limits, |item| items.push(item.to_vec()));
+        items
+    }
+
+    /// Removes up to `count` elements from `end`, handing each to `take` in
+    /// pop order (straight from the nodes, so a reply copies each once).
+    pub fn pop_many_with(&mut self, end: End, count: usize, limits: &Limits, mut take: impl FnMut(&[u8])) {
         let count = count.min(self.len());
         match end {
             End::Left => {
-                let items: Vec<Vec<u8>> = self.iter().take(count).map(|e| e.to_vec()).collect();
+                self.iter().take(count).for_each(|e| take(&e));
                 self.remove_range(0, count, limits);
-                items
             }
             End::Right => {
-                let items: Vec<Vec<u8>> = self.iter_rev().take(count).map(|e| e.to_vec()).collect();
+                self.iter_rev().take(count).for_each(|e| take(&e));
                 let len = self.len();
                 self.remove_range(len - count, count, limits);
-                items
             }
         }
     }

@@ -35,8 +35,10 @@ pub const MAX_SIZE: usize = 1 << 30;
 
 /// The canonical integer `bytes` spell, if any (`"12"`, not `"012"`, `"+1"` or `"-0"`).
 pub fn canonical_int(bytes: &[u8]) -> Option<i64> {
-    if bytes.is_empty() || bytes.len() > 20 {
-        return None;
+    // Most strings are rejected by their first byte.
+    match bytes.first() {
+        Some(b'0'..=b'9' | b'-') if bytes.len() <= 20 => {}
+        _ => return None,
     }
     let n = parse_i64(bytes)?;
     (itoa::Buffer::new().format(n).as_bytes() == bytes).then_some(n)
@@ -95,11 +97,7 @@ impl fmt::Debug for Elem<'_> {
 
 /// Bytes one element takes when encoded.
 pub fn encoded_len(bytes: &[u8]) -> usize {
-    match canonical_int(bytes) {
-        Some(n) => int_len(n),
-        None if bytes.len() <= STR_SHORT_MAX => 1 + bytes.len(),
-        None => 5 + bytes.len(),
-    }
+    Head::of(bytes).encoded_len(bytes)
 }
 
 fn int_len(n: i64) -> usize {
@@ -113,24 +111,56 @@ fn int_len(n: i64) -> usize {
     1 + width.unwrap_or(8)
 }
 
+/// An element's encoding up to its payload: the tag and any length or
+/// integer bytes. A string's own bytes follow it.
+struct Head {
+    bytes: [u8; 9],
+    len: u8,
+    string: bool,
+}
+
+impl Head {
+    fn of(item: &[u8]) -> Head {
+        let mut bytes = [0; 9];
+        let (len, string) = match canonical_int(item) {
+            Some(n) if (0..=SMALL_INT_MAX).contains(&n) => {
+                bytes[0] = SMALL_INT + n as u8;
+                (1, false)
+            }
+            Some(n) => {
+                let width = int_len(n) - 1;
+                bytes[0] = INT_BASE + width as u8;
+                bytes[1..1 + width].copy_from_slice(&n.to_le_bytes()[..width]);
+                (1 + width, false)
+            }
+            None if item.len() <= STR_SHORT_MAX => {
+                bytes[0] = item.len() as u8;
+                (1, true)
+            }
+            None => {
+                bytes[0] = STR_LONG;
+                bytes[1..5].copy_from_slice(&(item.len() as u32).to_le_bytes());
+                (5, true)
+            }
+        };
+        Head { bytes, len: len as u8, string }
+    }
+
+    fn encoded_len(&self, item: &[u8]) -> usize {
+        self.len as usize + if self.string { item.len() } else { 0 }
+    }
+
+    fn head(&self) -> &[u8] {
+        &self.bytes[..self.len as usize]
+    }
+}
+
 /// Appends the encoding of `bytes` to `out`.
 pub fn encode(out: &mut Vec<u8>, bytes: &[u8]) {
-    match canonical_int(bytes) {
-        Some(n) if (0..=SMALL_INT_MAX).contains(&n) => out.push(SMALL_INT + n as u8),
-        Some(n) => {
-            let width = int_len(n) - 1;
-            out.push(INT_BASE + width as u8);
-            out.extend_from_slice(&n.to_le_bytes()[..width]);
-        }
-        None if bytes.len() <= STR_SHORT_MAX => {
-            out.push(bytes.len() as u8);
-            out.extend_from_slice(bytes);
-        }
-        None => {
-            out.push(STR_LONG);
-            out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-            out.extend_from_slice(bytes);
-        }
+    let head = Head::of(bytes);
+    out.extend_from_slice(head.head());
+    if head.string {
+        out.extend_from_slice(bytes);
     }
 }
 
@@ -289,24 +319,46 @@ impl Packed {
     }
 
     /// Replaces the bytes of `range` (whole elements) by the encodings of
-    /// `items`: in place when the size is unchanged, else by resizing the
-    /// allocation to the exact new size (`realloc`, which often grows or
-    /// shrinks in place, so pushes and pops copy little).
-    pub fn splice<'a>(&mut self, range: Range<usize>, items: impl IntoIterator<Item = &'a [u8]>) {
-        let mut encoded = Vec::new();
-        items.into_iter().for_each(|item| encode(&mut encoded, item));
-        if encoded.len() == range.len() {
-            self.bytes[range].copy_from_slice(&encoded);
-            return;
-        }
+    /// `items`, written in place: the allocation is resized to the exact new
+    /// size (`realloc`, which often grows or shrinks in place, so pushes and
+    /// pops copy little) and no temporary buffer is made.
+    pub fn splice<'a, I>(&mut self, range: Range<usize>, items: I)
+    where
+        I: IntoIterator<Item = &'a [u8]>,
+        I::IntoIter: Clone,
+    {
+        let items = items.into_iter();
+        let added: usize = items.clone().map(encoded_len).sum();
+        let removed = range.len();
         let mut bytes = std::mem::take(&mut self.bytes).into_vec();
-        bytes.reserve_exact(encoded.len().saturating_sub(range.len()));
-        bytes.splice(range, encoded);
+        let old_len = bytes.len();
+        if added > removed {
+            bytes.reserve_exact(added - removed);
+            bytes.resize(old_len + added - removed, 0);
+            bytes.copy_within(range.end..old_len, range.start + added);
+        } else if added < removed {
+            bytes.copy_within(range.end..old_len, range.start + added);
+            bytes.truncate(old_len - (removed - added));
+        }
+        let mut at = range.start;
+        for item in items {
+            let head = Head::of(item);
+            bytes[at..at + head.len as usize].copy_from_slice(head.head());
+            at += head.len as usize;
+            if head.string {
+                bytes[at..at + item.len()].copy_from_slice(item);
+                at += item.len();
+            }
+        }
         self.bytes = bytes.into_boxed_slice();
     }
 
     /// Appends `items` at the end.
-    pub fn push<'a>(&mut self, items: impl IntoIterator<Item = &'a [u8]>) {
+    pub fn push<'a, I>(&mut self, items: I)
+    where
+        I: IntoIterator<Item = &'a [u8]>,
+        I::IntoIter: Clone,
+    {
         let end = self.bytes.len();
         self.splice(end..end, items);
     }
