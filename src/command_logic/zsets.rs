@@ -523,6 +523,28 @@ pub fn pop(
     Ok(popped)
 }
 
+/// `ZINTER`/`ZUNION`/`ZDIFF numkeys key [key ...] ...`: the scored reply.
+pub fn combine_reply(ctx: &mut Context<'_>, args: &mut Args<'_>, how: Combine) -> CommandResult {
+    let (entries, with_scores) = combine(ctx, args, how, false)?;
+    let resp3 = ctx.resp3();
+    Ok(scored_reply(entries, with_scores, resp3))
+}
+
+/// `Z…STORE destination numkeys key [key ...] ...`: stores the result at
+/// `destination` (deleted when empty); the number of members.
+pub fn combine_store(
+    ctx: &mut Context<'_>,
+    args: &mut Args<'_>,
+    how: Combine,
+    event: &'static str,
+) -> CommandResult {
+    let destination = args.next()?;
+    let (entries, _) = combine(ctx, args, how, true)?;
+    let count = entries.len() as i64;
+    store_zset(ctx, destination, &entries, event);
+    Ok(Reply::Integer(count))
+}
+
 /// `ZPOPMIN`/`ZPOPMAX key [count]`: without a count a flat (member, score);
 /// with one, pairs in RESP3.
 pub fn pop_command(ctx: &mut Context<'_>, args: &mut Args<'_>, max: bool) -> CommandResult {
