@@ -127,3 +127,45 @@ pub fn check_zset_store(name: &str, expected: &[&str]) {
     assert_eq!(flat(h.run(&format!("{name} d 1 str"))), err(WRONGTYPE));
     assert_eq!(flat(h.run(&format!("{name} str 1 x"))), int(2), "the destination's type does not matter");
 }
+
+/// Over z = {a:1 b:2 c:3}, `name z a` is `rank_a` and `name z c` is
+/// `rank_c`; absent members and keys are nil; 7.0 has no `WITHSCORE`.
+pub fn check_rank(name: &str, rank_a: i64, rank_c: i64) {
+    let mut h = Harness::new();
+    h.run("ZADD z 1 a 2 b 3 c");
+    assert_eq!(flat(h.run(&format!("{name} z a"))), int(rank_a));
+    assert_eq!(flat(h.run(&format!("{name} z c"))), int(rank_c));
+    assert_eq!(flat(h.run(&format!("{name} z x"))), Reply::Null);
+    assert_eq!(flat(h.run(&format!("{name} missing x"))), Reply::Null);
+    h.run("SET str v");
+    assert_eq!(flat(h.run(&format!("{name} str a"))), err(WRONGTYPE));
+    assert_eq!(flat(h.run(&format!("{name} z a WITHSCORE"))), arity_error(name));
+}
+
+/// Over z = {a:1 b:2 c:3}, `name z` pops `first` and `name z 10` pops
+/// `rest`, deleting z; count 0 pops nothing; RESP3 pairs only with a count.
+pub fn check_pop(name: &str, first: &[&str], rest: &[&str]) {
+    let mut h = Harness::new();
+    h.run("ZADD z 1 a 2 b 3 c");
+    assert_eq!(flat(h.run(&format!("{name} z"))), array(first));
+    assert_eq!(flat(h.run(&format!("{name} z 10"))), array(rest));
+    assert_eq!(flat(h.run("EXISTS z")), int(0));
+    assert_eq!(flat(h.run(&format!("{name} z"))), array(&[]));
+    h.run("ZADD z 1 a");
+    assert_eq!(flat(h.run(&format!("{name} z 0"))), array(&[]));
+    h.run("HELLO 3");
+    assert_eq!(h.wire(&format!("{name} z")), "*2\r\n$1\r\na\r\n,1\r\n");
+    h.run("ZADD z 1 a");
+    assert_eq!(h.wire(&format!("{name} z 1")), "*1\r\n*2\r\n$1\r\na\r\n,1\r\n");
+}
+
+/// A negative or non-numeric count, `WRONGTYPE`, an extra argument.
+pub fn check_pop_errors(name: &str) {
+    let mut h = Harness::new();
+    h.run("SET str v");
+    let out_of_range = err("ERR value is out of range, must be positive");
+    assert_eq!(flat(h.run(&format!("{name} z -1"))), out_of_range);
+    assert_eq!(flat(h.run(&format!("{name} z x"))), out_of_range);
+    assert_eq!(flat(h.run(&format!("{name} str 0"))), err(WRONGTYPE));
+    assert_eq!(flat(h.run(&format!("{name} z 1 2"))), err("ERR syntax error"));
+}

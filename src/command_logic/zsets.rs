@@ -545,6 +545,18 @@ pub fn combine_store(
     Ok(Reply::Integer(count))
 }
 
+/// `ZRANK`/`ZREVRANK key member`: the member's rank counted from the
+/// lowest score (from the highest when `reverse`), nil when absent.
+pub fn rank_command(ctx: &mut Context<'_>, args: &mut Args<'_>, reverse: bool) -> CommandResult {
+    let key = args.next()?;
+    let member = args.next()?;
+    let rank = ctx
+        .db()
+        .get_typed::<ZSet>(key)?
+        .and_then(|z| z.rank(member).map(|r| if reverse { z.len() - 1 - r } else { r }));
+    Ok(rank.map_or(Reply::Null, |r| Reply::Integer(r as i64)))
+}
+
 /// `ZPOPMIN`/`ZPOPMAX key [count]`: without a count a flat (member, score);
 /// with one, pairs in RESP3.
 pub fn pop_command(ctx: &mut Context<'_>, args: &mut Args<'_>, max: bool) -> CommandResult {
