@@ -166,25 +166,6 @@ pub fn random_count(args: &mut Args<'_>) -> Result<i64, ReplyError> {
     Ok(count)
 }
 
-/// `SSCAN`/`ZSCAN`'s `[MATCH pattern] [COUNT count]`: the pattern (none
-/// for `*`) and the count, with `HSCAN`'s errors.
-pub fn scan_options<'a>(args: &mut Args<'a>) -> Result<(Option<&'a [u8]>, usize), ReplyError> {
-    let (mut pattern, mut count) = (None, 10);
-    while !args.is_empty() {
-        if args.remaining() >= 2 && args.eat("COUNT") {
-            count = args.next_i64()?;
-            if count < 1 {
-                return Err(ReplyError::SYNTAX);
-            }
-        } else if args.remaining() >= 2 && args.eat("MATCH") {
-            pattern = Some(args.next()?).filter(|p| *p != b"*");
-        } else {
-            return Err(ReplyError::SYNTAX);
-        }
-    }
-    Ok((pattern, usize::try_from(count).unwrap_or(usize::MAX)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::distinct_indexes;

@@ -557,6 +557,31 @@ pub fn rank_command(ctx: &mut Context<'_>, args: &mut Args<'_>, reverse: bool) -
     Ok(rank.map_or(Reply::Null, |r| Reply::Integer(r as i64)))
 }
 
+/// `ZREMRANGEBY…`: removes the members between the ranks `ranks` picks in
+/// the sorted set at `key` (arguments already parsed, so their errors come
+/// before `WRONGTYPE`), deleting an emptied key; the number removed.
+pub fn remove_range_command(
+    ctx: &mut Context<'_>,
+    key: &[u8],
+    event: &'static str,
+    ranks: impl FnOnce(&ZSet) -> (usize, usize),
+) -> CommandResult {
+    let db = ctx.db();
+    let Some(zset) = db.get_typed_mut::<ZSet>(key)? else {
+        return Ok(Reply::Integer(0));
+    };
+    let (start, end) = ranks(zset);
+    let removed = zset.remove_range(start, end).len();
+    db.remove_if_empty(key);
+    if removed > 0 {
+        ctx.notify(EventClass::SortedSet, event, key);
+        if !ctx.db().contains(key) {
+            ctx.notify(EventClass::Generic, "del", key);
+        }
+    }
+    Ok(Reply::Integer(removed as i64))
+}
+
 /// `ZPOPMIN`/`ZPOPMAX key [count]`: without a count a flat (member, score);
 /// with one, pairs in RESP3.
 pub fn pop_command(ctx: &mut Context<'_>, args: &mut Args<'_>, max: bool) -> CommandResult {
