@@ -530,8 +530,7 @@ pub fn combine_reply(ctx: &mut Context<'_>, args: &mut Args<'_>, how: Combine) -
     Ok(scored_reply(entries, with_scores, resp3))
 }
 
-/// `Z…STORE destination numkeys key [key ...] ...`: stores the result at
-/// `destination` (deleted when empty); the number of members.
+/// `Z…STORE destination numkeys key ...`: stores the result (deleted when empty); its size.
 pub fn combine_store(
     ctx: &mut Context<'_>,
     args: &mut Args<'_>,
@@ -545,8 +544,7 @@ pub fn combine_store(
     Ok(Reply::Integer(count))
 }
 
-/// `ZRANK`/`ZREVRANK key member`: the member's rank counted from the
-/// lowest score (from the highest when `reverse`), nil when absent.
+/// `ZRANK`/`ZREVRANK key member`: the rank from the lowest (`reverse`: highest) score, or nil.
 pub fn rank_command(ctx: &mut Context<'_>, args: &mut Args<'_>, reverse: bool) -> CommandResult {
     let key = args.next()?;
     let member = args.next()?;
@@ -557,9 +555,8 @@ pub fn rank_command(ctx: &mut Context<'_>, args: &mut Args<'_>, reverse: bool) -
     Ok(rank.map_or(Reply::Null, |r| Reply::Integer(r as i64)))
 }
 
-/// `ZREMRANGEBY…`: removes the members between the ranks `ranks` picks in
-/// the sorted set at `key` (arguments already parsed, so their errors come
-/// before `WRONGTYPE`), deleting an emptied key; the number removed.
+/// `ZREMRANGEBY…` once its arguments are parsed (their errors come first):
+/// removes the ranks `ranks` picks, deleting an emptied key; how many.
 pub fn remove_range_command(
     ctx: &mut Context<'_>,
     key: &[u8],
