@@ -124,7 +124,7 @@ pub fn store_set(ctx: &mut Context<'_>, key: &[u8], members: &[Vec<u8>], event: 
 }
 
 /// `min(count, len)` distinct indexes below `len`, in ascending order
-/// (the whole range when `count >= len`).
+/// (the whole range when `count >= len`); `HRANDFIELD` uses it too.
 pub fn distinct_indexes(len: usize, count: u64) -> Vec<usize> {
     if count >= len as u64 {
         return (0..len).collect();
@@ -176,7 +176,7 @@ mod tests {
             for count in [1, 2, 3, 4, 33, 34, 99, 100, 200] {
                 let picked = distinct_indexes(len, count);
                 assert_eq!(picked.len(), len.min(count as usize));
-                assert!(picked.windows(2).all(|w| w[0] < w[1]));
+                assert!(picked.windows(2).all(|w| w[0] < w[1]), "ascending and distinct");
                 assert!(picked.iter().all(|&i| i < len));
             }
         }
