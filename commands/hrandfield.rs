@@ -7,10 +7,6 @@ use crate::prelude::*;
 /// fields; with a negative count, exactly that many, possibly repeated.
 pub struct Hrandfield;
 
-/// The most fields a negative count may ask for. Redis has no limit and
-/// builds the reply until memory runs out; here the request is refused.
-pub const MAX_REPEATED: u64 = 1 << 20;
-
 impl Command for Hrandfield {
     fn meta(&self) -> CommandMeta {
         CommandMeta {
@@ -33,20 +29,13 @@ impl Command for Hrandfield {
             let field = hash.and_then(|hash| hash.positions().get(fastrand::usize(..hash.len().max(1))));
             return Ok(Reply::bulk_or_null(field.map(|(field, _)| field)));
         }
-        let count = args.next_i64()?;
-        if count == i64::MIN {
-            return Err(ReplyError::err(format_args!(
-                "value is out of range, value must between {} and {}",
-                -i64::MAX,
-                i64::MAX
-            )));
-        }
+        let count = crate::command_logic::sets::random_count(args)?;
         let with_values = args.eat("WITHVALUES");
         args.finish()?;
         if with_values && count.unsigned_abs() > (i64::MAX / 2) as u64 {
             return Err(ReplyError::err("value is out of range"));
         }
-        if count < 0 && count.unsigned_abs() > MAX_REPEATED {
+        if count < 0 && count.unsigned_abs() > crate::command_logic::sets::MAX_REPEATED {
             return Err(ReplyError::err("value is out of range"));
         }
         let resp3 = ctx.resp3();

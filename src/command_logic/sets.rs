@@ -148,9 +148,9 @@ pub fn distinct_indexes(len: usize, count: u64) -> Vec<usize> {
     picked
 }
 
-/// The most members a negative `SRANDMEMBER`/`ZRANDMEMBER` count may ask
-/// for: Redis builds such a reply until memory runs out; here it is refused
-/// (as `HRANDFIELD` does).
+/// The most members a negative `SRANDMEMBER`/`ZRANDMEMBER`/`HRANDFIELD`
+/// count may ask for: Redis builds such a reply until memory runs out;
+/// here it is refused.
 pub const MAX_REPEATED: u64 = 1 << 20;
 
 /// A random-count argument, with Redis's range error for `i64::MIN`.
