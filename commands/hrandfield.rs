@@ -1,17 +1,11 @@
 //! HRANDFIELD key [count [WITHVALUES]]
 
-use std::collections::HashSet;
-
 use crate::prelude::*;
 
 /// `HRANDFIELD`: random fields of a hash. Without a count, one field (nil
 /// when there is no key); with a positive count, up to that many distinct
 /// fields; with a negative count, exactly that many, possibly repeated.
 pub struct Hrandfield;
-
-/// The most fields a negative count may ask for. Redis has no limit and
-/// builds the reply until memory runs out; here the request is refused.
-pub const MAX_REPEATED: u64 = 1 << 20;
 
 impl Command for Hrandfield {
     fn meta(&self) -> CommandMeta {
@@ -35,20 +29,13 @@ impl Command for Hrandfield {
             let field = hash.and_then(|hash| hash.positions().get(fastrand::usize(..hash.len().max(1))));
             return Ok(Reply::bulk_or_null(field.map(|(field, _)| field)));
         }
-        let count = args.next_i64()?;
-        if count == i64::MIN {
-            return Err(ReplyError::err(format_args!(
-                "value is out of range, value must between {} and {}",
-                -i64::MAX,
-                i64::MAX
-            )));
-        }
+        let count = crate::command_logic::sets::random_count(args)?;
         let with_values = args.eat("WITHVALUES");
         args.finish()?;
         if with_values && count.unsigned_abs() > (i64::MAX / 2) as u64 {
             return Err(ReplyError::err("value is out of range"));
         }
-        if count < 0 && count.unsigned_abs() > MAX_REPEATED {
+        if count < 0 && count.unsigned_abs() > crate::command_logic::sets::MAX_REPEATED {
             return Err(ReplyError::err("value is out of range"));
         }
         let resp3 = ctx.resp3();
@@ -59,7 +46,7 @@ impl Command for Hrandfield {
         let indexes = if count < 0 {
             (0..count.unsigned_abs()).map(|_| fastrand::usize(..hash.len())).collect()
         } else {
-            distinct_indexes(hash.len(), count as u64)
+            crate::command_logic::sets::distinct_indexes(hash.len(), count as u64)
         };
         let mut items = Vec::with_capacity(indexes.len() * (1 + usize::from(with_values)));
         let positions = hash.positions();
@@ -75,40 +62,12 @@ impl Command for Hrandfield {
     }
 }
 
-/// `min(count, len)` distinct indexes below `len`, in ascending (iteration)
-/// order: the whole hash when `count >= len`, as Redis returns it.
-fn distinct_indexes(len: usize, count: u64) -> Vec<usize> {
-    if count >= len as u64 {
-        return (0..len).collect();
-    }
-    let count = count as usize;
-    let mut picked: Vec<usize> = if count * 3 > len {
-        // Many of them: shuffle a prefix of all indexes.
-        let mut all: Vec<usize> = (0..len).collect();
-        for i in 0..count {
-            all.swap(i, fastrand::usize(i..len));
-        }
-        all.truncate(count);
-        all
-    } else {
-        // Few of them: draw until enough distinct ones.
-        let mut seen = HashSet::with_capacity(count);
-        while seen.len() < count {
-            seen.insert(fastrand::usize(..len));
-        }
-        seen.into_iter().collect()
-    };
-    picked.sort_unstable();
-    picked
-}
-
 inventory::submit! { Registration::new(&Hrandfield, module_path!()) }
 
 #[cfg(test)]
 mod tests {
     use std::collections::{HashMap, HashSet};
 
-    use super::distinct_indexes;
     use crate::protocol::Reply;
     use crate::testing::*;
 
@@ -256,17 +215,5 @@ mod tests {
         assert_eq!(h.run("HRANDFIELD h -4611686018427387903 WITHVALUES"), err("ERR value is out of range"));
         assert_eq!(h.run("HRANDFIELD h -1048577"), err("ERR value is out of range"));
         assert_eq!(strings(h.run("HRANDFIELD h -1048576")).len(), 1 << 20);
-    }
-
-    #[test]
-    fn distinct_indexes_properties() {
-        for len in [1, 2, 5, 10, 100] {
-            for count in [1, 2, 3, 4, 33, 34, 99, 100, 200] {
-                let picked = distinct_indexes(len, count);
-                assert_eq!(picked.len(), len.min(count as usize));
-                assert!(picked.windows(2).all(|w| w[0] < w[1]), "ascending and distinct");
-                assert!(picked.iter().all(|&i| i < len));
-            }
-        }
     }
 }

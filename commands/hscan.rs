@@ -32,35 +32,18 @@ impl Command for Hscan {
         let cursor = parse_scan_cursor(args.next()?)?;
         // As in Redis, a missing key answers before the options are read.
         let Some(hash) = ctx.db().get_hash(key)? else {
-            return Ok(scan_reply(0, Vec::new()));
+            return Ok(crate::command_logic::keys::scan_reply(0, Vec::new()));
         };
-        let (mut pattern, mut count) = (None, 10);
-        while !args.is_empty() {
-            if args.remaining() >= 2 && args.eat("COUNT") {
-                count = args.next_i64()?;
-                if count < 1 {
-                    return Err(ReplyError::SYNTAX);
-                }
-            } else if args.remaining() >= 2 && args.eat("MATCH") {
-                pattern = Some(args.next()?).filter(|p| *p != b"*");
-            } else {
-                return Err(ReplyError::SYNTAX);
-            }
-        }
+        let (pattern, count) = crate::command_logic::keys::scan_options(args)?;
         let mut items = Vec::new();
         let visit = |field: &[u8], value: &[u8]| {
             if pattern.is_none_or(|p| glob_match(p, field, false)) {
                 items.extend([Reply::bulk(field), Reply::bulk(value)]);
             }
         };
-        let next = hash.scan(cursor, usize::try_from(count).unwrap_or(usize::MAX), visit);
-        Ok(scan_reply(next, items))
+        let next = hash.scan(cursor, count, visit);
+        Ok(crate::command_logic::keys::scan_reply(next, items))
     }
-}
-
-/// `[cursor as a bulk string, [field, value, ...]]`.
-fn scan_reply(cursor: u64, items: Vec<Reply>) -> Reply {
-    Reply::Array(vec![Reply::bulk(cursor.to_string()), Reply::Array(items)])
 }
 
 inventory::submit! { Registration::new(&Hscan, module_path!()) }

@@ -29,54 +29,15 @@ inventory::submit! { Registration::new(&Sdiff, module_path!()) }
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::*;
+    use crate::command_logic::set_checks::*;
 
     #[test]
     fn combines() {
-        let mut h = Harness::new();
-        h.run("SADD a 1 2 3 x");
-        h.run("SADD b 2 3 4 x");
-        h.run("SADD c 3 x y");
-        let expected = match "Diff" {
-            "Inter" => vec!["3", "x"],
-            "Union" => vec!["1", "2", "3", "4", "x", "y"],
-            _ => vec!["1"],
-        };
-        assert_eq!(sorted(h.run("SDIFF a b c")), expected);
-        assert_eq!(sorted(h.run("SDIFF missing")), Vec::<String>::new());
-        h.run("HELLO 3");
-        assert!(h.wire("SDIFF a").starts_with("~4\r\n"));
+        check_set_combine("SDIFF", &["1"]);
     }
 
     #[test]
     fn wrong_type_anywhere() {
-        let mut h = Harness::new();
-        h.run("SADD a 1");
-        h.run("SET str v");
-        assert_eq!(
-            h.run("SDIFF a str"),
-            err("WRONGTYPE Operation against a key holding the wrong kind of value")
-        );
-        assert_eq!(
-            h.run("SDIFF missing str"),
-            err("WRONGTYPE Operation against a key holding the wrong kind of value"),
-            "checked even after a missing key"
-        );
-        assert_eq!(h.run("SDIFF"), err("ERR wrong number of arguments for 'sdiff' command"));
-    }
-
-    fn sorted(reply: crate::protocol::Reply) -> Vec<String> {
-        let (crate::protocol::Reply::Set(items) | crate::protocol::Reply::Array(items)) = reply else {
-            panic!("{reply:?}")
-        };
-        let mut out: Vec<String> = items
-            .into_iter()
-            .map(|i| match i {
-                crate::protocol::Reply::Bulk(b) => String::from_utf8(b).unwrap(),
-                other => panic!("{other:?}"),
-            })
-            .collect();
-        out.sort();
-        out
+        check_set_combine_wrong_type("SDIFF");
     }
 }

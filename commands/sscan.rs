@@ -31,9 +31,9 @@ impl Command for Sscan {
         let cursor = parse_scan_cursor(args.next()?)?;
         // As in Redis, a missing key answers before the options are read.
         let Some(set) = ctx.db().get_typed::<Set>(key)? else {
-            return Ok(scan_reply(0, Vec::new()));
+            return Ok(crate::command_logic::keys::scan_reply(0, Vec::new()));
         };
-        let (pattern, count) = crate::command_logic::sets::scan_options(args)?;
+        let (pattern, count) = crate::command_logic::keys::scan_options(args)?;
         let mut items = Vec::new();
         let visit = |member: &[u8]| {
             if pattern.is_none_or(|p| glob_match(p, member, false)) {
@@ -41,13 +41,8 @@ impl Command for Sscan {
             }
         };
         let next = set.scan(cursor, count, visit);
-        Ok(scan_reply(next, items))
+        Ok(crate::command_logic::keys::scan_reply(next, items))
     }
-}
-
-/// `[cursor as a bulk string, [member, ...]]`.
-fn scan_reply(cursor: u64, items: Vec<Reply>) -> Reply {
-    Reply::Array(vec![Reply::bulk(cursor.to_string()), Reply::Array(items)])
 }
 
 inventory::submit! { Registration::new(&Sscan, module_path!()) }

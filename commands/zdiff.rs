@@ -27,14 +27,7 @@ impl Command for Zdiff {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        let (entries, with_scores) = crate::command_logic::zsets::combine(
-            ctx,
-            args,
-            crate::command_logic::zsets::Combine::Diff,
-            false,
-        )?;
-        let resp3 = ctx.resp3();
-        Ok(crate::command_logic::zsets::scored_reply(entries, with_scores, resp3))
+        crate::command_logic::zsets::combine_reply(ctx, args, crate::command_logic::zsets::Combine::Diff)
     }
 }
 
@@ -42,21 +35,10 @@ inventory::submit! { Registration::new(&Zdiff, module_path!()) }
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::*;
+    use crate::command_logic::set_checks::*;
 
     #[test]
     fn combines() {
-        let mut h = Harness::new();
-        h.run("ZADD x 1 a 2 b");
-        h.run("ZADD y 3 b 3 c");
-        assert_eq!(flat(h.run("ZDIFF 2 x y WITHSCORES")), array(&["a", "1"]));
-        assert_eq!(flat(h.run("ZDIFF 1 missing")), array(&[]));
-        h.run("SET str v");
-        assert_eq!(
-            flat(h.run("ZDIFF 2 x str")),
-            err("WRONGTYPE Operation against a key holding the wrong kind of value")
-        );
-        assert_eq!(flat(h.run("ZDIFF 0 x")), err("ERR at least 1 input key is needed for 'zdiff' command"));
-        assert_eq!(flat(h.run("ZDIFF 3 x y")), err("ERR syntax error"));
+        check_zset_combine("ZDIFF", &["a", "1"]);
     }
 }

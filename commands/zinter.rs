@@ -27,14 +27,7 @@ impl Command for Zinter {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        let (entries, with_scores) = crate::command_logic::zsets::combine(
-            ctx,
-            args,
-            crate::command_logic::zsets::Combine::Inter,
-            false,
-        )?;
-        let resp3 = ctx.resp3();
-        Ok(crate::command_logic::zsets::scored_reply(entries, with_scores, resp3))
+        crate::command_logic::zsets::combine_reply(ctx, args, crate::command_logic::zsets::Combine::Inter)
     }
 }
 
@@ -42,39 +35,15 @@ inventory::submit! { Registration::new(&Zinter, module_path!()) }
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::*;
+    use crate::command_logic::set_checks::*;
 
     #[test]
     fn combines() {
-        let mut h = Harness::new();
-        h.run("ZADD x 1 a 2 b");
-        h.run("ZADD y 3 b 3 c");
-        assert_eq!(flat(h.run("ZINTER 2 x y WITHSCORES")), array(&["b", "5"]));
-        assert_eq!(flat(h.run("ZINTER 1 missing")), array(&[]));
-        h.run("SET str v");
-        assert_eq!(
-            flat(h.run("ZINTER 2 x str")),
-            err("WRONGTYPE Operation against a key holding the wrong kind of value")
-        );
-        assert_eq!(flat(h.run("ZINTER 0 x")), err("ERR at least 1 input key is needed for 'zinter' command"));
-        assert_eq!(flat(h.run("ZINTER 3 x y")), err("ERR syntax error"));
+        check_zset_combine("ZINTER", &["b", "5"]);
     }
 
     #[test]
     fn weights_and_aggregate() {
-        let mut h = Harness::new();
-        h.run("ZADD x 1 a 2 b");
-        h.run("ZADD y 3 b 3 c");
-        h.run("SADD s a b");
-        assert_eq!(flat(h.run("ZINTER 2 x y WEIGHTS 2 1 AGGREGATE MAX WITHSCORES")), array(&["b", "4"]));
-        assert_eq!(flat(h.run("ZINTER 2 x s AGGREGATE MIN WITHSCORES")), array(&["a", "1", "b", "1"]));
-        assert_eq!(
-            flat(h.run("ZINTER 2 x y WEIGHTS inf -inf WITHSCORES")).clone(),
-            flat(h.run("ZINTER 2 x y WEIGHTS inf -inf WITHSCORES"))
-        );
-        assert_eq!(flat(h.run("ZINTER 1 x WEIGHTS 0 WITHSCORES")), array(&["a", "0", "b", "0"]));
-        assert_eq!(flat(h.run("ZINTER 1 x WEIGHTS x")), err("ERR weight value is not a float"));
-        assert_eq!(flat(h.run("ZINTER 1 x AGGREGATE foo")), err("ERR syntax error"));
-        assert_eq!(flat(h.run("ZINTER 2 x y WEIGHTS 1")), err("ERR syntax error"));
+        check_zset_weights("ZINTER", &["b", "4"], &["b", "0"]);
     }
 }

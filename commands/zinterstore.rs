@@ -30,16 +30,12 @@ impl Command for Zinterstore {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        let destination = args.next()?;
-        let (entries, _) = crate::command_logic::zsets::combine(
+        crate::command_logic::zsets::combine_store(
             ctx,
             args,
             crate::command_logic::zsets::Combine::Inter,
-            true,
-        )?;
-        let count = entries.len() as i64;
-        crate::command_logic::zsets::store_zset(ctx, destination, &entries, "zinterstore");
-        Ok(Reply::Integer(count))
+            "zinterstore",
+        )
     }
 }
 
@@ -47,25 +43,10 @@ inventory::submit! { Registration::new(&Zinterstore, module_path!()) }
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::*;
+    use crate::command_logic::set_checks::*;
 
     #[test]
     fn stores() {
-        let mut h = Harness::new();
-        h.run("ZADD x 1 a 2 b");
-        h.run("ZADD y 3 b 3 c");
-        h.run("SET d v");
-        let n = ["b", "5"].len() as i64 / 2;
-        assert_eq!(flat(h.run("ZINTERSTORE d 2 x y")), int(n));
-        assert_eq!(flat(h.run("ZRANGE d 0 -1 WITHSCORES")), array(&["b", "5"]));
-        assert_eq!(flat(h.run("ZINTERSTORE d 1 missing")), int(0));
-        assert_eq!(flat(h.run("EXISTS d")), int(0));
-        assert_eq!(flat(h.run("ZINTERSTORE d 1 x WITHSCORES")), err("ERR syntax error"));
-        h.run("SET str v");
-        assert_eq!(
-            flat(h.run("ZINTERSTORE d 1 str")),
-            err("WRONGTYPE Operation against a key holding the wrong kind of value")
-        );
-        assert_eq!(flat(h.run("ZINTERSTORE str 1 x")), int(2), "the destination's type does not matter");
+        check_zset_store("ZINTERSTORE", &["b", "5"]);
     }
 }

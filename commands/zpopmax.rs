@@ -29,34 +29,15 @@ inventory::submit! { Registration::new(&Zpopmax, module_path!()) }
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::*;
+    use crate::command_logic::set_checks::*;
 
     #[test]
     fn pops() {
-        let mut h = Harness::new();
-        h.run("ZADD z 1 a 2 b 3 c");
-        assert_eq!(flat(h.run("ZPOPMAX z")), array(&["c", "3"]));
-        assert_eq!(flat(h.run("ZPOPMAX z 10")), array(&["b", "2", "a", "1"]));
-        assert_eq!(flat(h.run("EXISTS z")), int(0));
-        assert_eq!(flat(h.run("ZPOPMAX z")), array(&[]));
-        h.run("ZADD z 1 a");
-        assert_eq!(flat(h.run("ZPOPMAX z 0")), array(&[]));
-        h.run("HELLO 3");
-        assert_eq!(h.wire("ZPOPMAX z"), "*2\r\n$1\r\na\r\n,1\r\n");
-        h.run("ZADD z 1 a");
-        assert_eq!(h.wire("ZPOPMAX z 1"), "*1\r\n*2\r\n$1\r\na\r\n,1\r\n");
+        check_pop("ZPOPMAX", &["c", "3"], &["b", "2", "a", "1"]);
     }
 
     #[test]
     fn errors() {
-        let mut h = Harness::new();
-        h.run("SET str v");
-        assert_eq!(flat(h.run("ZPOPMAX z -1")), err("ERR value is out of range, must be positive"));
-        assert_eq!(flat(h.run("ZPOPMAX z x")), err("ERR value is out of range, must be positive"));
-        assert_eq!(
-            flat(h.run("ZPOPMAX str 0")),
-            err("WRONGTYPE Operation against a key holding the wrong kind of value")
-        );
-        assert_eq!(flat(h.run("ZPOPMAX z 1 2")), err("ERR syntax error"));
+        check_pop_errors("ZPOPMAX");
     }
 }

@@ -24,20 +24,9 @@ impl Command for Zremrangebylex {
         let key = args.next()?;
         let (first, second) = (args.next()?, args.next()?);
         let bounds = crate::command_logic::zsets::lex_bounds(first, second)?;
-        let db = ctx.db();
-        let Some(zset) = db.get_typed_mut::<ZSet>(key)? else {
-            return Ok(Reply::Integer(0));
-        };
-        let (start, end) = bounds.ranks(&zset.view());
-        let removed = zset.remove_range(start, end).len();
-        db.remove_if_empty(key);
-        if removed > 0 {
-            ctx.notify(EventClass::SortedSet, "zremrangebylex", key);
-            if !ctx.db().contains(key) {
-                ctx.notify(EventClass::Generic, "del", key);
-            }
-        }
-        Ok(Reply::Integer(removed as i64))
+        crate::command_logic::zsets::remove_range_command(ctx, key, "zremrangebylex", |zset| {
+            bounds.ranks(&zset.view())
+        })
     }
 }
 

@@ -25,20 +25,9 @@ impl Command for Zremrangebyrank {
         let (first, second) = (args.next()?, args.next()?);
         let start = crate::protocol::parse::parse_i64(first).ok_or(ReplyError::NOT_INTEGER)?;
         let stop = crate::protocol::parse::parse_i64(second).ok_or(ReplyError::NOT_INTEGER)?;
-        let db = ctx.db();
-        let Some(zset) = db.get_typed_mut::<ZSet>(key)? else {
-            return Ok(Reply::Integer(0));
-        };
-        let (start, end) = crate::command_logic::zsets::rank_range(start, stop, zset.len());
-        let removed = zset.remove_range(start, end).len();
-        db.remove_if_empty(key);
-        if removed > 0 {
-            ctx.notify(EventClass::SortedSet, "zremrangebyrank", key);
-            if !ctx.db().contains(key) {
-                ctx.notify(EventClass::Generic, "del", key);
-            }
-        }
-        Ok(Reply::Integer(removed as i64))
+        crate::command_logic::zsets::remove_range_command(ctx, key, "zremrangebyrank", |zset| {
+            crate::command_logic::zsets::rank_range(start, stop, zset.len())
+        })
     }
 }
 

@@ -30,16 +30,12 @@ impl Command for Zunionstore {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        let destination = args.next()?;
-        let (entries, _) = crate::command_logic::zsets::combine(
+        crate::command_logic::zsets::combine_store(
             ctx,
             args,
             crate::command_logic::zsets::Combine::Union,
-            true,
-        )?;
-        let count = entries.len() as i64;
-        crate::command_logic::zsets::store_zset(ctx, destination, &entries, "zunionstore");
-        Ok(Reply::Integer(count))
+            "zunionstore",
+        )
     }
 }
 
@@ -47,25 +43,10 @@ inventory::submit! { Registration::new(&Zunionstore, module_path!()) }
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::*;
+    use crate::command_logic::set_checks::*;
 
     #[test]
     fn stores() {
-        let mut h = Harness::new();
-        h.run("ZADD x 1 a 2 b");
-        h.run("ZADD y 3 b 3 c");
-        h.run("SET d v");
-        let n = ["a", "1", "c", "3", "b", "5"].len() as i64 / 2;
-        assert_eq!(flat(h.run("ZUNIONSTORE d 2 x y")), int(n));
-        assert_eq!(flat(h.run("ZRANGE d 0 -1 WITHSCORES")), array(&["a", "1", "c", "3", "b", "5"]));
-        assert_eq!(flat(h.run("ZUNIONSTORE d 1 missing")), int(0));
-        assert_eq!(flat(h.run("EXISTS d")), int(0));
-        assert_eq!(flat(h.run("ZUNIONSTORE d 1 x WITHSCORES")), err("ERR syntax error"));
-        h.run("SET str v");
-        assert_eq!(
-            flat(h.run("ZUNIONSTORE d 1 str")),
-            err("WRONGTYPE Operation against a key holding the wrong kind of value")
-        );
-        assert_eq!(flat(h.run("ZUNIONSTORE str 1 x")), int(2), "the destination's type does not matter");
+        check_zset_store("ZUNIONSTORE", &["a", "1", "c", "3", "b", "5"]);
     }
 }

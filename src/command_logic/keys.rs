@@ -185,3 +185,27 @@ pub fn parse_scan_cursor(arg: &[u8]) -> Result<u64, ReplyError> {
         .ok_or(INVALID)?;
     Ok(if negative { value.wrapping_neg() } else { value })
 }
+
+/// `HSCAN`/`SSCAN`/`ZSCAN`'s `[MATCH pattern] [COUNT count]`: the pattern
+/// (none for `*`) and the count.
+pub fn scan_options<'a>(args: &mut Args<'a>) -> Result<(Option<&'a [u8]>, usize), ReplyError> {
+    let (mut pattern, mut count) = (None, 10);
+    while !args.is_empty() {
+        if args.remaining() >= 2 && args.eat("COUNT") {
+            count = args.next_i64()?;
+            if count < 1 {
+                return Err(ReplyError::SYNTAX);
+            }
+        } else if args.remaining() >= 2 && args.eat("MATCH") {
+            pattern = Some(args.next()?).filter(|p| *p != b"*");
+        } else {
+            return Err(ReplyError::SYNTAX);
+        }
+    }
+    Ok((pattern, usize::try_from(count).unwrap_or(usize::MAX)))
+}
+
+/// A `…SCAN` reply: `[cursor as a bulk string, [item, ...]]`.
+pub fn scan_reply(cursor: u64, items: Vec<Reply>) -> Reply {
+    Reply::Array(vec![Reply::bulk(cursor.to_string()), Reply::Array(items)])
+}

@@ -6,6 +6,8 @@ pub mod admin;
 pub mod hashes;
 pub mod keys;
 pub mod lists;
+#[cfg(test)]
+pub mod set_checks;
 pub mod sets;
 pub mod strings;
 pub mod zsets;

@@ -124,7 +124,7 @@ pub fn store_set(ctx: &mut Context<'_>, key: &[u8], members: &[Vec<u8>], event: 
 }
 
 /// `min(count, len)` distinct indexes below `len`, in ascending order
-/// (the whole range when `count >= len`).
+/// (the whole range when `count >= len`); `HRANDFIELD` uses it too.
 pub fn distinct_indexes(len: usize, count: u64) -> Vec<usize> {
     if count >= len as u64 {
         return (0..len).collect();
@@ -148,9 +148,9 @@ pub fn distinct_indexes(len: usize, count: u64) -> Vec<usize> {
     picked
 }
 
-/// The most members a negative `SRANDMEMBER`/`ZRANDMEMBER` count may ask
-/// for: Redis builds such a reply until memory runs out; here it is refused
-/// (as `HRANDFIELD` does).
+/// The most members a negative `SRANDMEMBER`/`ZRANDMEMBER`/`HRANDFIELD`
+/// count may ask for: Redis builds such a reply until memory runs out;
+/// here it is refused.
 pub const MAX_REPEATED: u64 = 1 << 20;
 
 /// A random-count argument, with Redis's range error for `i64::MIN`.
@@ -166,25 +166,6 @@ pub fn random_count(args: &mut Args<'_>) -> Result<i64, ReplyError> {
     Ok(count)
 }
 
-/// `SSCAN`/`ZSCAN`'s `[MATCH pattern] [COUNT count]`: the pattern (none
-/// for `*`) and the count, with `HSCAN`'s errors.
-pub fn scan_options<'a>(args: &mut Args<'a>) -> Result<(Option<&'a [u8]>, usize), ReplyError> {
-    let (mut pattern, mut count) = (None, 10);
-    while !args.is_empty() {
-        if args.remaining() >= 2 && args.eat("COUNT") {
-            count = args.next_i64()?;
-            if count < 1 {
-                return Err(ReplyError::SYNTAX);
-            }
-        } else if args.remaining() >= 2 && args.eat("MATCH") {
-            pattern = Some(args.next()?).filter(|p| *p != b"*");
-        } else {
-            return Err(ReplyError::SYNTAX);
-        }
-    }
-    Ok((pattern, usize::try_from(count).unwrap_or(usize::MAX)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::distinct_indexes;
@@ -195,7 +176,7 @@ mod tests {
             for count in [1, 2, 3, 4, 33, 34, 99, 100, 200] {
                 let picked = distinct_indexes(len, count);
                 assert_eq!(picked.len(), len.min(count as usize));
-                assert!(picked.windows(2).all(|w| w[0] < w[1]));
+                assert!(picked.windows(2).all(|w| w[0] < w[1]), "ascending and distinct");
                 assert!(picked.iter().all(|&i| i < len));
             }
         }

@@ -523,6 +523,62 @@ pub fn pop(
     Ok(popped)
 }
 
+/// `ZINTER`/`ZUNION`/`ZDIFF numkeys key [key ...] ...`: the scored reply.
+pub fn combine_reply(ctx: &mut Context<'_>, args: &mut Args<'_>, how: Combine) -> CommandResult {
+    let (entries, with_scores) = combine(ctx, args, how, false)?;
+    let resp3 = ctx.resp3();
+    Ok(scored_reply(entries, with_scores, resp3))
+}
+
+/// `Z…STORE destination numkeys key ...`: stores the result (deleted when empty); its size.
+pub fn combine_store(
+    ctx: &mut Context<'_>,
+    args: &mut Args<'_>,
+    how: Combine,
+    event: &'static str,
+) -> CommandResult {
+    let destination = args.next()?;
+    let (entries, _) = combine(ctx, args, how, true)?;
+    let count = entries.len() as i64;
+    store_zset(ctx, destination, &entries, event);
+    Ok(Reply::Integer(count))
+}
+
+/// `ZRANK`/`ZREVRANK key member`: the rank from the lowest (`reverse`: highest) score, or nil.
+pub fn rank_command(ctx: &mut Context<'_>, args: &mut Args<'_>, reverse: bool) -> CommandResult {
+    let key = args.next()?;
+    let member = args.next()?;
+    let rank = ctx
+        .db()
+        .get_typed::<ZSet>(key)?
+        .and_then(|z| z.rank(member).map(|r| if reverse { z.len() - 1 - r } else { r }));
+    Ok(rank.map_or(Reply::Null, |r| Reply::Integer(r as i64)))
+}
+
+/// `ZREMRANGEBY…` once its arguments are parsed (their errors come first):
+/// removes the ranks `ranks` picks, deleting an emptied key; how many.
+pub fn remove_range_command(
+    ctx: &mut Context<'_>,
+    key: &[u8],
+    event: &'static str,
+    ranks: impl FnOnce(&ZSet) -> (usize, usize),
+) -> CommandResult {
+    let db = ctx.db();
+    let Some(zset) = db.get_typed_mut::<ZSet>(key)? else {
+        return Ok(Reply::Integer(0));
+    };
+    let (start, end) = ranks(zset);
+    let removed = zset.remove_range(start, end).len();
+    db.remove_if_empty(key);
+    if removed > 0 {
+        ctx.notify(EventClass::SortedSet, event, key);
+        if !ctx.db().contains(key) {
+            ctx.notify(EventClass::Generic, "del", key);
+        }
+    }
+    Ok(Reply::Integer(removed as i64))
+}
+
 /// `ZPOPMIN`/`ZPOPMAX key [count]`: without a count a flat (member, score);
 /// with one, pairs in RESP3.
 pub fn pop_command(ctx: &mut Context<'_>, args: &mut Args<'_>, max: bool) -> CommandResult {
