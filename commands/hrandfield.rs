@@ -31,8 +31,9 @@ impl Command for Hrandfield {
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let key = args.next()?;
         if args.is_empty() {
+            let mut rng = ctx.rng();
             let hash = ctx.db().get_hash(key)?;
-            let field = hash.and_then(|hash| hash.positions().get(fastrand::usize(..hash.len().max(1))));
+            let field = hash.and_then(|hash| hash.positions().get(rng.usize(..hash.len().max(1))));
             return Ok(Reply::bulk_or_null(field.map(|(field, _)| field)));
         }
         let count = args.next_i64()?;
@@ -52,14 +53,15 @@ impl Command for Hrandfield {
             return Err(ReplyError::err("value is out of range"));
         }
         let resp3 = ctx.resp3();
+        let mut rng = ctx.rng();
         let hash = match ctx.db().get_hash(key)? {
             Some(hash) if !hash.is_empty() => hash,
             _ => return Ok(Reply::Array(Vec::new())),
         };
         let indexes = if count < 0 {
-            (0..count.unsigned_abs()).map(|_| fastrand::usize(..hash.len())).collect()
+            (0..count.unsigned_abs()).map(|_| rng.usize(..hash.len())).collect()
         } else {
-            distinct_indexes(hash.len(), count as u64)
+            distinct_indexes(&mut rng, hash.len(), count as u64)
         };
         let mut items = Vec::with_capacity(indexes.len() * (1 + usize::from(with_values)));
         let positions = hash.positions();
@@ -77,7 +79,7 @@ impl Command for Hrandfield {
 
 /// `min(count, len)` distinct indexes below `len`, in ascending (iteration)
 /// order: the whole hash when `count >= len`, as Redis returns it.
-fn distinct_indexes(len: usize, count: u64) -> Vec<usize> {
+fn distinct_indexes(rng: &mut fastrand::Rng, len: usize, count: u64) -> Vec<usize> {
     if count >= len as u64 {
         return (0..len).collect();
     }
@@ -86,7 +88,7 @@ fn distinct_indexes(len: usize, count: u64) -> Vec<usize> {
         // Many of them: shuffle a prefix of all indexes.
         let mut all: Vec<usize> = (0..len).collect();
         for i in 0..count {
-            all.swap(i, fastrand::usize(i..len));
+            all.swap(i, rng.usize(i..len));
         }
         all.truncate(count);
         all
@@ -94,7 +96,7 @@ fn distinct_indexes(len: usize, count: u64) -> Vec<usize> {
         // Few of them: draw until enough distinct ones.
         let mut seen = HashSet::with_capacity(count);
         while seen.len() < count {
-            seen.insert(fastrand::usize(..len));
+            seen.insert(rng.usize(..len));
         }
         seen.into_iter().collect()
     };
@@ -262,7 +264,7 @@ mod tests {
     fn distinct_indexes_properties() {
         for len in [1, 2, 5, 10, 100] {
             for count in [1, 2, 3, 4, 33, 34, 99, 100, 200] {
-                let picked = distinct_indexes(len, count);
+                let picked = distinct_indexes(&mut fastrand::Rng::new(), len, count);
                 assert_eq!(picked.len(), len.min(count as usize));
                 assert!(picked.windows(2).all(|w| w[0] < w[1]), "ascending and distinct");
                 assert!(picked.iter().all(|&i| i < len));
