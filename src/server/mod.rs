@@ -5,6 +5,10 @@ mod connection;
 mod listeners;
 mod replay;
 mod running;
+#[cfg(feature = "tls")]
+mod tls;
+#[cfg(not(feature = "tls"))]
+#[path = "no_tls.rs"]
 mod tls;
 
 pub use running::RunningServer;
@@ -68,7 +72,7 @@ pub struct Server {
     listeners: Vec<TcpListener>,
     /// `--tls-port` listeners and their acceptor.
     tls_listeners: Vec<TcpListener>,
-    tls: Option<tokio_rustls::TlsAcceptor>,
+    tls: Option<tls::TlsAcceptor>,
 }
 
 impl Server {
@@ -249,7 +253,7 @@ fn protected_mode_refuses(
 async fn accept_loop(
     listener: Arc<listeners::Slot>,
     shared: Arc<ServerState>,
-    tls: Option<tokio_rustls::TlsAcceptor>,
+    tls: Option<tls::TlsAcceptor>,
 ) {
     let mut stop = shared.shutdown_requested();
     loop {
