@@ -1,7 +1,39 @@
-//! MiniRedis: a Redis-compatible in-memory key-value server.
+//! MiniRedis: a Redis-compatible in-memory key-value server, and a real
+//! Redis server to embed in Rust tests.
+//!
+//! # Use it in your tests
+//!
+//! [`Server`] starts a MiniRedis in-process on a free port of `127.0.0.1`,
+//! on a runtime of its own (so it works from `#[test]` and `#[tokio::test]`
+//! alike). Clients connect to [`Server::url`]; the test moves a manual clock
+//! with [`Server::fast_forward`], reads and writes data directly
+//! ([`Server::set`], [`Server::get`], [`Server::db`], ...), injects faults
+//! ([`Server::set_error`], [`Server::close_clients`],
+//! [`Server::require_auth`]) and sees what clients sent
+//! ([`Server::commands_processed`], [`Server::command_log`]). Dropping the
+//! server stops it: its port is released and its threads end.
+//!
+//! ```
+//! use std::time::Duration;
+//! use miniredis::Server;
+//!
+//! let server = Server::builder().manual_clock().start().expect("start");
+//! server.run(&["SET", "session", "abc", "EX", "10"]);
+//! server.fast_forward(Duration::from_secs(9));
+//! server.check_get("session", "abc");
+//! server.fast_forward(Duration::from_secs(1));
+//! assert_eq!(server.get("session"), None);
+//! ```
+//!
+//! Depend on it with `default-features = false` to leave out what only the
+//! `miniredis` binary needs: the `cli` feature (clap, tracing-subscriber)
+//! and the `tls` feature (rustls).
+//!
+//! # Inside
 //!
 //! - [`protocol`] turns bytes into requests and replies into bytes.
-//! - [`server`] owns the listener and the connections.
+//! - [`server`] owns the listener and the connections; [`embed`] wraps it
+//!   for tests.
 //! - [`store`] holds the keyspace, expiry and persistence.
 //! - [`registry`] holds the [`registry::Command`] trait and the lookup table.
 //! - `commands/` (top level) holds one file per command; `src/build.rs` turns
