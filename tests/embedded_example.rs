@@ -1,5 +1,5 @@
-//! The example of issue 17, as written: the acceptance test of the
-//! embedding API (`tests/external_crate/` runs it from outside the crate).
+// The example of issue 17, as written: the acceptance test of the
+// embedding API (`tests/external_crate/` runs it from outside the crate).
 
 use miniredis::Server;
 use std::time::Duration;
