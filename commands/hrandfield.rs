@@ -25,8 +25,9 @@ impl Command for Hrandfield {
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let key = args.next()?;
         if args.is_empty() {
+            let mut rng = ctx.rng();
             let hash = ctx.db().get_hash(key)?;
-            let field = hash.and_then(|hash| hash.positions().get(fastrand::usize(..hash.len().max(1))));
+            let field = hash.and_then(|hash| hash.positions().get(rng.usize(..hash.len().max(1))));
             return Ok(Reply::bulk_or_null(field.map(|(field, _)| field)));
         }
         let count = crate::command_logic::sets::random_count(args)?;
@@ -39,14 +40,15 @@ impl Command for Hrandfield {
             return Err(ReplyError::err("value is out of range"));
         }
         let resp3 = ctx.resp3();
+        let mut rng = ctx.rng();
         let hash = match ctx.db().get_hash(key)? {
             Some(hash) if !hash.is_empty() => hash,
             _ => return Ok(Reply::Array(Vec::new())),
         };
         let indexes = if count < 0 {
-            (0..count.unsigned_abs()).map(|_| fastrand::usize(..hash.len())).collect()
+            (0..count.unsigned_abs()).map(|_| rng.usize(..hash.len())).collect()
         } else {
-            crate::command_logic::sets::distinct_indexes(hash.len(), count as u64)
+            crate::command_logic::sets::distinct_indexes(&mut rng, hash.len(), count as u64)
         };
         let mut items = Vec::with_capacity(indexes.len() * (1 + usize::from(with_values)));
         let positions = hash.positions();

@@ -19,7 +19,8 @@ impl Command for Randomkey {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult {
-        Ok(Reply::bulk_or_null(ctx.db().random_key()))
+        let mut rng = ctx.rng();
+        Ok(Reply::bulk_or_null(ctx.db().random_key(&mut rng)))
     }
 }
 

@@ -37,6 +37,7 @@ impl Command for Spop {
                 Some(count as u64)
             }
         };
+        let mut rng = ctx.rng();
         let db = ctx.db();
         let Some(set) = db.get_typed_mut::<Set>(key)? else {
             return Ok(match count {
@@ -45,9 +46,9 @@ impl Command for Spop {
             });
         };
         let taken: Vec<Vec<u8>> = match count {
-            None => vec![set.take(fastrand::usize(..set.len()))],
+            None => vec![set.take(rng.usize(..set.len()))],
             Some(count) => {
-                let mut indexes = crate::command_logic::sets::distinct_indexes(set.len(), count);
+                let mut indexes = crate::command_logic::sets::distinct_indexes(&mut rng, set.len(), count);
                 // Highest first, so each removal leaves the lower positions alone
                 // in a table (it moves the last member into the hole).
                 indexes.reverse();

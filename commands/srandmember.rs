@@ -25,9 +25,10 @@ impl Command for Srandmember {
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let key = args.next()?;
+        let mut rng = ctx.rng();
         if args.is_empty() {
             let set = ctx.db().get_typed::<Set>(key)?;
-            let member = set.filter(|s| !s.is_empty()).map(|s| s.get(fastrand::usize(..s.len())));
+            let member = set.filter(|s| !s.is_empty()).map(|s| s.get(rng.usize(..s.len())));
             return Ok(Reply::bulk_or_null(member));
         }
         let count = crate::command_logic::sets::random_count(args)?;
@@ -40,9 +41,9 @@ impl Command for Srandmember {
             _ => return Ok(Reply::Array(Vec::new())),
         };
         let indexes: Vec<usize> = if count < 0 {
-            (0..count.unsigned_abs()).map(|_| fastrand::usize(..set.len())).collect()
+            (0..count.unsigned_abs()).map(|_| rng.usize(..set.len())).collect()
         } else {
-            crate::command_logic::sets::distinct_indexes(set.len(), count as u64)
+            crate::command_logic::sets::distinct_indexes(&mut rng, set.len(), count as u64)
         };
         Ok(Reply::Array(indexes.into_iter().map(|i| Reply::bulk(set.get(i))).collect()))
     }

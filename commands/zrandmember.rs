@@ -23,10 +23,11 @@ impl Command for Zrandmember {
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let key = args.next()?;
+        let mut rng = ctx.rng();
         if args.is_empty() {
             let zset = ctx.db().get_typed::<ZSet>(key)?;
             let member =
-                zset.filter(|z| !z.is_empty()).map(|z| z.view().get(fastrand::usize(..z.len())).0.to_vec());
+                zset.filter(|z| !z.is_empty()).map(|z| z.view().get(rng.usize(..z.len())).0.to_vec());
             return Ok(Reply::bulk_or_null(member));
         }
         let count = crate::command_logic::sets::random_count(args)?;
@@ -45,9 +46,9 @@ impl Command for Zrandmember {
         };
         let view = zset.view();
         let indexes: Vec<usize> = if count < 0 {
-            (0..count.unsigned_abs()).map(|_| fastrand::usize(..view.len())).collect()
+            (0..count.unsigned_abs()).map(|_| rng.usize(..view.len())).collect()
         } else {
-            crate::command_logic::sets::distinct_indexes(view.len(), count as u64)
+            crate::command_logic::sets::distinct_indexes(&mut rng, view.len(), count as u64)
         };
         let picked = indexes.into_iter().map(|i| {
             let (m, s) = view.get(i);

@@ -236,6 +236,9 @@ pub struct Session {
     /// The buffers a command's effects are recorded in, kept between
     /// commands so recording allocates nothing once they have grown.
     pub effects: crate::store::effects::Effects,
+    /// This connection's random choices (`RANDOMKEY`, `HRANDFIELD`),
+    /// drawn from the server's generator so a seeded server repeats them.
+    pub rng: fastrand::Rng,
 }
 
 impl Session {
@@ -245,6 +248,7 @@ impl Session {
             authenticated,
             handle,
             blocked: None,
+            rng: fastrand::Rng::new(),
             db: 0,
             protocol: 2,
             human: false,

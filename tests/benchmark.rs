@@ -815,3 +815,56 @@ fn binary_benchmark() {
     }
     print_rows("workload (50 conns, P1)", &rows);
 }
+
+/// Sends an inline PING on a new connection; whether `+PONG` came back.
+fn pings(port: u16) -> bool {
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else { return false };
+    stream.set_read_timeout(Some(Duration::from_secs(2))).ok();
+    let mut line = String::new();
+    stream.write_all(b"PING\r\n").is_ok()
+        && BufReader::new(&stream).read_line(&mut line).is_ok()
+        && line.starts_with("+PONG")
+}
+
+/// Start-up and shutdown of the embedded server (`miniredis::Server`) against
+/// spawning `redis-server` and waiting for its PING: medians of 100 (in
+/// milliseconds). `cargo test --release --test benchmark start_stop -- --ignored --nocapture`
+#[test]
+#[ignore = "benchmark: run with --ignored --nocapture (see the file's doc)"]
+fn start_stop() {
+    let runs = env_usize("BENCH_STARTS", 100);
+    let redis_server = require("redis-server", "redis-server");
+    let mut embedded = Vec::new();
+    let mut external = Vec::new();
+    for _ in 0..runs {
+        let started = Instant::now();
+        let server = miniredis::Server::start().expect("start");
+        assert!(pings(server.addr().port()));
+        drop(server);
+        embedded.push(started.elapsed().as_secs_f64() * 1000.0);
+
+        let port = free_port();
+        let dir = TempDir::new(&format!("start-stop-{port}"));
+        let started = Instant::now();
+        let mut child = Command::new(&redis_server)
+            .args(["--port", &port.to_string(), "--save", "", "--appendonly", "no", "--loglevel", "warning"])
+            .arg("--dir")
+            .arg(&dir.0)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn redis-server");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !pings(port) {
+            assert!(Instant::now() < deadline, "redis-server never answered PING");
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        external.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    let (embedded, external) = (median(embedded), median(external));
+    println!("start + PING + stop, median of {runs}:");
+    println!("  miniredis::Server (in-process)      {embedded:8.3} ms");
+    println!("  redis-server (spawn, PING, kill)    {external:8.3} ms   ratio {:.1}x", external / embedded);
+}

@@ -125,7 +125,7 @@ pub fn store_set(ctx: &mut Context<'_>, key: &[u8], members: &[Vec<u8>], event: 
 
 /// `min(count, len)` distinct indexes below `len`, in ascending order
 /// (the whole range when `count >= len`); `HRANDFIELD` uses it too.
-pub fn distinct_indexes(len: usize, count: u64) -> Vec<usize> {
+pub fn distinct_indexes(rng: &mut fastrand::Rng, len: usize, count: u64) -> Vec<usize> {
     if count >= len as u64 {
         return (0..len).collect();
     }
@@ -133,14 +133,14 @@ pub fn distinct_indexes(len: usize, count: u64) -> Vec<usize> {
     let mut picked: Vec<usize> = if count * 3 > len {
         let mut all: Vec<usize> = (0..len).collect();
         for i in 0..count {
-            all.swap(i, fastrand::usize(i..len));
+            all.swap(i, rng.usize(i..len));
         }
         all.truncate(count);
         all
     } else {
         let mut seen = HashSet::with_capacity(count);
         while seen.len() < count {
-            seen.insert(fastrand::usize(..len));
+            seen.insert(rng.usize(..len));
         }
         seen.into_iter().collect()
     };
@@ -174,7 +174,7 @@ mod tests {
     fn distinct_indexes_properties() {
         for len in [1, 2, 5, 10, 100] {
             for count in [1, 2, 3, 4, 33, 34, 99, 100, 200] {
-                let picked = distinct_indexes(len, count);
+                let picked = distinct_indexes(&mut fastrand::Rng::new(), len, count);
                 assert_eq!(picked.len(), len.min(count as usize));
                 assert!(picked.windows(2).all(|w| w[0] < w[1]), "ascending and distinct");
                 assert!(picked.iter().all(|&i| i < len));

@@ -7,6 +7,7 @@
 //! (`flags.rs`), the config file, `CONFIG GET` and `CONFIG SET`
 //! (`live.rs`, the configuration part of the server state).
 
+#[cfg(feature = "cli")]
 mod flags;
 mod live;
 mod settings;
@@ -14,6 +15,7 @@ mod table;
 
 use std::path::PathBuf;
 
+#[cfg(feature = "cli")]
 pub use flags::command;
 pub use live::{lookup, ConfigWriter, Configuration, Listeners, SetError};
 pub use settings::{Config, SETTINGS};

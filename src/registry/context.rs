@@ -67,6 +67,12 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// A random generator for the command, drawn from its connection's, so
+    /// a seeded server repeats its choices.
+    pub fn rng(&mut self) -> fastrand::Rng {
+        self.client.rng.fork()
+    }
+
     /// What the command did so far (its effects).
     pub fn effects(&self) -> &Effects {
         self.keyspace.effects()

@@ -290,6 +290,11 @@ fn run_one(
     now: u64,
     last_command: &mut &'static str,
 ) -> Reply {
+    shared.faults.record(|| argv.iter().map(<[u8]>::to_vec).collect());
+    // An embedding test's injected error (one atomic load when there is none).
+    if let Some(error) = shared.faults.error() {
+        return Reply::Error(crate::protocol::ReplyError(error.into()));
+    }
     let mut ctx = Context::at(shared, client, now);
     let reply = dispatch(&mut ctx, argv);
     *last_command = ctx.command;

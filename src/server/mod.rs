@@ -5,6 +5,10 @@ mod connection;
 mod listeners;
 mod replay;
 mod running;
+#[cfg(feature = "tls")]
+mod tls;
+#[cfg(not(feature = "tls"))]
+#[path = "no_tls.rs"]
 mod tls;
 
 pub use running::RunningServer;
@@ -68,7 +72,7 @@ pub struct Server {
     listeners: Vec<TcpListener>,
     /// `--tls-port` listeners and their acceptor.
     tls_listeners: Vec<TcpListener>,
-    tls: Option<tokio_rustls::TlsAcceptor>,
+    tls: Option<tls::TlsAcceptor>,
 }
 
 impl Server {
@@ -222,6 +226,8 @@ impl Server {
             shared.persist.aof.flush_and_sync();
         }
         shared.persist.aof.stop();
+        // The sleeping ones notice the stop now rather than at their next tick.
+        threads.iter().for_each(|thread| thread.thread().unpark());
         // A background save or rewrite still running is stopped and reaped.
         let joined = tokio::task::spawn_blocking(move || {
             threads.into_iter().for_each(|t| drop(t.join()));
@@ -249,7 +255,7 @@ fn protected_mode_refuses(
 async fn accept_loop(
     listener: Arc<listeners::Slot>,
     shared: Arc<ServerState>,
-    tls: Option<tokio_rustls::TlsAcceptor>,
+    tls: Option<tls::TlsAcceptor>,
 ) {
     let mut stop = shared.shutdown_requested();
     loop {
@@ -378,8 +384,20 @@ async fn expire_loop(shared: Arc<ServerState>) {
 /// save or rewrite, `save` rules, scheduled and automatic rewrites.
 fn persist_cron(shared: &ServerState) {
     let stop = shared.shutdown_requested();
-    while !*stop.borrow() {
-        std::thread::sleep(Duration::from_millis(100));
+    loop {
+        // Parked rather than asleep: `run` unparks it at shutdown, which
+        // then takes no tenth of a second (embedded servers stop often).
+        let next = std::time::Instant::now() + Duration::from_millis(100);
+        while !*stop.borrow() {
+            let now = std::time::Instant::now();
+            if now >= next {
+                break;
+            }
+            std::thread::park_timeout(next - now);
+        }
+        if *stop.borrow() {
+            return;
+        }
         shared.persist.cron(shared);
     }
 }

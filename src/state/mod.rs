@@ -5,6 +5,7 @@
 
 pub mod blocking;
 mod clients;
+pub mod faults;
 mod identity;
 pub mod pause;
 mod users;
@@ -57,6 +58,10 @@ pub struct ServerState {
     pub pause: pause::PauseGate,
     /// Clients blocked on keys (`BLPOP`...), woken by writes to them.
     pub blocking: blocking::Blocking,
+    /// Errors and request logging an embedding test asked for.
+    pub faults: faults::Faults,
+    /// Seeds each connection's random generator ([`ServerState::seed_random`]).
+    random: parking_lot::Mutex<fastrand::Rng>,
 
     /// The background expiry cycle runs (`DEBUG SET-ACTIVE-EXPIRE`).
     active_expire: AtomicBool,
@@ -108,10 +113,18 @@ impl ServerState {
             persist: crate::persist::Persist::default(),
             pause: pause::PauseGate::default(),
             blocking: blocking::Blocking::default(),
+            faults: faults::Faults::default(),
+            random: parking_lot::Mutex::new(fastrand::Rng::new()),
             log_level_hook: LogLevelHookCell::default(),
         };
         state.apply_metrics_config();
         state
+    }
+
+    /// Makes the random choices of connections opened from now on repeat
+    /// from run to run.
+    pub fn seed_random(&self, seed: u64) {
+        *self.random.lock() = fastrand::Rng::with_seed(seed);
     }
 
     /// Counts one write toward `rdb_changes_since_last_save`.
@@ -182,7 +195,9 @@ impl ServerState {
     /// user needs no password.
     pub fn new_session(&self, handle: Arc<SessionHandle>) -> Session {
         let (user, authenticated) = self.users.for_new_connection();
-        Session::new(handle, user, authenticated)
+        let mut session = Session::new(handle, user, authenticated);
+        session.rng = self.random.lock().fork();
+        session
     }
 
     /// Whether a client that has not authenticated must (checked only for

@@ -74,6 +74,17 @@ impl Clock {
             Clock::System => panic!("the system clock cannot be advanced"),
         }
     }
+
+    /// Sets a manual clock to `ms` (Unix milliseconds), even backwards.
+    pub fn set_ms(&self, ms: u64) {
+        match self {
+            Clock::Manual(time) => {
+                time.ms.store(ms, Ordering::Relaxed);
+                time.advanced.notify_waiters();
+            }
+            Clock::System => panic!("the system clock cannot be set"),
+        }
+    }
 }
 
 impl Clock {

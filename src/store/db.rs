@@ -556,9 +556,9 @@ impl Db {
     }
 
     /// A random live key (`RANDOMKEY`); expired keys met on the way are deleted.
-    pub fn random_key(&mut self) -> Option<Key> {
+    pub fn random_key(&mut self, rng: &mut fastrand::Rng) -> Option<Key> {
         while !self.entries.is_empty() {
-            let i = fastrand::usize(..self.entries.len());
+            let i = rng.usize(..self.entries.len());
             if !self.is_due(i) {
                 return Some(self.entries[i].key.as_bytes().into());
             }

@@ -193,13 +193,13 @@ mod tests {
     fn random_key_skips_expired() {
         let mut db = Db::new();
         db.set_now(0);
-        assert_eq!(db.random_key(), None);
+        assert_eq!(db.random_key(&mut fastrand::Rng::new()), None);
         db.set(b"dead", string("v"));
         db.set_deadline(b"dead", 5);
         db.set(b"live", string("v"));
         db.set_now(10);
         for _ in 0..10 {
-            assert_eq!(db.random_key().as_deref(), Some(&b"live"[..]));
+            assert_eq!(db.random_key(&mut fastrand::Rng::new()).as_deref(), Some(&b"live"[..]));
         }
     }
 

@@ -93,9 +93,10 @@ impl Aof {
     /// wait for it.
     pub(crate) fn fsync_loop(&self) {
         loop {
-            // A second in tenths, so a stop is seen within 100 ms.
+            // A second in tenths, so a stop is seen within 100 ms (at once
+            // when the server unparks the thread as it stops).
             for _ in 0..10 {
-                std::thread::sleep(Duration::from_millis(100));
+                std::thread::park_timeout(Duration::from_millis(100));
                 if self.state.lock().stop {
                     return;
                 }

@@ -472,10 +472,10 @@ mod tests {
     fn random_key_and_summary() {
         let store = store();
         let mut ks = store.lock_all();
-        assert_eq!(ks.random_key(), None);
+        assert_eq!(ks.random_key(&mut fastrand::Rng::new()), None);
         ks.set_with_deadline(b"a", Value::string("v"), Some(10_000));
         ks.set(b"b", Value::string("v"));
-        assert!(ks.random_key().is_some());
+        assert!(ks.random_key(&mut fastrand::Rng::new()).is_some());
         let (keys, volatile, _) = ks.db_summary(0);
         assert_eq!((keys, volatile), (2, 1));
     }

@@ -345,7 +345,7 @@ impl<'a> Keyspace<'a> {
     }
 
     /// A random live key (`RANDOMKEY`); expired keys met on the way are deleted.
-    pub fn random_key(&mut self) -> Option<Key> {
+    pub fn random_key(&mut self, rng: &mut fastrand::Rng) -> Option<Key> {
         loop {
             let lens: Vec<usize> = self.db_parts().map(|db| db.len()).collect();
             let total: usize = lens.iter().sum();
@@ -353,7 +353,7 @@ impl<'a> Keyspace<'a> {
                 return None;
             }
             // A shard in proportion to its keys, then a key in it.
-            let mut pick = fastrand::usize(..total);
+            let mut pick = rng.usize(..total);
             let mut shard = 0;
             while pick >= lens[shard] {
                 pick -= lens[shard];
@@ -361,7 +361,7 @@ impl<'a> Keyspace<'a> {
             }
             let index = self.db;
             let db = &mut self.shard(shard).dbs[index];
-            if let Some(key) = db.random_key() {
+            if let Some(key) = db.random_key(rng) {
                 return Some(key);
             }
         }
