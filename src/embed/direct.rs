@@ -138,6 +138,48 @@ impl Server {
         self.db(0).lrange(key, start, stop)
     }
 
+    /// `SADD key member...` on database 0; how many members were new.
+    ///
+    /// ```
+    /// let server = miniredis::Server::start().unwrap();
+    /// assert_eq!(server.sadd("s", ["b", "a", "b"]), 2);
+    /// assert_eq!(server.smembers("s"), ["a", "b"]);
+    /// ```
+    pub fn sadd<V: AsRef<[u8]>>(&self, key: impl AsRef<[u8]>, members: impl IntoIterator<Item = V>) -> i64 {
+        self.db(0).sadd(key, members)
+    }
+
+    /// `SMEMBERS key` on database 0, sorted.
+    ///
+    /// ```
+    /// let server = miniredis::Server::start().unwrap();
+    /// assert!(server.smembers("missing").is_empty());
+    /// ```
+    pub fn smembers(&self, key: impl AsRef<[u8]>) -> Vec<String> {
+        self.db(0).smembers(key)
+    }
+
+    /// `ZADD key score member` on database 0; whether the member was new.
+    ///
+    /// ```
+    /// let server = miniredis::Server::start().unwrap();
+    /// assert!(server.zadd("z", 1.5, "m"));
+    /// assert_eq!(server.zscore("z", "m"), Some(1.5));
+    /// ```
+    pub fn zadd(&self, key: impl AsRef<[u8]>, score: f64, member: impl AsRef<[u8]>) -> bool {
+        self.db(0).zadd(key, score, member)
+    }
+
+    /// `ZSCORE key member` on database 0.
+    ///
+    /// ```
+    /// let server = miniredis::Server::start().unwrap();
+    /// assert_eq!(server.zscore("z", "m"), None);
+    /// ```
+    pub fn zscore(&self, key: impl AsRef<[u8]>, member: impl AsRef<[u8]>) -> Option<f64> {
+        self.db(0).zscore(key, member)
+    }
+
     /// Every key of database 0, sorted.
     ///
     /// ```
@@ -263,16 +305,18 @@ impl Db<'_> {
 
     #[track_caller]
     fn strings(&self, args: &[&[u8]]) -> Vec<String> {
-        match self.expect(args) {
-            Reply::Array(items) | Reply::Set(items) => items
-                .into_iter()
-                .filter_map(|item| match item {
-                    Reply::Bulk(bytes) => Some(text(bytes)),
-                    _ => None,
-                })
-                .collect(),
+        let items = match self.expect(args) {
+            Reply::Array(items) | Reply::Set(items) => items,
+            Reply::EncodedBulks(bulks) => bulks.items(),
             _ => Vec::new(),
-        }
+        };
+        items
+            .into_iter()
+            .filter_map(|item| match item {
+                Reply::Bulk(bytes) => Some(text(bytes)),
+                _ => None,
+            })
+            .collect()
     }
 
     /// `SET key value`.
@@ -370,6 +414,55 @@ impl Db<'_> {
     pub fn lrange(&self, key: impl AsRef<[u8]>, start: i64, stop: i64) -> Vec<String> {
         let (start, stop) = (start.to_string(), stop.to_string());
         self.strings(&[b"LRANGE", key.as_ref(), start.as_bytes(), stop.as_bytes()])
+    }
+
+    /// `SADD key member...`; how many members were new.
+    ///
+    /// ```
+    /// let server = miniredis::Server::start().unwrap();
+    /// assert_eq!(server.db(1).sadd("s", ["a"]), 1);
+    /// ```
+    pub fn sadd<V: AsRef<[u8]>>(&self, key: impl AsRef<[u8]>, members: impl IntoIterator<Item = V>) -> i64 {
+        self.push(b"SADD", key.as_ref(), members)
+    }
+
+    /// `SMEMBERS key`, sorted (a set has no order).
+    ///
+    /// ```
+    /// let server = miniredis::Server::start().unwrap();
+    /// server.db(1).sadd("s", ["b", "a"]);
+    /// assert_eq!(server.db(1).smembers("s"), ["a", "b"]);
+    /// ```
+    pub fn smembers(&self, key: impl AsRef<[u8]>) -> Vec<String> {
+        let mut members = self.strings(&[b"SMEMBERS", key.as_ref()]);
+        members.sort();
+        members
+    }
+
+    /// `ZADD key score member`; whether the member was new.
+    ///
+    /// ```
+    /// let server = miniredis::Server::start().unwrap();
+    /// assert!(server.db(1).zadd("z", 2.0, "m"));
+    /// ```
+    pub fn zadd(&self, key: impl AsRef<[u8]>, score: f64, member: impl AsRef<[u8]>) -> bool {
+        let score = score.to_string();
+        self.push(b"ZADD", key.as_ref(), [score.as_bytes(), member.as_ref()]) == 1
+    }
+
+    /// `ZSCORE key member`.
+    ///
+    /// ```
+    /// let server = miniredis::Server::start().unwrap();
+    /// server.db(1).zadd("z", -0.5, "m");
+    /// assert_eq!(server.db(1).zscore("z", "m"), Some(-0.5));
+    /// ```
+    pub fn zscore(&self, key: impl AsRef<[u8]>, member: impl AsRef<[u8]>) -> Option<f64> {
+        match self.expect(&[b"ZSCORE", key.as_ref(), member.as_ref()]) {
+            Reply::Bulk(bytes) => text(bytes).parse().ok(),
+            Reply::Double(score) => Some(score),
+            _ => None,
+        }
     }
 
     /// Every key of this database, sorted.
