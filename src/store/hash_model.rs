@@ -103,46 +103,77 @@ fn apply(
     }
 }
 
+/// Applies `ops` to a hash and to a plain map model, checking after each
+/// step that they agree (contents, encoding, snapshot round trip) and at the
+/// end that a scan returns every field.
+fn check_ops(ops: &[Op]) -> Result<(), TestCaseError> {
+    let mut limits = Limits {
+        hash_max_listpack_entries: 6,
+        hash_max_listpack_value: 8,
+        hash_entries_lowered: true,
+        ..Limits::default()
+    };
+    let (mut hash, mut model, mut table) = (Hash::default(), IndexMap::new(), false);
+    for op in ops {
+        apply(op, &mut hash, &mut model, &mut limits, &mut table);
+        prop_assert_eq!(hash.len(), model.len());
+        prop_assert_eq!(hash.is_empty(), model.is_empty());
+        prop_assert_eq!(hash.encoding(), if table { "hashtable" } else { "listpack" });
+        let pairs: Vec<(Vec<u8>, Vec<u8>)> = hash.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect();
+        if table {
+            let mut sorted = pairs.clone();
+            sorted.sort();
+            let mut expected: Vec<_> = model.clone().into_iter().collect();
+            expected.sort();
+            prop_assert_eq!(sorted, expected);
+        } else {
+            prop_assert_eq!(pairs, model.clone().into_iter().collect::<Vec<_>>());
+        }
+        for (f, v) in &model {
+            prop_assert_eq!(hash.get(f).map(|e| e.to_vec()), Some(v.clone()));
+        }
+        let mut snapshot = Vec::new();
+        hash.write_snapshot(&mut snapshot);
+        let back = Hash::read_snapshot(std::str::from_utf8(&snapshot).unwrap(), &limits);
+        if model.is_empty() {
+            prop_assert!(back.is_err());
+        } else {
+            prop_assert_eq!(&back.unwrap(), &hash);
+        }
+    }
+    let mut scanned = std::collections::HashSet::new();
+    let mut cursor = 0;
+    loop {
+        cursor = hash.scan(cursor, 3, |f, _| {
+            scanned.insert(f.to_vec());
+        });
+        if cursor == 0 {
+            break;
+        }
+    }
+    prop_assert_eq!(scanned.len(), model.len());
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
 
     #[test]
     fn packed_and_table_hashes_match_a_map(ops in proptest::collection::vec(op(), 1..80)) {
-        let mut limits = Limits { hash_max_listpack_entries: 6, hash_max_listpack_value: 8, hash_entries_lowered: true, ..Limits::default() };
-        let (mut hash, mut model, mut table) = (Hash::default(), IndexMap::new(), false);
-        for op in &ops {
-            apply(op, &mut hash, &mut model, &mut limits, &mut table);
-            prop_assert_eq!(hash.len(), model.len());
-            prop_assert_eq!(hash.is_empty(), model.is_empty());
-            prop_assert_eq!(hash.encoding(), if table { "hashtable" } else { "listpack" });
-            let pairs: Vec<(Vec<u8>, Vec<u8>)> = hash.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect();
-            if table {
-                let mut sorted = pairs.clone();
-                sorted.sort();
-                let mut expected: Vec<_> = model.clone().into_iter().collect();
-                expected.sort();
-                prop_assert_eq!(sorted, expected);
-            } else {
-                prop_assert_eq!(pairs, model.clone().into_iter().collect::<Vec<_>>());
-            }
-            for (f, v) in &model {
-                prop_assert_eq!(hash.get(f).map(|e| e.to_vec()), Some(v.clone()));
-            }
-            let mut snapshot = Vec::new();
-            hash.write_snapshot(&mut snapshot);
-            let back = Hash::read_snapshot(std::str::from_utf8(&snapshot).unwrap(), &limits);
-            if model.is_empty() {
-                prop_assert!(back.is_err());
-            } else {
-                prop_assert_eq!(&back.unwrap(), &hash);
-            }
-        }
-        let mut scanned = std::collections::HashSet::new();
-        let mut cursor = 0;
-        loop {
-            cursor = hash.scan(cursor, 3, |f, _| { scanned.insert(f.to_vec()); });
-            if cursor == 0 { break; }
-        }
-        prop_assert_eq!(scanned.len(), model.len());
+        check_ops(&ops)?;
+    }
+}
+
+/// Cases the property test found (an update after the entry limit was
+/// lowered must convert), kept as plain tests.
+#[test]
+fn earlier_failures_stay_fixed() {
+    let set = |f: &[u8], v: &[u8]| Op::Set(f.to_vec(), v.to_vec());
+    for ops in [
+        vec![set(&[54, 51], &[]), set(&[], &[]), Op::Limits(3, 2), set(&[45, 48], &[])],
+        vec![set(&[45, 48], &[]), set(&[], &[]), set(&[0], &[]), Op::Limits(0, 2), set(&[45, 48], &[])],
+        vec![set(&[], &[]), set(&[48], &[]), Op::Limits(0, 4), set(&[], &[48, 49, 50])],
+    ] {
+        check_ops(&ops).unwrap();
     }
 }
