@@ -3,6 +3,7 @@
 //! its test binary, so that no other test's threads are counted.
 
 use std::collections::HashSet;
+use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use miniredis::Server;
@@ -34,8 +35,10 @@ fn listening_ports() -> HashSet<u16> {
     ports
 }
 
-/// Starts a server, writes through a client and checks directly; its port.
-fn use_and_drop(i: usize) -> u16 {
+/// Starts a server, writes through a client and checks directly, then
+/// waits for the others at `all_started` (so every server is alive at once
+/// and their ports must differ) before dropping it; its port.
+fn use_and_drop(i: usize, all_started: &Barrier) -> u16 {
     let server = Server::start().expect("start");
     let client = redis::Client::open(server.url()).unwrap();
     let mut con = client.get_connection().unwrap();
@@ -44,6 +47,7 @@ fn use_and_drop(i: usize) -> u16 {
     server.check_get(&key, &i.to_string());
     assert_eq!(server.keys(), [key], "each server has its own keyspace");
     let port = server.addr().port();
+    all_started.wait();
     drop(con);
     drop(server);
     port
@@ -53,9 +57,15 @@ fn use_and_drop(i: usize) -> u16 {
 fn fifty_servers_in_parallel_leave_no_thread_and_no_socket() {
     // Once per process, a library makes a socket pair it keeps: one
     // server, used and dropped first, so that the baseline counts it.
-    use_and_drop(50);
+    use_and_drop(50, &Barrier::new(1));
     let (thread_baseline, socket_baseline) = (threads(), open_sockets());
-    let workers: Vec<_> = (0..50).map(|i| std::thread::spawn(move || use_and_drop(i))).collect();
+    let all_started = Arc::new(Barrier::new(50));
+    let workers: Vec<_> = (0..50)
+        .map(|i| {
+            let all_started = Arc::clone(&all_started);
+            std::thread::spawn(move || use_and_drop(i, &all_started))
+        })
+        .collect();
     let ports: HashSet<u16> =
         workers.into_iter().map(|w| w.join().expect("a server thread failed")).collect();
     assert_eq!(ports.len(), 50, "fifty different ports");
