@@ -19,6 +19,10 @@
 //! workloads, and SET/GET at pipeline 16 to compare with), `BENCH_ONLY=sets`
 //! (only the set and sorted-set workloads). The list
 //! workloads are their own benchmark: `--test benchmark lists -- --ignored`.
+//!
+//! Each data type or feature adds its own workloads as a module beside this
+//! file (`tests/benchmark/<area>.rs`, one `mod` line here), using the
+//! helpers below through `super::`.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
