@@ -27,43 +27,9 @@ impl Command for Zmpop {
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-        let numkeys = crate::protocol::parse::parse_i64(args.next()?).filter(|&n| n > 0);
-        let numkeys = numkeys.ok_or_else(|| ReplyError::err("numkeys should be greater than 0"))? as u64;
-        if numkeys >= args.remaining() as u64 {
-            return Err(ReplyError::SYNTAX);
-        }
-        let keys: Vec<&[u8]> = (0..numkeys).map(|_| args.next()).collect::<Result<_, _>>()?;
-        let max = match args.next()? {
-            w if w.eq_ignore_ascii_case(b"MIN") => false,
-            w if w.eq_ignore_ascii_case(b"MAX") => true,
-            _ => return Err(ReplyError::SYNTAX),
-        };
-        let mut count = None;
-        while !args.is_empty() {
-            if count.is_none() && args.remaining() >= 2 && args.eat("COUNT") {
-                let n = crate::protocol::parse::parse_i64(args.next()?).filter(|&n| n > 0);
-                count = Some(n.ok_or_else(|| ReplyError::err("count should be greater than 0"))?);
-            } else {
-                return Err(ReplyError::SYNTAX);
-            }
-        }
-        let count = count.unwrap_or(1) as u64;
-        for key in &keys {
-            ctx.db().get_typed::<ZSet>(key)?;
-        }
-        for key in keys {
-            if ctx.db().get_typed::<ZSet>(key)?.is_none() {
-                continue;
-            }
-            let popped = crate::command_logic::zsets::pop(ctx, key, max, count)?;
-            let n = popped.len().to_string();
-            ctx.propagate_as(&[if max { b"ZPOPMAX" } else { b"ZPOPMIN" }, key, n.as_bytes()]);
-            return Ok(Reply::Array(vec![
-                Reply::bulk(key),
-                crate::command_logic::zsets::scored_reply(popped, true, true),
-            ]));
-        }
-        Ok(Reply::NullArray)
+        use crate::command_logic::zset_pops::{parse_zmpop, zmpop};
+        let mpop = parse_zmpop(args)?;
+        Ok(zmpop(ctx, &mpop)?.unwrap_or(Reply::NullArray))
     }
 }
 
@@ -102,5 +68,9 @@ mod tests {
             flat(h.run("ZMPOP 1 str MIN")),
             err("WRONGTYPE Operation against a key holding the wrong kind of value")
         );
+        // As in Redis, only keys before the first non-empty one are checked.
+        h.run("ZADD z 1 a");
+        assert_eq!(h.wire("ZMPOP 2 z str MIN"), "*2\r\n$1\r\nz\r\n*1\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n");
+        assert_eq!(h.propagated(), logged(&["ZPOPMIN z 1"]));
     }
 }

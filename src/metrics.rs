@@ -114,6 +114,8 @@ pub struct Tally {
     commands: Vec<Counts>,
     /// (slot, bucket, count) for calls of 16 µs or more.
     latency: Vec<(u32, u16, u64)>,
+    /// The slot of the last call, for a blocked command's failure (`CLIENT UNBLOCK ... ERROR`).
+    last_slot: u32,
 }
 
 /// One command's counts in a [`Tally`].
@@ -150,6 +152,7 @@ impl Tally {
 
     /// A command that ran for `usec`, failed or not.
     pub fn call(&mut self, slot: u32, usec: u64, failed: bool) {
+        self.last_slot = slot;
         let entry = self.slot(slot);
         entry.calls += 1;
         entry.usec += usec;
@@ -163,6 +166,17 @@ impl Tally {
             Some(l) => l.2 += 1,
             None => self.latency.push((slot, b, 1)),
         }
+    }
+
+    /// A blocked command's run after a wake-up: its time, not another call.
+    pub fn rerun(&mut self, slot: u32, usec: u64) {
+        self.slot(slot).usec += usec;
+    }
+
+    /// The blocked command (the last call) ended in an error while waiting.
+    pub fn fail_last(&mut self) {
+        let slot = self.last_slot;
+        self.slot(slot).failed += 1;
     }
 
     /// A command refused before it ran (arity, OOM).

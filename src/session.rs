@@ -200,6 +200,10 @@ pub struct Session {
     /// Lists: set by a blocking command that found nothing (the connection
     /// then waits; see `state::blocking`).
     pub blocked: Option<BlockRequest>,
+    /// A blocked command runs again after a wake-up: it already counted in
+    /// `INFO commandstats` (Redis counts it once), and a key of another type
+    /// keeps it waiting as Redis does.
+    pub rerun: bool,
     /// Selected database.
     pub db: usize,
     /// 2 (RESP2) or 3 (RESP3, after `HELLO 3`).
@@ -248,6 +252,7 @@ impl Session {
             authenticated,
             handle,
             blocked: None,
+            rerun: false,
             rng: fastrand::Rng::new(),
             db: 0,
             protocol: 2,

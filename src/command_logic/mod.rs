@@ -10,4 +10,5 @@ pub mod lists;
 pub mod set_checks;
 pub mod sets;
 pub mod strings;
+pub mod zset_pops;
 pub mod zsets;

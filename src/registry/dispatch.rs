@@ -97,7 +97,11 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     let write = flags & Flag::Write.bit() != 0;
     let result = entry.command.execute(ctx, &mut args);
     let usec = crate::metrics::monotonic_ns().wrapping_sub(started) / 1000;
-    ctx.client.tally.call(slot, usec, result.is_err());
+    if ctx.client.rerun {
+        ctx.client.tally.rerun(slot, usec);
+    } else {
+        ctx.client.tally.call(slot, usec, result.is_err());
+    }
     after_call(ctx, argv, usec, flags | sub_flags);
     let reply = match result {
         Ok(reply) => {

@@ -339,13 +339,18 @@ async fn wait_blocked<S: AsyncRead + Unpin>(
             match waiter.take_unblock() {
                 Some(Unblock::Timeout) => break Some(request.timeout_reply.clone()),
                 Some(Unblock::Error) => {
-                    break Some(Reply::error("UNBLOCKED client unblocked via CLIENT UNBLOCK"))
+                    let text = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
+                    shared.metrics.count_error(text);
+                    client.tally.fail_last();
+                    break Some(Reply::error(text));
                 }
                 None => {}
             }
         }
         waiter.rearm();
+        client.rerun = true;
         let reply = rerun(client);
+        client.rerun = false;
         if client.blocked.take().is_none() {
             break Some(reply);
         }

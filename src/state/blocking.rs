@@ -35,6 +35,9 @@ pub struct Waiter {
     notify: Notify,
     /// Woken and not yet re-run (so a second push wakes the next waiter).
     woken: AtomicBool,
+    /// The key whose change woke it: only that key's wake-up passes on
+    /// when it leaves (another key's next waiter must not run alongside).
+    woken_by: Mutex<Option<(usize, Box<[u8]>)>>,
     unblock: Mutex<Option<Unblock>>,
     keys: Vec<(usize, Box<[u8]>)>,
 }
@@ -55,10 +58,11 @@ impl Waiter {
         self.unblock.lock().take()
     }
 
-    fn wake(&self) -> bool {
+    fn wake(&self, key: &(usize, Box<[u8]>)) -> bool {
         if self.woken.swap(true, Ordering::AcqRel) {
             return false;
         }
+        *self.woken_by.lock() = Some(key.clone());
         self.notify.notify_one();
         true
     }
@@ -130,8 +134,9 @@ impl Blocking {
             }
         }
         if waiter.woken.load(Ordering::Acquire) {
-            for key in &waiter.keys {
-                wake_first(&table, key);
+            match waiter.woken_by.lock().take() {
+                Some(key) => wake_first(&table, &key),
+                None => waiter.keys.iter().for_each(|key| wake_first(&table, key)),
             }
         }
     }
@@ -144,16 +149,12 @@ impl Blocking {
         let table = self.table.lock();
         for (db, key) in effects.modified_keys() {
             match key {
-                Some(key) => {
-                    if let Some(queue) = table.queues.get(&(db as usize, Box::<[u8]>::from(key))) {
-                        wake_in(&table, queue);
-                    }
-                }
+                Some(key) => wake_first(&table, &(db as usize, Box::<[u8]>::from(key))),
                 // Every key of a database (or of all): wake the first of each queue there.
                 None => {
-                    for ((key_db, _), queue) in &table.queues {
-                        if db == ALL_DBS || *key_db == db as usize {
-                            wake_in(&table, queue);
+                    for (key, queue) in &table.queues {
+                        if db == ALL_DBS || key.0 == db as usize {
+                            wake_in(&table, key, queue);
                         }
                     }
                 }
@@ -173,15 +174,15 @@ impl Blocking {
 
 fn wake_first(table: &Table, key: &(usize, Box<[u8]>)) {
     if let Some(queue) = table.queues.get(key) {
-        wake_in(table, queue);
+        wake_in(table, key, queue);
     }
 }
 
 /// Wakes the first waiter of `queue` not already woken. Woken waiters
 /// ahead of it are few: each re-runs at once.
-fn wake_in(table: &Table, queue: &VecDeque<u64>) {
+fn wake_in(table: &Table, key: &(usize, Box<[u8]>), queue: &VecDeque<u64>) {
     for id in queue {
-        if table.waiters.get(id).is_some_and(|w| w.wake()) {
+        if table.waiters.get(id).is_some_and(|w| w.wake(key)) {
             return;
         }
     }
@@ -216,6 +217,28 @@ mod tests {
         assert_eq!(blocking.blocked(), 0);
         assert!(blocking.table.lock().queues.is_empty(), "no queue entries leak");
         assert!(!blocking.unblock(2, Unblock::Error));
+    }
+
+    #[test]
+    fn a_wakeup_passes_on_only_along_the_key_that_woke() {
+        let blocking = Blocking::default();
+        let first = blocking.register(1, 0, &[b"z".to_vec(), b"other".to_vec()]);
+        let second = blocking.register(2, 0, &[b"z".to_vec(), b"other".to_vec()]);
+        let third = blocking.register(3, 0, &[b"z".to_vec(), b"other".to_vec()]);
+        blocking.wake_modified(&effects_on(b"z"));
+        blocking.wake_modified(&effects_on(b"z"));
+        assert!(first.woken.load(Ordering::Acquire) && second.woken.load(Ordering::Acquire));
+        // The first leaves with its wake-up from `z` unused: the next on `z`
+        // not yet woken gets it, and nothing passes along `other`.
+        blocking.unregister(1);
+        assert!(third.woken.load(Ordering::Acquire));
+        third.rearm();
+        blocking.unregister(2);
+        assert!(third.woken.load(Ordering::Acquire), "the second's wake-up from `z` passes on too");
+        third.rearm();
+        blocking.unblock(3, Unblock::Timeout);
+        blocking.unregister(3);
+        assert!(blocking.table.lock().queues.is_empty());
     }
 
     #[test]
