@@ -151,6 +151,7 @@ fn key_spec(spec: KeySpec) -> Reply {
     let int = |n: i32| Reply::Integer(n.into());
     let keys = spec.keys;
     let (kind, find) = match spec.keynum {
+        _ if spec.unknown.is_some() => ("unknown", Vec::new()),
         Some(Keynum { keynumidx, firstkey, keystep }) => (
             "keynum",
             vec![
@@ -176,10 +177,13 @@ fn key_spec(spec: KeySpec) -> Reply {
         (text("flags"), Reply::Set(spec.flags.iter().map(|f| Reply::simple(f)).collect())),
         (
             text("begin_search"),
-            Reply::Map(vec![
-                (text("type"), text("index")),
-                (text("spec"), Reply::Map(vec![(text("index"), int(keys.first))])),
-            ]),
+            match spec.unknown {
+                Some(_) => Reply::Map(vec![(text("type"), text("unknown")), (text("spec"), Reply::Map(vec![]))]),
+                None => Reply::Map(vec![
+                    (text("type"), text("index")),
+                    (text("spec"), Reply::Map(vec![(text("index"), int(keys.first))])),
+                ]),
+            },
         ),
         (text("find_keys"), Reply::Map(vec![(text("type"), text(kind)), (text("spec"), Reply::Map(find))])),
     ]);
@@ -316,7 +320,7 @@ fn getkeys(args: &mut Args<'_>, with_flags: bool) -> CommandResult {
     let keys = entry.keys(sub, None);
     let mut positions: Vec<usize> = keys.positions(argv.len()).collect();
     // A key count argument (`LMPOP numkeys key...`): the keys follow it.
-    for spec in entry.meta.key_specs.iter().filter(|spec| spec.keynum.is_some()) {
+    for spec in entry.meta.key_specs.iter().filter(|spec| spec.is_searched()) {
         let found = spec.positions(&argv);
         positions.extend(found.ok_or_else(|| ReplyError::err("Invalid arguments specified for command"))?);
     }

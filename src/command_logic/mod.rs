@@ -9,6 +9,7 @@ pub mod lists;
 #[cfg(test)]
 pub mod set_checks;
 pub mod sets;
+pub mod sort;
 pub mod strings;
 pub mod zset_pops;
 pub mod zsets;

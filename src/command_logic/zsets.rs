@@ -17,7 +17,7 @@ pub fn parse_score(arg: &[u8]) -> Result<f64, ReplyError> {
     read_double(arg).ok_or(ReplyError::NOT_FLOAT)
 }
 
-fn read_double(arg: &[u8]) -> Option<f64> {
+pub fn read_double(arg: &[u8]) -> Option<f64> {
     if arg.first().is_some_and(u8::is_ascii_whitespace) {
         return None;
     }

@@ -84,6 +84,10 @@ impl Keys {
 /// Computes a request's key flags from its arguments (command name first).
 pub type KeyFlagsFn = fn(&[&[u8]]) -> &'static [&'static str];
 
+/// Finds a request's keys from its arguments (command name first): Redis's
+/// `unknown` key search, done by the command's own rules (`SORT ... STORE dest`).
+pub type KeyFinderFn = fn(&[&[u8]]) -> Vec<usize>;
+
 /// One of Redis 7's key specifications, for a command whose keys differ in
 /// access (`BITOP`'s destination and sources) or whose flags are not the
 /// ones derived from the command's flags (`PFADD`: `RW insert`).
@@ -102,6 +106,9 @@ pub struct KeySpec {
     /// `keynum` search from `keys.first` (its `begin_search` index); the
     /// rest of `keys` is then unused.
     pub keynum: Option<Keynum>,
+    /// An `unknown` search (`COMMAND INFO` shows no positions): the keys this
+    /// function finds (none without one), locked and permission-checked.
+    pub unknown: Option<Option<KeyFinderFn>>,
 }
 
 /// A `keynum` key search, relative to the specification's begin index:
@@ -114,9 +121,15 @@ pub struct Keynum {
 }
 
 impl KeySpec {
+    /// Whether its keys are found in the arguments rather than at fixed
+    /// positions (a `keynum` or an `unknown` search).
+    pub fn is_searched(&self) -> bool {
+        self.keynum.is_some() || self.unknown.is_some()
+    }
+
     /// Defaults for the fields a specification leaves out.
     pub const DEFAULT: KeySpec =
-        KeySpec { keys: Keys::ONE, flags: &[], notes: "", flags_for: None, keynum: None };
+        KeySpec { keys: Keys::ONE, flags: &[], notes: "", flags_for: None, keynum: None, unknown: None };
 
     /// One key at argument `index` with `flags`.
     pub const fn one(index: i32, flags: &'static [&'static str]) -> KeySpec {
@@ -126,6 +139,9 @@ impl KeySpec {
     /// Argument positions of the keys in `argv` (command name first);
     /// `None` when a key count is malformed or exceeds the arguments.
     pub fn positions(&self, argv: &[&[u8]]) -> Option<Vec<usize>> {
+        if let Some(find) = self.unknown {
+            return Some(find.map_or_else(Vec::new, |find| find(argv)));
+        }
         let Some(Keynum { keynumidx, firstkey, keystep }) = self.keynum else {
             return Some(self.keys.positions(argv.len()).collect());
         };
@@ -177,6 +193,9 @@ impl Subcommand {
     pub const HELP_SHOW: Subcommand =
         Subcommand { summary: "Show helpful text about the different subcommands", ..Subcommand::HELP };
 }
+
+/// ACL categories of the data types, as a command may declare them itself.
+const DATA_TYPE_CATEGORIES: &[&str] = &["@list", "@set", "@sortedset"];
 
 /// A command's metadata, next to its handler; `COMMAND` and `COMMAND DOCS`
 /// are generated from it.
@@ -259,6 +278,8 @@ impl CommandMeta {
             "sortedset" => cats.push("@sortedset"),
             "bitmap" => cats.push("@bitmap"),
             "hyperloglog" => cats.push("@hyperloglog"),
+            // A generic command that names its data types (SORT) is not @keyspace.
+            "generic" if self.extra_acl_categories.iter().any(|c| DATA_TYPE_CATEGORIES.contains(c)) => {}
             "generic" if sub || keys != Keys::NONE || has(Flag::Write) || has(Flag::Readonly) => {
                 cats.push("@keyspace")
             }
