@@ -34,51 +34,15 @@ inventory::submit! { Registration::new(&Bzpopmin, module_path!()) }
 
 #[cfg(test)]
 mod tests {
-    use crate::protocol::Reply;
-    use crate::testing::*;
+    use crate::command_logic::zset_pops::checks::*;
 
     #[test]
     fn pops_the_first_non_empty_key_or_asks_to_block() {
-        let mut h = Harness::new();
-        h.run("ZADD z 1 a 2 b 3 c");
-        assert_eq!(flat(h.run("BZPOPMIN none z 0")), array(&["z", "a", "1"]));
-        assert_eq!(h.propagated(), logged(&["ZPOPMIN z"]));
-        assert_eq!(h.run("BZPOPMIN none 1.5"), Reply::None);
-        let request = h.client.blocked.take().expect("blocks");
-        assert_eq!(request.keys, vec![b"none".to_vec()]);
-        assert_eq!(request.deadline_ms, Some(START_MS + 1500));
-        assert_eq!(request.timeout_reply, Reply::NullArray);
-        assert_eq!(h.propagated(), Some(vec![]), "blocking propagates nothing");
-        assert_eq!(h.run("BZPOPMIN none 0"), Reply::None);
-        assert_eq!(h.client.blocked.take().unwrap().deadline_ms, None, "0 waits forever");
-        h.run("HELLO 3");
-        h.run("DEL z");
-        h.run("ZADD z 1.5 b");
-        assert_eq!(h.wire("BZPOPMIN z 0"), "*3\r\n$1\r\nz\r\n$1\r\nb\r\n,1.5\r\n");
-        assert_eq!(h.run("EXISTS z"), int(0), "the emptied key is gone");
+        check_blocking_pop("BZPOPMIN", &["z", "a", "1"], "ZPOPMIN z");
     }
 
     #[test]
     fn errors_and_other_types() {
-        let mut h = Harness::new();
-        h.run("SET s v");
-        h.run("ZADD z 1 a");
-        assert_eq!(h.run("BZPOPMIN z -1"), err("ERR timeout is negative"));
-        assert_eq!(h.run("BZPOPMIN z 1e30"), err("ERR timeout is negative"));
-        assert_eq!(h.run("BZPOPMIN z x"), err("ERR timeout is not a float or out of range"));
-        assert_eq!(h.run("BZPOPMIN z"), err("ERR wrong number of arguments for 'bzpopmin' command"));
-        assert_eq!(
-            h.run("BZPOPMIN s z 0"),
-            err("WRONGTYPE Operation against a key holding the wrong kind of value")
-        );
-        assert_eq!(
-            flat(h.run("BZPOPMIN z s 0")),
-            array(&["z", "a", "1"]),
-            "keys after the served one are not checked"
-        );
-        // Woken, a blocked client keeps waiting on a key of another type, as in Redis.
-        h.client.rerun = true;
-        assert_eq!(h.run("BZPOPMIN s 0"), Reply::None);
-        assert!(h.client.blocked.take().is_some());
+        check_blocking_pop_errors("BZPOPMIN");
     }
 }

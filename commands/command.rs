@@ -178,7 +178,9 @@ fn key_spec(spec: KeySpec) -> Reply {
         (
             text("begin_search"),
             match spec.unknown {
-                Some(_) => Reply::Map(vec![(text("type"), text("unknown")), (text("spec"), Reply::Map(vec![]))]),
+                Some(_) => {
+                    Reply::Map(vec![(text("type"), text("unknown")), (text("spec"), Reply::Map(vec![]))])
+                }
                 None => Reply::Map(vec![
                     (text("type"), text("index")),
                     (text("spec"), Reply::Map(vec![(text("index"), int(keys.first))])),

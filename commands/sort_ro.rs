@@ -4,15 +4,7 @@ use crate::command_logic::sort;
 use crate::prelude::*;
 
 /// Redis's: the key, the keys `BY`/`GET` patterns name (unknown).
-const KEY_SPECS: &[KeySpec] = &[
-    KeySpec::one(1, &["RO", "access"]),
-    KeySpec {
-        flags: &["RO", "access"],
-        notes: "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort",
-        unknown: Some(None),
-        ..KeySpec::DEFAULT
-    },
-];
+const KEY_SPECS: &[KeySpec] = &[KeySpec::one(1, &["RO", "access"]), sort::PATTERN_KEYS];
 
 /// `SORT_RO`: Sort the elements in a list, set or sorted set. Read-only variant of SORT.
 pub struct SortRo;
@@ -26,10 +18,10 @@ impl Command for SortRo {
             group: "generic",
             summary: "Sort the elements in a list, set or sorted set. Read-only variant of SORT.",
             since: "7.0.0",
-            complexity: "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).",
+            complexity: sort::COMPLEXITY,
             keys: Keys::ONE,
             key_specs: KEY_SPECS,
-            extra_acl_categories: &["@set", "@sortedset", "@list", "@dangerous"],
+            extra_acl_categories: sort::ACL_CATEGORIES,
             ..CommandMeta::DEFAULT
         }
     }

@@ -10,6 +10,21 @@ use crate::prelude::*;
 use crate::protocol::parse::parse_i64;
 use crate::store::List;
 
+/// `SORT`'s and `SORT_RO`'s complexity, as Redis states it.
+pub const COMPLEXITY: &str = "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).";
+
+/// The ACL categories beyond `@write`/`@read` and `@slow`.
+pub const ACL_CATEGORIES: &[&str] = &["@set", "@sortedset", "@list", "@dangerous"];
+
+/// The keys `BY` and `GET` patterns name: Redis's `unknown` search, found
+/// only when the command runs.
+pub const PATTERN_KEYS: KeySpec = KeySpec {
+    flags: &["RO", "access"],
+    notes: "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort",
+    unknown: Some(None),
+    ..KeySpec::DEFAULT
+};
+
 const CANNOT_CONVERT: &str = "One or more scores can't be converted into double";
 
 /// A parsed `SORT key [BY pattern] [LIMIT offset count] [GET pattern ...]

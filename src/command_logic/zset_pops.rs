@@ -103,3 +103,58 @@ pub fn blocking_mpop(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResul
         None => block(ctx, &mpop.keys, deadline, Reply::NullArray),
     }
 }
+
+/// Checks `BZPOPMIN` and `BZPOPMAX` share, each called from the command's own tests.
+#[cfg(test)]
+pub mod checks {
+    use crate::protocol::{Reply, ReplyError};
+    use crate::testing::*;
+
+    /// `first`: the flat reply popping from `z` (1 a 2 b 3 c); `logged_as` its logged form.
+    pub fn check_blocking_pop(name: &str, first: &[&str], logged_as: &str) {
+        let mut h = Harness::new();
+        h.run("ZADD z 1 a 2 b 3 c");
+        assert_eq!(flat(h.run(&format!("{name} none z 0"))), array(first));
+        assert_eq!(h.propagated(), logged(&[logged_as]));
+        assert_eq!(h.run(&format!("{name} none 1.5")), Reply::None);
+        let request = h.client.blocked.take().expect("blocks");
+        assert_eq!(request.keys, vec![b"none".to_vec()]);
+        assert_eq!(request.deadline_ms, Some(START_MS + 1500));
+        assert_eq!(request.timeout_reply, Reply::NullArray);
+        assert_eq!(h.propagated(), Some(vec![]), "blocking propagates nothing");
+        assert_eq!(h.run(&format!("{name} none 0")), Reply::None);
+        assert_eq!(h.client.blocked.take().unwrap().deadline_ms, None, "0 waits forever");
+        h.run("HELLO 3");
+        h.run("DEL z");
+        h.run("ZADD z 1.5 b");
+        assert_eq!(h.wire(&format!("{name} z 0")), "*3\r\n$1\r\nz\r\n$1\r\nb\r\n,1.5\r\n");
+        assert_eq!(h.run("EXISTS z"), int(0), "the emptied key is gone");
+    }
+
+    /// Timeouts, arity, `WRONGTYPE`, and a woken client on a key of another type.
+    pub fn check_blocking_pop_errors(name: &str) {
+        let mut h = Harness::new();
+        h.run("SET s v");
+        h.run("ZADD z 1 a");
+        assert_eq!(h.run(&format!("{name} z -1")), err("ERR timeout is negative"));
+        assert_eq!(h.run(&format!("{name} z 1e30")), err("ERR timeout is negative"));
+        assert_eq!(h.run(&format!("{name} z x")), err("ERR timeout is not a float or out of range"));
+        assert_eq!(
+            h.run(&format!("{name} z")),
+            Reply::Error(ReplyError::wrong_arity(&name.to_ascii_lowercase()))
+        );
+        assert_eq!(
+            h.run(&format!("{name} s z 0")),
+            err("WRONGTYPE Operation against a key holding the wrong kind of value")
+        );
+        assert_eq!(
+            flat(h.run(&format!("{name} z s 0"))),
+            array(&["z", "a", "1"]),
+            "keys after the served one are not checked"
+        );
+        // Woken, a blocked client keeps waiting on a key of another type, as in Redis.
+        h.client.rerun = true;
+        assert_eq!(h.run(&format!("{name} s 0")), Reply::None);
+        assert!(h.client.blocked.take().is_some());
+    }
+}
