@@ -308,7 +308,9 @@ pub fn run(ctx: &mut Context<'_>, key: &[u8], mut request: SortRequest<'_>) -> C
         elements = sort_elements(db, elements, &request)?;
     }
     // The output: each element, or the values its GET patterns name.
-    let mut values: Vec<Option<Vec<u8>>> = Vec::with_capacity(count * request.gets.len().max(1));
+    // Reserved up front only up to a bound: many GETs of a long list grow it as they come.
+    let expected = count.saturating_mul(request.gets.len().max(1));
+    let mut values: Vec<Option<Vec<u8>>> = Vec::with_capacity(expected.min(1 << 16));
     for element in elements.into_iter().skip(start).take(count) {
         if request.gets.is_empty() {
             values.push(Some(element));
