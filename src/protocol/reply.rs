@@ -365,6 +365,11 @@ pub fn format_double(value: f64) -> String {
     if value == 0.0 {
         return if value.is_sign_negative() { "-0".into() } else { "0".into() };
     }
+    // Whole numbers below 1e17 (leaderboard scores): `%.17g` prints them as
+    // integers, exactly, so skip the decimal expansion.
+    if value.fract() == 0.0 && value.abs() < 1e17 {
+        return itoa::Buffer::new().format(value as i64).to_string();
+    }
     let scientific = format!("{value:.16e}");
     let (mantissa, exponent) = scientific.split_once('e').expect("an exponent");
     let exponent: i32 = exponent.parse().expect("a decimal exponent");
@@ -461,6 +466,10 @@ mod tests {
     #[test]
     fn doubles_format_like_redis() {
         assert_eq!(format_double(3.0), "3");
+        assert_eq!(format_double(-42.0), "-42");
+        assert_eq!(format_double(99_999_999_999_999_990.0), "99999999999999984");
+        assert_eq!(format_double(1e17), "1e+17");
+        assert_eq!(format_double(9007199254740993.0), "9007199254740992");
         assert_eq!(format_double(0.1), "0.10000000000000001");
         assert_eq!(format_double(1.1), "1.1000000000000001");
         assert_eq!(format_double(0.1 + 0.2), "0.30000000000000004");
