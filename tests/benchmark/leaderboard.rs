@@ -19,7 +19,9 @@ use super::{
 
 const KEY: &str = "leaderboard";
 
-/// Loads `members` members `player:N` with pseudo-random integer scores,
+/// Loads `members` members `player:N` (N zero-padded to 12 digits, as
+/// redis-benchmark writes `__rand_int__`, so every request names a member)
+/// with pseudo-random integer scores,
 /// 1,000 per `ZADD`, through one pipelined connection; checks `ZCARD`.
 fn fill(port: u16, members: usize) {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
@@ -39,7 +41,7 @@ fn fill(port: u16, members: usize) {
     for batch in 0..batches {
         let names: Vec<(String, String)> = (batch * 1000..((batch + 1) * 1000).min(members))
             .map(|i| {
-                (((i as u64).wrapping_mul(2_654_435_761) % 1_000_000).to_string(), format!("player:{i}"))
+                (((i as u64).wrapping_mul(2_654_435_761) % 1_000_000).to_string(), format!("player:{i:012}"))
             })
             .collect();
         let mut args: Vec<&[u8]> = vec![b"ZADD", KEY.as_bytes()];
