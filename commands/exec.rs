@@ -207,7 +207,7 @@ mod tests {
         h.run("BLPOP list 0");
         assert_eq!(
             h.run("EXEC"),
-            Reply::Array(vec![Reply::NullArray, Reply::NullArray, int(1), array(&["list", "a"])])
+            Reply::Array(vec![Reply::NullArray, Reply::Null, int(1), array(&["list", "a"])])
         );
         assert!(h.client.blocked.is_none());
     }

@@ -16,8 +16,8 @@
 //!   (lookup, arity, authentication, ACL, statistics, `MONITOR`, the slow
 //!   log), except for the `maxmemory` check, which the running command
 //!   passed for the whole batch, and blocking: a blocking command that finds
-//!   nothing replies at once with its timeout reply (`BLPOP`: a null
-//!   array), as inside Redis's `EXEC`. `CONFIG SET` is refused: applying
+//!   nothing replies at once, as inside Redis's `EXEC` (`BLPOP`: its
+//!   timeout reply, a null array; `BLMOVE`, `BRPOPLPUSH`: a null). `CONFIG SET` is refused: applying
 //!   some settings locks shards, which the batch holds. Queued `MULTI` state is not
 //!   consulted: the caller takes it out of the session first.
 //! - **Effects, once.** The commands' effects are gathered and, at
@@ -70,9 +70,13 @@ impl<'c, 'a> Batch<'c, 'a> {
             return Reply::error(NOT_IN_BATCH);
         }
         let mut reply = dispatch(self.ctx, argv);
-        // A batch never waits: a blocking command answers as if timed out.
+        // A batch never waits: a blocking command answers as Redis's do
+        // when they may not block.
         if let Some(request) = self.ctx.client.blocked.take() {
-            reply = request.timeout_reply;
+            reply = match self.ctx.command {
+                "brpoplpush" | "blmove" => Reply::Null,
+                _ => request.timeout_reply,
+            };
         }
         self.absorb(argv, &reply);
         reply
