@@ -295,7 +295,8 @@ fn a_write_pause_holds_exec_of_writes_and_lets_reads_run() {
 #[test]
 fn keys_expiry_deleted_inside_a_transaction_are_logged_inside_it() {
     let dir = Arc::new(TempDir::new("txn-expired"));
-    let server = Server::start_in(dir.clone(), &["--appendonly", "yes", "--appendfsync", "always"]);
+    let args = ["--appendonly", "yes", "--appendfsync", "always", "--enable-debug-command", "yes"];
+    let server = Server::start_in(dir.clone(), &args);
     let mut conn = server.connect();
     // Only the transaction's read may delete the key.
     conn.cmd(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"], "+OK\r\n");
