@@ -193,12 +193,22 @@ fn monitor_shows_the_commands_then_exec() {
     conn.cmd(&["SET", "a", "1"], "+QUEUED\r\n");
     conn.cmd(&["GET", "a"], "+QUEUED\r\n");
     conn.cmd(&["EXEC"], "*2\r\n+OK\r\n$1\r\n1\r\n");
+    // A refused EXEC ends the transaction in MONITOR's view too.
+    conn.cmd(&["MULTI"], "+OK\r\n");
+    conn.cmd(&["SET", "a", "2"], "+QUEUED\r\n");
+    conn.cmd(
+        &["EXEC", "now"],
+        "-EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command\r\n",
+    );
     let mut lines = Vec::new();
-    while lines.len() < 4 {
+    while lines.len() < 6 {
         let line = String::from_utf8(monitor.read_reply()).unwrap();
         lines.push(line.split_once(']').map(|(_, command)| command.trim().to_string()).unwrap_or(line));
     }
-    assert_eq!(lines, ["\"MULTI\"", "\"SET\" \"a\" \"1\"", "\"GET\" \"a\"", "\"EXEC\""]);
+    assert_eq!(
+        lines,
+        ["\"MULTI\"", "\"SET\" \"a\" \"1\"", "\"GET\" \"a\"", "\"EXEC\"", "\"MULTI\"", "\"EXEC\" \"now\""]
+    );
 }
 
 fn aof_path(dir: &TempDir) -> std::path::PathBuf {
