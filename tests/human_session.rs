@@ -20,7 +20,7 @@ fn greeted(server: &Server) -> Conn {
 
 #[test]
 fn the_nc_session_from_the_issue() {
-    let server = Server::start(&[]);
+    let server = Server::start(&["--human-session-delay", "250"]);
     let mut nc = greeted(&server);
 
     // A short TTL: this is the one test that waits in real time.
@@ -40,7 +40,7 @@ fn the_nc_session_from_the_issue() {
 
 #[test]
 fn human_replies_for_errors_empty_lines_and_crlf() {
-    let server = Server::start(&[]);
+    let server = Server::start(&["--human-session-delay", "250"]);
     let mut nc = greeted(&server);
     // An empty line just gets a new prompt.
     nc.roundtrip("\n", "> ");

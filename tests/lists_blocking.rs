@@ -128,11 +128,17 @@ fn timeout_unblock_and_kill() {
 #[test]
 fn many_blocked_connections_dropping_at_once() {
     let server = Server::start(&[]);
+    // Each connection speaks at once: one silent for 250 ms while the
+    // others connect would be greeted as a person typing.
     let mut admin = server.connect();
-    let mut waiters: Vec<Conn> = (0..300).map(|_| server.connect()).collect();
-    for w in &mut waiters {
-        w.send_cmd(&["BLPOP", "q", "0"]);
-    }
+    admin.cmd(&["PING"], "+PONG\r\n");
+    let waiters: Vec<Conn> = (0..300)
+        .map(|_| {
+            let mut waiter = server.connect();
+            waiter.send_cmd(&["BLPOP", "q", "0"]);
+            waiter
+        })
+        .collect();
     await_blocked(&mut admin, 300);
     drop(waiters);
     await_blocked(&mut admin, 0);
