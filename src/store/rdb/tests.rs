@@ -1,0 +1,120 @@
+use super::*;
+use crate::store::{Dataset, Hash, List, Set, Shape, Store, ZSet};
+
+fn limits() -> Limits {
+    Limits::default()
+}
+
+fn round_trip(value: &Value) -> Value {
+    let payload = dump_payload(value, &limits());
+    restore_payload(&payload, &limits()).unwrap()
+}
+
+#[test]
+fn every_type_round_trips_with_its_encoding() {
+    let l = limits();
+    let long = "x".repeat(100);
+    let values = [
+        Value::string("hello"),
+        Value::string("12345"),
+        Value::string("-2147483648"),
+        Value::string("9223372036854775807"),
+        Value::string(long.as_bytes()),
+        Value::string(vec![0u8, 0xff, 0x80]),
+        Value::Hash(Hash::from_pairs([(&b"f"[..], &b"v"[..]), (b"n", b"12")], &l)),
+        Value::Hash(Hash::from_pairs([(&b"f"[..], long.as_bytes())], &l)),
+        Value::List(List::from_items([&b"a"[..], b"1", b"-5000", long.as_bytes()], &l)),
+        Value::Set(Set::from_members([&b"1"[..], b"-70000", b"3"], &l)),
+        Value::Set(Set::from_members([&b"a"[..], b"b"], &l)),
+        Value::ZSet(ZSet::from_pairs([(&b"a"[..], 1.5), (b"b", -3.0), (b"c", f64::INFINITY)], &l)),
+        Value::ZSet(ZSet::from_pairs([(long.as_bytes(), 0.1), (b"b", -0.0)], &l)),
+    ];
+    for value in &values {
+        let back = round_trip(value);
+        assert_eq!(&back, value);
+        assert_eq!(back.encoding(), value.encoding(), "{value:?}");
+    }
+    let big = List::from_items((0..5000).map(|i| format!("item-{i}")).collect::<Vec<_>>().iter().map(|s| s.as_bytes()), &l);
+    assert_eq!(round_trip(&Value::List(big.clone())), Value::List(big));
+}
+
+#[test]
+fn payloads_are_redis_bytes() {
+    let l = limits();
+    // redis-server 7.0.15: DUMP after SET k hello, SET n 7, HSET h f v.
+    assert_eq!(dump_payload(&Value::string("hello"), &l)[..7], [0, 5, b'h', b'e', b'l', b'l', b'o']);
+    assert_eq!(dump_payload(&Value::string("7"), &l)[..3], [0, 0xc0, 7]);
+    let hash = Value::Hash(Hash::from_pairs([(&b"f"[..], &b"v"[..])], &l));
+    assert_eq!(
+        dump_payload(&hash, &l)[..15],
+        [16, 13, 0x0d, 0, 0, 0, 2, 0, 0x81, b'f', 2, 0x81, b'v', 2, 0xff]
+    );
+    assert_eq!(dump_payload(&hash, &l)[15..17], [10, 0], "RDB version 10");
+}
+
+#[test]
+fn bad_payloads_are_refused() {
+    let l = limits();
+    let good = dump_payload(&Value::string("hello"), &l);
+    assert_eq!(restore_payload(&good[..9], &l), Err(PayloadError::VersionOrChecksum));
+    let mut flipped = good.clone();
+    flipped[2] ^= 1;
+    assert_eq!(restore_payload(&flipped, &l), Err(PayloadError::VersionOrChecksum));
+    let mut newer = good.clone();
+    let at = newer.len() - 10;
+    newer[at] = 11;
+    assert_eq!(restore_payload(&newer, &l), Err(PayloadError::VersionOrChecksum));
+    // A valid footer over a lying length.
+    let mut lying = vec![0u8, 0x80, 0x7f, 0xff, 0xff, 0xff, b'x'];
+    lying.extend_from_slice(&VERSION.to_le_bytes());
+    let crc = crc64::crc64(0, &lying);
+    lying.extend_from_slice(&crc.to_le_bytes());
+    assert!(matches!(restore_payload(&lying, &l), Err(PayloadError::BadData(_))));
+}
+
+#[test]
+fn files_round_trip_with_databases_and_deadlines() {
+    let shape = Shape::for_threads(16, 2);
+    let store = Store::new(Dataset::new(shape));
+    let mut db = store.view();
+    db.prepare(0, 1_000, true, false);
+    db.set(b"s", Value::string("v"));
+    db.set_deadline(b"s", 50_000);
+    db.set(b"gone", Value::string("v"));
+    db.set_deadline(b"gone", 2_000);
+    db.select(3).set(b"h", Value::Hash(Hash::from_pairs([(&b"f"[..], &b"v"[..])], &limits())));
+    let mut file = Vec::new();
+    write_file(db.hold_all(), 1_000, 0, &mut file).unwrap();
+    assert!(file.starts_with(b"REDIS0010"));
+    let loaded = read_file(&file, shape, 3_000, &limits()).unwrap();
+    let back = Store::new(loaded);
+    let mut view = back.view();
+    view.prepare(0, 3_000, true, false);
+    assert_eq!(view.get(b"s"), Some(&Value::string("v")));
+    assert_eq!(view.deadline(b"s"), Some(50_000));
+    assert_eq!(view.get(b"gone"), None);
+    assert!(view.select(3).get(b"h").is_some());
+    let mut cut = file.clone();
+    cut.truncate(file.len() - 3);
+    assert!(read_file(&cut, shape, 0, &limits()).is_err());
+    let mut flipped = file.clone();
+    let at = flipped.len() - 12;
+    flipped[at] ^= 0x20;
+    assert!(read_file(&flipped, shape, 0, &limits()).is_err());
+}
+
+#[test]
+fn streams_and_functions_stop_the_load_by_name() {
+    let shape = Shape::for_threads(16, 1);
+    let mut file = b"REDIS0010".to_vec();
+    file.extend_from_slice(&[types::STREAM_LISTPACKS_2, 6]);
+    file.extend_from_slice(b"events");
+    file.push(opcode::EOF);
+    file.extend_from_slice(&[0; 8]);
+    let err = read_file(&file, shape, 0, &limits()).unwrap_err();
+    assert_eq!(err.to_string(), "key 'events' holds a stream, a type MiniRedis does not support yet; nothing was loaded");
+    let mut file = b"REDIS0010".to_vec();
+    file.extend_from_slice(&[opcode::FUNCTION2, 1, b'x', opcode::EOF]);
+    file.extend_from_slice(&[0; 8]);
+    assert_eq!(read_file(&file, shape, 0, &limits()).unwrap_err(), RdbError::Functions);
+}
