@@ -127,7 +127,7 @@ impl Persist {
         let dirty_at_fork = server.dirty().load(Ordering::Relaxed);
         let started = Instant::now();
         let pid =
-            fork(|| snapshot::write_atomically_with(&path, |out| snapshot::write_json(keyspace, now, out)))
+            fork(|| snapshot::write_atomically_with(&path, |out| snapshot::write_for(&path, keyspace, now, out)))
                 .map_err(|e| {
                 self.last_bgsave_ok.store(false, Ordering::Relaxed);
                 BgError::Fork(e)
@@ -320,7 +320,7 @@ pub fn prepare_shutdown(server: &dyn Host, keyspace: &Keyspace, save: bool) -> i
 pub fn save(server: &dyn Host, keyspace: &Keyspace) -> io::Result<()> {
     let now = server.now_ms();
     let path = server.settings().dump_path;
-    match snapshot::write_atomically_with(&path, |out| snapshot::write_json(keyspace, now, out)) {
+    match snapshot::write_atomically_with(&path, |out| snapshot::write_for(&path, keyspace, now, out)) {
         Ok(()) => {
             server.dirty().store(0, Ordering::Relaxed);
             server.last_save().store(now / 1000, Ordering::Relaxed);
