@@ -77,7 +77,9 @@ fn populate(con: &mut redis::Connection) {
 }
 
 /// Every key of every database: type, encoding, absolute deadline, value.
-fn contents(server: &Server) -> BTreeMap<(u32, Vec<u8>), String> {
+type Contents = BTreeMap<(u32, Vec<u8>), (String, i64)>;
+
+fn contents(server: &Server) -> Contents {
     let mut con = connect(server);
     let mut all = BTreeMap::new();
     for db in 0..16u32 {
@@ -104,18 +106,26 @@ fn contents(server: &Server) -> BTreeMap<(u32, Vec<u8>), String> {
                 "zset" => format!("{:?}", cmd(&mut con, &[b"ZRANGE", &key, b"0", b"-1", b"WITHSCORES"])),
                 other => panic!("unexpected type {other}"),
             };
-            all.insert((db, key), format!("{kind} {encoding} {deadline} {value}"));
+            all.insert((db, key), (format!("{kind} {encoding} {value}"), deadline));
         }
     }
     all
 }
 
-fn assert_same(expected: &BTreeMap<(u32, Vec<u8>), String>, actual: &BTreeMap<(u32, Vec<u8>), String>) {
+/// Same keys and values; deadlines equal within `slack_ms` (a MIGRATE
+/// sends relative TTLs, so they shift by the transfer's duration).
+fn assert_same_within(expected: &Contents, actual: &Contents, slack_ms: i64) {
     assert_eq!(expected.len(), actual.len(), "key counts differ");
-    for (key, value) in expected {
-        let got = actual.get(key).unwrap_or_else(|| panic!("{key:?} is missing"));
+    for (key, (value, deadline)) in expected {
+        let (got, got_deadline) = actual.get(key).unwrap_or_else(|| panic!("{key:?} is missing"));
         assert!(got == value, "{key:?} differs:\n expected {}\n      got {}", cut(value), cut(got));
+        let close = (deadline - got_deadline).abs() <= slack_ms && (*deadline < 0) == (*got_deadline < 0);
+        assert!(close, "{key:?}: deadline {got_deadline}, expected {deadline}");
     }
+}
+
+fn assert_same(expected: &Contents, actual: &Contents) {
+    assert_same_within(expected, actual, 0);
 }
 
 fn cut(text: &str) -> &str {
@@ -154,8 +164,12 @@ fn a_miniredis_dump_rdb_loads_into_redis_and_passes_redis_check_rdb() {
     let output = std::process::Command::new(&check).arg(mini.dir_path().join("dump.rdb")).output();
     match output {
         Ok(out) => {
-            let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-            assert!(out.status.success() && text.contains("RDB looks OK"), "redis-check-rdb refused it:\n{text}");
+            let text =
+                String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+            assert!(
+                out.status.success() && text.contains("RDB looks OK"),
+                "redis-check-rdb refused it:\n{text}"
+            );
         }
         Err(e) => return common::tool_missing("rdb test", &format!("redis-check-rdb did not run: {e}")),
     }
@@ -216,4 +230,92 @@ fn a_corrupt_or_unsupported_rdb_stops_start_up_with_a_clear_message() {
         assert!(stderr.contains("dump.rdb") && stderr.contains(expected), "unclear message:\n{stderr}");
         assert_eq!(std::fs::read(dir.path().join("dump.rdb")).unwrap(), bytes, "the file is untouched");
     }
+}
+
+/// MIGRATE moves every type to `target` (with AUTH2 when `user`).
+fn migrate_everything_to(target: &Server, user: Option<(&str, &str)>) {
+    let source = Server::start(&[]);
+    let mut con = connect(&source);
+    populate(&mut con);
+    let expected: BTreeMap<_, _> = contents(&source).into_iter().filter(|((db, _), _)| *db == 0).collect();
+    let keys: Vec<Vec<u8>> = redis::cmd("KEYS").arg("*").query(&mut con).unwrap();
+    let mut migrate = redis::cmd("MIGRATE");
+    migrate.arg("127.0.0.1").arg(target.port).arg("").arg(0).arg(5000);
+    if let Some((name, password)) = user {
+        migrate.arg("AUTH2").arg(name).arg(password);
+    }
+    migrate.arg("KEYS").arg(&keys);
+    let reply: String = migrate.query(&mut con).unwrap();
+    assert_eq!(reply, "OK");
+    let left: Vec<Vec<u8>> = redis::cmd("KEYS").arg("*").query(&mut con).unwrap();
+    assert!(left.is_empty(), "the source keeps {left:?}");
+    let moved: BTreeMap<_, _> = contents(target).into_iter().filter(|((db, _), _)| *db == 0).collect();
+    assert_same_within(&expected, &moved, 2000);
+    // Again: the keys exist there now, so RESTORE refuses them and they stay here.
+    run(&mut con, "SET s again");
+    let mut again = redis::cmd("MIGRATE");
+    again.arg("127.0.0.1").arg(target.port).arg("s").arg(0).arg(5000);
+    if let Some((name, password)) = user {
+        again.arg("AUTH2").arg(name).arg(password);
+    }
+    let refused = again.query::<String>(&mut con).unwrap_err();
+    assert!(refused.to_string().contains("Target instance replied with error: BUSYKEY"), "{refused}");
+    let kept: String = redis::cmd("GET").arg("s").query(&mut con).unwrap();
+    assert_eq!(kept, "again");
+}
+
+#[test]
+fn migrate_to_redis_server_and_to_miniredis() {
+    let Some(binary) = redis_binary("redis-server", "rdb test") else { return };
+    let redis = Server::start_redis(&binary, &[]);
+    run(&mut connect(&redis), "ACL SETUSER mover on >secret ~* +@all");
+    migrate_everything_to(&redis, Some(("mover", "secret")));
+    let mini = Server::start(&[]);
+    migrate_everything_to(&mini, None);
+}
+
+#[test]
+fn migrate_times_out_without_blocking_other_clients() {
+    // A target that accepts and never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let holder = std::thread::spawn(move || {
+        let (_socket, _) = silent.accept().unwrap();
+        std::thread::sleep(Duration::from_secs(3));
+    });
+    let source = Server::start(&[]);
+    run(&mut connect(&source), "SET k v");
+    let migrating = {
+        let port_text = port.to_string();
+        let mut con = connect(&source);
+        std::thread::spawn(move || {
+            let started = std::time::Instant::now();
+            let reply = redis::cmd("MIGRATE")
+                .arg("127.0.0.1")
+                .arg(port_text)
+                .arg("k")
+                .arg(0)
+                .arg(1500)
+                .query::<String>(&mut con);
+            (reply, started.elapsed())
+        })
+    };
+    // While MIGRATE waits on the silent target, others are served at once.
+    std::thread::sleep(Duration::from_millis(200));
+    let mut other = connect(&source);
+    let asked = std::time::Instant::now();
+    let pong: String = redis::cmd("PING").query(&mut other).unwrap();
+    assert_eq!(pong, "PONG");
+    let answered = asked.elapsed();
+    let (reply, took) = migrating.join().unwrap();
+    assert!(answered < took, "PING waited for MIGRATE ({answered:?} vs {took:?})");
+    let error = reply.unwrap_err().to_string();
+    assert!(
+        error.contains("IOERR") && error.contains("error or timeout reading to target instance"),
+        "{error}"
+    );
+    assert!(took >= Duration::from_millis(1400), "the timeout was not honoured: {took:?}");
+    let kept: String = redis::cmd("GET").arg("k").query(&mut other).unwrap();
+    assert_eq!(kept, "v");
+    holder.join().unwrap();
 }

@@ -30,7 +30,10 @@ fn sample_values() -> Vec<Value> {
         Value::Set(Set::from_members([&b"1"[..], b"-70000", b"5000000000"], &l)),
         Value::Set(Set::from_members([&b"a"[..], b"b", long.as_bytes()], &l)),
         Value::ZSet(ZSet::from_pairs([(&b"a"[..], 1.5), (b"b", -2.0)], &l)),
-        Value::ZSet(ZSet::from_pairs(items.iter().enumerate().map(|(i, m)| (m.as_bytes(), i as f64 / 3.0)), &l)),
+        Value::ZSet(ZSet::from_pairs(
+            items.iter().enumerate().map(|(i, m)| (m.as_bytes(), i as f64 / 3.0)),
+            &l,
+        )),
     ]
 }
 
@@ -67,7 +70,8 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         (any::<usize>(), any::<bool>()).prop_map(|(at, wide)| Mutation::Lie(at, wide)),
         any::<usize>().prop_map(Mutation::Cut),
         (any::<usize>(), 1..64usize).prop_map(|(at, n)| Mutation::Remove(at, n)),
-        (any::<usize>(), prop::collection::vec(any::<u8>(), 1..16)).prop_map(|(at, b)| Mutation::Insert(at, b)),
+        (any::<usize>(), prop::collection::vec(any::<u8>(), 1..16))
+            .prop_map(|(at, b)| Mutation::Insert(at, b)),
     ]
 }
 
@@ -87,7 +91,11 @@ fn apply(bytes: &mut Vec<u8>, m: &Mutation) {
         }
         Mutation::Lie(i, wide) => {
             let i = at(*i);
-            let lie: &[u8] = if *wide { &[0x81, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff] } else { &[0x80, 0xff, 0xff, 0xff, 0xf0] };
+            let lie: &[u8] = if *wide {
+                &[0x81, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]
+            } else {
+                &[0x80, 0xff, 0xff, 0xff, 0xf0]
+            };
             for (k, b) in lie.iter().enumerate() {
                 if i + k < bytes.len() {
                     bytes[i + k] = *b;

@@ -126,12 +126,13 @@ impl Persist {
         self.last_bgsave_try_ms.store(now, Ordering::Relaxed);
         let dirty_at_fork = server.dirty().load(Ordering::Relaxed);
         let started = Instant::now();
-        let pid =
-            fork(|| snapshot::write_atomically_with(&path, |out| snapshot::write_for(&path, keyspace, now, out)))
-                .map_err(|e| {
-                self.last_bgsave_ok.store(false, Ordering::Relaxed);
-                BgError::Fork(e)
-            })?;
+        let pid = fork(|| {
+            snapshot::write_atomically_with(&path, |out| snapshot::write_for(&path, keyspace, now, out))
+        })
+        .map_err(|e| {
+            self.last_bgsave_ok.store(false, Ordering::Relaxed);
+            BgError::Fork(e)
+        })?;
         self.latest_fork_usec.store(started.elapsed().as_micros() as u64, Ordering::Relaxed);
         info!(pid, "background saving started");
         *child = Some(Child {

@@ -72,7 +72,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A length (never a special encoding).
-    pub fn len(&mut self) -> Result<u64, RdbError> {
+    pub fn length(&mut self) -> Result<u64, RdbError> {
         match self.raw_len()? {
             Len::Plain(n) => Ok(n),
             Len::Special(_) => Err(corrupt("a string encoding where a length belongs")),
@@ -82,7 +82,7 @@ impl<'a> Reader<'a> {
     /// A count of items that each take at least `min_bytes`: refused when
     /// the remaining input could not hold them.
     pub fn count(&mut self, min_bytes: usize) -> Result<usize, RdbError> {
-        let n = self.len()?;
+        let n = self.length()?;
         if n.saturating_mul(min_bytes as u64) > self.remaining() as u64 {
             return Err(corrupt(format!("a count of {n} exceeds the data")));
         }
@@ -106,8 +106,8 @@ impl<'a> Reader<'a> {
                 Ok(Cow::Owned(n.to_string().into_bytes()))
             }
             Len::Special(3) => {
-                let packed_len = usize::try_from(self.len()?).map_err(|_| corrupt(TRUNCATED))?;
-                let out_len = usize::try_from(self.len()?).map_err(|_| corrupt(TRUNCATED))?;
+                let packed_len = usize::try_from(self.length()?).map_err(|_| corrupt(TRUNCATED))?;
+                let out_len = usize::try_from(self.length()?).map_err(|_| corrupt(TRUNCATED))?;
                 let packed = self.take(packed_len)?;
                 lzf::decompress(packed, out_len).map(Cow::Owned).ok_or_else(|| corrupt("invalid LZF data"))
             }
@@ -156,7 +156,7 @@ fn ziplist_items(blob: &[u8]) -> Result<Vec<Vec<u8>>, RdbError> {
 }
 
 fn hash_of(pairs: &[Vec<u8>], limits: &Limits) -> Result<Value, RdbError> {
-    if pairs.len() % 2 != 0 {
+    if !pairs.len().is_multiple_of(2) {
         return Err(corrupt("a hash with a field but no value"));
     }
     let hash = Hash::from_pairs(pairs.chunks_exact(2).map(|p| (&p[0][..], &p[1][..])), limits);
@@ -188,7 +188,7 @@ fn zset_of(pairs: Vec<(Vec<u8>, f64)>, limits: &Limits) -> Result<Value, RdbErro
 }
 
 fn zset_from_flat(items: Vec<Vec<u8>>, limits: &Limits) -> Result<Value, RdbError> {
-    if items.len() % 2 != 0 {
+    if !items.len().is_multiple_of(2) {
         return Err(corrupt("a sorted set member without a score"));
     }
     let mut pairs = Vec::with_capacity(items.len() / 2);
@@ -262,7 +262,7 @@ pub fn read_value(r: &mut Reader<'_>, kind: u8, key: &[u8], limits: &Limits) -> 
             let nodes = r.count(1)?;
             let mut items = Vec::new();
             for _ in 0..nodes {
-                let container = if kind == types::LIST_QUICKLIST_2 { r.len()? } else { 2 };
+                let container = if kind == types::LIST_QUICKLIST_2 { r.length()? } else { 2 };
                 let blob = r.string()?;
                 match (kind, container) {
                     (types::LIST_QUICKLIST, _) => items.extend(ziplist_items(&blob)?),
@@ -309,7 +309,7 @@ pub fn read_file(bytes: &[u8], shape: Shape, now_ms: u64, limits: &Limits) -> Re
         match kind {
             opcode::EOF => break,
             opcode::SELECTDB => {
-                let index = r.len()?;
+                let index = r.length()?;
                 if index >= shape.databases as u64 {
                     return Err(corrupt(format!(
                         "database {index} is out of range (databases is {})",
@@ -319,8 +319,8 @@ pub fn read_file(bytes: &[u8], shape: Shape, now_ms: u64, limits: &Limits) -> Re
                 db = index as usize;
             }
             opcode::RESIZEDB => {
-                r.len()?;
-                r.len()?;
+                r.length()?;
+                r.length()?;
             }
             opcode::AUX => {
                 r.string()?;
@@ -335,7 +335,7 @@ pub fn read_file(bytes: &[u8], shape: Shape, now_ms: u64, limits: &Limits) -> Re
                 r.byte()?;
             }
             opcode::IDLE => {
-                r.len()?;
+                r.length()?;
             }
             opcode::MODULE_AUX => {
                 return Err(corrupt("the file holds module data, which MiniRedis does not support"))
@@ -359,9 +359,7 @@ pub fn read_file(bytes: &[u8], shape: Shape, now_ms: u64, limits: &Limits) -> Re
         let stored = r.u64_le().map_err(|_| corrupt("the checksum is missing"))?;
         let computed = super::crc64::crc64(0, &bytes[..body_end]);
         if stored != 0 && stored != computed {
-            return Err(corrupt(format!(
-                "wrong checksum (stored {stored:016x}, computed {computed:016x})"
-            )));
+            return Err(corrupt(format!("wrong checksum (stored {stored:016x}, computed {computed:016x})")));
         }
     }
     // As Redis, whatever follows the checksum is not read.

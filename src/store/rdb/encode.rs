@@ -125,7 +125,9 @@ fn write_list(out: &mut Vec<u8>, list: &List, limits: &Limits) -> u8 {
     let mut nodes = Vec::new();
     let mut node = Builder::new();
     for item in list.iter() {
-        if node.count() > 0 && !node_takes(node.size(), node.count(), item.len(), limits.list_max_listpack_size) {
+        if node.count() > 0
+            && !node_takes(node.size(), node.count(), item.len(), limits.list_max_listpack_size)
+        {
             nodes.push(std::mem::replace(&mut node, Builder::new()).finish());
         }
         node.push(&item);
@@ -213,7 +215,12 @@ fn aux(buf: &mut Vec<u8>, name: &str, value: &[u8]) {
 
 /// Streams an RDB file (version 10) of every live key to `out`; the caller
 /// holds every shard. Keys whose deadline passed by `now_ms` are left out.
-pub fn write_file(keyspace: &Keyspace, now_ms: u64, used_memory: u64, out: &mut impl Write) -> io::Result<()> {
+pub fn write_file(
+    keyspace: &Keyspace,
+    now_ms: u64,
+    used_memory: u64,
+    out: &mut impl Write,
+) -> io::Result<()> {
     let limits = keyspace.limits();
     let mut sink = Summed { inner: out, crc: 0 };
     let mut buf = Vec::with_capacity(64 * 1024);

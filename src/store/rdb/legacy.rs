@@ -105,13 +105,17 @@ pub fn read_zipmap(blob: &[u8], mut item: impl FnMut(&[u8]) -> Result<(), String
             Some(_) => {}
         }
         let Some(len) = length(&mut at) else { return bad("bad field length") };
-        let Some(field) = blob.get(at..at.saturating_add(len)) else { return bad("a field runs past the end") };
+        let Some(field) = blob.get(at..at.saturating_add(len)) else {
+            return bad("a field runs past the end");
+        };
         item(field)?;
         at += len;
         let Some(len) = length(&mut at) else { return bad("bad value length") };
         let Some(&free) = blob.get(at) else { return bad("truncated") };
         at += 1;
-        let Some(value) = blob.get(at..at.saturating_add(len)) else { return bad("a value runs past the end") };
+        let Some(value) = blob.get(at..at.saturating_add(len)) else {
+            return bad("a value runs past the end");
+        };
         item(value)?;
         at = at.saturating_add(len).saturating_add(free as usize);
         count += 1;
@@ -178,7 +182,11 @@ mod tests {
         for ints in [vec![1, 2, 3], vec![-70000, 5], vec![i64::MIN, 0, i64::MAX]] {
             let blob = write_intset(&ints);
             let mut back = Vec::new();
-            read_intset(&blob, |n| Ok(back.push(n))).unwrap();
+            read_intset(&blob, |n| {
+                back.push(n);
+                Ok(())
+            })
+            .unwrap();
             assert_eq!(back, ints);
         }
         assert!(read_intset(&write_intset(&[2, 1]), |_| Ok(())).is_err(), "unsorted");
@@ -188,13 +196,17 @@ mod tests {
     fn ziplist_of_redis_6() {
         // A ziplist Redis 6 wrote for HSET h a 1 b hello: zlbytes, zltail, zllen, entries, 0xff.
         let blob = [
-            0x1b, 0, 0, 0, 0x15, 0, 0, 0, 4, 0, 0, b'\x01', b'a', 3, 0xf2, 2, 0x01, b'b', 3, 0x05, b'h', b'e',
-            b'l', b'l', b'o', 0xff,
+            0x1b, 0, 0, 0, 0x15, 0, 0, 0, 4, 0, 0, b'\x01', b'a', 3, 0xf2, 2, 0x01, b'b', 3, 0x05, b'h',
+            b'e', b'l', b'l', b'o', 0xff,
         ];
         let mut items = Vec::new();
         let mut blob = blob.to_vec();
         blob[0] = blob.len() as u8;
-        read_ziplist(&blob, |i| Ok(items.push(i.to_vec()))).unwrap();
+        read_ziplist(&blob, |i| {
+            items.push(i.to_vec());
+            Ok(())
+        })
+        .unwrap();
         assert_eq!(items, [&b"a"[..], b"1", b"b", b"hello"].map(<[u8]>::to_vec));
     }
 
@@ -202,7 +214,11 @@ mod tests {
     fn zipmap_reads() {
         let blob = [2, 1, b'a', 1, 0, b'x', 2, b'b', b'c', 0, 0, 0xff];
         let mut items = Vec::new();
-        read_zipmap(&blob, |i| Ok(items.push(i.to_vec()))).unwrap();
+        read_zipmap(&blob, |i| {
+            items.push(i.to_vec());
+            Ok(())
+        })
+        .unwrap();
         assert_eq!(items, [&b"a"[..], b"x", b"bc", b""].map(<[u8]>::to_vec));
     }
 }

@@ -211,15 +211,40 @@ mod tests {
         let long = vec![b'x'; 5000];
         let mid = vec![b'y'; 300];
         let items: Vec<&[u8]> = vec![
-            b"0", b"127", b"128", b"-1", b"-4096", b"4095", b"4096", b"-32768", b"32767", b"8388607",
-            b"-8388608", b"2147483647", b"-2147483648", b"9223372036854775807", b"-9223372036854775808",
-            b"007", b"-0", b"", b"name", &mid, &long,
+            b"0",
+            b"127",
+            b"128",
+            b"-1",
+            b"-4096",
+            b"4095",
+            b"4096",
+            b"-32768",
+            b"32767",
+            b"8388607",
+            b"-8388608",
+            b"2147483647",
+            b"-2147483648",
+            b"9223372036854775807",
+            b"-9223372036854775808",
+            b"007",
+            b"-0",
+            b"",
+            b"name",
+            &mid,
+            &long,
         ];
         let mut lp = Builder::new();
         items.iter().for_each(|i| lp.push(i));
         let blob = lp.finish();
         let mut back = Vec::new();
-        assert_eq!(read(&blob, |i| Ok(back.push(i.to_vec()))).unwrap(), items.len());
+        assert_eq!(
+            read(&blob, |i| {
+                back.push(i.to_vec());
+                Ok(())
+            })
+            .unwrap(),
+            items.len()
+        );
         assert_eq!(back, items.iter().map(|i| i.to_vec()).collect::<Vec<_>>());
         for cut in 0..blob.len() {
             assert!(read(&blob[..cut], |_| Ok(())).is_err(), "cut at {cut}");

@@ -34,7 +34,10 @@ fn every_type_round_trips_with_its_encoding() {
         assert_eq!(&back, value);
         assert_eq!(back.encoding(), value.encoding(), "{value:?}");
     }
-    let big = List::from_items((0..5000).map(|i| format!("item-{i}")).collect::<Vec<_>>().iter().map(|s| s.as_bytes()), &l);
+    let big = List::from_items(
+        (0..5000).map(|i| format!("item-{i}")).collect::<Vec<_>>().iter().map(|s| s.as_bytes()),
+        &l,
+    );
     assert_eq!(round_trip(&Value::List(big.clone())), Value::List(big));
 }
 
@@ -112,7 +115,10 @@ fn streams_and_functions_stop_the_load_by_name() {
     file.push(opcode::EOF);
     file.extend_from_slice(&[0; 8]);
     let err = read_file(&file, shape, 0, &limits()).unwrap_err();
-    assert_eq!(err.to_string(), "key 'events' holds a stream, a type MiniRedis does not support yet; nothing was loaded");
+    assert_eq!(
+        err.to_string(),
+        "key 'events' holds a stream, a type MiniRedis does not support yet; nothing was loaded"
+    );
     let mut file = b"REDIS0010".to_vec();
     file.extend_from_slice(&[opcode::FUNCTION2, 1, b'x', opcode::EOF]);
     file.extend_from_slice(&[0; 8]);
