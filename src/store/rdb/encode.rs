@@ -183,6 +183,13 @@ fn write_zset(out: &mut Vec<u8>, zset: &ZSet) -> u8 {
     }
 }
 
+/// The bytes the value's encoding takes (`DEBUG OBJECT`'s `serializedlength`).
+pub fn serialized_len(value: &Value, limits: &Limits) -> usize {
+    let mut out = Vec::new();
+    write_body(&mut out, value, limits);
+    out.len()
+}
+
 /// `DUMP`'s payload: the value, the RDB version (2 bytes LE) and the
 /// CRC64 of both (8 bytes LE).
 pub fn dump_payload(value: &Value, limits: &Limits) -> Vec<u8> {

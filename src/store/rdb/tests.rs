@@ -124,3 +124,14 @@ fn streams_and_functions_stop_the_load_by_name() {
     file.extend_from_slice(&[0; 8]);
     assert_eq!(read_file(&file, shape, 0, &limits()).unwrap_err(), RdbError::Functions);
 }
+
+#[test]
+fn serialized_lengths_match_redis() {
+    // Figures read from redis-server 7.0 with DEBUG OBJECT.
+    let l = limits();
+    assert_eq!(encode::serialized_len(&Value::string("bar"), &l), 4);
+    assert_eq!(encode::serialized_len(&Value::string("123"), &l), 2);
+    assert_eq!(encode::serialized_len(&Value::string([b'a'; 100].as_slice()), &l), 13);
+    let hash = Value::Hash(Hash::from_pairs([(&b"a"[..], &b"1"[..])], &l));
+    assert_eq!(encode::serialized_len(&hash, &l), 13);
+}
