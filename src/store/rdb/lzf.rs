@@ -20,6 +20,23 @@ fn slot(hval: u32) -> usize {
     ((hval >> (3 * 8 - HLOG)).wrapping_sub(hval.wrapping_mul(5)) as usize) & (HSIZE - 1)
 }
 
+/// Copies one literal byte, closing the run at its maximum length; `None`
+/// when the output is full.
+fn literal(out: &mut [u8], op: &mut usize, lit: &mut usize, byte: u8) -> Option<()> {
+    if *op >= out.len() {
+        return None;
+    }
+    *lit += 1;
+    out[*op] = byte;
+    *op += 1;
+    if *lit == MAX_LIT {
+        out[*op - *lit - 1] = (*lit - 1) as u8;
+        *lit = 0;
+        *op += 1;
+    }
+    Some(())
+}
+
 /// Compresses `input` into at most `max_out` bytes; `None` when it does not
 /// fit (Redis then stores the string plainly).
 pub fn compress(input: &[u8], max_out: usize) -> Option<Vec<u8>> {
@@ -27,17 +44,53 @@ pub fn compress(input: &[u8], max_out: usize) -> Option<Vec<u8>> {
     if in_len == 0 || max_out == 0 {
         return None;
     }
-    // Positions plus one; 0 is an empty slot (liblzf never references
-    // the very first byte either: `ref > in_data`).
-    let mut table = vec![0u32; HSIZE];
+    TABLE.with(|table| compress_with(&mut table.borrow_mut(), input, max_out))
+}
+
+thread_local! {
+    /// The hash table, kept between calls: clearing 64 K slots for every
+    /// short string would cost more than compressing it.
+    static TABLE: std::cell::RefCell<Table> = std::cell::RefCell::new(Table { slots: vec![0; HSIZE], stamp: 0 });
+}
+
+/// Slots hold the call's stamp (high 32 bits) and a position plus one (low):
+/// a slot of an earlier call reads as empty, as liblzf's are never
+/// referenced before this call set them (`ref > in_data` refuses position 0 too).
+struct Table {
+    slots: Vec<u64>,
+    stamp: u32,
+}
+
+impl Table {
+    fn get(&self, h: usize) -> usize {
+        let slot = self.slots[h];
+        if (slot >> 32) as u32 == self.stamp {
+            (slot as u32) as usize
+        } else {
+            0
+        }
+    }
+
+    fn set(&mut self, h: usize, ip: usize) {
+        self.slots[h] = (u64::from(self.stamp) << 32) | (ip as u64 + 1);
+    }
+}
+
+fn compress_with(table: &mut Table, input: &[u8], max_out: usize) -> Option<Vec<u8>> {
+    let in_len = input.len();
+    table.stamp = table.stamp.wrapping_add(1);
+    if table.stamp == 0 {
+        table.slots.fill(0);
+        table.stamp = 1;
+    }
     let mut out = vec![0u8; max_out];
     let (mut ip, mut op, mut lit) = (0usize, 1usize, 0usize);
     let mut hval = if in_len >= 2 { first(input, 0) } else { 0 };
     while in_len >= 2 && ip < in_len - 2 {
         hval = next(hval, input, ip);
         let h = slot(hval);
-        let reference = table[h] as usize;
-        table[h] = ip as u32 + 1;
+        let reference = table.get(h);
+        table.set(h, ip);
         let candidate = reference.checked_sub(1).filter(|&r| {
             r > 0
                 && r < ip
@@ -96,42 +149,22 @@ pub fn compress(input: &[u8], max_out: usize) -> Option<Vec<u8>> {
             ip -= 2;
             hval = first(input, ip);
             hval = next(hval, input, ip);
-            table[slot(hval)] = ip as u32 + 1;
+            table.set(slot(hval), ip);
             ip += 1;
             hval = next(hval, input, ip);
-            table[slot(hval)] = ip as u32 + 1;
+            table.set(slot(hval), ip);
             ip += 1;
         } else {
-            if op >= max_out {
-                return None;
-            }
-            lit += 1;
-            out[op] = input[ip];
-            op += 1;
+            literal(&mut out, &mut op, &mut lit, input[ip])?;
             ip += 1;
-            if lit == MAX_LIT {
-                out[op - lit - 1] = (lit - 1) as u8;
-                lit = 0;
-                op += 1;
-            }
         }
     }
     if op + 3 > max_out {
         return None;
     }
     while ip < in_len {
-        if op >= max_out {
-            return None;
-        }
-        lit += 1;
-        out[op] = input[ip];
-        op += 1;
+        literal(&mut out, &mut op, &mut lit, input[ip])?;
         ip += 1;
-        if lit == MAX_LIT {
-            out[op - lit - 1] = (lit - 1) as u8;
-            lit = 0;
-            op += 1;
-        }
     }
     out[op - lit - 1] = (lit as u8).wrapping_sub(1);
     op -= usize::from(lit == 0);
