@@ -135,3 +135,47 @@ fn serialized_lengths_match_redis() {
     let hash = Value::Hash(Hash::from_pairs([(&b"a"[..], &b"1"[..])], &l));
     assert_eq!(encode::serialized_len(&hash, &l), 13);
 }
+
+mod model {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Bytes that exercise every string encoding: integers of each width,
+    /// short and long, compressible and binary.
+    fn item() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            any::<i64>().prop_map(|n| n.to_string().into_bytes()),
+            (-5000i64..5000).prop_map(|n| n.to_string().into_bytes()),
+            prop::collection::vec(any::<u8>(), 0..8),
+            (1..200usize, any::<u8>()).prop_map(|(n, b)| vec![b; n]),
+            prop::collection::vec(prop::sample::select(b"ab c".to_vec()), 0..120),
+        ]
+    }
+
+    fn value() -> impl Strategy<Value = Value> {
+        let l = Limits::default();
+        prop_oneof![
+            item().prop_map(Value::string),
+            prop::collection::vec((item(), item()), 1..80).prop_map(move |p| Value::Hash(Hash::from_pairs(
+                p.iter().map(|(f, v)| (&f[..], &v[..])),
+                &l
+            ))),
+            prop::collection::vec(item(), 1..300)
+                .prop_map(move |i| Value::List(List::from_items(i.iter().map(|x| &x[..]), &l))),
+            prop::collection::vec(item(), 1..80)
+                .prop_map(move |m| Value::Set(Set::from_members(m.iter().map(|x| &x[..]), &l))),
+            prop::collection::vec((item(), any::<f64>().prop_filter("a score", |s| !s.is_nan())), 1..200)
+                .prop_map(move |p| Value::ZSet(ZSet::from_pairs(p.iter().map(|(m, s)| (&m[..], *s)), &l))),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn every_value_round_trips(value in value()) {
+            let back = round_trip(&value);
+            prop_assert_eq!(&back, &value);
+            prop_assert_eq!(back.encoding(), value.encoding());
+        }
+    }
+}
