@@ -133,71 +133,124 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Collects the items a blob reader passes (listpack, ziplist, ...).
-fn items_of(
-    blob: &[u8],
-    read: impl FnOnce(&[u8], &mut dyn FnMut(&[u8]) -> Result<(), String>) -> Result<usize, String>,
-) -> Result<Vec<Vec<u8>>, RdbError> {
-    let mut items = Vec::new();
-    read(blob, &mut |item| {
-        items.push(item.to_vec());
-        Ok(())
-    })
-    .map_err(RdbError::Corrupt)?;
-    Ok(items)
+/// A value's elements, read into one buffer (two allocations, not one per
+/// element: loading a million small hashes is mostly this).
+#[derive(Default)]
+struct Items {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
 }
 
-fn listpack_items(blob: &[u8]) -> Result<Vec<Vec<u8>>, RdbError> {
-    items_of(blob, |b, f| listpack::read(b, f))
+impl Items {
+    fn push(&mut self, item: &[u8]) {
+        self.bytes.extend_from_slice(item);
+        self.ends.push(self.bytes.len());
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &[u8]> + Clone + '_ {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(&self.ends).map(|(start, &end)| &self.bytes[start..end])
+    }
+
+    /// `count` strings from the reader.
+    fn read(r: &mut Reader<'_>, count: usize) -> Result<Items, RdbError> {
+        let mut items = Items { bytes: Vec::new(), ends: Vec::with_capacity(count) };
+        for _ in 0..count {
+            items.push(&r.string()?);
+        }
+        Ok(items)
+    }
+
+    /// The elements a blob reader (listpack, ziplist, zipmap) passes.
+    fn of_blob(
+        blob: &[u8],
+        read: impl FnOnce(&[u8], &mut dyn FnMut(&[u8]) -> Result<(), String>) -> Result<usize, String>,
+    ) -> Result<Items, RdbError> {
+        let mut items = Items { bytes: Vec::with_capacity(blob.len()), ends: Vec::new() };
+        read(blob, &mut |item| {
+            items.push(item);
+            Ok(())
+        })
+        .map_err(RdbError::Corrupt)?;
+        Ok(items)
+    }
+
+    fn listpack(blob: &[u8]) -> Result<Items, RdbError> {
+        Items::of_blob(blob, |b, f| listpack::read(b, f))
+    }
+
+    fn ziplist(blob: &[u8]) -> Result<Items, RdbError> {
+        Items::of_blob(blob, |b, f| legacy::read_ziplist(b, f))
+    }
 }
 
-fn ziplist_items(blob: &[u8]) -> Result<Vec<Vec<u8>>, RdbError> {
-    items_of(blob, |b, f| legacy::read_ziplist(b, f))
+/// Whether `names` holds a name twice.
+fn has_duplicates<'a>(names: impl Iterator<Item = &'a [u8]>) -> bool {
+    let mut names: Vec<&[u8]> = names.collect();
+    names.sort_unstable();
+    names.windows(2).any(|w| w[0] == w[1])
 }
 
-fn hash_of(pairs: &[Vec<u8>], limits: &Limits) -> Result<Value, RdbError> {
-    if !pairs.len().is_multiple_of(2) {
+/// A hash of field, value, field, value... in the encoding `limits` choose.
+fn hash_of(items: &Items, limits: &Limits) -> Result<Value, RdbError> {
+    if !items.len().is_multiple_of(2) {
         return Err(corrupt("a hash with a field but no value"));
     }
-    let hash = Hash::from_pairs(pairs.chunks_exact(2).map(|p| (&p[0][..], &p[1][..])), limits);
-    if hash.len() != pairs.len() / 2 {
+    if has_duplicates(items.iter().step_by(2)) {
         return Err(corrupt("duplicate hash fields"));
     }
+    let fits = items.len() / 2 <= limits.hash_max_listpack_entries
+        && items.iter().all(|i| i.len() <= limits.hash_max_listpack_value)
+        && items.bytes.len() + 10 * items.len() < crate::store::packed::MAX_SIZE;
+    let hash = if fits {
+        // Packed at once, as it comes (inserting one by one would search
+        // and grow the listpack for every field).
+        Hash::Packed(crate::store::packed::Packed::from_items(items.iter()))
+    } else {
+        let mut pairs = items.iter();
+        Hash::from_pairs(std::iter::from_fn(|| Some((pairs.next()?, pairs.next()?))), limits)
+    };
     Ok(Value::Hash(hash))
 }
 
-fn set_of(members: &[Vec<u8>], limits: &Limits) -> Result<Value, RdbError> {
-    let set = Set::from_members(members.iter().map(|m| &m[..]), limits);
+fn set_of(members: &Items, limits: &Limits) -> Result<Value, RdbError> {
+    let set = Set::from_members(members.iter(), limits);
     if set.len() != members.len() {
         return Err(corrupt("duplicate set members"));
     }
     Ok(Value::Set(set))
 }
 
-fn zset_of(pairs: Vec<(Vec<u8>, f64)>, limits: &Limits) -> Result<Value, RdbError> {
-    if pairs.iter().any(|(_, s)| s.is_nan()) {
+fn zset_of(members: &Items, scores: &[f64], limits: &Limits) -> Result<Value, RdbError> {
+    if scores.iter().any(|s| s.is_nan()) {
         return Err(corrupt("a NaN score"));
     }
-    let longest = pairs.iter().map(|(m, _)| m.len()).max().unwrap_or(0);
-    let mut zset = ZSet::sized_for(pairs.len(), longest, limits);
-    pairs.iter().for_each(|(m, s)| zset.insert(m, *s, limits));
-    if zset.len() != pairs.len() {
+    let longest = members.iter().map(<[u8]>::len).max().unwrap_or(0);
+    let mut zset = ZSet::sized_for(members.len(), longest, limits);
+    members.iter().zip(scores).for_each(|(m, s)| zset.insert(m, *s, limits));
+    if zset.len() != members.len() {
         return Err(corrupt("duplicate sorted set members"));
     }
     Ok(Value::ZSet(zset))
 }
 
-fn zset_from_flat(items: Vec<Vec<u8>>, limits: &Limits) -> Result<Value, RdbError> {
+/// A sorted set from member, score, member, score... (scores as text).
+fn zset_from_flat(items: &Items, limits: &Limits) -> Result<Value, RdbError> {
     if !items.len().is_multiple_of(2) {
         return Err(corrupt("a sorted set member without a score"));
     }
-    let mut pairs = Vec::with_capacity(items.len() / 2);
-    let mut iter = items.into_iter();
+    let mut members = Items::default();
+    let mut scores = Vec::with_capacity(items.len() / 2);
+    let mut iter = items.iter();
     while let (Some(member), Some(score)) = (iter.next(), iter.next()) {
-        let score = parse_f64(&score).ok_or_else(|| corrupt("invalid score"))?;
-        pairs.push((member, score));
+        members.push(member);
+        scores.push(parse_f64(score).ok_or_else(|| corrupt("invalid score"))?);
     }
-    zset_of(pairs, limits)
+    zset_of(&members, &scores, limits)
 }
 
 /// Reads the value of RDB type `kind` (after its key). `key` names it in
@@ -207,71 +260,63 @@ pub fn read_value(r: &mut Reader<'_>, kind: u8, key: &[u8], limits: &Limits) -> 
         types::STRING => Value::string(&r.string()?[..]),
         types::LIST => {
             let n = r.count(1)?;
-            let mut items = Vec::with_capacity(n);
-            for _ in 0..n {
-                items.push(r.string()?.into_owned());
-            }
-            Value::List(List::from_items(items.iter().map(|i| &i[..]), limits))
+            Value::List(List::from_items(Items::read(r, n)?.iter(), limits))
         }
         types::SET => {
             let n = r.count(1)?;
-            let mut members = Vec::with_capacity(n);
-            for _ in 0..n {
-                members.push(r.string()?.into_owned());
-            }
-            set_of(&members, limits)?
+            set_of(&Items::read(r, n)?, limits)?
         }
         types::ZSET | types::ZSET_2 => {
             let n = r.count(if kind == types::ZSET { 2 } else { 9 })?;
-            let mut pairs = Vec::with_capacity(n);
+            let (mut members, mut scores) = (Items::default(), Vec::with_capacity(n));
             for _ in 0..n {
-                let member = r.string()?.into_owned();
-                let score = if kind == types::ZSET { r.text_double()? } else { r.binary_double()? };
-                pairs.push((member, score));
+                members.push(&r.string()?);
+                scores.push(if kind == types::ZSET { r.text_double()? } else { r.binary_double()? });
             }
-            zset_of(pairs, limits)?
+            zset_of(&members, &scores, limits)?
         }
         types::HASH => {
             let n = r.count(2)?;
-            let mut pairs = Vec::with_capacity(2 * n);
-            for _ in 0..2 * n {
-                pairs.push(r.string()?.into_owned());
-            }
-            hash_of(&pairs, limits)?
+            hash_of(&Items::read(r, 2 * n)?, limits)?
         }
-        types::HASH_ZIPMAP => hash_of(&items_of(&r.string()?, |b, f| legacy::read_zipmap(b, f))?, limits)?,
-        types::LIST_ZIPLIST => {
-            let items = ziplist_items(&r.string()?)?;
-            Value::List(List::from_items(items.iter().map(|i| &i[..]), limits))
+        types::HASH_ZIPMAP => {
+            hash_of(&Items::of_blob(&r.string()?, |b, f| legacy::read_zipmap(b, f))?, limits)?
         }
+        types::LIST_ZIPLIST => Value::List(List::from_items(Items::ziplist(&r.string()?)?.iter(), limits)),
         types::SET_INTSET => {
-            let mut members = Vec::new();
+            let mut members = Items::default();
+            let mut digits = itoa::Buffer::new();
             legacy::read_intset(&r.string()?, |n| {
-                members.push(n.to_string().into_bytes());
+                members.push(digits.format(n).as_bytes());
                 Ok(())
             })
             .map_err(RdbError::Corrupt)?;
             set_of(&members, limits)?
         }
-        types::SET_LISTPACK => set_of(&listpack_items(&r.string()?)?, limits)?,
-        types::ZSET_ZIPLIST => zset_from_flat(ziplist_items(&r.string()?)?, limits)?,
-        types::ZSET_LISTPACK => zset_from_flat(listpack_items(&r.string()?)?, limits)?,
-        types::HASH_ZIPLIST => hash_of(&ziplist_items(&r.string()?)?, limits)?,
-        types::HASH_LISTPACK => hash_of(&listpack_items(&r.string()?)?, limits)?,
+        types::SET_LISTPACK => set_of(&Items::listpack(&r.string()?)?, limits)?,
+        types::ZSET_ZIPLIST => zset_from_flat(&Items::ziplist(&r.string()?)?, limits)?,
+        types::ZSET_LISTPACK => zset_from_flat(&Items::listpack(&r.string()?)?, limits)?,
+        types::HASH_ZIPLIST => hash_of(&Items::ziplist(&r.string()?)?, limits)?,
+        types::HASH_LISTPACK => hash_of(&Items::listpack(&r.string()?)?, limits)?,
         types::LIST_QUICKLIST | types::LIST_QUICKLIST_2 => {
             let nodes = r.count(1)?;
-            let mut items = Vec::new();
+            let mut items = Items::default();
             for _ in 0..nodes {
                 let container = if kind == types::LIST_QUICKLIST_2 { r.length()? } else { 2 };
                 let blob = r.string()?;
-                match (kind, container) {
-                    (types::LIST_QUICKLIST, _) => items.extend(ziplist_items(&blob)?),
-                    (_, 1) => items.push(blob.into_owned()), // a plain node: one large element
-                    (_, 2) => items.extend(listpack_items(&blob)?),
+                let node = match (kind, container) {
+                    (types::LIST_QUICKLIST, _) => Items::ziplist(&blob)?,
+                    (_, 1) => {
+                        // A plain node: one large element.
+                        items.push(&blob);
+                        continue;
+                    }
+                    (_, 2) => Items::listpack(&blob)?,
                     _ => return Err(corrupt(format!("unknown quicklist container {container}"))),
-                }
+                };
+                node.iter().for_each(|item| items.push(item));
             }
-            Value::List(List::from_items(items.iter().map(|i| &i[..]), limits))
+            Value::List(List::from_items(items.iter(), limits))
         }
         // Streams plug in here once MiniRedis has them (RDB_TYPE_STREAM_LISTPACKS*).
         types::STREAM_LISTPACKS | types::STREAM_LISTPACKS_2 | types::STREAM_LISTPACKS_3 => {
