@@ -179,3 +179,81 @@ mod model {
         }
     }
 }
+
+/// A ziplist of `items` as Redis 6 wrote one (entries: previous length,
+/// encoding, data).
+fn ziplist(items: &[&[u8]]) -> Vec<u8> {
+    let mut body = Vec::new();
+    let mut previous = 0u8;
+    for item in items {
+        let start = body.len();
+        body.push(previous);
+        match std::str::from_utf8(item).ok().and_then(|t| t.parse::<i8>().ok()) {
+            Some(n) if (0..=12).contains(&n) => body.push(0xf1 + n as u8),
+            Some(n) => body.extend_from_slice(&[0xfe, n as u8]),
+            None => {
+                body.push(item.len() as u8);
+                body.extend_from_slice(item);
+            }
+        }
+        previous = (body.len() - start) as u8;
+    }
+    let mut blob = Vec::new();
+    blob.extend_from_slice(&((11 + body.len()) as u32).to_le_bytes());
+    blob.extend_from_slice(&0u32.to_le_bytes());
+    blob.extend_from_slice(&(items.len() as u16).to_le_bytes());
+    blob.extend_from_slice(&body);
+    blob.push(0xff);
+    blob
+}
+
+#[test]
+fn files_of_older_redis_versions_load() {
+    let blob = |out: &mut Vec<u8>, bytes: &[u8]| encode::write_string(out, bytes);
+    let mut file = b"REDIS0006".to_vec();
+    file.push(types::HASH_ZIPLIST);
+    blob(&mut file, b"h");
+    blob(&mut file, &ziplist(&[b"name", b"Alice", b"age", b"7"]));
+    file.push(types::ZSET_ZIPLIST);
+    blob(&mut file, b"z");
+    blob(&mut file, &ziplist(&[b"a", b"1", b"b", b"2.5"]));
+    file.push(types::LIST_QUICKLIST);
+    blob(&mut file, b"l");
+    encode::write_len(&mut file, 2);
+    blob(&mut file, &ziplist(&[b"x", b"y"]));
+    blob(&mut file, &ziplist(&[b"-3"]));
+    file.push(types::HASH_ZIPMAP);
+    blob(&mut file, b"zm");
+    blob(&mut file, &[1, 1, b'f', 1, 0, b'v', 0xff]);
+    file.push(opcode::EXPIRETIME);
+    file.extend_from_slice(&4_000_000_000u32.to_le_bytes());
+    file.push(types::LIST);
+    blob(&mut file, b"old");
+    encode::write_len(&mut file, 2);
+    blob(&mut file, b"p");
+    blob(&mut file, b"q");
+    file.push(types::ZSET);
+    blob(&mut file, b"oldz");
+    encode::write_len(&mut file, 2);
+    blob(&mut file, b"m");
+    file.extend_from_slice(&[3, b'1', b'.', b'5']);
+    blob(&mut file, b"n");
+    file.push(254); // +inf
+    file.push(opcode::EOF);
+    let crc = crc64::crc64(0, &file);
+    file.extend_from_slice(&crc.to_le_bytes());
+
+    let store = Store::new(read_file(&file, Shape::for_threads(16, 1), 0, &limits()).unwrap());
+    let mut db = store.view();
+    db.prepare(0, 0, true, false);
+    let l = limits();
+    let hash = Value::Hash(Hash::from_pairs([(&b"name"[..], &b"Alice"[..]), (b"age", b"7")], &l));
+    assert_eq!(db.get(b"h"), Some(&hash));
+    assert_eq!(db.get(b"z"), Some(&Value::ZSet(ZSet::from_pairs([(&b"a"[..], 1.0), (b"b", 2.5)], &l))));
+    assert_eq!(db.get(b"l"), Some(&Value::List(List::from_items([&b"x"[..], b"y", b"-3"], &l))));
+    assert_eq!(db.get(b"zm"), Some(&Value::Hash(Hash::from_pairs([(&b"f"[..], &b"v"[..])], &l))));
+    assert_eq!(db.get(b"old"), Some(&Value::List(List::from_items([&b"p"[..], b"q"], &l))));
+    assert_eq!(db.deadline(b"old"), Some(4_000_000_000_000));
+    let oldz = Value::ZSet(ZSet::from_pairs([(&b"m"[..], 1.5), (b"n", f64::INFINITY)], &l));
+    assert_eq!(db.get(b"oldz"), Some(&oldz));
+}
