@@ -15,7 +15,9 @@ impl Command for MigrateCommand {
         CommandMeta {
             name: "migrate",
             arity: -6,
-            flags: &[Flag::Write],
+            // Not in MULTI or scripts (Redis allows both): the transfer needs
+            // the connection, which a transaction or a script does not wait on.
+            flags: &[Flag::Write, Flag::NoMulti, Flag::NoScript],
             group: "generic",
             summary: "Atomically transfer a key from a Redis instance to another one.",
             since: "2.6.0",
