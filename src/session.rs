@@ -189,6 +189,34 @@ impl SessionHandle {
     }
 }
 
+/// `MIGRATE`: the transfer the command leaves to the connection (commands
+/// know no sockets). The connection sends it, records the `outcome`, and
+/// runs the command again to finish (delete what moved, reply).
+#[derive(Debug, Clone, Default)]
+pub struct Migration {
+    pub host: String,
+    pub port: String,
+    pub db: i64,
+    pub timeout_ms: u64,
+    /// `AUTH`'s arguments (empty: none).
+    pub auth: Vec<Vec<u8>>,
+    pub replace: bool,
+    /// (key, TTL in ms (0: none), `DUMP` payload).
+    pub entries: Vec<(Vec<u8>, u64, Vec<u8>)>,
+    pub outcome: Option<MigrationOutcome>,
+}
+
+/// What the target answered.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MigrationOutcome {
+    /// The first error `AUTH` or `SELECT` got.
+    pub preamble_error: Option<String>,
+    /// Per entry, in order, as far as they were read: `Err` holds the error text.
+    pub replies: Vec<Result<(), String>>,
+    /// `connecting`, `writing` or `reading`: where the network failed or timed out.
+    pub io_error: Option<&'static str>,
+}
+
 /// What a blocking command asks of its connection when every key is empty:
 /// wait for a write to one of `keys` (in database `db`) until `deadline_ms`
 /// (`None`: forever), then run the command again; on timeout, reply
@@ -240,6 +268,8 @@ pub struct Session {
     /// `INFO commandstats` (Redis counts it once), and a key of another type
     /// keeps it waiting as Redis does.
     pub rerun: bool,
+    /// `MIGRATE`: set by its first run, carried out by the connection.
+    pub migration: Option<Migration>,
     /// Selected database.
     pub db: usize,
     /// 2 (RESP2) or 3 (RESP3, after `HELLO 3`).
@@ -291,6 +321,7 @@ impl Session {
             handle,
             blocked: None,
             rerun: false,
+            migration: None,
             rng: fastrand::Rng::new(),
             db: 0,
             protocol: 2,

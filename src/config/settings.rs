@@ -71,7 +71,7 @@ settings! {
     bind: Vec<String>, "bind", "127.0.0.1", Custom(super::bind_value), Mutable, Listen, Many;
     /// Directory for the snapshot and the append-only file.
     dir: PathBuf, "dir", ".", Directory, Protected, None;
-    /// File name of the JSON snapshot inside --dir.
+    /// File name of the snapshot inside --dir: Redis's RDB format when it ends in .rdb, else JSON.
     dbfilename: String, "dbfilename", "dump.json", Custom(super::file_name_value), Protected, None;
     /// Number of databases (`SELECT 0` to `N-1`).
     databases: u32, "databases", "16", Int { min: 1, max: 10_000 }, Immutable, None;

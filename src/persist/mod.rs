@@ -126,12 +126,13 @@ impl Persist {
         self.last_bgsave_try_ms.store(now, Ordering::Relaxed);
         let dirty_at_fork = server.dirty().load(Ordering::Relaxed);
         let started = Instant::now();
-        let pid =
-            fork(|| snapshot::write_atomically_with(&path, |out| snapshot::write_json(keyspace, now, out)))
-                .map_err(|e| {
-                self.last_bgsave_ok.store(false, Ordering::Relaxed);
-                BgError::Fork(e)
-            })?;
+        let pid = fork(|| {
+            snapshot::write_atomically_with(&path, |out| snapshot::write_for(&path, keyspace, now, out))
+        })
+        .map_err(|e| {
+            self.last_bgsave_ok.store(false, Ordering::Relaxed);
+            BgError::Fork(e)
+        })?;
         self.latest_fork_usec.store(started.elapsed().as_micros() as u64, Ordering::Relaxed);
         info!(pid, "background saving started");
         *child = Some(Child {
@@ -320,7 +321,7 @@ pub fn prepare_shutdown(server: &dyn Host, keyspace: &Keyspace, save: bool) -> i
 pub fn save(server: &dyn Host, keyspace: &Keyspace) -> io::Result<()> {
     let now = server.now_ms();
     let path = server.settings().dump_path;
-    match snapshot::write_atomically_with(&path, |out| snapshot::write_json(keyspace, now, out)) {
+    match snapshot::write_atomically_with(&path, |out| snapshot::write_for(&path, keyspace, now, out)) {
         Ok(()) => {
             server.dirty().store(0, Ordering::Relaxed);
             server.last_save().store(now / 1000, Ordering::Relaxed);

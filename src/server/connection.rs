@@ -138,6 +138,18 @@ where
                             None => return,
                         }
                     }
+                    // MIGRATE: the transfer runs here, awaited without holding
+                    // anything, then the command runs again to finish.
+                    if let Some(mut migration) = client.migration.take() {
+                        if flush_out!().is_err() {
+                            return;
+                        }
+                        migration.outcome = Some(super::migrate::transfer(&migration).await);
+                        client.migration = Some(migration);
+                        let argv = parser.argv(&buf[pos..]);
+                        reply = run_one(shared, &mut client, argv, shared.clock.now_ms(), &mut last_command);
+                        client.migration = None;
+                    }
                     if client.reply_allowed() {
                         write_reply(&reply, &client, &mut out);
                     } else if client.human {

@@ -3,6 +3,7 @@
 
 mod connection;
 mod listeners;
+mod migrate;
 mod replay;
 mod running;
 #[cfg(feature = "tls")]

@@ -250,6 +250,23 @@ impl Db {
         Some(u64::from(secs) * 1000 + self.now % 1000)
     }
 
+    /// Sets a live key's access record as `RESTORE ... IDLETIME | FREQ`
+    /// does (Redis's `objectSetLRUOrLFU`): the LFU counter under an LFU
+    /// policy, else the idle time; the other one is ignored.
+    pub fn set_access_record(&mut self, key: &[u8], idle_secs: Option<u64>, freq: Option<u8>) {
+        let Some(i) = self.live(key) else { return };
+        let now_secs = (self.now / 1000) as u32;
+        let lfu = self.access.lfu;
+        let entry = &mut self.entries[i];
+        match (lfu, freq, idle_secs) {
+            (true, Some(freq), _) => {
+                entry.atime = (u32::from(freq) << evict::CLOCK_BITS) | (now_secs & evict::CLOCK_MASK)
+            }
+            (false, _, Some(idle)) => entry.atime = now_secs.wrapping_sub(idle as u32) & evict::CLOCK_MASK,
+            _ => {}
+        }
+    }
+
     /// The decayed LFU counter of a live key (`OBJECT FREQ`), not counted as an access.
     pub fn frequency(&mut self, key: &[u8]) -> Option<u8> {
         let i = self.live(key)?;

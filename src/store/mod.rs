@@ -29,6 +29,7 @@ pub mod list;
 #[cfg(test)]
 mod list_model;
 pub mod packed;
+pub mod rdb;
 pub mod set;
 pub mod snapshot;
 pub mod string;

@@ -116,6 +116,8 @@ struct DumpFile<'a> {
 pub enum LoadError {
     Io(io::Error),
     Corrupt(String),
+    /// An RDB file that is corrupt or holds what MiniRedis lacks.
+    Rdb(super::rdb::RdbError),
 }
 
 impl fmt::Display for LoadError {
@@ -123,6 +125,8 @@ impl fmt::Display for LoadError {
         match self {
             LoadError::Io(e) => write!(f, "{e}"),
             LoadError::Corrupt(why) => write!(f, "corrupt dump: {why}"),
+            LoadError::Rdb(super::rdb::RdbError::Corrupt(why)) => write!(f, "corrupt RDB file: {why}"),
+            LoadError::Rdb(e) => write!(f, "{e}"),
         }
     }
 }
@@ -242,10 +246,30 @@ pub fn from_json(bytes: &[u8], shape: Shape, now_ms: u64, limits: &Limits) -> Re
     Ok(data)
 }
 
-/// Reads and parses the dump at `path`.
+/// Reads and parses the dump at `path`, in whichever format it is: an
+/// RDB file (it starts with `REDIS`) or `dump.json`.
 pub fn load(path: &Path, shape: Shape, now_ms: u64, limits: &Limits) -> Result<Dataset, LoadError> {
     let bytes = fs::read(path).map_err(LoadError::Io)?;
+    if super::rdb::is_rdb(&bytes) {
+        return super::rdb::read_file(&bytes, shape, now_ms, limits).map_err(LoadError::Rdb);
+    }
     from_json(&bytes, shape, now_ms, limits)
+}
+
+/// Whether saves to `path` write Redis's RDB format: a `dbfilename`
+/// ending in `.rdb`. Anything else gets `dump.json`'s format.
+pub fn writes_rdb(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("rdb"))
+}
+
+/// Streams the snapshot of every live key to `out` in the format `path`
+/// asks for (see [`writes_rdb`]); the caller holds every shard.
+pub fn write_for(path: &Path, keyspace: &Keyspace, now_ms: u64, out: &mut impl Write) -> io::Result<()> {
+    if writes_rdb(path) {
+        super::rdb::write_file(keyspace, now_ms, crate::alloc::allocated() as u64, out)
+    } else {
+        write_json(keyspace, now_ms, out)
+    }
 }
 
 #[cfg(test)]

@@ -34,6 +34,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod leaderboard;
+mod rdb;
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -313,7 +314,15 @@ fn rss_growth(name: &'static str, commands: usize, command: impl Fn(usize) -> Ve
     let pid = server_pid(&server);
     std::thread::sleep(Duration::from_millis(200));
     let before = rss_bytes(pid);
-    let mut stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    pipeline(server.port, commands, command);
+    std::thread::sleep(Duration::from_millis(300));
+    (rss_bytes(pid) - before) as f64
+}
+
+/// Sends `commands` commands (`command(i)` in RESP) through one pipelined
+/// connection and reads every reply (none may be an error).
+fn pipeline(port: u16, commands: usize, command: impl Fn(usize) -> Vec<u8>) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
     let reader_stream = stream.try_clone().unwrap();
     let reader = std::thread::spawn(move || {
@@ -337,8 +346,6 @@ fn rss_growth(name: &'static str, commands: usize, command: impl Fn(usize) -> Ve
     }
     stream.write_all(&batch).unwrap();
     reader.join().expect("all replies read");
-    std::thread::sleep(Duration::from_millis(300));
-    (rss_bytes(pid) - before) as f64
 }
 
 /// RSS growth per key after loading `keys` small string keys (optionally

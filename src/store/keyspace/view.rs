@@ -279,6 +279,8 @@ impl<'a> Keyspace<'a> {
         fn touch(key) -> bool;
         /// Milliseconds since a live key was last accessed (`OBJECT IDLETIME`).
         fn idle_ms(key) -> Option<u64>;
+        /// Sets a live key's idle time or LFU counter (`RESTORE ... IDLETIME | FREQ`).
+        fn set_access_record(key, idle_secs: Option<u64>, freq: Option<u8>);
         /// The decayed LFU counter of a live key (`OBJECT FREQ`).
         fn frequency(key) -> Option<u8>;
         /// Approximate bytes a live key and its value hold (`MEMORY USAGE`).
