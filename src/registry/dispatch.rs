@@ -69,7 +69,11 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     // The shards of the command's (or subcommand's) keys, key counts
     // included, are locked together, on first use; keyless commands (and a
     // malformed key count) lock every shard.
-    let keys = entry.keys(sub, (argv.len() > 1).then(|| argv.get(1)));
+    let keys = if sub.is_none() && meta.keyword_keys.is_empty() {
+        meta.keys
+    } else {
+        entry.keys(sub, (argv.len() > 1).then(|| argv.get(1)))
+    };
     if sub.is_none() && entry.meta.key_specs.iter().any(|spec| spec.keynum.is_some()) {
         let positions = entry.key_positions(sub, argv);
         if !positions.is_empty() {
@@ -96,6 +100,7 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     let mut args = Args::new(argv);
     let write = flags & Flag::Write.bit() != 0;
     let result = entry.command.execute(ctx, &mut args);
+    ctx.keyspace.forget_route();
     let usec = crate::metrics::monotonic_ns().wrapping_sub(started) / 1000;
     ctx.client.tally.call(slot, usec, result.is_err());
     after_call(ctx, argv, usec, flags | sub_flags);

@@ -299,7 +299,9 @@ fn run_one(
     let reply = dispatch(&mut ctx, argv);
     *last_command = ctx.command;
     // LISTS: wake clients blocked on the keys this command changed.
-    shared.blocking.wake_modified(ctx.effects());
+    if shared.blocking.blocked() != 0 {
+        shared.blocking.wake_modified(ctx.effects());
+    }
     reply
 }
 
