@@ -107,6 +107,9 @@ struct Buffers {
     /// RESP-encoded records of a rewritten propagation.
     record_bytes: Vec<u8>,
     records: Vec<Record>,
+    /// Anything above was recorded since the last clear (one load for
+    /// [`Effects::is_empty`]).
+    recorded: bool,
 }
 
 /// What an [`Effects`] without buffers reads as.
@@ -121,15 +124,8 @@ impl Buffers {
         propagation: Propagation::AsReceived,
         record_bytes: Vec::new(),
         records: Vec::new(),
+        recorded: false,
     };
-
-    #[inline]
-    fn is_empty(&self) -> bool {
-        self.modified.is_empty()
-            && self.deleted.is_empty()
-            && self.events.is_empty()
-            && self.propagation == Propagation::AsReceived
-    }
 
     fn keep(&mut self, key: &[u8]) -> Range<usize> {
         let start = self.keys.len();
@@ -144,49 +140,75 @@ impl Effects {
         self.buffers.as_deref().unwrap_or(&NOTHING)
     }
 
+    /// The buffers, marked as holding a record.
     #[inline]
     fn buffers_mut(&mut self) -> &mut Buffers {
-        self.buffers.get_or_insert_with(|| Box::new(Buffers::EMPTY))
+        let b = self.buffers.get_or_insert_with(|| Box::new(Buffers::EMPTY));
+        b.recorded = true;
+        b
     }
 
     /// Whether the command did nothing worth handing on.
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.buffers.as_ref().is_none_or(|b| b.is_empty())
+        self.buffers.as_ref().is_none_or(|b| !b.recorded)
     }
 
     /// Forgets everything, keeping the buffers (dropped if one command grew them a lot).
+    #[inline]
     pub fn clear(&mut self) {
-        let Some(b) = self.buffers.as_deref_mut() else { return };
-        if b.keys.capacity() > 1 << 16 || b.record_bytes.capacity() > 1 << 20 {
-            self.buffers = None;
+        match self.buffers.as_deref_mut() {
+            Some(b) if b.recorded => b.clear(),
+            _ => {}
+        }
+    }
+}
+
+impl Buffers {
+    fn clear(&mut self) {
+        if self.keys.capacity() > 1 << 16 || self.record_bytes.capacity() > 1 << 20 {
+            *self = Buffers::EMPTY;
             return;
         }
-        b.keys.clear();
-        b.modified.clear();
-        b.deleted.clear();
-        b.events.clear();
-        b.propagation = Propagation::AsReceived;
-        b.record_bytes.clear();
-        b.records.clear();
+        self.keys.clear();
+        self.modified.clear();
+        self.deleted.clear();
+        self.events.clear();
+        self.propagation = Propagation::AsReceived;
+        self.record_bytes.clear();
+        self.records.clear();
+        self.recorded = false;
     }
+}
 
+impl Effects {
     /// `key` in database `db` was (or may have been) modified.
     #[inline]
     pub fn modified(&mut self, db: usize, key: &[u8]) {
-        let db = db as u32;
         let b = self.buffers_mut();
-        match b.modified.last() {
-            None => {}
+        // The first key of a command: nothing to compare with.
+        if b.modified.is_empty() {
+            let key = b.keep(key);
+            b.modified.push((db as u32, Some(key)));
+            return;
+        }
+        self.modified_more(db as u32, key);
+    }
+
+    /// [`Effects::modified`] after the command's first key.
+    fn modified_more(&mut self, db: u32, key: &[u8]) {
+        let b = self.buffers_mut();
+        if let Some((last_db, Some(last))) = b.modified.last() {
             // A command that writes one key several times records it once.
-            Some((last_db, Some(last))) if *last_db == db && b.keys[last.clone()] == *key => return,
-            Some(_) if b.modified.len() >= MAX_KEYS => {
-                if !matches!(b.modified.last(), Some(&(d, None)) if d == db || d == ALL_DBS) {
-                    self.modified_all(db as usize);
-                }
+            if *last_db == db && b.keys[last.clone()] == *key {
                 return;
             }
-            Some(_) => {}
+        }
+        if b.modified.len() >= MAX_KEYS {
+            if !matches!(b.modified.last(), Some(&(d, None)) if d == db || d == ALL_DBS) {
+                self.modified_all(db as usize);
+            }
+            return;
         }
         let key = b.keep(key);
         b.modified.push((db, Some(key)));
