@@ -19,6 +19,24 @@ use crate::alloc::charged;
 const NODE_BYTES: [usize; 5] = [4096, 8192, 16384, 32768, 65536];
 const SAFETY_BYTES: usize = 8192;
 
+/// From this size on a node grows in place (`realloc`) rather than into a
+/// fresh exact-size allocation: smaller chunks come from malloc's
+/// per-thread cache, larger ones cost a search and a copy of the node per push.
+const GROW_IN_PLACE_FROM: usize = 1024;
+
+/// Adds `item` at `end` of a node's bytes.
+fn push_into(packed: &mut Packed, end: End, item: &[u8]) {
+    let at = match end {
+        End::Left => 0,
+        End::Right => packed.encoded_size(),
+    };
+    if packed.encoded_size() >= GROW_IN_PLACE_FROM {
+        packed.splice_in_place(at..at, [item]);
+    } else {
+        packed.splice(at..at, [item]);
+    }
+}
+
 /// Whether a node of `bytes` bytes and `count` elements is within the limit.
 fn node_fits(bytes: usize, count: usize, fill: i64) -> bool {
     if fill < 0 {
@@ -144,10 +162,7 @@ impl List {
             let fits = p.is_empty()
                 || node_fits(p.encoded_size() + size, if fill < 0 { 0 } else { p.count() + 1 }, fill);
             if fits {
-                match end {
-                    End::Left => p.splice(0..0, [item]),
-                    End::Right => p.push([item]),
-                }
+                push_into(p, end, item);
                 return;
             }
             let node = std::mem::take(p);
@@ -165,10 +180,7 @@ impl List {
         if let Some(node) =
             edge.filter(|n| node_fits(n.packed.encoded_size() + size, n.count as usize + 1, fill))
         {
-            match end {
-                End::Left => node.packed.splice(0..0, [item]),
-                End::Right => node.packed.push([item]),
-            }
+            push_into(&mut node.packed, end, item);
             node.count += 1;
             return;
         }
