@@ -141,6 +141,7 @@ where
                     } else if client.human {
                         out.extend_from_slice(PROMPT);
                     }
+                    reply.recycle();
                     pos += consumed;
                     commands += 1;
                     // The held request ran: the next held client's turn.
