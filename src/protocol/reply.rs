@@ -13,6 +13,19 @@ thread_local! {
     static SPARE: std::cell::RefCell<Vec<Vec<u8>>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
+/// Keeps `buffer` for a later [`Reply::bulk`] when it is small and there is room.
+fn keep_spare(mut buffer: Vec<u8>) {
+    if (1..=SPARE_CAPACITY).contains(&buffer.capacity()) {
+        buffer.clear();
+        let _ = SPARE.try_with(|spare| {
+            let mut spare = spare.borrow_mut();
+            if spare.len() < SPARE_BUFFERS {
+                spare.push(buffer);
+            }
+        });
+    }
+}
+
 /// An error reply: the full text including its code, e.g. `ERR syntax error`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReplyError(pub Cow<'static, str>);
@@ -197,17 +210,10 @@ impl Reply {
     /// Done with a reply (it was written): a short bulk string's buffer
     /// is kept for this thread's next [`Reply::bulk`], which then costs no
     /// allocation.
+    #[inline]
     pub fn recycle(self) {
-        if let Reply::Bulk(mut buffer) = self {
-            if (1..=SPARE_CAPACITY).contains(&buffer.capacity()) {
-                buffer.clear();
-                let _ = SPARE.try_with(|spare| {
-                    let mut spare = spare.borrow_mut();
-                    if spare.len() < SPARE_BUFFERS {
-                        spare.push(buffer);
-                    }
-                });
-            }
+        if let Reply::Bulk(buffer) = self {
+            keep_spare(buffer);
         }
     }
 

@@ -1,6 +1,7 @@
 //! [`dispatch`]: one request from lookup to reply, with the checks Redis
 //! makes before a command runs and the bookkeeping after it.
 
+use std::cell::Cell;
 use std::sync::atomic::Ordering;
 
 use super::{lookup, permissions, Args, Context, Entry, Flag};
@@ -19,8 +20,38 @@ pub fn dispatch(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     reply
 }
 
+/// The table entry `name` finds, through a one-entry memo per thread of
+/// the last short name looked up: a pipeline mostly repeats one command.
+fn lookup_remembered(name: &[u8]) -> Option<&'static Entry> {
+    thread_local! {
+        static LAST: Cell<(u64, Option<&'static Entry>)> = const { Cell::new((0, None)) };
+    }
+    let Some(word) = short_name(name) else { return lookup(name) };
+    if let (last_word, Some(entry)) = LAST.get() {
+        if last_word == word {
+            return Some(entry);
+        }
+    }
+    let entry = lookup(name);
+    LAST.set((word, entry));
+    entry
+}
+
+/// A name of 1 to 7 bytes as one word (its bytes, its length in the top
+/// byte); `None` for other lengths.
+fn short_name(name: &[u8]) -> Option<u64> {
+    if name.is_empty() || name.len() > 7 {
+        return None;
+    }
+    let mut word = (name.len() as u64) << 56;
+    for (i, &byte) in name.iter().enumerate() {
+        word |= u64::from(byte) << (8 * i);
+    }
+    Some(word)
+}
+
 fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
-    let Some(entry) = lookup(argv.get(0)) else {
+    let Some(entry) = lookup_remembered(argv.get(0)) else {
         return Reply::Error(unknown_command(argv));
     };
     let meta = &entry.meta;
@@ -177,4 +208,21 @@ fn unknown_command(argv: Argv<'_>) -> ReplyError {
         "unknown command '{}', with args beginning with: {args}",
         truncate(argv.get(0), 128)
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_remembered_lookup_finds_what_the_table_finds() {
+        let names: [&[u8]; 9] =
+            [b"get", b"GET", b"get", b"ge", b"gett", b"hincrbyfloat", b"set", b"", b"get\0"];
+        for name in names.iter().chain(names.iter().rev()) {
+            let remembered = lookup_remembered(name).map(|e| e.meta.name);
+            assert_eq!(remembered, lookup(name).map(|e| e.meta.name), "{name:?}");
+        }
+        assert_ne!(short_name(b"ab"), short_name(b"ab\0"));
+        assert_eq!(short_name(b"eightchr"), None);
+    }
 }

@@ -193,6 +193,12 @@ impl List {
 
     /// Removes and returns the element at `end`.
     pub fn pop(&mut self, end: End) -> Option<Vec<u8>> {
+        self.pop_with(end, <[u8]>::to_vec)
+    }
+
+    /// Removes the element at `end`, handing it to `take` first (a reply
+    /// copies it once, straight from the node).
+    pub fn pop_with<R>(&mut self, end: End, take: impl FnOnce(&[u8]) -> R) -> Option<R> {
         let packed = match self {
             List::One(p) => p,
             List::Chain(c) => {
@@ -213,7 +219,7 @@ impl List {
             End::Right => last_offset(packed),
         };
         let (elem, next) = packed.at(at);
-        let item = elem.to_vec();
+        let item = take(&elem);
         packed.splice(at..next, []);
         self.drop_empty_edge(end);
         Some(item)
