@@ -9,6 +9,7 @@ pub mod faults;
 mod identity;
 pub mod pause;
 mod users;
+pub mod watch;
 
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -58,6 +59,8 @@ pub struct ServerState {
     pub pause: pause::PauseGate,
     /// Clients blocked on keys (`BLPOP`...), woken by writes to them.
     pub blocking: blocking::Blocking,
+    /// TRANSACTIONS: the keys clients `WATCH`, made dirty by changes.
+    pub watches: watch::Watches,
     /// Errors and request logging an embedding test asked for.
     pub faults: faults::Faults,
     /// Seeds each connection's random generator ([`ServerState::seed_random`]).
@@ -113,6 +116,7 @@ impl ServerState {
             persist: crate::persist::Persist::default(),
             pause: pause::PauseGate::default(),
             blocking: blocking::Blocking::default(),
+            watches: watch::Watches::default(),
             faults: faults::Faults::default(),
             random: parking_lot::Mutex::new(fastrand::Rng::new()),
             log_level_hook: LogLevelHookCell::default(),
@@ -222,6 +226,7 @@ impl ServerState {
                     if aof.on() {
                         crate::persist::log_eviction(aof, db, key);
                     }
+                    self.watches.touch_key(db, key);
                 },
             );
         }
