@@ -71,7 +71,7 @@ pub fn pop(
         return Ok(None);
     };
     let reply = match count {
-        None => Reply::Bulk(list.pop(end).unwrap_or_default()),
+        None => list.pop_with(end, |item| Reply::bulk(item)).unwrap_or(Reply::Bulk(Vec::new())),
         Some(n) => {
             let mut bulks = EncodedBulks::with_capacity(n.min(list.len()), 8);
             list.pop_many_with(end, n, &limits, |item| bulks.push(item));

@@ -4,6 +4,28 @@
 use std::borrow::Cow;
 use std::fmt;
 
+/// Buffers of written bulk replies, kept per thread for the next ones
+/// (see [`Reply::recycle`]): at most this many, of at most this capacity.
+const SPARE_BUFFERS: usize = 32;
+const SPARE_CAPACITY: usize = 512;
+
+thread_local! {
+    static SPARE: std::cell::RefCell<Vec<Vec<u8>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Keeps `buffer` for a later [`Reply::bulk`] when it is small and there is room.
+fn keep_spare(mut buffer: Vec<u8>) {
+    if (1..=SPARE_CAPACITY).contains(&buffer.capacity()) {
+        buffer.clear();
+        let _ = SPARE.try_with(|spare| {
+            let mut spare = spare.borrow_mut();
+            if spare.len() < SPARE_BUFFERS {
+                spare.push(buffer);
+            }
+        });
+    }
+}
+
 /// An error reply: the full text including its code, e.g. `ERR syntax error`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReplyError(pub Cow<'static, str>);
@@ -175,7 +197,24 @@ impl Reply {
     }
 
     pub fn bulk(bytes: impl AsRef<[u8]>) -> Reply {
-        Reply::Bulk(bytes.as_ref().to_vec())
+        let bytes = bytes.as_ref();
+        if bytes.len() <= SPARE_CAPACITY {
+            if let Some(mut buffer) = SPARE.try_with(|spare| spare.borrow_mut().pop()).ok().flatten() {
+                buffer.extend_from_slice(bytes);
+                return Reply::Bulk(buffer);
+            }
+        }
+        Reply::Bulk(bytes.to_vec())
+    }
+
+    /// Done with a reply (it was written): a short bulk string's buffer
+    /// is kept for this thread's next [`Reply::bulk`], which then costs no
+    /// allocation.
+    #[inline]
+    pub fn recycle(self) {
+        if let Reply::Bulk(buffer) = self {
+            keep_spare(buffer);
+        }
     }
 
     pub fn error(text: &'static str) -> Reply {

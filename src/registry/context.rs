@@ -48,6 +48,7 @@ impl<'a> Context<'a> {
     /// the append-only file when it is on (the one place writes reach it;
     /// the reply then waits for the log). A command that did nothing costs
     /// one check.
+    #[inline]
     pub(super) fn hand_on_effects(&mut self, write: bool, argv: Argv<'_>, reply: &Reply) {
         if self.aof {
             self.keyspace.collect_expired();
@@ -59,17 +60,18 @@ impl<'a> Context<'a> {
             return;
         }
         self.touch_watches();
+        if !self.aof {
+            return;
+        }
         let effects = self.keyspace.effects();
-        if self.aof {
-            let logged = !reply.is_error() && (write || effects.propagation() == Propagation::Rewritten);
-            let has_expired = effects.deleted_keys().any(|(_, why, _)| why == Deletion::Expired);
-            // A read that expired nothing never takes the log's lock, which every write takes.
-            if logged || has_expired {
-                let aof = &self.server.persist.aof;
-                let wait = crate::persist::log_effects(aof, effects, logged, self.client.db, argv);
-                if wait > 0 {
-                    self.client.aof_wait = wait;
-                }
+        let logged = !reply.is_error() && (write || effects.propagation() == Propagation::Rewritten);
+        let has_expired = effects.deleted_keys().any(|(_, why, _)| why == Deletion::Expired);
+        // A read that expired nothing never takes the log's lock, which every write takes.
+        if logged || has_expired {
+            let aof = &self.server.persist.aof;
+            let wait = crate::persist::log_effects(aof, effects, logged, self.client.db, argv);
+            if wait > 0 {
+                self.client.aof_wait = wait;
             }
         }
     }

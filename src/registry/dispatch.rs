@@ -1,6 +1,7 @@
 //! [`dispatch`]: one request from lookup to reply, with the checks Redis
 //! makes before a command runs and the bookkeeping after it.
 
+use std::cell::Cell;
 use std::sync::atomic::Ordering;
 
 use super::transaction::{self, refuse};
@@ -20,8 +21,38 @@ pub fn dispatch(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     reply
 }
 
+/// The table entry `name` finds, through a one-entry memo per thread of
+/// the last short name looked up: a pipeline mostly repeats one command.
+fn lookup_remembered(name: &[u8]) -> Option<&'static Entry> {
+    thread_local! {
+        static LAST: Cell<(u64, Option<&'static Entry>)> = const { Cell::new((0, None)) };
+    }
+    let Some(word) = short_name(name) else { return lookup(name) };
+    if let (last_word, Some(entry)) = LAST.get() {
+        if last_word == word {
+            return Some(entry);
+        }
+    }
+    let entry = lookup(name);
+    LAST.set((word, entry));
+    entry
+}
+
+/// A name of 1 to 7 bytes as one word (its bytes, its length in the top
+/// byte); `None` for other lengths.
+fn short_name(name: &[u8]) -> Option<u64> {
+    if name.is_empty() || name.len() > 7 {
+        return None;
+    }
+    let mut word = (name.len() as u64) << 56;
+    for (i, &byte) in name.iter().enumerate() {
+        word |= u64::from(byte) << (8 * i);
+    }
+    Some(word)
+}
+
 fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
-    let Some(entry) = lookup(argv.get(0)) else {
+    let Some(entry) = lookup_remembered(argv.get(0)) else {
         return refuse(ctx, argv, None, unknown_command(argv));
     };
     let meta = &entry.meta;
@@ -75,7 +106,11 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     // The shards of the command's (or subcommand's) keys, key counts
     // included, are locked together, on first use; keyless commands (and a
     // malformed key count) lock every shard.
-    let keys = entry.keys(sub, (argv.len() > 1).then(|| argv.get(1)));
+    let keys = if sub.is_none() && meta.keyword_keys.is_empty() {
+        meta.keys
+    } else {
+        entry.keys(sub, (argv.len() > 1).then(|| argv.get(1)))
+    };
     if sub.is_none() && entry.meta.key_specs.iter().any(|spec| spec.is_searched()) {
         let positions = entry.key_positions(sub, argv);
         if !positions.is_empty() {
@@ -112,6 +147,7 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     let mut args = Args::new(argv);
     let write = flags & Flag::Write.bit() != 0;
     let result = entry.command.execute(ctx, &mut args);
+    ctx.keyspace.forget_route();
     let usec = crate::metrics::monotonic_ns().wrapping_sub(started) / 1000;
     if ctx.client.rerun {
         ctx.client.tally.rerun(slot, usec);
@@ -196,4 +232,21 @@ fn unknown_command(argv: Argv<'_>) -> ReplyError {
         "unknown command '{}', with args beginning with: {args}",
         truncate(argv.get(0), 128)
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_remembered_lookup_finds_what_the_table_finds() {
+        let names: [&[u8]; 9] =
+            [b"get", b"GET", b"get", b"ge", b"gett", b"hincrbyfloat", b"set", b"", b"get\0"];
+        for name in names.iter().chain(names.iter().rev()) {
+            let remembered = lookup_remembered(name).map(|e| e.meta.name);
+            assert_eq!(remembered, lookup(name).map(|e| e.meta.name), "{name:?}");
+        }
+        assert_ne!(short_name(b"ab"), short_name(b"ab\0"));
+        assert_eq!(short_name(b"eightchr"), None);
+    }
 }

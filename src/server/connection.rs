@@ -155,6 +155,7 @@ where
                     } else if client.human {
                         out.extend_from_slice(PROMPT);
                     }
+                    reply.recycle();
                     pos += consumed;
                     commands += 1;
                     // The held request ran: the next held client's turn.
@@ -323,7 +324,9 @@ fn run_one(
     let reply = dispatch(&mut ctx, argv);
     *last_command = ctx.command;
     // LISTS: wake clients blocked on the keys this command changed.
-    shared.blocking.wake_modified(ctx.effects());
+    if shared.blocking.blocked() != 0 {
+        shared.blocking.wake_modified(ctx.effects());
+    }
     reply
 }
 

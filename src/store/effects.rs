@@ -83,8 +83,19 @@ pub struct Record {
 }
 
 /// What one command did (see the module documentation).
+///
+/// A handle of one pointer: the connection lends it to each command's
+/// keyspace view and takes it back, so lending moves 8 bytes, not the
+/// buffers. They are allocated when the first effect is recorded and then
+/// kept with the connection.
 #[derive(Debug, Default)]
 pub struct Effects {
+    buffers: Option<Box<Buffers>>,
+}
+
+/// The buffers behind [`Effects`].
+#[derive(Debug)]
+struct Buffers {
     /// Every key named below, back to back.
     keys: Vec<u8>,
     /// Modified keys: (database, key). `None` for the key: the whole
@@ -96,22 +107,67 @@ pub struct Effects {
     /// RESP-encoded records of a rewritten propagation.
     record_bytes: Vec<u8>,
     records: Vec<Record>,
+    /// Anything above was recorded since the last clear (one load for
+    /// [`Effects::is_empty`]).
+    recorded: bool,
+}
+
+/// What an [`Effects`] without buffers reads as.
+static NOTHING: Buffers = Buffers::EMPTY;
+
+impl Buffers {
+    const EMPTY: Buffers = Buffers {
+        keys: Vec::new(),
+        modified: Vec::new(),
+        deleted: Vec::new(),
+        events: Vec::new(),
+        propagation: Propagation::AsReceived,
+        record_bytes: Vec::new(),
+        records: Vec::new(),
+        recorded: false,
+    };
+
+    fn keep(&mut self, key: &[u8]) -> Range<usize> {
+        let start = self.keys.len();
+        self.keys.extend_from_slice(key);
+        start..self.keys.len()
+    }
 }
 
 impl Effects {
-    /// Whether the command did nothing worth handing on (one load).
     #[inline]
-    pub fn is_empty(&self) -> bool {
-        self.modified.is_empty()
-            && self.deleted.is_empty()
-            && self.events.is_empty()
-            && self.propagation == Propagation::AsReceived
+    fn buffers(&self) -> &Buffers {
+        self.buffers.as_deref().unwrap_or(&NOTHING)
     }
 
-    /// Forgets everything, keeping the buffers (shrunk if one command grew them a lot).
+    /// The buffers, marked as holding a record.
+    #[inline]
+    fn buffers_mut(&mut self) -> &mut Buffers {
+        let b = self.buffers.get_or_insert_with(|| Box::new(Buffers::EMPTY));
+        b.recorded = true;
+        b
+    }
+
+    /// Whether the command did nothing worth handing on.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.buffers.as_ref().is_none_or(|b| !b.recorded)
+    }
+
+    /// Forgets everything, keeping the buffers (dropped if one command grew them a lot).
+    #[inline]
     pub fn clear(&mut self) {
+        match self.buffers.as_deref_mut() {
+            Some(b) if b.recorded => b.clear(),
+            _ => {}
+        }
+    }
+}
+
+impl Buffers {
+    fn clear(&mut self) {
         if self.keys.capacity() > 1 << 16 || self.record_bytes.capacity() > 1 << 20 {
-            *self = Effects::default();
+            *self = Buffers::EMPTY;
             return;
         }
         self.keys.clear();
@@ -121,117 +177,137 @@ impl Effects {
         self.propagation = Propagation::AsReceived;
         self.record_bytes.clear();
         self.records.clear();
+        self.recorded = false;
     }
+}
 
-    fn keep(&mut self, key: &[u8]) -> Range<usize> {
-        let start = self.keys.len();
-        self.keys.extend_from_slice(key);
-        start..self.keys.len()
-    }
-
+impl Effects {
     /// `key` in database `db` was (or may have been) modified.
     #[inline]
     pub fn modified(&mut self, db: usize, key: &[u8]) {
-        let db = db as u32;
-        if let Some((last_db, Some(last))) = self.modified.last() {
+        let b = self.buffers_mut();
+        // The first key of a command: nothing to compare with.
+        if b.modified.is_empty() {
+            let key = b.keep(key);
+            b.modified.push((db as u32, Some(key)));
+            return;
+        }
+        self.modified_more(db as u32, key);
+    }
+
+    /// [`Effects::modified`] after the command's first key.
+    fn modified_more(&mut self, db: u32, key: &[u8]) {
+        let b = self.buffers_mut();
+        if let Some((last_db, Some(last))) = b.modified.last() {
             // A command that writes one key several times records it once.
-            if *last_db == db && &self.keys[last.clone()] == key {
+            if *last_db == db && b.keys[last.clone()] == *key {
                 return;
             }
         }
-        if self.modified.len() >= MAX_KEYS {
-            if !matches!(self.modified.last(), Some(&(d, None)) if d == db || d == ALL_DBS) {
+        if b.modified.len() >= MAX_KEYS {
+            if !matches!(b.modified.last(), Some(&(d, None)) if d == db || d == ALL_DBS) {
                 self.modified_all(db as usize);
             }
             return;
         }
-        let key = self.keep(key);
-        self.modified.push((db, Some(key)));
+        let key = b.keep(key);
+        b.modified.push((db, Some(key)));
     }
 
     /// Every key of database `db` may have changed ([`ALL_DBS`]: of every database).
     pub fn modified_all(&mut self, db: usize) {
         let db = if db == ALL_DBS as usize { ALL_DBS } else { db as u32 };
-        if !self.modified.iter().any(|&(d, ref k)| k.is_none() && (d == db || d == ALL_DBS)) {
-            self.modified.push((db, None));
+        let b = self.buffers_mut();
+        if !b.modified.iter().any(|&(d, ref k)| k.is_none() && (d == db || d == ALL_DBS)) {
+            b.modified.push((db, None));
         }
     }
 
     /// Expiry or eviction deleted `key` in database `db`.
     /// Also records Redis's event for it (`expired`, `evicted`).
     pub fn deleted(&mut self, db: usize, key: &[u8], why: Deletion) {
-        let key = self.keep(key);
+        let b = self.buffers_mut();
+        let key = b.keep(key);
         let (class, name) = match why {
             Deletion::Expired => (EventClass::Expired, "expired"),
             Deletion::Evicted => (EventClass::Evicted, "evicted"),
         };
-        self.events.push(Event { db: db as u32, class, name, key: key.clone() });
-        self.deleted.push((db as u32, why, key));
+        b.events.push(Event { db: db as u32, class, name, key: key.clone() });
+        b.deleted.push((db as u32, why, key));
     }
 
     /// A keyspace event on `key` in database `db`.
     pub fn event(&mut self, db: usize, class: EventClass, name: &'static str, key: &[u8]) {
-        let key = self.keep(key);
-        self.events.push(Event { db: db as u32, class, name, key });
+        let b = self.buffers_mut();
+        let key = b.keep(key);
+        b.events.push(Event { db: db as u32, class, name, key });
     }
 
     /// Propagates nothing.
     pub fn propagate_none(&mut self) {
-        self.propagation = Propagation::Nothing;
-        self.records.clear();
-        self.record_bytes.clear();
+        let b = self.buffers_mut();
+        b.propagation = Propagation::Nothing;
+        b.records.clear();
+        b.record_bytes.clear();
     }
 
     /// Propagates `parts` in database `db` (after any record given before)
     /// instead of the request.
     pub fn propagate_as(&mut self, db: usize, parts: &[&[u8]]) {
-        self.propagation = Propagation::Rewritten;
-        let start = self.record_bytes.len();
-        crate::protocol::encode_command(&mut self.record_bytes, parts);
-        self.records.push(Record { db: Some(db as u32), bytes: start..self.record_bytes.len() });
+        let b = self.buffers_mut();
+        b.propagation = Propagation::Rewritten;
+        let start = b.record_bytes.len();
+        crate::protocol::encode_command(&mut b.record_bytes, parts);
+        b.records.push(Record { db: Some(db as u32), bytes: start..b.record_bytes.len() });
     }
 
     /// Propagates already encoded records that carry their own `SELECT`s.
     pub fn propagate_encoded(&mut self, bytes: &[u8]) {
-        self.propagation = Propagation::Rewritten;
-        let start = self.record_bytes.len();
-        self.record_bytes.extend_from_slice(bytes);
-        self.records.push(Record { db: None, bytes: start..self.record_bytes.len() });
+        let b = self.buffers_mut();
+        b.propagation = Propagation::Rewritten;
+        let start = b.record_bytes.len();
+        b.record_bytes.extend_from_slice(bytes);
+        b.records.push(Record { db: None, bytes: start..b.record_bytes.len() });
     }
 
     /// Propagates an already encoded record in database `db` (`None`: it
     /// carries its own `SELECT`s): what [`Effects::records`] gave, passed on
     /// (a transaction gathers its commands' records).
     pub fn propagate_record(&mut self, db: Option<u32>, bytes: &[u8]) {
-        self.propagation = Propagation::Rewritten;
-        let start = self.record_bytes.len();
-        self.record_bytes.extend_from_slice(bytes);
-        self.records.push(Record { db, bytes: start..self.record_bytes.len() });
+        let b = self.buffers_mut();
+        b.propagation = Propagation::Rewritten;
+        let start = b.record_bytes.len();
+        b.record_bytes.extend_from_slice(bytes);
+        b.records.push(Record { db, bytes: start..b.record_bytes.len() });
     }
 
     /// Modified keys: (database, key); `None`: every key of the database
     /// ([`ALL_DBS`]: of every database).
     pub fn modified_keys(&self) -> impl Iterator<Item = (u32, Option<&[u8]>)> {
-        self.modified.iter().map(|(db, key)| (*db, key.clone().map(|k| &self.keys[k])))
+        let b = self.buffers();
+        b.modified.iter().map(|(db, key)| (*db, key.clone().map(|k| &b.keys[k])))
     }
 
     /// Keys deleted by expiry or eviction: (database, why, key).
     pub fn deleted_keys(&self) -> impl Iterator<Item = (u32, Deletion, &[u8])> {
-        self.deleted.iter().map(|(db, why, key)| (*db, *why, &self.keys[key.clone()]))
+        let b = self.buffers();
+        b.deleted.iter().map(|(db, why, key)| (*db, *why, &b.keys[key.clone()]))
     }
 
     /// Keyspace events with their keys.
     pub fn events(&self) -> impl Iterator<Item = (&Event, &[u8])> {
-        self.events.iter().map(|e| (e, &self.keys[e.key.clone()]))
+        let b = self.buffers();
+        b.events.iter().map(|e| (e, &b.keys[e.key.clone()]))
     }
 
     pub fn propagation(&self) -> Propagation {
-        self.propagation
+        self.buffers().propagation
     }
 
     /// The records of a [`Propagation::Rewritten`] command, RESP-encoded.
     pub fn records(&self) -> impl Iterator<Item = (Option<u32>, &[u8])> {
-        self.records.iter().map(|r| (r.db, &self.record_bytes[r.bytes.clone()]))
+        let b = self.buffers();
+        b.records.iter().map(|r| (r.db, &b.record_bytes[r.bytes.clone()]))
     }
 
     /// Takes the deleted keys of `expired` (the store's per-database lists).

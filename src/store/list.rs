@@ -19,6 +19,24 @@ use crate::alloc::charged;
 const NODE_BYTES: [usize; 5] = [4096, 8192, 16384, 32768, 65536];
 const SAFETY_BYTES: usize = 8192;
 
+/// From this size on a node grows in place (`realloc`) rather than into a
+/// fresh exact-size allocation: smaller chunks come from malloc's
+/// per-thread cache, larger ones cost a search and a copy of the node per push.
+const GROW_IN_PLACE_FROM: usize = 1024;
+
+/// Adds `item` at `end` of a node's bytes.
+fn push_into(packed: &mut Packed, end: End, item: &[u8]) {
+    let at = match end {
+        End::Left => 0,
+        End::Right => packed.encoded_size(),
+    };
+    if packed.encoded_size() >= GROW_IN_PLACE_FROM {
+        packed.splice_in_place(at..at, [item]);
+    } else {
+        packed.splice(at..at, [item]);
+    }
+}
+
 /// Whether a node of `bytes` bytes and `count` elements is within the limit.
 fn node_fits(bytes: usize, count: usize, fill: i64) -> bool {
     if fill < 0 {
@@ -144,10 +162,7 @@ impl List {
             let fits = p.is_empty()
                 || node_fits(p.encoded_size() + size, if fill < 0 { 0 } else { p.count() + 1 }, fill);
             if fits {
-                match end {
-                    End::Left => p.splice(0..0, [item]),
-                    End::Right => p.push([item]),
-                }
+                push_into(p, end, item);
                 return;
             }
             let node = std::mem::take(p);
@@ -165,10 +180,7 @@ impl List {
         if let Some(node) =
             edge.filter(|n| node_fits(n.packed.encoded_size() + size, n.count as usize + 1, fill))
         {
-            match end {
-                End::Left => node.packed.splice(0..0, [item]),
-                End::Right => node.packed.push([item]),
-            }
+            push_into(&mut node.packed, end, item);
             node.count += 1;
             return;
         }
@@ -181,6 +193,12 @@ impl List {
 
     /// Removes and returns the element at `end`.
     pub fn pop(&mut self, end: End) -> Option<Vec<u8>> {
+        self.pop_with(end, <[u8]>::to_vec)
+    }
+
+    /// Removes the element at `end`, handing it to `take` first (a reply
+    /// copies it once, straight from the node).
+    pub fn pop_with<R>(&mut self, end: End, take: impl FnOnce(&[u8]) -> R) -> Option<R> {
         let packed = match self {
             List::One(p) => p,
             List::Chain(c) => {
@@ -201,7 +219,7 @@ impl List {
             End::Right => last_offset(packed),
         };
         let (elem, next) = packed.at(at);
-        let item = elem.to_vec();
+        let item = take(&elem);
         packed.splice(at..next, []);
         self.drop_empty_edge(end);
         Some(item)

@@ -326,12 +326,37 @@ impl Packed {
         I: IntoIterator<Item = &'a [u8]>,
         I::IntoIter: Clone,
     {
+        self.splice_growing(range, items, false);
+    }
+
+    /// As [`Packed::splice`], but a growth resizes the allocation where it
+    /// lies (`realloc`) and moves the tail within it, as Redis's listpack
+    /// does. For a large list node, grown one push at a time, a fresh
+    /// allocation and copy per push cost more than the memory they save.
+    pub fn splice_in_place<'a, I>(&mut self, range: Range<usize>, items: I)
+    where
+        I: IntoIterator<Item = &'a [u8]>,
+        I::IntoIter: Clone,
+    {
+        self.splice_growing(range, items, true);
+    }
+
+    fn splice_growing<'a, I>(&mut self, range: Range<usize>, items: I, in_place: bool)
+    where
+        I: IntoIterator<Item = &'a [u8]>,
+        I::IntoIter: Clone,
+    {
         let items = items.into_iter();
         let added: usize = items.clone().map(encoded_len).sum();
         let removed = range.len();
         let mut bytes = std::mem::take(&mut self.bytes).into_vec();
         let old_len = bytes.len();
-        if added > removed {
+        if added > removed && in_place {
+            let grow = added - removed;
+            bytes.reserve_exact(grow);
+            bytes.resize(old_len + grow, 0);
+            bytes.copy_within(range.end..old_len, range.end + grow);
+        } else if added > removed {
             // Growing goes to a new exact-size allocation rather than
             // `realloc`: collections that grow an element at a time (a hash
             // up to its conversion) left glibc's freed chunks behind with
@@ -420,6 +445,22 @@ mod tests {
         }
         assert_eq!(packed.find(b"absent", 1), None);
         assert_eq!(packed.find(b"63 ", 1), None);
+    }
+
+    #[test]
+    fn splice_in_place_gives_what_splice_gives() {
+        for at in [0, 1, 3, 4] {
+            let mut copied = Packed::from_items(EDGE_CASES.iter().copied().take(4));
+            let mut in_place = copied.clone();
+            let offset = copied.offsets().chain([copied.end()]).nth(at).unwrap();
+            copied.splice(offset..offset, [&b"x"[..], b"1234567", &[7; 300]]);
+            in_place.splice_in_place(offset..offset, [&b"x"[..], b"1234567", &[7; 300]]);
+            assert_eq!(
+                in_place.iter().map(|e| e.to_vec()).collect::<Vec<_>>(),
+                copied.iter().map(|e| e.to_vec()).collect::<Vec<_>>()
+            );
+            assert_eq!(in_place.encoded_size(), copied.encoded_size());
+        }
     }
 
     #[test]

@@ -240,6 +240,7 @@ impl Store {
             db: 0,
             settings,
             effects: Effects::default(),
+            routed: Default::default(),
         }
     }
 

@@ -20,6 +20,19 @@ pub struct Keyspace<'a> {
     /// What the command did (the connection's reusable buffers, lent for
     /// the command).
     pub(super) effects: Effects,
+    /// The last key [`Keyspace::want_keys`] routed, by address and length,
+    /// with its shard: the command's own accesses to that argument then
+    /// skip hashing it again. Valid while the request's arguments live
+    /// (the dispatcher forgets it after the command).
+    pub(super) routed: Route,
+}
+
+/// A key's shard, remembered by the key's address and length.
+#[derive(Clone, Copy, Default)]
+pub(super) struct Route {
+    address: usize,
+    len: usize,
+    shard: usize,
 }
 
 impl Drop for Keyspace<'_> {
@@ -70,7 +83,29 @@ impl<'a> Keyspace<'a> {
     /// Names the shards of the command's keys, so they are locked together.
     pub fn want_keys<'k>(&mut self, keys: impl Iterator<Item = &'k [u8]>) {
         let shape = self.store.shape;
-        self.want = keys.fold(0, |mask, key| mask | 1 << shape.shard_of(key));
+        let mut want = 0;
+        for key in keys {
+            let shard = shape.shard_of(key);
+            want |= 1 << shard;
+            self.routed = Route { address: key.as_ptr() as usize, len: key.len(), shard };
+        }
+        self.want = want;
+    }
+
+    /// Forgets the key routed last (its request ends); see [`Keyspace::want_keys`].
+    pub fn forget_route(&mut self) {
+        self.routed = Route::default();
+    }
+
+    /// The shard of `key`; the one routed last is not hashed again (no
+    /// key lives at address 0, so an empty route matches nothing).
+    #[inline]
+    fn shard_of(&self, key: &[u8]) -> usize {
+        let routed = self.routed;
+        if key.as_ptr() as usize == routed.address && key.len() == routed.len {
+            return routed.shard;
+        }
+        self.store.shape.shard_of(key)
     }
 
     /// Unknown keys: every shard.
@@ -233,14 +268,14 @@ impl<'a> Keyspace<'a> {
     /// The current database's part in the shard of `key`.
     fn db_for(&mut self, key: &[u8]) -> &mut Db {
         let (index, settings) = (self.db, self.settings);
-        let shard = self.store.shape.shard_of(key);
+        let shard = self.shard_of(key);
         settings.apply(&mut self.shard(shard).dbs[index])
     }
 
     /// As [`Keyspace::db_for`], with the effects beside it and the database's index.
     fn db_and_effects(&mut self, key: &[u8]) -> (&mut Db, &mut Effects, usize) {
         let (index, settings) = (self.db, self.settings);
-        let shard = self.store.shape.shard_of(key);
+        let shard = self.shard_of(key);
         self.acquire(1 << shard);
         // SAFETY: as in `shard`: the view now holds this shard's lock, and
         // the borrow is disjoint from `self.effects`.
