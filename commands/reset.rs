@@ -24,6 +24,7 @@ impl Command for Reset {
         // Back to the default user, authenticated only if it needs no password.
         let (user, authenticated) = ctx.server.users.for_new_connection();
         ctx.client.reset(user, authenticated);
+        crate::command_logic::pubsub::unsubscribe_all(ctx);
         Ok(Reply::simple("RESET"))
     }
 }

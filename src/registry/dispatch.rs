@@ -87,6 +87,12 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
         ctx.client.tally.reject(slot);
         return Reply::Error(ReplyError::OOM);
     }
+    // PUBSUB: a RESP2 client in subscribed mode runs only these.
+    if ctx.client.subscriptions.any() && ctx.client.protocol == 2 && !SUBSCRIBED_MODE.contains(&meta.name) {
+        return Reply::Error(ReplyError::err(format_args!(
+            "Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+        )));
+    }
     let metrics = &ctx.server.metrics;
     if metrics.monitor_count.load(Ordering::Relaxed) != 0 && (flags | sub_flags) & Flag::Admin.bit() == 0 {
         let now_us = ctx.server.clock.now_us();
@@ -111,6 +117,19 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     ctx.hand_on_effects(write, argv, &reply);
     reply
 }
+
+/// The commands a RESP2 client in subscribed mode may run.
+const SUBSCRIBED_MODE: &[&str] = &[
+    "subscribe",
+    "psubscribe",
+    "ssubscribe",
+    "unsubscribe",
+    "punsubscribe",
+    "sunsubscribe",
+    "ping",
+    "quit",
+    "reset",
+];
 
 /// The slow log and the latency monitor: one load each while they are off.
 /// `flags`: the command's and the subcommand's [`Flag::bit`]s.

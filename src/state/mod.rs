@@ -7,7 +7,9 @@ pub mod blocking;
 mod clients;
 pub mod faults;
 mod identity;
+pub mod notify;
 pub mod pause;
+pub mod pubsub;
 mod users;
 
 use std::io;
@@ -58,6 +60,8 @@ pub struct ServerState {
     pub pause: pause::PauseGate,
     /// Clients blocked on keys (`BLPOP`...), woken by writes to them.
     pub blocking: blocking::Blocking,
+    /// Pub/sub channels, patterns and their subscribers' mailboxes.
+    pub pubsub: pubsub::PubSub,
     /// Errors and request logging an embedding test asked for.
     pub faults: faults::Faults,
     /// Seeds each connection's random generator ([`ServerState::seed_random`]).
@@ -114,6 +118,7 @@ impl ServerState {
             pause: pause::PauseGate::default(),
             blocking: blocking::Blocking::default(),
             faults: faults::Faults::default(),
+            pubsub: pubsub::PubSub::default(),
             random: parking_lot::Mutex::new(fastrand::Rng::new()),
             log_level_hook: LogLevelHookCell::default(),
         };
@@ -250,6 +255,13 @@ impl ServerState {
         if let Some(hook) = self.log_level_hook.0.get() {
             hook(loglevel);
         }
+    }
+
+    /// `PUBLISH` (`shard`: `SPUBLISH`) under the `pubsub` output limit;
+    /// how many clients receive the message.
+    pub fn publish(&self, shard: bool, channel: &[u8], payload: &[u8]) -> usize {
+        let limit = self.config.pubsub_output_limit();
+        self.pubsub.publish(shard, channel, payload, limit, self.clock.now_ms())
     }
 
     /// Stops the listeners and every connection.

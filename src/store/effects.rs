@@ -43,6 +43,8 @@ pub enum EventClass {
     Expired,
     /// `e`
     Evicted,
+    /// `n`: a key was created.
+    New,
 }
 
 /// Why a key was deleted behind the command's back.
