@@ -26,3 +26,41 @@ impl Command for Psubscribe {
 }
 
 inventory::submit! { Registration::new(&Psubscribe, module_path!()) }
+
+#[cfg(test)]
+mod tests {
+    use crate::command_logic::pubsub::checks::{drain, inbox};
+    use crate::testing::*;
+
+    #[test]
+    fn patterns_match_as_keys_does() {
+        let mut h = Harness::new();
+        assert_eq!(
+            h.wire("PSUBSCRIBE news.* h?llo"),
+            "*3\r\n$10\r\npsubscribe\r\n$6\r\nnews.*\r\n:1\r\n*3\r\n$10\r\npsubscribe\r\n$5\r\nh?llo\r\n:2\r\n"
+        );
+        h.reconnect();
+        assert_eq!(h.run("PUBLISH news.art x"), int(1));
+        assert_eq!(h.run("PUBLISH hello y"), int(1));
+        assert_eq!(h.run("PUBLISH news z"), int(0));
+        assert_eq!(h.run("PUBSUB NUMPAT"), int(2));
+        assert_eq!(h.run("PSUBSCRIBE"), err("ERR wrong number of arguments for 'psubscribe' command"));
+    }
+
+    #[test]
+    fn pattern_messages_name_the_pattern() {
+        let mut h = Harness::new();
+        h.run("HELLO 3");
+        h.run("PSUBSCRIBE c*");
+        h.run("SUBSCRIBE ch");
+        assert_eq!(h.run("PUBLISH ch m"), int(2), "the channel and the pattern");
+        let mut inbox = inbox(&h);
+        assert_eq!(
+            drain(&mut inbox),
+            [
+                "*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$1\r\nm\r\n",
+                "*4\r\n$8\r\npmessage\r\n$2\r\nc*\r\n$2\r\nch\r\n$1\r\nm\r\n"
+            ]
+        );
+    }
+}

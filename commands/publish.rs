@@ -27,3 +27,20 @@ impl Command for Publish {
 }
 
 inventory::submit! { Registration::new(&Publish, module_path!()) }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::*;
+
+    #[test]
+    fn counts_receivers() {
+        let mut h = Harness::new();
+        assert_eq!(h.run("PUBLISH c hello"), int(0));
+        h.run("SUBSCRIBE c");
+        h.run("PSUBSCRIBE *");
+        h.reconnect();
+        assert_eq!(h.run("PUBLISH c hello"), int(2));
+        assert_eq!(h.run("PUBLISH d hello"), int(1));
+        assert_eq!(h.run("PUBLISH c"), err("ERR wrong number of arguments for 'publish' command"));
+    }
+}

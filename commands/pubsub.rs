@@ -105,3 +105,48 @@ impl Command for Pubsub {
 }
 
 inventory::submit! { Registration::new(&Pubsub, module_path!()) }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::*;
+
+    #[test]
+    fn channels_numsub_numpat() {
+        let mut h = Harness::new();
+        h.run("HELLO 3");
+        assert_eq!(h.run("PUBSUB CHANNELS"), crate::protocol::Reply::Array(vec![]));
+        h.run("SUBSCRIBE news.a news.b other");
+        h.run("PSUBSCRIBE x* y*");
+        assert_eq!(
+            h.run("PUBSUB CHANNELS"),
+            crate::protocol::Reply::Array(vec![bulk("news.a"), bulk("news.b"), bulk("other")])
+        );
+        assert_eq!(
+            h.run("PUBSUB CHANNELS news.*"),
+            crate::protocol::Reply::Array(vec![bulk("news.a"), bulk("news.b")])
+        );
+        assert_eq!(h.run("PUBSUB NUMSUB"), crate::protocol::Reply::Array(vec![]));
+        assert_eq!(
+            h.run("PUBSUB NUMSUB other none"),
+            crate::protocol::Reply::Array(vec![bulk("other"), int(1), bulk("none"), int(0)])
+        );
+        assert_eq!(h.run("PUBSUB NUMPAT"), int(2));
+        assert_eq!(h.run("PUBSUB SHARDCHANNELS"), crate::protocol::Reply::Array(vec![]));
+    }
+
+    #[test]
+    fn errors_are_redis_texts() {
+        let mut h = Harness::new();
+        assert_eq!(h.run("PUBSUB"), err("ERR wrong number of arguments for 'pubsub' command"));
+        assert_eq!(h.run("PUBSUB foo"), err("ERR unknown subcommand 'foo'. Try PUBSUB HELP."));
+        assert_eq!(
+            h.run("PUBSUB NUMPAT x"),
+            err("ERR wrong number of arguments for 'pubsub|numpat' command")
+        );
+        assert_eq!(
+            h.run("PUBSUB CHANNELS a b"),
+            err("ERR unknown subcommand or wrong number of arguments for 'CHANNELS'. Try PUBSUB HELP.")
+        );
+        assert!(matches!(h.run("PUBSUB HELP"), crate::protocol::Reply::Array(lines) if lines.len() == 14));
+    }
+}

@@ -26,3 +26,21 @@ impl Command for Punsubscribe {
 }
 
 inventory::submit! { Registration::new(&Punsubscribe, module_path!()) }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::*;
+
+    #[test]
+    fn from_the_patterns_named_or_from_all() {
+        let mut h = Harness::new();
+        // RESP3: PUBSUB may run while subscribed.
+        h.run("HELLO 3");
+        assert_eq!(h.wire("PUNSUBSCRIBE"), ">3\r\n$12\r\npunsubscribe\r\n_\r\n:0\r\n");
+        h.run("PSUBSCRIBE a* b*");
+        assert_eq!(h.wire("PUNSUBSCRIBE a*"), ">3\r\n$12\r\npunsubscribe\r\n$2\r\na*\r\n:1\r\n");
+        assert_eq!(h.run("PUBSUB NUMPAT"), int(1));
+        assert_eq!(h.wire("PUNSUBSCRIBE"), ">3\r\n$12\r\npunsubscribe\r\n$2\r\nb*\r\n:0\r\n");
+        assert_eq!(h.run("PUBSUB NUMPAT"), int(0));
+    }
+}

@@ -27,3 +27,19 @@ impl Command for Spublish {
 }
 
 inventory::submit! { Registration::new(&Spublish, module_path!()) }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::*;
+
+    #[test]
+    fn reaches_only_shard_subscribers() {
+        let mut h = Harness::new();
+        h.run("SSUBSCRIBE c");
+        h.run("PSUBSCRIBE *");
+        h.reconnect();
+        assert_eq!(h.run("SPUBLISH c hello"), int(1), "patterns do not see shard channels");
+        assert_eq!(h.run("SPUBLISH d hello"), int(0));
+        assert_eq!(h.run("SPUBLISH c"), err("ERR wrong number of arguments for 'spublish' command"));
+    }
+}

@@ -26,3 +26,19 @@ impl Command for Sunsubscribe {
 }
 
 inventory::submit! { Registration::new(&Sunsubscribe, module_path!()) }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::*;
+
+    #[test]
+    fn counts_only_shard_channels() {
+        let mut h = Harness::new();
+        assert_eq!(h.wire("SUNSUBSCRIBE"), "*3\r\n$12\r\nsunsubscribe\r\n$-1\r\n:0\r\n");
+        h.run("SUBSCRIBE a");
+        h.run("SSUBSCRIBE s t");
+        assert_eq!(h.wire("SUNSUBSCRIBE s"), "*3\r\n$12\r\nsunsubscribe\r\n$1\r\ns\r\n:1\r\n");
+        assert_eq!(h.wire("SUNSUBSCRIBE"), "*3\r\n$12\r\nsunsubscribe\r\n$1\r\nt\r\n:0\r\n");
+        assert_eq!(h.run("GET x"), err("ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"), "still subscribed to a");
+    }
+}

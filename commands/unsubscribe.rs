@@ -26,3 +26,28 @@ impl Command for Unsubscribe {
 }
 
 inventory::submit! { Registration::new(&Unsubscribe, module_path!()) }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::*;
+
+    #[test]
+    fn from_the_channels_named_or_from_all() {
+        let mut h = Harness::new();
+        assert_eq!(h.wire("UNSUBSCRIBE"), "*3\r\n$11\r\nunsubscribe\r\n$-1\r\n:0\r\n");
+        h.run("SUBSCRIBE a b c");
+        h.run("PSUBSCRIBE p*");
+        assert_eq!(
+            h.wire("UNSUBSCRIBE b x"),
+            "*3\r\n$11\r\nunsubscribe\r\n$1\r\nb\r\n:3\r\n*3\r\n$11\r\nunsubscribe\r\n$1\r\nx\r\n:3\r\n"
+        );
+        assert_eq!(
+            h.wire("UNSUBSCRIBE"),
+            "*3\r\n$11\r\nunsubscribe\r\n$1\r\na\r\n:2\r\n*3\r\n$11\r\nunsubscribe\r\n$1\r\nc\r\n:1\r\n"
+        );
+        h.run("PUNSUBSCRIBE");
+        h.run("HELLO 3");
+        assert_eq!(h.run("PUBSUB CHANNELS"), crate::protocol::Reply::Array(vec![]));
+        assert_eq!(h.wire("UNSUBSCRIBE"), ">3\r\n$11\r\nunsubscribe\r\n_\r\n:0\r\n");
+    }
+}

@@ -60,3 +60,22 @@ pub fn unsubscribe_all(ctx: &mut Context<'_>) {
         ctx.client.subscriptions = SubscriptionCounts::default();
     }
 }
+
+/// Test helpers: the messages queued for a harness client, as RESP text.
+#[cfg(test)]
+pub mod checks {
+    use crate::state::pubsub::Inbox;
+    use crate::testing::Harness;
+
+    /// The client's inbox (once it subscribed).
+    pub fn inbox(h: &Harness) -> Inbox {
+        h.shared.pubsub.take_inbox(h.client.id()).expect("the client subscribed")
+    }
+
+    /// Drains the queued messages, each as RESP2 text.
+    pub fn drain(inbox: &mut Inbox) -> Vec<String> {
+        std::iter::from_fn(|| inbox.receiver.try_recv().ok())
+            .map(|message| String::from_utf8_lossy(&message).into_owned())
+            .collect()
+    }
+}
