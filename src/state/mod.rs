@@ -19,6 +19,7 @@ use std::sync::Arc;
 use crate::acl::CommandCatalog;
 use crate::config::{Config, Configuration};
 use crate::session::{Session, SessionHandle};
+use crate::store::effects::EventClass;
 use crate::store::{Clock, Dataset, Keyspace, Store};
 
 pub use clients::Clients;
@@ -227,6 +228,7 @@ impl ServerState {
                     if aof.on() {
                         crate::persist::log_eviction(aof, db, key);
                     }
+                    notify::publish_event(self, EventClass::Evicted, "evicted", db, key);
                 },
             );
         }

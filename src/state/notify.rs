@@ -38,27 +38,40 @@ pub fn publish_events(server: &ServerState, effects: &Effects) {
     if flags & (bits::KEYSPACE | bits::KEYEVENT) == 0 || !server.pubsub.anyone_listens() {
         return;
     }
-    let mut channel = Vec::with_capacity(64);
     for (event, key) in effects.events() {
-        if flags & class_bit(event.class) == 0 {
-            continue;
+        if flags & class_bit(event.class) != 0 {
+            publish(server, flags, event.db, event.name, key);
         }
-        let db = itoa::Buffer::new().format(event.db).to_owned();
-        if flags & bits::KEYSPACE != 0 {
-            channel.clear();
-            channel.extend_from_slice(b"__keyspace@");
-            channel.extend_from_slice(db.as_bytes());
-            channel.extend_from_slice(b"__:");
-            channel.extend_from_slice(key);
-            server.publish(false, &channel, event.name.as_bytes());
-        }
-        if flags & bits::KEYEVENT != 0 {
-            channel.clear();
-            channel.extend_from_slice(b"__keyevent@");
-            channel.extend_from_slice(db.as_bytes());
-            channel.extend_from_slice(b"__:");
-            channel.extend_from_slice(event.name.as_bytes());
-            server.publish(false, &channel, key);
-        }
+    }
+}
+
+/// Publishes one event outside a command's effects (eviction after
+/// `CONFIG SET maxmemory`).
+pub fn publish_event(server: &ServerState, class: EventClass, name: &str, db: usize, key: &[u8]) {
+    let flags = server.config.keyspace_events();
+    if wanted(flags, class) && server.pubsub.anyone_listens() {
+        publish(server, flags, db as u32, name, key);
+    }
+}
+
+/// `name` on `key`: to its keyspace channel, then to the event's channel.
+fn publish(server: &ServerState, flags: u32, db: u32, name: &str, key: &[u8]) {
+    let mut db_text = itoa::Buffer::new();
+    let db = db_text.format(db).as_bytes();
+    let mut channel = Vec::with_capacity(24 + key.len().max(name.len()));
+    if flags & bits::KEYSPACE != 0 {
+        channel.extend_from_slice(b"__keyspace@");
+        channel.extend_from_slice(db);
+        channel.extend_from_slice(b"__:");
+        channel.extend_from_slice(key);
+        server.publish(false, &channel, name.as_bytes());
+    }
+    if flags & bits::KEYEVENT != 0 {
+        channel.clear();
+        channel.extend_from_slice(b"__keyevent@");
+        channel.extend_from_slice(db);
+        channel.extend_from_slice(b"__:");
+        channel.extend_from_slice(name.as_bytes());
+        server.publish(false, &channel, key);
     }
 }
