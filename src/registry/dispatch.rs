@@ -101,7 +101,11 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     let started = crate::metrics::monotonic_ns();
     let mut args = Args::new(argv);
     let write = flags & Flag::Write.bit() != 0;
+    let keys_before = super::key_events::before(ctx, entry, sub, argv, flags | sub_flags);
     let result = entry.command.execute(ctx, &mut args);
+    if let Some(keys) = keys_before {
+        super::key_events::after(ctx, argv, keys);
+    }
     let usec = crate::metrics::monotonic_ns().wrapping_sub(started) / 1000;
     ctx.client.tally.call(slot, usec, result.is_err());
     after_call(ctx, argv, usec, flags | sub_flags);

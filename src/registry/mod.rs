@@ -6,6 +6,7 @@
 mod args;
 mod context;
 mod dispatch;
+mod key_events;
 mod meta;
 pub mod permissions;
 mod table;

@@ -22,6 +22,7 @@ pub fn class_bit(class: EventClass) -> u32 {
         EventClass::Expired => bits::EXPIRED,
         EventClass::Evicted => bits::EVICTED,
         EventClass::New => bits::NEW,
+        EventClass::KeyMiss => bits::KEY_MISS,
     }
 }
 

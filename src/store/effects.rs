@@ -45,6 +45,8 @@ pub enum EventClass {
     Evicted,
     /// `n`: a key was created.
     New,
+    /// `m`: a read found no key.
+    KeyMiss,
 }
 
 /// Why a key was deleted behind the command's back.
@@ -175,6 +177,21 @@ impl Effects {
     pub fn event(&mut self, db: usize, class: EventClass, name: &'static str, key: &[u8]) {
         let key = self.keep(key);
         self.events.push(Event { db: db as u32, class, name, key });
+    }
+
+    /// A keyspace event put before the `at`-th recorded so far (`new`:
+    /// Redis creates a key before it notifies).
+    pub fn event_before_others(
+        &mut self,
+        at: usize,
+        db: usize,
+        class: EventClass,
+        name: &'static str,
+        key: &[u8],
+    ) {
+        let key = self.keep(key);
+        let at = at.min(self.events.len());
+        self.events.insert(at, Event { db: db as u32, class, name, key });
     }
 
     /// Propagates nothing.
