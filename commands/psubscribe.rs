@@ -63,4 +63,29 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn a_pattern_must_be_one_of_the_users_literally() {
+        let mut h = Harness::new();
+        h.run("ACL SETUSER u on nopass +@all ~* resetchannels &news.*");
+        h.run("AUTH u x");
+        let denied =
+            err("NOPERM this user has no permissions to access one of the channels used as arguments");
+        assert_eq!(h.run("PSUBSCRIBE news.a*"), denied, "narrower, but not the same pattern");
+        assert_eq!(h.run("SUBSCRIBE news.x other"), denied);
+        assert_eq!(h.run("SSUBSCRIBE other"), denied);
+        assert_eq!(h.wire("PSUBSCRIBE news.*"), "*3\r\n$10\r\npsubscribe\r\n$6\r\nnews.*\r\n:1\r\n");
+    }
+
+    #[test]
+    fn acl_pubsub_default_gives_new_users_their_channels() {
+        let mut h = Harness::new();
+        h.run("ACL SETUSER closed on nopass +@all");
+        h.run("CONFIG SET acl-pubsub-default allchannels");
+        h.run("ACL SETUSER open on nopass +@all");
+        h.run("AUTH open x");
+        assert_eq!(h.run("PUBLISH any x"), int(0));
+        h.run("AUTH closed x");
+        assert!(h.run("PUBLISH any x").is_error());
+    }
 }

@@ -43,4 +43,24 @@ mod tests {
         assert_eq!(h.run("PUBLISH d hello"), int(1));
         assert_eq!(h.run("PUBLISH c"), err("ERR wrong number of arguments for 'publish' command"));
     }
+
+    #[test]
+    fn channel_rules_of_the_user_apply() {
+        let mut h = Harness::new();
+        h.run("ACL SETUSER u on nopass +@all ~* resetchannels &news.*");
+        h.run("AUTH u x");
+        assert_eq!(h.run("PUBLISH news.a x"), int(0));
+        assert_eq!(
+            h.run("PUBLISH other x"),
+            err("NOPERM this user has no permissions to access one of the channels used as arguments")
+        );
+        assert_eq!(
+            h.run("ACL DRYRUN u PUBLISH other x"),
+            bulk("This user has no permissions to access the 'other' channel")
+        );
+        let log = h.run("ACL LOG 1");
+        let text = format!("{log:?}");
+        assert!(text.contains("[99, 104, 97, 110, 110, 101, 108]"), "reason channel: {text}");
+        assert!(text.contains("[111, 116, 104, 101, 114]"), "object other: {text}");
+    }
 }

@@ -124,7 +124,15 @@ impl ServerState {
             log_level_hook: LogLevelHookCell::default(),
         };
         state.apply_metrics_config();
+        state.apply_acl_pubsub_default();
         state
+    }
+
+    /// Hands `acl-pubsub-default` to the users (before `ACL SETUSER`,
+    /// `ACL LOAD` and at start-up: the setting is read when users are made).
+    pub fn apply_acl_pubsub_default(&self) {
+        let all = self.config.read().acl_pubsub_default == "allchannels";
+        self.users.set_new_users_all_channels(all);
     }
 
     /// Makes the random choices of connections opened from now on repeat
