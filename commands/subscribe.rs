@@ -46,6 +46,11 @@ mod tests {
             crate::protocol::Reply::Array(vec![bulk("a"), int(1), bulk("b"), int(1), bulk("c"), int(0)])
         );
         assert_eq!(h.run("SUBSCRIBE"), err("ERR wrong number of arguments for 'subscribe' command"));
+        let stats = h.info("stats");
+        assert!(
+            stats.contains("pubsub_channels:2\r\npubsub_patterns:0\r\npubsubshard_channels:0\r\n"),
+            "{stats}"
+        );
     }
 
     #[test]

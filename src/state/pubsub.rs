@@ -306,6 +306,11 @@ impl PubSub {
         self.registry.read().subscribers[kind.index()].get(name).map_or(0, Vec::len)
     }
 
+    /// Channels (patterns, shard channels) with a subscriber (`INFO stats`).
+    pub fn listened_count(&self, kind: Kind) -> usize {
+        self.registry.read().subscribers[kind.index()].len()
+    }
+
     /// `PUBSUB NUMPAT`: distinct patterns with a subscriber.
     pub fn pattern_count(&self) -> usize {
         self.patterns.load(Ordering::Relaxed)
