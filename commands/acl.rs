@@ -336,6 +336,9 @@ fn setuser(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
             String::from_utf8_lossy(&rule)
         ))
     })?;
+    if let Some(user) = ctx.server.users.get(name.as_bytes()) {
+        ctx.server.disconnect_denied_subscribers(&user);
+    }
     Ok(Reply::OK)
 }
 

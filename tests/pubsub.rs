@@ -201,3 +201,31 @@ fn the_redis_crate_async_pubsub_resp2_and_resp3() {
         }
     });
 }
+
+#[test]
+fn a_subscriber_that_loses_its_channel_is_disconnected() {
+    let server = Server::start_miniredis(&[]);
+    let mut admin = server.connect();
+    admin.cmd(&["ACL", "SETUSER", "reader", "on", ">pw", "+@all", "resetchannels", "&news.*"], "+OK\r\n");
+    let mut reader = server.connect();
+    reader.cmd(&["AUTH", "reader", "pw"], "+OK\r\n");
+    reader.cmd(
+        &["SUBSCRIBE", "other"],
+        "-NOPERM this user has no permissions to access one of the channels used as arguments\r\n",
+    );
+    reader.cmd(&["SUBSCRIBE", "news.today"], push(b'*', &["subscribe", "news.today", ":1"]));
+    let mut keeper = server.connect();
+    keeper.cmd(&["AUTH", "reader", "pw"], "+OK\r\n");
+    keeper.cmd(&["PSUBSCRIBE", "news.*"], push(b'*', &["psubscribe", "news.*", ":1"]));
+    // Still allowed: nobody goes.
+    admin.cmd(&["ACL", "SETUSER", "reader", "&sport"], "+OK\r\n");
+    admin.cmd(&["PUBLISH", "news.today", "x"], ":2\r\n");
+    assert_eq!(reader.read_reply(), push(b'*', &["message", "news.today", "x"]));
+    assert_eq!(keeper.read_reply(), push(b'*', &["pmessage", "news.*", "news.today", "x"]));
+    // `news.*` goes: both lose what they listen to.
+    admin.cmd(&["ACL", "SETUSER", "reader", "resetchannels", "&news.today"], "+OK\r\n");
+    keeper.expect_closed();
+    // `news.today` itself is still allowed, the pattern is not.
+    admin.cmd(&["PUBLISH", "news.today", "y"], ":1\r\n");
+    assert_eq!(reader.read_reply(), push(b'*', &["message", "news.today", "y"]));
+}

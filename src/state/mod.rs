@@ -274,6 +274,19 @@ impl ServerState {
         self.pubsub.publish(shard, channel, payload, limit, self.clock.now_ms())
     }
 
+    /// After `ACL SETUSER`: disconnects the clients of `user` subscribed to
+    /// a channel or pattern its rules no longer allow, as Redis does.
+    pub fn disconnect_denied_subscribers(&self, user: &crate::acl::UserCell) {
+        let rules = user.rules.read().clone();
+        if rules.all_channels {
+            return;
+        }
+        self.pubsub.disconnect_where(|handle, kind, name| {
+            let same_user = handle.user_name().map_or(&*user.name == "default", |n| n == user.name);
+            same_user && !rules.may_use_channel(name, kind == pubsub::Kind::Pattern)
+        });
+    }
+
     /// Stops the listeners and every connection.
     pub fn request_shutdown(&self) {
         self.clients.request_shutdown();

@@ -306,6 +306,22 @@ impl PubSub {
         self.registry.read().subscribers[kind.index()].get(name).map_or(0, Vec::len)
     }
 
+    /// Disconnects every subscriber for which `denied(its handle, kind,
+    /// name)` holds for one of its subscriptions.
+    pub fn disconnect_where(&self, mut denied: impl FnMut(&SessionHandle, Kind, &[u8]) -> bool) {
+        let registry = self.registry.read();
+        for client in registry.clients.values() {
+            let handle = &client.mailbox.handle;
+            let kinds = [Kind::Channel, Kind::Pattern, Kind::Shard];
+            if kinds
+                .iter()
+                .any(|&kind| client.names[kind.index()].iter().any(|name| denied(handle, kind, name)))
+            {
+                handle.kill();
+            }
+        }
+    }
+
     /// Channels (patterns, shard channels) with a subscriber (`INFO stats`).
     pub fn listened_count(&self, kind: Kind) -> usize {
         self.registry.read().subscribers[kind.index()].len()
