@@ -39,8 +39,10 @@ impl Harness {
             COUNTER.fetch_add(1, Ordering::Relaxed)
         ));
         std::fs::create_dir_all(&dir).expect("create harness dir");
-        // Keyspace events are recorded (`h.events()`) only while a class is on.
-        let all_events = crate::config::keyspace_events::KeyspaceEvents::load_text("KEA");
+        // Keyspace events are recorded (`h.events()`) only while their class
+        // is on; `x` stays off, so expired keys are collected only with the
+        // append-only file on, as without notifications.
+        let all_events = crate::config::keyspace_events::KeyspaceEvents::load_text("KEg$lshz");
         let config = Config { dir: dir.clone(), notify_keyspace_events: all_events, ..Config::default() };
         let data = Dataset::new(Shape::for_threads(config.databases as usize, 2));
         let shared =
@@ -77,6 +79,23 @@ impl Harness {
         };
         self.client.tally.flush(&self.shared.metrics);
         reply
+    }
+
+    /// Another connection to the same server (a WATCH raced by another
+    /// client); run its commands with [`Harness::run_as`].
+    pub fn other_client(&self) -> Session {
+        let id = self.shared.clients.next_id();
+        let handle =
+            Arc::new(SessionHandle::new(id, "127.0.0.1:50001".into(), "127.0.0.1:6379".into(), 9, START_MS));
+        self.shared.clients.register(handle.clone());
+        self.shared.new_session(handle)
+    }
+
+    /// Runs an inline command line as `client` (see [`Harness::other_client`]).
+    pub fn run_as(&self, client: &mut Session, line: &str) -> Reply {
+        let args = split_inline(line.as_bytes()).expect("balanced quotes in test input");
+        let mut ctx = Context::new(&self.shared, client);
+        dispatch(&mut ctx, Argv::Owned(&args))
     }
 
     /// The reply as RESP bytes (RESP3 after `HELLO 3`), as a client sees it.

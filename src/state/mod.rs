@@ -11,6 +11,7 @@ pub mod notify;
 pub mod pause;
 pub mod pubsub;
 mod users;
+pub mod watch;
 
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -63,6 +64,8 @@ pub struct ServerState {
     pub blocking: blocking::Blocking,
     /// Pub/sub channels, patterns and their subscribers' mailboxes.
     pub pubsub: pubsub::PubSub,
+    /// TRANSACTIONS: the keys clients `WATCH`, made dirty by changes.
+    pub watches: watch::Watches,
     /// Errors and request logging an embedding test asked for.
     pub faults: faults::Faults,
     /// Seeds each connection's random generator ([`ServerState::seed_random`]).
@@ -118,6 +121,7 @@ impl ServerState {
             persist: crate::persist::Persist::default(),
             pause: pause::PauseGate::default(),
             blocking: blocking::Blocking::default(),
+            watches: watch::Watches::default(),
             faults: faults::Faults::default(),
             pubsub: pubsub::PubSub::default(),
             random: parking_lot::Mutex::new(fastrand::Rng::new()),
@@ -237,6 +241,7 @@ impl ServerState {
                         crate::persist::log_eviction(aof, db, key);
                     }
                     notify::publish_event(self, EventClass::Evicted, "evicted", db, key);
+                    self.watches.touch_key(db, key);
                 },
             );
         }
