@@ -257,6 +257,9 @@ where
                 flush_out!().is_ok()
             }
             Some(message) = next_message(&mut inbox) => {
+                // One turn for the publisher to go on with its pipeline, so
+                // its messages go out in one write rather than one each.
+                tokio::task::yield_now().await;
                 if let Some(inbox) = &mut inbox {
                     inbox.mailbox.taken(message.len() as u64);
                     crate::state::pubsub::write_delivery(&message, client.protocol, client.human, &mut out);
