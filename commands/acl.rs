@@ -271,6 +271,13 @@ fn dryrun(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
             format!("This user has no permissions to access the '{}' key", String::from_utf8_lossy(&key))
                 .into_bytes(),
         ),
+        Some(crate::registry::Denial::Channel(channel)) => Reply::Bulk(
+            format!(
+                "This user has no permissions to access the '{}' channel",
+                String::from_utf8_lossy(&channel)
+            )
+            .into_bytes(),
+        ),
     })
 }
 
@@ -322,12 +329,16 @@ fn setuser(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     }
     let name = String::from_utf8_lossy(name).into_owned();
     let rules: Vec<&[u8]> = args.rest().collect();
+    ctx.server.apply_acl_pubsub_default();
     ctx.server.users.set_user(&name, &rules).map_err(|(rule, problem)| {
         ReplyError::err(format_args!(
             "Error in ACL SETUSER modifier '{}': {problem}",
             String::from_utf8_lossy(&rule)
         ))
     })?;
+    if let Some(user) = ctx.server.users.get(name.as_bytes()) {
+        ctx.server.disconnect_denied_subscribers(&user);
+    }
     Ok(Reply::OK)
 }
 
@@ -384,6 +395,7 @@ fn save(ctx: &mut Context<'_>) -> CommandResult {
 
 fn load(ctx: &mut Context<'_>) -> CommandResult {
     let path = acl_file(ctx)?;
+    ctx.server.apply_acl_pubsub_default();
     let replaced = ctx.server.users.load_file(&path).map_err(ReplyError::err)?;
     disconnect(ctx, &replaced);
     Ok(Reply::OK)

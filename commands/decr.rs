@@ -21,7 +21,8 @@ impl Command for Decr {
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let key = args.next()?;
         let reply = crate::command_logic::strings::incr_by(ctx, key, -1)?;
-        ctx.notify(EventClass::String, "decrby", key);
+        // Redis names every INCR/DECR variant `incrby`.
+        ctx.notify(EventClass::String, "incrby", key);
         Ok(reply)
     }
 }

@@ -24,7 +24,8 @@ impl Command for Decrby {
         // Negating i64::MIN overflows: Redis has its own message for it.
         let delta = decrement.checked_neg().ok_or(ReplyError::from_static("ERR decrement would overflow"))?;
         let reply = crate::command_logic::strings::incr_by(ctx, key, delta)?;
-        ctx.notify(EventClass::String, "decrby", key);
+        // Redis names every INCR/DECR variant `incrby`.
+        ctx.notify(EventClass::String, "incrby", key);
         Ok(reply)
     }
 }

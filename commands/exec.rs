@@ -85,6 +85,9 @@ fn refused_by_acl(ctx: &mut Context<'_>, argv: Argv<'_>) -> Option<&'static str>
             ("command", name.as_bytes().to_vec(), "no permission to execute the command or subcommand")
         }
         Denial::Key(key) => ("key", key, "no permission to touch the specified keys"),
+        Denial::Channel(channel) => {
+            ("channel", channel, "no permission to access one of the channels used as arguments")
+        }
     };
     let now = ctx.now_ms();
     let info = ctx.client.handle.info_line(now);

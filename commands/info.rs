@@ -5,6 +5,7 @@ use std::sync::atomic::Ordering;
 
 use crate::alloc;
 use crate::prelude::*;
+use crate::state::pubsub::Kind;
 use crate::state::REDIS_VERSION;
 
 /// `INFO`: server state and statistics in Redis's `field:value` text format.
@@ -242,6 +243,9 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
                 ("evicted_keys", evicted.to_string()),
                 ("keyspace_hits", db_stats.hits.to_string()),
                 ("keyspace_misses", db_stats.misses.to_string()),
+                ("pubsub_channels", server.pubsub.listened_count(Kind::Channel).to_string()),
+                ("pubsub_patterns", server.pubsub.listened_count(Kind::Pattern).to_string()),
+                ("pubsubshard_channels", server.pubsub.listened_count(Kind::Shard).to_string()),
                 ("total_error_replies", load(&server.metrics.total_errors)),
             ]
         }

@@ -17,9 +17,13 @@ impl Command for Ping {
         }
     }
 
-    fn execute(&self, _ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         if args.remaining() > 1 {
             return Err(ReplyError::wrong_arity("ping"));
+        }
+        // PUBSUB: a RESP2 client in subscribed mode gets `["pong", message]`.
+        if ctx.client.subscriptions.any() && !ctx.resp3() {
+            return Ok(Reply::bulks([&b"pong"[..], args.peek().unwrap_or_default()]));
         }
         match args.peek() {
             None => Ok(Reply::simple("PONG")),

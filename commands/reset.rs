@@ -25,6 +25,7 @@ impl Command for Reset {
         let (user, authenticated) = ctx.server.users.for_new_connection();
         crate::registry::end_transaction(ctx.server, ctx.client);
         ctx.client.reset(user, authenticated);
+        crate::command_logic::pubsub::unsubscribe_all(ctx);
         Ok(Reply::simple("RESET"))
     }
 }

@@ -36,6 +36,25 @@ pub struct SessionInfo {
     pub multi: Option<(usize, usize)>,
     /// The connection's buffers at the end of its last batch.
     pub buffers: Buffers,
+    /// Pub/sub subscriptions (`sub=`, `psub=`, `ssub=`; flag `P`).
+    pub subscriptions: SubscriptionCounts,
+}
+
+/// How many channels, patterns and shard channels a client listens to
+/// (`state::pubsub` keeps the names).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SubscriptionCounts {
+    pub channels: usize,
+    pub patterns: usize,
+    pub shard_channels: usize,
+}
+
+impl SubscriptionCounts {
+    /// Whether the client listens to anything: a RESP2 client is then in
+    /// subscribed mode.
+    pub fn any(&self) -> bool {
+        self.channels + self.patterns + self.shard_channels > 0
+    }
 }
 
 /// A connection's buffer sizes, as `CLIENT LIST` reports them.
@@ -63,6 +82,9 @@ impl SessionInfo {
         }
         if self.monitor {
             flags.push('O');
+        }
+        if self.subscriptions.any() {
+            flags.push('P');
         }
         if self.multi.is_some() {
             flags.push('x');
@@ -152,7 +174,7 @@ impl SessionHandle {
         let info = self.info.lock();
         let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
         format!(
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 \
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} \
              multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll=0 omem={} \
              tot-mem={} events={} cmd={} user={} redir=-1 resp={} lib-name={} lib-ver={}",
             self.id,
@@ -164,6 +186,9 @@ impl SessionHandle {
             now_ms.saturating_sub(info.last_active_ms) / 1000,
             info.flags(),
             info.db,
+            info.subscriptions.channels,
+            info.subscriptions.patterns,
+            info.subscriptions.shard_channels,
             info.multi.map_or(-1, |(queued, _)| queued as i64),
             info.buffers.query,
             info.buffers.query_free,
@@ -306,6 +331,8 @@ pub struct Session {
     /// The buffers a command's effects are recorded in, kept between
     /// commands so recording allocates nothing once they have grown.
     pub effects: crate::store::effects::Effects,
+    /// Pub/sub: what the client listens to (the names are in `state::pubsub`).
+    pub subscriptions: SubscriptionCounts,
     /// This connection's random choices (`RANDOMKEY`, `HRANDFIELD`),
     /// drawn from the server's generator so a seeded server repeats them.
     pub rng: fastrand::Rng,
@@ -337,6 +364,7 @@ impl Session {
             buffers: Buffers::default(),
             aof_wait: 0,
             effects: Default::default(),
+            subscriptions: SubscriptionCounts::default(),
             multi: None,
         }
     }
@@ -412,6 +440,7 @@ impl Session {
         info.no_touch = self.no_touch;
         info.monitor = self.monitor;
         info.buffers = self.buffers;
+        info.subscriptions = self.subscriptions;
         if !last_command.is_empty() {
             info.last_command = last_command;
         }

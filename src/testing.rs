@@ -39,7 +39,11 @@ impl Harness {
             COUNTER.fetch_add(1, Ordering::Relaxed)
         ));
         std::fs::create_dir_all(&dir).expect("create harness dir");
-        let config = Config { dir: dir.clone(), ..Config::default() };
+        // Keyspace events are recorded (`h.events()`) only while their class
+        // is on; `x` stays off, so expired keys are collected only with the
+        // append-only file on, as without notifications.
+        let all_events = crate::config::keyspace_events::KeyspaceEvents::load_text("KEg$lshz");
+        let config = Config { dir: dir.clone(), notify_keyspace_events: all_events, ..Config::default() };
         let data = Dataset::new(Shape::for_threads(config.databases as usize, 2));
         let shared =
             Arc::new(ServerState::new(config, Clock::manual(START_MS), data, crate::registry::catalog()));

@@ -167,13 +167,20 @@ pub struct Acl {
     log: Mutex<VecDeque<LogEntry>>,
     /// The commands rules name.
     commands: &'static dyn CommandCatalog,
+    /// `acl-pubsub-default allchannels`: new users (and `reset`) get every channel.
+    new_users_all_channels: bool,
 }
 
 impl Acl {
     /// The `default` user: `on ~* &* +@all`, with `requirepass` as its only
     /// password, or `nopass` without one.
     pub fn new(requirepass: &str, commands: &'static dyn CommandCatalog) -> Acl {
-        let mut acl = Acl { users: BTreeMap::new(), log: Mutex::new(VecDeque::new()), commands };
+        let mut acl = Acl {
+            users: BTreeMap::new(),
+            log: Mutex::new(VecDeque::new()),
+            commands,
+            new_users_all_channels: false,
+        };
         acl.users.insert("default".into(), Arc::new(UserCell::new("default", User::default_user())));
         acl.set_requirepass(requirepass);
         acl
@@ -227,9 +234,12 @@ impl Acl {
     /// as [`User::new`].
     pub fn set_user(&mut self, name: &str, rules: &[&[u8]]) -> Result<(), (Vec<u8>, String)> {
         let existing = self.users.get(name).cloned();
-        let mut user = existing.as_ref().map_or_else(User::new, |cell| cell.rules.read().clone());
+        let mut user = existing.as_ref().map_or_else(|| self.new_user(), |cell| cell.rules.read().clone());
         for rule in rules {
             user.apply(rule, self.commands).map_err(|problem| (rule.to_vec(), problem))?;
+            if rule.eq_ignore_ascii_case(b"reset") && self.new_users_all_channels {
+                user.apply(b"allchannels", self.commands).map_err(|problem| (rule.to_vec(), problem))?;
+            }
         }
         match existing {
             Some(cell) => cell.set_rules(user),
@@ -238,6 +248,18 @@ impl Acl {
             }
         }
         Ok(())
+    }
+
+    /// A user as `ACL SETUSER` creates it, with the channels `acl-pubsub-default` gives.
+    fn new_user(&self) -> User {
+        let mut user = User::new();
+        user.all_channels = self.new_users_all_channels;
+        user
+    }
+
+    /// `acl-pubsub-default`: whether new users get every channel.
+    pub fn set_new_users_all_channels(&mut self, all: bool) {
+        self.new_users_all_channels = all;
     }
 
     /// Removes a user (never `default`); whether it existed.
@@ -323,7 +345,7 @@ impl Acl {
                 errors.push_str(&format!("WARNING: Duplicate user '{name}' found on line {number}. "));
                 continue;
             }
-            let mut user = User::new();
+            let mut user = self.new_user();
             for rule in &words[2..] {
                 if let Err(problem) = user.apply(rule.as_bytes(), self.commands) {
                     errors.push_str(&format!("{shown}:{number}: {problem}. "));

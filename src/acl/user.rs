@@ -101,6 +101,16 @@ impl User {
             || self.keys.iter().any(|k| k.access & need == need && glob_match(&k.pattern, key, false))
     }
 
+    /// Whether the user may use `channel` (`literal`: a `PSUBSCRIBE`
+    /// pattern, allowed only when it is one of the user's patterns).
+    pub fn may_use_channel(&self, channel: &[u8], literal: bool) -> bool {
+        self.all_channels
+            || self
+                .channels
+                .iter()
+                .any(|p| if literal { p == channel } else { glob_match(p, channel, false) })
+    }
+
     fn set_id(&mut self, id: usize, on: bool) {
         let index = id / 64;
         if index >= self.allowed.len() {
@@ -138,9 +148,9 @@ impl User {
         self.all_commands = on;
     }
 
-    /// Every command, every key: the permission check can be skipped.
+    /// Every command, key and channel: the permission check can be skipped.
     pub(super) fn unrestricted(&self) -> bool {
-        self.all_keys && self.all_commands && self.allowed.iter().all(|&w| w == u64::MAX)
+        self.all_keys && self.all_channels && self.all_commands && self.allowed.iter().all(|&w| w == u64::MAX)
     }
 
     /// Applies one `ACL SETUSER` rule; the error text in Redis's words.

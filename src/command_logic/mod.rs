@@ -6,6 +6,7 @@ pub mod admin;
 pub mod hashes;
 pub mod keys;
 pub mod lists;
+pub mod pubsub;
 #[cfg(test)]
 pub mod set_checks;
 pub mod sets;

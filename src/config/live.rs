@@ -4,7 +4,7 @@
 //! [`Configuration::set`], all or nothing.
 
 use std::ops::{Deref, DerefMut};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -36,7 +36,11 @@ struct Atomics {
     /// The `normal` class of `client-output-buffer-limit`: hard, soft
     /// (bytes) and soft seconds.
     output_limit: [AtomicU64; 3],
+    /// The `pubsub` class of `client-output-buffer-limit`.
+    pubsub_output_limit: [AtomicU64; 3],
     maxmemory: AtomicU64,
+    /// `notify-keyspace-events` as bits (`config::keyspace_events`).
+    notify_keyspace_events: AtomicU32,
 }
 
 impl Atomics {
@@ -50,6 +54,12 @@ impl Atomics {
             store(slot, value);
         }
         store(&self.maxmemory, config.maxmemory);
+        let limit = super::class_output_limit(&config.client_output_buffer_limit, "pubsub");
+        for (slot, value) in self.pubsub_output_limit.iter().zip([limit.hard, limit.soft, limit.soft_seconds])
+        {
+            store(slot, value);
+        }
+        self.notify_keyspace_events.store(config.notify_keyspace_events.0, Ordering::Relaxed);
     }
 }
 
@@ -141,6 +151,17 @@ impl Configuration {
     /// (bytes) and soft seconds (0: none).
     pub fn output_limit(&self) -> [u64; 3] {
         self.atomics.output_limit.each_ref().map(|slot| slot.load(Ordering::Relaxed))
+    }
+
+    /// The `pubsub` class of `client-output-buffer-limit`: hard, soft
+    /// (bytes) and soft seconds (0: none).
+    pub fn pubsub_output_limit(&self) -> [u64; 3] {
+        self.atomics.pubsub_output_limit.each_ref().map(|slot| slot.load(Ordering::Relaxed))
+    }
+
+    /// `notify-keyspace-events` as bits (`config::keyspace_events`; 0: off).
+    pub fn keyspace_events(&self) -> u32 {
+        self.atomics.notify_keyspace_events.load(Ordering::Relaxed)
     }
 
     /// `maxmemory` in bytes (0: no limit).

@@ -9,6 +9,7 @@
 
 #[cfg(feature = "cli")]
 mod flags;
+pub mod keyspace_events;
 mod live;
 mod settings;
 mod table;
@@ -88,6 +89,15 @@ pub fn normal_output_limit(normalized: &str) -> OutputLimit {
         [hard, soft, soft_seconds] => OutputLimit { hard, soft, soft_seconds },
         _ => OutputLimit::default(),
     }
+}
+
+/// The limits of client class `class` (`normal`, `slave`, `pubsub`) from the normalized text.
+pub fn class_output_limit(normalized: &str, class: &str) -> OutputLimit {
+    let words: Vec<&str> = normalized.split(' ').collect();
+    let Some(group) = words.chunks(4).find(|group| group[0] == class) else { return OutputLimit::default() };
+    let [hard, soft, soft_seconds] =
+        [1, 2, 3].map(|i| group.get(i).and_then(|n| n.parse().ok()).unwrap_or(0));
+    OutputLimit { hard, soft, soft_seconds }
 }
 
 /// `save` rules: pairs of (seconds, changes), both at least 1 as Redis

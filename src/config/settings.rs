@@ -147,6 +147,15 @@ settings! {
     client_output_buffer_limit: String, "client-output-buffer-limit",
         "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
         Custom(super::output_limits_value), Mutable, Atomic, Many;
+    /// Keyspace notifications: Redis's class letters (`K`, `E`, `g$lshzxetdmn`,
+    /// `A`); empty: none. The events are published to `__keyspace@<db>__:<key>`
+    /// and `__keyevent@<db>__:<event>`.
+    notify_keyspace_events: super::keyspace_events::KeyspaceEvents, "notify-keyspace-events", "",
+        Custom(super::keyspace_events::value), Mutable, Atomic;
+    /// Channels of a user `ACL SETUSER` creates (and of `reset`):
+    /// `resetchannels` (none) or `allchannels`.
+    acl_pubsub_default: String, "acl-pubsub-default", "resetchannels",
+        Enum { values: &["allchannels", "resetchannels"], also: &[] }, Mutable, None;
     /// Port for TLS connections on the `--bind` addresses; 0: no TLS.
     tls_port: u16, "tls-port", "0", Int { min: 0, max: 65535 }, Immutable, None;
     /// The server's certificate chain (PEM).

@@ -165,6 +165,10 @@ pub enum Reply {
     Verbatim(Vec<u8>),
     /// Nothing is written (e.g. `CLIENT REPLY OFF`, a successful `SHUTDOWN`).
     None,
+    /// Pub/sub: a push frame (`>`) in RESP3; an array in RESP2.
+    Push(Vec<Reply>),
+    /// Pub/sub: several replies to one request (`SUBSCRIBE a b`), one after another.
+    Sequence(Vec<Reply>),
 }
 
 impl PartialEq for Reply {
@@ -176,7 +180,9 @@ impl PartialEq for Reply {
             (Integer(a), Integer(b)) => a == b,
             (Bulk(a), Bulk(b)) | (Verbatim(a), Verbatim(b)) => a == b,
             (Null, Null) | (NullArray, NullArray) | (None, None) => true,
-            (Array(a), Array(b)) | (Set(a), Set(b)) => a == b,
+            (Array(a), Array(b)) | (Set(a), Set(b)) | (Push(a), Push(b)) | (Sequence(a), Sequence(b)) => {
+                a == b
+            }
             (EncodedBulks(a), EncodedBulks(b)) => a == b,
             (EncodedBulks(encoded), Array(items)) | (Array(items), EncodedBulks(encoded)) => {
                 encoded.items() == *items
@@ -287,6 +293,11 @@ impl Reply {
             }
             Reply::Verbatim(text) => bulk(out, b'$', text),
             Reply::None => {}
+            Reply::Push(items) => {
+                header(out, if resp3 { b'>' } else { b'*' }, items.len() as i64);
+                items.iter().for_each(|item| item.write_resp(out, resp3));
+            }
+            Reply::Sequence(replies) => replies.iter().for_each(|reply| reply.write_resp(out, resp3)),
         }
     }
 
@@ -311,7 +322,17 @@ impl Reply {
                 out.extend_from_slice(format!("(double) {}", format_double(*value)).as_bytes())
             }
             Reply::Bool(value) => out.extend_from_slice(if *value { b"(true)" } else { b"(false)" }),
-            Reply::Array(items) | Reply::Set(items) => human_list(out, items.iter(), indent),
+            Reply::Array(items) | Reply::Set(items) | Reply::Push(items) => {
+                human_list(out, items.iter(), indent)
+            }
+            Reply::Sequence(replies) => {
+                for (i, reply) in replies.iter().enumerate() {
+                    if i > 0 {
+                        out.extend_from_slice(b"\r\n");
+                    }
+                    reply.human(out, indent, top);
+                }
+            }
             Reply::EncodedBulks(bulks) => human_list(out, bulks.items().iter(), indent),
             Reply::Map(pairs) => {
                 let flat: Vec<&Reply> = pairs.iter().flat_map(|(k, v)| [k, v]).collect();

@@ -19,6 +19,8 @@ pub struct Context<'a> {
     now_ms: u64,
     /// The append-only file was on when the command started.
     pub(super) aof: bool,
+    /// Keys expiry deletes are collected (for the append-only file or `expired` events).
+    track_expired: bool,
     /// TRANSACTIONS: the command runs inside a [`super::Batch`], which hands
     /// on the effects of all its commands at once.
     pub(super) nested: bool,
@@ -34,6 +36,8 @@ impl<'a> Context<'a> {
     /// batch of pipelined requests rather than once per command.
     pub fn at(server: &'a ServerState, client: &'a mut Session, now_ms: u64) -> Context<'a> {
         let aof = server.persist.aof.on();
+        let track_expired =
+            aof || crate::state::notify::wanted(server.config.keyspace_events(), EventClass::Expired);
         let mut keyspace = server.store.view();
         // The connection's buffers, reused from command to command; the last
         // command's effects stay readable until the next one starts.
@@ -41,7 +45,7 @@ impl<'a> Context<'a> {
             client.effects.clear();
         }
         keyspace.swap_effects(&mut client.effects);
-        Context { server, client, command: "", keyspace, now_ms, aof, nested: false }
+        Context { server, client, command: "", keyspace, now_ms, aof, track_expired, nested: false }
     }
 
     /// Hands on what the command did, while its shards are still held: to
@@ -50,7 +54,7 @@ impl<'a> Context<'a> {
     /// one check.
     #[inline]
     pub(super) fn hand_on_effects(&mut self, write: bool, argv: Argv<'_>, reply: &Reply) {
-        if self.aof {
+        if self.track_expired {
             self.keyspace.collect_expired();
         }
         if self.nested {
@@ -60,10 +64,11 @@ impl<'a> Context<'a> {
             return;
         }
         self.touch_watches();
+        let effects = self.keyspace.effects();
+        crate::state::notify::publish_events(self.server, effects);
         if !self.aof {
             return;
         }
-        let effects = self.keyspace.effects();
         let logged = !reply.is_error() && (write || effects.propagation() == Propagation::Rewritten);
         let has_expired = effects.deleted_keys().any(|(_, why, _)| why == Deletion::Expired);
         // A read that expired nothing never takes the log's lock, which every write takes.
@@ -110,7 +115,12 @@ impl<'a> Context<'a> {
     }
 
     /// As [`Context::notify`], in database `db` (`MOVE`, `COPY ... DB`).
+    /// One atomic load when no class is on.
+    #[inline]
     pub fn notify_in(&mut self, db: usize, class: EventClass, event: &'static str, key: &[u8]) {
+        if !crate::state::notify::wanted(self.server.config.keyspace_events(), class) {
+            return;
+        }
         self.keyspace.effects_mut().event(db, class, event, key);
     }
 
@@ -188,7 +198,7 @@ impl<'a> Context<'a> {
     /// The connection's selected database, in the shards of the command's keys.
     pub fn db(&mut self) -> &mut Keyspace<'a> {
         let (index, now, touch) = (self.client.db, self.now_ms, !self.client.no_touch);
-        self.keyspace.prepare(index, now, touch, self.aof);
+        self.keyspace.prepare(index, now, touch, self.track_expired);
         &mut self.keyspace
     }
 

@@ -130,6 +130,13 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
         ctx.client.tally.reject(slot);
         return refuse(ctx, argv, Some(entry), ReplyError::OOM);
     }
+    // PUBSUB: a RESP2 client in subscribed mode runs only these.
+    if ctx.client.subscriptions.any() && ctx.client.protocol == 2 && !SUBSCRIBED_MODE.contains(&meta.name) {
+        let error = ReplyError::err(format_args!(
+            "Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+        ));
+        return refuse(ctx, argv, Some(entry), error);
+    }
     // TRANSACTIONS: after MULTI, requests are queued (one check outside one).
     if ctx.client.multi.is_some() && transaction::queues(entry) {
         return transaction::queue(ctx, argv, flags | sub_flags);
@@ -146,8 +153,12 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     let started = crate::metrics::monotonic_ns();
     let mut args = Args::new(argv);
     let write = flags & Flag::Write.bit() != 0;
+    let keys_before = super::key_events::before(ctx, entry, sub, argv, flags | sub_flags);
     let result = entry.command.execute(ctx, &mut args);
     ctx.keyspace.forget_route();
+    if let Some(keys) = keys_before {
+        super::key_events::after(ctx, argv, keys);
+    }
     let usec = crate::metrics::monotonic_ns().wrapping_sub(started) / 1000;
     if ctx.client.rerun {
         ctx.client.tally.rerun(slot, usec);
@@ -171,6 +182,19 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     ctx.hand_on_effects(write, argv, &reply);
     reply
 }
+
+/// The commands a RESP2 client in subscribed mode may run.
+const SUBSCRIBED_MODE: &[&str] = &[
+    "subscribe",
+    "psubscribe",
+    "ssubscribe",
+    "unsubscribe",
+    "punsubscribe",
+    "sunsubscribe",
+    "ping",
+    "quit",
+    "reset",
+];
 
 /// The slow log and the latency monitor: one load each while they are off.
 /// `flags`: the command's and the subcommand's [`Flag::bit`]s.

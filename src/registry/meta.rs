@@ -20,6 +20,8 @@ pub enum Flag {
     Blocking,
     /// Keys found by a count argument (`LMPOP`): `COMMAND GETKEYS` cannot use `Keys`.
     MovableKeys,
+    /// Pub/sub (`SUBSCRIBE`, `PUBLISH`): ACL category `@pubsub`.
+    Pubsub,
 }
 
 impl Flag {
@@ -49,6 +51,7 @@ impl Flag {
             Flag::NoMulti => "no_multi",
             Flag::Blocking => "blocking",
             Flag::MovableKeys => "movablekeys",
+            Flag::Pubsub => "pubsub",
         }
     }
 }
@@ -292,6 +295,9 @@ impl CommandMeta {
         cats.push(if has(Flag::Fast) { "@fast" } else { "@slow" });
         if has(Flag::Blocking) {
             cats.push("@blocking");
+        }
+        if has(Flag::Pubsub) {
+            cats.push("@pubsub");
         }
         for extra in self.extra_acl_categories {
             if !cats.contains(extra) {

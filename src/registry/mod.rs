@@ -7,6 +7,7 @@ mod args;
 mod batch;
 mod context;
 mod dispatch;
+mod key_events;
 mod meta;
 pub mod permissions;
 mod table;

@@ -12,6 +12,7 @@ use crate::protocol::ReplyError;
 pub enum Denial {
     Command,
     Key(Vec<u8>),
+    Channel(Vec<u8>),
 }
 
 /// Why `user` may not run `argv` (command `entry`, subcommand `sub`).
@@ -21,9 +22,36 @@ pub fn denial(user: &User, entry: &Entry, sub: Option<usize>, argv: Argv<'_>) ->
     if !user.may_run(id) && !entry.meta.has(Flag::NoAuth) {
         return Some(Denial::Command);
     }
-    if user.all_keys {
+    if !user.all_keys {
+        if let Some(denied) = key_denial(user, entry, sub, argv) {
+            return Some(denied);
+        }
+    }
+    if user.all_channels {
         return None;
     }
+    channel_denial(user, entry, argv)
+}
+
+/// PUBSUB: the first channel the command names that `user` may not use.
+/// Channels and the channels of `PUBLISH` match the user's patterns as
+/// globs; a `PSUBSCRIBE` pattern must be one of them, literally (as Redis's
+/// command table lists the channel arguments of these commands).
+fn channel_denial(user: &User, entry: &Entry, argv: Argv<'_>) -> Option<Denial> {
+    let (channels, literal) = match entry.meta.name {
+        "publish" | "spublish" => (1..2.min(argv.len()), false),
+        "subscribe" | "ssubscribe" => (1..argv.len(), false),
+        "psubscribe" => (1..argv.len(), true),
+        _ => return None,
+    };
+    channels
+        .map(|i| argv.get(i))
+        .find(|channel| !user.may_use_channel(channel, literal))
+        .map(|channel| Denial::Channel(channel.to_vec()))
+}
+
+/// The first key `user`'s key patterns do not allow.
+fn key_denial(user: &User, entry: &Entry, sub: Option<usize>, argv: Argv<'_>) -> Option<Denial> {
     // The subcommand's own flags and key specification, if it has them.
     let flags = entry.flags_of(sub);
     let need = if flags & Flag::Write.bit() != 0 {
@@ -62,6 +90,11 @@ pub fn check(
             "key",
             key.clone(),
             "NOPERM this user has no permissions to access one of the keys used as arguments".to_string(),
+        ),
+        Denial::Channel(channel) => (
+            "channel",
+            channel.clone(),
+            "NOPERM this user has no permissions to access one of the channels used as arguments".to_string(),
         ),
     };
     let now = ctx.now_ms();

@@ -53,6 +53,10 @@ where
     let mut monitor: Option<tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>> = None;
     // LISTS: input read while blocked, parsed once the block ends.
     let mut pipelined = BytesMut::new();
+    // PUBSUB: the client's mailbox once it subscribed; it leaves every
+    // channel when the connection ends, however it ends.
+    let mut inbox: Option<crate::state::pubsub::Inbox> = None;
+    let _leave = LeavePubSub(shared, handle.id);
 
     // A person who connects and waits is greeted; a program speaks first.
     let delay = shared.config.read().human_session_delay;
@@ -149,6 +153,14 @@ where
                         let argv = parser.argv(&buf[pos..]);
                         reply = run_one(shared, &mut client, argv, shared.clock.now_ms(), &mut last_command);
                         client.migration = None;
+                    }
+                    // PUBSUB: messages queued before the reply (published by
+                    // this command, or its keyspace events) go out first.
+                    if client.subscriptions.any() && inbox.is_none() {
+                        inbox = shared.pubsub.take_inbox(handle.id);
+                    }
+                    if let Some(inbox) = &mut inbox {
+                        take_messages(inbox, &client, &mut out);
                     }
                     if client.reply_allowed() {
                         write_reply(&reply, &client, &mut out);
@@ -257,6 +269,20 @@ where
                 out.extend_from_slice(&line);
                 flush_out!().is_ok()
             }
+            Some(message) = next_message(&mut inbox) => {
+                // One turn for the publisher to go on with its pipeline, so
+                // its messages go out in one write rather than one each.
+                tokio::task::yield_now().await;
+                if let Some(inbox) = &mut inbox {
+                    inbox.mailbox.taken(message.len() as u64);
+                    crate::state::pubsub::write_delivery(&message, client.protocol, client.human, &mut out);
+                    take_messages(inbox, &client, &mut out);
+                }
+                if client.human {
+                    out.extend_from_slice(PROMPT);
+                }
+                flush_out!().is_ok()
+            }
             _ = &mut killed => false,
             _ = idle(shared) => false,
         };
@@ -304,6 +330,37 @@ async fn next_line(monitor: &mut Option<tokio::sync::mpsc::UnboundedReceiver<Vec
         Some(rx) => rx.recv().await,
         None => std::future::pending().await,
     }
+}
+
+/// PUBSUB: forgets the connection's subscriptions when it ends.
+struct LeavePubSub<'a>(&'a ServerState, u64);
+
+impl Drop for LeavePubSub<'_> {
+    fn drop(&mut self) {
+        self.0.pubsub.disconnect(self.1);
+    }
+}
+
+/// PUBSUB: the next message for a subscribed connection; never resolves for others.
+async fn next_message(
+    inbox: &mut Option<crate::state::pubsub::Inbox>,
+) -> Option<crate::state::pubsub::Delivery> {
+    match inbox {
+        Some(inbox) => inbox.receiver.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// PUBSUB: moves the queued messages into `out` (up to [`FLUSH_AT`] bytes
+/// at a time, so a flood is written in pieces), in the client's protocol.
+fn take_messages(inbox: &mut crate::state::pubsub::Inbox, client: &Session, out: &mut Vec<u8>) {
+    let mut taken = 0;
+    while out.len() < FLUSH_AT {
+        let Ok(message) = inbox.receiver.try_recv() else { break };
+        taken += message.len() as u64;
+        crate::state::pubsub::write_delivery(&message, client.protocol, client.human, out);
+    }
+    inbox.mailbox.taken(taken);
 }
 
 /// Runs one request; the context (and any keyspace lock) ends here, before
@@ -455,7 +512,10 @@ async fn flush_slowly<S: AsyncWrite + Unpin>(
     handle: &SessionHandle,
     mut killed: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
 ) -> std::io::Result<()> {
-    let [hard, soft, soft_seconds] = shared.config.output_limit();
+    // A subscriber is held to the `pubsub` class, as in Redis.
+    let subscribed = handle.info.lock().subscriptions.any();
+    let [hard, soft, soft_seconds] =
+        if subscribed { shared.config.pubsub_output_limit() } else { shared.config.output_limit() };
     let mut over_soft_since: Option<Instant> = None;
     while written < out.len() {
         let unsent = (out.len() - written) as u64;

@@ -368,13 +368,20 @@ async fn expire_loop(shared: Arc<ServerState>) {
         }
         let now = shared.clock.now_ms();
         let aof = shared.persist.aof.on();
+        let events = crate::state::notify::wanted(
+            shared.config.keyspace_events(),
+            crate::store::effects::EventClass::Expired,
+        );
         // Shard by shard: commands on other shards go on meanwhile. The
         // deleted keys are handed on as effects while their shard is held.
         shared.store.for_each_shard(|shard| {
-            shard.dbs.iter_mut().for_each(|db| db.set_track_expired(aof));
-            if shard.active_expire_cycle(now) > 0 && aof {
+            shard.dbs.iter_mut().for_each(|db| db.set_track_expired(aof || events));
+            if shard.active_expire_cycle(now) > 0 && (aof || events) {
                 shard.take_expired(&mut expired);
-                crate::persist::log_deletions(&shared.persist.aof, &expired);
+                if aof {
+                    crate::persist::log_deletions(&shared.persist.aof, &expired);
+                }
+                crate::state::notify::publish_events(&shared, &expired);
                 expired.clear();
             }
         });

@@ -7,7 +7,9 @@ pub mod blocking;
 mod clients;
 pub mod faults;
 mod identity;
+pub mod notify;
 pub mod pause;
+pub mod pubsub;
 mod users;
 pub mod watch;
 
@@ -18,6 +20,7 @@ use std::sync::Arc;
 use crate::acl::CommandCatalog;
 use crate::config::{Config, Configuration};
 use crate::session::{Session, SessionHandle};
+use crate::store::effects::EventClass;
 use crate::store::{Clock, Dataset, Keyspace, Store};
 
 pub use clients::Clients;
@@ -59,6 +62,8 @@ pub struct ServerState {
     pub pause: pause::PauseGate,
     /// Clients blocked on keys (`BLPOP`...), woken by writes to them.
     pub blocking: blocking::Blocking,
+    /// Pub/sub channels, patterns and their subscribers' mailboxes.
+    pub pubsub: pubsub::PubSub,
     /// TRANSACTIONS: the keys clients `WATCH`, made dirty by changes.
     pub watches: watch::Watches,
     /// Errors and request logging an embedding test asked for.
@@ -118,11 +123,20 @@ impl ServerState {
             blocking: blocking::Blocking::default(),
             watches: watch::Watches::default(),
             faults: faults::Faults::default(),
+            pubsub: pubsub::PubSub::default(),
             random: parking_lot::Mutex::new(fastrand::Rng::new()),
             log_level_hook: LogLevelHookCell::default(),
         };
         state.apply_metrics_config();
+        state.apply_acl_pubsub_default();
         state
+    }
+
+    /// Hands `acl-pubsub-default` to the users (before `ACL SETUSER`,
+    /// `ACL LOAD` and at start-up: the setting is read when users are made).
+    pub fn apply_acl_pubsub_default(&self) {
+        let all = self.config.read().acl_pubsub_default == "allchannels";
+        self.users.set_new_users_all_channels(all);
     }
 
     /// Makes the random choices of connections opened from now on repeat
@@ -226,6 +240,7 @@ impl ServerState {
                     if aof.on() {
                         crate::persist::log_eviction(aof, db, key);
                     }
+                    notify::publish_event(self, EventClass::Evicted, "evicted", db, key);
                     self.watches.touch_key(db, key);
                 },
             );
@@ -255,6 +270,26 @@ impl ServerState {
         if let Some(hook) = self.log_level_hook.0.get() {
             hook(loglevel);
         }
+    }
+
+    /// `PUBLISH` (`shard`: `SPUBLISH`) under the `pubsub` output limit;
+    /// how many clients receive the message.
+    pub fn publish(&self, shard: bool, channel: &[u8], payload: &[u8]) -> usize {
+        let limit = self.config.pubsub_output_limit();
+        self.pubsub.publish(shard, channel, payload, limit, self.clock.now_ms())
+    }
+
+    /// After `ACL SETUSER`: disconnects the clients of `user` subscribed to
+    /// a channel or pattern its rules no longer allow, as Redis does.
+    pub fn disconnect_denied_subscribers(&self, user: &crate::acl::UserCell) {
+        let rules = user.rules.read().clone();
+        if rules.all_channels {
+            return;
+        }
+        self.pubsub.disconnect_where(|handle, kind, name| {
+            let same_user = handle.user_name().map_or(&*user.name == "default", |n| n == user.name);
+            same_user && !rules.may_use_channel(name, kind == pubsub::Kind::Pattern)
+        });
     }
 
     /// Stops the listeners and every connection.

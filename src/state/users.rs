@@ -69,6 +69,11 @@ impl Users {
         removed
     }
 
+    /// `acl-pubsub-default`: whether users created from now on get every channel.
+    pub fn set_new_users_all_channels(&self, all: bool) {
+        self.acl.write().set_new_users_all_channels(all);
+    }
+
     /// `requirepass`: the default user's only password (none when empty).
     pub fn set_requirepass(&self, password: &str) {
         self.acl.write().set_requirepass(password);

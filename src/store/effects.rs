@@ -43,6 +43,10 @@ pub enum EventClass {
     Expired,
     /// `e`
     Evicted,
+    /// `n`: a key was created.
+    New,
+    /// `m`: a read found no key.
+    KeyMiss,
 }
 
 /// Why a key was deleted behind the command's back.
@@ -241,6 +245,22 @@ impl Effects {
         let b = self.buffers_mut();
         let key = b.keep(key);
         b.events.push(Event { db: db as u32, class, name, key });
+    }
+
+    /// A keyspace event put before the `at`-th recorded so far (`new`:
+    /// Redis creates a key before it notifies).
+    pub fn event_before_others(
+        &mut self,
+        at: usize,
+        db: usize,
+        class: EventClass,
+        name: &'static str,
+        key: &[u8],
+    ) {
+        let b = self.buffers_mut();
+        let key = b.keep(key);
+        let at = at.min(b.events.len());
+        b.events.insert(at, Event { db: db as u32, class, name, key });
     }
 
     /// Propagates nothing.

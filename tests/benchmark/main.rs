@@ -35,6 +35,7 @@ use std::time::{Duration, Instant};
 
 mod leaderboard;
 mod rdb;
+mod pubsub;
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
