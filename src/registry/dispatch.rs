@@ -65,6 +65,11 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
             return Reply::Error(denied);
         }
     }
+    // A script of another connection runs: wait for it, or past
+    // `busy-reply-threshold` answer BUSY (before any shard lock is taken).
+    if (flags | sub_flags) & Flag::AllowBusy.bit() == 0 && ctx.server.scripts.run.wait_or_busy(ctx.client.handle.id) {
+        return Reply::Error(ReplyError::from(crate::state::scripts::BUSY));
+    }
     ctx.command = name;
     // The shards of the command's (or subcommand's) keys, key counts
     // included, are locked together, on first use; keyless commands (and a

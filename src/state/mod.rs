@@ -8,6 +8,7 @@ mod clients;
 pub mod faults;
 mod identity;
 pub mod pause;
+pub mod scripts;
 mod users;
 
 use std::io;
@@ -60,6 +61,8 @@ pub struct ServerState {
     pub blocking: blocking::Blocking,
     /// Errors and request logging an embedding test asked for.
     pub faults: faults::Faults,
+    /// The running script (`BUSY`, `SCRIPT KILL`) and the scripting engine.
+    pub scripts: scripts::Scripts,
     /// Seeds each connection's random generator ([`ServerState::seed_random`]).
     random: parking_lot::Mutex<fastrand::Rng>,
 
@@ -114,6 +117,7 @@ impl ServerState {
             pause: pause::PauseGate::default(),
             blocking: blocking::Blocking::default(),
             faults: faults::Faults::default(),
+            scripts: scripts::Scripts::default(),
             random: parking_lot::Mutex::new(fastrand::Rng::new()),
             log_level_hook: LogLevelHookCell::default(),
         };
@@ -237,6 +241,7 @@ impl ServerState {
             .store(config.slowlog_max_len.min(usize::MAX as u64) as usize, Ordering::Relaxed);
         metrics.trim_slowlog();
         metrics.latency_threshold.store(config.latency_monitor_threshold, Ordering::Relaxed);
+        self.scripts.run.set_threshold_ms(config.busy_reply_threshold);
     }
 
     /// Installs the function that changes the log level at run time

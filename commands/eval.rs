@@ -1,0 +1,131 @@
+//! EVAL script numkeys [key ...] [arg ...]
+
+use crate::prelude::*;
+
+/// `EVAL`: execute a lua script server side.
+pub struct Eval;
+
+impl Command for Eval {
+    fn meta(&self) -> CommandMeta {
+        CommandMeta {
+            name: "eval",
+            arity: -3,
+            flags: &[Flag::NoScript, Flag::Stale, Flag::MovableKeys],
+            group: "scripting",
+            summary: "Execute a Lua script server side",
+            since: "2.6.0",
+            complexity: "Depends on the script that is executed.",
+            keys: Keys::NONE,
+            key_specs: &[KeySpec {
+                flags: &["RW", "access", "update"],
+                keys: Keys { first: 2, last: 2, step: 1 },
+                keynum: Some(Keynum { keynumidx: 0, firstkey: 1, keystep: 1 }),
+                ..KeySpec::DEFAULT
+            }],
+            ..CommandMeta::DEFAULT
+        }
+    }
+
+    fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+        crate::scripting::eval(ctx, args, false, false)
+    }
+}
+
+inventory::submit! { Registration::new(&Eval, module_path!()) }
+
+#[cfg(test)]
+mod tests {
+    use crate::protocol::Reply;
+    use crate::testing::*;
+
+    /// An error reply with any text (the harness's `err` takes static ones).
+    #[allow(dead_code)]
+    fn err(text: &str) -> Reply {
+        Reply::Error(crate::protocol::ReplyError(text.to_string().into()))
+    }
+
+    #[allow(dead_code)]
+    fn array(items: Vec<Reply>) -> Reply {
+        Reply::Array(items)
+    }
+
+    #[test]
+    fn conversions_of_returned_values() {
+        let mut h = Harness::new();
+        assert_eq!(h.run("EVAL \"return 1.9\" 0"), int(1));
+        assert_eq!(h.run("EVAL \"return -2.7\" 0"), int(-2));
+        assert_eq!(h.run("EVAL \"return 'x'\" 0"), bulk("x"));
+        assert_eq!(h.run("EVAL \"return true\" 0"), int(1));
+        assert_eq!(h.run("EVAL \"return false\" 0"), Reply::Null);
+        assert_eq!(h.run("EVAL \"return nil\" 0"), Reply::Null);
+        assert_eq!(h.run("EVAL \"return {1,2,nil,4}\" 0"), array(vec![int(1), int(2)]));
+        assert_eq!(h.run("EVAL \"return {ok='fine'}\" 0"), Reply::Simple("fine".into()));
+        assert_eq!(h.run("EVAL \"return {err='bad thing'}\" 0"), err("bad thing"));
+        assert_eq!(h.run("EVAL \"return redis.error_reply('My Error')\" 0"), err("My Error"));
+        assert_eq!(h.run("EVAL \"return {1,{err='x'},{ok='y'}}\" 0"),
+            array(vec![int(1), err("x"), Reply::Simple("y".into())]));
+    }
+
+    #[test]
+    fn keys_argv_and_calls() {
+        let mut h = Harness::new();
+        assert_eq!(h.run("EVAL \"return {KEYS[1], ARGV[1], #KEYS, #ARGV}\" 1 k a"),
+            array(vec![bulk("k"), bulk("a"), int(1), int(1)]));
+        assert_eq!(h.run("EVAL \"return redis.call('set', KEYS[1], ARGV[1])\" 1 k v"), Reply::OK);
+        assert_eq!(h.run("GET k"), bulk("v"));
+        assert_eq!(h.run("EVAL \"return redis.call('get', 'nokey')\" 0"), Reply::Null);
+        assert_eq!(h.run("EVAL \"return type(redis.call('get', 'nokey'))\" 0"), bulk("boolean"));
+        assert_eq!(h.run("EVAL \"redis.setresp(3) return type(redis.call('get', 'nokey'))\" 0"), bulk("nil"));
+        assert_eq!(h.run("EVAL \"return redis.call('incrby', 'n', 2.0)\" 0"), int(2));
+    }
+
+    #[test]
+    fn errors_are_redis_texts() {
+        let mut h = Harness::new();
+        let sha = |body: &str| crate::scripting::sha1_hex(body.as_bytes());
+        assert_eq!(h.run("EVAL \"return foo\" 0"), err(&format!(
+            "ERR user_script:1: Script attempted to access nonexistent global variable 'foo' script: {}, on @user_script:1.",
+            sha("return foo"))));
+        assert_eq!(h.run("EVAL \"a=5\" 0"), err(&format!(
+            "ERR user_script:1: Attempt to modify a readonly table script: {}, on @user_script:1.", sha("a=5"))));
+        h.run("SET s str");
+        assert_eq!(h.run("EVAL \"return redis.call('incr','s')\" 0"), err(&format!(
+            "ERR value is not an integer or out of range script: {}, on @user_script:1.",
+            sha("return redis.call('incr','s')"))));
+        assert_eq!(h.run("EVAL \"return redis.pcall('incr','s')\" 0"),
+            err("ERR value is not an integer or out of range"));
+        assert_eq!(h.run("EVAL \"return redis.pcall('nosuch')\" 0"),
+            err("ERR Unknown Redis command called from script"));
+        assert_eq!(h.run("EVAL \"return redis.pcall('get')\" 0"),
+            err("ERR Wrong number of args calling Redis command from script"));
+        assert_eq!(h.run("EVAL \"return 'x' ..\" 0"),
+            err("ERR Error compiling script (new function): user_script:1: unexpected symbol near '<eof>'"));
+        assert_eq!(h.run("EVAL \"return 1\" 5 a"), err("ERR Number of keys can't be greater than number of args"));
+        assert_eq!(h.run("EVAL \"return 1\" -1"), err("ERR Number of keys can't be negative"));
+        assert_eq!(h.run("EVAL \"return 1\" x"), err("ERR value is not an integer or out of range"));
+        assert_eq!(h.run("EVAL \"error('boom')\" 0"), err(&format!(
+            "ERR user_script:1: boom script: {}, on @user_script:1.", sha("error('boom')"))));
+    }
+
+    #[test]
+    fn sandbox_hides_unsafe_globals() {
+        let mut h = Harness::new();
+        for name in ["loadfile", "dofile", "print", "os", "io", "debug", "require"] {
+            let reply = h.run(&format!("EVAL \"return type({name})\" 0"));
+            assert!(reply.is_error(), "{name}: {reply:?}");
+        }
+        assert_eq!(h.run("EVAL \"return type(loadstring)\" 0"), bulk("function"));
+        assert_eq!(h.run("EVAL \"return tostring(math.random())\" 0"), bulk("0.39646477363839"));
+        assert_eq!(h.run("EVAL \"return redis.sha1hex('')\" 0"), bulk("da39a3ee5e6b4b0d3255bfef95601890afd80709"));
+    }
+
+    #[test]
+    fn deep_recursion_is_an_error() {
+        let mut h = Harness::new();
+        let reply = h.run("EVAL \"local function f(n) return f(n + 1) + 1 end return f(1)\" 0");
+        assert!(reply.is_error(), "{reply:?}");
+        let reply = h.run("EVAL \"local t = {} local c = t for i = 1, 5000 do c[1] = {} c = c[1] end return t\" 0");
+        assert!(reply.is_error(), "{reply:?}");
+        assert_eq!(h.run("EVAL \"return 1\" 0"), int(1), "the engine still works");
+    }
+}

@@ -1,0 +1,266 @@
+//! Lua scripting as Redis 7.0 runs it: `EVAL`/`EVALSHA` scripts and their
+//! cache, `FUNCTION` libraries and `FCALL`. Lua 5.1 comes from the `mlua`
+//! crate (built from source, as Redis embeds Lua 5.1); `redis.call` goes
+//! through the registry's dispatch, so this sits beside the commands.
+//!
+//! One engine per server (one Lua state, behind a lock): a script holds the
+//! engine and every shard from its first command to its last, so no other
+//! client's command runs in between, whatever keys it touches.
+
+pub mod convert;
+pub mod functions;
+mod libs;
+mod run;
+pub mod shebang;
+mod vm;
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+
+use parking_lot::{Mutex, MutexGuard};
+
+use crate::protocol::{Reply, ReplyError};
+use crate::registry::{Args, Context};
+use crate::state::ServerState;
+pub use run::RunSpec;
+pub use shebang::ScriptFlags;
+
+/// The Lua heap's cap when `maxmemory` sets none.
+pub const LUA_MEMORY_LIMIT: usize = 1 << 30;
+
+/// The lowercase hex SHA1 of `bytes` (`EVALSHA`'s names, `redis.sha1hex`).
+pub fn sha1_hex(bytes: &[u8]) -> String {
+    use sha1::Digest;
+    let digest = sha1::Sha1::digest(bytes);
+    let mut hex = String::with_capacity(40);
+    for byte in digest.iter() {
+        hex.push_str(&format!("{byte:02x}"));
+    }
+    hex
+}
+
+/// A cached `EVAL` script.
+struct Cached {
+    function: mlua::Function,
+    body: Vec<u8>,
+    flags: ScriptFlags,
+}
+
+/// The Lua state with the script cache and the function libraries.
+pub struct Engine {
+    inner: Mutex<Inner>,
+}
+
+pub(crate) struct Inner {
+    vm: vm::Vm,
+    scripts: HashMap<String, Cached>,
+    scripts_bytes: usize,
+    pub(crate) libraries: functions::Libraries,
+}
+
+impl Engine {
+    fn new() -> Engine {
+        let vm = vm::Vm::new().expect("the Lua state builds");
+        let _ = vm.lua.set_memory_limit(LUA_MEMORY_LIMIT);
+        Engine {
+            inner: Mutex::new(Inner {
+                vm,
+                scripts: HashMap::new(),
+                scripts_bytes: 0,
+                libraries: functions::Libraries::default(),
+            }),
+        }
+    }
+
+    /// The engine of `server`, built on first use.
+    pub fn of(server: &ServerState) -> &Engine {
+        let any = server.scripts.engine.get_or_init(|| Box::new(Engine::new()));
+        any.downcast_ref::<Engine>().expect("only scripting fills the engine slot")
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock()
+    }
+}
+
+impl Inner {
+    /// Publishes the memory figures `INFO` shows.
+    fn account(&self, server: &ServerState) {
+        let scripts = &server.scripts;
+        scripts.lua_memory.store(self.vm.lua.used_memory(), Ordering::Relaxed);
+        scripts.scripts_memory.store(self.scripts_bytes + self.libraries.bytes(), Ordering::Relaxed);
+        scripts.cached_scripts.store(self.scripts.len(), Ordering::Relaxed);
+        scripts.eval_memory.store(self.scripts_bytes, Ordering::Relaxed);
+        scripts.functions.store(self.libraries.function_count(), Ordering::Relaxed);
+        scripts.libraries.store(self.libraries.len(), Ordering::Relaxed);
+    }
+
+    /// Caps the Lua heap at `maxmemory` (or [`LUA_MEMORY_LIMIT`]).
+    fn cap_memory(&self, server: &ServerState) {
+        let maxmemory = server.config.maxmemory() as usize;
+        let limit = if maxmemory == 0 { LUA_MEMORY_LIMIT } else { maxmemory.max(1 << 20) };
+        let _ = self.vm.lua.set_memory_limit(limit);
+    }
+
+    /// Compiles and caches `body` (once); its SHA1.
+    fn load_script(&mut self, body: &[u8]) -> Result<String, ReplyError> {
+        let sha = sha1_hex(body);
+        if self.scripts.contains_key(&sha) {
+            return Ok(sha);
+        }
+        let flags = shebang::parse(body).map_err(ReplyError::from)?;
+        let function = self
+            .vm
+            .compile(body, "@user_script")
+            .map_err(|e| ReplyError::err(format_args!("Error compiling script (new function): {}", lua_message(&e))))?;
+        self.scripts_bytes += body.len() + 40;
+        self.scripts.insert(sha.clone(), Cached { function, body: body.to_vec(), flags });
+        Ok(sha)
+    }
+
+    fn flush_scripts(&mut self) {
+        self.scripts.clear();
+        self.scripts_bytes = 0;
+        let _ = self.vm.lua.gc_collect();
+    }
+}
+
+/// The message of a Lua error, without `mlua`'s decoration.
+fn lua_message(error: &mlua::Error) -> String {
+    match error {
+        mlua::Error::SyntaxError { message, .. } => message.clone(),
+        mlua::Error::RuntimeError(message) => message.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// `EVAL`, `EVALSHA` and their `_RO` forms: `script` is the body, or its
+/// SHA1 with `by_sha`.
+pub fn eval(ctx: &mut Context<'_>, args: &mut Args<'_>, by_sha: bool, read_only: bool) -> Result<Reply, ReplyError> {
+    let script = args.next()?.to_vec();
+    let (keys, argv) = keys_and_args(args)?;
+    let engine = Engine::of(ctx.server);
+    let mut inner = engine.lock();
+    let sha = if by_sha {
+        let sha = String::from_utf8_lossy(&script).to_ascii_lowercase();
+        if !inner.scripts.contains_key(&sha) {
+            return Err(ReplyError::from("NOSCRIPT No matching script. Please use EVAL."));
+        }
+        sha
+    } else {
+        inner.load_script(&script)?
+    };
+    let cached = &inner.scripts[&sha];
+    let flags = cached.flags;
+    check_flags(ctx, flags, read_only)?;
+    let function = cached.function.clone();
+    inner.cap_memory(ctx.server);
+    let keys: Vec<&[u8]> = keys.iter().map(|k| k.as_slice()).collect();
+    let argv: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
+    let spec = RunSpec {
+        function,
+        name: &sha,
+        keys: &keys,
+        args: &argv,
+        flags,
+        read_only: read_only || flags.no_writes,
+        is_function: false,
+    };
+    let result = blocking(|| run::run(ctx, &inner.vm, spec));
+    inner.account(ctx.server);
+    result
+}
+
+/// `numkeys key... arg...`, with Redis's errors.
+pub fn keys_and_args(args: &mut Args<'_>) -> Result<(Vec<Vec<u8>>, Vec<Vec<u8>>), ReplyError> {
+    let numkeys = args.next_i64()?;
+    let rest: Vec<Vec<u8>> = args.rest().map(|a| a.to_vec()).collect();
+    if numkeys < 0 {
+        return Err(ReplyError::err("Number of keys can't be negative"));
+    }
+    if numkeys as u64 > rest.len() as u64 {
+        return Err(ReplyError::err("Number of keys can't be greater than number of args"));
+    }
+    let mut rest = rest;
+    let argv = rest.split_off(numkeys as usize);
+    Ok((rest, argv))
+}
+
+/// What a script's declared flags forbid before it runs.
+fn check_flags(ctx: &mut Context<'_>, flags: ScriptFlags, read_only: bool) -> Result<(), ReplyError> {
+    if !flags.declared {
+        return Ok(());
+    }
+    let may_write = !flags.no_writes;
+    if read_only && may_write {
+        return Err(ReplyError::err("Can not run script with write flag on readonly replica"));
+    }
+    let server = ctx.server;
+    let maxmemory = server.config.maxmemory();
+    if may_write && !flags.allow_oom && maxmemory != 0 && server.used_memory() as u64 > maxmemory {
+        return Err(ReplyError::OOM);
+    }
+    Ok(())
+}
+
+/// Runs `f` (a script) so that the runtime worker it holds hands its other
+/// connections on to another worker meanwhile (`SCRIPT KILL` can arrive).
+fn blocking<R>(f: impl FnOnce() -> R) -> R {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
+    }
+}
+
+/// `SCRIPT LOAD body`: the SHA1.
+pub fn script_load(server: &ServerState, body: &[u8]) -> Result<String, ReplyError> {
+    let engine = Engine::of(server);
+    let mut inner = engine.lock();
+    let sha = inner.load_script(body)?;
+    inner.account(server);
+    Ok(sha)
+}
+
+/// `SCRIPT EXISTS sha...`.
+pub fn script_exists(server: &ServerState, shas: &[&[u8]]) -> Vec<bool> {
+    let engine = Engine::of(server);
+    let inner = engine.lock();
+    shas.iter().map(|sha| inner.scripts.contains_key(&String::from_utf8_lossy(sha).to_ascii_lowercase())).collect()
+}
+
+/// `SCRIPT FLUSH`.
+pub fn script_flush(server: &ServerState) {
+    let engine = Engine::of(server);
+    let mut inner = engine.lock();
+    inner.flush_scripts();
+    inner.account(server);
+}
+
+/// The body of cached script `sha` (tests, persistence).
+pub fn script_body(server: &ServerState, sha: &str) -> Option<Vec<u8>> {
+    Engine::of(server).lock().scripts.get(sha).map(|c| c.body.clone())
+}
+
+/// `SCRIPT KILL` / `FUNCTION KILL`: `function` tells which was asked.
+pub fn kill(server: &ServerState, function: bool) -> Result<(), ReplyError> {
+    let run = &server.scripts.run;
+    let Some(running) = run.running() else {
+        return Err(ReplyError::from("NOTBUSY No scripts in execution right now."));
+    };
+    if running.function != function {
+        return Err(if function {
+            ReplyError::from("NOTBUSY No scripts in execution right now.")
+        } else {
+            ReplyError::err("No scripts in execution right now.")
+        });
+    }
+    if run.wrote() {
+        return Err(ReplyError::from(
+            "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.",
+        ));
+    }
+    run.request_kill();
+    Ok(())
+}
