@@ -12,9 +12,14 @@ pub const MAX_DEPTH: usize = 200;
 
 /// A Lua number as Lua 5.1 prints it (`%.14g`).
 pub fn format_number(n: f64) -> String {
+    format_c(c"%.14g", n)
+}
+
+/// `n` through C's `printf` format `format` (one double).
+fn format_c(format: &std::ffi::CStr, n: f64) -> String {
     let mut buf = [0u8; 64];
-    // SAFETY: the buffer is large enough for any `%.14g` and its size is passed.
-    let len = unsafe { libc::snprintf(buf.as_mut_ptr().cast(), buf.len(), c"%.14g".as_ptr(), n) };
+    // SAFETY: the buffer is large enough for any `%.17g` and its size is passed.
+    let len = unsafe { libc::snprintf(buf.as_mut_ptr().cast(), buf.len(), format.as_ptr(), n) };
     String::from_utf8_lossy(&buf[..(len.max(0) as usize).min(buf.len() - 1)]).into_owned()
 }
 
@@ -115,9 +120,10 @@ fn lua_to_reply_at(value: &Value, resp3: bool, depth: usize) -> Result<Reply, Re
     })
 }
 
-/// A Lua number as `(long long)` truncates it.
+/// A Lua number as C's `(long long)` cast truncates it on x86-64: out of
+/// range (and NaN) gives the minimum.
 fn truncate(n: f64) -> i64 {
-    if n.is_nan() {
+    if n.is_nan() || n >= 9.223_372_036_854_775_808e18 || n < -9.223_372_036_854_775_808e18 {
         i64::MIN
     } else {
         n as i64
@@ -175,13 +181,16 @@ fn status_text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).replace(['\r', '\n'], " ")
 }
 
-/// A `redis.call` argument: strings as they are, numbers as Lua prints
-/// them; anything else is refused.
+/// A `redis.call` argument: strings as they are, numbers as Redis prints
+/// them (`%.17g`); anything else is refused.
 pub fn argument(value: &Value) -> Option<Vec<u8>> {
     match value {
         Value::String(s) => Some(s.as_bytes().to_vec()),
-        Value::Integer(i) => Some(itoa::Buffer::new().format(*i).as_bytes().to_vec()),
-        Value::Number(n) => Some(format_number(*n).into_bytes()),
+        Value::Integer(i) if i.unsigned_abs() < 100_000_000_000_000_000 => {
+            Some(itoa::Buffer::new().format(*i).as_bytes().to_vec())
+        }
+        Value::Integer(i) => Some(format_c(c"%.17g", *i as f64).into_bytes()),
+        Value::Number(n) => Some(format_c(c"%.17g", *n).into_bytes()),
         _ => None,
     }
 }

@@ -108,10 +108,10 @@ impl Inner {
         if self.scripts.contains_key(&sha) {
             return Ok(sha);
         }
-        let flags = shebang::parse(body).map_err(ReplyError::from)?;
+        let flags = shebang::parse(body).map_err(|e| ReplyError(e.into()))?;
         let function = self
             .vm
-            .compile(body, "@user_script")
+            .compile(&shebang::code(body), "@user_script")
             .map_err(|e| ReplyError::err(format_args!("Error compiling script (new function): {}", lua_message(&e))))?;
         self.scripts_bytes += body.len() + 40;
         self.scripts.insert(sha.clone(), Cached { function, body: body.to_vec(), flags });
@@ -193,7 +193,7 @@ fn check_flags(ctx: &mut Context<'_>, flags: ScriptFlags, read_only: bool) -> Re
     }
     let may_write = !flags.no_writes;
     if read_only && may_write {
-        return Err(ReplyError::err("Can not run script with write flag on readonly replica"));
+        return Err(ReplyError::err("Can not execute a script with write flag using *_ro command."));
     }
     let server = ctx.server;
     let maxmemory = server.config.maxmemory();

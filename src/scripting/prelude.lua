@@ -24,6 +24,20 @@ G.rawset = function(t, k, v)
   if readonly[t] then error('Attempt to modify a readonly table', 0) end
   return rawset(t, k, v)
 end
+-- A Redis error caught by `pcall` is its text, as in Redis 7.0.
+local raw_pcall, select, unpack = pcall, select, unpack
+local function caught(count, ok, ...)
+  if not ok then
+    local e = ...
+    if type(e) == 'table' and type(rawget(e, 'err')) == 'string' then
+      return false, rawget(e, 'err')
+    end
+  end
+  return ok, ...
+end
+G.pcall = function(...)
+  return caught(select('#', ...), raw_pcall(...))
+end
 -- Bytecode could crash the interpreter: text only.
 G.loadstring = function(s, name)
   if type(s) == 'string' and s:byte(1) == 27 then return nil, 'bytecode is not allowed' end

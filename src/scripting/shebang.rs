@@ -47,26 +47,26 @@ impl ScriptFlags {
 }
 
 /// The flags of a script body: legacy (undeclared) without a `#!` line.
-/// The shebang line itself is left in the body, as Redis compiles it
-/// (Lua skips a first line starting with `#`).
-pub fn parse(body: &[u8]) -> Result<ScriptFlags, &'static str> {
+pub fn parse(body: &[u8]) -> Result<ScriptFlags, String> {
     if !body.starts_with(b"#!") {
         return Ok(ScriptFlags::default());
     }
     let line_end = body.iter().position(|&b| b == b'\n').unwrap_or(body.len());
     let line = &body[2..line_end];
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
     let mut parts = line.split(|&b| b == b' ').filter(|p| !p.is_empty());
-    if parts.next() != Some(&b"lua"[..]) {
-        return Err("ERR Unexpected engine in script shebang");
+    let engine = parts.next().unwrap_or_default();
+    if engine != b"lua" {
+        return Err(format!("ERR Unexpected engine in script shebang: #!{}", text(engine)));
     }
     let mut flags = ScriptFlags { declared: true, ..ScriptFlags::default() };
     for part in parts {
         let Some(list) = part.strip_prefix(b"flags=") else {
-            return Err("ERR Unknown lua shebang option");
+            return Err(format!("ERR Unknown lua shebang option: {}", text(part)));
         };
         for name in list.split(|&b| b == b',').filter(|n| !n.is_empty()) {
             if !flags.set(name) {
-                return Err("ERR Unexpected flag in script shebang");
+                return Err(format!("ERR Unexpected flag in script shebang: {}", text(name)));
             }
         }
     }
@@ -84,8 +84,18 @@ mod tests {
         assert!(flags.declared && flags.no_writes && flags.allow_oom && !flags.allow_stale);
         assert_eq!(flags.names(), vec!["no-writes", "allow-oom"]);
         assert!(parse(b"#!lua\nreturn 1").unwrap().declared);
-        assert_eq!(parse(b"#!python\n"), Err("ERR Unexpected engine in script shebang"));
-        assert_eq!(parse(b"#!lua flags=bad\n"), Err("ERR Unexpected flag in script shebang"));
-        assert_eq!(parse(b"#!lua name=x\n"), Err("ERR Unknown lua shebang option"));
+        assert_eq!(parse(b"#!python\n").unwrap_err(), "ERR Unexpected engine in script shebang: #!python");
+        assert_eq!(parse(b"#!lua flags=bad\n").unwrap_err(), "ERR Unexpected flag in script shebang: bad");
+        assert_eq!(parse(b"#!lua name=x\n").unwrap_err(), "ERR Unknown lua shebang option: name=x");
     }
+}
+
+/// The code Lua compiles: a shebang line emptied (its newline kept, so
+/// line numbers stay those of the body).
+pub fn code(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if !body.starts_with(b"#!") {
+        return body.into();
+    }
+    let line_end = body.iter().position(|&b| b == b'\n').unwrap_or(body.len());
+    body[line_end..].to_vec().into()
 }
