@@ -24,6 +24,17 @@ G.rawset = function(t, k, v)
   if readonly[t] then error('Attempt to modify a readonly table', 0) end
   return rawset(t, k, v)
 end
+-- The text of an error a Rust function raised, without the traceback
+-- the binding appends.
+local find, sub = string.find, string.sub
+local function native_text(e)
+  local text = tostring(e)
+  local cut = find(text, '\nstack traceback:', 1, true)
+  if cut then text = sub(text, 1, cut - 1) end
+  if sub(text, 1, 15) == 'runtime error: ' then text = sub(text, 16) end
+  return text
+end
+
 -- A Redis error caught by `pcall` is its text, as in Redis 7.0.
 local raw_pcall, select, unpack = pcall, select, unpack
 local function caught(count, ok, ...)
@@ -31,6 +42,9 @@ local function caught(count, ok, ...)
     local e = ...
     if type(e) == 'table' and type(rawget(e, 'err')) == 'string' then
       return false, rawget(e, 'err')
+    end
+    if type(e) == 'userdata' then
+      return false, native_text(e)
     end
   end
   return ok, ...
@@ -81,7 +95,9 @@ local function handler(err)
     level = level + 1
     info = getinfo(level, 'nSl')
   end
-  if type(err) ~= 'table' then
+  if type(err) == 'userdata' then
+    err = { err = 'ERR ' .. native_text(err) }
+  elseif type(err) ~= 'table' then
     err = { err = 'ERR ' .. tostring(err) }
   end
   if info then
