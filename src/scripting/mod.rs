@@ -10,6 +10,7 @@
 pub mod convert;
 pub mod functions;
 mod libs;
+mod payload;
 mod run;
 pub mod shebang;
 mod vm;
@@ -52,7 +53,7 @@ pub struct Engine {
 }
 
 pub(crate) struct Inner {
-    vm: vm::Vm,
+    pub(crate) vm: vm::Vm,
     scripts: HashMap<String, Cached>,
     scripts_bytes: usize,
     pub(crate) libraries: functions::Libraries,
@@ -85,7 +86,7 @@ impl Engine {
 
 impl Inner {
     /// Publishes the memory figures `INFO` shows.
-    fn account(&self, server: &ServerState) {
+    pub(crate) fn account(&self, server: &ServerState) {
         let scripts = &server.scripts;
         scripts.lua_memory.store(self.vm.lua.used_memory(), Ordering::Relaxed);
         scripts.scripts_memory.store(self.scripts_bytes + self.libraries.bytes(), Ordering::Relaxed);
@@ -96,7 +97,7 @@ impl Inner {
     }
 
     /// Caps the Lua heap at `maxmemory` (or [`LUA_MEMORY_LIMIT`]).
-    fn cap_memory(&self, server: &ServerState) {
+    pub(crate) fn cap_memory(&self, server: &ServerState) {
         let maxmemory = server.config.maxmemory() as usize;
         let limit = if maxmemory == 0 { LUA_MEMORY_LIMIT } else { maxmemory.max(1 << 20) };
         let _ = self.vm.lua.set_memory_limit(limit);
@@ -126,7 +127,7 @@ impl Inner {
 }
 
 /// The message of a Lua error, without `mlua`'s decoration.
-fn lua_message(error: &mlua::Error) -> String {
+pub(crate) fn lua_message(error: &mlua::Error) -> String {
     match error {
         mlua::Error::SyntaxError { message, .. } => message.clone(),
         mlua::Error::RuntimeError(message) => message.clone(),
@@ -138,7 +139,7 @@ fn lua_message(error: &mlua::Error) -> String {
 /// SHA1 with `by_sha`.
 pub fn eval(ctx: &mut Context<'_>, args: &mut Args<'_>, by_sha: bool, read_only: bool) -> Result<Reply, ReplyError> {
     let script = args.next()?.to_vec();
-    let (keys, argv) = keys_and_args(args)?;
+    let (keys, argv) = keys_and_args(args, "")?;
     let engine = Engine::of(ctx.server);
     let mut inner = engine.lock();
     let sha = if by_sha {
@@ -172,8 +173,8 @@ pub fn eval(ctx: &mut Context<'_>, args: &mut Args<'_>, by_sha: bool, read_only:
 }
 
 /// `numkeys key... arg...`, with Redis's errors.
-pub fn keys_and_args(args: &mut Args<'_>) -> Result<(Vec<Vec<u8>>, Vec<Vec<u8>>), ReplyError> {
-    let numkeys = args.next_i64()?;
+pub fn keys_and_args(args: &mut Args<'_>, not_a_number: &'static str) -> Result<(Vec<Vec<u8>>, Vec<Vec<u8>>), ReplyError> {
+    let numkeys = args.next_i64().map_err(|e| if not_a_number.is_empty() { e } else { ReplyError::err(not_a_number) })?;
     let rest: Vec<Vec<u8>> = args.rest().map(|a| a.to_vec()).collect();
     if numkeys < 0 {
         return Err(ReplyError::err("Number of keys can't be negative"));
@@ -187,7 +188,7 @@ pub fn keys_and_args(args: &mut Args<'_>) -> Result<(Vec<Vec<u8>>, Vec<Vec<u8>>)
 }
 
 /// What a script's declared flags forbid before it runs.
-fn check_flags(ctx: &mut Context<'_>, flags: ScriptFlags, read_only: bool) -> Result<(), ReplyError> {
+pub(crate) fn check_flags(ctx: &mut Context<'_>, flags: ScriptFlags, read_only: bool) -> Result<(), ReplyError> {
     if !flags.declared {
         return Ok(());
     }
@@ -205,7 +206,7 @@ fn check_flags(ctx: &mut Context<'_>, flags: ScriptFlags, read_only: bool) -> Re
 
 /// Runs `f` (a script) so that the runtime worker it holds hands its other
 /// connections on to another worker meanwhile (`SCRIPT KILL` can arrive).
-fn blocking<R>(f: impl FnOnce() -> R) -> R {
+pub(crate) fn blocking<R>(f: impl FnOnce() -> R) -> R {
     match tokio::runtime::Handle::try_current() {
         Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
             tokio::task::block_in_place(f)

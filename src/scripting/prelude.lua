@@ -122,6 +122,51 @@ local env = raw_setmetatable({}, {
 readonly[env] = true
 G._G = env
 
+-- A table whose unknown names raise the nonexistent-global error.
+local function strict(t)
+  local proxy = raw_setmetatable({}, {
+    __index = function(_, name)
+      local value = rawget(t, name)
+      if value == nil then
+        error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
+      end
+      return value
+    end,
+    __newindex = deny,
+    __metatable = false,
+  })
+  readonly[proxy] = true
+  return proxy
+end
+
+-- Function libraries: their code runs with only the loading API; the
+-- functions they register, when called, see the full globals (Redis
+-- switches the globals' `__index` the same way).
+local load_redis = { register_function = raising.register_function, log = raising.log }
+for _, name in ipairs({ 'LOG_DEBUG', 'LOG_VERBOSE', 'LOG_NOTICE', 'LOG_WARNING', 'REDIS_VERSION', 'REDIS_VERSION_NUM' }) do
+  load_redis[name] = redis[name]
+end
+local load_api = { redis = strict(load_redis) }
+for _, name in ipairs({ 'string', 'math', 'table', 'bit', 'cjson', 'cmsgpack', 'struct' }) do
+  load_api[name] = G[name]
+end
+local current = { api = G }
+local function_env = raw_setmetatable({}, {
+  __index = function(_, name)
+    local value = rawget(current.api, name)
+    if value == nil then
+      error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
+    end
+    return value
+  end,
+  __newindex = deny,
+  __metatable = false,
+})
+readonly[function_env] = true
+local function loading(on)
+  current.api = on and load_api or G
+end
+
 local xpcall = xpcall
 local function run(f, keys, args)
   if keys then
@@ -130,4 +175,4 @@ local function run(f, keys, args)
   return xpcall(f, handler)
 end
 
-return env, run, handler
+return env, run, function_env, loading

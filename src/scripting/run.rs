@@ -58,7 +58,11 @@ pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, R
     // Every shard, for the whole run: scripts may touch undeclared keys.
     ctx.keyspace();
     let run = ctx.server.scripts.run.clone();
-    run.start(ctx.client.handle.id, spec.is_function);
+    let mut command: Vec<Vec<u8>> = vec![if spec.is_function { b"fcall".to_vec() } else { b"eval".to_vec() }];
+    command.push(spec.name.as_bytes().to_vec());
+    command.push(spec.keys.len().to_string().into_bytes());
+    command.extend(spec.keys.iter().chain(spec.args.iter()).map(|a| a.to_vec()));
+    run.start(ctx.client.handle.id, spec.is_function, spec.name.to_string(), command);
     let hook_run = run.clone();
     let _ = lua.set_hook(HookTriggers::new().every_nth_instruction(HOOK_EVERY), move |_, _| {
         if hook_run.kill_requested() {
@@ -127,8 +131,9 @@ fn script_error(error: &mlua::Table, name: &str, is_function: bool) -> ReplyErro
     let text = text.strip_prefix("ERR runtime error: ").map(|t| format!("ERR {t}")).unwrap_or(text);
     let source = error.raw_get::<Option<String>>("source").ok().flatten().unwrap_or_else(|| "?".into());
     let line = error.raw_get::<Option<i64>>("line").ok().flatten().unwrap_or(0);
-    let kind = if is_function { "function" } else { "script" };
-    convert::error_text(format!("{text} {kind}: {name}, on {source}:{line}.").as_bytes())
+    // Functions are named `script: <name>` too, as Redis does.
+    let _ = is_function;
+    convert::error_text(format!("{text} script: {name}, on {source}:{line}.").as_bytes())
 }
 
 /// `redis.set_repl(flags)`: every propagation mode is accepted (the

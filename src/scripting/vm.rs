@@ -18,6 +18,10 @@ pub struct Vm {
     pub run: Function,
     /// Where each run lends `call`, `setresp`, `set_repl`.
     pub bridge: Table,
+    /// The environment of function libraries (see `loading`).
+    pub function_env: Table,
+    /// `loading(true)`: library code sees only the loading API.
+    pub loading: Function,
 }
 
 /// The libraries made read-only, as Redis 7.0 does.
@@ -55,19 +59,23 @@ impl Vm {
         }
         let names = lua.create_sequence_from(LIBRARIES.iter().copied())?;
         let prelude = lua.load(include_str!("prelude.lua")).set_name("=redis").into_function()?;
-        let (env, run, _handler): (Table, Function, Function) =
+        let (env, run, function_env, loading): (Table, Function, Table, Function) =
             prelude.call((getinfo, bridge.clone(), names, raising))?;
-        Ok(Vm { lua, globals, env, run, bridge })
+        Ok(Vm { lua, globals, env, run, bridge, function_env, loading })
     }
 
     /// Compiles a script body (text only) into a function running in the sandbox.
     pub fn compile(&self, body: &[u8], name: &str) -> mlua::Result<Function> {
-        self.lua
-            .load(body)
-            .set_name(name)
-            .set_mode(mlua::chunk::ChunkMode::Text)
-            .set_environment(self.env.clone())
-            .into_function()
+        self.compile_in(body, name, self.env.clone())
+    }
+
+    /// Compiles library code into a function running in the library environment.
+    pub fn compile_library(&self, code: &[u8]) -> mlua::Result<Function> {
+        self.compile_in(code, "@user_function", self.function_env.clone())
+    }
+
+    fn compile_in(&self, body: &[u8], name: &str, env: Table) -> mlua::Result<Function> {
+        self.lua.load(body).set_name(name).set_mode(mlua::chunk::ChunkMode::Text).set_environment(env).into_function()
     }
 }
 

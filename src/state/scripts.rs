@@ -14,13 +14,16 @@ use parking_lot::{Condvar, Mutex};
 pub const BUSY: &str = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
 
 /// The script running now, if any.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Running {
     /// The connection running it.
     pub client: u64,
     pub started: Instant,
     /// A function (`FCALL`) rather than a script (`EVAL`).
     pub function: bool,
+    /// The function's name or the script's SHA1, and the command that runs it.
+    pub name: String,
+    pub command: Vec<Vec<u8>>,
 }
 
 /// The running script's state, shared with the engine's instruction hook.
@@ -40,8 +43,8 @@ pub struct ScriptRun {
 
 impl ScriptRun {
     /// Marks a script as running on connection `client`.
-    pub fn start(&self, client: u64, function: bool) {
-        *self.running.lock() = Some(Running { client, started: Instant::now(), function });
+    pub fn start(&self, client: u64, function: bool, name: String, command: Vec<Vec<u8>>) {
+        *self.running.lock() = Some(Running { client, started: Instant::now(), function, name, command });
         self.kill.store(false, Ordering::Relaxed);
         self.wrote.store(false, Ordering::Relaxed);
         self.active.store(true, Ordering::Release);
@@ -59,7 +62,7 @@ impl ScriptRun {
         if !self.active.load(Ordering::Acquire) {
             return None;
         }
-        *self.running.lock()
+        self.running.lock().clone()
     }
 
     pub fn note_write(&self) {
@@ -103,7 +106,7 @@ impl ScriptRun {
         let wait = || {
             let mut running = self.running.lock();
             loop {
-                let Some(now) = *running else { return false };
+                let Some(now) = running.as_ref() else { return false };
                 if now.client == client {
                     return false;
                 }
