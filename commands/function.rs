@@ -83,6 +83,12 @@ impl Command for Function {
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let sub = args.next()?.to_ascii_lowercase();
+        // Changes to the libraries reach the append-only file as given.
+        if matches!(sub.as_slice(), b"load" | b"delete" | b"flush" | b"restore") {
+            let argv = args.argv();
+            let parts: Vec<&[u8]> = argv.iter().collect();
+            ctx.propagate_as(&parts);
+        }
         let server = ctx.server;
         match sub.as_slice() {
             b"help" => Ok(crate::command_logic::admin::help_reply(HELP)),

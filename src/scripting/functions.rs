@@ -253,8 +253,25 @@ pub fn load(server: &ServerState, code: &[u8], replace: bool) -> Result<String, 
     let engine = Engine::of(server);
     let mut inner = engine.lock();
     let name = inner.load_library(code, replace);
-    inner.account(server);
+    inner.publish_libraries(server);
     name
+}
+
+/// Compiles the libraries the store holds (loaded from a snapshot); one
+/// that no longer loads is dropped with a warning.
+pub fn load_stored(server: &ServerState) {
+    let codes = server.store.functions();
+    if codes.is_empty() {
+        return;
+    }
+    let engine = Engine::of(server);
+    let mut inner = engine.lock();
+    for code in codes {
+        if let Err(error) = inner.load_library(&code, true) {
+            tracing::warn!(%error, "a stored function library did not load");
+        }
+    }
+    inner.publish_libraries(server);
 }
 
 /// `FUNCTION DELETE name`.
@@ -262,7 +279,7 @@ pub fn delete(server: &ServerState, name: &[u8]) -> Result<(), ReplyError> {
     let engine = Engine::of(server);
     let mut inner = engine.lock();
     let found = inner.libraries.remove(&String::from_utf8_lossy(name)).is_some();
-    inner.account(server);
+    inner.publish_libraries(server);
     found.then_some(()).ok_or_else(|| ReplyError::err("Library not found"))
 }
 
@@ -272,7 +289,7 @@ pub fn flush(server: &ServerState) {
     let mut inner = engine.lock();
     inner.libraries.clear();
     let _ = inner.vm.lua.gc_collect();
-    inner.account(server);
+    inner.publish_libraries(server);
 }
 
 /// Every library's code (persistence: `FUNCTION LOAD` records, `dump.json`).
@@ -402,10 +419,10 @@ pub fn restore(server: &ServerState, payload: &[u8], policy: RestorePolicy) -> R
     for code in &codes {
         if let Err(error) = inner.load_library(code, policy == RestorePolicy::Replace) {
             inner.libraries = saved;
-            inner.account(server);
+            inner.publish_libraries(server);
             return Err(error);
         }
     }
-    inner.account(server);
+    inner.publish_libraries(server);
     Ok(())
 }

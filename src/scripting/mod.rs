@@ -96,6 +96,13 @@ impl Inner {
         scripts.libraries.store(self.libraries.len(), Ordering::Relaxed);
     }
 
+    /// After a change to the libraries: the figures, and their code in the
+    /// store for snapshots and log rewrites.
+    pub(crate) fn publish_libraries(&self, server: &ServerState) {
+        self.account(server);
+        server.store.set_functions(self.libraries.codes());
+    }
+
     /// Caps the Lua heap at `maxmemory` (or [`LUA_MEMORY_LIMIT`]).
     pub(crate) fn cap_memory(&self, server: &ServerState) {
         let maxmemory = server.config.maxmemory() as usize;

@@ -44,7 +44,10 @@ local function caught(count, ok, ...)
       return false, rawget(e, 'err')
     end
     if type(e) == 'userdata' then
-      return false, native_text(e)
+      local text = native_text(e)
+      -- SCRIPT KILL and SHUTDOWN NOSAVE cannot be caught.
+      if sub(text, 1, 29) == 'Script killed by user with SC' then error(e, 0) end
+      return false, text
     end
   end
   return ok, ...

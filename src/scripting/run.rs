@@ -55,17 +55,20 @@ pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, R
         vm.globals.raw_set("KEYS", keys.clone()).map_err(fail)?;
         vm.globals.raw_set("ARGV", args.clone()).map_err(fail)?;
     }
-    // Every shard, for the whole run: scripts may touch undeclared keys.
-    ctx.keyspace();
     let run = ctx.server.scripts.run.clone();
     let mut command: Vec<Vec<u8>> = vec![if spec.is_function { b"fcall".to_vec() } else { b"eval".to_vec() }];
     command.push(spec.name.as_bytes().to_vec());
     command.push(spec.keys.len().to_string().into_bytes());
     command.extend(spec.keys.iter().chain(spec.args.iter()).map(|a| a.to_vec()));
+    // Marked running first (background work stops taking shards), then
+    // every shard, for the whole run: scripts may touch undeclared keys.
     run.start(ctx.client.handle.id, spec.is_function, spec.name.to_string(), command);
+    ctx.keyspace();
     let hook_run = run.clone();
+    // `SHUTDOWN NOSAVE` stops any script, even one that wrote.
+    let shutdown = ctx.server.clients.shutdown_requested();
     let _ = lua.set_hook(HookTriggers::new().every_nth_instruction(HOOK_EVERY), move |_, _| {
-        if hook_run.kill_requested() {
+        if hook_run.kill_requested() || *shutdown.borrow() {
             return Err(mlua::Error::runtime(KILLED));
         }
         Ok(VmState::Continue)

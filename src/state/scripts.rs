@@ -58,6 +58,11 @@ impl ScriptRun {
         self.finished.notify_all();
     }
 
+    /// Whether a script runs now (one load).
+    pub fn is_running(&self) -> bool {
+        self.active.load(Ordering::Acquire)
+    }
+
     pub fn running(&self) -> Option<Running> {
         if !self.active.load(Ordering::Acquire) {
             return None;
