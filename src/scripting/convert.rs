@@ -194,3 +194,87 @@ pub fn argument(value: &Value) -> Option<Vec<u8>> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// RESP2 replies a command gives (integers exact in a Lua number).
+    fn resp2_reply() -> impl Strategy<Value = Reply> {
+        let leaf = prop_oneof![
+            (-(1i64 << 53)..(1i64 << 53)).prop_map(Reply::Integer),
+            proptest::collection::vec(any::<u8>(), 0..8).prop_map(Reply::Bulk),
+            "[a-zA-Z ]{0,8}".prop_map(|s| Reply::Simple(s.into())),
+            "[A-Z]{1,4} [a-z ]{0,8}".prop_map(|s| Reply::Error(ReplyError(s.into()))),
+            Just(Reply::Null),
+        ];
+        leaf.prop_recursive(4, 32, 6, |inner| proptest::collection::vec(inner, 0..6).prop_map(Reply::Array))
+    }
+
+    /// RESP3 replies without nulls (a nil ends a Lua array).
+    fn resp3_reply() -> impl Strategy<Value = Reply> {
+        let leaf = prop_oneof![
+            (-(1i64 << 53)..(1i64 << 53)).prop_map(Reply::Integer),
+            proptest::collection::vec(any::<u8>(), 0..8).prop_map(Reply::Bulk),
+            any::<bool>().prop_map(Reply::Bool),
+            (-1e12f64..1e12).prop_map(Reply::Double),
+        ];
+        leaf.prop_recursive(3, 24, 5, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..5).prop_map(Reply::Array),
+                // Distinct string keys: a Lua table holds each key once.
+                proptest::collection::btree_map("[a-z]{1,6}", inner, 0..4).prop_map(|m| {
+                    Reply::Map(m.into_iter().map(|(k, v)| (Reply::Bulk(k.into_bytes()), v)).collect())
+                }),
+            ]
+        })
+    }
+
+    /// Maps in a canonical order (a Lua table's order is its own).
+    fn sorted(reply: Reply) -> Reply {
+        match reply {
+            Reply::Array(items) => Reply::Array(items.into_iter().map(sorted).collect()),
+            Reply::Map(pairs) => {
+                let mut pairs: Vec<_> = pairs.into_iter().map(|(k, v)| (sorted(k), sorted(v))).collect();
+                pairs.sort_by(|a, b| format!("{:?}", a.0).cmp(&format!("{:?}", b.0)));
+                Reply::Map(pairs)
+            }
+            other => other,
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn resp2_replies_round_trip_through_lua(reply in resp2_reply()) {
+            let lua = Lua::new();
+            let value = reply_to_lua(&lua, &reply, false).unwrap();
+            prop_assert_eq!(lua_to_reply(&value, false), reply);
+        }
+
+        #[test]
+        fn resp3_replies_round_trip_through_lua(reply in resp3_reply()) {
+            let lua = Lua::new();
+            let value = reply_to_lua(&lua, &reply, true).unwrap();
+            prop_assert_eq!(sorted(lua_to_reply(&value, true)), sorted(reply));
+        }
+
+        #[test]
+        fn numbers_truncate_toward_zero(n in -1e18f64..1e18) {
+            prop_assert_eq!(lua_to_reply(&Value::Number(n), false), Reply::Integer(n.trunc() as i64));
+        }
+
+        #[test]
+        fn a_nil_ends_an_array(items in proptest::collection::vec(0i64..100, 0..10), cut in 0usize..10) {
+            let lua = Lua::new();
+            let table = lua.create_table().unwrap();
+            for (i, item) in items.iter().enumerate() {
+                if i != cut {
+                    table.raw_set(i + 1, *item).unwrap();
+                }
+            }
+            let kept = items.iter().take(cut.min(items.len())).map(|&i| Reply::Integer(i)).collect();
+            prop_assert_eq!(lua_to_reply(&Value::Table(table), false), Reply::Array(kept));
+        }
+    }
+}
