@@ -23,6 +23,7 @@ impl Command for Reset {
     fn execute(&self, ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult {
         // Back to the default user, authenticated only if it needs no password.
         let (user, authenticated) = ctx.server.users.for_new_connection();
+        crate::registry::end_transaction(ctx.server, ctx.client);
         ctx.client.reset(user, authenticated);
         Ok(Reply::simple("RESET"))
     }

@@ -31,6 +31,9 @@ pub struct SessionInfo {
     pub monitor: bool,
     /// Held by `CLIENT PAUSE`, or blocked by `BLPOP` and friends (flag `b`).
     pub blocked: bool,
+    /// Commands queued since `MULTI` (`multi=` in `CLIENT LIST`, flag `x`),
+    /// and their argument bytes (`multi-mem`); `None` outside a transaction.
+    pub multi: Option<(usize, usize)>,
     /// The connection's buffers at the end of its last batch.
     pub buffers: Buffers,
 }
@@ -60,6 +63,9 @@ impl SessionInfo {
         }
         if self.monitor {
             flags.push('O');
+        }
+        if self.multi.is_some() {
+            flags.push('x');
         }
         if self.blocked {
             flags.push('b');
@@ -147,7 +153,7 @@ impl SessionHandle {
         let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
         format!(
             "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 \
-             multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl={} oll=0 omem={} \
+             multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll=0 omem={} \
              tot-mem={} events={} cmd={} user={} redir=-1 resp={} lib-name={} lib-ver={}",
             self.id,
             self.addr,
@@ -158,9 +164,11 @@ impl SessionHandle {
             now_ms.saturating_sub(info.last_active_ms) / 1000,
             info.flags(),
             info.db,
+            info.multi.map_or(-1, |(queued, _)| queued as i64),
             info.buffers.query,
             info.buffers.query_free,
             info.buffers.argv_mem,
+            info.multi.map_or(0, |(_, bytes)| bytes),
             info.buffers.reply_capacity,
             info.buffers.reply_capacity,
             info.buffers.reply,
@@ -191,6 +199,34 @@ pub struct BlockRequest {
     pub keys: Vec<Vec<u8>>,
     pub deadline_ms: Option<u64>,
     pub timeout_reply: Reply,
+}
+
+/// A transaction under way: the commands queued since `MULTI`.
+#[derive(Debug, Default)]
+pub struct Transaction {
+    /// Each queued request's arguments, command name first.
+    pub queued: Vec<Vec<Vec<u8>>>,
+    /// A command was refused while queueing: `EXEC` answers `EXECABORT`.
+    pub aborted: bool,
+    /// The queued commands' flag bits, or-ed (`EXEC` of a `denyoom`
+    /// command is refused over `maxmemory`).
+    pub flags: u32,
+    /// Bytes of the queued arguments, with a small cost per argument.
+    pub bytes: usize,
+}
+
+impl Transaction {
+    /// Queues one request (nothing once the transaction is aborted: it is
+    /// never run).
+    pub fn queue<'a>(&mut self, args: impl Iterator<Item = &'a [u8]>, flags: u32) {
+        if self.aborted {
+            return;
+        }
+        let args: Vec<Vec<u8>> = args.map(<[u8]>::to_vec).collect();
+        self.bytes += args.iter().map(|a| a.len() + 16).sum::<usize>();
+        self.queued.push(args);
+        self.flags |= flags;
+    }
 }
 
 /// A connection's own state, lent to each command through the context.
@@ -239,6 +275,8 @@ pub struct Session {
     /// This connection's random choices (`RANDOMKEY`, `HRANDFIELD`),
     /// drawn from the server's generator so a seeded server repeats them.
     pub rng: fastrand::Rng,
+    /// `MULTI` ran: requests are queued until `EXEC` or `DISCARD`.
+    pub multi: Option<Transaction>,
 }
 
 impl Session {
@@ -263,6 +301,7 @@ impl Session {
             buffers: Buffers::default(),
             aof_wait: 0,
             effects: Default::default(),
+            multi: None,
         }
     }
 
@@ -310,9 +349,17 @@ impl Session {
         self.reply_skip_next = false;
         self.user = user;
         self.authenticated = authenticated;
+        self.multi = None;
         let mut info = self.handle.info.lock();
         info.name.clear();
         info.user = None;
+        info.multi = None;
+    }
+
+    /// Shows the transaction's state to others (`CLIENT LIST`); called
+    /// when it starts, grows and ends.
+    pub fn publish_multi(&self) {
+        self.handle.info.lock().multi = self.multi.as_ref().map(|t| (t.queued.len(), t.bytes));
     }
 
     pub fn id(&self) -> u64 {

@@ -77,6 +77,23 @@ impl Harness {
         reply
     }
 
+    /// Another connection to the same server (a WATCH raced by another
+    /// client); run its commands with [`Harness::run_as`].
+    pub fn other_client(&self) -> Session {
+        let id = self.shared.clients.next_id();
+        let handle =
+            Arc::new(SessionHandle::new(id, "127.0.0.1:50001".into(), "127.0.0.1:6379".into(), 9, START_MS));
+        self.shared.clients.register(handle.clone());
+        self.shared.new_session(handle)
+    }
+
+    /// Runs an inline command line as `client` (see [`Harness::other_client`]).
+    pub fn run_as(&self, client: &mut Session, line: &str) -> Reply {
+        let args = split_inline(line.as_bytes()).expect("balanced quotes in test input");
+        let mut ctx = Context::new(&self.shared, client);
+        dispatch(&mut ctx, Argv::Owned(&args))
+    }
+
     /// The reply as RESP bytes (RESP3 after `HELLO 3`), as a client sees it.
     pub fn wire(&mut self, line: &str) -> String {
         let reply = self.run(line);

@@ -452,7 +452,10 @@ impl std::fmt::Display for LoadError {
 /// Reads the log at `path` record by record for a replay at start-up: `apply`
 /// gets each record's arguments and byte offset, and may stop the reading
 /// with an error. A cut-off last record is dropped (and the file truncated
-/// to its valid length) when `truncated_ok`. Returns the number of records.
+/// to its valid length) when `truncated_ok`. A transaction the file ends
+/// inside (`MULTI` without its `EXEC`: the replay queued its records and
+/// never ran them) is a cut-off end too, from its `MULTI` on. Returns the
+/// number of records.
 pub fn read_log(
     path: &Path,
     truncated_ok: bool,
@@ -460,28 +463,39 @@ pub fn read_log(
 ) -> Result<usize, LoadError> {
     let data = std::fs::read(path).map_err(LoadError::Io)?;
     let (mut pos, mut count) = (0, 0);
+    // TRANSACTIONS: where the transaction under way started.
+    let mut open_multi: Option<u64> = None;
     // Record by record: the log is never held twice in memory.
-    while pos < data.len() {
+    let torn_at = loop {
+        if pos >= data.len() {
+            break open_multi;
+        }
         let (args, next) = match aof::parse_record(&data, pos) {
             Ok(record) => record,
             Err(aof::ReadError::Corrupt(at, why)) => return Err(LoadError::Corrupt(at, why)),
-            Err(aof::ReadError::Truncated(at)) if truncated_ok => {
-                warn!(
-                    path = %path.display(),
-                    offset = at,
-                    dropped_bytes = data.len() as u64 - at,
-                    "the append only file ends with an incomplete record (a crash mid-write?): dropping it"
-                );
-                let file = std::fs::OpenOptions::new().write(true).open(path).map_err(LoadError::Io)?;
-                file.set_len(at).and_then(|_| file.sync_all()).map_err(LoadError::Io)?;
-                break;
-            }
-            Err(aof::ReadError::Truncated(at)) => return Err(LoadError::Truncated(at)),
+            Err(aof::ReadError::Truncated(at)) => break Some(open_multi.unwrap_or(at)),
         };
         let offset = pos as u64;
         pos = next;
         count += 1;
+        if args[0].eq_ignore_ascii_case(b"multi") {
+            open_multi = Some(offset);
+        } else if args[0].eq_ignore_ascii_case(b"exec") {
+            open_multi = None;
+        }
         apply(&args, offset)?;
+    };
+    let Some(at) = torn_at else { return Ok(count) };
+    if !truncated_ok {
+        return Err(LoadError::Truncated(at));
     }
+    warn!(
+        path = %path.display(),
+        offset = at,
+        dropped_bytes = data.len() as u64 - at,
+        "the append only file ends with an incomplete record or transaction (a crash mid-write?): dropping it"
+    );
+    let file = std::fs::OpenOptions::new().write(true).open(path).map_err(LoadError::Io)?;
+    file.set_len(at).and_then(|_| file.sync_all()).map_err(LoadError::Io)?;
     Ok(count)
 }

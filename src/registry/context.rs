@@ -19,6 +19,9 @@ pub struct Context<'a> {
     now_ms: u64,
     /// The append-only file was on when the command started.
     pub(super) aof: bool,
+    /// TRANSACTIONS: the command runs inside a [`super::Batch`], which hands
+    /// on the effects of all its commands at once.
+    pub(super) nested: bool,
 }
 
 impl<'a> Context<'a> {
@@ -38,7 +41,7 @@ impl<'a> Context<'a> {
             client.effects.clear();
         }
         keyspace.swap_effects(&mut client.effects);
-        Context { server, client, command: "", keyspace, now_ms, aof }
+        Context { server, client, command: "", keyspace, now_ms, aof, nested: false }
     }
 
     /// Hands on what the command did, while its shards are still held: to
@@ -49,10 +52,14 @@ impl<'a> Context<'a> {
         if self.aof {
             self.keyspace.collect_expired();
         }
-        let effects = self.keyspace.effects();
-        if effects.is_empty() && !write {
+        if self.nested {
             return;
         }
+        if self.keyspace.effects().is_empty() && !write {
+            return;
+        }
+        self.touch_watches();
+        let effects = self.keyspace.effects();
         if self.aof {
             let logged = !reply.is_error() && (write || effects.propagation() == Propagation::Rewritten);
             let has_expired = effects.deleted_keys().any(|(_, why, _)| why == Deletion::Expired);
@@ -65,6 +72,22 @@ impl<'a> Context<'a> {
                 }
             }
         }
+    }
+
+    /// TRANSACTIONS: marks the clients watching what the command changed
+    /// (one load while nobody watches). A whole-database change checks
+    /// whether watched keys exist, reading only shards the view holds.
+    fn touch_watches(&mut self) {
+        let watches = &self.server.watches;
+        if !watches.any() {
+            return;
+        }
+        let mut effects = Effects::default();
+        self.keyspace.swap_effects(&mut effects);
+        let keyspace = &mut self.keyspace;
+        let every_shard = keyspace.holds_all();
+        watches.touch(&effects, |db, key| !every_shard || keyspace.select(db as usize).contains(key));
+        self.keyspace.swap_effects(&mut effects);
     }
 
     /// A random generator for the command, drawn from its connection's, so

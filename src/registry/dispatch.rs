@@ -3,6 +3,7 @@
 
 use std::sync::atomic::Ordering;
 
+use super::transaction::{self, refuse};
 use super::{lookup, permissions, Args, Context, Entry, Flag};
 use crate::protocol::parse::Argv;
 use crate::protocol::{Reply, ReplyError};
@@ -21,13 +22,13 @@ pub fn dispatch(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
 
 fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     let Some(entry) = lookup(argv.get(0)) else {
-        return Reply::Error(unknown_command(argv));
+        return refuse(ctx, None, unknown_command(argv));
     };
     let meta = &entry.meta;
     let mut slot = entry.stat_slot;
     if !Entry::arity_ok(meta.arity, argv.len()) {
         ctx.client.tally.reject(slot);
-        return Reply::Error(ReplyError::wrong_arity(meta.name));
+        return refuse(ctx, Some(entry), ReplyError::wrong_arity(meta.name));
     }
     let mut name = meta.name;
     let mut sub = None;
@@ -36,17 +37,18 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     if !meta.subcommands.is_empty() && argv.len() >= 2 {
         let given = argv.get(1);
         let Some(index) = entry.subcommand_index(given) else {
-            return Reply::Error(ReplyError::err(format_args!(
+            let error = ReplyError::err(format_args!(
                 "unknown subcommand '{}'. Try {} HELP.",
                 truncate(given, 128),
                 meta.name.to_ascii_uppercase()
-            )));
+            ));
+            return refuse(ctx, Some(entry), error);
         };
         let full_name = &entry.sub_names[index];
         slot += 1 + index as u32;
         if !Entry::arity_ok(meta.subcommands[index].arity, argv.len()) {
             ctx.client.tally.reject(slot);
-            return Reply::Error(ReplyError::wrong_arity(full_name));
+            return refuse(ctx, Some(entry), ReplyError::wrong_arity(full_name));
         }
         name = full_name;
         sub = Some(index);
@@ -57,12 +59,16 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     let flags = entry.flag_bits;
     if !ctx.client.authenticated && flags & Flag::NoAuth.bit() == 0 && ctx.server.auth_required() {
         ctx.client.tally.reject(slot);
-        return Reply::Error(ReplyError::NOAUTH);
+        return refuse(ctx, Some(entry), ReplyError::NOAUTH);
+    }
+    if ctx.client.multi.is_some() && (flags | sub_flags) & Flag::NoMulti.bit() != 0 {
+        ctx.client.tally.reject(slot);
+        return refuse(ctx, Some(entry), transaction::NOT_IN_MULTI);
     }
     if !ctx.client.user.unrestricted() {
         if let Err(denied) = permissions::check(ctx, entry, sub, argv) {
             ctx.client.tally.reject(slot);
-            return Reply::Error(denied);
+            return refuse(ctx, Some(entry), denied);
         }
     }
     // A script of another connection runs: wait for it, or past
@@ -83,17 +89,27 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     } else if keys.step > 0 {
         ctx.keyspace.want_keys(keys.positions(argv.len()).map(|i| argv.get(i)));
     }
-    // One comparison when there is no limit.
+    // One comparison when there is no limit. A batch's commands were
+    // checked as one, before it took every shard.
     let maxmemory = ctx.server.config.maxmemory();
     if maxmemory != 0
+        && !ctx.nested
         && !within_memory_limit(ctx, maxmemory)
-        && (flags | sub_flags) & Flag::DenyOom.bit() != 0
+        && ((flags | sub_flags) & Flag::DenyOom.bit() != 0 || transaction::denied_over_memory(ctx, entry))
     {
         ctx.client.tally.reject(slot);
-        return Reply::Error(ReplyError::OOM);
+        return refuse(ctx, Some(entry), ReplyError::OOM);
+    }
+    // TRANSACTIONS: after MULTI, requests are queued (one check outside one).
+    if ctx.client.multi.is_some() && transaction::queues(entry) {
+        return transaction::queue(ctx, argv, flags | sub_flags);
     }
     let metrics = &ctx.server.metrics;
-    if metrics.monitor_count.load(Ordering::Relaxed) != 0 && (flags | sub_flags) & Flag::Admin.bit() == 0 {
+    let monitored =
+        metrics.monitor_count.load(Ordering::Relaxed) != 0 && (flags | sub_flags) & Flag::Admin.bit() == 0;
+    // EXEC is shown after the commands it ran, as Redis does.
+    let monitored_after = monitored && transaction::monitored_after(entry);
+    if monitored && !monitored_after {
         let now_us = ctx.server.clock.now_us();
         metrics.feed_monitors(now_us, ctx.client.db, &ctx.client.handle.addr, argv.iter());
     }
@@ -103,6 +119,10 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     let result = entry.command.execute(ctx, &mut args);
     let usec = crate::metrics::monotonic_ns().wrapping_sub(started) / 1000;
     ctx.client.tally.call(slot, usec, result.is_err());
+    if monitored_after {
+        let (metrics, now_us) = (&ctx.server.metrics, ctx.server.clock.now_us());
+        metrics.feed_monitors(now_us, ctx.client.db, &ctx.client.handle.addr, argv.iter());
+    }
     after_call(ctx, argv, usec, flags | sub_flags);
     let reply = match result {
         Ok(reply) => {

@@ -4,15 +4,18 @@
 //! [`dispatch`] with the permission check it runs.
 
 mod args;
+mod batch;
 mod context;
 mod dispatch;
 mod meta;
 pub mod permissions;
 mod table;
+mod transaction;
 
 use crate::protocol::{Reply, ReplyError};
 
 pub use args::{Args, ExpireUnit};
+pub use batch::Batch;
 pub use context::Context;
 pub use dispatch::dispatch;
 pub use meta::{CommandMeta, Flag, KeyFlagsFn, KeySpec, Keynum, Keys, Subcommand};
@@ -21,6 +24,7 @@ pub use table::{
     acl_id_count, catalog, commands, find_subcommand, init, lookup, stat_names, stat_slots, Entry,
     Registration,
 };
+pub use transaction::end_transaction;
 
 /// What a command handler returns; an `Err` becomes an error reply.
 pub type CommandResult = Result<Reply, ReplyError>;

@@ -31,6 +31,8 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let mut client = shared.new_session(handle.clone());
+    // TRANSACTIONS: a closed connection's watches go with it.
+    let _watches = ForgetWatches(shared, handle.id);
     let mut buf = BytesMut::with_capacity(READ_CHUNK);
     let mut out: Vec<u8> = Vec::with_capacity(READ_CHUNK);
     let mut parser = RequestParser::new(Limits::default());
@@ -251,6 +253,15 @@ where
             }
             return;
         }
+    }
+}
+
+/// Forgets a connection's watched keys when it closes, however it closes.
+struct ForgetWatches<'a>(&'a ServerState, u64);
+
+impl Drop for ForgetWatches<'_> {
+    fn drop(&mut self) {
+        self.0.watches.unwatch_all(self.1);
     }
 }
 

@@ -10,6 +10,7 @@ mod identity;
 pub mod pause;
 pub mod scripts;
 mod users;
+pub mod watch;
 
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -59,6 +60,8 @@ pub struct ServerState {
     pub pause: pause::PauseGate,
     /// Clients blocked on keys (`BLPOP`...), woken by writes to them.
     pub blocking: blocking::Blocking,
+    /// TRANSACTIONS: the keys clients `WATCH`, made dirty by changes.
+    pub watches: watch::Watches,
     /// Errors and request logging an embedding test asked for.
     pub faults: faults::Faults,
     /// The running script (`BUSY`, `SCRIPT KILL`) and the scripting engine.
@@ -116,6 +119,7 @@ impl ServerState {
             persist: crate::persist::Persist::default(),
             pause: pause::PauseGate::default(),
             blocking: blocking::Blocking::default(),
+            watches: watch::Watches::default(),
             faults: faults::Faults::default(),
             scripts: scripts::Scripts::default(),
             random: parking_lot::Mutex::new(fastrand::Rng::new()),
@@ -226,6 +230,7 @@ impl ServerState {
                     if aof.on() {
                         crate::persist::log_eviction(aof, db, key);
                     }
+                    self.watches.touch_key(db, key);
                 },
             );
         }

@@ -199,6 +199,16 @@ impl Effects {
         self.records.push(Record { db: None, bytes: start..self.record_bytes.len() });
     }
 
+    /// Propagates an already encoded record in database `db` (`None`: it
+    /// carries its own `SELECT`s): what [`Effects::records`] gave, passed on
+    /// (a transaction gathers its commands' records).
+    pub fn propagate_record(&mut self, db: Option<u32>, bytes: &[u8]) {
+        self.propagation = Propagation::Rewritten;
+        let start = self.record_bytes.len();
+        self.record_bytes.extend_from_slice(bytes);
+        self.records.push(Record { db, bytes: start..self.record_bytes.len() });
+    }
+
     /// Modified keys: (database, key); `None`: every key of the database
     /// ([`ALL_DBS`]: of every database).
     pub fn modified_keys(&self) -> impl Iterator<Item = (u32, Option<&[u8]>)> {

@@ -160,6 +160,11 @@ impl<'a> Keyspace<'a> {
         self
     }
 
+    /// Whether the view holds every shard (reading any key locks nothing more).
+    pub fn holds_all(&self) -> bool {
+        self.held == self.all()
+    }
+
     /// The shards this view holds.
     fn held_shards(&self) -> impl Iterator<Item = &Shard> {
         // SAFETY: bit `i` of `held` means this view holds shard `i`'s lock;
