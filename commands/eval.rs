@@ -120,6 +120,23 @@ mod tests {
     }
 
     #[test]
+    fn effects_are_the_commands_wrapped_in_multi_exec() {
+        let mut h = Harness::new();
+        h.run("EVAL \"redis.call('set','a','1') redis.call('incr','a')\" 0");
+        assert_eq!(h.propagated(), logged(&["MULTI", "set a 1", "incr a", "EXEC"]));
+        assert_eq!(h.modified(), ["0:a"]);
+        h.run("EVAL \"return redis.call('get','a')\" 0");
+        assert_eq!(h.propagated(), logged(&[]), "a read logs nothing, not even the script");
+        h.run("EVAL \"redis.call('set','b','1', 'EX', 100)\" 0");
+        let expected = format!("set b 1 PXAT {}", START_MS + 100_000);
+        assert_eq!(h.propagated(), logged(&[expected.as_str()]), "one record: no MULTI");
+        let reply = h.run("EVAL \"redis.call('set','c','1') error('x')\" 0");
+        assert!(reply.is_error());
+        assert_eq!(h.propagated(), logged(&["set c 1"]), "what a failed script wrote is logged");
+        assert_eq!(h.modified(), ["0:c"]);
+    }
+
+    #[test]
     fn deep_recursion_is_an_error() {
         let mut h = Harness::new();
         let reply = h.run("EVAL \"local function f(n) return f(n + 1) + 1 end return f(1)\" 0");

@@ -132,7 +132,6 @@ fn scripted_counters_stay_exact_under_concurrent_writers() {
 }
 
 #[test]
-#[ignore = "a script's effects are wrapped in MULTI/EXEC once the transactions primitive is merged"]
 fn a_script_s_writes_replay_from_the_append_only_file() {
     let dir = Arc::new(TempDir::new("scripting-aof"));
     let args = ["--human-session-delay", "0", "--appendonly", "yes", "--appendfsync", "always"];

@@ -12,7 +12,7 @@ use super::shebang::ScriptFlags;
 use super::vm::Vm;
 use crate::protocol::parse::Argv;
 use crate::protocol::{Reply, ReplyError};
-use crate::registry::{dispatch, lookup, Context, Entry, Flag};
+use crate::registry::{lookup, Batch, Context, Entry, Flag};
 use crate::state::scripts::ScriptRun;
 
 /// Instructions between two checks for `SCRIPT KILL`.
@@ -35,9 +35,11 @@ pub struct RunSpec<'s> {
     pub is_function: bool,
 }
 
-/// What `redis.call` needs during a run.
+/// What `redis.call` needs during a run: the batch its commands run in
+/// (every shard held; their effects handed on once, after the script,
+/// wrapped in `MULTI`/`EXEC`).
 struct Host<'c, 'a> {
-    ctx: &'c mut Context<'a>,
+    batch: Batch<'c, 'a>,
     resp: u8,
     read_only: bool,
     legacy: bool,
@@ -61,9 +63,9 @@ pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, R
     command.push(spec.keys.len().to_string().into_bytes());
     command.extend(spec.keys.iter().chain(spec.args.iter()).map(|a| a.to_vec()));
     // Marked running first (background work stops taking shards), then
-    // every shard, for the whole run: scripts may touch undeclared keys.
+    // every shard, for the whole run (the batch): scripts may touch
+    // undeclared keys.
     run.start(ctx.client.handle.id, spec.is_function, spec.name.to_string(), command);
-    ctx.keyspace();
     let hook_run = run.clone();
     // `SHUTDOWN NOSAVE` stops any script, even one that wrote.
     let shutdown = ctx.server.clients.shutdown_requested();
@@ -75,7 +77,7 @@ pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, R
     });
     let (saved_db, saved_protocol, saved_command) = (ctx.client.db, ctx.client.protocol, ctx.command);
     let host = std::cell::RefCell::new(Host {
-        ctx,
+        batch: Batch::begin(&mut *ctx),
         resp: 2,
         read_only: spec.read_only,
         legacy: !spec.flags.declared,
@@ -100,12 +102,15 @@ pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, R
         result
     });
     lua.remove_hook();
-    let host = host.into_inner();
+    let mut host = host.into_inner();
     let resp3 = host.resp == 3;
-    let ctx = host.ctx;
+    let ctx = host.batch.context();
+    // A script that wrote and then failed is still logged, as Redis does.
+    ctx.propagate_despite_error = host.wrote;
     ctx.client.db = saved_db;
     ctx.client.protocol = saved_protocol;
     ctx.command = saved_command;
+    drop(host);
     run.finish();
     let reply = match outcome {
         Ok((true, value)) => convert::lua_to_reply(&value, resp3),
@@ -184,9 +189,8 @@ impl Host<'_, '_> {
         if let Err(text) = self.check(&argv) {
             return error(text);
         }
-        let ctx = &mut *self.ctx;
-        ctx.client.protocol = self.resp;
-        let reply = dispatch(ctx, Argv::Owned(&argv));
+        self.batch.context().client.protocol = self.resp;
+        let reply = self.batch.run(Argv::Owned(&argv));
         let entry = lookup(&argv[0]).expect("checked");
         if entry.meta.has(Flag::Write) && !reply.is_error() {
             self.wrote = true;
@@ -219,7 +223,8 @@ impl Host<'_, '_> {
         if flags & Flag::NoScript.bit() != 0 {
             return Err("ERR This Redis command is not allowed from script");
         }
-        let user = self.ctx.client.user.clone();
+        let ctx = self.batch.context();
+        let user = ctx.client.user.clone();
         if !user.unrestricted() {
             let denial = crate::registry::denial(&user.rules.read(), entry, sub, Argv::Owned(argv));
             match denial {
@@ -236,7 +241,7 @@ impl Host<'_, '_> {
         if write && self.read_only {
             return Err("ERR Write commands are not allowed from read-only scripts.");
         }
-        let server = self.ctx.server;
+        let server = ctx.server;
         let maxmemory = server.config.maxmemory();
         if self.legacy
             && !self.wrote
