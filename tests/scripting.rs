@@ -222,3 +222,22 @@ fn lock_rate_limiter_and_queue_scripts_through_the_redis_crate() {
     let name: String = redis::cmd("HGET").arg("job:2").arg("name").query(&mut con).unwrap();
     assert_eq!(name, "email");
 }
+
+#[test]
+fn a_script_s_writes_touch_watchers_and_wake_blocked_clients_once() {
+    let server = Server::start(&["--human-session-delay", "0"]);
+    let mut watcher = server.connect();
+    let mut scripter = server.connect();
+    watcher.cmd(&["WATCH", "k"], b"+OK\r\n");
+    watcher.cmd(&["MULTI"], b"+OK\r\n");
+    watcher.cmd(&["GET", "k"], b"+QUEUED\r\n");
+    scripter.cmd(&["EVAL", "return redis.call('set', KEYS[1], 'v')", "1", "k"], b"+OK\r\n");
+    watcher.cmd(&["EXEC"], b"*-1\r\n");
+
+    let mut blocked = server.connect();
+    blocked.send_cmd(&["BLPOP", "queue", "0"]);
+    std::thread::sleep(Duration::from_millis(100));
+    scripter.cmd(&["EVAL", "redis.call('rpush', KEYS[1], 'a') return redis.call('rpush', KEYS[1], 'b')", "1", "queue"], b":2\r\n");
+    blocked.expect(b"*2\r\n$5\r\nqueue\r\n$1\r\na\r\n");
+    scripter.cmd(&["LRANGE", "queue", "0", "-1"], b"*1\r\n$1\r\nb\r\n");
+}
