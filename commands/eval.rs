@@ -62,15 +62,19 @@ mod tests {
         assert_eq!(h.run("EVAL \"return {ok='fine'}\" 0"), Reply::Simple("fine".into()));
         assert_eq!(h.run("EVAL \"return {err='bad thing'}\" 0"), err("bad thing"));
         assert_eq!(h.run("EVAL \"return redis.error_reply('My Error')\" 0"), err("My Error"));
-        assert_eq!(h.run("EVAL \"return {1,{err='x'},{ok='y'}}\" 0"),
-            array(vec![int(1), err("x"), Reply::Simple("y".into())]));
+        assert_eq!(
+            h.run("EVAL \"return {1,{err='x'},{ok='y'}}\" 0"),
+            array(vec![int(1), err("x"), Reply::Simple("y".into())])
+        );
     }
 
     #[test]
     fn keys_argv_and_calls() {
         let mut h = Harness::new();
-        assert_eq!(h.run("EVAL \"return {KEYS[1], ARGV[1], #KEYS, #ARGV}\" 1 k a"),
-            array(vec![bulk("k"), bulk("a"), int(1), int(1)]));
+        assert_eq!(
+            h.run("EVAL \"return {KEYS[1], ARGV[1], #KEYS, #ARGV}\" 1 k a"),
+            array(vec![bulk("k"), bulk("a"), int(1), int(1)])
+        );
         assert_eq!(h.run("EVAL \"return redis.call('set', KEYS[1], ARGV[1])\" 1 k v"), Reply::OK);
         assert_eq!(h.run("GET k"), bulk("v"));
         assert_eq!(h.run("EVAL \"return redis.call('get', 'nokey')\" 0"), Reply::Null);
@@ -86,25 +90,47 @@ mod tests {
         assert_eq!(h.run("EVAL \"return foo\" 0"), err(&format!(
             "ERR user_script:1: Script attempted to access nonexistent global variable 'foo' script: {}, on @user_script:1.",
             sha("return foo"))));
-        assert_eq!(h.run("EVAL \"a=5\" 0"), err(&format!(
-            "ERR user_script:1: Attempt to modify a readonly table script: {}, on @user_script:1.", sha("a=5"))));
+        assert_eq!(
+            h.run("EVAL \"a=5\" 0"),
+            err(&format!(
+                "ERR user_script:1: Attempt to modify a readonly table script: {}, on @user_script:1.",
+                sha("a=5")
+            ))
+        );
         h.run("SET s str");
-        assert_eq!(h.run("EVAL \"return redis.call('incr','s')\" 0"), err(&format!(
-            "ERR value is not an integer or out of range script: {}, on @user_script:1.",
-            sha("return redis.call('incr','s')"))));
-        assert_eq!(h.run("EVAL \"return redis.pcall('incr','s')\" 0"),
-            err("ERR value is not an integer or out of range"));
-        assert_eq!(h.run("EVAL \"return redis.pcall('nosuch')\" 0"),
-            err("ERR Unknown Redis command called from script"));
-        assert_eq!(h.run("EVAL \"return redis.pcall('get')\" 0"),
-            err("ERR Wrong number of args calling Redis command from script"));
-        assert_eq!(h.run("EVAL \"return 'x' ..\" 0"),
-            err("ERR Error compiling script (new function): user_script:1: unexpected symbol near '<eof>'"));
-        assert_eq!(h.run("EVAL \"return 1\" 5 a"), err("ERR Number of keys can't be greater than number of args"));
+        assert_eq!(
+            h.run("EVAL \"return redis.call('incr','s')\" 0"),
+            err(&format!(
+                "ERR value is not an integer or out of range script: {}, on @user_script:1.",
+                sha("return redis.call('incr','s')")
+            ))
+        );
+        assert_eq!(
+            h.run("EVAL \"return redis.pcall('incr','s')\" 0"),
+            err("ERR value is not an integer or out of range")
+        );
+        assert_eq!(
+            h.run("EVAL \"return redis.pcall('nosuch')\" 0"),
+            err("ERR Unknown Redis command called from script")
+        );
+        assert_eq!(
+            h.run("EVAL \"return redis.pcall('get')\" 0"),
+            err("ERR Wrong number of args calling Redis command from script")
+        );
+        assert_eq!(
+            h.run("EVAL \"return 'x' ..\" 0"),
+            err("ERR Error compiling script (new function): user_script:1: unexpected symbol near '<eof>'")
+        );
+        assert_eq!(
+            h.run("EVAL \"return 1\" 5 a"),
+            err("ERR Number of keys can't be greater than number of args")
+        );
         assert_eq!(h.run("EVAL \"return 1\" -1"), err("ERR Number of keys can't be negative"));
         assert_eq!(h.run("EVAL \"return 1\" x"), err("ERR value is not an integer or out of range"));
-        assert_eq!(h.run("EVAL \"error('boom')\" 0"), err(&format!(
-            "ERR user_script:1: boom script: {}, on @user_script:1.", sha("error('boom')"))));
+        assert_eq!(
+            h.run("EVAL \"error('boom')\" 0"),
+            err(&format!("ERR user_script:1: boom script: {}, on @user_script:1.", sha("error('boom')")))
+        );
     }
 
     #[test]
@@ -116,7 +142,10 @@ mod tests {
         }
         assert_eq!(h.run("EVAL \"return type(loadstring)\" 0"), bulk("function"));
         assert_eq!(h.run("EVAL \"return tostring(math.random())\" 0"), bulk("0.39646477363839"));
-        assert_eq!(h.run("EVAL \"return redis.sha1hex('')\" 0"), bulk("da39a3ee5e6b4b0d3255bfef95601890afd80709"));
+        assert_eq!(
+            h.run("EVAL \"return redis.sha1hex('')\" 0"),
+            bulk("da39a3ee5e6b4b0d3255bfef95601890afd80709")
+        );
     }
 
     #[test]
@@ -141,7 +170,8 @@ mod tests {
         let mut h = Harness::new();
         let reply = h.run("EVAL \"local function f(n) return f(n + 1) + 1 end return f(1)\" 0");
         assert!(reply.is_error(), "{reply:?}");
-        let reply = h.run("EVAL \"local t = {} local c = t for i = 1, 5000 do c[1] = {} c = c[1] end return t\" 0");
+        let reply =
+            h.run("EVAL \"local t = {} local c = t for i = 1, 5000 do c[1] = {} c = c[1] end return t\" 0");
         assert!(reply.is_error(), "{reply:?}");
         assert_eq!(h.run("EVAL \"return 1\" 0"), int(1), "the engine still works");
     }

@@ -53,9 +53,13 @@ mod tests {
     fn writes_are_refused() {
         let mut h = Harness::new();
         let body = "return redis.call('set','a','1')";
-        assert_eq!(h.run(&format!("EVAL_RO \"{body}\" 0")), err(&format!(
-            "ERR Write commands are not allowed from read-only scripts. script: {}, on @user_script:1.",
-            crate::scripting::sha1_hex(body.as_bytes()))));
+        assert_eq!(
+            h.run(&format!("EVAL_RO \"{body}\" 0")),
+            err(&format!(
+                "ERR Write commands are not allowed from read-only scripts. script: {}, on @user_script:1.",
+                crate::scripting::sha1_hex(body.as_bytes())
+            ))
+        );
         h.run("SET a 2");
         assert_eq!(h.run("EVAL_RO \"return redis.call('get',KEYS[1])\" 1 a"), bulk("2"));
     }

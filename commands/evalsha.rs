@@ -53,7 +53,10 @@ mod tests {
     fn runs_a_cached_script_by_its_sha() {
         let mut h = Harness::new();
         let sha = crate::scripting::sha1_hex(b"return ARGV[1]");
-        assert_eq!(h.run(&format!("EVALSHA {sha} 0 x")), err("NOSCRIPT No matching script. Please use EVAL."));
+        assert_eq!(
+            h.run(&format!("EVALSHA {sha} 0 x")),
+            err("NOSCRIPT No matching script. Please use EVAL.")
+        );
         assert_eq!(h.run("SCRIPT LOAD \"return ARGV[1]\""), bulk(&sha));
         assert_eq!(h.run(&format!("EVALSHA {sha} 0 x")), bulk("x"));
         assert_eq!(h.run(&format!("EVALSHA {} 0 y", sha.to_uppercase())), bulk("y"));

@@ -55,9 +55,13 @@ mod tests {
         let body = "return redis.pcall('set','a','1')";
         let Reply::Bulk(sha) = h.run(&format!("SCRIPT LOAD \"{body}\"")) else { panic!() };
         let sha = String::from_utf8(sha).unwrap();
-        assert_eq!(h.run(&format!("EVALSHA_RO {sha} 0")),
-            err("ERR Write commands are not allowed from read-only scripts."));
-        assert_eq!(h.run("EVALSHA_RO ffffffffffffffffffffffffffffffffffffffff 0"),
-            err("NOSCRIPT No matching script. Please use EVAL."));
+        assert_eq!(
+            h.run(&format!("EVALSHA_RO {sha} 0")),
+            err("ERR Write commands are not allowed from read-only scripts.")
+        );
+        assert_eq!(
+            h.run("EVALSHA_RO ffffffffffffffffffffffffffffffffffffffff 0"),
+            err("NOSCRIPT No matching script. Please use EVAL.")
+        );
     }
 }

@@ -58,7 +58,11 @@ mod tests {
     #[test]
     fn runtime_errors_name_the_function() {
         let mut h = Harness::new();
-        h.run_args(&["FUNCTION", "LOAD", "#!lua name=e\nredis.register_function('ferr', function() return foo end)"]);
+        h.run_args(&[
+            "FUNCTION",
+            "LOAD",
+            "#!lua name=e\nredis.register_function('ferr', function() return foo end)",
+        ]);
         assert_eq!(
             h.run("FCALL ferr 0"),
             err("ERR user_function:2: Script attempted to access nonexistent global variable 'foo' script: ferr, on @user_function:2.")

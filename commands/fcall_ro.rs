@@ -47,7 +47,10 @@ mod tests {
     fn only_no_writes_functions_run() {
         let mut h = Harness::new();
         h.run("FUNCTION LOAD \"#!lua name=l\nredis.register_function('w', function(k, a) return redis.call('set', k[1], a[1]) end)\nredis.register_function{function_name='r', callback=function(k) return redis.call('get', k[1]) end, flags={'no-writes'}}\"");
-        assert_eq!(h.run("FCALL_RO w 1 k v"), err("ERR Can not execute a script with write flag using *_ro command."));
+        assert_eq!(
+            h.run("FCALL_RO w 1 k v"),
+            err("ERR Can not execute a script with write flag using *_ro command.")
+        );
         h.run("SET k 5");
         assert_eq!(h.run("FCALL_RO r 1 k"), bulk("5"));
         assert_eq!(h.run("FCALL_RO nosuch 0"), err("ERR Function not found"));

@@ -65,9 +65,19 @@ impl Command for Function {
             Subcommand::HELP_SHOW,
             sub("kill", 2, BUSY, "Kill the function currently in execution."),
             sub("list", -2, &[Flag::NoScript], "List information about all the functions"),
-            sub("load", -3, WRITE_OOM, "Create a function with the given arguments (name, code, description)"),
+            sub(
+                "load",
+                -3,
+                WRITE_OOM,
+                "Create a function with the given arguments (name, code, description)",
+            ),
             sub("restore", -3, WRITE_OOM, "Restore all the functions on the given payload"),
-            sub("stats", 2, BUSY, "Return information about the function currently running (name, description, duration)"),
+            sub(
+                "stats",
+                2,
+                BUSY,
+                "Return information about the function currently running (name, description, duration)",
+            ),
         ];
         CommandMeta {
             name: "function",
@@ -99,7 +109,10 @@ impl Command for Function {
                     [] => false,
                     [word] if word.eq_ignore_ascii_case(b"replace") => true,
                     [word, ..] => {
-                        return Err(ReplyError::err(format_args!("Unknown option given: {}", String::from_utf8_lossy(word))))
+                        return Err(ReplyError::err(format_args!(
+                            "Unknown option given: {}",
+                            String::from_utf8_lossy(word)
+                        )))
                     }
                 };
                 Ok(Reply::Bulk(functions::load(server, code, replace)?.into_bytes()))
@@ -130,7 +143,10 @@ impl Command for Function {
                         args.next()?;
                         pattern = Some(given);
                     } else {
-                        return Err(ReplyError::err(format_args!("Unknown argument {}", String::from_utf8_lossy(word))));
+                        return Err(ReplyError::err(format_args!(
+                            "Unknown argument {}",
+                            String::from_utf8_lossy(word)
+                        )));
                     }
                 }
                 Ok(functions::list(server, pattern, with_code))
@@ -139,17 +155,16 @@ impl Command for Function {
             b"dump" => Ok(Reply::Bulk(functions::dump(server))),
             b"restore" => {
                 let payload = args.next()?;
-                let policy = match args.peek() {
-                    None => RestorePolicy::Append,
-                    Some(word) if word.eq_ignore_ascii_case(b"append") => RestorePolicy::Append,
-                    Some(word) if word.eq_ignore_ascii_case(b"replace") => RestorePolicy::Replace,
-                    Some(word) if word.eq_ignore_ascii_case(b"flush") => RestorePolicy::Flush,
-                    Some(_) => {
-                        return Err(ReplyError::err(
+                let policy =
+                    match args.peek() {
+                        None => RestorePolicy::Append,
+                        Some(word) if word.eq_ignore_ascii_case(b"append") => RestorePolicy::Append,
+                        Some(word) if word.eq_ignore_ascii_case(b"replace") => RestorePolicy::Replace,
+                        Some(word) if word.eq_ignore_ascii_case(b"flush") => RestorePolicy::Flush,
+                        Some(_) => return Err(ReplyError::err(
                             "Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.",
-                        ))
-                    }
-                };
+                        )),
+                    };
                 functions::restore(server, payload, policy)?;
                 Ok(Reply::OK)
             }
@@ -172,7 +187,8 @@ mod tests {
         Reply::Error(crate::protocol::ReplyError(text.to_string().into()))
     }
 
-    const LIB: &str = "#!lua name=mylib\nredis.register_function('myfunc', function(keys, args) return args[1] end)";
+    const LIB: &str =
+        "#!lua name=mylib\nredis.register_function('myfunc', function(keys, args) return args[1] end)";
 
     #[test]
     fn load_replace_delete_flush() {

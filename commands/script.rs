@@ -125,7 +125,10 @@ mod tests {
         );
         assert!(h.info("memory").contains("number_of_cached_scripts:1\r\n"));
         assert_eq!(h.run("SCRIPT FLUSH ASYNC"), Reply::OK);
-        assert_eq!(h.run("SCRIPT EXISTS e0e1f9fabfc9d4800c877a703b823ac0578ff8db"), Reply::Array(vec![int(0)]));
+        assert_eq!(
+            h.run("SCRIPT EXISTS e0e1f9fabfc9d4800c877a703b823ac0578ff8db"),
+            Reply::Array(vec![int(0)])
+        );
         assert_eq!(h.run("SCRIPT FLUSH sync"), Reply::OK);
         assert_eq!(h.run("SCRIPT FLUSH"), Reply::OK);
     }

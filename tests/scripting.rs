@@ -54,11 +54,15 @@ fn busy_and_script_kill_from_a_second_connection() {
     let mut other = server.connect();
     runner.send_cmd(&["EVAL", "local i = 0 while true do i = i + 1 end", "0"]);
     wait_for_busy(&mut other);
-    assert_eq!(other.call(&["FUNCTION", "KILL"]).unwrap(), b"-NOTBUSY No scripts in execution right now.\r\n");
+    assert_eq!(
+        other.call(&["FUNCTION", "KILL"]).unwrap(),
+        b"-NOTBUSY No scripts in execution right now.\r\n"
+    );
     assert_eq!(other.call(&["SCRIPT", "KILL"]).unwrap(), b"+OK\r\n");
     let text = read_line(&mut runner);
     assert!(
-        text.starts_with("-ERR Script killed by user with SCRIPT KILL... script: ") && text.contains("@user_script:1."),
+        text.starts_with("-ERR Script killed by user with SCRIPT KILL... script: ")
+            && text.contains("@user_script:1."),
         "{text}"
     );
     assert_eq!(other.call(&["PING"]).unwrap(), b"+PONG\r\n");
@@ -94,7 +98,11 @@ fn functions_are_killed_by_function_kill() {
     runner.send_cmd(&["FCALL", "spin", "0"]);
     wait_for_busy(&mut other);
     let stats = other.call(&["FUNCTION", "STATS"]).unwrap();
-    assert!(String::from_utf8_lossy(&stats).contains("$4\r\nspin\r\n"), "{}", String::from_utf8_lossy(&stats));
+    assert!(
+        String::from_utf8_lossy(&stats).contains("$4\r\nspin\r\n"),
+        "{}",
+        String::from_utf8_lossy(&stats)
+    );
     assert_eq!(other.call(&["SCRIPT", "KILL"]).unwrap(), b"-ERR No scripts in execution right now.\r\n");
     assert_eq!(other.call(&["FUNCTION", "KILL"]).unwrap(), b"+OK\r\n");
     assert!(read_line(&mut runner).starts_with("-ERR Script killed"));
@@ -143,8 +151,14 @@ fn a_script_s_writes_replay_from_the_append_only_file() {
             b":1\r\n",
         );
         con.cmd(&["EVAL", "return redis.call('incr', 'n')", "0"], b":2\r\n");
-        con.cmd(&["EVAL", "redis.call('set', 'ttl', 'v', 'EX', 100) return redis.call('del', 'k')", "0"], b":1\r\n");
-        con.cmd(&["EVAL", "return redis.pcall('incr', 'l')", "0"], b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+        con.cmd(
+            &["EVAL", "redis.call('set', 'ttl', 'v', 'EX', 100) return redis.call('del', 'k')", "0"],
+            b":1\r\n",
+        );
+        con.cmd(
+            &["EVAL", "return redis.pcall('incr', 'l')", "0"],
+            b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+        );
         let aof = std::fs::read(dir.path().join("appendonly.aof")).unwrap_or_default();
         let text = String::from_utf8_lossy(&aof);
         assert!(!text.to_ascii_lowercase().contains("eval"), "scripts are logged as their commands: {text}");
@@ -160,7 +174,9 @@ fn a_script_s_writes_replay_from_the_append_only_file() {
 
 #[test]
 fn functions_survive_a_restart() {
-    for args in [&["--human-session-delay", "0", "--appendonly", "yes"][..], &["--human-session-delay", "0"][..]] {
+    for args in
+        [&["--human-session-delay", "0", "--appendonly", "yes"][..], &["--human-session-delay", "0"][..]]
+    {
         let dir = Arc::new(TempDir::new("scripting-functions"));
         let code = "#!lua name=lib\nredis.register_function('hello', function(keys, args) return 'hi ' .. args[1] end)";
         {
@@ -175,8 +191,10 @@ fn functions_survive_a_restart() {
     }
 }
 
-const LOCK_ACQUIRE: &str = "if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end return 0";
-const LOCK_RELEASE: &str = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+const LOCK_ACQUIRE: &str =
+    "if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end return 0";
+const LOCK_RELEASE: &str =
+    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 const RATE_LIMIT: &str = "local n = redis.call('incr', KEYS[1]) \
     if n == 1 then redis.call('pexpire', KEYS[1], ARGV[2]) end \
     if n > tonumber(ARGV[1]) then return 0 end return 1";
@@ -205,16 +223,19 @@ fn lock_rate_limiter_and_queue_scripts_through_the_redis_crate() {
     assert_eq!(got, 1, "free again");
 
     let limit = redis::Script::new(RATE_LIMIT);
-    let allowed: Vec<i64> = (0..5).map(|_| limit.key("rate").arg(3).arg(60_000).invoke(&mut con).unwrap()).collect();
+    let allowed: Vec<i64> =
+        (0..5).map(|_| limit.key("rate").arg(3).arg(60_000).invoke(&mut con).unwrap()).collect();
     assert_eq!(allowed, vec![1, 1, 1, 0, 0]);
     let ttl: i64 = redis::cmd("PTTL").arg("rate").query(&mut con).unwrap();
     assert!(ttl > 0 && ttl <= 60_000);
 
     // The script's first commands ran; its error is the caller's, as in Redis.
     let queue = redis::Script::new(ADD_JOB);
-    let err = queue.key("id").key("job:").key("wait").arg("email").arg("{}").invoke::<i64>(&mut con).unwrap_err();
+    let err =
+        queue.key("id").key("job:").key("wait").arg("email").arg("{}").invoke::<i64>(&mut con).unwrap_err();
     assert!(err.to_string().contains("Unknown Redis command called from script"), "{err}");
-    let fixed = redis::Script::new(&ADD_JOB.replace("redis.call('xadd_nonexistent_is_not_called', 'x') ", ""));
+    let fixed =
+        redis::Script::new(&ADD_JOB.replace("redis.call('xadd_nonexistent_is_not_called', 'x') ", ""));
     let id: i64 = fixed.key("id").key("job:").key("wait").arg("email").arg("{}").invoke(&mut con).unwrap();
     assert_eq!(id, 2);
     let wait: Vec<String> = redis::cmd("LRANGE").arg("wait").arg(0).arg(-1).query(&mut con).unwrap();
@@ -237,7 +258,10 @@ fn a_script_s_writes_touch_watchers_and_wake_blocked_clients_once() {
     let mut blocked = server.connect();
     blocked.send_cmd(&["BLPOP", "queue", "0"]);
     std::thread::sleep(Duration::from_millis(100));
-    scripter.cmd(&["EVAL", "redis.call('rpush', KEYS[1], 'a') return redis.call('rpush', KEYS[1], 'b')", "1", "queue"], b":2\r\n");
+    scripter.cmd(
+        &["EVAL", "redis.call('rpush', KEYS[1], 'a') return redis.call('rpush', KEYS[1], 'b')", "1", "queue"],
+        b":2\r\n",
+    );
     blocked.expect(b"*2\r\n$5\r\nqueue\r\n$1\r\na\r\n");
     scripter.cmd(&["LRANGE", "queue", "0", "-1"], b"*1\r\n$1\r\nb\r\n");
 }

@@ -44,7 +44,16 @@ impl<'a> Context<'a> {
             client.effects.clear();
         }
         keyspace.swap_effects(&mut client.effects);
-        Context { server, client, command: "", keyspace, now_ms, aof, nested: false, propagate_despite_error: false }
+        Context {
+            server,
+            client,
+            command: "",
+            keyspace,
+            now_ms,
+            aof,
+            nested: false,
+            propagate_despite_error: false,
+        }
     }
 
     /// Hands on what the command did, while its shards are still held: to

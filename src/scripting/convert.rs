@@ -46,9 +46,7 @@ pub fn reply_to_lua(lua: &Lua, reply: &Reply, resp3: bool) -> mlua::Result<Value
             }
             single(lua, "set", Value::Table(set))?
         }
-        Reply::EncodedBulks(bulks) => {
-            sequence(lua, &bulks.items(), resp3)?
-        }
+        Reply::EncodedBulks(bulks) => sequence(lua, &bulks.items(), resp3)?,
         Reply::Map(pairs) if resp3 => {
             let map = lua.create_table()?;
             for (key, value) in pairs {
@@ -149,7 +147,8 @@ fn table_to_reply(table: &Table, resp3: bool, depth: usize) -> Result<Reply, Rep
     if let Value::Table(map) = field("map") {
         let mut pairs = Vec::new();
         for (key, value) in map.pairs::<Value, Value>().flatten() {
-            pairs.push((lua_to_reply_at(&key, resp3, depth + 1)?, lua_to_reply_at(&value, resp3, depth + 1)?));
+            pairs
+                .push((lua_to_reply_at(&key, resp3, depth + 1)?, lua_to_reply_at(&value, resp3, depth + 1)?));
         }
         return Ok(Reply::Map(pairs));
     }

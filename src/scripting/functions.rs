@@ -159,8 +159,12 @@ impl Registered {
                         _ => return error("ERR unknown argument given to redis.register_function"),
                     }
                 }
-                let Some(name) = name else { return error("ERR redis.register_function must get a function name argument") };
-                let Some(callback) = callback else { return error("ERR redis.register_function must get a callback argument") };
+                let Some(name) = name else {
+                    return error("ERR redis.register_function must get a function name argument");
+                };
+                let Some(callback) = callback else {
+                    return error("ERR redis.register_function must get a callback argument");
+                };
                 (name, callback, flags, description)
             }
             2 => {
@@ -215,7 +219,8 @@ impl Inner {
             Ok(VmState::Continue)
         });
         let outcome = vm.lua.scope(|scope| {
-            let register = scope.create_function(|lua, args: MultiValue| registered.borrow_mut().register(lua, args))?;
+            let register =
+                scope.create_function(|lua, args: MultiValue| registered.borrow_mut().register(lua, args))?;
             vm.bridge.raw_set("register_function", register)?;
             vm.loading.call::<()>(true)?;
             let result = vm.run.call::<(bool, Value)>(chunk);
@@ -228,10 +233,19 @@ impl Inner {
             Ok((true, _)) => {}
             Ok((false, Value::Table(error))) => {
                 let text = error.raw_get::<Option<String>>("err").ok().flatten().unwrap_or_default();
-                return Err(super::convert::error_text(format!("ERR Error registering functions: {text}").as_bytes()));
+                return Err(super::convert::error_text(
+                    format!("ERR Error registering functions: {text}").as_bytes(),
+                ));
             }
-            Ok((false, other)) => return Err(ReplyError::err(format_args!("Error registering functions: {other:?}"))),
-            Err(e) => return Err(ReplyError::err(format_args!("Error registering functions: {}", super::lua_message(&e)))),
+            Ok((false, other)) => {
+                return Err(ReplyError::err(format_args!("Error registering functions: {other:?}")))
+            }
+            Err(e) => {
+                return Err(ReplyError::err(format_args!(
+                    "Error registering functions: {}",
+                    super::lua_message(&e)
+                )))
+            }
         }
         let functions = registered.into_inner().functions;
         if functions.is_empty() {
@@ -351,7 +365,10 @@ pub fn stats(server: &ServerState) -> Reply {
         (bulk("libraries_count"), Reply::Integer(libraries as i64)),
         (bulk("functions_count"), Reply::Integer(functions as i64)),
     ]);
-    Reply::Map(vec![(bulk("running_script"), running), (bulk("engines"), Reply::Map(vec![(bulk("LUA"), lua)]))])
+    Reply::Map(vec![
+        (bulk("running_script"), running),
+        (bulk("engines"), Reply::Map(vec![(bulk("LUA"), lua)])),
+    ])
 }
 
 /// `FCALL` / `FCALL_RO function numkeys key... arg...`.
@@ -409,7 +426,14 @@ pub fn restore(server: &ServerState, payload: &[u8], policy: RestorePolicy) -> R
                     .functions
                     .iter()
                     .map(|(n, f)| {
-                        (n.clone(), Function { function: f.function.clone(), flags: f.flags, description: f.description.clone() })
+                        (
+                            n.clone(),
+                            Function {
+                                function: f.function.clone(),
+                                flags: f.flags,
+                                description: f.description.clone(),
+                            },
+                        )
                     })
                     .collect(),
             };

@@ -117,10 +117,9 @@ impl Inner {
             return Ok(sha);
         }
         let flags = shebang::parse(body).map_err(|e| ReplyError(e.into()))?;
-        let function = self
-            .vm
-            .compile(&shebang::code(body), "@user_script")
-            .map_err(|e| ReplyError::err(format_args!("Error compiling script (new function): {}", lua_message(&e))))?;
+        let function = self.vm.compile(&shebang::code(body), "@user_script").map_err(|e| {
+            ReplyError::err(format_args!("Error compiling script (new function): {}", lua_message(&e)))
+        })?;
         self.scripts_bytes += body.len() + 40;
         self.scripts.insert(sha.clone(), Cached { function, body: body.to_vec(), flags });
         Ok(sha)
@@ -144,7 +143,12 @@ pub(crate) fn lua_message(error: &mlua::Error) -> String {
 
 /// `EVAL`, `EVALSHA` and their `_RO` forms: `script` is the body, or its
 /// SHA1 with `by_sha`.
-pub fn eval(ctx: &mut Context<'_>, args: &mut Args<'_>, by_sha: bool, read_only: bool) -> Result<Reply, ReplyError> {
+pub fn eval(
+    ctx: &mut Context<'_>,
+    args: &mut Args<'_>,
+    by_sha: bool,
+    read_only: bool,
+) -> Result<Reply, ReplyError> {
     let script = args.next()?.to_vec();
     let (keys, argv) = keys_and_args(args, "")?;
     let engine = Engine::of(ctx.server);
@@ -180,8 +184,13 @@ pub fn eval(ctx: &mut Context<'_>, args: &mut Args<'_>, by_sha: bool, read_only:
 }
 
 /// `numkeys key... arg...`, with Redis's errors.
-pub fn keys_and_args(args: &mut Args<'_>, not_a_number: &'static str) -> Result<(Vec<Vec<u8>>, Vec<Vec<u8>>), ReplyError> {
-    let numkeys = args.next_i64().map_err(|e| if not_a_number.is_empty() { e } else { ReplyError::err(not_a_number) })?;
+pub fn keys_and_args(
+    args: &mut Args<'_>,
+    not_a_number: &'static str,
+) -> Result<(Vec<Vec<u8>>, Vec<Vec<u8>>), ReplyError> {
+    let numkeys =
+        args.next_i64()
+            .map_err(|e| if not_a_number.is_empty() { e } else { ReplyError::err(not_a_number) })?;
     let rest: Vec<Vec<u8>> = args.rest().map(|a| a.to_vec()).collect();
     if numkeys < 0 {
         return Err(ReplyError::err("Number of keys can't be negative"));
@@ -195,7 +204,11 @@ pub fn keys_and_args(args: &mut Args<'_>, not_a_number: &'static str) -> Result<
 }
 
 /// What a script's declared flags forbid before it runs.
-pub(crate) fn check_flags(ctx: &mut Context<'_>, flags: ScriptFlags, read_only: bool) -> Result<(), ReplyError> {
+pub(crate) fn check_flags(
+    ctx: &mut Context<'_>,
+    flags: ScriptFlags,
+    read_only: bool,
+) -> Result<(), ReplyError> {
     if !flags.declared {
         return Ok(());
     }
@@ -235,7 +248,9 @@ pub fn script_load(server: &ServerState, body: &[u8]) -> Result<String, ReplyErr
 pub fn script_exists(server: &ServerState, shas: &[&[u8]]) -> Vec<bool> {
     let engine = Engine::of(server);
     let inner = engine.lock();
-    shas.iter().map(|sha| inner.scripts.contains_key(&String::from_utf8_lossy(sha).to_ascii_lowercase())).collect()
+    shas.iter()
+        .map(|sha| inner.scripts.contains_key(&String::from_utf8_lossy(sha).to_ascii_lowercase()))
+        .collect()
 }
 
 /// `SCRIPT FLUSH`.

@@ -95,7 +95,13 @@ fn read_length(rest: &mut &[u8]) -> Option<Result<usize, u8>> {
             (((first & 0x3f) as usize) << 8) | next as usize
         }
         2 => {
-            let width = if first == 0x80 { 4 } else if first == 0x81 { 8 } else { return None };
+            let width = if first == 0x80 {
+                4
+            } else if first == 0x81 {
+                8
+            } else {
+                return None;
+            };
             let bytes = rest.get(..width)?;
             *rest = &rest[width..];
             bytes.iter().fold(0usize, |acc, &b| (acc << 8) | b as usize)

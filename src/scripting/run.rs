@@ -51,8 +51,16 @@ struct Host<'c, 'a> {
 pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, ReplyError> {
     let lua = &vm.lua;
     let fail = |e: mlua::Error| ReplyError::err(format_args!("Error running script: {e}"));
-    let keys = lua.create_sequence_from(spec.keys.iter().map(|k| lua.create_string(k)).collect::<mlua::Result<Vec<_>>>().map_err(fail)?).map_err(fail)?;
-    let args = lua.create_sequence_from(spec.args.iter().map(|a| lua.create_string(a)).collect::<mlua::Result<Vec<_>>>().map_err(fail)?).map_err(fail)?;
+    let keys = lua
+        .create_sequence_from(
+            spec.keys.iter().map(|k| lua.create_string(k)).collect::<mlua::Result<Vec<_>>>().map_err(fail)?,
+        )
+        .map_err(fail)?;
+    let args = lua
+        .create_sequence_from(
+            spec.args.iter().map(|a| lua.create_string(a)).collect::<mlua::Result<Vec<_>>>().map_err(fail)?,
+        )
+        .map_err(fail)?;
     if !spec.is_function {
         vm.globals.raw_set("KEYS", keys.clone()).map_err(fail)?;
         vm.globals.raw_set("ARGV", args.clone()).map_err(fail)?;
@@ -117,7 +125,10 @@ pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, R
         Ok((false, Value::Table(error))) => return Err(script_error(&error, spec.name, spec.is_function)),
         Ok((false, other)) => return Err(ReplyError::err(format_args!("{other:?}"))),
         Err(mlua::Error::MemoryError(_)) => {
-            return Err(ReplyError::err(format_args!("Error running script {}: not enough memory", spec.name)))
+            return Err(ReplyError::err(format_args!(
+                "Error running script {}: not enough memory",
+                spec.name
+            )))
         }
         Err(e) => return Err(fail(e)),
     };

@@ -25,10 +25,14 @@ pub struct Vm {
 }
 
 /// The libraries made read-only, as Redis 7.0 does.
-const LIBRARIES: &[&str] = &["redis", "string", "math", "table", "bit", "cjson", "cmsgpack", "struct", "coroutine"];
+const LIBRARIES: &[&str] =
+    &["redis", "string", "math", "table", "bit", "cjson", "cmsgpack", "struct", "coroutine"];
 
 /// Globals Redis does not offer.
-const REMOVED: &[&str] = &["loadfile", "dofile", "print", "setfenv", "getfenv", "debug", "os", "io", "require", "module", "package", "newproxy", "gcinfo"];
+const REMOVED: &[&str] = &[
+    "loadfile", "dofile", "print", "setfenv", "getfenv", "debug", "os", "io", "require", "module", "package",
+    "newproxy", "gcinfo",
+];
 
 impl Vm {
     pub fn new() -> mlua::Result<Vm> {
@@ -75,7 +79,12 @@ impl Vm {
     }
 
     fn compile_in(&self, body: &[u8], name: &str, env: Table) -> mlua::Result<Function> {
-        self.lua.load(body).set_name(name).set_mode(mlua::chunk::ChunkMode::Text).set_environment(env).into_function()
+        self.lua
+            .load(body)
+            .set_name(name)
+            .set_mode(mlua::chunk::ChunkMode::Text)
+            .set_environment(env)
+            .into_function()
     }
 }
 
@@ -128,7 +137,9 @@ fn redis_table(lua: &Lua) -> mlua::Result<Table> {
     let redis = lua.create_table()?;
     redis.set("REDIS_VERSION", REDIS_VERSION)?;
     redis.set("REDIS_VERSION_NUM", version_number())?;
-    for (name, value) in [("REPL_NONE", 0), ("REPL_AOF", 1), ("REPL_SLAVE", 2), ("REPL_REPLICA", 2), ("REPL_ALL", 3)] {
+    for (name, value) in
+        [("REPL_NONE", 0), ("REPL_AOF", 1), ("REPL_SLAVE", 2), ("REPL_REPLICA", 2), ("REPL_ALL", 3)]
+    {
         redis.set(name, value)?;
     }
     for (name, value) in [("LOG_DEBUG", 0), ("LOG_VERBOSE", 1), ("LOG_NOTICE", 2), ("LOG_WARNING", 3)] {
@@ -169,8 +180,12 @@ fn install_native(lua: &Lua, bridge: &Table) -> mlua::Result<()> {
                 Value::Number(n) if (0.0..=3.0).contains(n) => *n as i64,
                 _ => return Ok((false, error_table(lua, "ERR Invalid debug level.")?)),
             };
-            let words: Vec<String> =
-                args.iter().skip(1).filter_map(|v| text(v)).map(|t| String::from_utf8_lossy(&t).into_owned()).collect();
+            let words: Vec<String> = args
+                .iter()
+                .skip(1)
+                .filter_map(|v| text(v))
+                .map(|t| String::from_utf8_lossy(&t).into_owned())
+                .collect();
             let line = words.join(" ");
             match level {
                 0 => tracing::debug!(target: "script", "{line}"),
@@ -186,7 +201,8 @@ fn install_native(lua: &Lua, bridge: &Table) -> mlua::Result<()> {
 /// `7.0.15` as Redis's `REDIS_VERSION_NUM`: 0x00MMmmpp.
 fn version_number() -> i64 {
     let mut parts = REDIS_VERSION.split('.').map(|p| p.parse::<i64>().unwrap_or(0));
-    let (major, minor, patch) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    let (major, minor, patch) =
+        (parts.next().unwrap_or(0), parts.next().unwrap_or(0), parts.next().unwrap_or(0));
     (major << 16) | (minor << 8) | patch
 }
 

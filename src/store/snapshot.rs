@@ -244,7 +244,8 @@ pub fn from_json(bytes: &[u8], shape: Shape, now_ms: u64, limits: &Limits) -> Re
         return Err(corrupt(format!("unsupported version {} (this build reads {VERSION})", file.version)));
     }
     let mut data = Dataset::new(shape);
-    data.functions = file.functions.into_iter().map(Blob::into_bytes).collect::<Result<_, _>>().map_err(corrupt)?;
+    data.functions =
+        file.functions.into_iter().map(Blob::into_bytes).collect::<Result<_, _>>().map_err(corrupt)?;
     for dump_db in file.databases {
         if dump_db.index >= databases {
             return Err(corrupt(format!(

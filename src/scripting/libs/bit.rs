@@ -20,7 +20,9 @@ fn out(bits: u32) -> f64 {
 pub fn table(lua: &Lua) -> mlua::Result<Table> {
     let bit = lua.create_table()?;
     let unary = |name: &'static str, op: fn(u32) -> u32| {
-        lua.create_function(move |lua, args: MultiValue| Ok(out(op(to_bits(number_arg(lua, &args, 1, name)?)))))
+        lua.create_function(move |lua, args: MultiValue| {
+            Ok(out(op(to_bits(number_arg(lua, &args, 1, name)?))))
+        })
     };
     bit.set("tobit", unary("tobit", |x| x)?)?;
     bit.set("bnot", unary("bnot", |x| !x)?)?;

@@ -73,7 +73,9 @@ fn encode(lua: &Lua, value: &Value, depth: usize, out: &mut Vec<u8>) -> mlua::Re
         Value::LightUserData(ud) if ud.0.is_null() => out.extend_from_slice(b"null"),
         Value::Boolean(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
         Value::Integer(i) => out.extend_from_slice(format_number(*i as f64).as_bytes()),
-        Value::Number(n) if !n.is_finite() => return Err(error(lua, "Cannot serialise number: must not be NaN or Inf")),
+        Value::Number(n) if !n.is_finite() => {
+            return Err(error(lua, "Cannot serialise number: must not be NaN or Inf"))
+        }
         Value::Number(n) => out.extend_from_slice(format_number(*n).as_bytes()),
         Value::String(s) => escape(&s.as_bytes(), out),
         Value::Table(table) => {
@@ -83,7 +85,10 @@ fn encode(lua: &Lua, value: &Value, depth: usize, out: &mut Vec<u8>) -> mlua::Re
             encode_table(lua, table, depth + 1, out)?
         }
         other => {
-            return Err(error(lua, format_args!("Cannot serialise {}: type not supported", type_name(Some(other)))))
+            return Err(error(
+                lua,
+                format_args!("Cannot serialise {}: type not supported", type_name(Some(other))),
+            ))
         }
     }
     Ok(())

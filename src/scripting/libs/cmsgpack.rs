@@ -39,7 +39,8 @@ pub fn table(lua: &Lua) -> mlua::Result<Table> {
     let limited = |one: bool| {
         lua.create_function(move |lua, args: MultiValue| {
             let input = string_arg(lua, &args, 1, "unpack")?;
-            let (limit, offset_index) = if one { (1, 2) } else { (super::number_arg(lua, &args, 2, "unpack_limit")? as usize, 3) };
+            let (limit, offset_index) =
+                if one { (1, 2) } else { (super::number_arg(lua, &args, 2, "unpack_limit")? as usize, 3) };
             let offset = match args.get(offset_index - 1) {
                 Some(Value::Nil) | None => 0,
                 _ => super::number_arg(lua, &args, offset_index, "unpack")?.max(0.0) as usize,

@@ -55,7 +55,10 @@ pub(crate) fn number_arg(lua: &Lua, args: &MultiValue, index: usize, name: &str)
         Some(Value::Number(n)) => Ok(*n),
         Some(Value::String(s)) => match s.to_str().ok().and_then(|t| t.trim().parse::<f64>().ok()) {
             Some(n) => Ok(n),
-            None => Err(error(lua, format_args!("bad argument #{index} to '{name}' (number expected, got string)"))),
+            None => Err(error(
+                lua,
+                format_args!("bad argument #{index} to '{name}' (number expected, got string)"),
+            )),
         },
         other => Err(error(
             lua,

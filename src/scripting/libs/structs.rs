@@ -14,7 +14,10 @@ struct Format<'f> {
 
 /// One item of a format.
 enum Item {
-    Int { size: usize, signed: bool },
+    Int {
+        size: usize,
+        signed: bool,
+    },
     Float,
     Double,
     /// `c<n>`: `None` for `c0` (the length comes from elsewhere).
@@ -34,7 +37,8 @@ impl<'f> Format<'f> {
         if digits == 0 {
             return default;
         }
-        let n = std::str::from_utf8(&self.rest[..digits]).ok().and_then(|t| t.parse().ok()).unwrap_or(usize::MAX);
+        let n =
+            std::str::from_utf8(&self.rest[..digits]).ok().and_then(|t| t.parse().ok()).unwrap_or(usize::MAX);
         self.rest = &self.rest[digits..];
         n
     }
@@ -69,7 +73,10 @@ impl<'f> Format<'f> {
                 b'i' | b'I' => {
                     let size = self.number(4);
                     if !(1..=8).contains(&size) {
-                        return Err(error(lua, format_args!("integral size {size} is larger than limit of 8")));
+                        return Err(error(
+                            lua,
+                            format_args!("integral size {size} is larger than limit of 8"),
+                        ));
                     }
                     int(size, code == b'i')
                 }
@@ -82,7 +89,10 @@ impl<'f> Format<'f> {
                 }
                 other => Err(error(
                     lua,
-                    format_args!("bad argument #1 to '{function}' (invalid format option '{}')", other as char),
+                    format_args!(
+                        "bad argument #1 to '{function}' (invalid format option '{}')",
+                        other as char
+                    ),
                 )),
             };
         }
@@ -116,7 +126,10 @@ pub fn table(lua: &Lua) -> mlua::Result<Table> {
                     Item::Padding => 1,
                     Item::Chars(Some(n)) => n,
                     Item::Chars(None) | Item::Zstring => {
-                        return Err(error(lua, "bad argument #1 to 'size' (options 'c0' - 's' have undefined sizes)"))
+                        return Err(error(
+                            lua,
+                            "bad argument #1 to 'size' (options 'c0' - 's' have undefined sizes)",
+                        ))
                     }
                 };
                 size += format.padding(n, size) + n;
@@ -152,7 +165,8 @@ fn pack(lua: &Lua, args: MultiValue) -> mlua::Result<mlua::LuaString> {
                 out.resize(out.len() + format.padding(size, out.len()), 0);
                 let n = number_arg(lua, &args, arg, "pack")?;
                 arg += 1;
-                let mut bytes = if size == 4 { (n as f32).to_le_bytes().to_vec() } else { n.to_le_bytes().to_vec() };
+                let mut bytes =
+                    if size == 4 { (n as f32).to_le_bytes().to_vec() } else { n.to_le_bytes().to_vec() };
                 if !format.little {
                     bytes.reverse();
                 }
@@ -170,7 +184,10 @@ fn pack(lua: &Lua, args: MultiValue) -> mlua::Result<mlua::LuaString> {
             Item::Zstring => {
                 let s = string_arg(lua, &args, arg, "pack")?;
                 if s.contains(&0) {
-                    return Err(error(lua, format_args!("bad argument #{arg} to 'pack' (string contains zeros)")));
+                    return Err(error(
+                        lua,
+                        format_args!("bad argument #{arg} to 'pack' (string contains zeros)"),
+                    ));
                 }
                 arg += 1;
                 out.extend_from_slice(&s);
@@ -244,9 +261,10 @@ fn unpack(lua: &Lua, args: MultiValue) -> mlua::Result<MultiValue> {
             }
             Item::Zstring => {
                 let rest = data.get(at..).ok_or_else(short)?;
-                let end = rest.iter().position(|&b| b == 0).ok_or_else(|| {
-                    error(lua, "bad argument #2 to 'unpack' (unfinished string in data)")
-                })?;
+                let end = rest
+                    .iter()
+                    .position(|&b| b == 0)
+                    .ok_or_else(|| error(lua, "bad argument #2 to 'unpack' (unfinished string in data)"))?;
                 values.push(Value::String(lua.create_string(&rest[..end])?));
                 at += end + 1;
             }
