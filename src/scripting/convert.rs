@@ -121,7 +121,9 @@ fn lua_to_reply_at(value: &Value, resp3: bool, depth: usize) -> Result<Reply, Re
 /// A Lua number as C's `(long long)` cast truncates it on x86-64: out of
 /// range (and NaN) gives the minimum.
 fn truncate(n: f64) -> i64 {
-    if n.is_nan() || n >= 9.223_372_036_854_775_808e18 || n < -9.223_372_036_854_775_808e18 {
+    // 2^63: the first double out of range.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if !(-LIMIT..LIMIT).contains(&n) {
         i64::MIN
     } else {
         n as i64

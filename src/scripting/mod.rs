@@ -183,11 +183,14 @@ pub fn eval(
     result
 }
 
+/// A script's keys or arguments.
+pub type Arguments = Vec<Vec<u8>>;
+
 /// `numkeys key... arg...`, with Redis's errors.
 pub fn keys_and_args(
     args: &mut Args<'_>,
     not_a_number: &'static str,
-) -> Result<(Vec<Vec<u8>>, Vec<Vec<u8>>), ReplyError> {
+) -> Result<(Arguments, Arguments), ReplyError> {
     let numkeys =
         args.next_i64()
             .map_err(|e| if not_a_number.is_empty() { e } else { ReplyError::err(not_a_number) })?;

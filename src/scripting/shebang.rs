@@ -73,6 +73,16 @@ pub fn parse(body: &[u8]) -> Result<ScriptFlags, String> {
     Ok(flags)
 }
 
+/// The code Lua compiles: a shebang line emptied (its newline kept, so
+/// line numbers stay those of the body).
+pub fn code(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if !body.starts_with(b"#!") {
+        return body.into();
+    }
+    let line_end = body.iter().position(|&b| b == b'\n').unwrap_or(body.len());
+    body[line_end..].to_vec().into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,14 +98,4 @@ mod tests {
         assert_eq!(parse(b"#!lua flags=bad\n").unwrap_err(), "ERR Unexpected flag in script shebang: bad");
         assert_eq!(parse(b"#!lua name=x\n").unwrap_err(), "ERR Unknown lua shebang option: name=x");
     }
-}
-
-/// The code Lua compiles: a shebang line emptied (its newline kept, so
-/// line numbers stay those of the body).
-pub fn code(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
-    if !body.starts_with(b"#!") {
-        return body.into();
-    }
-    let line_end = body.iter().position(|&b| b == b'\n').unwrap_or(body.len());
-    body[line_end..].to_vec().into()
 }

@@ -183,7 +183,7 @@ fn install_native(lua: &Lua, bridge: &Table) -> mlua::Result<()> {
             let words: Vec<String> = args
                 .iter()
                 .skip(1)
-                .filter_map(|v| text(v))
+                .filter_map(&text)
                 .map(|t| String::from_utf8_lossy(&t).into_owned())
                 .collect();
             let line = words.join(" ");
