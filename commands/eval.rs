@@ -7,23 +7,7 @@ pub struct Eval;
 
 impl Command for Eval {
     fn meta(&self) -> CommandMeta {
-        CommandMeta {
-            name: "eval",
-            arity: -3,
-            flags: &[Flag::NoScript, Flag::Stale, Flag::MovableKeys],
-            group: "scripting",
-            summary: "Execute a Lua script server side",
-            since: "2.6.0",
-            complexity: "Depends on the script that is executed.",
-            keys: Keys::NONE,
-            key_specs: &[KeySpec {
-                flags: &["RW", "access", "update"],
-                keys: Keys { first: 2, last: 2, step: 1 },
-                keynum: Some(Keynum { keynumidx: 0, firstkey: 1, keystep: 1 }),
-                ..KeySpec::DEFAULT
-            }],
-            ..CommandMeta::DEFAULT
-        }
+        crate::scripting::command_meta("eval", "Execute a Lua script server side", "2.6.0", false)
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
@@ -38,17 +22,6 @@ mod tests {
     use crate::protocol::Reply;
     use crate::testing::*;
 
-    /// An error reply with any text (the harness's `err` takes static ones).
-    #[allow(dead_code)]
-    fn err(text: &str) -> Reply {
-        Reply::Error(crate::protocol::ReplyError(text.to_string().into()))
-    }
-
-    #[allow(dead_code)]
-    fn array(items: Vec<Reply>) -> Reply {
-        Reply::Array(items)
-    }
-
     #[test]
     fn conversions_of_returned_values() {
         let mut h = Harness::new();
@@ -58,13 +31,13 @@ mod tests {
         assert_eq!(h.run("EVAL \"return true\" 0"), int(1));
         assert_eq!(h.run("EVAL \"return false\" 0"), Reply::Null);
         assert_eq!(h.run("EVAL \"return nil\" 0"), Reply::Null);
-        assert_eq!(h.run("EVAL \"return {1,2,nil,4}\" 0"), array(vec![int(1), int(2)]));
+        assert_eq!(h.run("EVAL \"return {1,2,nil,4}\" 0"), Reply::Array(vec![int(1), int(2)]));
         assert_eq!(h.run("EVAL \"return {ok='fine'}\" 0"), Reply::Simple("fine".into()));
-        assert_eq!(h.run("EVAL \"return {err='bad thing'}\" 0"), err("bad thing"));
-        assert_eq!(h.run("EVAL \"return redis.error_reply('My Error')\" 0"), err("My Error"));
+        assert_eq!(h.run("EVAL \"return {err='bad thing'}\" 0"), error_reply("bad thing"));
+        assert_eq!(h.run("EVAL \"return redis.error_reply('My Error')\" 0"), error_reply("My Error"));
         assert_eq!(
             h.run("EVAL \"return {1,{err='x'},{ok='y'}}\" 0"),
-            array(vec![int(1), err("x"), Reply::Simple("y".into())])
+            Reply::Array(vec![int(1), error_reply("x"), Reply::Simple("y".into())])
         );
     }
 
@@ -73,7 +46,7 @@ mod tests {
         let mut h = Harness::new();
         assert_eq!(
             h.run("EVAL \"return {KEYS[1], ARGV[1], #KEYS, #ARGV}\" 1 k a"),
-            array(vec![bulk("k"), bulk("a"), int(1), int(1)])
+            Reply::Array(vec![bulk("k"), bulk("a"), int(1), int(1)])
         );
         assert_eq!(h.run("EVAL \"return redis.call('set', KEYS[1], ARGV[1])\" 1 k v"), Reply::OK);
         assert_eq!(h.run("GET k"), bulk("v"));
@@ -87,12 +60,12 @@ mod tests {
     fn errors_are_redis_texts() {
         let mut h = Harness::new();
         let sha = |body: &str| crate::scripting::sha1_hex(body.as_bytes());
-        assert_eq!(h.run("EVAL \"return foo\" 0"), err(&format!(
+        assert_eq!(h.run("EVAL \"return foo\" 0"), error_reply(&format!(
             "ERR user_script:1: Script attempted to access nonexistent global variable 'foo' script: {}, on @user_script:1.",
             sha("return foo"))));
         assert_eq!(
             h.run("EVAL \"a=5\" 0"),
-            err(&format!(
+            error_reply(&format!(
                 "ERR user_script:1: Attempt to modify a readonly table script: {}, on @user_script:1.",
                 sha("a=5")
             ))
@@ -100,36 +73,41 @@ mod tests {
         h.run("SET s str");
         assert_eq!(
             h.run("EVAL \"return redis.call('incr','s')\" 0"),
-            err(&format!(
+            error_reply(&format!(
                 "ERR value is not an integer or out of range script: {}, on @user_script:1.",
                 sha("return redis.call('incr','s')")
             ))
         );
         assert_eq!(
             h.run("EVAL \"return redis.pcall('incr','s')\" 0"),
-            err("ERR value is not an integer or out of range")
+            error_reply("ERR value is not an integer or out of range")
         );
         assert_eq!(
             h.run("EVAL \"return redis.pcall('nosuch')\" 0"),
-            err("ERR Unknown Redis command called from script")
+            error_reply("ERR Unknown Redis command called from script")
         );
         assert_eq!(
             h.run("EVAL \"return redis.pcall('get')\" 0"),
-            err("ERR Wrong number of args calling Redis command from script")
+            error_reply("ERR Wrong number of args calling Redis command from script")
         );
         assert_eq!(
             h.run("EVAL \"return 'x' ..\" 0"),
-            err("ERR Error compiling script (new function): user_script:1: unexpected symbol near '<eof>'")
+            error_reply(
+                "ERR Error compiling script (new function): user_script:1: unexpected symbol near '<eof>'"
+            )
         );
         assert_eq!(
             h.run("EVAL \"return 1\" 5 a"),
-            err("ERR Number of keys can't be greater than number of args")
+            error_reply("ERR Number of keys can't be greater than number of args")
         );
-        assert_eq!(h.run("EVAL \"return 1\" -1"), err("ERR Number of keys can't be negative"));
-        assert_eq!(h.run("EVAL \"return 1\" x"), err("ERR value is not an integer or out of range"));
+        assert_eq!(h.run("EVAL \"return 1\" -1"), error_reply("ERR Number of keys can't be negative"));
+        assert_eq!(h.run("EVAL \"return 1\" x"), error_reply("ERR value is not an integer or out of range"));
         assert_eq!(
             h.run("EVAL \"error('boom')\" 0"),
-            err(&format!("ERR user_script:1: boom script: {}, on @user_script:1.", sha("error('boom')")))
+            error_reply(&format!(
+                "ERR user_script:1: boom script: {}, on @user_script:1.",
+                sha("error('boom')")
+            ))
         );
     }
 

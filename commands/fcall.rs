@@ -7,23 +7,7 @@ pub struct Fcall;
 
 impl Command for Fcall {
     fn meta(&self) -> CommandMeta {
-        CommandMeta {
-            name: "fcall",
-            arity: -3,
-            flags: &[Flag::NoScript, Flag::Stale, Flag::MovableKeys],
-            group: "scripting",
-            summary: "Invoke a function",
-            since: "7.0.0",
-            complexity: "Depends on the function that is executed.",
-            keys: Keys::NONE,
-            key_specs: &[KeySpec {
-                flags: &["RW", "access", "update"],
-                keys: Keys { first: 2, last: 2, step: 1 },
-                keynum: Some(Keynum { keynumidx: 0, firstkey: 1, keystep: 1 }),
-                ..KeySpec::DEFAULT
-            }],
-            ..CommandMeta::DEFAULT
-        }
+        crate::scripting::command_meta("fcall", "Invoke a function", "7.0.0", false)
     }
 
     fn execute(&self, ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
@@ -38,21 +22,19 @@ mod tests {
     use crate::protocol::Reply;
     use crate::testing::*;
 
-    /// An error reply with any text (the harness's `err` takes static ones).
-    fn err(text: &str) -> Reply {
-        Reply::Error(crate::protocol::ReplyError(text.to_string().into()))
-    }
-
     #[test]
     fn calls_a_registered_function() {
         let mut h = Harness::new();
         let code = "#!lua name=mylib\nredis.register_function('echo', function(keys, args) return {keys[1], args[1]} end)";
         assert_eq!(h.run_args(&["FUNCTION", "LOAD", code]), bulk("mylib"));
         assert_eq!(h.run("FCALL echo 1 k a"), Reply::Array(vec![bulk("k"), bulk("a")]));
-        assert_eq!(h.run("FCALL nosuch 0"), err("ERR Function not found"));
-        assert_eq!(h.run("FCALL echo x"), err("ERR Bad number of keys provided"));
-        assert_eq!(h.run("FCALL echo 2 a"), err("ERR Number of keys can't be greater than number of args"));
-        assert_eq!(h.run("FCALL echo -1"), err("ERR Number of keys can't be negative"));
+        assert_eq!(h.run("FCALL nosuch 0"), error_reply("ERR Function not found"));
+        assert_eq!(h.run("FCALL echo x"), error_reply("ERR Bad number of keys provided"));
+        assert_eq!(
+            h.run("FCALL echo 2 a"),
+            error_reply("ERR Number of keys can't be greater than number of args")
+        );
+        assert_eq!(h.run("FCALL echo -1"), error_reply("ERR Number of keys can't be negative"));
     }
 
     #[test]
@@ -65,7 +47,7 @@ mod tests {
         ]);
         assert_eq!(
             h.run("FCALL ferr 0"),
-            err("ERR user_function:2: Script attempted to access nonexistent global variable 'foo' script: ferr, on @user_function:2.")
+            error_reply("ERR user_function:2: Script attempted to access nonexistent global variable 'foo' script: ferr, on @user_function:2.")
         );
     }
 }

@@ -183,10 +183,6 @@ mod tests {
     use crate::protocol::Reply;
     use crate::testing::*;
 
-    fn err(text: &str) -> Reply {
-        Reply::Error(crate::protocol::ReplyError(text.to_string().into()))
-    }
-
     const LIB: &str =
         "#!lua name=mylib\nredis.register_function('myfunc', function(keys, args) return args[1] end)";
 
@@ -194,16 +190,22 @@ mod tests {
     fn load_replace_delete_flush() {
         let mut h = Harness::new();
         assert_eq!(h.run_args(&["FUNCTION", "LOAD", LIB]), bulk("mylib"));
-        assert_eq!(h.run_args(&["FUNCTION", "LOAD", LIB]), err("ERR Library 'mylib' already exists"));
+        assert_eq!(h.run_args(&["FUNCTION", "LOAD", LIB]), error_reply("ERR Library 'mylib' already exists"));
         assert_eq!(h.run_args(&["FUNCTION", "LOAD", "REPLACE", LIB]), bulk("mylib"));
         let other = "#!lua name=lib2\nredis.register_function('myfunc', function() return 1 end)";
-        assert_eq!(h.run_args(&["FUNCTION", "LOAD", other]), err("ERR Function myfunc already exists"));
+        assert_eq!(
+            h.run_args(&["FUNCTION", "LOAD", other]),
+            error_reply("ERR Function myfunc already exists")
+        );
         assert!(h.info("memory").contains("number_of_libraries:1\r\n"));
-        assert_eq!(h.run("FUNCTION DELETE nolib"), err("ERR Library not found"));
+        assert_eq!(h.run("FUNCTION DELETE nolib"), error_reply("ERR Library not found"));
         assert_eq!(h.run("FUNCTION DELETE mylib"), Reply::OK);
-        assert_eq!(h.run("FCALL myfunc 0"), err("ERR Function not found"));
+        assert_eq!(h.run("FCALL myfunc 0"), error_reply("ERR Function not found"));
         h.run_args(&["FUNCTION", "LOAD", LIB]);
-        assert_eq!(h.run("FUNCTION FLUSH foo"), err("ERR FUNCTION FLUSH only supports SYNC|ASYNC option"));
+        assert_eq!(
+            h.run("FUNCTION FLUSH foo"),
+            error_reply("ERR FUNCTION FLUSH only supports SYNC|ASYNC option")
+        );
         assert_eq!(h.run("FUNCTION FLUSH ASYNC"), Reply::OK);
         assert_eq!(h.run("FUNCTION LIST"), Reply::Array(vec![]));
     }
@@ -234,7 +236,7 @@ mod tests {
             ("#!lua name=bad\nfoo = 1", "ERR Error registering functions: ERR user_function:2: Attempt to modify a readonly table"),
         ];
         for (code, expected) in cases {
-            assert_eq!(h.run_args(&["FUNCTION", "LOAD", code]), err(expected), "{code}");
+            assert_eq!(h.run_args(&["FUNCTION", "LOAD", code]), error_reply(expected), "{code}");
         }
         assert!(h.run("FUNCTION LIST").eq(&Reply::Array(vec![])), "nothing was loaded");
     }
@@ -249,8 +251,11 @@ mod tests {
         assert_eq!(fields[0], (bulk("library_name"), bulk("mylib")));
         assert_eq!(fields[3], (bulk("library_code"), bulk(LIB)));
         assert_eq!(h.run("FUNCTION LIST LIBRARYNAME nomatch*"), Reply::Array(vec![]));
-        assert_eq!(h.run("FUNCTION LIST LIBRARYNAME"), err("ERR library name argument was not given"));
-        assert_eq!(h.run("FUNCTION LIST foo"), err("ERR Unknown argument foo"));
+        assert_eq!(
+            h.run("FUNCTION LIST LIBRARYNAME"),
+            error_reply("ERR library name argument was not given")
+        );
+        assert_eq!(h.run("FUNCTION LIST foo"), error_reply("ERR Unknown argument foo"));
         assert!(matches!(h.run("FUNCTION STATS"), Reply::Map(_)));
         let Reply::Bulk(payload) = h.run("FUNCTION DUMP") else { panic!() };
         h.run("FUNCTION FLUSH");
@@ -258,11 +263,14 @@ mod tests {
         assert_eq!(h.run("FCALL myfunc 0 back"), bulk("back"));
         assert_eq!(
             h.run_args(&[&b"FUNCTION"[..], b"RESTORE", &payload]),
-            err("ERR Library 'mylib' already exists"),
+            error_reply("ERR Library 'mylib' already exists"),
             "APPEND refuses a collision"
         );
         assert_eq!(h.run_args(&[&b"FUNCTION"[..], b"RESTORE", &payload, b"REPLACE"]), Reply::OK);
-        assert_eq!(h.run("FUNCTION RESTORE xxxx"), err("ERR DUMP payload version or checksum are wrong"));
-        assert_eq!(h.run("FUNCTION KILL"), err("NOTBUSY No scripts in execution right now."));
+        assert_eq!(
+            h.run("FUNCTION RESTORE xxxx"),
+            error_reply("ERR DUMP payload version or checksum are wrong")
+        );
+        assert_eq!(h.run("FUNCTION KILL"), error_reply("NOTBUSY No scripts in execution right now."));
     }
 }

@@ -21,10 +21,50 @@ use std::sync::atomic::Ordering;
 use parking_lot::{Mutex, MutexGuard};
 
 use crate::protocol::{Reply, ReplyError};
-use crate::registry::{Args, Context};
+use crate::registry::{Args, CommandMeta, Context, Flag, KeySpec, Keynum, Keys};
 use crate::state::ServerState;
 pub use run::RunSpec;
 pub use shebang::ScriptFlags;
+
+/// The metadata `EVAL`, `EVALSHA`, `FCALL` and their `_RO` forms share:
+/// `name script-or-function numkeys key... arg...`, the keys counted by
+/// `numkeys` (`RW` for all Redis knows, `RO` for the read-only forms).
+pub fn command_meta(
+    name: &'static str,
+    summary: &'static str,
+    since: &'static str,
+    read_only: bool,
+) -> CommandMeta {
+    const WRITE_FLAGS: &[Flag] = &[Flag::NoScript, Flag::Stale, Flag::MovableKeys];
+    const READ_FLAGS: &[Flag] = &[Flag::NoScript, Flag::Stale, Flag::MovableKeys, Flag::Readonly];
+    const KEYNUM: Option<Keynum> = Some(Keynum { keynumidx: 0, firstkey: 1, keystep: 1 });
+    const SCRIPT_KEYS: Keys = Keys { first: 2, last: 2, step: 1 };
+    const WRITE_KEYS: &[KeySpec] = &[KeySpec {
+        flags: &["RW", "access", "update"],
+        keys: SCRIPT_KEYS,
+        keynum: KEYNUM,
+        ..KeySpec::DEFAULT
+    }];
+    const READ_KEYS: &[KeySpec] =
+        &[KeySpec { flags: &["RO", "access"], keys: SCRIPT_KEYS, keynum: KEYNUM, ..KeySpec::DEFAULT }];
+    let function = name.starts_with("fcall");
+    CommandMeta {
+        name,
+        arity: -3,
+        flags: if read_only { READ_FLAGS } else { WRITE_FLAGS },
+        group: "scripting",
+        summary,
+        since,
+        complexity: if function {
+            "Depends on the function that is executed."
+        } else {
+            "Depends on the script that is executed."
+        },
+        keys: Keys::NONE,
+        key_specs: if read_only { READ_KEYS } else { WRITE_KEYS },
+        ..CommandMeta::DEFAULT
+    }
+}
 
 /// The Lua heap's cap when `maxmemory` sets none.
 pub const LUA_MEMORY_LIMIT: usize = 1 << 30;

@@ -110,26 +110,12 @@ local function handler(err)
   return err
 end
 
--- The environment scripts run in: reads of unknown names fail, writes are refused.
-local env = raw_setmetatable({}, {
-  __index = function(_, name)
-    local value = rawget(G, name)
-    if value == nil then
-      error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
-    end
-    return value
-  end,
-  __newindex = deny,
-  __metatable = false,
-})
-readonly[env] = true
-G._G = env
-
--- A table whose unknown names raise the nonexistent-global error.
-local function strict(t)
+-- A read-only proxy whose unknown names raise the nonexistent-global
+-- error; `source()` gives the table names are looked up in.
+local function strict(source)
   local proxy = raw_setmetatable({}, {
     __index = function(_, name)
-      local value = rawget(t, name)
+      local value = rawget(source(), name)
       if value == nil then
         error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
       end
@@ -142,6 +128,10 @@ local function strict(t)
   return proxy
 end
 
+-- The environment scripts run in: reads of unknown names fail, writes are refused.
+local env = strict(function() return G end)
+G._G = env
+
 -- Function libraries: their code runs with only the loading API; the
 -- functions they register, when called, see the full globals (Redis
 -- switches the globals' `__index` the same way).
@@ -149,23 +139,12 @@ local load_redis = { register_function = raising.register_function, log = raisin
 for _, name in ipairs({ 'LOG_DEBUG', 'LOG_VERBOSE', 'LOG_NOTICE', 'LOG_WARNING', 'REDIS_VERSION', 'REDIS_VERSION_NUM' }) do
   load_redis[name] = redis[name]
 end
-local load_api = { redis = strict(load_redis) }
+local load_api = { redis = strict(function() return load_redis end) }
 for _, name in ipairs({ 'string', 'math', 'table', 'bit', 'cjson', 'cmsgpack', 'struct' }) do
   load_api[name] = G[name]
 end
 local current = { api = G }
-local function_env = raw_setmetatable({}, {
-  __index = function(_, name)
-    local value = rawget(current.api, name)
-    if value == nil then
-      error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
-    end
-    return value
-  end,
-  __newindex = deny,
-  __metatable = false,
-})
-readonly[function_env] = true
+local function_env = strict(function() return current.api end)
 local function loading(on)
   current.api = on and load_api or G
 end
