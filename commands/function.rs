@@ -86,6 +86,7 @@ impl Command for Function {
             summary: "A container for function commands",
             since: "7.0.0",
             complexity: "Depends on subcommand.",
+            extra_acl_categories: &["@scripting"],
             subcommands: SUBCOMMANDS,
             ..CommandMeta::DEFAULT
         }

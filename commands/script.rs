@@ -34,6 +34,7 @@ impl Command for Script {
             summary: "A container for Lua scripts management commands",
             since: "2.6.0",
             complexity: "Depends on subcommand.",
+            extra_acl_categories: &["@scripting"],
             subcommands: &[
                 Subcommand {
                     name: "debug",

@@ -39,14 +39,24 @@ pub fn command_meta(
     const READ_FLAGS: &[Flag] = &[Flag::NoScript, Flag::Stale, Flag::MovableKeys, Flag::Readonly];
     const KEYNUM: Option<Keynum> = Some(Keynum { keynumidx: 0, firstkey: 1, keystep: 1 });
     const SCRIPT_KEYS: Keys = Keys { first: 2, last: 2, step: 1 };
-    const WRITE_KEYS: &[KeySpec] = &[KeySpec {
-        flags: &["RW", "access", "update"],
-        keys: SCRIPT_KEYS,
-        keynum: KEYNUM,
-        ..KeySpec::DEFAULT
-    }];
-    const READ_KEYS: &[KeySpec] =
-        &[KeySpec { flags: &["RO", "access"], keys: SCRIPT_KEYS, keynum: KEYNUM, ..KeySpec::DEFAULT }];
+    const fn spec(flags: &'static [&'static str], notes: &'static str) -> KeySpec {
+        KeySpec { flags, keys: SCRIPT_KEYS, keynum: KEYNUM, notes, flags_for: None }
+    }
+    const RW: &[&str] = &["RW", "access", "update"];
+    const RO: &[&str] = &["RO", "access"];
+    const RW_NOTE: &str = "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE";
+    const RO_NOTE: &str = "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS";
+    const WRITE_NOTED: &[KeySpec] = &[spec(RW, RW_NOTE)];
+    const WRITE: &[KeySpec] = &[spec(RW, "")];
+    const READ_NOTED: &[KeySpec] = &[spec(RO, RO_NOTE)];
+    const READ: &[KeySpec] = &[spec(RO, "")];
+    // Redis notes the keys of the body forms and of FCALL, not EVALSHA's.
+    let key_specs = match (read_only, !name.starts_with("evalsha")) {
+        (false, true) => WRITE_NOTED,
+        (false, false) => WRITE,
+        (true, true) => READ_NOTED,
+        (true, false) => READ,
+    };
     let function = name.starts_with("fcall");
     CommandMeta {
         name,
@@ -61,7 +71,8 @@ pub fn command_meta(
             "Depends on the script that is executed."
         },
         keys: Keys::NONE,
-        key_specs: if read_only { READ_KEYS } else { WRITE_KEYS },
+        key_specs,
+        extra_acl_categories: &["@scripting"],
         ..CommandMeta::DEFAULT
     }
 }
