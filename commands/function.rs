@@ -187,6 +187,20 @@ mod tests {
     const LIB: &str =
         "#!lua name=mylib\nredis.register_function('myfunc', function(keys, args) return args[1] end)";
 
+    /// `FUNCTION DUMP` of redis-server 7.0.15 (its code LZF-compressed).
+    const REDIS_PAYLOAD: &str = "f5c3406240781f23216c7561206e616d653d6d6f7665640a72656469732e72656769737465725f0966756e6374696f6e2827601e02272c20e00011126b6579732c2061726773292072657475726e2080240020602ae004050327202e2e602a075b315d20656e64290a008b39f0cb187a13ce";
+
+    #[test]
+    fn restores_a_payload_redis_dumped() {
+        let mut h = Harness::new();
+        let payload: Vec<u8> = (0..REDIS_PAYLOAD.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&REDIS_PAYLOAD[i..i + 2], 16).unwrap())
+            .collect();
+        assert_eq!(h.run_args(&[&b"FUNCTION"[..], b"RESTORE", &payload]), Reply::OK);
+        assert_eq!(h.run("FCALL moved 0 x"), bulk("moved moved moved moved x"));
+    }
+
     #[test]
     fn load_replace_delete_flush() {
         let mut h = Harness::new();
