@@ -228,7 +228,7 @@ impl Inner {
             vm.bridge.raw_set("register_function", Value::Nil)?;
             result
         });
-        vm.lua.remove_hook();
+        self.restore_kill_hook();
         match outcome {
             Ok((true, _)) => {}
             Ok((false, Value::Table(error))) => {

@@ -108,25 +108,30 @@ pub(crate) struct Inner {
     scripts: HashMap<String, Cached>,
     scripts_bytes: usize,
     pub(crate) libraries: functions::Libraries,
+    /// What the kill hook watches, to install it again after a library load.
+    kill_hook: (std::sync::Arc<crate::state::scripts::ScriptRun>, tokio::sync::watch::Receiver<bool>),
 }
 
 impl Engine {
-    fn new() -> Engine {
+    fn new(server: &ServerState) -> Engine {
         let vm = vm::Vm::new().expect("the Lua state builds");
         let _ = vm.lua.set_memory_limit(LUA_MEMORY_LIMIT);
+        let kill_hook = (server.scripts.run.clone(), server.clients.shutdown_requested());
+        run::install_kill_hook(&vm.lua, kill_hook.0.clone(), kill_hook.1.clone());
         Engine {
             inner: Mutex::new(Inner {
                 vm,
                 scripts: HashMap::new(),
                 scripts_bytes: 0,
                 libraries: functions::Libraries::default(),
+                kill_hook,
             }),
         }
     }
 
     /// The engine of `server`, built on first use.
     pub fn of(server: &ServerState) -> &Engine {
-        let any = server.scripts.engine.get_or_init(|| Box::new(Engine::new()));
+        let any = server.scripts.engine.get_or_init(|| Box::new(Engine::new(server)));
         any.downcast_ref::<Engine>().expect("only scripting fills the engine slot")
     }
 
@@ -159,6 +164,11 @@ impl Inner {
         let maxmemory = server.config.maxmemory() as usize;
         let limit = if maxmemory == 0 { LUA_MEMORY_LIMIT } else { maxmemory.max(1 << 20) };
         let _ = self.vm.lua.set_memory_limit(limit);
+    }
+
+    /// Installs the kill hook again (a library load replaces it for its run).
+    pub(crate) fn restore_kill_hook(&self) {
+        run::install_kill_hook(&self.vm.lua, self.kill_hook.0.clone(), self.kill_hook.1.clone());
     }
 
     /// Compiles and caches `body` (once); its SHA1.

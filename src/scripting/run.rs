@@ -47,6 +47,18 @@ struct Host<'c, 'a> {
     run: Arc<ScriptRun>,
 }
 
+/// Installs the instruction hook through which `SCRIPT KILL`,
+/// `FUNCTION KILL` and `SHUTDOWN NOSAVE` stop a running script (set once:
+/// the flags it checks are only raised while a script runs).
+pub fn install_kill_hook(lua: &Lua, run: Arc<ScriptRun>, shutdown: tokio::sync::watch::Receiver<bool>) {
+    let _ = lua.set_hook(HookTriggers::new().every_nth_instruction(HOOK_EVERY), move |_, _| {
+        if run.kill_requested() || *shutdown.borrow() {
+            return Err(mlua::Error::runtime(KILLED));
+        }
+        Ok(VmState::Continue)
+    });
+}
+
 /// Runs `spec` on `vm` for the client of `ctx`.
 pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, ReplyError> {
     let lua = &vm.lua;
@@ -74,15 +86,6 @@ pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, R
     // every shard, for the whole run (the batch): scripts may touch
     // undeclared keys.
     run.start(ctx.client.handle.id, spec.is_function, spec.name.to_string(), command);
-    let hook_run = run.clone();
-    // `SHUTDOWN NOSAVE` stops any script, even one that wrote.
-    let shutdown = ctx.server.clients.shutdown_requested();
-    let _ = lua.set_hook(HookTriggers::new().every_nth_instruction(HOOK_EVERY), move |_, _| {
-        if hook_run.kill_requested() || *shutdown.borrow() {
-            return Err(mlua::Error::runtime(KILLED));
-        }
-        Ok(VmState::Continue)
-    });
     let (saved_db, saved_protocol, saved_command) = (ctx.client.db, ctx.client.protocol, ctx.command);
     let host = std::cell::RefCell::new(Host {
         batch: Batch::begin(&mut *ctx),
@@ -109,7 +112,6 @@ pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, R
         }
         result
     });
-    lua.remove_hook();
     let mut host = host.into_inner();
     let resp3 = host.resp == 3;
     let ctx = host.batch.context();
@@ -132,7 +134,6 @@ pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, R
         }
         Err(e) => return Err(fail(e)),
     };
-    let _ = lua.gc_step();
     match reply {
         Reply::Error(e) => Err(e),
         reply => Ok(reply),

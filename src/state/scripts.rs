@@ -109,27 +109,36 @@ impl ScriptRun {
         if !self.active.load(Ordering::Acquire) {
             return false;
         }
-        let wait = || {
+        // `Some(busy)` once decided; `None` when `patience` ran out first.
+        let wait = |patience: Option<Instant>| {
             let mut running = self.running.lock();
             loop {
-                let Some(now) = running.as_ref() else { return false };
+                let Some(now) = running.as_ref() else { return Some(false) };
                 if now.client == client {
-                    return false;
+                    return Some(false);
                 }
-                let deadline = now.started + self.threshold();
-                if Instant::now() >= deadline {
-                    return true;
+                let busy_at = now.started + self.threshold();
+                if Instant::now() >= busy_at {
+                    return Some(true);
                 }
-                self.finished.wait_until(&mut running, deadline);
+                let until = patience.map_or(busy_at, |p| p.min(busy_at));
+                if self.finished.wait_until(&mut running, until).timed_out() && patience.is_some_and(|p| Instant::now() >= p) {
+                    return None;
+                }
             }
         };
-        // A runtime worker that waits hands its other connections to a new
-        // worker, so `SCRIPT KILL` always finds a thread to run on.
+        // A short script ends while this worker waits; a longer one makes
+        // the worker hand its other connections to a new worker, so
+        // `SCRIPT KILL` always finds a thread to run on.
+        if let Some(busy) = wait(Some(Instant::now() + Duration::from_millis(1))) {
+            return busy;
+        }
+        let wait_long = || wait(None).unwrap_or(true);
         match tokio::runtime::Handle::try_current() {
             Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
-                tokio::task::block_in_place(wait)
+                tokio::task::block_in_place(wait_long)
             }
-            _ => wait(),
+            _ => wait_long(),
         }
     }
 }
