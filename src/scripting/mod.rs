@@ -118,6 +118,7 @@ impl Engine {
         let _ = vm.lua.set_memory_limit(LUA_MEMORY_LIMIT);
         let kill_hook = (server.scripts.run.clone(), server.clients.shutdown_requested());
         run::install_kill_hook(&vm.lua, kill_hook.0.clone(), kill_hook.1.clone());
+        run::install_bridge_functions(&vm.lua, &vm.bridge).expect("the bridge takes its functions");
         Engine {
             inner: Mutex::new(Inner {
                 vm,

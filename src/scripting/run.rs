@@ -40,7 +40,6 @@ pub struct RunSpec<'s> {
 /// wrapped in `MULTI`/`EXEC`).
 struct Host<'c, 'a> {
     batch: Batch<'c, 'a>,
-    resp: u8,
     read_only: bool,
     legacy: bool,
     wrote: bool,
@@ -78,10 +77,16 @@ pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, R
         vm.globals.raw_set("ARGV", args.clone()).map_err(fail)?;
     }
     let run = ctx.server.scripts.run.clone();
-    let mut command: Vec<Vec<u8>> = vec![if spec.is_function { b"fcall".to_vec() } else { b"eval".to_vec() }];
-    command.push(spec.name.as_bytes().to_vec());
-    command.push(spec.keys.len().to_string().into_bytes());
-    command.extend(spec.keys.iter().chain(spec.args.iter()).map(|a| a.to_vec()));
+    // The command `FUNCTION STATS` shows (functions only).
+    let mut command = Vec::new();
+    if spec.is_function {
+        command.extend([
+            b"fcall".to_vec(),
+            spec.name.as_bytes().to_vec(),
+            spec.keys.len().to_string().into_bytes(),
+        ]);
+        command.extend(spec.keys.iter().chain(spec.args.iter()).map(|a| a.to_vec()));
+    }
     // Marked running first (background work stops taking shards), then
     // every shard, for the whole run (the batch): scripts may touch
     // undeclared keys.
@@ -89,31 +94,25 @@ pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, R
     let (saved_db, saved_protocol, saved_command) = (ctx.client.db, ctx.client.protocol, ctx.command);
     let host = std::cell::RefCell::new(Host {
         batch: Batch::begin(&mut *ctx),
-        resp: 2,
         read_only: spec.read_only,
         legacy: !spec.flags.declared,
         wrote: false,
         run: run.clone(),
     });
+    lua.set_app_data(ScriptResp(2));
     let outcome = lua.scope(|scope| {
         let call = scope.create_function(|lua, args: MultiValue| host.borrow_mut().call(lua, args))?;
-        let setresp = scope.create_function(|lua, args: MultiValue| host.borrow_mut().setresp(lua, args))?;
-        let set_repl = scope.create_function(|lua, args: MultiValue| set_repl(lua, args))?;
         vm.bridge.raw_set("call", call)?;
-        vm.bridge.raw_set("setresp", setresp)?;
-        vm.bridge.raw_set("set_repl", set_repl)?;
         let result = if spec.is_function {
             vm.run.call::<(bool, Value)>((spec.function.clone(), keys, args))
         } else {
             vm.run.call::<(bool, Value)>(spec.function.clone())
         };
-        for name in ["call", "setresp", "set_repl"] {
-            vm.bridge.raw_set(name, Value::Nil)?;
-        }
+        vm.bridge.raw_set("call", Value::Nil)?;
         result
     });
     let mut host = host.into_inner();
-    let resp3 = host.resp == 3;
+    let resp3 = resp_of(lua) == 3;
     let ctx = host.batch.context();
     // A script that wrote and then failed is still logged, as Redis does.
     ctx.propagate_despite_error = host.wrote;
@@ -169,21 +168,36 @@ fn set_repl(lua: &Lua, args: MultiValue) -> mlua::Result<(bool, Value)> {
     }
 }
 
-impl Host<'_, '_> {
-    fn setresp(&mut self, lua: &Lua, args: MultiValue) -> mlua::Result<(bool, Value)> {
-        let error = |text| Ok((false, error_table(lua, text)?));
-        if args.len() != 1 {
-            return error("ERR redis.setresp() requires one argument.");
-        }
-        match convert::argument(&args[0]).and_then(|a| String::from_utf8(a).ok()?.parse::<i64>().ok()) {
-            Some(resp @ (2 | 3)) => {
-                self.resp = resp as u8;
-                Ok((true, Value::Nil))
-            }
-            _ => error("ERR RESP version must be 2 or 3."),
-        }
-    }
+/// The protocol a script chose with `redis.setresp` (2 when it did not),
+/// in the Lua state's app data for the run.
+struct ScriptResp(u8);
 
+fn resp_of(lua: &Lua) -> u8 {
+    lua.app_data_ref::<ScriptResp>().map_or(2, |r| r.0)
+}
+
+/// `redis.setresp(2|3)`.
+fn setresp(lua: &Lua, args: MultiValue) -> mlua::Result<(bool, Value)> {
+    let error = |text| Ok((false, error_table(lua, text)?));
+    if args.len() != 1 {
+        return error("ERR redis.setresp() requires one argument.");
+    }
+    match convert::argument(&args[0]).and_then(|a| String::from_utf8(a).ok()?.parse::<i64>().ok()) {
+        Some(resp @ (2 | 3)) => {
+            lua.set_app_data(ScriptResp(resp as u8));
+            Ok((true, Value::Nil))
+        }
+        _ => error("ERR RESP version must be 2 or 3."),
+    }
+}
+
+/// Puts `setresp` and `set_repl` in the bridge, for good (they need no run).
+pub fn install_bridge_functions(lua: &Lua, bridge: &mlua::Table) -> mlua::Result<()> {
+    bridge.raw_set("setresp", lua.create_function(setresp)?)?;
+    bridge.raw_set("set_repl", lua.create_function(set_repl)?)
+}
+
+impl Host<'_, '_> {
     /// `redis.call(...)` / `redis.pcall(...)`: `(true, reply)`, or
     /// `(false, {err=...})` for the Lua side to raise (`call`) or return.
     fn call(&mut self, lua: &Lua, args: MultiValue) -> mlua::Result<(bool, Value)> {
@@ -201,14 +215,15 @@ impl Host<'_, '_> {
         if let Err(text) = self.check(&argv) {
             return error(text);
         }
-        self.batch.context().client.protocol = self.resp;
+        let resp = resp_of(lua);
+        self.batch.context().client.protocol = resp;
         let reply = self.batch.run(Argv::Owned(&argv));
         let entry = lookup(&argv[0]).expect("checked");
         if entry.meta.has(Flag::Write) && !reply.is_error() {
             self.wrote = true;
             self.run.note_write();
         }
-        let value = convert::reply_to_lua(lua, &reply, self.resp == 3)?;
+        let value = convert::reply_to_lua(lua, &reply, resp == 3)?;
         Ok((!reply.is_error(), value))
     }
 

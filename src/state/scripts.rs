@@ -122,7 +122,9 @@ impl ScriptRun {
                     return Some(true);
                 }
                 let until = patience.map_or(busy_at, |p| p.min(busy_at));
-                if self.finished.wait_until(&mut running, until).timed_out() && patience.is_some_and(|p| Instant::now() >= p) {
+                if self.finished.wait_until(&mut running, until).timed_out()
+                    && patience.is_some_and(|p| Instant::now() >= p)
+                {
                     return None;
                 }
             }
