@@ -376,7 +376,7 @@ pub fn fcall(ctx: &mut Context<'_>, args: &mut Args<'_>, read_only: bool) -> Res
     let name = String::from_utf8_lossy(args.next()?).into_owned();
     let (keys, argv) = super::keys_and_args(args, "Bad number of keys provided")?;
     let engine = Engine::of(ctx.server);
-    let inner = engine.lock();
+    let inner = engine.lock_or_busy(ctx.server, ctx.client.handle.id)?;
     let Some(function) = inner.libraries.find(&name) else {
         return Err(ReplyError::err("Function not found"));
     };

@@ -139,6 +139,32 @@ impl Engine {
     pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock()
     }
+
+    /// The engine for running a script on connection `client`: waits while
+    /// another connection's script runs, and answers `BUSY` once that one
+    /// passed `busy-reply-threshold`. Past a short wait the worker hands its
+    /// other connections on (`SCRIPT KILL` must find a thread).
+    pub(crate) fn lock_or_busy(
+        &self,
+        server: &ServerState,
+        client: u64,
+    ) -> Result<MutexGuard<'_, Inner>, ReplyError> {
+        let a_while = std::time::Duration::from_millis(1);
+        if let Some(inner) = self.inner.try_lock_for(a_while) {
+            return Ok(inner);
+        }
+        blocking(|| loop {
+            if let Some(inner) = self.inner.try_lock_for(a_while) {
+                return Ok(inner);
+            }
+            let run = &server.scripts.run;
+            if let Some(running) = run.running() {
+                if running.client != client && run.timed_out(&running) {
+                    return Err(ReplyError::from(crate::state::scripts::BUSY));
+                }
+            }
+        })
+    }
 }
 
 impl Inner {
@@ -214,7 +240,7 @@ pub fn eval(
     let script = args.next()?.to_vec();
     let (keys, argv) = keys_and_args(args, "")?;
     let engine = Engine::of(ctx.server);
-    let mut inner = engine.lock();
+    let mut inner = engine.lock_or_busy(ctx.server, ctx.client.handle.id)?;
     let sha = if by_sha {
         let sha = String::from_utf8_lossy(&script).to_ascii_lowercase();
         if !inner.scripts.contains_key(&sha) {

@@ -14,6 +14,12 @@ use parking_lot::{Condvar, Mutex};
 pub const BUSY: &str =
     "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
 
+/// The commands that run a script: they wait for the scripting engine's
+/// lock itself (answering `BUSY` past the threshold), not in `dispatch`.
+pub fn waits_for_the_engine(command: &str) -> bool {
+    matches!(command, "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro")
+}
+
 /// The script running now, if any.
 #[derive(Debug, Clone)]
 pub struct Running {
