@@ -55,6 +55,11 @@ fn busy_and_script_kill_from_a_second_connection() {
     runner.send_cmd(&["EVAL", "local i = 0 while true do i = i + 1 end", "0"]);
     wait_for_busy(&mut other);
     assert_eq!(
+        other.call(&["EVAL", "return 1", "0"]).unwrap(),
+        &b"-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n"[..],
+        "another script waits for the engine, then is told BUSY"
+    );
+    assert_eq!(
         other.call(&["FUNCTION", "KILL"]).unwrap(),
         b"-NOTBUSY No scripts in execution right now.\r\n"
     );
