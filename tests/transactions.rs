@@ -193,12 +193,22 @@ fn monitor_shows_the_commands_then_exec() {
     conn.cmd(&["SET", "a", "1"], "+QUEUED\r\n");
     conn.cmd(&["GET", "a"], "+QUEUED\r\n");
     conn.cmd(&["EXEC"], "*2\r\n+OK\r\n$1\r\n1\r\n");
+    // A refused EXEC ends the transaction in MONITOR's view too.
+    conn.cmd(&["MULTI"], "+OK\r\n");
+    conn.cmd(&["SET", "a", "2"], "+QUEUED\r\n");
+    conn.cmd(
+        &["EXEC", "now"],
+        "-EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command\r\n",
+    );
     let mut lines = Vec::new();
-    while lines.len() < 4 {
+    while lines.len() < 6 {
         let line = String::from_utf8(monitor.read_reply()).unwrap();
         lines.push(line.split_once(']').map(|(_, command)| command.trim().to_string()).unwrap_or(line));
     }
-    assert_eq!(lines, ["\"MULTI\"", "\"SET\" \"a\" \"1\"", "\"GET\" \"a\"", "\"EXEC\""]);
+    assert_eq!(
+        lines,
+        ["\"MULTI\"", "\"SET\" \"a\" \"1\"", "\"GET\" \"a\"", "\"EXEC\"", "\"MULTI\"", "\"EXEC\" \"now\""]
+    );
 }
 
 fn aof_path(dir: &TempDir) -> std::path::PathBuf {
@@ -258,4 +268,65 @@ fn a_log_cut_inside_a_transaction_is_a_torn_tail() {
     drop(conn);
     drop(server);
     assert!(std::fs::read(aof_path(&dir)).unwrap().starts_with(&good));
+}
+
+/// Waits until `CLIENT LIST` shows a held (`b`) client.
+fn wait_until_held(admin: &mut Conn) {
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    loop {
+        let list = String::from_utf8(admin.call(&["CLIENT", "LIST"]).unwrap()).unwrap();
+        if list.contains(" flags=xb ") {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "never held:\n{list}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn a_write_pause_holds_exec_of_writes_and_lets_reads_run() {
+    let server = Server::start(&[]);
+    let mut admin = server.connect();
+    let mut conn = server.connect();
+    conn.cmd(&["MULTI"], "+OK\r\n");
+    conn.cmd(&["SET", "k", "1"], "+QUEUED\r\n");
+    admin.cmd(&["CLIENT", "PAUSE", "100000", "WRITE"], "+OK\r\n");
+    let mut reader = server.connect();
+    reader.cmd(&["MULTI"], "+OK\r\n");
+    reader.cmd(&["GET", "k"], "+QUEUED\r\n");
+    reader.cmd(&["EXEC"], "*1\r\n$-1\r\n");
+    conn.send_cmd(&["EXEC"]);
+    wait_until_held(&mut admin);
+    admin.cmd(&["CLIENT", "UNPAUSE"], "+OK\r\n");
+    conn.expect("*1\r\n+OK\r\n");
+    reader.cmd(&["GET", "k"], bulk("1"));
+}
+
+#[test]
+fn keys_expiry_deleted_inside_a_transaction_are_logged_inside_it() {
+    let dir = Arc::new(TempDir::new("txn-expired"));
+    let args = ["--appendonly", "yes", "--appendfsync", "always", "--enable-debug-command", "yes"];
+    let server = Server::start_in(dir.clone(), &args);
+    let mut conn = server.connect();
+    // Only the transaction's read may delete the key.
+    conn.cmd(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"], "+OK\r\n");
+    conn.cmd(&["SET", "gone", "v", "PX", "1"], "+OK\r\n");
+    std::thread::sleep(Duration::from_millis(20));
+    conn.cmd(&["MULTI"], "+OK\r\n");
+    conn.cmd(&["SET", "a", "1"], "+QUEUED\r\n");
+    conn.cmd(&["GET", "gone"], "+QUEUED\r\n");
+    conn.cmd(&["SET", "b", "2"], "+QUEUED\r\n");
+    conn.cmd(&["EXEC"], "*3\r\n+OK\r\n$-1\r\n+OK\r\n");
+    drop(conn);
+    drop(server);
+    let log = std::fs::read(aof_path(&dir)).unwrap();
+    let expected = [
+        resp(&["MULTI"]),
+        resp(&["SET", "a", "1"]),
+        resp(&["DEL", "gone"]),
+        resp(&["SET", "b", "2"]),
+        resp(&["EXEC"]),
+    ]
+    .concat();
+    assert!(log.ends_with(&expected), "{}", common::show(&log));
 }

@@ -30,7 +30,8 @@
 //!   `MULTI`/`EXEC` when there is more than one record (Redis 7.0's
 //!   `propagatePendingCommands`), so a replay applies all or nothing. A
 //!   batch that propagates nothing logs nothing, not even the running
-//!   command.
+//!   command. A batch begun inside another (a script queued in a
+//!   transaction) adds its records to the outer one's, unwrapped.
 
 use super::{dispatch, lookup, Context, Flag};
 use crate::protocol::parse::Argv;
@@ -143,6 +144,13 @@ impl Drop for Batch<'_, '_> {
         let done = &mut self.done;
         match records.as_slice() {
             [] => done.propagate_none(),
+            // Inside another batch (a script in a transaction): the outer
+            // one wraps everything once.
+            records if self.nested => {
+                for (index, record) in records {
+                    done.propagate_record(*index, record);
+                }
+            }
             [(db, record)] => done.propagate_record(*db, record),
             [(first, _), .., (last, _)] => {
                 let db = self.ctx.client.db;
@@ -211,6 +219,24 @@ mod tests {
         assert_eq!(h.propagated(), logged(&["SET a 1"]));
         run_batch(&mut h, &["GET a"]);
         assert_eq!(h.propagated(), logged(&[]));
+    }
+
+    #[test]
+    fn a_batch_inside_a_batch_is_wrapped_once() {
+        let mut h = Harness::new();
+        let mut ctx = Context::new(&h.shared, &mut h.client);
+        let mut outer = Batch::begin(&mut ctx);
+        outer.run(Argv::Owned(&owned("SET a 1")));
+        // An EXEC run by the batch begins a batch of its own.
+        let mut queued = crate::session::Transaction::default();
+        for line in ["SET b 1", "SET c 1"] {
+            queued.queue(owned(line).iter().map(Vec::as_slice), 0);
+        }
+        outer.context().client.multi = Some(queued);
+        assert_eq!(outer.run(Argv::Owned(&owned("EXEC"))), Reply::Array(vec![Reply::OK, Reply::OK]));
+        drop(outer);
+        drop(ctx);
+        assert_eq!(h.propagated(), logged(&["MULTI", "SET a 1", "SET b 1", "SET c 1", "EXEC"]));
     }
 
     #[test]

@@ -22,13 +22,13 @@ pub fn dispatch(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
 
 fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     let Some(entry) = lookup(argv.get(0)) else {
-        return refuse(ctx, None, unknown_command(argv));
+        return refuse(ctx, argv, None, unknown_command(argv));
     };
     let meta = &entry.meta;
     let mut slot = entry.stat_slot;
     if !Entry::arity_ok(meta.arity, argv.len()) {
         ctx.client.tally.reject(slot);
-        return refuse(ctx, Some(entry), ReplyError::wrong_arity(meta.name));
+        return refuse(ctx, argv, Some(entry), ReplyError::wrong_arity(meta.name));
     }
     let mut name = meta.name;
     let mut sub = None;
@@ -42,13 +42,13 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
                 truncate(given, 128),
                 meta.name.to_ascii_uppercase()
             ));
-            return refuse(ctx, Some(entry), error);
+            return refuse(ctx, argv, Some(entry), error);
         };
         let full_name = &entry.sub_names[index];
         slot += 1 + index as u32;
         if !Entry::arity_ok(meta.subcommands[index].arity, argv.len()) {
             ctx.client.tally.reject(slot);
-            return refuse(ctx, Some(entry), ReplyError::wrong_arity(full_name));
+            return refuse(ctx, argv, Some(entry), ReplyError::wrong_arity(full_name));
         }
         name = full_name;
         sub = Some(index);
@@ -59,16 +59,16 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     let flags = entry.flag_bits;
     if !ctx.client.authenticated && flags & Flag::NoAuth.bit() == 0 && ctx.server.auth_required() {
         ctx.client.tally.reject(slot);
-        return refuse(ctx, Some(entry), ReplyError::NOAUTH);
+        return refuse(ctx, argv, Some(entry), ReplyError::NOAUTH);
     }
     if ctx.client.multi.is_some() && (flags | sub_flags) & Flag::NoMulti.bit() != 0 {
         ctx.client.tally.reject(slot);
-        return refuse(ctx, Some(entry), transaction::NOT_IN_MULTI);
+        return refuse(ctx, argv, Some(entry), transaction::NOT_IN_MULTI);
     }
     if !ctx.client.user.unrestricted() {
         if let Err(denied) = permissions::check(ctx, entry, sub, argv) {
             ctx.client.tally.reject(slot);
-            return refuse(ctx, Some(entry), denied);
+            return refuse(ctx, argv, Some(entry), denied);
         }
     }
     // A script of another connection runs: wait for it, or past
@@ -102,7 +102,7 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
         && ((flags | sub_flags) & Flag::DenyOom.bit() != 0 || transaction::denied_over_memory(ctx, entry))
     {
         ctx.client.tally.reject(slot);
-        return refuse(ctx, Some(entry), ReplyError::OOM);
+        return refuse(ctx, argv, Some(entry), ReplyError::OOM);
     }
     // TRANSACTIONS: after MULTI, requests are queued (one check outside one).
     if ctx.client.multi.is_some() && transaction::queues(entry) {

@@ -42,9 +42,20 @@ pub(super) fn queue(ctx: &mut Context<'_>, argv: Argv<'_>, flags: u32) -> Reply 
 /// A request refused before it ran: inside `MULTI`, the transaction is
 /// aborted (`EXEC` will answer `EXECABORT`); a refused `EXEC` itself ends
 /// the transaction, saying why.
-pub(super) fn refuse(ctx: &mut Context<'_>, entry: Option<&Entry>, error: ReplyError) -> Reply {
+pub(super) fn refuse(
+    ctx: &mut Context<'_>,
+    argv: Argv<'_>,
+    entry: Option<&Entry>,
+    error: ReplyError,
+) -> Reply {
     if entry.is_some_and(|e| e.meta.name == "exec") {
         end_transaction(ctx.server, ctx.client);
+        // MONITOR saw MULTI: it sees the transaction end too, as in Redis.
+        let metrics = &ctx.server.metrics;
+        if metrics.monitor_count.load(std::sync::atomic::Ordering::Relaxed) != 0 {
+            let now_us = ctx.server.clock.now_us();
+            metrics.feed_monitors(now_us, ctx.client.db, &ctx.client.handle.addr, argv.iter());
+        }
         let reason = error.text().strip_prefix("ERR ").unwrap_or(error.text());
         return Reply::Error(ReplyError(
             format!("EXECABORT Transaction discarded because of: {reason}").into(),

@@ -111,7 +111,7 @@ where
                     // One relaxed load while no pause is set.
                     if shared.pause.active() && pause_turn.is_none() {
                         let argv = parser.argv(&buf[pos..]);
-                        if let Some((name, write)) = pausable(argv) {
+                        if let Some((name, write)) = pausable(argv, &client) {
                             if shared.pause.holds(write, shared.clock.now_ms()).is_some() {
                                 held = Some((shared.pause.enqueue(), write));
                                 handle.set_blocked(true, Some(name));
@@ -268,10 +268,11 @@ impl Drop for ForgetWatches<'_> {
 /// Whether `CLIENT PAUSE` may hold a request, and if so whether it may
 /// write (`WRITE` pauses hold only those), with the command's name. `None`
 /// for a request that gets an immediate error (unknown command, wrong
-/// arity), as in Redis.
-fn pausable(argv: Argv<'_>) -> Option<(&'static str, bool)> {
+/// arity), as in Redis. `EXEC` writes when a queued command does.
+fn pausable(argv: Argv<'_>, client: &Session) -> Option<(&'static str, bool)> {
     let entry = crate::registry::lookup(argv.get(0))?;
-    let write = entry.flag_bits & crate::registry::Flag::Write.bit() != 0;
+    let queued = client.multi.as_ref().filter(|_| entry.meta.name == "exec").map_or(0, |t| t.flags);
+    let write = (entry.flag_bits | queued) & crate::registry::Flag::Write.bit() != 0;
     crate::registry::Entry::arity_ok(entry.meta.arity, argv.len()).then_some((entry.meta.name, write))
 }
 

@@ -5,14 +5,17 @@
 //! (its modified keys, the keys eviction deleted), handed on by the
 //! dispatcher while the command's shards are still held; `WATCH` takes the
 //! shards of its keys too, so a watch and a write to the same key are
-//! ordered. While nobody watches, a change costs one atomic load.
+//! ordered. While nobody watches, a change costs one atomic load; while
+//! some do, a change to a key no one watches usually costs a hash of the
+//! key and a second load (a 64-bit filter of the watched keys' hashes),
+//! and only a possibly watched key takes the registry's lock.
 //!
 //! Expiry needs no event: `WATCH` notes a key's deadline, and `EXEC` fails
 //! once it has passed (a key already expired when watched is ignored, as in
 //! Redis). Lazy or active deletion of an expired key changes nothing more.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use parking_lot::Mutex;
 
@@ -61,7 +64,18 @@ impl Registry {
 pub struct Watches {
     /// Clients watching at least one key: 0 means no change needs the lock.
     watchers: AtomicUsize,
+    /// Bit `hash(key) % 64` of every watched key; changed only under the
+    /// registry's lock, and emptied when the last watcher goes.
+    filter: AtomicU64,
     registry: Mutex<Registry>,
+}
+
+/// A watched key's bit in [`Watches::filter`].
+fn filter_bit(key: &[u8]) -> u64 {
+    // FNV-1a: short keys, no allocation, stable.
+    let hash =
+        key.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    1 << (hash >> 58)
 }
 
 impl Watches {
@@ -86,6 +100,7 @@ impl Watches {
         }
         client.keys.push(Watched { db, key: key.into(), existed, deadline });
         registry.keys.entry(key.into()).or_default().push((db, id));
+        self.filter.fetch_or(filter_bit(key), Ordering::Relaxed);
     }
 
     /// Forgets client `id`'s watches (`EXEC`, `DISCARD`, `UNWATCH`,
@@ -96,7 +111,9 @@ impl Watches {
         }
         let mut registry = self.registry.lock();
         let Some(client) = registry.clients.remove(&id) else { return };
-        self.watchers.fetch_sub(1, Ordering::Relaxed);
+        if self.watchers.fetch_sub(1, Ordering::Relaxed) == 1 {
+            self.filter.store(0, Ordering::Relaxed);
+        }
         for watched in client.keys {
             if let Some(watchers) = registry.keys.get_mut(&watched.key) {
                 watchers.retain(|&(_, other)| other != id);
@@ -129,6 +146,13 @@ impl Watches {
         if !self.any() {
             return;
         }
+        let filter = self.filter.load(Ordering::Relaxed);
+        let maybe_watched =
+            effects.modified_keys().any(|(_, key)| key.is_none_or(|k| filter & filter_bit(k) != 0))
+                || effects.deleted_keys().any(|(_, why, _)| why == Deletion::Evicted);
+        if !maybe_watched {
+            return;
+        }
         let mut registry = self.registry.lock();
         for (db, key) in effects.modified_keys() {
             match key {
@@ -154,7 +178,7 @@ impl Watches {
     /// Marks the watchers of `key` dirty: a key deleted outside a command
     /// (eviction after `CONFIG SET maxmemory`). The caller holds its shard.
     pub fn touch_key(&self, db: usize, key: &[u8]) {
-        if !self.any() {
+        if !self.any() || self.filter.load(Ordering::Relaxed) & filter_bit(key) == 0 {
             return;
         }
         self.registry.lock().mark(db as u32, key);
@@ -188,6 +212,21 @@ mod tests {
         watches.unwatch_all(3);
         assert!(!watches.any());
         assert!(watches.registry.lock().keys.is_empty());
+        assert_eq!(watches.filter.load(Ordering::Relaxed), 0);
+    }
+
+    #[test]
+    fn the_filter_spares_the_lock_for_unwatched_keys() {
+        let watches = Watches::default();
+        watches.watch(1, 0, b"k", true, None);
+        let unwatched = (0..).map(|i| format!("x{i}")).find(|x| filter_bit(x.as_bytes()) != filter_bit(b"k"));
+        let mut fx = Effects::default();
+        fx.modified(0, unwatched.unwrap().as_bytes());
+        let registry = watches.registry.lock();
+        // Would deadlock if it took the lock held here.
+        watches.touch(&fx, |_, _| false);
+        drop(registry);
+        assert!(!watches.changed(1, 0));
     }
 
     #[test]

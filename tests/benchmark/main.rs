@@ -24,6 +24,8 @@
 //! file (`tests/benchmark/<area>.rs`, one `mod` line here), using the
 //! helpers below through `super::`.
 
+mod transactions;
+
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
