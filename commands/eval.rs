@@ -144,6 +144,17 @@ mod tests {
     }
 
     #[test]
+    fn a_script_inside_exec_is_logged_inside_its_transaction() {
+        let mut h = Harness::new();
+        h.run("MULTI");
+        h.run("SET x 0");
+        h.run("EVAL \"redis.call('set','a','1') return redis.call('incr','a')\" 0");
+        let reply = h.run("EXEC");
+        assert_eq!(reply, Reply::Array(vec![Reply::OK, int(2)]));
+        assert_eq!(h.propagated(), logged(&["MULTI", "SET x 0", "set a 1", "incr a", "EXEC"]));
+    }
+
+    #[test]
     fn deep_recursion_is_an_error() {
         let mut h = Harness::new();
         let reply = h.run("EVAL \"local function f(n) return f(n + 1) + 1 end return f(1)\" 0");
