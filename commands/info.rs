@@ -206,6 +206,8 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
             ]
         }
         "memory" => {
+            use std::sync::atomic::Ordering::Relaxed;
+            let scripts_load = |n: &std::sync::atomic::AtomicUsize| n.load(Relaxed).to_string();
             let (used, peak, rss) = (server.used_memory(), server.used_memory_peak(), alloc::rss());
             let maxmemory = server.maxmemory_bytes() as usize;
             let policy = server.store.policy().name();
@@ -216,6 +218,14 @@ fn fields(ctx: &mut Context<'_>, section: &str) -> Vec<(&'static str, String)> {
                 ("used_memory_rss_human", human_bytes(rss)),
                 ("used_memory_peak", peak.to_string()),
                 ("used_memory_peak_human", human_bytes(peak)),
+                ("used_memory_lua", scripts_load(&server.scripts.lua_memory)),
+                ("used_memory_lua_human", human_bytes(server.scripts.lua_memory.load(Relaxed))),
+                ("used_memory_scripts_eval", scripts_load(&server.scripts.eval_memory)),
+                ("number_of_cached_scripts", scripts_load(&server.scripts.cached_scripts)),
+                ("number_of_functions", scripts_load(&server.scripts.functions)),
+                ("number_of_libraries", scripts_load(&server.scripts.libraries)),
+                ("used_memory_scripts", scripts_load(&server.scripts.scripts_memory)),
+                ("used_memory_scripts_human", human_bytes(server.scripts.scripts_memory.load(Relaxed))),
                 ("maxmemory", maxmemory.to_string()),
                 ("maxmemory_human", human_bytes(maxmemory)),
                 ("maxmemory_policy", policy.into()),

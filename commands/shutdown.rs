@@ -40,6 +40,11 @@ impl Command for Shutdown {
         // As Redis: save when asked to, or when save rules are set.
         let server = ctx.server;
         let rules = !server.config.read().save_rules().is_empty();
+        // A running script holds every shard: asking for the shutdown first
+        // stops it (its instruction hook sees the request), even if it wrote.
+        if nosave && server.scripts.run.is_running() {
+            server.request_shutdown();
+        }
         if crate::persist::prepare_shutdown(server, ctx.keyspace(), save || (rules && !nosave)).is_err()
             && !force
         {

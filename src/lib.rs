@@ -51,6 +51,7 @@ pub mod persist;
 pub mod prelude;
 pub mod protocol;
 pub mod registry;
+pub mod scripting;
 pub mod server;
 pub mod session;
 pub mod state;

@@ -199,6 +199,11 @@ pub fn bulk(s: &str) -> Reply {
     Reply::bulk(s)
 }
 
+/// An error reply with a text built at run time (`err` takes static ones).
+pub fn error_reply(text: &str) -> Reply {
+    Reply::Error(crate::protocol::ReplyError(text.to_string().into()))
+}
+
 pub fn int(n: i64) -> Reply {
     Reply::Integer(n)
 }

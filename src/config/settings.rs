@@ -106,6 +106,10 @@ settings! {
     /// (negative: none, 0: every command).
     slowlog_log_slower_than: i64, "slowlog-log-slower-than", "10000", Int { min: -1, max: i64::MAX },
         Mutable, Metrics;
+    /// Milliseconds a script runs before other clients get `BUSY` (and
+    /// `SCRIPT KILL` / `FUNCTION KILL` may stop it).
+    busy_reply_threshold: u64, "busy-reply-threshold" ["lua-time-limit"], "5000", Int { min: 0, max: i64::MAX },
+        Mutable, Metrics;
     /// Entries the slow log keeps.
     slowlog_max_len: u64, "slowlog-max-len", "128", Int { min: 0, max: i64::MAX }, Mutable, Metrics;
     /// Commands taking at least this many milliseconds are recorded by the

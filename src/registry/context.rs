@@ -24,6 +24,9 @@ pub struct Context<'a> {
     /// TRANSACTIONS: the command runs inside a [`super::Batch`], which hands
     /// on the effects of all its commands at once.
     pub(super) nested: bool,
+    /// SCRIPTING: what the command propagates is logged even when it
+    /// replies with an error (a script that wrote, then failed).
+    pub propagate_despite_error: bool,
 }
 
 impl<'a> Context<'a> {
@@ -45,7 +48,17 @@ impl<'a> Context<'a> {
             client.effects.clear();
         }
         keyspace.swap_effects(&mut client.effects);
-        Context { server, client, command: "", keyspace, now_ms, aof, track_expired, nested: false }
+        Context {
+            server,
+            client,
+            command: "",
+            keyspace,
+            now_ms,
+            aof,
+            track_expired,
+            nested: false,
+            propagate_despite_error: false,
+        }
     }
 
     /// Hands on what the command did, while its shards are still held: to
@@ -69,7 +82,8 @@ impl<'a> Context<'a> {
         if !self.aof {
             return;
         }
-        let logged = !reply.is_error() && (write || effects.propagation() == Propagation::Rewritten);
+        let logged = (!reply.is_error() || self.propagate_despite_error)
+            && (write || effects.propagation() == Propagation::Rewritten);
         let has_expired = effects.deleted_keys().any(|(_, why, _)| why == Deletion::Expired);
         // A read that expired nothing never takes the log's lock, which every write takes.
         if logged || has_expired {

@@ -102,6 +102,15 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
             return refuse(ctx, argv, Some(entry), denied);
         }
     }
+    // A script of another connection runs: wait for it, or past
+    // `busy-reply-threshold` answer BUSY (before any shard lock is taken).
+    // Scripts themselves wait for the engine (`scripting::Engine::lock_or_busy`).
+    if (flags | sub_flags) & Flag::AllowBusy.bit() == 0
+        && !crate::state::scripts::waits_for_the_engine(meta.name)
+        && ctx.server.scripts.run.wait_or_busy(ctx.client.handle.id)
+    {
+        return Reply::Error(ReplyError::from(crate::state::scripts::BUSY));
+    }
     ctx.command = name;
     // The shards of the command's (or subcommand's) keys, key counts
     // included, are locked together, on first use; keyless commands (and a

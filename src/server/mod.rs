@@ -146,6 +146,8 @@ impl Server {
             .aof_enabled()
             .then(|| (config.aof_load_truncated == "yes", crate::persist::Fsync::parse(&config.appendfsync)));
         let shared = Arc::new(ServerState::new(config, clock, data, crate::registry::catalog()));
+        // The snapshot's function libraries are compiled again.
+        crate::scripting::functions::load_stored(&shared);
         if !aclfile.is_empty() {
             shared.users.load_file(aclfile.as_ref()).map_err(StartError::AclFile)?;
         }
@@ -374,7 +376,11 @@ async fn expire_loop(shared: Arc<ServerState>) {
         );
         // Shard by shard: commands on other shards go on meanwhile. The
         // deleted keys are handed on as effects while their shard is held.
-        shared.store.for_each_shard(|shard| {
+        // Not while a script runs: it holds every shard (and Redis expires
+        // nothing during a script); checked before each shard, as a
+        // starting script marks itself running before it locks them.
+        let script_runs = || shared.scripts.run.is_running();
+        shared.store.for_each_shard_until(script_runs, |shard| {
             shard.dbs.iter_mut().for_each(|db| db.set_track_expired(aof || events));
             if shard.active_expire_cycle(now) > 0 && (aof || events) {
                 shard.take_expired(&mut expired);

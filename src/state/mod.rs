@@ -10,6 +10,7 @@ mod identity;
 pub mod notify;
 pub mod pause;
 pub mod pubsub;
+pub mod scripts;
 mod users;
 pub mod watch;
 
@@ -68,6 +69,8 @@ pub struct ServerState {
     pub watches: watch::Watches,
     /// Errors and request logging an embedding test asked for.
     pub faults: faults::Faults,
+    /// The running script (`BUSY`, `SCRIPT KILL`) and the scripting engine.
+    pub scripts: scripts::Scripts,
     /// Seeds each connection's random generator ([`ServerState::seed_random`]).
     random: parking_lot::Mutex<fastrand::Rng>,
 
@@ -124,6 +127,7 @@ impl ServerState {
             watches: watch::Watches::default(),
             faults: faults::Faults::default(),
             pubsub: pubsub::PubSub::default(),
+            scripts: scripts::Scripts::default(),
             random: parking_lot::Mutex::new(fastrand::Rng::new()),
             log_level_hook: LogLevelHookCell::default(),
         };
@@ -257,6 +261,7 @@ impl ServerState {
             .store(config.slowlog_max_len.min(usize::MAX as u64) as usize, Ordering::Relaxed);
         metrics.trim_slowlog();
         metrics.latency_threshold.store(config.latency_monitor_threshold, Ordering::Relaxed);
+        self.scripts.run.set_threshold_ms(config.busy_reply_threshold);
     }
 
     /// Installs the function that changes the log level at run time

@@ -8,6 +8,8 @@
 //!    {"type":"string","key":{"base64":"AP8="},"value":{"base64":"gA=="}}]}]}
 //! ```
 //! Text that is valid UTF-8 is a JSON string; anything else is `{"base64": …}`.
+//! A last field `"functions":[code, …]` holds the `FUNCTION` libraries'
+//! code when there are any (readers that predate it ignore it).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -109,6 +111,9 @@ struct DumpFile<'a> {
     saved_at_ms: u64,
     #[serde(borrow)]
     databases: Vec<DumpDb<'a>>,
+    /// `FUNCTION` library code; absent when there is none (older dumps).
+    #[serde(default, borrow)]
+    functions: Vec<Blob<'a>>,
 }
 
 /// Why a dump could not be loaded.
@@ -174,7 +179,21 @@ pub fn write_json(keyspace: &Keyspace, now_ms: u64, out: &mut impl Write) -> io:
         }
         out.write_all(b"]}")?;
     }
-    out.write_all(b"]}")
+    out.write_all(b"]")?;
+    let functions = keyspace.functions();
+    if !functions.is_empty() {
+        entry.clear();
+        entry.extend_from_slice(br#","functions":["#);
+        for (i, code) in functions.iter().enumerate() {
+            if i > 0 {
+                entry.push(b',');
+            }
+            write_blob(&mut entry, code);
+        }
+        entry.push(b']');
+        out.write_all(&entry)?;
+    }
+    out.write_all(b"}")
 }
 
 /// Writes `bytes` to `path` atomically: a temp file beside it, fsync, rename,
@@ -229,6 +248,8 @@ pub fn from_json(bytes: &[u8], shape: Shape, now_ms: u64, limits: &Limits) -> Re
         return Err(corrupt(format!("unsupported version {} (this build reads {VERSION})", file.version)));
     }
     let mut data = Dataset::new(shape);
+    data.functions =
+        file.functions.into_iter().map(Blob::into_bytes).collect::<Result<_, _>>().map_err(corrupt)?;
     for dump_db in file.databases {
         if dump_db.index >= databases {
             return Err(corrupt(format!(

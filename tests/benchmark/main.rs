@@ -36,6 +36,7 @@ use std::time::{Duration, Instant};
 mod leaderboard;
 mod rdb;
 mod pubsub;
+mod scripting;
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)

@@ -85,10 +85,14 @@ impl Aof {
     }
 }
 
-/// The commands that rebuild `keyspace`: per non-empty database a `SELECT`,
+/// The commands that rebuild `keyspace`: `FUNCTION LOAD` per library, per non-empty database a `SELECT`,
 /// then `SET`/`HSET` per key and `PEXPIREAT` for deadlines.
 pub fn write_dataset(keyspace: &Keyspace, out: &mut impl Write) -> io::Result<()> {
     let mut buf = Vec::with_capacity(64 * 1024);
+    // The function libraries first, as Redis's rewrite does.
+    for code in keyspace.functions() {
+        encode(&mut buf, &[b"FUNCTION", b"LOAD", &code]);
+    }
     for index in 0..keyspace.databases() {
         let mut entries = keyspace.entries(index).peekable();
         if entries.peek().is_none() {

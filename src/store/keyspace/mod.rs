@@ -123,11 +123,17 @@ impl Shard {
 pub struct Dataset {
     shape: Shape,
     shards: Vec<Shard>,
+    /// `FUNCTION` library code, as the snapshot holds it.
+    pub functions: Vec<Vec<u8>>,
 }
 
 impl Dataset {
     pub fn new(shape: Shape) -> Dataset {
-        Dataset { shape, shards: (0..shape.shards()).map(|_| Shard::new(shape.databases)).collect() }
+        Dataset {
+            shape,
+            shards: (0..shape.shards()).map(|_| Shard::new(shape.databases)).collect(),
+            functions: Vec::new(),
+        }
     }
 
     /// Adds a loaded key, unless its deadline has passed.
@@ -168,6 +174,9 @@ pub struct Store {
     hash_entries_peak: AtomicUsize,
     /// `list-max-listpack-size`.
     list_max_listpack_size: AtomicI64,
+    /// The code of every `FUNCTION` library, kept by the scripting engine
+    /// so snapshots and log rewrites carry it.
+    functions: Mutex<Vec<Vec<u8>>>,
 }
 
 /// The size limits in the order of `Store::size_limits`' slots.
@@ -194,7 +203,17 @@ impl Store {
             size_limits: size_limit_slots(super::Limits::default()).map(AtomicUsize::new),
             hash_entries_peak: AtomicUsize::new(0),
             list_max_listpack_size: AtomicI64::new(super::Limits::default().list_max_listpack_size),
+            functions: Mutex::new(data.functions),
         }
+    }
+
+    /// The code of every `FUNCTION` library.
+    pub fn functions(&self) -> Vec<Vec<u8>> {
+        self.functions.lock().clone()
+    }
+
+    pub fn set_functions(&self, codes: Vec<Vec<u8>>) {
+        *self.functions.lock() = codes;
     }
 
     /// Sets the encodings' limits; values follow them as they are next written.
@@ -254,6 +273,17 @@ impl Store {
     /// Runs `f` on each shard in turn, holding only that shard.
     pub fn for_each_shard(&self, mut f: impl FnMut(&mut Shard)) {
         for shard in self.shards.iter() {
+            f(&mut shard.lock());
+        }
+    }
+
+    /// As [`Store::for_each_shard`], stopping before the next shard once
+    /// `stop` holds (a script that holds every shard is about to run).
+    pub fn for_each_shard_until(&self, stop: impl Fn() -> bool, mut f: impl FnMut(&mut Shard)) {
+        for shard in self.shards.iter() {
+            if stop() {
+                return;
+            }
             f(&mut shard.lock());
         }
     }

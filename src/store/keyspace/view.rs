@@ -224,6 +224,11 @@ impl<'a> Keyspace<'a> {
         self.hold_all().held_shards_mut()
     }
 
+    /// The code of every `FUNCTION` library (snapshots, log rewrites).
+    pub fn functions(&self) -> Vec<Vec<u8>> {
+        self.store.functions()
+    }
+
     /// The limits values are encoded under when written.
     pub fn limits(&self) -> crate::store::Limits {
         self.store.limits()
