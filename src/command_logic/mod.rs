@@ -9,5 +9,6 @@ pub mod lists;
 #[cfg(test)]
 pub mod set_checks;
 pub mod sets;
+pub mod streams;
 pub mod strings;
 pub mod zsets;
