@@ -10,5 +10,7 @@ pub mod lists;
 pub mod set_checks;
 pub mod sets;
 pub mod streams;
+pub mod streams_groups;
+pub mod streams_read;
 pub mod strings;
 pub mod zsets;

@@ -257,6 +257,7 @@ impl CommandMeta {
             "list" => cats.push("@list"),
             "set" => cats.push("@set"),
             "sortedset" => cats.push("@sortedset"),
+            "stream" => cats.push("@stream"),
             "bitmap" => cats.push("@bitmap"),
             "hyperloglog" => cats.push("@hyperloglog"),
             "generic" if sub || keys != Keys::NONE || has(Flag::Write) || has(Flag::Readonly) => {

@@ -20,7 +20,7 @@ use tokio::sync::Notify;
 
 use crate::store::effects::{Effects, ALL_DBS};
 
-pub use crate::session::BlockRequest;
+pub use crate::session::{BlockRequest, Wake};
 
 /// How `CLIENT UNBLOCK` ends a wait.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +37,7 @@ pub struct Waiter {
     woken: AtomicBool,
     unblock: Mutex<Option<Unblock>>,
     keys: Vec<(usize, Box<[u8]>)>,
+    wake: Wake,
 }
 
 impl Waiter {
@@ -68,6 +69,8 @@ impl Waiter {
 struct Table {
     queues: HashMap<(usize, Box<[u8]>), VecDeque<u64>>,
     waiters: HashMap<u64, Arc<Waiter>>,
+    /// Waiters with [`Wake::Every`] (while none, a wake stops at the first).
+    every: usize,
 }
 
 /// The server's blocked clients.
@@ -95,6 +98,11 @@ impl Blocking {
 
     /// Queues client `id` at the back of every key's FIFO.
     pub fn register(&self, id: u64, db: usize, keys: &[Vec<u8>]) -> Arc<Waiter> {
+        self.register_waking(id, db, keys, Wake::First)
+    }
+
+    /// [`Blocking::register`], woken as `wake` says.
+    pub fn register_waking(&self, id: u64, db: usize, keys: &[Vec<u8>], wake: Wake) -> Arc<Waiter> {
         let mut unique: Vec<(usize, Box<[u8]>)> = Vec::with_capacity(keys.len());
         let mut seen = std::collections::HashSet::with_capacity(keys.len());
         for key in keys {
@@ -102,8 +110,9 @@ impl Blocking {
                 unique.push((db, key.as_slice().into()));
             }
         }
-        let waiter = Arc::new(Waiter { keys: unique, ..Waiter::default() });
+        let waiter = Arc::new(Waiter { keys: unique, wake, ..Waiter::default() });
         let mut table = self.table.lock();
+        table.every += usize::from(wake == Wake::Every);
         for key in &waiter.keys {
             table.queues.entry(key.clone()).or_default().push_back(id);
         }
@@ -119,6 +128,7 @@ impl Blocking {
         let mut table = self.table.lock();
         let Some(waiter) = table.waiters.remove(&id) else { return };
         self.count.fetch_sub(1, Ordering::Relaxed);
+        table.every -= usize::from(waiter.wake == Wake::Every);
         for key in &waiter.keys {
             if let Some(queue) = table.queues.get_mut(key) {
                 if let Some(at) = queue.iter().position(|&w| w == id) {
@@ -129,7 +139,7 @@ impl Blocking {
                 }
             }
         }
-        if waiter.woken.load(Ordering::Acquire) {
+        if waiter.woken.load(Ordering::Acquire) || waiter.wake == Wake::FirstThenNext {
             for key in &waiter.keys {
                 wake_first(&table, key);
             }
@@ -180,9 +190,16 @@ fn wake_first(table: &Table, key: &(usize, Box<[u8]>)) {
 /// Wakes the first waiter of `queue` not already woken. Woken waiters
 /// ahead of it are few: each re-runs at once.
 fn wake_in(table: &Table, queue: &VecDeque<u64>) {
+    let mut first_woken = false;
     for id in queue {
-        if table.waiters.get(id).is_some_and(|w| w.wake()) {
-            return;
+        let Some(waiter) = table.waiters.get(id) else { continue };
+        if waiter.wake == Wake::Every {
+            waiter.wake();
+        } else if !first_woken && waiter.wake() {
+            if table.every == 0 {
+                return;
+            }
+            first_woken = true;
         }
     }
 }

@@ -129,17 +129,19 @@ impl Data {
         None
     }
 
-    /// The group's lag, when it can be known (`XINFO GROUPS`' `lag`).
-    pub fn lag(&self, group: &Group) -> Option<u64> {
+    /// The group's lag, when it can be known (`XINFO GROUPS`' `lag`;
+    /// negative after `XGROUP SETID … ENTRIESREAD` past the stream, as in Redis).
+    pub fn lag(&self, group: &Group) -> Option<i64> {
+        let behind = |read: u64| self.entries_added as i64 - read as i64;
         if self.entries_added == 0 {
             return Some(0);
         }
         if let Some(read) = group.entries_read {
             if !self.has_tombstones(Some(group.last_id), None) {
-                return Some(self.entries_added.saturating_sub(read));
+                return Some(behind(read));
             }
         }
-        self.estimate_read_counter(group.last_id).map(|read| self.entries_added.saturating_sub(read))
+        self.estimate_read_counter(group.last_id).map(behind)
     }
 
     /// Moves the group's read position past `id` as a `>` read does.
