@@ -236,6 +236,29 @@ mod tests {
     }
 
     #[test]
+    fn stream_readers_all_wake_and_group_readers_pass_the_turn_on() {
+        let blocking = Blocking::default();
+        let list = blocking.register(1, 0, &[b"s".to_vec()]);
+        let reader = blocking.register_waking(2, 0, &[b"s".to_vec()], Wake::Every);
+        let first = blocking.register_waking(3, 0, &[b"s".to_vec()], Wake::FirstThenNext);
+        let second = blocking.register_waking(4, 0, &[b"s".to_vec()], Wake::FirstThenNext);
+        blocking.wake_modified(&effects_on(b"s"));
+        let woken = |w: &Waiter| w.woken.load(Ordering::Acquire);
+        assert!(woken(&list) && woken(&reader), "the first waiter and every reader");
+        assert!(!woken(&first) && !woken(&second));
+        blocking.unregister(1);
+        assert!(woken(&first), "the list waiter's unused wake-up passes on");
+        first.rearm();
+        // Served: the next group reader gets its turn.
+        blocking.unregister(3);
+        assert!(woken(&second));
+        blocking.unregister(2);
+        blocking.unregister(4);
+        assert_eq!(blocking.table.lock().every, 0);
+        assert!(blocking.table.lock().queues.is_empty());
+    }
+
+    #[test]
     fn ten_thousand_waiters_cost_one_wake_per_push() {
         let blocking = Blocking::default();
         let waiters: Vec<_> = (0..10_000).map(|id| blocking.register(id, 0, &[b"q".to_vec()])).collect();

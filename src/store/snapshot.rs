@@ -1,7 +1,7 @@
 //! The JSON snapshot (`dump.json`): versioned, binary-safe, written atomically.
 //!
 //! ```json
-//! {"format":"miniredis-dump","version":3,"saved_at_ms":1700000000000,
+//! {"format":"miniredis-dump","version":4,"saved_at_ms":1700000000000,
 //!  "databases":[{"index":0,"keys":[
 //!    {"type":"string","key":"name","value":"Alice","expires_at_ms":1700000005000},
 //!    {"type":"hash","key":"user:1","value":[["name","Alice"],["age","23"]]},
@@ -21,9 +21,10 @@ use serde::{Deserialize, Serialize};
 use super::{Dataset, Keyspace, Limits, Shape, Value};
 
 pub const FORMAT: &str = "miniredis-dump";
-/// Version 2 added lists, version 3 sets and sorted sets; older dumps
-/// (version 1: strings and hashes; 2: and lists) still load.
-pub const VERSION: u32 = 3;
+/// Version 2 added lists, version 3 sets and sorted sets, version 4
+/// streams; older dumps (version 1: strings and hashes; 2: and lists; 3:
+/// and sets and sorted sets) still load.
+pub const VERSION: u32 = 4;
 
 /// Bytes as JSON: a string when valid UTF-8, else `{"base64": "..."}`.
 #[derive(Serialize, Deserialize)]
