@@ -72,9 +72,10 @@ impl Command for Xclaim {
             }
             i += 1;
         }
-        // A bogus time is taken as now, as Redis does.
+        // A bogus time is taken as now, as Redis does; a replay of the log
+        // runs with the clock frozen at 0 and keeps the logged time.
         let delivery_time = match delivery {
-            Some(t) if t >= 0 && t <= now as i64 => t as u64,
+            Some(t) if t >= 0 && (t <= now as i64 || now == 0) => t as u64,
             _ => now,
         };
         let settings = ClaimSettings {

@@ -94,7 +94,8 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     }
     let started = crate::metrics::monotonic_ns();
     let mut args = Args::new(argv);
-    let write = flags & Flag::Write.bit() != 0;
+    // A container's write subcommand (`XGROUP CREATE`) counts as a write.
+    let write = (flags | sub_flags) & Flag::Write.bit() != 0;
     let result = entry.command.execute(ctx, &mut args);
     let usec = crate::metrics::monotonic_ns().wrapping_sub(started) / 1000;
     ctx.client.tally.call(slot, usec, result.is_err());
