@@ -11,6 +11,9 @@ const TOO_SMALL: ReplyError = ReplyError::from_static(
     "ERR The ID specified in XADD is equal or smaller than the target stream top item",
 );
 
+/// Redis's answer when `ms-*` would need a sequence past the largest.
+const TOO_LARGE: ReplyError = ReplyError::from_static("ERR Elements are too large to be stored");
+
 impl Command for Xadd {
     fn meta(&self) -> CommandMeta {
         CommandMeta {
@@ -55,7 +58,7 @@ impl Command for Xadd {
             None => last.next().ok_or(TOO_SMALL)?,
             Some((id, true)) => id,
             Some((id, false)) if id.ms == last.ms => {
-                last.next().filter(|n| n.ms == id.ms).ok_or(TOO_SMALL)?
+                last.next().filter(|n| n.ms == id.ms).ok_or(TOO_LARGE)?
             }
             Some((id, false)) => id,
         };
@@ -117,10 +120,7 @@ mod tests {
             err("ERR The stream has exhausted the last possible ID, unable to add more items")
         );
         h.run("XADD u 7-18446744073709551615 a 1");
-        assert_eq!(
-            h.run("XADD u 7-* a 1"),
-            err("ERR The ID specified in XADD is equal or smaller than the target stream top item")
-        );
+        assert_eq!(h.run("XADD u 7-* a 1"), err("ERR Elements are too large to be stored"));
     }
 
     #[test]

@@ -51,8 +51,8 @@ mod tests {
         );
         assert_eq!(h.run("XRANGE s - (1-2"), nested(vec![entry("1-1", &["a", "1"])]));
         assert_eq!(h.run("XRANGE s - + COUNT 1"), nested(vec![entry("1-1", &["a", "1"])]));
-        assert_eq!(h.run("XRANGE s - + COUNT 0"), nested(vec![]));
-        assert_eq!(h.run("XRANGE s - + COUNT -1"), nested(vec![]));
+        assert_eq!(h.run("XRANGE s - + COUNT 0"), crate::protocol::Reply::NullArray);
+        assert_eq!(h.run("XRANGE s - + COUNT -1"), crate::protocol::Reply::NullArray);
         assert_eq!(h.run("XRANGE s 2 1"), nested(vec![]));
         assert_eq!(h.run("XRANGE missing - +"), nested(vec![]));
     }

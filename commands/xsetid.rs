@@ -50,11 +50,6 @@ impl Command for Xsetid {
         let Some(stream) = ctx.db().get_typed_mut::<Stream>(key)? else {
             return Err(ReplyError::NO_SUCH_KEY);
         };
-        if id < stream.max_deleted_id {
-            return Err(ReplyError::from_static(
-                "ERR The ID specified in XSETID is smaller than current max_deleted_entry_id",
-            ));
-        }
         if let Some(top) = stream.last_entry().map(|e| e.id) {
             if id < top {
                 return Err(ReplyError::from_static(
@@ -102,7 +97,7 @@ mod tests {
         );
         assert_eq!(
             h.run("XSETID s 5"),
-            err("ERR The ID specified in XSETID is smaller than current max_deleted_entry_id")
+            err("ERR The ID specified in XSETID is smaller than the target stream top item")
         );
         assert_eq!(
             h.run("XSETID s 8 ENTRIESADDED 1"),

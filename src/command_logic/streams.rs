@@ -244,7 +244,8 @@ pub fn range_command(ctx: &mut Context<'_>, args: &mut Args<'_>, rev: bool) -> C
     let count = parse_range_count(args)?;
     let Some(stream) = get_stream(ctx, key)? else { return Ok(Reply::Array(vec![])) };
     if count == Some(0) {
-        return Ok(Reply::Array(vec![]));
+        // Redis answers a COUNT of 0 (or less) with a null array.
+        return Ok(Reply::NullArray);
     }
     Ok(range_reply(stream, lo, hi, rev, count.unwrap_or(0)))
 }
