@@ -151,6 +151,14 @@ fn key_spec(spec: KeySpec) -> Reply {
     let int = |n: i32| Reply::Integer(n.into());
     let keys = spec.keys;
     let (kind, find) = match spec.keynum {
+        _ if spec.keyword.is_some() => (
+            "range",
+            vec![
+                (text("lastkey"), int(-1)),
+                (text("keystep"), int(1)),
+                (text("limit"), int(if spec.keyword.is_some_and(|k| k.half) { 2 } else { 0 })),
+            ],
+        ),
         Some(Keynum { keynumidx, firstkey, keystep }) => (
             "keynum",
             vec![
@@ -176,10 +184,22 @@ fn key_spec(spec: KeySpec) -> Reply {
         (text("flags"), Reply::Set(spec.flags.iter().map(|f| Reply::simple(f)).collect())),
         (
             text("begin_search"),
-            Reply::Map(vec![
-                (text("type"), text("index")),
-                (text("spec"), Reply::Map(vec![(text("index"), int(keys.first))])),
-            ]),
+            match spec.keyword {
+                Some(keyword) => Reply::Map(vec![
+                    (text("type"), text("keyword")),
+                    (
+                        text("spec"),
+                        Reply::Map(vec![
+                            (text("keyword"), text(keyword.word)),
+                            (text("startfrom"), int(keys.first)),
+                        ]),
+                    ),
+                ]),
+                None => Reply::Map(vec![
+                    (text("type"), text("index")),
+                    (text("spec"), Reply::Map(vec![(text("index"), int(keys.first))])),
+                ]),
+            },
         ),
         (text("find_keys"), Reply::Map(vec![(text("type"), text(kind)), (text("spec"), Reply::Map(find))])),
     ]);
@@ -316,7 +336,7 @@ fn getkeys(args: &mut Args<'_>, with_flags: bool) -> CommandResult {
     let keys = entry.keys(sub, None);
     let mut positions: Vec<usize> = keys.positions(argv.len()).collect();
     // A key count argument (`LMPOP numkeys key...`): the keys follow it.
-    for spec in entry.meta.key_specs.iter().filter(|spec| spec.keynum.is_some()) {
+    for spec in entry.meta.key_specs.iter().filter(|spec| spec.searches()) {
         let found = spec.positions(&argv);
         positions.extend(found.ok_or_else(|| ReplyError::err("Invalid arguments specified for command"))?);
     }

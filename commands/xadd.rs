@@ -25,6 +25,12 @@ impl Command for Xadd {
             since: "5.0.0",
             complexity: "O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted.",
             keys: Keys::ONE,
+            key_specs: &[KeySpec {
+                keys: Keys::ONE,
+                flags: &["RW", "update"],
+                notes: "UPDATE instead of INSERT because of the optional trimming feature",
+                ..KeySpec::DEFAULT
+            }],
             ..CommandMeta::DEFAULT
         }
     }

@@ -24,6 +24,11 @@ impl Command for Xautoclaim {
             since: "6.2.0",
             complexity: "O(1) if COUNT is small.",
             keys: Keys::ONE,
+            key_specs: &[KeySpec {
+                keys: Keys::ONE,
+                flags: &["RW", "delete"],
+                ..KeySpec::DEFAULT
+            }],
             ..CommandMeta::DEFAULT
         }
     }

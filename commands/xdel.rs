@@ -18,6 +18,11 @@ impl Command for Xdel {
             since: "5.0.0",
             complexity: "O(1) for each single item to delete in the stream, regardless of the stream size.",
             keys: Keys::ONE,
+            key_specs: &[KeySpec {
+                keys: Keys::ONE,
+                flags: &["RW", "delete"],
+                ..KeySpec::DEFAULT
+            }],
             ..CommandMeta::DEFAULT
         }
     }

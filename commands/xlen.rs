@@ -17,6 +17,7 @@ impl Command for Xlen {
             since: "5.0.0",
             complexity: "O(1)",
             keys: Keys::ONE,
+            key_specs: &[KeySpec { keys: Keys::ONE, flags: &["RO"], ..KeySpec::DEFAULT }],
             ..CommandMeta::DEFAULT
         }
     }

@@ -15,8 +15,14 @@ impl Command for Xread {
             summary: "Return never seen elements in multiple streams, with IDs greater than the ones reported by the caller for each stream. Can block.",
             since: "5.0.0",
             complexity: "For each stream mentioned: O(N) with N being the number of elements being returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) time in order to serve the M clients blocked on the stream getting new data.",
-            // The keys follow `STREAMS`: every shard is held.
+            // The keys follow `STREAMS` (the first half of what follows).
             keys: Keys::NONE,
+            key_specs: &[KeySpec {
+                keys: Keys { first: 1, last: -1, step: 1 },
+                flags: &["RO", "access"],
+                keyword: Some(Keyword { word: "STREAMS", half: true }),
+                ..KeySpec::DEFAULT
+            }],
             ..CommandMeta::DEFAULT
         }
     }

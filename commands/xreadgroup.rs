@@ -15,8 +15,14 @@ impl Command for Xreadgroup {
             summary: "Return new entries from a stream using a consumer group, or access the history of the pending entries for a given consumer. Can block.",
             since: "5.0.0",
             complexity: "For each stream mentioned: O(M) with M being the number of elements returned. If M is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked on the stream getting new data.",
-            // The keys follow `STREAMS`: every shard is held.
+            // The keys follow `STREAMS` (the first half of what follows).
             keys: Keys::NONE,
+            key_specs: &[KeySpec {
+                keys: Keys { first: 4, last: -1, step: 1 },
+                flags: &["RO", "access"],
+                keyword: Some(Keyword { word: "STREAMS", half: true }),
+                ..KeySpec::DEFAULT
+            }],
             ..CommandMeta::DEFAULT
         }
     }

@@ -18,6 +18,11 @@ impl Command for Xtrim {
             since: "5.0.0",
             complexity: "O(N), with N being the number of evicted entries. Constant times are very small however, since entries are organized in macro nodes containing multiple entries that can be released with a single deallocation.",
             keys: Keys::ONE,
+            key_specs: &[KeySpec {
+                keys: Keys::ONE,
+                flags: &["RW", "delete"],
+                ..KeySpec::DEFAULT
+            }],
             ..CommandMeta::DEFAULT
         }
     }

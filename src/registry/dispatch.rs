@@ -70,7 +70,7 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     // included, are locked together, on first use; keyless commands (and a
     // malformed key count) lock every shard.
     let keys = entry.keys(sub, (argv.len() > 1).then(|| argv.get(1)));
-    if sub.is_none() && entry.meta.key_specs.iter().any(|spec| spec.keynum.is_some()) {
+    if sub.is_none() && entry.meta.key_specs.iter().any(|spec| spec.searches()) {
         let positions = entry.key_positions(sub, argv);
         if !positions.is_empty() {
             ctx.keyspace.want_keys(positions.into_iter().map(|i| argv.get(i)));

@@ -102,6 +102,18 @@ pub struct KeySpec {
     /// `keynum` search from `keys.first` (its `begin_search` index); the
     /// rest of `keys` is then unused.
     pub keynum: Option<Keynum>,
+    /// Keys after a keyword (`XREAD … STREAMS key… id…`): Redis's `keyword`
+    /// search from `keys.first` (its `startfrom`); the rest of `keys` is then unused.
+    pub keyword: Option<Keyword>,
+}
+
+/// A `keyword` key search: the keys follow the first `word` (any case) at
+/// or after the begin index, to the end; `half`: only the first half of
+/// what follows (Redis's `limit` 2: `STREAMS key… id…`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keyword {
+    pub word: &'static str,
+    pub half: bool,
 }
 
 /// A `keynum` key search, relative to the specification's begin index:
@@ -114,9 +126,15 @@ pub struct Keynum {
 }
 
 impl KeySpec {
+    /// Whether the keys are found by a search of the arguments (a key
+    /// count or a keyword) rather than at fixed positions.
+    pub fn searches(&self) -> bool {
+        self.keynum.is_some() || self.keyword.is_some()
+    }
+
     /// Defaults for the fields a specification leaves out.
     pub const DEFAULT: KeySpec =
-        KeySpec { keys: Keys::ONE, flags: &[], notes: "", flags_for: None, keynum: None };
+        KeySpec { keys: Keys::ONE, flags: &[], notes: "", flags_for: None, keynum: None, keyword: None };
 
     /// One key at argument `index` with `flags`.
     pub const fn one(index: i32, flags: &'static [&'static str]) -> KeySpec {
@@ -126,6 +144,13 @@ impl KeySpec {
     /// Argument positions of the keys in `argv` (command name first);
     /// `None` when a key count is malformed or exceeds the arguments.
     pub fn positions(&self, argv: &[&[u8]]) -> Option<Vec<usize>> {
+        if let Some(Keyword { word, half }) = self.keyword {
+            let begin = (self.keys.first.max(0) as usize).min(argv.len());
+            let at = begin + argv[begin..].iter().position(|a| a.eq_ignore_ascii_case(word.as_bytes()))?;
+            let after = argv.len() - at - 1;
+            let count = if half { after / 2 } else { after };
+            return (count > 0).then(|| (at + 1..at + 1 + count).collect());
+        }
         let Some(Keynum { keynumidx, firstkey, keystep }) = self.keynum else {
             return Some(self.keys.positions(argv.len()).collect());
         };

@@ -285,7 +285,7 @@ mod tests {
         for bad in [
             &b"{"[..],
             br#"{"format":"other","version":1,"saved_at_ms":0,"databases":[]}"#,
-            br#"{"format":"miniredis-dump","version":4,"saved_at_ms":0,"databases":[]}"#,
+            br#"{"format":"miniredis-dump","version":5,"saved_at_ms":0,"databases":[]}"#,
             br#"{"format":"miniredis-dump","version":1,"saved_at_ms":0,"databases":[{"index":99,"keys":[]}]}"#,
             br#"{"format":"miniredis-dump","version":1,"saved_at_ms":0,"databases":[{"index":0,"keys":[{"type":"string","key":{"base64":"!!"},"value":"x"}]}]}"#,
         ] {
@@ -395,6 +395,7 @@ mod tests {
             r#"{"type":"hash","key":"h","value":[["f","v"]]}"#,
             r#"{"type":"list","key":"l","value":["a","b"]}"#,
             r#"{"type":"set","key":"s","value":["1","2"]}"#,
+            r#"{"type":"stream","key":"x","value":{"last_id":"1-0","entries_added":1,"max_deleted_id":"0-0","entries":[["1-0",["f","v"]]],"groups":[]}}"#,
         ];
         for version in 1..=VERSION {
             let entries = keys[..version as usize].join(",");
@@ -404,9 +405,11 @@ mod tests {
             let store = crate::store::Store::new(from_json(dump.as_bytes(), shape, 0, &limits).unwrap());
             let mut db = store.view();
             db.prepare(0, 0, true, false);
-            let types: Vec<&str> =
-                [&b"h"[..], b"l", b"s"].iter().filter_map(|k| db.peek(k).map(Value::type_name)).collect();
-            assert_eq!(types, ["hash", "list", "set"][..version as usize], "version {version}");
+            let types: Vec<&str> = [&b"h"[..], b"l", b"s", b"x"]
+                .iter()
+                .filter_map(|k| db.peek(k).map(Value::type_name))
+                .collect();
+            assert_eq!(types, ["hash", "list", "set", "stream"][..version as usize], "version {version}");
         }
         let newer = format!(
             r#"{{"format":"miniredis-dump","version":{},"saved_at_ms":0,"databases":[]}}"#,

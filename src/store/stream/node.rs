@@ -108,6 +108,15 @@ impl Node {
         (fields, at)
     }
 
+    /// Whether `pairs` have the master fields, in order (read in place: no allocation).
+    fn has_master_fields(&self, pairs: &[(&[u8], &[u8])]) -> bool {
+        let mut at = 0;
+        if get_varint(&self.data, &mut at) as usize != pairs.len() {
+            return false;
+        }
+        pairs.iter().all(|(field, _)| get_bytes(&self.data, &mut at) == *field)
+    }
+
     /// Bytes an entry would add (an upper bound: as if its fields differ).
     pub fn entry_size(first: StreamId, id: StreamId, pairs: &[(&[u8], &[u8])]) -> usize {
         let (ms, seq) = deltas(first, id);
@@ -120,10 +129,7 @@ impl Node {
 
     /// Appends entry `id` (above every ID in the node; `first` is the node's first).
     pub fn append(&mut self, first: StreamId, id: StreamId, pairs: &[(&[u8], &[u8])]) {
-        let same = {
-            let (fields, _) = self.master_fields();
-            fields.len() == pairs.len() && fields.iter().zip(pairs).all(|(m, (f, _))| m == f)
-        };
+        let same = self.has_master_fields(pairs);
         let (ms, seq) = deltas(first, id);
         self.data.push(if same { SAME_FIELDS } else { 0 });
         put_varint(&mut self.data, ms);
