@@ -40,7 +40,7 @@ impl Command for Xadd {
         let limits = ctx.db().limits();
         let parsed = parse_add_or_trim(args, true, limits.stream_node_max_entries)?;
         let rest: Vec<&[u8]> = args.rest().collect();
-        if rest.len() < 2 || rest.len() % 2 == 1 {
+        if rest.len() < 2 || !rest.len().is_multiple_of(2) {
             return Err(ReplyError::wrong_arity("xadd"));
         }
         if parsed.id == Some((StreamId::MIN, true)) {

@@ -45,7 +45,7 @@ fn parse<'a>(ctx: &Context<'_>, args: &mut Args<'a>, group_read: bool) -> Result
             read.count = count.max(0) as usize;
         } else if is("STREAMS") && more > 0 {
             let given = argv.len() - i - 1;
-            if given % 2 != 0 {
+            if !given.is_multiple_of(2) {
                 // Redis 7.0 says XREAD and '$' for XREADGROUP too.
                 return Err(ReplyError::from_static(
                     "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.",

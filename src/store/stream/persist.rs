@@ -135,7 +135,7 @@ impl ValueType for Stream {
         let mut stream = Stream::default();
         for (id, flat) in &dump.entries {
             let id = id_of(id)?;
-            if flat.len() % 2 != 0 || flat.is_empty() {
+            if !flat.len().is_multiple_of(2) || flat.is_empty() {
                 return Err(format!("entry {id} has an odd or empty field list"));
             }
             if stream.entries_added > 0 && id <= stream.last_id {
