@@ -31,11 +31,10 @@ impl Command for Xdel {
         let key = args.next()?;
         // Every ID is checked before anything is deleted.
         let ids = args.rest().map(parse_strict_id).collect::<Result<Vec<_>, _>>()?;
-        if ctx.db().get_typed::<Stream>(key)?.is_none() {
+        let Some(stream) = ctx.db().get_typed_mut::<Stream>(key)? else {
             ctx.propagate_none();
             return Ok(Reply::Integer(0));
-        }
-        let Some(stream) = ctx.db().get_typed_mut::<Stream>(key)? else { unreachable!("checked above") };
+        };
         let deleted = ids.into_iter().filter(|&id| stream.delete(id)).count();
         if deleted == 0 {
             ctx.propagate_none();

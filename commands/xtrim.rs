@@ -32,11 +32,10 @@ impl Command for Xtrim {
         let limits = ctx.db().limits();
         let parsed = parse_add_or_trim(args, false, limits.stream_node_max_entries)?;
         let how = parsed.trim.expect("XTRIM requires a strategy");
-        if ctx.db().get_typed::<Stream>(key)?.is_none() {
+        let Some(stream) = ctx.db().get_typed_mut::<Stream>(key)? else {
             ctx.propagate_none();
             return Ok(Reply::Integer(0));
-        }
-        let Some(stream) = ctx.db().get_typed_mut::<Stream>(key)? else { unreachable!("checked above") };
+        };
         let (removed, form) = trim(stream, how);
         if removed == 0 {
             ctx.propagate_none();

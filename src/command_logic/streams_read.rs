@@ -151,12 +151,13 @@ pub fn xread(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     for (i, after) in afters.iter().enumerate() {
         again[read.ids_at + i] = after.to_bytes();
     }
-    block(ctx, &read.keys, deadline, Reply::NullArray)?;
+    // `block` may answer at once (where a client cannot block).
+    let reply = block(ctx, &read.keys, deadline, Reply::NullArray)?;
     if let Some(request) = ctx.client.blocked.as_mut() {
         request.wake = Wake::Every;
         request.rerun = Some(again);
     }
-    Ok(Reply::None)
+    Ok(reply)
 }
 
 fn no_group(key: &[u8], group: &[u8]) -> ReplyError {
@@ -233,11 +234,11 @@ pub fn xreadgroup(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         return Ok(reply_of(ctx, parts));
     }
     let Some(deadline) = read.block else { return Ok(Reply::NullArray) };
-    block(ctx, &read.keys, deadline, Reply::NullArray)?;
+    let reply = block(ctx, &read.keys, deadline, Reply::NullArray)?;
     if let Some(request) = ctx.client.blocked.as_mut() {
         request.wake = Wake::FirstThenNext;
     }
-    Ok(Reply::None)
+    Ok(reply)
 }
 
 /// The consumer's pending entries above `after` (a deleted one as `[id, nil]`),
