@@ -177,7 +177,7 @@ impl Data {
         let start = self.nodes.range(..=lo).next_back().map_or(lo, |(first, _)| *first);
         let nodes: Box<dyn DoubleEndedIterator<Item = (&StreamId, &Node)>> =
             if lo > hi { Box::new(std::iter::empty()) } else { Box::new(self.nodes.range(start..=hi)) };
-        Range { nodes, buffer: Vec::new(), lo, hi, rev }
+        Range { nodes, cursor: None, buffer: Vec::new(), lo, hi, rev }
     }
 
     /// The entry `id`, if live.
@@ -249,10 +249,13 @@ impl Data {
     }
 }
 
-/// An iterator over a range of entries.
+/// An iterator over a range of entries: forward, entry by entry through
+/// each node; backward, a node's entries at a time.
 pub struct Range<'a> {
     nodes: Box<dyn DoubleEndedIterator<Item = (&'a StreamId, &'a Node)> + 'a>,
-    /// The current node's entries in range, in reverse of the order given.
+    /// Forward: the node being read.
+    cursor: Option<node::Cursor<'a>>,
+    /// Backward: the current node's entries in range, last one on top.
     buffer: Vec<EntryView<'a>>,
     lo: StreamId,
     hi: StreamId,
@@ -263,16 +266,38 @@ impl<'a> Iterator for Range<'a> {
     type Item = EntryView<'a>;
 
     fn next(&mut self) -> Option<EntryView<'a>> {
+        let (lo, hi) = (self.lo, self.hi);
+        if self.rev {
+            loop {
+                if let Some(entry) = self.buffer.pop() {
+                    return Some(entry);
+                }
+                let (first, node) = self.nodes.next_back()?;
+                self.buffer = node.entries(*first).into_iter().filter(|e| e.id >= lo && e.id <= hi).collect();
+            }
+        }
         loop {
-            if let Some(entry) = self.buffer.pop() {
-                return Some(entry);
+            let cursor = match &mut self.cursor {
+                Some(cursor) => cursor,
+                None => {
+                    let (first, node) = self.nodes.next()?;
+                    self.cursor.insert(node::Cursor::new(node, *first))
+                }
+            };
+            let Some((_, deleted, id)) = cursor.next_header() else {
+                self.cursor = None;
+                continue;
+            };
+            if id > hi {
+                self.cursor = None;
+                self.nodes = Box::new(std::iter::empty());
+                return None;
             }
-            let (first, node) = if self.rev { self.nodes.next_back()? } else { self.nodes.next()? };
-            let (lo, hi) = (self.lo, self.hi);
-            self.buffer = node.entries(*first).into_iter().filter(|e| e.id >= lo && e.id <= hi).collect();
-            if !self.rev {
-                self.buffer.reverse();
+            if deleted || id < lo {
+                cursor.skip_body();
+                continue;
             }
+            return Some(EntryView { id, pairs: cursor.body() });
         }
     }
 }

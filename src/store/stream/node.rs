@@ -149,26 +149,10 @@ impl Node {
 
     /// Every entry with the offset of its flags byte and whether it is deleted.
     pub fn scan<'a>(&'a self, first: StreamId, mut visit: impl FnMut(usize, bool, EntryView<'a>) -> bool) {
-        let (master, mut at) = self.master_fields();
-        let data: &'a [u8] = &self.data[..];
-        while at < data.len() {
-            let flags_at = at;
-            let flags = data[at];
-            at += 1;
-            let ms = get_varint(data, &mut at);
-            let seq = get_varint(data, &mut at);
-            let id = if ms == 0 {
-                StreamId { ms: first.ms, seq: first.seq + seq }
-            } else {
-                StreamId { ms: first.ms + ms, seq }
-            };
-            let pairs = if flags & SAME_FIELDS != 0 {
-                master.iter().map(|&field| (field, get_bytes(data, &mut at))).collect()
-            } else {
-                let count = get_varint(data, &mut at) as usize;
-                (0..count).map(|_| (get_bytes(data, &mut at), get_bytes(data, &mut at))).collect()
-            };
-            if !visit(flags_at, flags & DELETED != 0, EntryView { id, pairs }) {
+        let mut cursor = Cursor::new(self, first);
+        while let Some((flags_at, deleted, id)) = cursor.next_header() {
+            let pairs = cursor.body();
+            if !visit(flags_at, deleted, EntryView { id, pairs }) {
                 return;
             }
         }
@@ -234,5 +218,63 @@ fn deltas(first: StreamId, id: StreamId) -> (u64, u64) {
         (0, id.seq - first.seq)
     } else {
         (id.ms - first.ms, id.seq)
+    }
+}
+
+/// Reads a node's entries in order, one at a time: an entry's header (ID,
+/// deleted or not) first, then its body read or skipped.
+pub struct Cursor<'a> {
+    data: &'a [u8],
+    first: StreamId,
+    master: Vec<&'a [u8]>,
+    at: usize,
+    /// The flags of the entry whose body is next.
+    flags: u8,
+}
+
+impl<'a> Cursor<'a> {
+    pub fn new(node: &'a Node, first: StreamId) -> Cursor<'a> {
+        let (master, at) = node.master_fields();
+        Cursor { data: &node.data, first, master, at, flags: 0 }
+    }
+
+    /// The next entry's flags offset, deleted flag and ID; its body must be
+    /// read ([`Cursor::body`]) or skipped ([`Cursor::skip_body`]) next.
+    pub fn next_header(&mut self) -> Option<(usize, bool, StreamId)> {
+        if self.at >= self.data.len() {
+            return None;
+        }
+        let flags_at = self.at;
+        self.flags = self.data[self.at];
+        self.at += 1;
+        let ms = get_varint(self.data, &mut self.at);
+        let seq = get_varint(self.data, &mut self.at);
+        let id = if ms == 0 {
+            StreamId { ms: self.first.ms, seq: self.first.seq + seq }
+        } else {
+            StreamId { ms: self.first.ms + ms, seq }
+        };
+        Some((flags_at, self.flags & DELETED != 0, id))
+    }
+
+    /// The field/value pairs of the entry whose header was just read.
+    pub fn body(&mut self) -> Vec<(&'a [u8], &'a [u8])> {
+        let (data, at) = (self.data, &mut self.at);
+        if self.flags & SAME_FIELDS != 0 {
+            self.master.iter().map(|&field| (field, get_bytes(data, at))).collect()
+        } else {
+            let count = get_varint(data, at) as usize;
+            (0..count).map(|_| (get_bytes(data, at), get_bytes(data, at))).collect()
+        }
+    }
+
+    /// Steps over the body of the entry whose header was just read.
+    pub fn skip_body(&mut self) {
+        let (data, at) = (self.data, &mut self.at);
+        let items =
+            if self.flags & SAME_FIELDS != 0 { self.master.len() } else { 2 * get_varint(data, at) as usize };
+        for _ in 0..items {
+            get_bytes(data, at);
+        }
     }
 }
