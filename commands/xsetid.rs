@@ -50,7 +50,7 @@ impl Command for Xsetid {
         let Some(stream) = ctx.db().get_typed_mut::<Stream>(key)? else {
             return Err(ReplyError::NO_SUCH_KEY);
         };
-        if let Some(top) = stream.last_entry().map(|e| e.id) {
+        if let Some(top) = stream.last_live_id() {
             if id < top {
                 return Err(ReplyError::from_static(
                     "ERR The ID specified in XSETID is smaller than the target stream top item",

@@ -131,7 +131,7 @@ pub fn xread(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let mut parts = Vec::new();
     for (&key, &after) in read.keys.iter().zip(&afters) {
         let Ok(Some(stream)) = ctx.db().get_typed::<Stream>(key) else { continue };
-        let Some(last) = stream.last_entry().map(|e| e.id) else { continue };
+        let Some(last) = stream.last_live_id() else { continue };
         if last <= after {
             continue;
         }
@@ -210,7 +210,7 @@ pub fn xreadgroup(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let group = &stream.groups[group_name];
         let ready = match after {
             After::Id(_) => true,
-            After::New => stream.last_entry().is_some_and(|e| e.id > group.last_id),
+            After::New => stream.last_live_id().is_some_and(|id| id > group.last_id),
         };
         if !ready {
             continue;

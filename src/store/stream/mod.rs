@@ -168,6 +168,11 @@ impl Data {
         self.range(StreamId::MIN, StreamId::MAX, false).next()
     }
 
+    /// The last live entry's ID (reading no entry's fields).
+    pub fn last_live_id(&self) -> Option<StreamId> {
+        self.nodes.iter().next_back().and_then(|(first, node)| node.last_live(*first))
+    }
+
     pub fn last_entry(&self) -> Option<EntryView<'_>> {
         self.range(StreamId::MIN, StreamId::MAX, true).next()
     }

@@ -190,23 +190,24 @@ impl Node {
 
     /// The last live entry's ID.
     pub fn last_live(&self, first: StreamId) -> Option<StreamId> {
-        let mut last = None;
-        self.scan(first, |_, deleted, entry| {
-            if !deleted {
-                last = Some(entry.id);
-            }
-            true
-        });
-        last
+        self.last_where(first, |deleted| !deleted)
     }
 
     /// The last entry's ID, deleted or not (what approximate `MINID` compares).
     pub fn last_any(&self, first: StreamId) -> Option<StreamId> {
+        self.last_where(first, |_| true)
+    }
+
+    /// The last ID whose deleted flag `keep` accepts, reading headers only.
+    fn last_where(&self, first: StreamId, keep: impl Fn(bool) -> bool) -> Option<StreamId> {
+        let mut cursor = Cursor::new(self, first);
         let mut last = None;
-        self.scan(first, |_, _, entry| {
-            last = Some(entry.id);
-            true
-        });
+        while let Some((_, deleted, id)) = cursor.next_header() {
+            cursor.skip_body();
+            if keep(deleted) {
+                last = Some(id);
+            }
+        }
         last
     }
 }

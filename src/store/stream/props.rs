@@ -36,6 +36,14 @@ fn check(stream: &Stream, model: &Model) {
         .collect();
     let want: Vec<_> = model.iter().map(|(id, pairs)| (*id, pairs.clone())).collect();
     assert_eq!(got, want);
+    assert_eq!(stream.last_live_id(), model.keys().next_back().copied());
+    assert_eq!(stream.first_id(), model.keys().next().copied().unwrap_or(StreamId::MIN));
+    let inner = (model.keys().nth(1), model.keys().nth(model.len().saturating_sub(2)));
+    if let (Some(&lo), Some(&hi)) = inner {
+        let got: Vec<_> = stream.range(lo, hi, false).map(|e| e.id).collect();
+        let want: Vec<_> = if lo <= hi { model.range(lo..=hi).map(|(id, _)| *id).collect() } else { vec![] };
+        assert_eq!(got, want);
+    }
     let back: Vec<_> = stream.range(StreamId::MIN, StreamId::MAX, true).map(|e| e.id).collect();
     assert_eq!(back, model.keys().rev().copied().collect::<Vec<_>>());
 }
