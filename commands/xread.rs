@@ -95,6 +95,22 @@ mod tests {
     }
 
     #[test]
+    fn the_keys_after_streams_are_permission_checked() {
+        let mut h = Harness::new();
+        h.run("XADD open:1 1 a 1");
+        h.run("ACL SETUSER dave on >pw ~open:* +@all");
+        assert_eq!(h.run("AUTH dave pw"), Reply::OK);
+        assert_eq!(
+            h.run("XREAD COUNT 1 STREAMS open:1 secret 0 0"),
+            err("NOPERM this user has no permissions to access one of the keys used as arguments")
+        );
+        assert_eq!(
+            h.run("XREAD STREAMS open:1 0"),
+            nested(vec![nested(vec![bulk("open:1"), nested(vec![entry("1-0", &["a", "1"])])])])
+        );
+    }
+
+    #[test]
     fn errors_are_redis_texts() {
         let mut h = Harness::new();
         h.run("XADD s 1 a 1");
