@@ -43,9 +43,14 @@ fn read_resp(reader: &mut BufReader<TcpStream>) -> Resp {
 }
 
 /// RSS growth per entry of one stream of `entries` `XADD s * user N action login`.
+/// (`rss_growth` reads one reply line per command; an `XADD` reply, a bulk
+/// string, is two: every other "command" sends nothing.)
 fn bytes_per_entry(name: &'static str, entries: usize) -> f64 {
-    let growth = rss_growth(name, entries, |i| {
-        let n = i.to_string();
+    let growth = rss_growth(name, 2 * entries, |i| {
+        if i % 2 == 1 {
+            return Vec::new();
+        }
+        let n = (i / 2).to_string();
         resp(&[b"XADD", b"s", b"*", b"user", n.as_bytes(), b"action", b"login"])
     });
     growth / entries as f64
