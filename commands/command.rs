@@ -152,6 +152,14 @@ fn key_spec(spec: KeySpec) -> Reply {
     let keys = spec.keys;
     let (kind, find) = match spec.keynum {
         _ if spec.unknown.is_some() => ("unknown", Vec::new()),
+        _ if spec.keyword.is_some() => (
+            "range",
+            vec![
+                (text("lastkey"), int(-1)),
+                (text("keystep"), int(1)),
+                (text("limit"), int(if spec.keyword.is_some_and(|k| k.half) { 2 } else { 0 })),
+            ],
+        ),
         Some(Keynum { keynumidx, firstkey, keystep }) => (
             "keynum",
             vec![
@@ -177,11 +185,21 @@ fn key_spec(spec: KeySpec) -> Reply {
         (text("flags"), Reply::Set(spec.flags.iter().map(|f| Reply::simple(f)).collect())),
         (
             text("begin_search"),
-            match spec.unknown {
-                Some(_) => {
+            match (spec.unknown, spec.keyword) {
+                (Some(_), _) => {
                     Reply::Map(vec![(text("type"), text("unknown")), (text("spec"), Reply::Map(vec![]))])
                 }
-                None => Reply::Map(vec![
+                (None, Some(keyword)) => Reply::Map(vec![
+                    (text("type"), text("keyword")),
+                    (
+                        text("spec"),
+                        Reply::Map(vec![
+                            (text("keyword"), text(keyword.word)),
+                            (text("startfrom"), int(keys.first)),
+                        ]),
+                    ),
+                ]),
+                (None, None) => Reply::Map(vec![
                     (text("type"), text("index")),
                     (text("spec"), Reply::Map(vec![(text("index"), int(keys.first))])),
                 ]),

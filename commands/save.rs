@@ -44,7 +44,7 @@ mod tests {
         h.run("HSET user:1 name Alice age 23");
         assert_eq!(h.run("SAVE"), Reply::OK);
         let text = std::fs::read_to_string(h.dir.join("dump.json")).unwrap();
-        assert!(text.starts_with(r#"{"format":"miniredis-dump","version":3,"#), "{text}");
+        assert!(text.starts_with(r#"{"format":"miniredis-dump","version":4,"#), "{text}");
         assert!(text.contains(&format!(r#""expires_at_ms":{}"#, START_MS + 100_000)), "{text}");
         let leftovers = std::fs::read_dir(&h.dir).unwrap().count();
         assert_eq!(leftovers, 1, "no temp file is left behind");

@@ -2,7 +2,7 @@
 
 pub use crate::protocol::{EncodedBulks, Reply, ReplyError};
 pub use crate::registry::{
-    Args, Command, CommandMeta, CommandResult, Context, ExpireUnit, Flag, KeySpec, Keynum, Keys,
+    Args, Command, CommandMeta, CommandResult, Context, ExpireUnit, Flag, KeySpec, Keynum, Keys, Keyword,
     Registration, Subcommand,
 };
 pub use crate::store::effects::EventClass;

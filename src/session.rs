@@ -244,14 +244,31 @@ pub struct MigrationOutcome {
 
 /// What a blocking command asks of its connection when every key is empty:
 /// wait for a write to one of `keys` (in database `db`) until `deadline_ms`
-/// (`None`: forever), then run the command again; on timeout, reply
-/// `timeout_reply`.
+/// (`None`: forever), then run the command again (as `rerun` when given);
+/// on timeout, reply `timeout_reply`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BlockRequest {
     pub db: usize,
     pub keys: Vec<Vec<u8>>,
     pub deadline_ms: Option<u64>,
     pub timeout_reply: Reply,
+    /// Whom a write wakes (see [`Wake`]).
+    pub wake: Wake,
+    /// STREAMS: the arguments to re-run with (`XREAD`'s `$` resolved to the ID it meant).
+    pub rerun: Option<Vec<Vec<u8>>>,
+}
+
+/// Which waiters on a key a write wakes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Wake {
+    /// The first waiter; its pop, a write, wakes the next (lists).
+    #[default]
+    First,
+    /// Every waiter: they consume nothing (`XREAD`).
+    Every,
+    /// The first waiter, and once it is done, the next (`XREADGROUP`:
+    /// served or failed, it leaves the rest to the next consumer).
+    FirstThenNext,
 }
 
 /// A transaction under way: the commands queued since `MULTI`.

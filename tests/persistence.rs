@@ -104,7 +104,7 @@ fn the_dump_is_versioned_json_with_base64_for_binary_and_absolute_deadlines() {
     let text = std::fs::read_to_string(server.dir_path().join("dump.json")).unwrap();
     let dump: serde_json::Value = serde_json::from_str(&text).expect("dump.json is JSON");
     assert_eq!(dump["format"], "miniredis-dump");
-    assert_eq!(dump["version"], 3);
+    assert_eq!(dump["version"], 4);
     let databases = dump["databases"].as_array().expect("databases array");
     let db0 = databases.iter().find(|db| db["index"] == 0).expect("database 0");
     let keys = db0["keys"].as_array().expect("keys array");
@@ -227,7 +227,7 @@ fn load_of_a_corrupt_or_missing_dump_is_an_error_and_keeps_the_data() {
 fn a_corrupt_dump_at_start_up_stops_the_server_with_a_clear_message() {
     for bytes in [
         &b"{\"format\": \"miniredis-dump\", \"version\": 1, \"databa"[..],
-        br#"{"format":"miniredis-dump","version":4,"saved_at_ms":0,"databases":[]}"#,
+        br#"{"format":"miniredis-dump","version":5,"saved_at_ms":0,"databases":[]}"#,
     ] {
         let dir = TempDir::new("corrupt");
         let path = dir.path().join("dump.json");

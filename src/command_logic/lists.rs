@@ -229,6 +229,8 @@ pub fn block(
         keys: keys.iter().map(|k| k.to_vec()).collect(),
         deadline_ms,
         timeout_reply,
+        wake: Default::default(),
+        rerun: None,
     });
     Ok(Reply::None)
 }

@@ -205,6 +205,8 @@ impl Config {
             set_max_intset_entries: size(self.set_max_intset_entries),
             zset_max_listpack_entries: size(self.zset_max_listpack_entries),
             zset_max_listpack_value: size(self.zset_max_listpack_value),
+            stream_node_max_bytes: size(self.stream_node_max_bytes),
+            stream_node_max_entries: size(self.stream_node_max_entries),
         }
     }
 }

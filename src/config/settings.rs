@@ -219,6 +219,12 @@ settings! {
     /// bytes.
     zset_max_listpack_value: u64, "zset-max-listpack-value" ["zset-max-ziplist-value"], "64",
         Memory { min: 0, max: I64_MAX }, Mutable, Encodings;
+    /// A stream node holds at most this many bytes (0: no limit).
+    stream_node_max_bytes: u64, "stream-node-max-bytes", "4096", Memory { min: 0, max: I64_MAX }, Mutable,
+        Encodings;
+    /// ... and at most this many entries (0: no limit).
+    stream_node_max_entries: u64, "stream-node-max-entries", "100", Int { min: 0, max: i64::MAX }, Mutable,
+        Encodings;
 }
 
 /// `list-compress-depth`: Redis's bounds, then refused unless 0 (interior

@@ -161,7 +161,8 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     }
     let started = crate::metrics::monotonic_ns();
     let mut args = Args::new(argv);
-    let write = flags & Flag::Write.bit() != 0;
+    // A container's write subcommand (`XGROUP CREATE`) counts as a write.
+    let write = (flags | sub_flags) & Flag::Write.bit() != 0;
     let keys_before = super::key_events::before(ctx, entry, sub, argv, flags | sub_flags);
     let result = entry.command.execute(ctx, &mut args);
     ctx.keyspace.forget_route();

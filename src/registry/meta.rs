@@ -112,6 +112,18 @@ pub struct KeySpec {
     /// An `unknown` search (`COMMAND INFO` shows no positions): the keys this
     /// function finds (none without one), locked and permission-checked.
     pub unknown: Option<Option<KeyFinderFn>>,
+    /// Keys after a keyword (`XREAD … STREAMS key… id…`): Redis's `keyword`
+    /// search from `keys.first` (its `startfrom`); the rest of `keys` is then unused.
+    pub keyword: Option<Keyword>,
+}
+
+/// A `keyword` key search: the keys follow the first `word` (any case) at
+/// or after the begin index, to the end; `half`: only the first half of
+/// what follows (Redis's `limit` 2: `STREAMS key… id…`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keyword {
+    pub word: &'static str,
+    pub half: bool,
 }
 
 /// A `keynum` key search, relative to the specification's begin index:
@@ -125,14 +137,21 @@ pub struct Keynum {
 
 impl KeySpec {
     /// Whether its keys are found in the arguments rather than at fixed
-    /// positions (a `keynum` or an `unknown` search).
+    /// positions (a `keynum`, `keyword` or `unknown` search).
     pub fn is_searched(&self) -> bool {
-        self.keynum.is_some() || self.unknown.is_some()
+        self.keynum.is_some() || self.keyword.is_some() || self.unknown.is_some()
     }
 
     /// Defaults for the fields a specification leaves out.
-    pub const DEFAULT: KeySpec =
-        KeySpec { keys: Keys::ONE, flags: &[], notes: "", flags_for: None, keynum: None, unknown: None };
+    pub const DEFAULT: KeySpec = KeySpec {
+        keys: Keys::ONE,
+        flags: &[],
+        notes: "",
+        flags_for: None,
+        keynum: None,
+        keyword: None,
+        unknown: None,
+    };
 
     /// One key at argument `index` with `flags`.
     pub const fn one(index: i32, flags: &'static [&'static str]) -> KeySpec {
@@ -144,6 +163,13 @@ impl KeySpec {
     pub fn positions(&self, argv: &[&[u8]]) -> Option<Vec<usize>> {
         if let Some(find) = self.unknown {
             return Some(find.map_or_else(Vec::new, |find| find(argv)));
+        }
+        if let Some(Keyword { word, half }) = self.keyword {
+            let begin = (self.keys.first.max(0) as usize).min(argv.len());
+            let at = begin + argv[begin..].iter().position(|a| a.eq_ignore_ascii_case(word.as_bytes()))?;
+            let after = argv.len() - at - 1;
+            let count = if half { after / 2 } else { after };
+            return (count > 0).then(|| (at + 1..at + 1 + count).collect());
         }
         let Some(Keynum { keynumidx, firstkey, keystep }) = self.keynum else {
             return Some(self.keys.positions(argv.len()).collect());
@@ -279,6 +305,7 @@ impl CommandMeta {
             "list" => cats.push("@list"),
             "set" => cats.push("@set"),
             "sortedset" => cats.push("@sortedset"),
+            "stream" => cats.push("@stream"),
             "bitmap" => cats.push("@bitmap"),
             "hyperloglog" => cats.push("@hyperloglog"),
             // A generic command that names its data types (SORT) is not @keyspace.

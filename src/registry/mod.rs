@@ -19,7 +19,7 @@ pub use args::{Args, ExpireUnit};
 pub use batch::Batch;
 pub use context::Context;
 pub use dispatch::dispatch;
-pub use meta::{CommandMeta, Flag, KeyFlagsFn, KeySpec, Keynum, Keys, Subcommand};
+pub use meta::{CommandMeta, Flag, KeyFlagsFn, KeySpec, Keynum, Keys, Keyword, Subcommand};
 pub use permissions::{denial, Denial};
 pub use table::{
     acl_id_count, catalog, commands, find_subcommand, init, lookup, stat_names, stat_slots, Entry,

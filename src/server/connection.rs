@@ -132,7 +132,10 @@ where
                             return;
                         }
                         let argv = parser.argv(&buf[pos..]);
+                        // STREAMS: a re-run may have its own arguments.
+                        let rerun_argv = request.rerun.clone();
                         let rerun = |client: &mut Session| {
+                            let argv = rerun_argv.as_deref().map_or(argv, Argv::Owned);
                             run_one(shared, client, argv, shared.clock.now_ms(), &mut last_command)
                         };
                         let input = (&mut socket, &mut pipelined, buf.len());
@@ -402,7 +405,7 @@ async fn wait_blocked<S: AsyncRead + Unpin>(
 ) -> Option<Reply> {
     use crate::state::blocking::Unblock;
     let id = client.handle.id;
-    let waiter = shared.blocking.register(id, request.db, &request.keys);
+    let waiter = shared.blocking.register_waking(id, request.db, &request.keys, request.wake);
     client.handle.set_blocked(true, None);
     // Check once more after registering: a push between the first run and
     // the registration woke no one.

@@ -20,7 +20,7 @@ use tokio::sync::Notify;
 
 use crate::store::effects::{Effects, ALL_DBS};
 
-pub use crate::session::BlockRequest;
+pub use crate::session::{BlockRequest, Wake};
 
 /// How `CLIENT UNBLOCK` ends a wait.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +40,7 @@ pub struct Waiter {
     woken_by: Mutex<Option<(usize, Box<[u8]>)>>,
     unblock: Mutex<Option<Unblock>>,
     keys: Vec<(usize, Box<[u8]>)>,
+    wake: Wake,
 }
 
 impl Waiter {
@@ -72,6 +73,8 @@ impl Waiter {
 struct Table {
     queues: HashMap<(usize, Box<[u8]>), VecDeque<u64>>,
     waiters: HashMap<u64, Arc<Waiter>>,
+    /// Waiters with [`Wake::Every`] (while none, a wake stops at the first).
+    every: usize,
 }
 
 /// The server's blocked clients.
@@ -99,6 +102,11 @@ impl Blocking {
 
     /// Queues client `id` at the back of every key's FIFO.
     pub fn register(&self, id: u64, db: usize, keys: &[Vec<u8>]) -> Arc<Waiter> {
+        self.register_waking(id, db, keys, Wake::First)
+    }
+
+    /// [`Blocking::register`], woken as `wake` says.
+    pub fn register_waking(&self, id: u64, db: usize, keys: &[Vec<u8>], wake: Wake) -> Arc<Waiter> {
         let mut unique: Vec<(usize, Box<[u8]>)> = Vec::with_capacity(keys.len());
         let mut seen = std::collections::HashSet::with_capacity(keys.len());
         for key in keys {
@@ -106,8 +114,9 @@ impl Blocking {
                 unique.push((db, key.as_slice().into()));
             }
         }
-        let waiter = Arc::new(Waiter { keys: unique, ..Waiter::default() });
+        let waiter = Arc::new(Waiter { keys: unique, wake, ..Waiter::default() });
         let mut table = self.table.lock();
+        table.every += usize::from(wake == Wake::Every);
         for key in &waiter.keys {
             table.queues.entry(key.clone()).or_default().push_back(id);
         }
@@ -123,6 +132,7 @@ impl Blocking {
         let mut table = self.table.lock();
         let Some(waiter) = table.waiters.remove(&id) else { return };
         self.count.fetch_sub(1, Ordering::Relaxed);
+        table.every -= usize::from(waiter.wake == Wake::Every);
         for key in &waiter.keys {
             if let Some(queue) = table.queues.get_mut(key) {
                 if let Some(at) = queue.iter().position(|&w| w == id) {
@@ -133,7 +143,7 @@ impl Blocking {
                 }
             }
         }
-        if waiter.woken.load(Ordering::Acquire) {
+        if waiter.woken.load(Ordering::Acquire) || waiter.wake == Wake::FirstThenNext {
             match waiter.woken_by.lock().take() {
                 Some(key) => wake_first(&table, &key),
                 None => waiter.keys.iter().for_each(|key| wake_first(&table, key)),
@@ -181,9 +191,16 @@ fn wake_first(table: &Table, key: &(usize, Box<[u8]>)) {
 /// Wakes the first waiter of `queue` not already woken. Woken waiters
 /// ahead of it are few: each re-runs at once.
 fn wake_in(table: &Table, key: &(usize, Box<[u8]>), queue: &VecDeque<u64>) {
+    let mut first_woken = false;
     for id in queue {
-        if table.waiters.get(id).is_some_and(|w| w.wake(key)) {
-            return;
+        let Some(waiter) = table.waiters.get(id) else { continue };
+        if waiter.wake == Wake::Every {
+            waiter.wake(key);
+        } else if !first_woken && waiter.wake(key) {
+            if table.every == 0 {
+                return;
+            }
+            first_woken = true;
         }
     }
 }
@@ -238,6 +255,29 @@ mod tests {
         third.rearm();
         blocking.unblock(3, Unblock::Timeout);
         blocking.unregister(3);
+        assert!(blocking.table.lock().queues.is_empty());
+    }
+
+    #[test]
+    fn stream_readers_all_wake_and_group_readers_pass_the_turn_on() {
+        let blocking = Blocking::default();
+        let list = blocking.register(1, 0, &[b"s".to_vec()]);
+        let reader = blocking.register_waking(2, 0, &[b"s".to_vec()], Wake::Every);
+        let first = blocking.register_waking(3, 0, &[b"s".to_vec()], Wake::FirstThenNext);
+        let second = blocking.register_waking(4, 0, &[b"s".to_vec()], Wake::FirstThenNext);
+        blocking.wake_modified(&effects_on(b"s"));
+        let woken = |w: &Waiter| w.woken.load(Ordering::Acquire);
+        assert!(woken(&list) && woken(&reader), "the first waiter and every reader");
+        assert!(!woken(&first) && !woken(&second));
+        blocking.unregister(1);
+        assert!(woken(&first), "the list waiter's unused wake-up passes on");
+        first.rearm();
+        // Served: the next group reader gets its turn.
+        blocking.unregister(3);
+        assert!(woken(&second));
+        blocking.unregister(2);
+        blocking.unregister(4);
+        assert_eq!(blocking.table.lock().every, 0);
         assert!(blocking.table.lock().queues.is_empty());
     }
 

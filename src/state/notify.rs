@@ -19,6 +19,7 @@ pub fn class_bit(class: EventClass) -> u32 {
         EventClass::List => bits::LIST,
         EventClass::Set => bits::SET,
         EventClass::SortedSet => bits::ZSET,
+        EventClass::Stream => bits::STREAM,
         EventClass::Expired => bits::EXPIRED,
         EventClass::Evicted => bits::EVICTED,
         EventClass::New => bits::NEW,

@@ -39,6 +39,8 @@ pub enum EventClass {
     Set,
     /// `z`
     SortedSet,
+    /// `t`
+    Stream,
     /// `x`
     Expired,
     /// `e`

@@ -1,7 +1,7 @@
 //! The JSON snapshot (`dump.json`): versioned, binary-safe, written atomically.
 //!
 //! ```json
-//! {"format":"miniredis-dump","version":3,"saved_at_ms":1700000000000,
+//! {"format":"miniredis-dump","version":4,"saved_at_ms":1700000000000,
 //!  "databases":[{"index":0,"keys":[
 //!    {"type":"string","key":"name","value":"Alice","expires_at_ms":1700000005000},
 //!    {"type":"hash","key":"user:1","value":[["name","Alice"],["age","23"]]},
@@ -23,9 +23,10 @@ use serde::{Deserialize, Serialize};
 use super::{Dataset, Keyspace, Limits, Shape, Value};
 
 pub const FORMAT: &str = "miniredis-dump";
-/// Version 2 added lists, version 3 sets and sorted sets; older dumps
-/// (version 1: strings and hashes; 2: and lists) still load.
-pub const VERSION: u32 = 3;
+/// Version 2 added lists, version 3 sets and sorted sets, version 4
+/// streams; older dumps (version 1: strings and hashes; 2: and lists; 3:
+/// and sets and sorted sets) still load.
+pub const VERSION: u32 = 4;
 
 /// Bytes as JSON: a string when valid UTF-8, else `{"base64": "..."}`.
 #[derive(Serialize, Deserialize)]
@@ -329,7 +330,7 @@ mod tests {
         for bad in [
             &b"{"[..],
             br#"{"format":"other","version":1,"saved_at_ms":0,"databases":[]}"#,
-            br#"{"format":"miniredis-dump","version":4,"saved_at_ms":0,"databases":[]}"#,
+            br#"{"format":"miniredis-dump","version":5,"saved_at_ms":0,"databases":[]}"#,
             br#"{"format":"miniredis-dump","version":1,"saved_at_ms":0,"databases":[{"index":99,"keys":[]}]}"#,
             br#"{"format":"miniredis-dump","version":1,"saved_at_ms":0,"databases":[{"index":0,"keys":[{"type":"string","key":{"base64":"!!"},"value":"x"}]}]}"#,
         ] {
@@ -439,6 +440,7 @@ mod tests {
             r#"{"type":"hash","key":"h","value":[["f","v"]]}"#,
             r#"{"type":"list","key":"l","value":["a","b"]}"#,
             r#"{"type":"set","key":"s","value":["1","2"]}"#,
+            r#"{"type":"stream","key":"x","value":{"last_id":"1-0","entries_added":1,"max_deleted_id":"0-0","entries":[["1-0",["f","v"]]],"groups":[]}}"#,
         ];
         for version in 1..=VERSION {
             let entries = keys[..version as usize].join(",");
@@ -448,9 +450,11 @@ mod tests {
             let store = crate::store::Store::new(from_json(dump.as_bytes(), shape, 0, &limits).unwrap());
             let mut db = store.view();
             db.prepare(0, 0, true, false);
-            let types: Vec<&str> =
-                [&b"h"[..], b"l", b"s"].iter().filter_map(|k| db.peek(k).map(Value::type_name)).collect();
-            assert_eq!(types, ["hash", "list", "set"][..version as usize], "version {version}");
+            let types: Vec<&str> = [&b"h"[..], b"l", b"s", b"x"]
+                .iter()
+                .filter_map(|k| db.peek(k).map(Value::type_name))
+                .collect();
+            assert_eq!(types, ["hash", "list", "set", "stream"][..version as usize], "version {version}");
         }
         let newer = format!(
             r#"{{"format":"miniredis-dump","version":{},"saved_at_ms":0,"databases":[]}}"#,

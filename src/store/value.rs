@@ -7,6 +7,7 @@
 use super::hash::Hash;
 use super::list::List;
 use super::set::Set;
+use super::stream::Stream;
 use super::value_type::{Limits, ValueType};
 use super::zset::ZSet;
 use super::Str;
@@ -100,6 +101,7 @@ value_types! {
     List(List),
     Set(Set),
     ZSet(ZSet),
+    Stream(Stream),
 }
 
 impl Value {

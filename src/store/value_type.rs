@@ -25,6 +25,10 @@ pub struct Limits {
     pub zset_max_listpack_entries: usize,
     /// `zset-max-listpack-value`: a longer member makes a sorted set a `skiplist`.
     pub zset_max_listpack_value: usize,
+    /// `stream-node-max-bytes`: bytes per stream node (0: no limit).
+    pub stream_node_max_bytes: usize,
+    /// `stream-node-max-entries`: entries per stream node (0: no limit).
+    pub stream_node_max_entries: usize,
 }
 
 impl Default for Limits {
@@ -38,6 +42,8 @@ impl Default for Limits {
             set_max_intset_entries: 512,
             zset_max_listpack_entries: 128,
             zset_max_listpack_value: 64,
+            stream_node_max_bytes: 4096,
+            stream_node_max_entries: 100,
         }
     }
 }

@@ -34,9 +34,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod leaderboard;
-mod rdb;
 mod pubsub;
+mod rdb;
 mod scripting;
+mod streams;
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)

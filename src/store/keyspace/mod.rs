@@ -168,8 +168,9 @@ pub struct Store {
     policy: AtomicU8,
     evicted: AtomicU64,
     /// `hash-max-listpack-entries` and `-value`, `set-max-intset-entries`,
-    /// `zset-max-listpack-entries` and `-value`, read as values are written.
-    size_limits: [AtomicUsize; 5],
+    /// `zset-max-listpack-entries` and `-value`, `stream-node-max-bytes`
+    /// and `-entries`, read as values are written.
+    size_limits: [AtomicUsize; 7],
     /// The highest `hash-max-listpack-entries` set so far (see `Limits::hash_entries_lowered`).
     hash_entries_peak: AtomicUsize,
     /// `list-max-listpack-size`.
@@ -180,13 +181,15 @@ pub struct Store {
 }
 
 /// The size limits in the order of `Store::size_limits`' slots.
-fn size_limit_slots(l: super::Limits) -> [usize; 5] {
+fn size_limit_slots(l: super::Limits) -> [usize; 7] {
     [
         l.hash_max_listpack_entries,
         l.hash_max_listpack_value,
         l.set_max_intset_entries,
         l.zset_max_listpack_entries,
         l.zset_max_listpack_value,
+        l.stream_node_max_bytes,
+        l.stream_node_max_entries,
     ]
 }
 
@@ -227,7 +230,7 @@ impl Store {
 
     /// The encodings' limits now.
     pub fn limits(&self) -> super::Limits {
-        let [entries, value, set_entries, zset_entries, zset_value] =
+        let [entries, value, set_entries, zset_entries, zset_value, stream_bytes, stream_entries] =
             self.size_limits.each_ref().map(|slot| slot.load(Ordering::Relaxed));
         super::Limits {
             hash_max_listpack_entries: entries,
@@ -237,6 +240,8 @@ impl Store {
             set_max_intset_entries: set_entries,
             zset_max_listpack_entries: zset_entries,
             zset_max_listpack_value: zset_value,
+            stream_node_max_bytes: stream_bytes,
+            stream_node_max_entries: stream_entries,
         }
     }
 
