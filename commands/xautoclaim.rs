@@ -61,7 +61,8 @@ impl Command for Xautoclaim {
             ClaimSettings { key, group, consumer, delivery_time: now, retry_count: None, justid, now };
         let stream = stream_with_group(ctx, key, group)?;
         let mut logged = Vec::new();
-        let (replies, deleted, cursor) = with_group(stream, group, |stream, target| {
+        let ((replies, deleted, cursor), new_consumer) = with_group(stream, group, |stream, target| {
+            let known = target.consumers.contains_key(consumer);
             let mut attempts = count.saturating_mul(ATTEMPTS_FACTOR);
             let candidates: Vec<StreamId> = target
                 .pel
@@ -86,8 +87,12 @@ impl Command for Xautoclaim {
                     Claimed::Skipped => {}
                 }
             }
-            (replies, deleted, candidates.get(at).copied().unwrap_or(StreamId::MIN))
+            let new_consumer = !known && target.consumers.contains_key(consumer);
+            ((replies, deleted, candidates.get(at).copied().unwrap_or(StreamId::MIN)), new_consumer)
         });
+        if new_consumer {
+            ctx.notify(EventClass::Stream, "xgroup-createconsumer", key);
+        }
         propagate_records(ctx, &logged);
         Ok(Reply::Array(vec![id_reply(cursor), Reply::Array(replies), Reply::Array(deleted)]))
     }

@@ -89,7 +89,8 @@ impl Command for Xclaim {
         };
         let stream = stream_with_group(ctx, key, group)?;
         let mut logged = Vec::new();
-        let replies = with_group(stream, group, |stream, target| {
+        let (replies, new_consumer) = with_group(stream, group, |stream, target| {
+            let known = target.consumers.contains_key(consumer);
             let mut moved_last = false;
             if last_id > target.last_id {
                 target.last_id = last_id;
@@ -106,8 +107,11 @@ impl Command for Xclaim {
             if moved_last && logged.is_empty() {
                 logged.push(setid_record(key, group, target));
             }
-            replies
+            (replies, !known && target.consumers.contains_key(consumer))
         });
+        if new_consumer {
+            ctx.notify(EventClass::Stream, "xgroup-createconsumer", key);
+        }
         propagate_records(ctx, &logged);
         Ok(Reply::Array(replies))
     }

@@ -126,7 +126,7 @@ fn a_slow_subscriber_is_disconnected_and_others_go_on() {
 
 #[test]
 fn the_human_session_prints_each_message() {
-    let server = Server::start(&[]);
+    let server = Server::start(&["--human-session-delay", "250"]);
     let mut nc = server.connect();
     nc.expect(b"MiniRedis TCP - Type Commands\r\n> ");
     nc.roundtrip("SUBSCRIBE chat\n", "1) \"subscribe\"\r\n2) \"chat\"\r\n3) (integer) 1\r\n> ");

@@ -215,6 +215,7 @@ pub fn xreadgroup(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         if !ready {
             continue;
         }
+        let new_consumer = !group.consumers.contains_key(consumer);
         let stream = ctx.db().get_typed_mut::<Stream>(key)?.expect("checked above");
         let entries = match after {
             After::Id(id) => history(stream, group_name, consumer, id, read.count, now),
@@ -222,6 +223,9 @@ pub fn xreadgroup(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
                 deliver(stream, (key, group_name, consumer), read.count, read.noack, now, &mut logged)
             }
         };
+        if new_consumer {
+            ctx.notify(EventClass::Stream, "xgroup-createconsumer", key);
+        }
         parts.push(stream_part(key, entries));
     }
     if logged.is_empty() {
