@@ -136,7 +136,9 @@ fn contents(server: &Server) -> Contents {
 /// Redis's radix-tree internals) and each group's `XPENDING` summary.
 fn stream_contents(con: &mut redis::Connection, key: &[u8]) -> String {
     let range = cmd(con, &[b"XRANGE", key, b"-", b"+"]);
-    let redis::Value::Array(mut info) = cmd(con, &[b"XINFO", b"STREAM", key, b"FULL"]) else { panic!("XINFO") };
+    let redis::Value::Array(mut info) = cmd(con, &[b"XINFO", b"STREAM", key, b"FULL"]) else {
+        panic!("XINFO")
+    };
     let at = info.iter().position(|v| *v == redis::Value::BulkString(b"radix-tree-nodes".to_vec())).unwrap();
     info.drain(at..at + 2);
     let groups: Vec<Vec<u8>> = match cmd(con, &[b"XINFO", b"GROUPS", key]) {

@@ -238,6 +238,9 @@ pub fn read_stream(r: &mut Reader<'_>, kind: u8) -> Result<Value, RdbError> {
         read_id(r)?; // The first ID: known from the entries.
         stream.max_deleted_id = read_id(r)?;
         stream.entries_added = r.length()?;
+        if stream.entries_added < stream.len() {
+            return Err(corrupt("fewer entries added than the stream holds"));
+        }
     } else {
         stream.entries_added = stream.len();
     }
@@ -251,6 +254,10 @@ pub fn read_stream(r: &mut Reader<'_>, kind: u8) -> Result<Value, RdbError> {
             stream.estimate_read_counter(last_id)
         };
         let mut group = Group::new(last_id, entries_read);
+        let group_start = r.position();
+        // Each pending entry holds its consumer's name: the copies may
+        // not outgrow the input that claims them.
+        let mut name_copies = 0usize;
         let pending = r.count(16 + 8 + 1)?;
         for _ in 0..pending {
             let id = id_of_bytes(r.take(16)?)?;
@@ -270,6 +277,10 @@ pub fn read_stream(r: &mut Reader<'_>, kind: u8) -> Result<Value, RdbError> {
                 r.u64_le()?; // Redis 7.2's active time, which 7.0 has not.
             }
             let owned = r.count(16)?;
+            name_copies = name_copies.saturating_add(owned.saturating_mul(cname.len()));
+            if name_copies > 32 * (r.position() - group_start + 16 * owned) {
+                return Err(corrupt("consumer names too long for their pending entries"));
+            }
             let mut ids = BTreeSet::new();
             for _ in 0..owned {
                 let id = id_of_bytes(r.take(16)?)?;
@@ -367,6 +378,42 @@ mod tests {
             restore_payload(&wrong_sum, &Limits::default()),
             Err(PayloadError::VersionOrChecksum)
         ));
+    }
+
+    /// An empty stream with one group whose `pending` entries belong to
+    /// one consumer named `name`.
+    fn one_consumer_payload(name: &[u8], pending: u64) -> Vec<u8> {
+        let mut out = vec![types::STREAM_LISTPACKS_2];
+        write_len(&mut out, 0);
+        write_len(&mut out, 0);
+        for id in [StreamId::new(pending, 0), StreamId::MIN, StreamId::MIN] {
+            write_id(&mut out, id);
+        }
+        write_len(&mut out, pending);
+        write_len(&mut out, 1);
+        write_string(&mut out, b"g");
+        write_id(&mut out, StreamId::new(pending, 0));
+        write_len(&mut out, pending);
+        write_len(&mut out, pending);
+        for i in 1..=pending {
+            out.extend_from_slice(&id_bytes(StreamId::new(i, 0)));
+            out.extend_from_slice(&7u64.to_le_bytes());
+            write_len(&mut out, 1);
+        }
+        write_len(&mut out, 1);
+        write_string(&mut out, name);
+        out.extend_from_slice(&9u64.to_le_bytes());
+        write_len(&mut out, pending);
+        (1..=pending).for_each(|i| out.extend_from_slice(&id_bytes(StreamId::new(i, 0))));
+        out
+    }
+
+    #[test]
+    fn consumer_names_cannot_multiply_allocation() {
+        let read = |payload: &[u8]| read_stream(&mut Reader::new(&payload[1..]), payload[0]);
+        let Value::Stream(ok) = read(&one_consumer_payload(b"alice", 50)).unwrap() else { panic!() };
+        assert_eq!(ok.groups[&b"g"[..]].consumers[&b"alice"[..]].pending.len(), 50);
+        assert!(read(&one_consumer_payload(&[b'n'; 100_000], 1000)).is_err());
     }
 
     #[test]
