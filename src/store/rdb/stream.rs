@@ -357,7 +357,7 @@ mod tests {
         let payload = unhex(REDIS_DUMP);
         let body_end = payload.len() - 10;
         let body = &payload[..body_end];
-        let mut reader_of = |bytes: &[u8]| {
+        let reader_of = |bytes: &[u8]| {
             let mut r = Reader::new(&bytes[1..]);
             read_stream(&mut r, types::STREAM_LISTPACKS_2).map(|_| r.remaining())
         };
