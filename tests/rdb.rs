@@ -52,6 +52,18 @@ fn populate(con: &mut redis::Connection) {
         "SETBIT bitmap 1000 1".into(),
         "PFADD hll a b c".into(),
         "EXPIRE small 5000".into(),
+        "XADD st 1-1 a 1 b hello".into(),
+        "XADD st 1-2 a 2 b x".into(),
+        "XADD st 2-0 c 3".into(),
+        "XADD st 3-5 a -7 b 300000".into(),
+        "XDEL st 1-2".into(),
+        "XGROUP CREATE st g 0".into(),
+        "XREADGROUP GROUP g alice COUNT 2 STREAMS st >".into(),
+        "XREADGROUP GROUP g bob COUNT 1 STREAMS st >".into(),
+        "XGROUP CREATE st g2 $".into(),
+        "XGROUP CREATECONSUMER st g2 idle".into(),
+        "XADD emptied 5-5 f v".into(),
+        "XDEL emptied 5-5".into(),
     ] {
         run(con, &line);
     }
@@ -59,6 +71,13 @@ fn populate(con: &mut redis::Connection) {
     let mut rpush: Vec<Vec<u8>> = vec![b"RPUSH".to_vec(), b"biglist".to_vec()];
     let mut sadd: Vec<Vec<u8>> = vec![b"SADD".to_vec(), b"bigints".to_vec()];
     let mut zadd: Vec<Vec<u8>> = vec![b"ZADD".to_vec(), b"zbig".to_vec()];
+    for i in 1..=250 {
+        run(con, &format!("XADD bigstream {i}-0 user {i} action login"));
+    }
+    run(con, "XDEL bigstream 3-0 150-0");
+    run(con, "XTRIM bigstream MAXLEN 200");
+    run(con, "XGROUP CREATE bigstream workers 0");
+    run(con, "XREADGROUP GROUP workers w1 COUNT 30 STREAMS bigstream >");
     for i in 0..3000 {
         hset.extend([format!("field:{i}").into_bytes(), format!("value:{i}").into_bytes()]);
         rpush.push(format!("item-{i}").into_bytes());
@@ -104,12 +123,39 @@ fn contents(server: &Server) -> Contents {
                     format!("{members:?}")
                 }
                 "zset" => format!("{:?}", cmd(&mut con, &[b"ZRANGE", &key, b"0", b"-1", b"WITHSCORES"])),
+                "stream" => stream_contents(&mut con, &key),
                 other => panic!("unexpected type {other}"),
             };
             all.insert((db, key), (format!("{kind} {encoding} {value}"), deadline));
         }
     }
     all
+}
+
+/// A stream's entries, `XINFO STREAM FULL` (without `radix-tree-nodes`,
+/// Redis's radix-tree internals) and each group's `XPENDING` summary.
+fn stream_contents(con: &mut redis::Connection, key: &[u8]) -> String {
+    let range = cmd(con, &[b"XRANGE", key, b"-", b"+"]);
+    let redis::Value::Array(mut info) = cmd(con, &[b"XINFO", b"STREAM", key, b"FULL"]) else {
+        panic!("XINFO")
+    };
+    let at = info.iter().position(|v| *v == redis::Value::BulkString(b"radix-tree-nodes".to_vec())).unwrap();
+    info.drain(at..at + 2);
+    let groups: Vec<Vec<u8>> = match cmd(con, &[b"XINFO", b"GROUPS", key]) {
+        redis::Value::Array(groups) => groups
+            .iter()
+            .map(|g| match g {
+                redis::Value::Array(fields) => match &fields[1] {
+                    redis::Value::BulkString(name) => name.clone(),
+                    other => panic!("group name {other:?}"),
+                },
+                other => panic!("group {other:?}"),
+            })
+            .collect(),
+        other => panic!("XINFO GROUPS {other:?}"),
+    };
+    let pending: Vec<_> = groups.iter().map(|g| cmd(con, &[b"XPENDING", key, g])).collect();
+    format!("{range:?} {info:?} {pending:?}")
 }
 
 /// Same keys and values; deadlines equal within `slack_ms` (a MIGRATE
@@ -202,8 +248,8 @@ fn a_miniredis_dump_rdb_loads_into_redis_and_passes_redis_check_rdb() {
 #[test]
 fn a_corrupt_or_unsupported_rdb_stops_start_up_with_a_clear_message() {
     let mut truncated = b"REDIS0010\xfa\x09redis-ver\x067.0.15\xfe\x00\x00\x01k".to_vec();
-    let stream = {
-        let mut f = b"REDIS0010\x13\x06events".to_vec();
+    let module = {
+        let mut f = b"REDIS0010\x07\x06events".to_vec();
         f.extend_from_slice(b"\xff\x00\x00\x00\x00\x00\x00\x00\x00");
         f
     };
@@ -213,7 +259,7 @@ fn a_corrupt_or_unsupported_rdb_stops_start_up_with_a_clear_message() {
     for (bytes, expected) in [
         (truncated, "corrupt RDB file: unexpected end of data"),
         (bad_sum, "corrupt RDB file: wrong checksum"),
-        (stream, "key 'events' holds a stream, a type MiniRedis does not support yet; nothing was loaded"),
+        (module, "key 'events' holds a module, a type MiniRedis does not support yet; nothing was loaded"),
     ] {
         let dir = TempDir::new("corrupt-rdb");
         std::fs::write(dir.path().join("dump.rdb"), &bytes).unwrap();

@@ -10,6 +10,7 @@ use std::sync::Mutex;
 static GLOBAL: miniredis::alloc::Counting = miniredis::alloc::Counting;
 
 use miniredis::store::rdb::{self, crc64::crc64};
+use miniredis::store::stream::{Group, Stream, StreamId};
 use miniredis::store::{Dataset, Hash, Limits, List, Set, Shape, Store, Value, ZSet};
 use proptest::prelude::*;
 
@@ -34,7 +35,34 @@ fn sample_values() -> Vec<Value> {
             items.iter().enumerate().map(|(i, m)| (m.as_bytes(), i as f64 / 3.0)),
             &l,
         )),
+        Value::Stream(sample_stream(&l)),
     ]
+}
+
+/// Two nodes, a tombstone, a group with pending entries of two consumers.
+fn sample_stream(l: &Limits) -> Stream {
+    let mut stream = Stream::default();
+    for i in 1..=120u64 {
+        let n = i.to_string();
+        let pairs: Vec<(&[u8], &[u8])> = if i % 5 == 0 {
+            vec![(b"other", b"x")]
+        } else {
+            vec![(b"user", n.as_bytes()), (b"action", b"login")]
+        };
+        stream.append(StreamId::new(i, i % 3), &pairs, l);
+    }
+    stream.delete(StreamId::new(7, 1));
+    let mut group = Group::new(StreamId::new(20, 2), Some(20));
+    for i in 1..=20u64 {
+        group.deliver(
+            StreamId::new(i, i % 3),
+            if i % 2 == 0 { b"alice" } else { b"bob" },
+            1_700_000_000_000 + i,
+        );
+    }
+    stream.groups.insert(b"workers".to_vec(), group);
+    stream.groups.insert(b"idle".to_vec(), Group::new(StreamId::MIN, None));
+    stream
 }
 
 fn sample_file() -> Vec<u8> {

@@ -318,9 +318,8 @@ pub fn read_value(r: &mut Reader<'_>, kind: u8, key: &[u8], limits: &Limits) -> 
             }
             Value::List(List::from_items(items.iter(), limits))
         }
-        // Streams plug in here once MiniRedis has them (RDB_TYPE_STREAM_LISTPACKS*).
         types::STREAM_LISTPACKS | types::STREAM_LISTPACKS_2 | types::STREAM_LISTPACKS_3 => {
-            return Err(RdbError::Unsupported { type_name: "stream", key: key.to_vec() })
+            super::stream::read_stream(r, kind)?
         }
         types::MODULE | types::MODULE_2 => {
             return Err(RdbError::Unsupported { type_name: "module", key: key.to_vec() })

@@ -76,7 +76,7 @@ pub fn write_body(out: &mut Vec<u8>, value: &Value, limits: &Limits) -> u8 {
         Value::List(list) => write_list(out, list, limits),
         Value::Set(set) => write_set(out, set),
         Value::ZSet(zset) => write_zset(out, zset),
-        Value::Stream(_) => todo!("stream RDB encoding (being written)"),
+        Value::Stream(stream) => super::stream::write_stream(out, stream),
     }
 }
 

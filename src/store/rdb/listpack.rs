@@ -23,11 +23,22 @@ impl Builder {
     /// Appends an element: an integer when `item` is an integer's
     /// canonical text (as `lpStringToInt64` decides), else a string.
     pub fn push(&mut self, item: &[u8]) {
-        let start = self.bytes.len();
         match canonical_int(item) {
-            Some(n) => self.push_int(n),
-            None => self.push_str(item),
+            Some(n) => self.push_integer(n),
+            None => {
+                let start = self.bytes.len();
+                self.push_str(item);
+                let entry_len = self.bytes.len() - start;
+                push_backlen(&mut self.bytes, entry_len);
+                self.count += 1;
+            }
         }
+    }
+
+    /// Appends an integer element.
+    pub fn push_integer(&mut self, n: i64) {
+        let start = self.bytes.len();
+        self.push_int(n);
         let entry_len = self.bytes.len() - start;
         push_backlen(&mut self.bytes, entry_len);
         self.count += 1;

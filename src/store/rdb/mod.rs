@@ -9,6 +9,7 @@ pub mod encode;
 mod legacy;
 mod listpack;
 mod lzf;
+mod stream;
 
 use std::fmt;
 
@@ -70,7 +71,7 @@ pub mod opcode {
 pub enum RdbError {
     /// Malformed, truncated or inconsistent data.
     Corrupt(String),
-    /// A value of a type MiniRedis does not have yet (stream, module).
+    /// A value of a type MiniRedis does not have (module).
     Unsupported { type_name: &'static str, key: Vec<u8> },
     /// Functions (`FUNCTION LOAD`), which MiniRedis does not have yet.
     Functions,

@@ -107,17 +107,17 @@ fn files_round_trip_with_databases_and_deadlines() {
 }
 
 #[test]
-fn streams_and_functions_stop_the_load_by_name() {
+fn modules_and_functions_stop_the_load_by_name() {
     let shape = Shape::for_threads(16, 1);
     let mut file = b"REDIS0010".to_vec();
-    file.extend_from_slice(&[types::STREAM_LISTPACKS_2, 6]);
+    file.extend_from_slice(&[types::MODULE_2, 6]);
     file.extend_from_slice(b"events");
     file.push(opcode::EOF);
     file.extend_from_slice(&[0; 8]);
     let err = read_file(&file, shape, 0, &limits()).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "key 'events' holds a stream, a type MiniRedis does not support yet; nothing was loaded"
+        "key 'events' holds a module, a type MiniRedis does not support yet; nothing was loaded"
     );
     let mut file = b"REDIS0010".to_vec();
     file.extend_from_slice(&[opcode::FUNCTION2, 1, b'x', opcode::EOF]);

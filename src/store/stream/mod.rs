@@ -248,6 +248,18 @@ impl Data {
         removed
     }
 
+    /// The nodes with their first IDs, in order (RDB saving).
+    pub fn nodes(&self) -> impl Iterator<Item = (StreamId, &Node)> + '_ {
+        self.nodes.iter().map(|(first, node)| (*first, node))
+    }
+
+    /// Adds a loaded node after every other (RDB loading); the caller
+    /// checks its IDs are above the last node's.
+    pub fn push_node(&mut self, first: StreamId, node: Node) {
+        self.length += u64::from(node.live);
+        self.nodes.insert(first, node);
+    }
+
     /// Changes the last ID (`XSETID`, replay).
     pub fn set_last_id(&mut self, id: StreamId) {
         self.last_id = id;

@@ -101,7 +101,8 @@ impl Node {
         self.data.shrink_to_fit();
     }
 
-    fn master_fields(&self) -> (Vec<&[u8]>, usize) {
+    /// The master field names, and where the entries start.
+    pub fn master_fields(&self) -> (Vec<&[u8]>, usize) {
         let mut at = 0;
         let count = get_varint(&self.data, &mut at) as usize;
         let fields = (0..count).map(|_| get_bytes(&self.data, &mut at)).collect();
@@ -145,6 +146,14 @@ impl Node {
         }
         self.live += 1;
         self.total += 1;
+    }
+
+    /// Appends entry `id` already deleted (a tombstone loaded from RDB).
+    pub fn append_deleted(&mut self, first: StreamId, id: StreamId, pairs: &[(&[u8], &[u8])]) {
+        let flags_at = self.data.len();
+        self.append(first, id, pairs);
+        self.data[flags_at] |= DELETED;
+        self.live -= 1;
     }
 
     /// Every entry with the offset of its flags byte and whether it is deleted.
