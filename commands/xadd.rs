@@ -39,9 +39,14 @@ impl Command for Xadd {
         let key = args.next()?;
         let limits = ctx.db().limits();
         let parsed = parse_add_or_trim(args, true, limits.stream_node_max_entries)?;
-        let rest: Vec<&[u8]> = args.rest().collect();
+        let rest = args.rest();
         if rest.len() < 2 || !rest.len().is_multiple_of(2) {
             return Err(ReplyError::wrong_arity("xadd"));
+        }
+        let mut pairs: Vec<(&[u8], &[u8])> = Vec::with_capacity(rest.len() / 2);
+        let mut rest = rest;
+        while let (Some(field), Some(value)) = (rest.next(), rest.next()) {
+            pairs.push((field, value));
         }
         if parsed.id == Some((StreamId::MIN, true)) {
             return Err(ReplyError::from_static("ERR The ID specified in XADD must be greater than 0-0"));
@@ -71,17 +76,19 @@ impl Command for Xadd {
         if id <= last {
             return Err(TOO_SMALL);
         }
-        let pairs: Vec<(&[u8], &[u8])> = rest.chunks(2).map(|p| (p[0], p[1])).collect();
         stream.append(id, &pairs, &limits);
         let trimmed = parsed.trim.map(|t| trim(stream, t));
         let id_text = id.to_bytes();
-        let mut logged: Vec<&[u8]> = vec![b"XADD", key];
-        if let Some((_, form)) = &trimmed {
-            logged.extend(form.iter().map(Vec::as_slice));
+        // Logged with the ID it got; built only when something reads the log.
+        if ctx.propagates() {
+            let mut logged: Vec<&[u8]> = vec![b"XADD", key];
+            if let Some((_, form)) = &trimmed {
+                logged.extend(form.iter().map(Vec::as_slice));
+            }
+            logged.push(&id_text);
+            logged.extend(pairs.iter().flat_map(|&(field, value)| [field, value]));
+            ctx.propagate_as(&logged);
         }
-        logged.push(&id_text);
-        logged.extend(rest.iter().copied());
-        ctx.propagate_as(&logged);
         ctx.notify(EventClass::Stream, "xadd", key);
         if trimmed.is_some_and(|(removed, _)| removed > 0) {
             ctx.notify(EventClass::Stream, "xtrim", key);
@@ -96,10 +103,18 @@ inventory::submit! { Registration::new(&Xadd, module_path!()) }
 mod tests {
     use crate::testing::*;
 
+    /// The logged form is built only while the append-only file is on.
+    fn aof_on(h: &mut Harness) {
+        assert_eq!(h.run("CONFIG SET appendonly yes"), crate::protocol::Reply::OK);
+        h.wait_for_child();
+    }
+
     #[test]
     fn ids_explicit_partial_and_automatic() {
         let mut h = Harness::new();
         assert_eq!(h.run("XADD s 5-* a 1"), bulk("5-0"));
+        assert_eq!(h.propagated(), None, "with the log off, no logged form is built");
+        aof_on(&mut h);
         assert_eq!(h.run("XADD s 5-* a 1"), bulk("5-1"));
         assert_eq!(h.run("XADD s 5-7 a 1"), bulk("5-7"));
         assert_eq!(h.run("XADD s 6 a 1"), bulk("6-0"));
@@ -175,6 +190,7 @@ mod tests {
     #[test]
     fn nomkstream_and_trimming() {
         let mut h = Harness::new();
+        aof_on(&mut h);
         assert_eq!(h.run("XADD s NOMKSTREAM * a 1"), crate::protocol::Reply::Null);
         assert_eq!(h.run("EXISTS s"), int(0));
         for i in 1..=5 {

@@ -511,10 +511,7 @@ pub fn pop(
     if count == 0 {
         return Ok(Vec::new());
     }
-    let mut popped = if max { zset.remove_range(len - count, len) } else { zset.remove_range(0, count) };
-    if max {
-        popped.reverse();
-    }
+    let popped = zset.pop(count, max);
     db.remove_if_empty(key);
     ctx.notify(EventClass::SortedSet, if max { "zpopmax" } else { "zpopmin" }, key);
     if !ctx.db().contains(key) {

@@ -213,6 +213,24 @@ impl ZSet {
         taken
     }
 
+    /// Removes up to `count` members from the low end (`from_back`: the
+    /// high end), in pop order.
+    pub fn pop(&mut self, count: usize, from_back: bool) -> Vec<(Vec<u8>, f64)> {
+        match self {
+            ZSet::Tree(t) => t.pop(count, from_back),
+            ZSet::Packed(_) => {
+                let len = self.len();
+                let count = count.min(len);
+                let mut popped =
+                    if from_back { self.remove_range(len - count, len) } else { self.remove_range(0, count) };
+                if from_back {
+                    popped.reverse();
+                }
+                popped
+            }
+        }
+    }
+
     fn convert(&mut self) {
         if let ZSet::Packed(p) = self {
             let mut tree = Tree::default();

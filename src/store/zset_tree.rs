@@ -33,6 +33,9 @@ pub struct Tree {
     slab: Vec<(Str, f64)>,
     index: HashTable<u32>,
     hasher: foldhash::fast::RandomState,
+    /// Blocks at the front emptied by pops, dropped at the next rebuild
+    /// (so popping the minimum does not shift the block vector each time).
+    head: usize,
 }
 
 impl Tree {
@@ -83,19 +86,63 @@ impl Tree {
         found.remove();
         let score = self.slab[id].1;
         self.remove_entry(score, member);
+        self.release(id);
+        Some(score)
+    }
+
+    /// Removes up to `count` entries from the low end (`from_back`: the
+    /// high end), in pop order, without searching for them.
+    pub fn pop(&mut self, count: usize, from_back: bool) -> Vec<(Vec<u8>, f64)> {
+        let count = count.min(self.len());
+        let mut popped = Vec::with_capacity(count);
+        for _ in 0..count {
+            let (score, id) = self.take_end(from_back);
+            let member = self.member(id);
+            let hash = self.hasher.hash_one(member);
+            popped.push((member.to_vec(), score));
+            if let Ok(found) = self.index.find_entry(hash, |&j| j == id) {
+                found.remove();
+            }
+            self.release(id as usize);
+        }
+        popped
+    }
+
+    /// Unlinks the first (`from_back`: last) block entry; the tree is not empty.
+    fn take_end(&mut self, from_back: bool) -> (f64, u32) {
+        let block = if from_back { self.blocks.len() - 1 } else { self.head };
+        let taken = if from_back { self.blocks[block].pop() } else { Some(self.blocks[block].remove(0)) };
+        let taken = taken.expect("trailing blocks are never empty");
+        self.add_size(block, -1);
+        if self.blocks[block].is_empty() {
+            if from_back {
+                // The last Fenwick node covers only itself: truncating keeps the rest valid.
+                self.blocks.pop();
+                self.sizes.truncate(self.blocks.len() + 1);
+            } else {
+                self.head += 1;
+            }
+            if self.head == self.blocks.len() || self.head * 2 > self.blocks.len() {
+                self.rebuild_sizes();
+            }
+        }
+        taken
+    }
+
+    /// Drops slab entry `id`, already out of the blocks and the index: the
+    /// last slab entry moves into the hole, so its index and block entries are repointed.
+    fn release(&mut self, id: usize) {
         let last = self.slab.len() - 1;
         if id != last {
-            // The last slab entry moves into the hole: repoint its index and block entries.
-            let (moved, moved_score) = (self.slab[last].0.clone(), self.slab[last].1);
-            let moved_hash = self.hasher.hash_one(moved.as_bytes());
+            let moved = self.member(last as u32);
+            let moved_hash = self.hasher.hash_one(moved);
+            let (block, position) = self.locate(self.slab[last].1, moved);
             if let Some(position) = self.index.find_mut(moved_hash, |&j| j as usize == last) {
                 *position = id as u32;
             }
-            let (block, position) = self.locate(moved_score, &moved);
             self.blocks[block][position].1 = id as u32;
         }
         self.slab.swap_remove(id);
-        Some(score)
     }
 
     fn member(&self, id: u32) -> &[u8] {
@@ -104,8 +151,13 @@ impl Tree {
 
     /// The block and position of the first entry not below (score, member).
     fn locate(&self, score: f64, member: &[u8]) -> (usize, usize) {
-        let below = |&(s, id): &(f64, u32)| order((s, self.member(id)), (score, member)) == Ordering::Less;
-        let block = self.blocks.partition_point(|b| b.last().is_some_and(below));
+        // The member is fetched only on a score tie: most comparisons skip the slab.
+        let below = |&(s, id): &(f64, u32)| match s.partial_cmp(&score) {
+            Some(Ordering::Less) => true,
+            Some(Ordering::Greater) => false,
+            _ => self.member(id) < member,
+        };
+        let block = self.blocks.partition_point(|b| b.last().is_none_or(below));
         let position = self.blocks.get(block).map_or(0, |b| b.partition_point(below));
         (block, position)
     }
@@ -156,7 +208,10 @@ impl Tree {
         }
     }
 
+    /// Drops the emptied front blocks and recomputes the Fenwick tree.
     fn rebuild_sizes(&mut self) {
+        self.blocks.drain(..self.head);
+        self.head = 0;
         let n = self.blocks.len();
         self.sizes = vec![0; n + 1];
         for i in 1..=n {
@@ -219,7 +274,7 @@ impl Tree {
     /// prefix of the order.
     pub fn count_below(&self, below: impl Fn(f64, &[u8]) -> bool) -> usize {
         let test = |&(s, id): &(f64, u32)| below(s, self.member(id));
-        let block = self.blocks.partition_point(|b| b.last().is_some_and(test));
+        let block = self.blocks.partition_point(|b| b.last().is_none_or(test));
         match self.blocks.get(block) {
             Some(b) => self.before(block) + b.partition_point(test),
             None => self.len(),
@@ -325,6 +380,78 @@ mod tests {
                 assert_eq!(below, all.iter().filter(|(_, s)| *s < 3.0).count());
             }
         }
+    }
+
+    #[test]
+    fn pops_from_both_ends_match_a_model() {
+        let mut rng = fastrand::Rng::with_seed(11);
+        let mut tree = Tree::default();
+        let mut model = BTreeSet::new();
+        let mut scores = std::collections::HashMap::new();
+        for step in 0..30_000 {
+            let member = format!("m{}", rng.u32(..5000)).into_bytes();
+            match rng.u8(..8) {
+                0 | 1 => {
+                    let from_back = rng.bool();
+                    let count = if rng.u8(..4) == 0 { rng.usize(..300) } else { 1 };
+                    let popped = tree.pop(count, from_back);
+                    let expected: Vec<Key> = (0..count.min(model.len()))
+                        .map(|_| if from_back { model.pop_last() } else { model.pop_first() }.unwrap())
+                        .collect();
+                    for Key(_, m) in &expected {
+                        scores.remove(m);
+                    }
+                    let expected: Vec<(Vec<u8>, f64)> = expected.into_iter().map(|k| (k.1, k.0)).collect();
+                    assert_eq!(popped, expected, "step {step}");
+                }
+                2 => {
+                    let removed = tree.remove(&member);
+                    assert_eq!(removed, scores.remove(&member), "step {step}");
+                    if let Some(old) = removed {
+                        model.remove(&Key(old, member.clone()));
+                    }
+                }
+                _ => {
+                    let score = f64::from(rng.i32(-300..300)) / 4.0;
+                    if let Some(old) = scores.insert(member.clone(), score) {
+                        model.remove(&Key(old, member.clone()));
+                    }
+                    model.insert(Key(score, member.clone()));
+                    tree.insert(&member, score);
+                }
+            }
+            assert_eq!(tree.len(), model.len());
+            if step % 250 == 0 {
+                let all: Vec<(Vec<u8>, f64)> = model.iter().map(|k| (k.1.clone(), k.0)).collect();
+                for (rank, (m, s)) in all.iter().enumerate() {
+                    assert_eq!(tree.get(rank), (&m[..], *s), "step {step}");
+                    assert_eq!(tree.rank(m), Some(rank), "step {step}");
+                    assert_eq!(tree.score(m), Some(*s));
+                }
+                let got: Vec<(Vec<u8>, f64)> =
+                    tree.range(0, all.len()).map(|(m, s)| (m.to_vec(), s)).collect();
+                assert_eq!(got, all);
+                assert_eq!(tree.count_below(|s, _| s < 0.0), all.iter().filter(|(_, s)| *s < 0.0).count());
+            }
+        }
+    }
+
+    #[test]
+    fn popping_a_sequential_load_empties_it() {
+        let mut tree = Tree::default();
+        for i in 0..2000 {
+            tree.insert(format!("member:{i}").as_bytes(), f64::from(i));
+        }
+        for i in 0..1000 {
+            assert_eq!(tree.pop(1, false), vec![(format!("member:{i}").into_bytes(), f64::from(i))]);
+            assert_eq!(tree.get(0).1, f64::from(i + 1));
+            assert_eq!(tree.rank(b"member:1999"), Some(1998 - i as usize));
+        }
+        assert_eq!(tree.pop(1, true), vec![(b"member:1999".to_vec(), 1999.0)]);
+        assert_eq!(tree.pop(5000, false).len(), 999);
+        assert_eq!(tree.len(), 0);
+        tree.insert(b"again", 1.0);
+        assert_eq!(tree.rank(b"again"), Some(0));
     }
 
     #[test]

@@ -49,7 +49,13 @@ impl StreamId {
 
     /// The ID as text, `ms-seq`.
     pub fn to_bytes(self) -> Vec<u8> {
-        format!("{}-{}", self.ms, self.seq).into_bytes()
+        let (mut ms, mut seq) = (itoa::Buffer::new(), itoa::Buffer::new());
+        let (ms, seq) = (ms.format(self.ms).as_bytes(), seq.format(self.seq).as_bytes());
+        let mut text = Vec::with_capacity(ms.len() + 1 + seq.len());
+        text.extend_from_slice(ms);
+        text.push(b'-');
+        text.extend_from_slice(seq);
+        text
     }
 
     /// Parses `ms-seq` or `ms` (seq 0); `None` if malformed.
