@@ -113,6 +113,23 @@ fn functions_are_killed_by_function_kill() {
     assert!(read_line(&mut runner).starts_with("-ERR Script killed"));
 }
 
+/// With one worker thread, a long script hands the worker on from its
+/// instruction hook (short scripts never pay for that): other connections
+/// still get BUSY and can kill it.
+#[test]
+fn script_kill_reaches_a_one_worker_server() {
+    let server =
+        Server::start(&["--human-session-delay", "0", "--threads", "1", "--busy-reply-threshold", "100"]);
+    let mut runner = server.connect();
+    let mut other = server.connect();
+    assert_eq!(runner.call(&["EVAL", "return 1", "0"]).unwrap(), b":1\r\n");
+    runner.send_cmd(&["EVAL", "local i = 0 while true do i = i + 1 end", "0"]);
+    wait_for_busy(&mut other);
+    assert_eq!(other.call(&["SCRIPT", "KILL"]).unwrap(), b"+OK\r\n");
+    assert!(read_line(&mut runner).starts_with("-ERR Script killed"));
+    assert_eq!(runner.call(&["PING"]).unwrap(), b"+PONG\r\n");
+}
+
 #[test]
 fn scripted_counters_stay_exact_under_concurrent_writers() {
     let server = Server::start(&["--human-session-delay", "0", "--threads", "2"]);

@@ -394,7 +394,7 @@ pub fn fcall(ctx: &mut Context<'_>, args: &mut Args<'_>, read_only: bool) -> Res
         is_function: true,
     };
     inner.cap_memory(ctx.server);
-    let result = super::blocking(|| super::run::run(ctx, &inner.vm, spec));
+    let result = super::run::run(ctx, &inner.vm, spec);
     inner.account(ctx.server);
     result
 }

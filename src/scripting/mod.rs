@@ -149,6 +149,9 @@ impl Engine {
         server: &ServerState,
         client: u64,
     ) -> Result<MutexGuard<'_, Inner>, ReplyError> {
+        if let Some(inner) = self.inner.try_lock() {
+            return Ok(inner);
+        }
         let a_while = std::time::Duration::from_millis(1);
         if let Some(inner) = self.inner.try_lock_for(a_while) {
             return Ok(inner);
@@ -157,11 +160,8 @@ impl Engine {
             if let Some(inner) = self.inner.try_lock_for(a_while) {
                 return Ok(inner);
             }
-            let run = &server.scripts.run;
-            if let Some(running) = run.running() {
-                if running.client != client && run.timed_out(&running) {
-                    return Err(ReplyError::from(crate::state::scripts::BUSY));
-                }
+            if server.scripts.run.busy_for(client) {
+                return Err(ReplyError::from(crate::state::scripts::BUSY));
             }
         })
     }
@@ -266,7 +266,7 @@ pub fn eval(
         read_only: read_only || flags.no_writes,
         is_function: false,
     };
-    let result = blocking(|| run::run(ctx, &inner.vm, spec));
+    let result = run::run(ctx, &inner.vm, spec);
     inner.account(ctx.server);
     result
 }
@@ -315,7 +315,7 @@ pub(crate) fn check_flags(
     Ok(())
 }
 
-/// Runs `f` (a script) so that the runtime worker it holds hands its other
+/// Runs `f` so that the runtime worker it holds hands its other
 /// connections on to another worker meanwhile (`SCRIPT KILL` can arrive).
 pub(crate) fn blocking<R>(f: impl FnOnce() -> R) -> R {
     match tokio::runtime::Handle::try_current() {
@@ -324,6 +324,16 @@ pub(crate) fn blocking<R>(f: impl FnOnce() -> R) -> R {
         }
         _ => f(),
     }
+}
+
+/// Called from a script that runs long (its instruction hook): moves the
+/// runtime worker it holds to another thread, so the worker's other
+/// connections (`SCRIPT KILL`, `BUSY` replies) are served while the script
+/// goes on here. The pause lets the new thread take the worker; once it
+/// did, later calls cost nothing. Every script paying this move up front
+/// (a thread wake-up per call) cost more than the scripts themselves.
+pub(crate) fn hand_worker_on() {
+    blocking(|| std::thread::sleep(std::time::Duration::from_millis(1)));
 }
 
 /// `SCRIPT LOAD body`: the SHA1.

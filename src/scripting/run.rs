@@ -50,32 +50,38 @@ struct Host<'c, 'a> {
 /// `FUNCTION KILL` and `SHUTDOWN NOSAVE` stop a running script (set once:
 /// the flags it checks are only raised while a script runs).
 pub fn install_kill_hook(lua: &Lua, run: Arc<ScriptRun>, shutdown: tokio::sync::watch::Receiver<bool>) {
+    // When the running script next hands its worker on (see `hand_worker_on`).
+    let next_hand_off = std::sync::Mutex::new(None::<(std::time::Instant, std::time::Instant)>);
     let _ = lua.set_hook(HookTriggers::new().every_nth_instruction(HOOK_EVERY), move |_, _| {
         if run.kill_requested() || *shutdown.borrow() {
             return Err(mlua::Error::runtime(KILLED));
+        }
+        if let Some(started) = run.started() {
+            let mut next = next_hand_off.lock().unwrap_or_else(|e| e.into_inner());
+            let (run_started, due) = match *next {
+                Some((run_started, due)) if run_started == started => (run_started, due),
+                _ => (started, started + FIRST_HAND_OFF),
+            };
+            *next = Some((run_started, due));
+            if std::time::Instant::now() >= due {
+                *next = Some((run_started, started + (due - started) * 10));
+                super::hand_worker_on();
+            }
         }
         Ok(VmState::Continue)
     });
 }
 
+/// A script running this long hands its worker's other connections on
+/// (then again at 10x, 100x ...): short scripts, the common case, never
+/// pay for moving the runtime to another thread.
+const FIRST_HAND_OFF: std::time::Duration = std::time::Duration::from_millis(1);
+
 /// Runs `spec` on `vm` for the client of `ctx`.
 pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, ReplyError> {
     let lua = &vm.lua;
     let fail = |e: mlua::Error| ReplyError::err(format_args!("Error running script: {e}"));
-    let keys = lua
-        .create_sequence_from(
-            spec.keys.iter().map(|k| lua.create_string(k)).collect::<mlua::Result<Vec<_>>>().map_err(fail)?,
-        )
-        .map_err(fail)?;
-    let args = lua
-        .create_sequence_from(
-            spec.args.iter().map(|a| lua.create_string(a)).collect::<mlua::Result<Vec<_>>>().map_err(fail)?,
-        )
-        .map_err(fail)?;
-    if !spec.is_function {
-        vm.globals.raw_set("KEYS", keys.clone()).map_err(fail)?;
-        vm.globals.raw_set("ARGV", args.clone()).map_err(fail)?;
-    }
+    let (keys, args) = key_and_arg_tables(vm, spec.keys, spec.args, !spec.is_function).map_err(fail)?;
     let run = ctx.server.scripts.run.clone();
     // The command `FUNCTION STATS` shows (functions only).
     let mut command = Vec::new();
@@ -99,18 +105,18 @@ pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, R
         wrote: false,
         run: run.clone(),
     });
-    lua.set_app_data(ScriptResp(2));
-    let outcome = lua.scope(|scope| {
-        let call = scope.create_function(|lua, args: MultiValue| host.borrow_mut().call(lua, args))?;
-        vm.bridge.raw_set("call", call)?;
-        let result = if spec.is_function {
+    match lua.app_data_mut::<ScriptResp>() {
+        Some(mut resp) => resp.0 = 2,
+        None => drop(lua.set_app_data(ScriptResp(2))),
+    }
+    let outcome = {
+        let _lent = LentHost::lend(lua, &host);
+        if spec.is_function {
             vm.run.call::<(bool, Value)>((spec.function.clone(), keys, args))
         } else {
             vm.run.call::<(bool, Value)>(spec.function.clone())
-        };
-        vm.bridge.raw_set("call", Value::Nil)?;
-        result
-    });
+        }
+    };
     let mut host = host.into_inner();
     let resp3 = resp_of(lua) == 3;
     let ctx = host.batch.context();
@@ -136,6 +142,43 @@ pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, R
     match reply {
         Reply::Error(e) => Err(e),
         reply => Ok(reply),
+    }
+}
+
+/// `KEYS` and `ARGV` as Lua tables, also set as globals for a script
+/// (`as_globals`), in one protected call: through `mlua`, each string and
+/// each table store is a protected call of its own on Lua 5.1.
+fn key_and_arg_tables(
+    vm: &Vm,
+    keys: &[&[u8]],
+    args: &[&[u8]],
+    as_globals: bool,
+) -> mlua::Result<(mlua::Table, mlua::Table)> {
+    use mlua::ffi;
+    let too_many = |n: usize| n > i32::MAX as usize / 2;
+    if too_many(keys.len()) || too_many(args.len()) {
+        return Err(mlua::Error::runtime("too many arguments"));
+    }
+    // SAFETY: plain Lua C API calls on the state `exec_raw` runs protected;
+    // the globals table given comes off the stack, which ends with the
+    // two new tables.
+    unsafe {
+        vm.lua.exec_raw(vm.globals.clone(), |state| {
+            ffi::lua_checkstack(state, 4);
+            for (list, name) in [(keys, c"KEYS"), (args, c"ARGV")] {
+                ffi::lua_createtable(state, list.len() as i32, 0);
+                for (i, item) in list.iter().enumerate() {
+                    ffi::lua_pushlstring(state, item.as_ptr().cast(), item.len());
+                    ffi::lua_rawseti(state, -2, i as ffi::lua_Integer + 1);
+                }
+                if as_globals {
+                    ffi::lua_pushstring(state, name.as_ptr());
+                    ffi::lua_pushvalue(state, -2);
+                    ffi::lua_rawset(state, 1);
+                }
+            }
+            ffi::lua_remove(state, 1);
+        })
     }
 }
 
@@ -191,8 +234,62 @@ fn setresp(lua: &Lua, args: MultiValue) -> mlua::Result<(bool, Value)> {
     }
 }
 
-/// Puts `setresp` and `set_repl` in the bridge, for good (they need no run).
+/// The running script's [`Host`] (null between runs), lent to
+/// `redis.call` for the run: the function is made once with the engine,
+/// not once per call.
+struct HostSlot(*const ());
+
+// SAFETY: the pointer is read only by the thread running the script that
+// lent it, and only during that run (see `LentHost`).
+unsafe impl Send for HostSlot {}
+
+/// Lends a run's host to `redis.call` until dropped (also on unwinding).
+struct LentHost<'l> {
+    lua: &'l Lua,
+    before: *const (),
+}
+
+impl<'l> LentHost<'l> {
+    fn lend(lua: &'l Lua, host: &std::cell::RefCell<Host<'_, '_>>) -> LentHost<'l> {
+        let pointer = host as *const std::cell::RefCell<Host<'_, '_>> as *const ();
+        let before = match lua.app_data_mut::<HostSlot>() {
+            Some(mut slot) => std::mem::replace(&mut slot.0, pointer),
+            None => {
+                lua.set_app_data(HostSlot(pointer));
+                std::ptr::null()
+            }
+        };
+        LentHost { lua, before }
+    }
+}
+
+impl Drop for LentHost<'_> {
+    fn drop(&mut self) {
+        if let Some(mut slot) = self.lua.app_data_mut::<HostSlot>() {
+            slot.0 = self.before;
+        }
+    }
+}
+
+/// `redis.call` / `redis.pcall`'s bridge function: the lent host runs the
+/// command; outside a run it is not available.
+fn bridge_call(lua: &Lua, args: MultiValue) -> mlua::Result<(bool, Value)> {
+    let host = lua.app_data_ref::<HostSlot>().map_or(std::ptr::null(), |slot| slot.0);
+    if host.is_null() {
+        return Ok((false, error_table(lua, "ERR This function is not available here")?));
+    }
+    // SAFETY: `LentHost` set the slot to a host that lives until it is
+    // dropped, which puts the slot back first; the script runs on this thread.
+    let host = unsafe { &*(host as *const std::cell::RefCell<Host<'_, '_>>) };
+    let Ok(mut host) = host.try_borrow_mut() else {
+        return Ok((false, error_table(lua, "ERR This function is not available here")?));
+    };
+    host.call(lua, args)
+}
+
+/// Puts `call`, `setresp` and `set_repl` in the bridge, for good.
 pub fn install_bridge_functions(lua: &Lua, bridge: &mlua::Table) -> mlua::Result<()> {
+    bridge.raw_set("call", lua.create_function(bridge_call)?)?;
     bridge.raw_set("setresp", lua.create_function(setresp)?)?;
     bridge.raw_set("set_repl", lua.create_function(set_repl)?)
 }

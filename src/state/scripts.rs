@@ -70,6 +70,24 @@ impl ScriptRun {
         self.active.load(Ordering::Acquire)
     }
 
+    /// When the running script started (`None` when none runs).
+    pub fn started(&self) -> Option<Instant> {
+        if !self.active.load(Ordering::Acquire) {
+            return None;
+        }
+        self.running.lock().as_ref().map(|r| r.started)
+    }
+
+    /// Whether another connection's script than `client`'s runs and passed
+    /// `busy-reply-threshold` (copies nothing: waiters ask often).
+    pub fn busy_for(&self, client: u64) -> bool {
+        if !self.active.load(Ordering::Acquire) {
+            return false;
+        }
+        let running = self.running.lock();
+        running.as_ref().is_some_and(|r| r.client != client && r.started.elapsed() >= self.threshold())
+    }
+
     pub fn running(&self) -> Option<Running> {
         if !self.active.load(Ordering::Acquire) {
             return None;
