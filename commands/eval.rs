@@ -129,6 +129,8 @@ mod tests {
     #[test]
     fn effects_are_the_commands_wrapped_in_multi_exec() {
         let mut h = Harness::new();
+        // What is logged is built only for the append-only file.
+        h.run("CONFIG SET appendonly yes");
         h.run("EVAL \"redis.call('set','a','1') redis.call('incr','a')\" 0");
         assert_eq!(h.propagated(), logged(&["MULTI", "set a 1", "incr a", "EXEC"]));
         assert_eq!(h.modified(), ["0:a"]);
@@ -146,6 +148,8 @@ mod tests {
     #[test]
     fn a_script_inside_exec_is_logged_inside_its_transaction() {
         let mut h = Harness::new();
+        // What is logged is built only for the append-only file.
+        h.run("CONFIG SET appendonly yes");
         h.run("MULTI");
         h.run("SET x 0");
         h.run("EVAL \"redis.call('set','a','1') return redis.call('incr','a')\" 0");

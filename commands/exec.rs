@@ -218,6 +218,8 @@ mod tests {
     #[test]
     fn the_writes_are_propagated_between_multi_and_exec() {
         let mut h = Harness::new();
+        // What is logged is built only for the append-only file.
+        h.run("CONFIG SET appendonly yes");
         h.run("MULTI");
         h.run("SET a 1");
         h.run("GET a");
