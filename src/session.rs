@@ -310,6 +310,9 @@ pub struct Session {
     /// `INFO commandstats` (Redis counts it once), and a key of another type
     /// keeps it waiting as Redis does.
     pub rerun: bool,
+    /// In that run: the key whose write woke it (`XREAD` answers with that
+    /// stream only, as Redis serves a blocked reader per ready key).
+    pub woken_by: Option<Vec<u8>>,
     /// `MIGRATE`: set by its first run, carried out by the connection.
     pub migration: Option<Migration>,
     /// Selected database.
@@ -365,6 +368,7 @@ impl Session {
             handle,
             blocked: None,
             rerun: false,
+            woken_by: None,
             migration: None,
             rng: fastrand::Rng::new(),
             db: 0,
