@@ -164,6 +164,8 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     // A container's write subcommand (`XGROUP CREATE`) counts as a write.
     let write = (flags | sub_flags) & Flag::Write.bit() != 0;
     let keys_before = super::key_events::before(ctx, entry, sub, argv, flags | sub_flags);
+    // MIGRATE's second run, after the transfer, is the same call.
+    let finishes_migration = ctx.client.migration.as_ref().is_some_and(|m| m.outcome.is_some());
     let result = entry.command.execute(ctx, &mut args);
     ctx.keyspace.forget_route();
     if let Some(keys) = keys_before {
@@ -172,6 +174,11 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     let usec = crate::metrics::monotonic_ns().wrapping_sub(started) / 1000;
     if ctx.client.rerun {
         ctx.client.tally.rerun(slot, usec);
+    } else if finishes_migration {
+        ctx.client.tally.rerun(slot, usec);
+        if result.is_err() {
+            ctx.client.tally.fail_last();
+        }
     } else {
         ctx.client.tally.call(slot, usec, result.is_err());
     }
