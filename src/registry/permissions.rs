@@ -97,8 +97,30 @@ pub fn check(
             "NOPERM this user has no permissions to access one of the channels used as arguments".to_string(),
         ),
     };
+    let context = if ctx.client.multi.is_some() { "multi" } else { "toplevel" };
+    log(ctx, &user, (reason, context), &object);
+    Err(ReplyError(text.into()))
+}
+
+/// Adds an `ACL LOG` entry for `user`: `reason` refused in `context`.
+pub fn log(
+    ctx: &mut Context<'_>,
+    user: &crate::acl::UserCell,
+    reason: (&'static str, &'static str),
+    object: &[u8],
+) {
     let now = ctx.now_ms();
     let info = ctx.client.handle.info_line(now);
-    ctx.server.users.log(reason, &object, user.name.as_bytes(), now, info);
-    Err(ReplyError(text.into()))
+    ctx.server.users.log(reason, object, user.name.as_bytes(), now, info);
+}
+
+/// What an `ACL LOG` entry names for `denial`: its reason and object.
+pub fn logged_as(denial: &Denial, entry: &Entry, sub: Option<usize>) -> (&'static str, Vec<u8>) {
+    match denial {
+        Denial::Command => {
+            ("command", sub.map_or(entry.meta.name, |i| entry.sub_names[i].as_str()).as_bytes().to_vec())
+        }
+        Denial::Key(key) => ("key", key.clone()),
+        Denial::Channel(channel) => ("channel", channel.clone()),
+    }
 }

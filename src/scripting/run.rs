@@ -254,6 +254,11 @@ impl Host<'_, '_> {
         let user = ctx.client.user.clone();
         if !user.unrestricted() {
             let denial = crate::registry::denial(&user.rules.read(), entry, sub, Argv::Owned(argv));
+            if let Some(denied) = &denial {
+                use crate::registry::permissions::{log, logged_as};
+                let (reason, object) = logged_as(denied, entry, sub);
+                log(ctx, &user, (reason, "lua"), &object);
+            }
             match denial {
                 Some(crate::registry::Denial::Command) => {
                     return Err("ERR The user executing the script can't run this command or subcommand")
