@@ -313,6 +313,8 @@ pub struct Session {
     /// In that run: the key whose write woke it (`XREAD` answers with that
     /// stream only, as Redis serves a blocked reader per ready key).
     pub woken_by: Option<Vec<u8>>,
+    /// Running a script's `redis.call`s (MONITOR shows them as `lua`).
+    pub in_script: bool,
     /// `MIGRATE`: set by its first run, carried out by the connection.
     pub migration: Option<Migration>,
     /// Selected database.
@@ -369,6 +371,7 @@ impl Session {
             blocked: None,
             rerun: false,
             woken_by: None,
+            in_script: false,
             migration: None,
             rng: fastrand::Rng::new(),
             db: 0,

@@ -157,7 +157,7 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     let monitored_after = monitored && transaction::monitored_after(entry);
     if monitored && !monitored_after {
         let now_us = ctx.server.clock.now_us();
-        metrics.feed_monitors(now_us, ctx.client.db, &ctx.client.handle.addr, argv.iter());
+        metrics.feed_monitors(now_us, ctx.client.db, monitor_source(ctx), argv.iter());
     }
     let started = crate::metrics::monotonic_ns();
     let mut args = Args::new(argv);
@@ -184,7 +184,7 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     }
     if monitored_after {
         let (metrics, now_us) = (&ctx.server.metrics, ctx.server.clock.now_us());
-        metrics.feed_monitors(now_us, ctx.client.db, &ctx.client.handle.addr, argv.iter());
+        metrics.feed_monitors(now_us, ctx.client.db, monitor_source(ctx), argv.iter());
     }
     after_call(ctx, argv, usec, flags | sub_flags);
     let reply = match result {
@@ -289,5 +289,14 @@ mod tests {
         }
         assert_ne!(short_name(b"ab"), short_name(b"ab\0"));
         assert_eq!(short_name(b"eightchr"), None);
+    }
+}
+
+/// Who MONITOR says sent a command: the client's address, or `lua` for a script's call.
+fn monitor_source<'c>(ctx: &'c Context<'_>) -> &'c str {
+    if ctx.client.in_script {
+        "lua"
+    } else {
+        &ctx.client.handle.addr
     }
 }
