@@ -61,11 +61,29 @@ fn key_denial(user: &User, entry: &Entry, sub: Option<usize>, argv: Argv<'_>) ->
     } else {
         0
     };
-    entry
-        .key_positions(sub, argv)
-        .into_iter()
-        .map(|position| argv.get(position))
-        .find_map(|key| (!user.may_access(key, need)).then(|| Denial::Key(key.to_vec())))
+    let read_only = read_only_positions(entry, sub, argv);
+    entry.key_positions(sub, argv).into_iter().find_map(|position| {
+        let key = argv.get(position);
+        let need = if read_only.contains(&position) { KEY_READ } else { need };
+        (!user.may_access(key, need)).then(|| Denial::Key(key.to_vec()))
+    })
+}
+
+/// Keys a write command only reads, as its declared `RO` key specifications
+/// say (`SORT`'s source): Redis asks read access for them, not write.
+fn read_only_positions(entry: &Entry, sub: Option<usize>, argv: Argv<'_>) -> Vec<usize> {
+    let specs = if sub.is_none() { entry.meta.key_specs } else { &[] };
+    let mut read_only = specs.iter().filter(|spec| spec.flags.contains(&"RO") && spec.flags_for.is_none());
+    if read_only.clone().next().is_none() {
+        return Vec::new();
+    }
+    let args: Vec<&[u8]> = (0..argv.len()).map(|i| argv.get(i)).collect();
+    read_only
+        .try_fold(Vec::new(), |mut found, spec| {
+            found.extend(spec.positions(&args)?);
+            Some(found)
+        })
+        .unwrap_or_default()
 }
 
 /// `NOPERM` (and an ACL log entry) when the command or one of its keys is
