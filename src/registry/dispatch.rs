@@ -275,6 +275,15 @@ fn unknown_command(argv: Argv<'_>) -> ReplyError {
     ))
 }
 
+/// Who MONITOR says sent a command: the client's address, or `lua` for a script's call.
+fn monitor_source<'c>(ctx: &'c Context<'_>) -> &'c str {
+    if ctx.client.in_script {
+        "lua"
+    } else {
+        &ctx.client.handle.addr
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,14 +298,5 @@ mod tests {
         }
         assert_ne!(short_name(b"ab"), short_name(b"ab\0"));
         assert_eq!(short_name(b"eightchr"), None);
-    }
-}
-
-/// Who MONITOR says sent a command: the client's address, or `lua` for a script's call.
-fn monitor_source<'c>(ctx: &'c Context<'_>) -> &'c str {
-    if ctx.client.in_script {
-        "lua"
-    } else {
-        &ctx.client.handle.addr
     }
 }
