@@ -361,7 +361,7 @@ fn log(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
                 Reply::Map(vec![
                     field("count", Reply::Integer(e.count as i64)),
                     field("reason", Reply::bulk(e.reason)),
-                    field("context", Reply::bulk("toplevel")),
+                    field("context", Reply::bulk(e.context)),
                     field("object", Reply::Bulk(e.object)),
                     field("username", Reply::Bulk(e.username)),
                     field("age-seconds", Reply::Double(now.saturating_sub(e.time_ms) as f64 / 1000.0)),
@@ -516,6 +516,29 @@ mod tests {
         );
         assert_eq!(h.run("ACL LOG RESET"), Reply::OK);
         assert_eq!(h.run("ACL LOG"), Reply::Array(vec![]));
+    }
+
+    #[test]
+    fn log_context_is_multi_inside_a_transaction_and_lua_in_a_script() {
+        let mut h = Harness::new();
+        h.run("ACL SETUSER dave on >pw ~* +@all -get");
+        assert_eq!(h.run("AUTH dave pw"), Reply::OK);
+        h.run("MULTI");
+        assert_eq!(h.run("GET k"), err("NOPERM this user has no permissions to run the 'get' command"));
+        h.run("DISCARD");
+        assert!(matches!(h.run("EVAL \"return redis.call('get','k')\" 0"), Reply::Error(_)));
+        assert_eq!(h.run("GET k"), err("NOPERM this user has no permissions to run the 'get' command"));
+        let Reply::Array(entries) = h.run("ACL LOG") else { panic!() };
+        let contexts: Vec<Reply> = entries
+            .iter()
+            .map(|e| match e {
+                Reply::Map(fields) => fields[2].1.clone(),
+                _ => panic!(),
+            })
+            .collect();
+        assert_eq!(contexts, [bulk("toplevel"), bulk("lua"), bulk("multi")]);
+        let Reply::Map(lua) = &entries[1] else { panic!() };
+        assert_eq!((&lua[1].1, &lua[3].1), (&bulk("command"), &bulk("get")));
     }
 
     #[test]

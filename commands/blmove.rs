@@ -54,4 +54,20 @@ mod tests {
         assert_eq!(h.run("BLMOVE a b UP LEFT 0"), err("ERR syntax error"));
         assert_eq!(h.run("BLMOVE a b LEFT LEFT -1"), err("ERR timeout is negative"));
     }
+
+    #[test]
+    fn a_woken_client_keeps_waiting_on_a_source_of_another_type() {
+        let mut h = Harness::new();
+        h.run("SET s v");
+        h.client.rerun = true;
+        assert_eq!(h.run("BLMOVE s d LEFT LEFT 0"), Reply::None);
+        assert!(h.client.blocked.take().is_some());
+        // A destination of another type still fails, leaving the source as it was.
+        h.run("RPUSH l a");
+        assert_eq!(
+            h.run("BLMOVE l s LEFT LEFT 0"),
+            err("WRONGTYPE Operation against a key holding the wrong kind of value")
+        );
+        assert_eq!(h.run("LLEN l"), int(1));
+    }
 }

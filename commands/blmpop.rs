@@ -57,4 +57,15 @@ mod tests {
         assert_eq!(h.run("BLMPOP 0 2 a LEFT"), err("ERR syntax error"));
         assert_eq!(h.run("BLMPOP -1 1 a LEFT"), err("ERR timeout is negative"));
     }
+
+    #[test]
+    fn a_woken_client_keeps_waiting_on_a_key_of_another_type() {
+        let mut h = Harness::new();
+        h.run("SET s v");
+        h.run("RPUSH l a");
+        h.client.rerun = true;
+        assert_eq!(h.run("BLMPOP 0 1 s LEFT"), Reply::None);
+        assert!(h.client.blocked.take().is_some());
+        assert_eq!(h.run("BLMPOP 0 2 s l LEFT"), Reply::Array(vec![bulk("l"), array(&["a"])]));
+    }
 }

@@ -70,4 +70,15 @@ mod tests {
         assert_eq!(h.run(&format!("BLPOP {} 0", keys.join(" "))), Reply::None);
         assert_eq!(h.client.blocked.take().unwrap().keys.len(), 100_000);
     }
+
+    #[test]
+    fn a_woken_client_keeps_waiting_on_a_key_of_another_type() {
+        let mut h = Harness::new();
+        h.run("SET s v");
+        h.run("RPUSH l a");
+        h.client.rerun = true;
+        assert_eq!(h.run("BLPOP s 0"), Reply::None);
+        assert_eq!(h.client.blocked.take().unwrap().keys, vec![b"s".to_vec()]);
+        assert_eq!(h.run("BLPOP s l 0"), Reply::Array(vec![bulk("l"), bulk("a")]));
+    }
 }

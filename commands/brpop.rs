@@ -47,4 +47,13 @@ mod tests {
         assert_eq!(h.run("BRPOP none 0.01"), Reply::None);
         assert_eq!(h.client.blocked.take().unwrap().deadline_ms, Some(START_MS + 10));
     }
+
+    #[test]
+    fn a_woken_client_keeps_waiting_on_a_key_of_another_type() {
+        let mut h = Harness::new();
+        h.run("SET s v");
+        h.client.rerun = true;
+        assert_eq!(h.run("BRPOP s 0"), Reply::None);
+        assert!(h.client.blocked.take().is_some());
+    }
 }

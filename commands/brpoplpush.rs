@@ -54,4 +54,13 @@ mod tests {
         assert_eq!(h.run("BRPOPLPUSH none b 0"), Reply::None);
         assert!(h.client.blocked.take().is_some());
     }
+
+    #[test]
+    fn a_woken_client_keeps_waiting_on_a_source_of_another_type() {
+        let mut h = Harness::new();
+        h.run("SET s v");
+        h.client.rerun = true;
+        assert_eq!(h.run("BRPOPLPUSH s d 0"), Reply::None);
+        assert!(h.client.blocked.take().is_some());
+    }
 }

@@ -188,7 +188,7 @@ impl Command for Client {
             b"info" => {
                 ctx.client.buffers.argv_mem = argv_mem(args);
                 ctx.client.update_visible(ctx.command, now);
-                Ok(Reply::Verbatim(format!("{}\n", ctx.client.handle.info_line(now)).into_bytes()))
+                Ok(Reply::Verbatim(format!("{}\n", info_line(ctx, &ctx.client.handle, now)).into_bytes()))
             }
             b"list" => {
                 ctx.client.buffers.argv_mem = argv_mem(args);
@@ -292,7 +292,7 @@ fn list(ctx: &mut Context<'_>, args: &mut Args<'_>, now: u64) -> CommandResult {
     // Every connection is a normal one: no replicas or pub/sub clients exist.
     for handle in clients.iter().filter(|_| normal_only) {
         if ids.as_ref().is_none_or(|ids| ids.contains(&handle.id)) {
-            text.push_str(&handle.info_line(now));
+            text.push_str(&info_line(ctx, handle, now));
             text.push('\n');
         }
     }
@@ -406,6 +406,11 @@ fn kill(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     Ok(Reply::Integer(killed))
 }
 
+/// A client's `CLIENT LIST` line, flagged `d` when a key it watches changed.
+fn info_line(ctx: &Context<'_>, handle: &crate::session::SessionHandle, now: u64) -> String {
+    handle.info_line_watching(now, ctx.server.watches.is_dirty(handle.id))
+}
+
 inventory::submit! { Registration::new(&Client, module_path!()) }
 
 #[cfg(test)]
@@ -434,6 +439,18 @@ mod tests {
             err("ERR Client names cannot contain spaces, newlines or special characters.")
         );
         assert_eq!(h.run("CLIENT ID"), int(h.client.id() as i64));
+    }
+
+    #[test]
+    fn flag_d_once_a_watched_key_changed() {
+        let mut h = Harness::new();
+        h.run("WATCH k");
+        assert!(text(h.run("CLIENT INFO")).contains(" flags=N "));
+        h.run("SET k 1");
+        assert!(text(h.run("CLIENT INFO")).contains(" flags=d "));
+        assert!(text(h.run("CLIENT LIST")).contains(" flags=d "));
+        h.run("UNWATCH");
+        assert!(text(h.run("CLIENT INFO")).contains(" flags=N "));
     }
 
     #[test]

@@ -226,13 +226,18 @@ fn info_of(entry: &Entry, sub: Option<usize>) -> Reply {
         }
     };
     let declared = if sub.is_some() { &[][..] } else { meta.key_specs };
+    // Redis's first/last/step come from a `not_key` spec too (`SPUBLISH`'s channel).
+    let legacy = match declared.iter().find(|spec| spec.flags.contains(&"not_key")) {
+        Some(spec) if keys.first == 0 => spec.keys,
+        _ => keys,
+    };
     Reply::Array(vec![
         Reply::Bulk(name.into_bytes()),
         Reply::Integer(arity.into()),
         flags(flag_list),
-        Reply::Integer(keys.first.into()),
-        Reply::Integer(keys.last.into()),
-        Reply::Integer(keys.step.into()),
+        Reply::Integer(legacy.first.into()),
+        Reply::Integer(legacy.last.into()),
+        Reply::Integer(legacy.step.into()),
         Reply::Set(categories.into_iter().map(Reply::simple).collect()),
         // Tips and key specifications are sets in RESP3, as in Redis.
         Reply::Set(Vec::new()),

@@ -91,7 +91,7 @@ fn refused_by_acl(ctx: &mut Context<'_>, argv: Argv<'_>) -> Option<&'static str>
     };
     let now = ctx.now_ms();
     let info = ctx.client.handle.info_line(now);
-    ctx.server.users.log(reason, &object, user.name.as_bytes(), now, info);
+    ctx.server.users.log((reason, "multi"), &object, user.name.as_bytes(), now, info);
     Some(text)
 }
 

@@ -184,6 +184,19 @@ mod tests {
     }
 
     #[test]
+    fn counts_once_in_commandstats() {
+        let mut h = Harness::new();
+        h.run("SET a 1");
+        assert_eq!(migrate(&mut h, "MIGRATE host 1 a 0 100 COPY", all_ok), Reply::OK);
+        let refused = |_| MigrationOutcome { io_error: Some("connecting"), ..MigrationOutcome::default() };
+        assert!(matches!(migrate(&mut h, "MIGRATE host 1 a 0 100 COPY", refused), Reply::Error(_)));
+        let stats = h.info("commandstats");
+        let line = stats.lines().find(|l| l.starts_with("cmdstat_migrate:")).expect("counted");
+        assert!(line.contains(":calls=2,"), "{line}");
+        assert!(line.ends_with(",rejected_calls=0,failed_calls=1"), "{line}");
+    }
+
+    #[test]
     fn copy_keeps_and_errors_keep_the_keys() {
         let mut h = Harness::new();
         h.run("SET a 1");

@@ -43,6 +43,18 @@ mod tests {
     }
 
     #[test]
+    fn a_script_s_commands_show_as_lua() {
+        let mut h = Harness::new();
+        let mut rx = h.shared.metrics.add_monitor(99);
+        h.run("EVAL \"return redis.call('set','k','v')\" 0");
+        let lines: Vec<String> =
+            std::iter::from_fn(|| rx.try_recv().ok()).map(|l| String::from_utf8(l).unwrap()).collect();
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(lines[0].contains(" \"EVAL\" ") && !lines[0].contains("[0 lua]"), "{lines:?}");
+        assert!(lines[1].ends_with(" [0 lua] \"set\" \"k\" \"v\"\r\n"), "{lines:?}");
+    }
+
+    #[test]
     fn feed_lines_are_redis_format() {
         let h = Harness::new();
         let mut rx = h.shared.metrics.add_monitor(99);

@@ -50,6 +50,19 @@ mod tests {
     use crate::testing::*;
 
     #[test]
+    fn the_source_needs_read_access_and_the_destination_write() {
+        let mut h = Harness::new();
+        h.run("RPUSH src 3 1 2");
+        h.run("ACL SETUSER sorter on >pw %R~src %W~dst +@all");
+        assert_eq!(h.run("AUTH sorter pw"), Reply::OK);
+        assert_eq!(h.run("SORT src STORE dst"), int(3));
+        assert_eq!(h.run("SORT src"), array(&["1", "2", "3"]));
+        let denied = err("NOPERM this user has no permissions to access one of the keys used as arguments");
+        assert_eq!(h.run("LPUSH src 1"), denied);
+        assert_eq!(h.run("SORT dst"), denied);
+    }
+
+    #[test]
     fn numeric_alpha_desc_and_limit() {
         let mut h = Harness::new();
         h.run("RPUSH l 3 1 2 10");

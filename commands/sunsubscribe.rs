@@ -16,6 +16,12 @@ impl Command for Sunsubscribe {
             summary: "Stop listening for messages posted to the given shard channels",
             since: "7.0.0",
             complexity: "O(N) where N is the number of clients already subscribed to a shard channel.",
+            // Redis declares the shard channel as a key spec that is not a key.
+            key_specs: &[KeySpec {
+                keys: Keys { first: 1, last: -1, step: 1 },
+                flags: &["not_key"],
+                ..KeySpec::DEFAULT
+            }],
             ..CommandMeta::DEFAULT
         }
     }

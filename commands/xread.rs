@@ -95,6 +95,26 @@ mod tests {
     }
 
     #[test]
+    fn a_woken_reader_answers_with_the_stream_that_woke_it_only() {
+        let mut h = Harness::new();
+        h.run("XADD a 1 f v");
+        h.run("XADD b 1 f v");
+        h.run("XADD b 2 g w");
+        h.run("XADD a 2 g w");
+        h.client.handle.set_blocked(true, None);
+        h.client.rerun = true;
+        h.client.woken_by = Some(b"b".to_vec());
+        assert_eq!(
+            h.run("XREAD BLOCK 0 STREAMS a b 1 1"),
+            nested(vec![nested(vec![bulk("b"), nested(vec![entry("2-0", &["g", "w"])])])]),
+            "as Redis 7.0.15: only the stream whose write woke the reader"
+        );
+        h.client.woken_by = Some(b"c".to_vec());
+        assert_eq!(h.run("XREAD BLOCK 0 STREAMS a c 2 0"), Reply::None, "nothing new on c: keep waiting");
+        assert!(h.client.blocked.take().is_some());
+    }
+
+    #[test]
     fn the_keys_after_streams_are_permission_checked() {
         let mut h = Harness::new();
         h.run("XADD open:1 1 a 1");

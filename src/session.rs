@@ -72,7 +72,7 @@ pub struct Buffers {
 
 impl SessionInfo {
     /// The `flags=` field of `CLIENT LIST`: `N` when no flag is set.
-    fn flags(&self) -> String {
+    fn flags(&self, watch_broken: bool) -> String {
         let mut flags = String::new();
         if self.no_evict {
             flags.push('e');
@@ -91,6 +91,9 @@ impl SessionInfo {
         }
         if self.blocked {
             flags.push('b');
+        }
+        if watch_broken {
+            flags.push('d');
         }
         if flags.is_empty() {
             flags.push('N');
@@ -171,6 +174,12 @@ impl SessionHandle {
 
     /// One line of `CLIENT LIST` / `CLIENT INFO`, in Redis's field order.
     pub fn info_line(&self, now_ms: u64) -> String {
+        self.info_line_watching(now_ms, false)
+    }
+
+    /// [`SessionHandle::info_line`] with flag `d` when `watch_broken` (a
+    /// watched key changed).
+    pub fn info_line_watching(&self, now_ms: u64, watch_broken: bool) -> String {
         let info = self.info.lock();
         let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
         format!(
@@ -184,7 +193,7 @@ impl SessionHandle {
             lossy(&info.name),
             now_ms.saturating_sub(self.created_ms) / 1000,
             now_ms.saturating_sub(info.last_active_ms) / 1000,
-            info.flags(),
+            info.flags(watch_broken),
             info.db,
             info.subscriptions.channels,
             info.subscriptions.patterns,
@@ -310,6 +319,11 @@ pub struct Session {
     /// `INFO commandstats` (Redis counts it once), and a key of another type
     /// keeps it waiting as Redis does.
     pub rerun: bool,
+    /// In that run: the key whose write woke it (`XREAD` answers with that
+    /// stream only, as Redis serves a blocked reader per ready key).
+    pub woken_by: Option<Vec<u8>>,
+    /// Running a script's `redis.call`s (MONITOR shows them as `lua`).
+    pub in_script: bool,
     /// `MIGRATE`: set by its first run, carried out by the connection.
     pub migration: Option<Migration>,
     /// Selected database.
@@ -365,6 +379,8 @@ impl Session {
             handle,
             blocked: None,
             rerun: false,
+            woken_by: None,
+            in_script: false,
             migration: None,
             rng: fastrand::Rng::new(),
             db: 0,

@@ -73,6 +73,25 @@ fn every_reader_is_served_and_group_readers_in_turn() {
 }
 
 #[test]
+fn a_reader_of_a_served_group_passes_the_turn_to_the_next_group() {
+    let server = Server::start(&[]);
+    let mut admin = server.connect();
+    admin.cmd(&["XGROUP", "CREATE", "s", "g1", "$", "MKSTREAM"], "+OK\r\n");
+    admin.cmd(&["XGROUP", "CREATE", "s", "g2", "$"], "+OK\r\n");
+    let mut consumers: Vec<Conn> = (0..3).map(|_| server.connect()).collect();
+    for (i, (c, group)) in consumers.iter_mut().zip(["g1", "g1", "g2"]).enumerate() {
+        c.send_cmd(&["XREADGROUP", "GROUP", group, &format!("c{i}"), "BLOCK", "0", "STREAMS", "s", ">"]);
+        await_blocked(&mut admin, i + 1);
+    }
+    admin.cmd(&["XADD", "s", "1-0", "f", "one"], bulk("1-0"));
+    consumers[0].expect(served("s", "1-0", "f", "one"));
+    // The second (g1 has nothing left) keeps waiting, and g2's reader still gets the entry.
+    consumers[2].expect(served("s", "1-0", "f", "one"));
+    await_blocked(&mut admin, 1);
+    consumers[1].expect_silence(Duration::from_millis(30));
+}
+
+#[test]
 fn timeouts_and_a_vanished_stream_or_group_end_the_wait() {
     let server = Server::start(&[]);
     let mut admin = server.connect();

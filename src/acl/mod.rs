@@ -152,6 +152,8 @@ pub struct LogEntry {
     pub count: u64,
     /// `command`, `key` or `auth`.
     pub reason: &'static str,
+    /// Where it was refused: `toplevel`, `multi` or `lua`.
+    pub context: &'static str,
     /// The command (`config|get`), the key, or for `auth` the command sent.
     pub object: Vec<u8>,
     pub username: Vec<u8>,
@@ -280,7 +282,7 @@ impl Acl {
     /// as one entry, and keeping the newest [`LOG_MAX_LEN`].
     pub fn log(
         &self,
-        reason: &'static str,
+        (reason, context): (&'static str, &'static str),
         object: &[u8],
         username: &[u8],
         now_ms: u64,
@@ -289,6 +291,7 @@ impl Acl {
         let mut log = self.log.lock();
         let same = log.iter().take(10).position(|e| {
             e.reason == reason
+                && e.context == context
                 && e.object == object
                 && e.username == username
                 && now_ms.saturating_sub(e.time_ms) < LOG_GROUPING_MS
@@ -304,6 +307,7 @@ impl Acl {
         log.push_front(LogEntry {
             count: 1,
             reason,
+            context,
             object: object.to_vec(),
             username: username.to_vec(),
             time_ms: now_ms,

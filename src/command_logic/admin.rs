@@ -59,7 +59,7 @@ pub fn authenticate(
         None => {
             let now = ctx.now_ms();
             let info = ctx.client.handle.info_line(now);
-            ctx.server.users.log("auth", command, user, now, info);
+            ctx.server.users.log(("auth", "toplevel"), command, user, now, info);
             Err(ReplyError::from_static(crate::acl::WRONGPASS))
         }
     }

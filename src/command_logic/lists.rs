@@ -180,7 +180,7 @@ pub fn parse_mpop<'a>(args: &mut Args<'a>) -> Result<Mpop<'a>, ReplyError> {
 /// Propagated as the `LPOP`/`RPOP key count` it amounts to.
 pub fn mpop(ctx: &mut Context<'_>, mpop: &Mpop<'_>) -> Result<Option<Reply>, ReplyError> {
     for &key in &mpop.keys {
-        if ctx.db().get_list(key)?.is_none() {
+        if other_type_when_woken(ctx, key) || ctx.db().get_list(key)?.is_none() {
             continue;
         }
         let Some(popped) = pop(ctx, key, mpop.end, Some(mpop.count))? else { continue };
@@ -214,6 +214,13 @@ pub fn parse_timeout(arg: &[u8], now_ms: u64) -> Result<Option<u64>, ReplyError>
     Ok((ms > 0.0).then(|| now_ms.saturating_add(ms as u64)))
 }
 
+/// Whether a blocked command, run again after a wake-up, finds `key`
+/// holding another type: Redis keeps such a client waiting instead of
+/// answering `WRONGTYPE`, so the key counts as empty.
+fn other_type_when_woken(ctx: &mut Context<'_>, key: &[u8]) -> bool {
+    ctx.client.rerun && ctx.db().get_list(key).is_err()
+}
+
 /// Ends a blocking command that found every key empty: it propagates
 /// nothing, and leaves its request to block for the connection, which
 /// sends no reply for this run (see `state::blocking`).
@@ -242,6 +249,9 @@ pub fn blocking_pop(ctx: &mut Context<'_>, args: &mut Args<'_>, end: End) -> Com
     let keys: Vec<&[u8]> = (1..argv.len() - 1).map(|i| argv.get(i)).collect();
     let deadline = parse_timeout(argv.get(argv.len() - 1), ctx.now_ms())?;
     for &key in &keys {
+        if other_type_when_woken(ctx, key) {
+            continue;
+        }
         if let Some(popped) = pop(ctx, key, end, None)? {
             let logged: &[u8] = if end == End::Left { b"LPOP" } else { b"RPOP" };
             ctx.propagate_as(&[logged, key]);
@@ -261,6 +271,9 @@ pub fn blocking_move(
     logged: &[&[u8]],
 ) -> CommandResult {
     let deadline = parse_timeout(timeout, ctx.now_ms())?;
+    if other_type_when_woken(ctx, source) {
+        return block(ctx, &[source], deadline, Reply::NullArray);
+    }
     match lmove(ctx, source, destination, from, to)? {
         Some(item) => {
             ctx.propagate_as(logged);

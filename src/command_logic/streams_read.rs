@@ -128,8 +128,13 @@ pub fn xread(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
             id => parse_strict_id(id)?,
         });
     }
+    // Woken by a write, Redis serves the reader from that stream alone.
+    let woken_by = ctx.client.woken_by.clone().filter(|_| rerun);
     let mut parts = Vec::new();
     for (&key, &after) in read.keys.iter().zip(&afters) {
+        if woken_by.as_ref().is_some_and(|k| k.as_slice() != key) {
+            continue;
+        }
         let Ok(Some(stream)) = ctx.db().get_typed::<Stream>(key) else { continue };
         let Some(last) = stream.last_live_id() else { continue };
         if last <= after {

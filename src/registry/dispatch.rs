@@ -157,13 +157,15 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     let monitored_after = monitored && transaction::monitored_after(entry);
     if monitored && !monitored_after {
         let now_us = ctx.server.clock.now_us();
-        metrics.feed_monitors(now_us, ctx.client.db, &ctx.client.handle.addr, argv.iter());
+        metrics.feed_monitors(now_us, ctx.client.db, monitor_source(ctx), argv.iter());
     }
     let started = crate::metrics::monotonic_ns();
     let mut args = Args::new(argv);
     // A container's write subcommand (`XGROUP CREATE`) counts as a write.
     let write = (flags | sub_flags) & Flag::Write.bit() != 0;
     let keys_before = super::key_events::before(ctx, entry, sub, argv, flags | sub_flags);
+    // MIGRATE's second run, after the transfer, is the same call.
+    let finishes_migration = ctx.client.migration.as_ref().is_some_and(|m| m.outcome.is_some());
     let result = entry.command.execute(ctx, &mut args);
     ctx.keyspace.forget_route();
     if let Some(keys) = keys_before {
@@ -172,12 +174,17 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     let usec = crate::metrics::monotonic_ns().wrapping_sub(started) / 1000;
     if ctx.client.rerun {
         ctx.client.tally.rerun(slot, usec);
+    } else if finishes_migration {
+        ctx.client.tally.rerun(slot, usec);
+        if result.is_err() {
+            ctx.client.tally.fail_last();
+        }
     } else {
         ctx.client.tally.call(slot, usec, result.is_err());
     }
     if monitored_after {
         let (metrics, now_us) = (&ctx.server.metrics, ctx.server.clock.now_us());
-        metrics.feed_monitors(now_us, ctx.client.db, &ctx.client.handle.addr, argv.iter());
+        metrics.feed_monitors(now_us, ctx.client.db, monitor_source(ctx), argv.iter());
     }
     after_call(ctx, argv, usec, flags | sub_flags);
     let reply = match result {
@@ -266,6 +273,15 @@ fn unknown_command(argv: Argv<'_>) -> ReplyError {
         "unknown command '{}', with args beginning with: {args}",
         truncate(argv.get(0), 128)
     ))
+}
+
+/// Who MONITOR says sent a command: the client's address, or `lua` for a script's call.
+fn monitor_source<'c>(ctx: &'c Context<'_>) -> &'c str {
+    if ctx.client.in_script {
+        "lua"
+    } else {
+        &ctx.client.handle.addr
+    }
 }
 
 #[cfg(test)]

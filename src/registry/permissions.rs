@@ -61,11 +61,29 @@ fn key_denial(user: &User, entry: &Entry, sub: Option<usize>, argv: Argv<'_>) ->
     } else {
         0
     };
-    entry
-        .key_positions(sub, argv)
-        .into_iter()
-        .map(|position| argv.get(position))
-        .find_map(|key| (!user.may_access(key, need)).then(|| Denial::Key(key.to_vec())))
+    let read_only = read_only_positions(entry, sub, argv);
+    entry.key_positions(sub, argv).into_iter().find_map(|position| {
+        let key = argv.get(position);
+        let need = if read_only.contains(&position) { KEY_READ } else { need };
+        (!user.may_access(key, need)).then(|| Denial::Key(key.to_vec()))
+    })
+}
+
+/// Keys a write command only reads, as its declared `RO` key specifications
+/// say (`SORT`'s source): Redis asks read access for them, not write.
+fn read_only_positions(entry: &Entry, sub: Option<usize>, argv: Argv<'_>) -> Vec<usize> {
+    let specs = if sub.is_none() { entry.meta.key_specs } else { &[] };
+    let mut read_only = specs.iter().filter(|spec| spec.flags.contains(&"RO") && spec.flags_for.is_none());
+    if read_only.clone().next().is_none() {
+        return Vec::new();
+    }
+    let args: Vec<&[u8]> = (0..argv.len()).map(|i| argv.get(i)).collect();
+    read_only
+        .try_fold(Vec::new(), |mut found, spec| {
+            found.extend(spec.positions(&args)?);
+            Some(found)
+        })
+        .unwrap_or_default()
 }
 
 /// `NOPERM` (and an ACL log entry) when the command or one of its keys is
@@ -97,8 +115,30 @@ pub fn check(
             "NOPERM this user has no permissions to access one of the channels used as arguments".to_string(),
         ),
     };
+    let context = if ctx.client.multi.is_some() { "multi" } else { "toplevel" };
+    log(ctx, &user, (reason, context), &object);
+    Err(ReplyError(text.into()))
+}
+
+/// Adds an `ACL LOG` entry for `user`: `reason` refused in `context`.
+pub fn log(
+    ctx: &mut Context<'_>,
+    user: &crate::acl::UserCell,
+    reason: (&'static str, &'static str),
+    object: &[u8],
+) {
     let now = ctx.now_ms();
     let info = ctx.client.handle.info_line(now);
-    ctx.server.users.log(reason, &object, user.name.as_bytes(), now, info);
-    Err(ReplyError(text.into()))
+    ctx.server.users.log(reason, object, user.name.as_bytes(), now, info);
+}
+
+/// What an `ACL LOG` entry names for `denial`: its reason and object.
+pub fn logged_as(denial: &Denial, entry: &Entry, sub: Option<usize>) -> (&'static str, Vec<u8>) {
+    match denial {
+        Denial::Command => {
+            ("command", sub.map_or(entry.meta.name, |i| entry.sub_names[i].as_str()).as_bytes().to_vec())
+        }
+        Denial::Key(key) => ("key", key.clone()),
+        Denial::Channel(channel) => ("channel", channel.clone()),
+    }
 }

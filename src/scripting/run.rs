@@ -98,6 +98,7 @@ pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, R
     // undeclared keys.
     run.start(ctx.client.handle.id, spec.is_function, spec.name.to_string(), command);
     let (saved_db, saved_protocol, saved_command) = (ctx.client.db, ctx.client.protocol, ctx.command);
+    let saved_in_script = std::mem::replace(&mut ctx.client.in_script, true);
     let host = std::cell::RefCell::new(Host {
         batch: Batch::begin(&mut *ctx),
         read_only: spec.read_only,
@@ -125,6 +126,7 @@ pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, R
     ctx.client.db = saved_db;
     ctx.client.protocol = saved_protocol;
     ctx.command = saved_command;
+    ctx.client.in_script = saved_in_script;
     drop(host);
     run.finish();
     let reply = match outcome {
@@ -351,6 +353,11 @@ impl Host<'_, '_> {
         let user = ctx.client.user.clone();
         if !user.unrestricted() {
             let denial = crate::registry::denial(&user.rules.read(), entry, sub, Argv::Owned(argv));
+            if let Some(denied) = &denial {
+                use crate::registry::permissions::{log, logged_as};
+                let (reason, object) = logged_as(denied, entry, sub);
+                log(ctx, &user, (reason, "lua"), &object);
+            }
             match denial {
                 Some(crate::registry::Denial::Command) => {
                     return Err("ERR The user executing the script can't run this command or subcommand")

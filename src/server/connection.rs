@@ -436,11 +436,14 @@ async fn wait_blocked<S: AsyncRead + Unpin>(
         }
         waiter.rearm();
         client.rerun = true;
+        client.woken_by = waiter.woken_key();
         let reply = rerun(client);
         client.rerun = false;
+        client.woken_by = None;
         if client.blocked.take().is_none() {
             break Some(reply);
         }
+        shared.blocking.pass_turn(id);
     };
     shared.blocking.unregister(id);
     client.handle.set_blocked(false, None);

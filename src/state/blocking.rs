@@ -59,6 +59,11 @@ impl Waiter {
         self.unblock.lock().take()
     }
 
+    /// The key whose write woke it last (`None` before any wake-up).
+    pub fn woken_key(&self) -> Option<Vec<u8>> {
+        self.woken_by.lock().as_ref().map(|(_, key)| key.to_vec())
+    }
+
     fn wake(&self, key: &(usize, Box<[u8]>)) -> bool {
         if self.woken.swap(true, Ordering::AcqRel) {
             return false;
@@ -147,6 +152,26 @@ impl Blocking {
             match waiter.woken_by.lock().take() {
                 Some(key) => wake_first(&table, &key),
                 None => waiter.keys.iter().for_each(|key| wake_first(&table, key)),
+            }
+        }
+    }
+
+    /// [`Wake::FirstThenNext`]: client `id` was woken, ran, and stays
+    /// blocked (its group had nothing for it): the turn passes to the next
+    /// waiter on the key that woke it, so every group's reader gets one.
+    pub fn pass_turn(&self, id: u64) {
+        let table = self.table.lock();
+        let Some(waiter) = table.waiters.get(&id) else { return };
+        if waiter.wake != Wake::FirstThenNext {
+            return;
+        }
+        let Some(key) = waiter.woken_by.lock().take() else { return };
+        let Some(queue) = table.queues.get(&key) else { return };
+        let after = queue.iter().skip_while(|&&w| w != id).skip(1);
+        for next in after {
+            match table.waiters.get(next) {
+                Some(next) if next.wake != Wake::Every && next.wake(&key) => return,
+                _ => {}
             }
         }
     }
@@ -278,6 +303,29 @@ mod tests {
         blocking.unregister(2);
         blocking.unregister(4);
         assert_eq!(blocking.table.lock().every, 0);
+        assert!(blocking.table.lock().queues.is_empty());
+    }
+
+    #[test]
+    fn a_group_reader_that_finds_nothing_passes_the_turn_on() {
+        let blocking = Blocking::default();
+        let readers: Vec<_> = (1..=3)
+            .map(|id| blocking.register_waking(id, 0, &[b"s".to_vec()], Wake::FirstThenNext))
+            .collect();
+        let woken = |w: &Waiter| w.woken.load(Ordering::Acquire);
+        blocking.wake_modified(&effects_on(b"s"));
+        assert!(woken(&readers[0]) && !woken(&readers[1]));
+        readers[0].rearm();
+        // It ran and stays blocked: the next reader (another group) gets its turn.
+        blocking.pass_turn(1);
+        assert!(woken(&readers[1]) && !woken(&readers[2]));
+        readers[1].rearm();
+        blocking.pass_turn(2);
+        assert!(woken(&readers[2]));
+        readers[2].rearm();
+        blocking.pass_turn(3);
+        assert!(!readers.iter().any(|r| woken(r)), "the chain ends at the last reader");
+        (1..=3).for_each(|id| blocking.unregister(id));
         assert!(blocking.table.lock().queues.is_empty());
     }
 

@@ -87,7 +87,7 @@ impl Users {
     /// Adds to the ACL log (see [`Acl::log`]).
     pub fn log(
         &self,
-        reason: &'static str,
+        reason: (&'static str, &'static str),
         object: &[u8],
         username: &[u8],
         now_ms: u64,

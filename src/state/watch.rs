@@ -103,6 +103,11 @@ impl Watches {
         self.filter.fetch_or(filter_bit(key), Ordering::Relaxed);
     }
 
+    /// Whether a key client `id` watches changed (flag `d`: its EXEC will fail).
+    pub fn is_dirty(&self, id: u64) -> bool {
+        self.any() && self.registry.lock().clients.get(&id).is_some_and(|c| c.dirty)
+    }
+
     /// Forgets client `id`'s watches (`EXEC`, `DISCARD`, `UNWATCH`,
     /// `RESET`, disconnection).
     pub fn unwatch_all(&self, id: u64) {

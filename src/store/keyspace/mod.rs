@@ -136,14 +136,24 @@ impl Dataset {
         }
     }
 
-    /// Adds a loaded key, unless its deadline has passed.
-    pub fn insert(&mut self, db: usize, key: &[u8], value: Value, deadline: Option<u64>, now_ms: u64) {
+    /// Adds a loaded key, unless its deadline has passed; false when it
+    /// was there already (the value is then replaced).
+    pub fn insert(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        value: Value,
+        deadline: Option<u64>,
+        now_ms: u64,
+    ) -> bool {
         if deadline.is_some_and(|d| d <= now_ms) {
-            return;
+            return true;
         }
         let db = &mut self.shards[self.shape.shard_of(key)].dbs[db];
         db.set_now(now_ms);
+        let existed = db.contains(key);
         db.set_with_deadline(key, value, deadline);
+        !existed
     }
 
     /// Keys in all databases.

@@ -391,8 +391,10 @@ pub fn read_file(bytes: &[u8], shape: Shape, now_ms: u64, limits: &Limits) -> Re
             kind => {
                 let key = r.string()?;
                 let value = read_value(&mut r, kind, &key, limits)?;
-                if !value.is_empty_collection() {
-                    data.insert(db, &key, value, deadline, now_ms);
+                // Redis refuses a file holding a key twice.
+                if !value.is_empty_collection() && !data.insert(db, &key, value, deadline, now_ms) {
+                    let key = String::from_utf8_lossy(&key);
+                    return Err(corrupt(format!("RDB has duplicated key '{key}' in DB {db}")));
                 }
                 deadline = None;
             }

@@ -107,6 +107,19 @@ fn files_round_trip_with_databases_and_deadlines() {
 }
 
 #[test]
+fn a_key_twice_stops_the_load() {
+    let shape = Shape::for_threads(16, 1);
+    let mut file = b"REDIS0010".to_vec();
+    for _ in 0..2 {
+        file.extend_from_slice(&[types::STRING, 1, b'k', 1, b'v']);
+    }
+    file.push(opcode::EOF);
+    file.extend_from_slice(&[0; 8]);
+    let err = read_file(&file, shape, 0, &limits()).unwrap_err();
+    assert_eq!(err.to_string(), "RDB has duplicated key 'k' in DB 0");
+}
+
+#[test]
 fn modules_and_functions_stop_the_load_by_name() {
     let shape = Shape::for_threads(16, 1);
     let mut file = b"REDIS0010".to_vec();
