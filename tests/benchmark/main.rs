@@ -687,12 +687,19 @@ fn queue_workload(name: &'static str, producers: usize, consumers: usize, second
         .collect();
     producer_threads.into_iter().for_each(|p| p.join().expect("producer"));
     stop.store(true, Ordering::Relaxed);
-    let mut latencies: Vec<u64> =
+    let latencies: Vec<u64> =
         consumer_threads.into_iter().flat_map(|c| c.join().expect("consumer")).collect();
+    // Measured before the server stops.
+    let measured = rate_and_p99(latencies, origin);
+    drop(server);
+    measured
+}
+
+/// Deliveries per second since `origin`, and the p99 of `latencies` (ns) in ms.
+fn rate_and_p99(mut latencies: Vec<u64>, origin: Instant) -> (f64, f64) {
     let elapsed = origin.elapsed().as_secs_f64();
     latencies.sort_unstable();
     let p99 = latencies.get(latencies.len() * 99 / 100).copied().unwrap_or(0) as f64 / 1e6;
-    drop(server);
     (latencies.len() as f64 / elapsed, p99)
 }
 

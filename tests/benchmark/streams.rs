@@ -142,12 +142,11 @@ fn group_workload(name: &'static str, producers: usize, consumers: usize, second
         .collect();
     writers.into_iter().for_each(|w| w.join().expect("producer"));
     stop.store(true, Ordering::Relaxed);
-    let mut latencies: Vec<u64> = readers.into_iter().flat_map(|r| r.join().expect("consumer")).collect();
-    let elapsed = origin.elapsed().as_secs_f64();
-    latencies.sort_unstable();
-    let p99 = latencies.get(latencies.len() * 99 / 100).copied().unwrap_or(0) as f64 / 1e6;
+    let latencies: Vec<u64> = readers.into_iter().flat_map(|r| r.join().expect("consumer")).collect();
+    // Measured before the server stops.
+    let measured = super::rate_and_p99(latencies, origin);
     drop(server);
-    (latencies.len() as f64 / elapsed, p99)
+    measured
 }
 
 #[test]
