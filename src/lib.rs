@@ -55,6 +55,7 @@ pub mod scripting;
 pub mod server;
 pub mod session;
 pub mod state;
+pub mod stopwatch;
 pub mod store;
 pub mod testing;
 

@@ -159,7 +159,7 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
         let now_us = ctx.server.clock.now_us();
         metrics.feed_monitors(now_us, ctx.client.db, monitor_source(ctx), argv.iter());
     }
-    let started = crate::metrics::monotonic_ns();
+    let started = crate::stopwatch::now();
     let mut args = Args::new(argv);
     // A container's write subcommand (`XGROUP CREATE`) counts as a write.
     let write = (flags | sub_flags) & Flag::Write.bit() != 0;
@@ -171,7 +171,7 @@ fn dispatch_counted(ctx: &mut Context<'_>, argv: Argv<'_>) -> Reply {
     if let Some(keys) = keys_before {
         super::key_events::after(ctx, argv, keys);
     }
-    let usec = crate::metrics::monotonic_ns().wrapping_sub(started) / 1000;
+    let usec = started.elapsed_us();
     if ctx.client.rerun {
         ctx.client.tally.rerun(slot, usec);
     } else if finishes_migration {

@@ -84,6 +84,8 @@ impl Server {
 
     pub async fn bind_with_clock(mut config: Config, clock: Clock) -> Result<Server, StartError> {
         crate::registry::init();
+        // The command timer's one-off 2 ms calibration, before any client waits on it.
+        crate::stopwatch::calibrate();
         // As Redis does, refuse a --dir that cannot be used rather than
         // failing at the first SAVE.
         config.dir = match config.dir.canonicalize() {
