@@ -23,7 +23,8 @@ fn slot(hval: u32) -> usize {
 /// Copies one literal byte, closing the run at its maximum length; `None`
 /// when the output is full.
 fn literal(out: &mut [u8], op: &mut usize, lit: &mut usize, byte: u8) -> Option<()> {
-    if *op >= out.len() {
+    // `out` has one byte of slack past the limit (see `compress_with`).
+    if *op >= out.len() - 1 {
         return None;
     }
     *lit += 1;
@@ -83,7 +84,10 @@ fn compress_with(table: &mut Table, input: &[u8], max_out: usize) -> Option<Vec<
         table.slots.fill(0);
         table.stamp = 1;
     }
-    let mut out = vec![0u8; max_out];
+    // One byte more than allowed, as Redis allocates for liblzf: a literal
+    // run that fills the limit opens its next run's header just past it,
+    // and a reference right after closes that header there.
+    let mut out = vec![0u8; max_out + 1];
     let (mut ip, mut op, mut lit) = (0usize, 1usize, 0usize);
     let mut hval = if in_len >= 2 { first(input, 0) } else { 0 };
     while in_len >= 2 && ip < in_len - 2 {
@@ -168,6 +172,9 @@ fn compress_with(table: &mut Table, input: &[u8], max_out: usize) -> Option<Vec<
     }
     out[op - lit - 1] = (lit as u8).wrapping_sub(1);
     op -= usize::from(lit == 0);
+    if op > max_out {
+        return None;
+    }
     out.truncate(op);
     Some(out)
 }
@@ -235,6 +242,17 @@ mod tests {
         assert_eq!(compress(b"abcdefghijklmnopqrstuvwxyz", 22), None, "incompressible");
         assert_eq!(decompress(&[0xe0, 0xff, 0x00], 300), None, "a reference before the start");
         assert_eq!(decompress(&[0x00, b'a'], usize::MAX), None, "a lying length allocates nothing");
+    }
+
+    #[test]
+    fn a_full_literal_run_then_a_reference_at_the_limit() {
+        // 32 literals end exactly at the limit, then a reference follows:
+        // the next run's header lands on the slack byte (a proptest find).
+        let input = b"a abba a bacab b cbabc aaacb  bcbbaaa";
+        // redis-server 7.0.15 stores this string plainly in DUMP: it does not fit.
+        assert_eq!(compress(input, input.len() - 4), None);
+        let packed = compress(input, input.len() + 64).unwrap();
+        assert_eq!(decompress(&packed, input.len()).unwrap(), input);
     }
 
     #[test]
