@@ -58,8 +58,8 @@ mod tests {
         assert_eq!(
             drain(&mut inbox),
             [
-                "*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$1\r\nm\r\n",
-                "*4\r\n$8\r\npmessage\r\n$2\r\nc*\r\n$2\r\nch\r\n$1\r\nm\r\n"
+                ">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$1\r\nm\r\n",
+                ">4\r\n$8\r\npmessage\r\n$2\r\nc*\r\n$2\r\nch\r\n$1\r\nm\r\n"
             ]
         );
     }

@@ -54,6 +54,6 @@ mod tests {
             crate::protocol::Reply::Array(vec![bulk("c"), int(1), bulk("e"), int(0)])
         );
         let mut inbox = inbox(&h);
-        assert_eq!(drain(&mut inbox), ["*3\r\n$8\r\nsmessage\r\n$1\r\nc\r\n$1\r\nx\r\n"]);
+        assert_eq!(drain(&mut inbox), [">3\r\n$8\r\nsmessage\r\n$1\r\nc\r\n$1\r\nx\r\n"]);
     }
 }

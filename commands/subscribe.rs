@@ -79,7 +79,7 @@ mod tests {
         assert_eq!(h.wire("PING"), "+PONG\r\n");
         assert_eq!(h.wire("PUBLISH a hello"), ":1\r\n");
         let mut inbox = inbox(&h);
-        assert_eq!(drain(&mut inbox), ["*3\r\n$7\r\nmessage\r\n$1\r\na\r\n$5\r\nhello\r\n"]);
+        assert_eq!(drain(&mut inbox), [">3\r\n$7\r\nmessage\r\n$1\r\na\r\n$5\r\nhello\r\n"]);
         assert_eq!(h.wire("RESET"), "+RESET\r\n");
         assert_eq!(h.run("PUBLISH a hello"), int(0), "RESET left every channel");
     }

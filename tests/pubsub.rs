@@ -70,7 +70,11 @@ fn resp3_pushes_arrive_between_replies() {
     let mut other = server.connect();
     other.cmd(&["PUBLISH", "self", "from-other"], ":1\r\n");
     assert_eq!(conn.read_reply(), push(b'>', &["message", "self", "from-other"]));
-    conn.cmd(&["UNSUBSCRIBE"], push(b'>', &["unsubscribe", "self", ":0"]));
+    // Back to RESP2 while subscribed: later messages are arrays, as in Redis.
+    conn.call(&["HELLO", "2"]).unwrap();
+    other.cmd(&["PUBLISH", "self", "in-resp2"], ":1\r\n");
+    assert_eq!(conn.read_reply(), push(b'*', &["message", "self", "in-resp2"]));
+    conn.cmd(&["UNSUBSCRIBE"], push(b'*', &["unsubscribe", "self", ":0"]));
     other.cmd(&["PUBLISH", "self", "gone"], ":0\r\n");
 }
 

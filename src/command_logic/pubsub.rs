@@ -4,6 +4,7 @@
 use crate::protocol::Reply;
 use crate::registry::{Args, CommandResult, Context};
 use crate::session::SubscriptionCounts;
+use crate::state::pubsub::Form;
 pub use crate::state::pubsub::Kind;
 
 /// The count a confirmation shows: shard channels for the shard family,
@@ -24,7 +25,8 @@ pub fn subscribe(ctx: &mut Context<'_>, args: &mut Args<'_>, kind: Kind) -> Comm
     let names = args.rest();
     let mut replies = Vec::with_capacity(names.len());
     for name in names {
-        let counts = ctx.server.pubsub.subscribe(&ctx.client.handle, kind, name);
+        let form = Form::of(ctx.client.protocol, ctx.client.human);
+        let counts = ctx.server.pubsub.subscribe(&ctx.client.handle, form, kind, name);
         ctx.client.subscriptions = counts;
         replies.push(confirmation(kind.subscribe_word(), Some(name), shown_count(kind, counts)));
     }
@@ -72,10 +74,13 @@ pub mod checks {
         h.shared.pubsub.take_inbox(h.client.id()).expect("the client subscribed")
     }
 
-    /// Drains the queued messages, each as RESP2 text.
+    /// Drains the queued messages, each as the text of its frame.
     pub fn drain(inbox: &mut Inbox) -> Vec<String> {
-        std::iter::from_fn(|| inbox.receiver.try_recv().ok())
-            .map(|message| String::from_utf8_lossy(&message).into_owned())
+        let mut out = Vec::new();
+        inbox.mailbox.take(&mut out);
+        crate::state::pubsub::split_frames(&out)
+            .into_iter()
+            .map(|message| String::from_utf8_lossy(message).into_owned())
             .collect()
     }
 }

@@ -162,8 +162,9 @@ where
                     if client.subscriptions.any() && inbox.is_none() {
                         inbox = shared.pubsub.take_inbox(handle.id);
                     }
-                    if let Some(inbox) = &mut inbox {
-                        take_messages(inbox, &client, &mut out);
+                    if let Some(inbox) = &inbox {
+                        inbox.mailbox.set_form(crate::state::pubsub::Form::of(client.protocol, client.human));
+                        inbox.mailbox.take(&mut out);
                     }
                     if client.reply_allowed() {
                         write_reply(&reply, &client, &mut out);
@@ -272,19 +273,20 @@ where
                 out.extend_from_slice(&line);
                 flush_out!().is_ok()
             }
-            Some(message) = next_message(&mut inbox) => {
+            _ = messages_ready(&inbox) => {
                 // One turn for the publisher to go on with its pipeline, so
                 // its messages go out in one write rather than one each.
                 tokio::task::yield_now().await;
-                if let Some(inbox) = &mut inbox {
-                    inbox.mailbox.taken(message.len() as u64);
-                    crate::state::pubsub::write_delivery(&message, client.protocol, client.human, &mut out);
-                    take_messages(inbox, &client, &mut out);
+                match &inbox {
+                    Some(inbox) if inbox.mailbox.take(&mut out) => {
+                        if client.human {
+                            out.extend_from_slice(PROMPT);
+                        }
+                        flush_out!().is_ok()
+                    }
+                    // Taken already, with the replies of a request.
+                    _ => true,
                 }
-                if client.human {
-                    out.extend_from_slice(PROMPT);
-                }
-                flush_out!().is_ok()
             }
             _ = &mut killed => false,
             _ = idle(shared) => false,
@@ -344,26 +346,12 @@ impl Drop for LeavePubSub<'_> {
     }
 }
 
-/// PUBSUB: the next message for a subscribed connection; never resolves for others.
-async fn next_message(
-    inbox: &mut Option<crate::state::pubsub::Inbox>,
-) -> Option<crate::state::pubsub::Delivery> {
+/// PUBSUB: resolves once messages wait for a subscribed connection; never for others.
+async fn messages_ready(inbox: &Option<crate::state::pubsub::Inbox>) {
     match inbox {
-        Some(inbox) => inbox.receiver.recv().await,
+        Some(inbox) => inbox.mailbox.ready().await,
         None => std::future::pending().await,
     }
-}
-
-/// PUBSUB: moves the queued messages into `out` (up to [`FLUSH_AT`] bytes
-/// at a time, so a flood is written in pieces), in the client's protocol.
-fn take_messages(inbox: &mut crate::state::pubsub::Inbox, client: &Session, out: &mut Vec<u8>) {
-    let mut taken = 0;
-    while out.len() < FLUSH_AT {
-        let Ok(message) = inbox.receiver.try_recv() else { break };
-        taken += message.len() as u64;
-        crate::state::pubsub::write_delivery(&message, client.protocol, client.human, out);
-    }
-    inbox.mailbox.taken(taken);
 }
 
 /// Runs one request; the context (and any keyspace lock) ends here, before

@@ -1,7 +1,8 @@
 //! Pub/sub fan-out (issue 15): one publisher and 100 subscribers on one
 //! channel, and 100 publishers on 100 channels with 10 pattern subscribers.
-//! Delivered messages per second and server CPU per delivered message, for
-//! both servers in the same run.
+//! Delivered messages per second, server CPU per delivered message, and
+//! the server's context switches per 1000 delivered messages, for both
+//! servers in the same run.
 //! `cargo test --release --test benchmark pubsub -- --ignored --nocapture`
 //! (`BENCH_PUBSUB_SECONDS`, default 5, per workload and server).
 //! Both servers run with `client-output-buffer-limit pubsub 0 0 0`, so a
@@ -72,14 +73,33 @@ fn publish_until(port: u16, channel: Vec<u8>, deadline: Instant) -> u64 {
     receivers
 }
 
-/// One workload on one server: (delivered messages/s, server CPU µs per message).
-fn fan_out(
-    name: &'static str,
-    publishers: usize,
-    pattern: bool,
-    subscribers: usize,
-    seconds: u64,
-) -> (f64, f64) {
+/// A process's context switches so far, voluntary and not, over its threads.
+fn context_switches(pid: u32) -> u64 {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).into_iter().flatten().flatten();
+    tasks
+        .map(|task| std::fs::read_to_string(task.path().join("status")).unwrap_or_default())
+        .flat_map(|status| {
+            status
+                .lines()
+                .filter(|l| l.contains("ctxt_switches:"))
+                .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+                .collect::<Vec<_>>()
+        })
+        .sum()
+}
+
+/// What one workload measured on one server.
+struct FanOut {
+    /// Delivered messages per second.
+    rate: f64,
+    /// Server CPU µs per delivered message.
+    cpu: f64,
+    /// Server context switches per 1000 delivered messages.
+    switches: f64,
+}
+
+/// One workload on one server.
+fn fan_out(name: &'static str, publishers: usize, pattern: bool, subscribers: usize, seconds: u64) -> FanOut {
     let server = start(name, None, None);
     let port = server.port;
     assert!(send_command(port, &[b"CONFIG", b"SET", b"client-output-buffer-limit", b"pubsub 0 0 0"])
@@ -99,6 +119,7 @@ fn fan_out(
         .collect();
     let pid = server_pid(&server);
     let cpu_before = cpu_seconds(pid);
+    let switches_before = context_switches(pid);
     let started = Instant::now();
     let deadline = started + Duration::from_secs(seconds);
     let publishing: Vec<_> = (0..publishers)
@@ -112,11 +133,17 @@ fn fan_out(
     }
     let elapsed = started.elapsed().as_secs_f64();
     let cpu = cpu_seconds(pid) - cpu_before;
+    let switches = context_switches(pid) - switches_before;
     stop.store(true, Ordering::Relaxed);
     readers.into_iter().for_each(|r| r.join().unwrap());
     let got = delivered.load(Ordering::Relaxed);
     assert!(got >= sent, "{name}: {got} of {sent} messages arrived");
-    (got as f64 / elapsed, cpu * 1e6 / got.max(1) as f64)
+    let per_thousand = |n: u64| n as f64 * 1000.0 / got.max(1) as f64;
+    FanOut {
+        rate: got as f64 / elapsed,
+        cpu: cpu * 1e6 / got.max(1) as f64,
+        switches: per_thousand(switches),
+    }
 }
 
 #[test]
@@ -124,17 +151,25 @@ fn fan_out(
 fn pubsub() {
     require("redis-server", "redis-server");
     let seconds = env_usize("BENCH_PUBSUB_SECONDS", 5) as u64;
-    println!("\n| pub/sub fan-out, {seconds} s | MiniRedis msg/s | Redis msg/s | MiniRedis CPU µs/msg | Redis CPU µs/msg | CPU ratio |");
-    println!("|---|---:|---:|---:|---:|---:|");
+    println!(
+        "\n| pub/sub fan-out, {seconds} s | MiniRedis msg/s | Redis msg/s | MiniRedis CPU µs/msg | Redis CPU µs/msg | CPU ratio | context switches per 1000 msg (M/R) |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|");
     for (label, publishers, pattern, subscribers) in [
         ("1 publisher, 100 subscribers on one channel", 1, false, 100),
         ("100 publishers on 100 channels, 10 pattern subscribers", 100, true, 10),
     ] {
-        let (mini_rate, mini_cpu) = fan_out("miniredis", publishers, pattern, subscribers, seconds);
-        let (redis_rate, redis_cpu) = fan_out("redis", publishers, pattern, subscribers, seconds);
+        let mini = fan_out("miniredis", publishers, pattern, subscribers, seconds);
+        let redis = fan_out("redis", publishers, pattern, subscribers, seconds);
         println!(
-            "| {label} | {mini_rate:.0} | {redis_rate:.0} | {mini_cpu:.3} | {redis_cpu:.3} | {:.2}x |",
-            mini_cpu / redis_cpu
+            "| {label} | {:.0} | {:.0} | {:.3} | {:.3} | {:.2}x | {:.1} / {:.1} |",
+            mini.rate,
+            redis.rate,
+            mini.cpu,
+            redis.cpu,
+            mini.cpu / redis.cpu,
+            mini.switches,
+            redis.switches
         );
     }
 }
