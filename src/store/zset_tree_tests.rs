@@ -71,7 +71,20 @@ fn ranks_and_ranges_match_a_model() {
 
 #[test]
 fn pops_from_both_ends_match_a_model() {
-    let mut rng = fastrand::Rng::with_seed(11);
+    pops_match_a_model(11, |rng| f64::from(rng.i32(-300..300)) / 4.0);
+}
+
+/// Most scores tie, so blocks are searched by member, and removed entries
+/// are found past the id scan of their score's ties.
+#[test]
+fn tied_scores_match_a_model() {
+    pops_match_a_model(7, |rng| [0.0, 0.0, 0.0, 1.0, -0.0, f64::INFINITY][rng.usize(..6)]);
+}
+
+/// Pops from both ends, removals and rescores against a model, with the
+/// slab's holes and compactions; `score` draws the scores.
+fn pops_match_a_model(seed: u64, score: impl Fn(&mut fastrand::Rng) -> f64) {
+    let mut rng = fastrand::Rng::with_seed(seed);
     let mut tree = Tree::default();
     let mut model = BTreeSet::new();
     let mut scores = std::collections::HashMap::new();
@@ -99,7 +112,7 @@ fn pops_from_both_ends_match_a_model() {
                 }
             }
             _ => {
-                let score = f64::from(rng.i32(-300..300)) / 4.0;
+                let score = score(&mut rng);
                 if let Some(old) = scores.insert(member.clone(), score) {
                     model.remove(&Key(old, member.clone()));
                 }
@@ -163,58 +176,6 @@ fn sequential_loads_stay_dense_and_ranked() {
         tree.insert(format!("member:{i}").as_bytes(), -f64::from(i));
     }
     assert_eq!(tree.get(0).1, -999.0);
-}
-
-/// Most scores tie, so blocks are searched by member; pops, removals
-/// and rescores from both ends, with the slab's holes and compactions.
-#[test]
-fn tied_scores_match_a_model() {
-    let mut rng = fastrand::Rng::with_seed(7);
-    let mut tree = Tree::default();
-    let mut model = BTreeSet::new();
-    let mut scores = std::collections::HashMap::new();
-    for step in 0..40_000 {
-        let member = format!("element:{}", rng.u32(..4000)).into_bytes();
-        match rng.u8(..10) {
-            0 => {
-                let from_back = rng.bool();
-                let count = if rng.u8(..8) == 0 { rng.usize(..200) } else { 1 };
-                let popped = tree.pop(count, from_back);
-                let expected: Vec<(Vec<u8>, f64)> = (0..count.min(model.len()))
-                    .map(|_| if from_back { model.pop_last() } else { model.pop_first() }.unwrap())
-                    .map(|Key(s, m)| (m, s))
-                    .collect();
-                for (m, _) in &expected {
-                    scores.remove(m);
-                }
-                assert_eq!(popped, expected, "step {step}");
-            }
-            1 => {
-                let removed = tree.remove(&member);
-                assert_eq!(removed, scores.remove(&member), "step {step}");
-                if let Some(old) = removed {
-                    model.remove(&Key(old, member.clone()));
-                }
-            }
-            _ => {
-                let score = [0.0, 0.0, 0.0, 1.0, -0.0, f64::INFINITY][rng.usize(..6)];
-                if let Some(old) = scores.insert(member.clone(), score) {
-                    model.remove(&Key(old, member.clone()));
-                }
-                model.insert(Key(score, member.clone()));
-                tree.insert(&member, score);
-            }
-        }
-        assert_eq!(tree.len(), model.len());
-        if step % 1000 == 0 {
-            tree.assert_consistent();
-            let all: Vec<(Vec<u8>, f64)> = model.iter().map(|k| (k.1.clone(), k.0)).collect();
-            for (rank, (m, s)) in all.iter().enumerate() {
-                assert_eq!(tree.get(rank), (&m[..], *s), "step {step}");
-                assert_eq!(tree.rank(m), Some(rank), "step {step}");
-            }
-        }
-    }
 }
 
 /// Removals leave holes that inserts reuse; once holes outnumber the
