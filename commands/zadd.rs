@@ -37,8 +37,11 @@ impl Command for Zadd {
             *flag = true;
             args.next()?;
         }
-        let pairs: Vec<&[u8]> = args.rest().collect();
-        if pairs.is_empty() || pairs.len() % 2 == 1 {
+        // The pairs are read twice (checked, then added), not collected:
+        // no allocation per request.
+        let pairs = *args;
+        let count = args.rest().len();
+        if count == 0 || count % 2 == 1 {
             return Err(ReplyError::SYNTAX);
         }
         if options.nx && options.xx {
@@ -47,13 +50,13 @@ impl Command for Zadd {
         if ((options.gt || options.lt) && options.nx) || (options.gt && options.lt) {
             return Err(ReplyError::err("GT, LT, and/or NX options at the same time are not compatible"));
         }
-        if options.incr && pairs.len() > 2 {
+        if options.incr && count > 2 {
             return Err(ReplyError::err("INCR option supports a single increment-element pair"));
         }
-        let scores = pairs
-            .chunks(2)
-            .map(|p| crate::command_logic::zsets::parse_score(p[0]))
-            .collect::<Result<Vec<f64>, _>>()?;
+        // Every score is valid before anything changes, as in Redis.
+        for score in pairs.clone().rest().step_by(2) {
+            crate::command_logic::zsets::parse_score(score)?;
+        }
         let db = ctx.db();
         let limits = db.limits();
         // One lookup for an existing key; a new one is sized for the pairs given, as in Redis.
@@ -61,15 +64,17 @@ impl Command for Zadd {
             Some(zset) => zset,
             None if options.xx => return Ok(if options.incr { Reply::Null } else { Reply::Integer(0) }),
             None => {
-                let longest = pairs.chunks(2).map(|p| p[1].len()).max().unwrap_or(0);
-                db.set(key, Value::ZSet(ZSet::sized_for(pairs.len() / 2, longest, &limits)));
+                let longest = pairs.clone().rest().skip(1).step_by(2).map(<[u8]>::len).max().unwrap_or(0);
+                db.set(key, Value::ZSet(ZSet::sized_for(count / 2, longest, &limits)));
                 db.get_typed_mut::<ZSet>(key)?.expect("created above")
             }
         };
         let (mut added, mut updated, mut last) = (0, 0, None);
         let mut failure = None;
-        for (pair, score) in pairs.chunks(2).zip(scores) {
-            match crate::command_logic::zsets::add_one(zset, pair[1], score, options, &limits) {
+        let mut rest = pairs.clone().rest();
+        while let (Some(score), Some(member)) = (rest.next(), rest.next()) {
+            let score = crate::command_logic::zsets::parse_score(score)?;
+            match crate::command_logic::zsets::add_one(zset, member, score, options, &limits) {
                 Ok(crate::command_logic::zsets::Added::New(s)) => (added, last) = (added + 1, Some(s)),
                 Ok(crate::command_logic::zsets::Added::Updated(s)) => {
                     (updated, last) = (updated + 1, Some(s))
