@@ -62,12 +62,9 @@ G.loadstring = function(s, name)
 end
 
 local redis = G.redis
--- C functions that raise the error table a bridge function answers.
+-- C functions: `call` raises the error table a bridge function answers, `pcall` returns it.
 redis.call = raising.call
-redis.pcall = function(...)
-  local _, reply = bridge.call(...)
-  return reply
-end
+redis.pcall = raising.pcall
 redis.setresp = raising.setresp
 redis.set_repl = raising.set_repl
 redis.log = raising.log
