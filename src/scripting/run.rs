@@ -107,14 +107,15 @@ pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, R
     run.start(ctx.client.handle.id, spec.is_function, spec.name.to_string(), command);
     let (saved_db, saved_protocol, saved_command) = (ctx.client.db, ctx.client.protocol, ctx.command);
     let saved_in_script = std::mem::replace(&mut ctx.client.in_script, true);
+    let buffers = ARGUMENT_BUFFERS.take();
     let host = std::cell::RefCell::new(Host {
         batch: Batch::begin(&mut *ctx),
         read_only: spec.read_only,
         legacy: !spec.flags.declared,
         wrote: false,
         run: run.clone(),
-        args: Vec::new(),
-        spans: Vec::new(),
+        args: buffers.0,
+        spans: buffers.1,
         pending: None,
         panic: None,
     });
@@ -130,6 +131,9 @@ pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, R
     let mut host = host.into_inner();
     if let Some(panic) = host.panic.take() {
         std::panic::resume_unwind(panic);
+    }
+    if host.args.capacity() <= 1 << 16 {
+        ARGUMENT_BUFFERS.set((std::mem::take(&mut host.args), std::mem::take(&mut host.spans)));
     }
     let resp3 = resp_of(lua) == 3;
     let ctx = host.batch.context();
@@ -231,6 +235,9 @@ thread_local! {
     /// The running script's [`Host`] (null between runs), lent to
     /// `redis.call` for the run (see `LentHost`).
     static HOST: std::cell::Cell<*const ()> = const { std::cell::Cell::new(std::ptr::null()) };
+    /// `Host::args` and `Host::spans`, kept for the next run on this thread.
+    static ARGUMENT_BUFFERS: std::cell::Cell<(Vec<u8>, Vec<(usize, usize)>)> =
+        const { std::cell::Cell::new((Vec::new(), Vec::new())) };
 }
 
 fn resp_of(_: &Lua) -> u8 {
