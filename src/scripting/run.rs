@@ -89,7 +89,10 @@ const FIRST_HAND_OFF: std::time::Duration = std::time::Duration::from_millis(1);
 pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, ReplyError> {
     let lua = &vm.lua;
     let fail = |e: mlua::Error| ReplyError::err(format_args!("Error running script: {e}"));
-    let (keys, args) = key_and_arg_tables(vm, spec.keys, spec.args, !spec.is_function).map_err(fail)?;
+    let too_many = |n: usize| n > i32::MAX as usize / 2;
+    if too_many(spec.keys.len()) || too_many(spec.args.len()) {
+        return Err(fail(mlua::Error::runtime("too many arguments")));
+    }
     let run = ctx.server.scripts.run.clone();
     // The command `FUNCTION STATS` shows (functions only).
     let mut command = Vec::new();
@@ -122,11 +125,7 @@ pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, R
     SCRIPT_RESP.set(2);
     let outcome = {
         let _lent = LentHost::lend(&host);
-        if spec.is_function {
-            vm.run.call::<(bool, Value)>((spec.function.clone(), keys, args))
-        } else {
-            vm.run.call::<(bool, Value)>(spec.function.clone())
-        }
+        call_run(vm, &spec)
     };
     let mut host = host.into_inner();
     if let Some(panic) = host.panic.take() {
@@ -163,24 +162,17 @@ pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, R
     }
 }
 
-/// `KEYS` and `ARGV` as Lua tables, also set as globals for a script
-/// (`as_globals`), in one protected call: through `mlua`, each string and
-/// each table store is a protected call of its own on Lua 5.1.
-fn key_and_arg_tables(
-    vm: &Vm,
-    keys: &[&[u8]],
-    args: &[&[u8]],
-    as_globals: bool,
-) -> mlua::Result<(mlua::Table, mlua::Table)> {
-    let too_many = |n: usize| n > i32::MAX as usize / 2;
-    if too_many(keys.len()) || too_many(args.len()) {
-        return Err(mlua::Error::runtime("too many arguments"));
-    }
-    // SAFETY: plain Lua C API calls on the state `exec_raw` runs protected;
-    // the globals table given comes off the stack, which ends with the
-    // two new tables.
+/// Calls the prelude's `run` with the script, `KEYS` and `ARGV` set as
+/// globals, or with the function and them as its arguments: in one
+/// protected call (through `mlua`, each value made is a protected call of
+/// its own on Lua 5.1). `(true, value)` or `(false, {err=...})`.
+fn call_run(vm: &Vm, spec: &RunSpec<'_>) -> mlua::Result<(bool, Value)> {
+    let (keys, args, as_globals) = (spec.keys, spec.args, !spec.is_function);
+    // SAFETY: plain Lua C API calls on the state `exec_raw` runs protected,
+    // on the stack it gives: `run`, the script or function, the globals;
+    // what `run` returns is left as the results.
     unsafe {
-        vm.lua.exec_raw(vm.globals.clone(), |state| {
+        vm.lua.exec_raw((&vm.run, &spec.function, &vm.globals), |state| {
             ffi::lua_checkstack(state, 4);
             for (list, name) in [(keys, c"KEYS"), (args, c"ARGV")] {
                 ffi::lua_createtable(state, list.len() as i32, 0);
@@ -191,10 +183,16 @@ fn key_and_arg_tables(
                 if as_globals {
                     ffi::lua_pushstring(state, name.as_ptr());
                     ffi::lua_pushvalue(state, -2);
-                    ffi::lua_rawset(state, 1);
+                    ffi::lua_rawset(state, 3);
                 }
             }
-            ffi::lua_remove(state, 1);
+            ffi::lua_remove(state, 3);
+            if as_globals {
+                ffi::lua_settop(state, 2);
+                ffi::lua_call(state, 1, 2);
+            } else {
+                ffi::lua_call(state, 3, 2);
+            }
         })
     }
 }

@@ -139,6 +139,10 @@ impl ScriptRun {
         if !self.active.load(Ordering::Acquire) {
             return false;
         }
+        // The script's own commands (`redis.call`) go on at once.
+        if self.running.lock().as_ref().is_none_or(|now| now.client == client) {
+            return false;
+        }
         // `Some(busy)` once decided; `None` when `patience` ran out first.
         let wait = |patience: Option<Instant>| {
             let mut running = self.running.lock();
