@@ -226,6 +226,9 @@ fn set_repl(lua: &Lua, args: MultiValue) -> mlua::Result<(bool, Value)> {
     }
 }
 
+/// `redis.call`'s arguments end to end, and where each lies.
+type ArgumentBuffers = (Vec<u8>, Vec<(usize, usize)>);
+
 thread_local! {
     /// The protocol the running script chose with `redis.setresp` (2 when
     /// it did not); a script runs on one thread from start to end.
@@ -234,7 +237,7 @@ thread_local! {
     /// `redis.call` for the run (see `LentHost`).
     static HOST: std::cell::Cell<*const ()> = const { std::cell::Cell::new(std::ptr::null()) };
     /// `Host::args` and `Host::spans`, kept for the next run on this thread.
-    static ARGUMENT_BUFFERS: std::cell::Cell<(Vec<u8>, Vec<(usize, usize)>)> =
+    static ARGUMENT_BUFFERS: std::cell::Cell<ArgumentBuffers> =
         const { std::cell::Cell::new((Vec::new(), Vec::new())) };
 }
 
