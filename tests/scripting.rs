@@ -32,9 +32,14 @@ fn read_line(con: &mut common::Conn) -> String {
 
 /// Sends commands until one replies BUSY (the script passed the threshold).
 fn wait_for_busy(con: &mut common::Conn) {
+    send_until_busy(con, &["PING"], b"+PONG\r\n");
+}
+
+/// Sends `command` until it replies BUSY; until then it replies `before`.
+fn send_until_busy(con: &mut common::Conn, command: &[&str], before: &[u8]) {
     let started = Instant::now();
     loop {
-        let reply = con.call(&["PING"]).expect("reply");
+        let reply = con.call(command).expect("reply");
         if reply.starts_with(b"-BUSY Redis is busy running a script.") {
             assert_eq!(
                 reply,
@@ -42,7 +47,7 @@ fn wait_for_busy(con: &mut common::Conn) {
             );
             return;
         }
-        assert_eq!(reply, b"+PONG\r\n");
+        assert_eq!(reply, before);
         assert!(started.elapsed() < TIMEOUT, "no BUSY reply");
     }
 }
@@ -128,6 +133,41 @@ fn script_kill_reaches_a_one_worker_server() {
     assert_eq!(other.call(&["SCRIPT", "KILL"]).unwrap(), b"+OK\r\n");
     assert!(read_line(&mut runner).starts_with("-ERR Script killed"));
     assert_eq!(runner.call(&["PING"]).unwrap(), b"+PONG\r\n");
+}
+
+/// Scripts of other connections queue for their turn without holding a
+/// thread: one queued before the running script passed the threshold
+/// still gets BUSY once it does, on any number of workers.
+#[test]
+fn a_queued_script_is_told_busy_once_the_running_one_passes_the_threshold() {
+    for threads in ["1", "2"] {
+        let args = ["--human-session-delay", "0", "--threads", threads, "--busy-reply-threshold", "300"];
+        let server = Server::start(&args);
+        let mut runner = server.connect();
+        let mut other = server.connect();
+        runner.send_cmd(&["EVAL", "local i = 0 while true do i = i + 1 end", "0"]);
+        // Sent while the loop runs (or before it started: then it runs first).
+        send_until_busy(&mut other, &["EVAL", "return 1", "0"], b":1\r\n");
+        assert_eq!(other.call(&["SCRIPT", "KILL"]).unwrap(), b"+OK\r\n");
+        assert!(read_line(&mut runner).starts_with("-ERR Script killed"));
+        assert_eq!(other.call(&["EVAL", "return 2", "0"]).unwrap(), b":2\r\n");
+    }
+}
+
+/// A connection's turn at running scripts ends before it waits: a script
+/// pipelined before a blocking pop does not hold other connections' scripts.
+#[test]
+fn a_blocked_client_holds_no_other_connection_s_script() {
+    let server = Server::start(&["--human-session-delay", "0", "--threads", "1"]);
+    let mut blocked = server.connect();
+    let mut other = server.connect();
+    let mut pipeline = common::resp(&["EVAL", "return 1", "0"]);
+    pipeline.extend(common::resp(&["BLPOP", "empty", "0"]));
+    blocked.send(pipeline);
+    assert_eq!(read_line(&mut blocked), ":1\r\n");
+    assert_eq!(other.call(&["EVAL", "return 2", "0"]).unwrap(), b":2\r\n");
+    assert_eq!(other.call(&["RPUSH", "empty", "x"]).unwrap(), b":1\r\n");
+    assert_eq!(read_line(&mut blocked), "*2\r\n");
 }
 
 #[test]

@@ -56,11 +56,11 @@ impl<'c, 'a> Batch<'c, 'a> {
     /// Starts a batch in the running command's context, locking every shard.
     pub fn begin(ctx: &'c mut Context<'a>) -> Batch<'c, 'a> {
         ctx.keyspace();
-        let mut done = Effects::default();
+        let mut done = spare_effects();
         ctx.keyspace.swap_effects(&mut done);
         let command = ctx.command;
         let nested = std::mem::replace(&mut ctx.nested, true);
-        Batch { ctx, done, log: Effects::default(), command, nested }
+        Batch { ctx, done, log: spare_effects(), command, nested }
     }
 
     /// Runs one command (`argv`: its name first, as a client sends it) and
@@ -168,7 +168,28 @@ impl Drop for Batch<'_, '_> {
         self.ctx.keyspace.swap_effects(&mut self.done);
         self.ctx.command = self.command;
         self.ctx.nested = self.nested;
+        give_back(std::mem::take(&mut self.done));
+        give_back(std::mem::take(&mut self.log));
     }
+}
+
+thread_local! {
+    /// Cleared effects whose buffers the next batch on this thread reuses
+    /// (a script a call would otherwise grow two sets of buffers anew).
+    static SPARE_EFFECTS: std::cell::RefCell<Vec<Effects>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn spare_effects() -> Effects {
+    SPARE_EFFECTS.with_borrow_mut(Vec::pop).unwrap_or_default()
+}
+
+fn give_back(mut effects: Effects) {
+    effects.clear();
+    SPARE_EFFECTS.with_borrow_mut(|spare| {
+        if spare.len() < 4 {
+            spare.push(effects);
+        }
+    });
 }
 
 #[cfg(test)]

@@ -186,6 +186,21 @@ fn status_text(bytes: &[u8]) -> String {
 
 /// A `redis.call` argument: strings as they are, numbers as Redis prints
 /// them (`%.17g`); anything else is refused.
+/// A Lua number as a `redis.call` argument, appended to `out` (as
+/// [`argument`] words the value `mlua` makes of it).
+pub fn number_argument(n: f64, out: &mut Vec<u8>) {
+    // `mlua` makes an integer of a number an `i64` holds exactly.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if (-LIMIT..LIMIT).contains(&n) && n.to_bits() == ((n as i64) as f64).to_bits() {
+        let i = n as i64;
+        if i.unsigned_abs() < 100_000_000_000_000_000 {
+            out.extend_from_slice(itoa::Buffer::new().format(i).as_bytes());
+            return;
+        }
+    }
+    out.extend_from_slice(format_c(c"%.17g", n).as_bytes());
+}
+
 pub fn argument(value: &Value) -> Option<Vec<u8>> {
     match value {
         Value::String(s) => Some(s.as_bytes().to_vec()),
@@ -202,6 +217,24 @@ pub fn argument(value: &Value) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn a_number_argument_is_worded_as_mlua_s_value_of_it(n in prop_oneof![
+            any::<f64>(),
+            any::<i64>().prop_map(|i| i as f64),
+            (-1000i64..1000).prop_map(|i| i as f64),
+            Just(-0.0),
+            Just(1e17),
+            Just(9.3e18),
+        ]) {
+            let lua = Lua::new();
+            let value: Value = lua.load("return ...").call(n).unwrap();
+            let mut out = Vec::new();
+            number_argument(n, &mut out);
+            prop_assert_eq!(Some(out), argument(&value));
+        }
+    }
 
     /// RESP2 replies a command gives (integers exact in a Lua number).
     fn resp2_reply() -> impl Strategy<Value = Reply> {

@@ -62,12 +62,9 @@ G.loadstring = function(s, name)
 end
 
 local redis = G.redis
--- C functions that raise the error table a bridge function answers.
+-- C functions: `call` raises the error table a bridge function answers, `pcall` returns it.
 redis.call = raising.call
-redis.pcall = function(...)
-  local _, reply = bridge.call(...)
-  return reply
-end
+redis.pcall = raising.pcall
 redis.setresp = raising.setresp
 redis.set_repl = raising.set_repl
 redis.log = raising.log
@@ -128,8 +125,19 @@ local function strict(source)
   return proxy
 end
 
--- The environment scripts run in: reads of unknown names fail, writes are refused.
-local env = strict(function() return G end)
+-- The environment scripts run in: reads of unknown names fail, writes are
+-- refused. Its names are looked up in the globals table itself (no Lua
+-- call per global read); only a name the globals lack reaches the
+-- globals' own `__index`, which raises. Only trusted code sees the
+-- globals table.
+raw_setmetatable(G, {
+  __index = function(_, name)
+    error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
+  end,
+  __metatable = false,
+})
+local env = raw_setmetatable({}, { __index = G, __newindex = deny, __metatable = false })
+readonly[env] = true
 G._G = env
 
 -- Function libraries: their code runs with only the loading API; the

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use mlua::{Function, HookTriggers, Lua, MultiValue, Value, VmState};
+use mlua::{ffi, Function, HookTriggers, Lua, MultiValue, Value, VmState};
 
 use super::convert::{self, error_table};
 use super::shebang::ScriptFlags;
@@ -44,6 +44,14 @@ struct Host<'c, 'a> {
     legacy: bool,
     wrote: bool,
     run: Arc<ScriptRun>,
+    /// The arguments of the `redis.call` running, end to end, and where
+    /// each lies (kept between calls: no allocation per call).
+    args: Vec<u8>,
+    spans: Vec<(usize, usize)>,
+    /// A reply the bridge's `reply` function converts (see `call_from_lua`).
+    pending: Option<Reply>,
+    /// A panic in a command, raised again once the script unwound.
+    panic: Option<Box<dyn std::any::Any + Send>>,
 }
 
 /// Installs the instruction hook through which `SCRIPT KILL`,
@@ -81,7 +89,10 @@ const FIRST_HAND_OFF: std::time::Duration = std::time::Duration::from_millis(1);
 pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, ReplyError> {
     let lua = &vm.lua;
     let fail = |e: mlua::Error| ReplyError::err(format_args!("Error running script: {e}"));
-    let (keys, args) = key_and_arg_tables(vm, spec.keys, spec.args, !spec.is_function).map_err(fail)?;
+    let too_many = |n: usize| n > i32::MAX as usize / 2;
+    if too_many(spec.keys.len()) || too_many(spec.args.len()) {
+        return Err(fail(mlua::Error::runtime("too many arguments")));
+    }
     let run = ctx.server.scripts.run.clone();
     // The command `FUNCTION STATS` shows (functions only).
     let mut command = Vec::new();
@@ -99,26 +110,30 @@ pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, R
     run.start(ctx.client.handle.id, spec.is_function, spec.name.to_string(), command);
     let (saved_db, saved_protocol, saved_command) = (ctx.client.db, ctx.client.protocol, ctx.command);
     let saved_in_script = std::mem::replace(&mut ctx.client.in_script, true);
+    let buffers = ARGUMENT_BUFFERS.take();
     let host = std::cell::RefCell::new(Host {
         batch: Batch::begin(&mut *ctx),
         read_only: spec.read_only,
         legacy: !spec.flags.declared,
         wrote: false,
         run: run.clone(),
+        args: buffers.0,
+        spans: buffers.1,
+        pending: None,
+        panic: None,
     });
-    match lua.app_data_mut::<ScriptResp>() {
-        Some(mut resp) => resp.0 = 2,
-        None => drop(lua.set_app_data(ScriptResp(2))),
-    }
+    SCRIPT_RESP.set(2);
     let outcome = {
-        let _lent = LentHost::lend(lua, &host);
-        if spec.is_function {
-            vm.run.call::<(bool, Value)>((spec.function.clone(), keys, args))
-        } else {
-            vm.run.call::<(bool, Value)>(spec.function.clone())
-        }
+        let _lent = LentHost::lend(&host);
+        call_run(vm, &spec)
     };
     let mut host = host.into_inner();
+    if let Some(panic) = host.panic.take() {
+        std::panic::resume_unwind(panic);
+    }
+    if host.args.capacity() <= 1 << 16 {
+        ARGUMENT_BUFFERS.set((std::mem::take(&mut host.args), std::mem::take(&mut host.spans)));
+    }
     let resp3 = resp_of(lua) == 3;
     let ctx = host.batch.context();
     // A script that wrote and then failed is still logged, as Redis does.
@@ -147,25 +162,17 @@ pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, R
     }
 }
 
-/// `KEYS` and `ARGV` as Lua tables, also set as globals for a script
-/// (`as_globals`), in one protected call: through `mlua`, each string and
-/// each table store is a protected call of its own on Lua 5.1.
-fn key_and_arg_tables(
-    vm: &Vm,
-    keys: &[&[u8]],
-    args: &[&[u8]],
-    as_globals: bool,
-) -> mlua::Result<(mlua::Table, mlua::Table)> {
-    use mlua::ffi;
-    let too_many = |n: usize| n > i32::MAX as usize / 2;
-    if too_many(keys.len()) || too_many(args.len()) {
-        return Err(mlua::Error::runtime("too many arguments"));
-    }
-    // SAFETY: plain Lua C API calls on the state `exec_raw` runs protected;
-    // the globals table given comes off the stack, which ends with the
-    // two new tables.
+/// Calls the prelude's `run` with the script, `KEYS` and `ARGV` set as
+/// globals, or with the function and them as its arguments: in one
+/// protected call (through `mlua`, each value made is a protected call of
+/// its own on Lua 5.1). `(true, value)` or `(false, {err=...})`.
+fn call_run(vm: &Vm, spec: &RunSpec<'_>) -> mlua::Result<(bool, Value)> {
+    let (keys, args, as_globals) = (spec.keys, spec.args, !spec.is_function);
+    // SAFETY: plain Lua C API calls on the state `exec_raw` runs protected,
+    // on the stack it gives: `run`, the script or function, the globals;
+    // what `run` returns is left as the results.
     unsafe {
-        vm.lua.exec_raw(vm.globals.clone(), |state| {
+        vm.lua.exec_raw((&vm.run, &spec.function, &vm.globals), |state| {
             ffi::lua_checkstack(state, 4);
             for (list, name) in [(keys, c"KEYS"), (args, c"ARGV")] {
                 ffi::lua_createtable(state, list.len() as i32, 0);
@@ -176,10 +183,16 @@ fn key_and_arg_tables(
                 if as_globals {
                     ffi::lua_pushstring(state, name.as_ptr());
                     ffi::lua_pushvalue(state, -2);
-                    ffi::lua_rawset(state, 1);
+                    ffi::lua_rawset(state, 3);
                 }
             }
-            ffi::lua_remove(state, 1);
+            ffi::lua_remove(state, 3);
+            if as_globals {
+                ffi::lua_settop(state, 2);
+                ffi::lua_call(state, 1, 2);
+            } else {
+                ffi::lua_call(state, 3, 2);
+            }
         })
     }
 }
@@ -213,12 +226,23 @@ fn set_repl(lua: &Lua, args: MultiValue) -> mlua::Result<(bool, Value)> {
     }
 }
 
-/// The protocol a script chose with `redis.setresp` (2 when it did not),
-/// in the Lua state's app data for the run.
-struct ScriptResp(u8);
+/// `redis.call`'s arguments end to end, and where each lies.
+type ArgumentBuffers = (Vec<u8>, Vec<(usize, usize)>);
 
-fn resp_of(lua: &Lua) -> u8 {
-    lua.app_data_ref::<ScriptResp>().map_or(2, |r| r.0)
+thread_local! {
+    /// The protocol the running script chose with `redis.setresp` (2 when
+    /// it did not); a script runs on one thread from start to end.
+    static SCRIPT_RESP: std::cell::Cell<u8> = const { std::cell::Cell::new(2) };
+    /// The running script's [`Host`] (null between runs), lent to
+    /// `redis.call` for the run (see `LentHost`).
+    static HOST: std::cell::Cell<*const ()> = const { std::cell::Cell::new(std::ptr::null()) };
+    /// `Host::args` and `Host::spans`, kept for the next run on this thread.
+    static ARGUMENT_BUFFERS: std::cell::Cell<ArgumentBuffers> =
+        const { std::cell::Cell::new((Vec::new(), Vec::new())) };
+}
+
+fn resp_of(_: &Lua) -> u8 {
+    SCRIPT_RESP.get()
 }
 
 /// `redis.setresp(2|3)`.
@@ -229,106 +253,209 @@ fn setresp(lua: &Lua, args: MultiValue) -> mlua::Result<(bool, Value)> {
     }
     match convert::argument(&args[0]).and_then(|a| String::from_utf8(a).ok()?.parse::<i64>().ok()) {
         Some(resp @ (2 | 3)) => {
-            lua.set_app_data(ScriptResp(resp as u8));
+            SCRIPT_RESP.set(resp as u8);
             Ok((true, Value::Nil))
         }
         _ => error("ERR RESP version must be 2 or 3."),
     }
 }
 
-/// The running script's [`Host`] (null between runs), lent to
-/// `redis.call` for the run: the function is made once with the engine,
-/// not once per call.
-struct HostSlot(*const ());
-
-// SAFETY: the pointer is read only by the thread running the script that
-// lent it, and only during that run (see `LentHost`).
-unsafe impl Send for HostSlot {}
-
 /// Lends a run's host to `redis.call` until dropped (also on unwinding).
-struct LentHost<'l> {
-    lua: &'l Lua,
+struct LentHost {
     before: *const (),
 }
 
-impl<'l> LentHost<'l> {
-    fn lend(lua: &'l Lua, host: &std::cell::RefCell<Host<'_, '_>>) -> LentHost<'l> {
+impl LentHost {
+    fn lend(host: &std::cell::RefCell<Host<'_, '_>>) -> LentHost {
         let pointer = host as *const std::cell::RefCell<Host<'_, '_>> as *const ();
-        let before = match lua.app_data_mut::<HostSlot>() {
-            Some(mut slot) => std::mem::replace(&mut slot.0, pointer),
-            None => {
-                lua.set_app_data(HostSlot(pointer));
-                std::ptr::null()
-            }
-        };
-        LentHost { lua, before }
+        LentHost { before: HOST.replace(pointer) }
     }
 }
 
-impl Drop for LentHost<'_> {
+impl Drop for LentHost {
     fn drop(&mut self) {
-        if let Some(mut slot) = self.lua.app_data_mut::<HostSlot>() {
-            slot.0 = self.before;
-        }
+        HOST.set(self.before);
     }
 }
 
-/// `redis.call` / `redis.pcall`'s bridge function: the lent host runs the
-/// command; outside a run it is not available.
-fn bridge_call(lua: &Lua, args: MultiValue) -> mlua::Result<(bool, Value)> {
-    let host = lua.app_data_ref::<HostSlot>().map_or(std::ptr::null(), |slot| slot.0);
+/// Runs `f` with the lent host, if a run lent one and nothing borrows it.
+fn with_host<R>(f: impl FnOnce(&mut Host<'_, '_>) -> R) -> Option<R> {
+    let host = HOST.get();
     if host.is_null() {
-        return Ok((false, error_table(lua, "ERR This function is not available here")?));
+        return None;
     }
     // SAFETY: `LentHost` set the slot to a host that lives until it is
     // dropped, which puts the slot back first; the script runs on this thread.
     let host = unsafe { &*(host as *const std::cell::RefCell<Host<'_, '_>>) };
-    let Ok(mut host) = host.try_borrow_mut() else {
-        return Ok((false, error_table(lua, "ERR This function is not available here")?));
+    let mut host = host.try_borrow_mut().ok()?;
+    Some(f(&mut host))
+}
+
+const NOT_AVAILABLE: &str = "ERR This function is not available here";
+
+/// The bridge's `reply`: the pending reply of the last `redis.call` as the
+/// script sees it, `(true, value)`, or `(false, {err=...})`.
+fn bridge_reply(lua: &Lua, (): ()) -> mlua::Result<(bool, Value)> {
+    let Some(Some(reply)) = with_host(|host| host.pending.take()) else {
+        return Ok((false, error_table(lua, NOT_AVAILABLE)?));
     };
-    host.call(lua, args)
+    let value = convert::reply_to_lua(lua, &reply, resp_of(lua) == 3)?;
+    Ok((!reply.is_error(), value))
+}
+
+/// What [`run_from_stack`] left for its C function to push (raw parts
+/// only: nothing to drop if pushing raises a memory error).
+enum Outcome {
+    Number(f64),
+    Boolean(bool),
+    Nil,
+    Bulk(*const u8, usize),
+    Status(*const u8, usize),
+    /// The pending reply, for the bridge's `reply` to convert.
+    Convert,
+    Fail(&'static str),
+}
+
+/// `redis.call` (`raise`) and `redis.pcall`: Lua C functions, as Redis's
+/// are. The arguments are read off the stack and the common replies
+/// pushed directly; other replies go through the bridge's `reply`.
+///
+/// # Safety
+/// Called by Lua as a C function. Lua errors are raised only here, when no
+/// Rust value with a destructor is alive in this frame.
+pub(super) unsafe fn call_from_lua(state: *mut ffi::lua_State, raise: bool) -> std::os::raw::c_int {
+    let outcome = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_from_stack(state))) {
+        Ok(outcome) => outcome,
+        Err(panic) => {
+            with_host(|host| host.panic = Some(panic));
+            Outcome::Fail("ERR a command of the script panicked")
+        }
+    };
+    ffi::lua_settop(state, 0);
+    let ok = match outcome {
+        Outcome::Number(n) => {
+            ffi::lua_pushnumber(state, n);
+            true
+        }
+        Outcome::Boolean(b) => {
+            ffi::lua_pushboolean(state, b as std::os::raw::c_int);
+            true
+        }
+        Outcome::Nil => {
+            ffi::lua_pushnil(state);
+            true
+        }
+        Outcome::Bulk(bytes, len) => {
+            ffi::lua_pushlstring(state, bytes.cast(), len);
+            true
+        }
+        Outcome::Status(bytes, len) => {
+            ffi::lua_createtable(state, 0, 1);
+            ffi::lua_pushlstring(state, bytes.cast(), len);
+            ffi::lua_setfield(state, -2, c"ok".as_ptr());
+            true
+        }
+        Outcome::Convert => {
+            ffi::lua_getfield(state, ffi::LUA_REGISTRYINDEX, c"miniredis_bridge".as_ptr());
+            ffi::lua_getfield(state, -1, c"reply".as_ptr());
+            ffi::lua_call(state, 0, 2);
+            ffi::lua_toboolean(state, -2) != 0
+        }
+        Outcome::Fail(text) => {
+            ffi::lua_createtable(state, 0, 1);
+            ffi::lua_pushlstring(state, text.as_ptr().cast(), text.len());
+            ffi::lua_setfield(state, -2, c"err".as_ptr());
+            false
+        }
+    };
+    if ok || !raise {
+        return 1;
+    }
+    ffi::lua_error(state)
+}
+
+/// Runs the command whose arguments are on the stack through the lent host.
+unsafe fn run_from_stack(state: *mut ffi::lua_State) -> Outcome {
+    with_host(|host| {
+        let (mut args, mut spans) = (std::mem::take(&mut host.args), std::mem::take(&mut host.spans));
+        args.clear();
+        spans.clear();
+        let outcome = read_arguments(state, &mut args, &mut spans)
+            .and_then(|()| host.run_command(Argv::Spans { buf: &args, spans: &spans }));
+        host.args = args;
+        host.spans = spans;
+        let reply = match outcome {
+            Ok(reply) => reply,
+            Err(text) => return Outcome::Fail(text),
+        };
+        match reply {
+            Reply::Integer(i) => Outcome::Number(i as f64),
+            Reply::Null | Reply::NullArray | Reply::None if SCRIPT_RESP.get() == 3 => Outcome::Nil,
+            Reply::Null | Reply::NullArray | Reply::None => Outcome::Boolean(false),
+            reply => {
+                let pending = host.pending.insert(reply);
+                match pending {
+                    Reply::Bulk(bytes) => Outcome::Bulk(bytes.as_ptr(), bytes.len()),
+                    Reply::Simple(text) => Outcome::Status(text.as_ptr(), text.len()),
+                    _ => Outcome::Convert,
+                }
+            }
+        }
+    })
+    .unwrap_or(Outcome::Fail(NOT_AVAILABLE))
+}
+
+/// The arguments on the stack, end to end in `args` (as `convert::argument`
+/// words them), without allocating on the Lua side.
+unsafe fn read_arguments(
+    state: *mut ffi::lua_State,
+    args: &mut Vec<u8>,
+    spans: &mut Vec<(usize, usize)>,
+) -> Result<(), &'static str> {
+    let count = ffi::lua_gettop(state);
+    for index in 1..=count {
+        let start = args.len();
+        match ffi::lua_type(state, index) {
+            ffi::LUA_TSTRING => {
+                let mut len = 0;
+                let bytes = ffi::lua_tolstring(state, index, &mut len);
+                args.extend_from_slice(std::slice::from_raw_parts(bytes.cast(), len));
+            }
+            ffi::LUA_TNUMBER => convert::number_argument(ffi::lua_tonumber(state, index), args),
+            _ => return Err("ERR Lua redis lib command arguments must be strings or integers"),
+        }
+        spans.push((start, args.len()));
+    }
+    if count == 0 {
+        return Err("ERR Please specify at least one argument for this redis lib call");
+    }
+    Ok(())
 }
 
 /// Puts `call`, `setresp` and `set_repl` in the bridge, for good.
 pub fn install_bridge_functions(lua: &Lua, bridge: &mlua::Table) -> mlua::Result<()> {
-    bridge.raw_set("call", lua.create_function(bridge_call)?)?;
+    bridge.raw_set("reply", lua.create_function(bridge_reply)?)?;
     bridge.raw_set("setresp", lua.create_function(setresp)?)?;
     bridge.raw_set("set_repl", lua.create_function(set_repl)?)
 }
 
 impl Host<'_, '_> {
-    /// `redis.call(...)` / `redis.pcall(...)`: `(true, reply)`, or
-    /// `(false, {err=...})` for the Lua side to raise (`call`) or return.
-    fn call(&mut self, lua: &Lua, args: MultiValue) -> mlua::Result<(bool, Value)> {
-        let error = |text: &str| Ok((false, error_table(lua, text)?));
-        let mut argv = Vec::with_capacity(args.len());
-        for arg in args.into_iter() {
-            match convert::argument(&arg) {
-                Some(bytes) => argv.push(bytes),
-                None => return error("ERR Lua redis lib command arguments must be strings or integers"),
-            }
-        }
-        if argv.is_empty() {
-            return error("ERR Please specify at least one argument for this redis lib call");
-        }
-        if let Err(text) = self.check(&argv) {
-            return error(text);
-        }
-        let resp = resp_of(lua);
-        self.batch.context().client.protocol = resp;
-        let reply = self.batch.run(Argv::Owned(&argv));
-        let entry = lookup(&argv[0]).expect("checked");
+    /// Runs a script's command (`argv` not empty): its reply, or the text
+    /// of the error Redis gives before running it.
+    fn run_command(&mut self, argv: Argv<'_>) -> Result<Reply, &'static str> {
+        let entry = self.check(argv)?;
+        self.batch.context().client.protocol = SCRIPT_RESP.get();
+        let reply = self.batch.run(argv);
         if entry.meta.has(Flag::Write) && !reply.is_error() {
             self.wrote = true;
             self.run.note_write();
         }
-        let value = convert::reply_to_lua(lua, &reply, resp == 3)?;
-        Ok((!reply.is_error(), value))
+        Ok(reply)
     }
 
     /// What Redis checks before a script's command runs, with its texts.
-    fn check(&mut self, argv: &[Vec<u8>]) -> Result<(), &'static str> {
-        let Some(entry) = lookup(&argv[0]) else {
+    fn check(&mut self, argv: Argv<'_>) -> Result<&'static Entry, &'static str> {
+        let Some(entry) = lookup(argv.get(0)) else {
             return Err("ERR Unknown Redis command called from script");
         };
         let meta = &entry.meta;
@@ -338,7 +465,7 @@ impl Host<'_, '_> {
         let mut sub = None;
         let mut flags = entry.flag_bits;
         if !meta.subcommands.is_empty() && argv.len() >= 2 {
-            if let Some(index) = entry.subcommand_index(&argv[1]) {
+            if let Some(index) = entry.subcommand_index(argv.get(1)) {
                 if !Entry::arity_ok(meta.subcommands[index].arity, argv.len()) {
                     return Err("ERR Wrong number of args calling Redis command from script");
                 }
@@ -352,7 +479,7 @@ impl Host<'_, '_> {
         let ctx = self.batch.context();
         let user = ctx.client.user.clone();
         if !user.unrestricted() {
-            let denial = crate::registry::denial(&user.rules.read(), entry, sub, Argv::Owned(argv));
+            let denial = crate::registry::denial(&user.rules.read(), entry, sub, argv);
             if let Some(denied) = &denial {
                 use crate::registry::permissions::{log, logged_as};
                 let (reason, object) = logged_as(denied, entry, sub);
@@ -385,6 +512,6 @@ impl Host<'_, '_> {
         {
             return Err("OOM command not allowed when used memory > 'maxmemory'.");
         }
-        Ok(())
+        Ok(entry)
     }
 }

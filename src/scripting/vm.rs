@@ -54,7 +54,8 @@ impl Vm {
         let raising = lua.create_table()?;
         // SAFETY: each is a Lua C function following the C API's rules (see `raise_through`).
         unsafe {
-            raising.set("call", lua.create_c_function(raising_call)?)?;
+            raising.set("call", lua.create_c_function(redis_call)?)?;
+            raising.set("pcall", lua.create_c_function(redis_pcall)?)?;
             raising.set("setresp", lua.create_c_function(raising_setresp)?)?;
             raising.set("set_repl", lua.create_c_function(raising_set_repl)?)?;
             raising.set("log", lua.create_c_function(raising_log)?)?;
@@ -123,8 +124,17 @@ macro_rules! raising {
     )*};
 }
 
+/// `redis.call`: see `run::call_from_lua`.
+unsafe extern "C-unwind" fn redis_call(state: *mut ffi::lua_State) -> std::os::raw::c_int {
+    super::run::call_from_lua(state, true)
+}
+
+/// `redis.pcall`: an error reply is returned, not raised.
+unsafe extern "C-unwind" fn redis_pcall(state: *mut ffi::lua_State) -> std::os::raw::c_int {
+    super::run::call_from_lua(state, false)
+}
+
 raising! {
-    raising_call => c"call",
     raising_setresp => c"setresp",
     raising_set_repl => c"set_repl",
     raising_log => c"log",

@@ -41,11 +41,15 @@ where
     // (see `Clients::request_shutdown`), so no process-wide waiter is polled.
     let killed = handle.killed();
     tokio::pin!(killed);
+    // SCRIPTING: this connection's turn at running scripts, kept for the
+    // scripts of one read (see `Scripts::turn`) and never across a wait.
+    let mut script_turn: Option<crate::state::scripts::Turn<'_>> = None;
     // Writes the pending replies through the connection's own waiters.
     macro_rules! flush_out {
-        () => {
+        () => {{
+            script_turn = None;
             flush(&mut socket, &mut out, shared, handle, &mut client.aof_wait, killed.as_mut()).await
-        };
+        }};
     }
     // The turn of a client `CLIENT PAUSE` held: kept until its held request ran.
     let mut pause_turn: Option<crate::state::pause::Turn<'_>> = None;
@@ -123,6 +127,10 @@ where
                             }
                         }
                     }
+                    let argv = parser.argv(&buf[pos..]);
+                    if script_turn.is_none() && crate::state::scripts::runs_a_script(argv.get(0)) {
+                        script_turn = shared.scripts.turn(handle.id).await;
+                    }
                     let mut reply =
                         run_one(shared, &mut client, parser.argv(&buf[pos..]), now, &mut last_command);
                     // LISTS: a blocking command that found its keys empty waits
@@ -197,6 +205,7 @@ where
                 }
             }
         }
+        script_turn = None;
         buf.advance(pos);
         // LISTS: requests that arrived while blocked come next.
         let resume = !pipelined.is_empty();

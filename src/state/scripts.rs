@@ -20,6 +20,12 @@ pub fn waits_for_the_engine(command: &str) -> bool {
     matches!(command, "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro")
 }
 
+/// [`waits_for_the_engine`] for a command name as a client sent it (any case).
+pub fn runs_a_script(name: &[u8]) -> bool {
+    const NAMES: [&[u8]; 6] = [b"eval", b"evalsha", b"eval_ro", b"evalsha_ro", b"fcall", b"fcall_ro"];
+    (4..=10).contains(&name.len()) && NAMES.iter().any(|n| n.eq_ignore_ascii_case(name))
+}
+
 /// The script running now, if any.
 #[derive(Debug, Clone)]
 pub struct Running {
@@ -133,6 +139,10 @@ impl ScriptRun {
         if !self.active.load(Ordering::Acquire) {
             return false;
         }
+        // The script's own commands (`redis.call`) go on at once.
+        if self.running.lock().as_ref().is_none_or(|now| now.client == client) {
+            return false;
+        }
         // `Some(busy)` once decided; `None` when `patience` ran out first.
         let wait = |patience: Option<Instant>| {
             let mut running = self.running.lock();
@@ -173,6 +183,8 @@ impl ScriptRun {
 #[derive(Default)]
 pub struct Scripts {
     pub run: Arc<ScriptRun>,
+    /// Connections' turns at running scripts (see [`Scripts::turn`]).
+    turns: Turns,
     /// The engine, built on first use by `crate::scripting`.
     pub engine: OnceLock<Box<dyn Any + Send + Sync>>,
     /// Bytes of the Lua heap (`used_memory_lua`).
@@ -197,7 +209,52 @@ impl std::fmt::Debug for Scripts {
     }
 }
 
+/// One turn at a time, handed on in arrival order.
+struct Turns(tokio::sync::Semaphore);
+
+impl Default for Turns {
+    fn default() -> Turns {
+        Turns(tokio::sync::Semaphore::new(1))
+    }
+}
+
+/// A connection's turn at running scripts, held until dropped.
+pub type Turn<'a> = tokio::sync::SemaphorePermit<'a>;
+
 impl Scripts {
+    /// A turn at running scripts for connection `client`, awaited without
+    /// holding a thread: connections whose scripts wait for the engine
+    /// (one Lua state) queue here, in order, rather than blocking their
+    /// worker on its lock (two workers handing the lock back and forth
+    /// per script, each hand-over a thread sleeping and waking). A
+    /// connection keeps its turn for the scripts of one read, as Redis
+    /// runs a client's pipeline. `None` once another connection's script
+    /// passed `busy-reply-threshold`: the command then runs without a turn
+    /// and gets `BUSY` from the engine's own wait.
+    pub async fn turn(&self, client: u64) -> Option<Turn<'_>> {
+        if let Ok(turn) = self.turns.0.try_acquire() {
+            return Some(turn);
+        }
+        loop {
+            if self.run.busy_for(client) {
+                return None;
+            }
+            // Until the running script would be busy; between scripts, a
+            // short while (the next one may run long).
+            let threshold = self.run.threshold();
+            let slice = match self.run.started() {
+                Some(started) => (started + threshold).saturating_duration_since(Instant::now()),
+                None => threshold.min(Duration::from_millis(50)),
+            };
+            let slice = slice.max(Duration::from_millis(1));
+            match tokio::time::timeout(slice, self.turns.0.acquire()).await {
+                Ok(turn) => return turn.ok(),
+                Err(_) if self.run.busy_for(client) => return None,
+                Err(_) => {}
+            }
+        }
+    }
+
     /// Memory the scripting engine holds, counted in `used_memory`.
     pub fn memory(&self) -> usize {
         self.lua_memory.load(Ordering::Relaxed) + self.scripts_memory.load(Ordering::Relaxed)
