@@ -84,6 +84,8 @@ mod tests {
     #[test]
     fn logged_as_pexpireat_or_del_and_only_when_applied() {
         let mut h = Harness::new();
+        // What is logged is built only for the append-only file.
+        h.run("CONFIG SET appendonly yes");
         h.run("EXPIRE k 10");
         assert_eq!(h.propagated(), logged(&[]), "nothing to log for a missing key");
         h.run("SET k v");

@@ -93,6 +93,8 @@ mod tests {
     #[test]
     fn logged_as_pexpireat_in_milliseconds() {
         let mut h = Harness::new();
+        // What is logged is built only for the append-only file.
+        h.run("CONFIG SET appendonly yes");
         h.run("SET k v");
         h.run(&format!("EXPIREAT k {}", NOW_S + 30));
         assert_eq!(h.propagated(), logged(&["PEXPIREAT k 1700000030000"]));

@@ -180,8 +180,11 @@ impl<'a> Context<'a> {
         if !applied {
             return self.propagate_none();
         }
-        let event = if self.db().contains(key) { "expire" } else { "del" };
-        self.notify(EventClass::Generic, event, key);
+        // Both need a lookup: each is made only for a reader.
+        if crate::state::notify::wanted(self.server.config.keyspace_events(), EventClass::Generic) {
+            let event = if self.db().contains(key) { "expire" } else { "del" };
+            self.notify(EventClass::Generic, event, key);
+        }
         self.propagate_expiry(key);
     }
 
@@ -190,6 +193,9 @@ impl<'a> Context<'a> {
     /// once it is gone. Relative times (`EXPIRE`, `GETEX EX`) never reach
     /// the log, so a replay at any later time gives the same data.
     pub fn propagate_expiry(&mut self, key: &[u8]) {
+        if !self.propagates() {
+            return;
+        }
         match self.db().deadline(key) {
             Some(at) => self.propagate_as(&[b"PEXPIREAT", key, itoa::Buffer::new().format(at).as_bytes()]),
             None if self.db().contains(key) => self.propagate_as(&[b"PERSIST", key]),

@@ -24,7 +24,11 @@ fn scripting() {
         args: &["-c", "50", "-P", "16"],
         fill: Some(&["SCRIPT", "LOAD", SMALL]),
     };
-    let small = workload_on("EVALSHA INCR+PEXPIRE, 50 clients, P16", &evalsha, requests, rounds, None, false);
+    // Pinned like every other workload (server on CPU 0, client on CPU 1),
+    // then unpinned with the default worker threads.
+    let small = workload_on("EVALSHA INCR+PEXPIRE, 50 clients, P16", &evalsha, requests, rounds, None, true);
+    let label = "EVALSHA INCR+PEXPIRE, 50 clients, P16, unpinned";
+    let unpinned = workload_on(label, &evalsha, requests, rounds, None, false);
     let big_calls = (requests / 100).max(200);
     let thousand = Workload { test: &["EVAL", THOUSAND, "1", "k"], args: &["-c", "1"], fill: None };
     let big = workload_on("EVAL of 1,000 SETs, 1 client", &thousand, big_calls, rounds, None, false);
@@ -32,6 +36,6 @@ fn scripting() {
     // per call (redis-benchmark's CSV cuts the script's commas, so its
     // req/s column is not read here).
     let (mini_us, redis_us) = (big.mini.cpu_us, big.redis.cpu_us);
-    print_rows("scripting", &[small, big]);
+    print_rows("scripting", &[small, unpinned, big]);
     println!("\n1,000-command script: {mini_us:.0} µs of server CPU per call on MiniRedis, {redis_us:.0} µs on Redis");
 }
