@@ -86,8 +86,9 @@ const HUGE_PAGE: usize = 2 << 20;
 
 /// Asks the kernel to back the whole 2 MiB pages inside a large block
 /// (a big hash's or keyspace's table) with huge pages: a random lookup
-/// then misses the TLB far less often. Only `madvise` mode needs this;
-/// the server never forks, so huge pages cost no copy-on-write.
+/// then misses the TLB far less often. Only `madvise` mode needs this.
+/// After the fork of `BGSAVE` or `BGREWRITEAOF`, Linux (5.8 on) splits a
+/// huge page on its first write and copies 4 KiB, as for small pages.
 #[inline]
 fn advise_huge_pages(ptr: *mut u8, size: usize) {
     #[cfg(target_os = "linux")]
