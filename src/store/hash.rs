@@ -10,8 +10,8 @@ use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
 
+use super::blob::{read_blob_pairs, write_blob};
 use super::packed::{self, Elem, Packed};
-use super::snapshot::{read_blob_pairs, write_blob};
 use super::string::str_heap;
 use super::value_type::{Limits, ValueType};
 use super::{scan_step, Str};

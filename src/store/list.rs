@@ -9,8 +9,8 @@
 
 use std::collections::VecDeque;
 
+use super::blob::{read_blob, write_blob};
 use super::packed::{encoded_len, Elem, Packed};
-use super::snapshot::{read_blob, write_blob};
 use super::value_type::{Limits, ValueType};
 use crate::alloc::charged;
 

@@ -14,6 +14,7 @@
 //! Commands see a [`Keyspace`] view that routes each key to its shard.
 
 pub mod bitmap;
+pub mod blob;
 pub mod clock;
 pub mod compact;
 mod db;

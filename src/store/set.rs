@@ -13,8 +13,8 @@ use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
 
+use super::blob::{read_blob_list, write_blob};
 use super::packed::{canonical_int, Elem};
-use super::snapshot::{read_blob_list, write_blob};
 use super::string::str_heap;
 use super::value_type::{Limits, ValueType};
 use super::{scan_step, Str};

@@ -17,9 +17,9 @@ use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
-use base64::Engine;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
+use super::blob::{write_blob, Blob};
 use super::{Dataset, Keyspace, Limits, Shape, Value};
 
 pub const FORMAT: &str = "miniredis-dump";
@@ -27,59 +27,6 @@ pub const FORMAT: &str = "miniredis-dump";
 /// streams; older dumps (version 1: strings and hashes; 2: and lists; 3:
 /// and sets and sorted sets) still load.
 pub const VERSION: u32 = 4;
-
-/// Bytes as JSON: a string when valid UTF-8, else `{"base64": "..."}`.
-#[derive(Serialize, Deserialize)]
-#[serde(untagged)]
-enum Blob<'a> {
-    Text(Cow<'a, str>),
-    Base64 { base64: Cow<'a, str> },
-}
-
-impl<'a> Blob<'a> {
-    fn of(bytes: &'a [u8]) -> Blob<'a> {
-        match std::str::from_utf8(bytes) {
-            Ok(text) => Blob::Text(Cow::Borrowed(text)),
-            Err(_) => {
-                Blob::Base64 { base64: Cow::Owned(base64::engine::general_purpose::STANDARD.encode(bytes)) }
-            }
-        }
-    }
-
-    fn into_bytes(self) -> Result<Vec<u8>, String> {
-        match self {
-            Blob::Text(text) => Ok(text.into_owned().into_bytes()),
-            Blob::Base64 { base64 } => base64::engine::general_purpose::STANDARD
-                .decode(base64.as_bytes())
-                .map_err(|e| format!("bad base64: {e}")),
-        }
-    }
-}
-
-/// Appends `bytes` as a JSON [`Blob`].
-pub fn write_blob(out: &mut Vec<u8>, bytes: &[u8]) {
-    serde_json::to_writer(out, &Blob::of(bytes)).expect("writing to memory cannot fail");
-}
-
-/// Reads a JSON [`Blob`].
-pub fn read_blob(json: &str) -> Result<Vec<u8>, String> {
-    serde_json::from_str::<Blob>(json).map_err(|e| e.to_string())?.into_bytes()
-}
-
-/// Owned (field, value) pairs, as a hash's dump form reads back.
-pub type Pairs = Vec<(Vec<u8>, Vec<u8>)>;
-
-/// Reads a JSON array of `[blob, blob]` pairs.
-pub fn read_blob_pairs(json: &str) -> Result<Pairs, String> {
-    let pairs: Vec<(Blob, Blob)> = serde_json::from_str(json).map_err(|e| e.to_string())?;
-    pairs.into_iter().map(|(f, v)| Ok((f.into_bytes()?, v.into_bytes()?))).collect()
-}
-
-/// Reads a JSON array of blobs (a set's members).
-pub fn read_blob_list(json: &str) -> Result<Vec<Vec<u8>>, String> {
-    let items: Vec<Blob> = serde_json::from_str(json).map_err(|e| e.to_string())?;
-    items.into_iter().map(Blob::into_bytes).collect()
-}
 
 /// One key; `value`'s form is its type's (see [`super::ValueType::write_snapshot`]).
 #[derive(Deserialize)]

@@ -1,6 +1,6 @@
 //! The string type: a [`Str`] (see [`super::compact`]).
 
-use super::snapshot::{read_blob, write_blob};
+use super::blob::{read_blob, write_blob};
 use super::value_type::{Limits, ValueType};
 use super::Str;
 use crate::protocol::parse::parse_i64;

@@ -10,8 +10,8 @@
 //! The change is one way. Reads go through [`ZSet::view`], which offers
 //! rank-based access for either encoding.
 
+use super::blob::write_blob;
 use super::packed::{Elem, Packed};
-use super::snapshot::write_blob;
 use super::value_type::{Limits, ValueType};
 use super::zset_tree::{order, Tree};
 use crate::alloc::charged;
@@ -303,7 +303,7 @@ impl ValueType for ZSet {
     }
 
     fn read_snapshot(json: &str, limits: &Limits) -> Result<Self, String> {
-        let pairs = super::snapshot::read_blob_pairs(json)?;
+        let pairs = super::blob::read_blob_pairs(json)?;
         if pairs.is_empty() {
             return Err("empty zset".into());
         }

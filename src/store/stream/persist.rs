@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::{Consumer, Group, Pending, Stream, StreamId};
-use crate::store::snapshot::{read_blob, write_blob};
+use crate::store::blob::{read_blob, write_blob};
 use crate::store::value_type::{Limits, ValueType};
 
 #[derive(Deserialize)]
