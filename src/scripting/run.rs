@@ -163,38 +163,82 @@ pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, R
 }
 
 /// Calls the prelude's `run` with the script, `KEYS` and `ARGV` set as
-/// globals, or with the function and them as its arguments: in one
-/// protected call (through `mlua`, each value made is a protected call of
-/// its own on Lua 5.1). `(true, value)` or `(false, {err=...})`.
+/// globals, or with the function and them as its arguments, in one
+/// protected call of the Vm's permanent `start` C function: nothing is
+/// allocated for the call itself (`mlua`'s `exec_raw` makes two C closures
+/// per call on Lua 5.1). `(true, value)` or `(false, {err=...})`.
 fn call_run(vm: &Vm, spec: &RunSpec<'_>) -> mlua::Result<(bool, Value)> {
-    let (keys, args, as_globals) = (spec.keys, spec.args, !spec.is_function);
-    // SAFETY: plain Lua C API calls on the state `exec_raw` runs protected,
-    // on the stack it gives: `run`, the script or function, the globals;
-    // what `run` returns is left as the results.
-    unsafe {
-        vm.lua.exec_raw((&vm.run, &spec.function, &vm.globals), |state| {
-            ffi::lua_checkstack(state, 4);
-            for (list, name) in [(keys, c"KEYS"), (args, c"ARGV")] {
-                ffi::lua_createtable(state, list.len() as i32, 0);
-                for (i, item) in list.iter().enumerate() {
-                    ffi::lua_pushlstring(state, item.as_ptr().cast(), item.len());
-                    ffi::lua_rawseti(state, -2, i as ffi::lua_Integer + 1);
-                }
-                if as_globals {
-                    ffi::lua_pushstring(state, name.as_ptr());
-                    ffi::lua_pushvalue(state, -2);
-                    ffi::lua_rawset(state, 3);
-                }
+    vm.lua.exec_raw_lua(|raw| {
+        // SAFETY: plain Lua C API calls on the locked state; the stack is
+        // left as found. `start_run` reads `spec` only during the pcall.
+        unsafe {
+            let state = raw.state();
+            let top = ffi::lua_gettop(state);
+            if ffi::lua_checkstack(state, 6) == 0 {
+                return Err(mlua::Error::StackError);
             }
-            ffi::lua_remove(state, 3);
-            if as_globals {
-                ffi::lua_settop(state, 2);
-                ffi::lua_call(state, 1, 2);
+            let pushed = raw
+                .push(&vm.start)
+                .and_then(|()| raw.push(&vm.run))
+                .and_then(|()| raw.push(&spec.function))
+                .and_then(|()| raw.push(&vm.globals));
+            if let Err(e) = pushed {
+                ffi::lua_settop(state, top);
+                return Err(e);
+            }
+            ffi::lua_pushlightuserdata(state, spec as *const RunSpec<'_> as *mut std::ffi::c_void);
+            let status = ffi::lua_pcall(state, 4, 2, 0);
+            let outcome = if status == ffi::LUA_OK {
+                let value = raw.pop_value();
+                let ok = ffi::lua_toboolean(state, -1) != 0;
+                Ok((ok, value))
+            } else if status == ffi::LUA_ERRMEM {
+                Err(mlua::Error::MemoryError("not enough memory".into()))
             } else {
-                ffi::lua_call(state, 3, 2);
-            }
-        })
+                Err(match raw.pop_value() {
+                    Value::Error(error) => *error,
+                    Value::String(text) => mlua::Error::runtime(text.to_string_lossy()),
+                    other => mlua::Error::runtime(format!("{other:?}")),
+                })
+            };
+            ffi::lua_settop(state, top);
+            outcome
+        }
+    })
+}
+
+/// The Vm's `start`: called with `run`, the script or function, the
+/// globals and the [`RunSpec`] (a light userdata); makes `KEYS` and `ARGV`
+/// and calls `run`, returning its two results.
+///
+/// # Safety
+/// Called by Lua (protected, from [`call_run`]) as a C function; holds no
+/// Rust value with a destructor across the calls that may raise.
+pub(super) unsafe extern "C-unwind" fn start_run(state: *mut ffi::lua_State) -> std::os::raw::c_int {
+    let spec = &*(ffi::lua_touserdata(state, 4) as *const RunSpec<'_>);
+    ffi::lua_settop(state, 3);
+    let (keys, args, as_globals) = (spec.keys, spec.args, !spec.is_function);
+    ffi::lua_checkstack(state, 4);
+    for (list, name) in [(keys, c"KEYS"), (args, c"ARGV")] {
+        ffi::lua_createtable(state, list.len() as i32, 0);
+        for (i, item) in list.iter().enumerate() {
+            ffi::lua_pushlstring(state, item.as_ptr().cast(), item.len());
+            ffi::lua_rawseti(state, -2, i as ffi::lua_Integer + 1);
+        }
+        if as_globals {
+            ffi::lua_pushstring(state, name.as_ptr());
+            ffi::lua_pushvalue(state, -2);
+            ffi::lua_rawset(state, 3);
+        }
     }
+    ffi::lua_remove(state, 3);
+    if as_globals {
+        ffi::lua_settop(state, 2);
+        ffi::lua_call(state, 1, 2);
+    } else {
+        ffi::lua_call(state, 3, 2);
+    }
+    2
 }
 
 /// The reply to a script that raised `error` (Redis's
