@@ -376,17 +376,15 @@ pub fn fcall(ctx: &mut Context<'_>, args: &mut Args<'_>, read_only: bool) -> Res
     let name = String::from_utf8_lossy(args.next()?).into_owned();
     let (keys, argv) = super::keys_and_args(args, "Bad number of keys provided")?;
     let engine = Engine::of(ctx.server);
-    let inner = engine.lock_or_busy(ctx.server, ctx.client.handle.id)?;
+    let mut inner = engine.lock_or_busy(ctx.server, ctx.client.handle.id)?;
     let Some(function) = inner.libraries.find(&name) else {
         return Err(ReplyError::err("Function not found"));
     };
     let flags = function.flags;
     super::check_flags(ctx, flags, read_only)?;
-    let keys: Vec<&[u8]> = keys.iter().map(|k| k.as_slice()).collect();
-    let argv: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
     let spec = super::RunSpec {
         function: function.function.clone(),
-        name: &name,
+        name: name.into(),
         keys: &keys,
         args: &argv,
         flags,

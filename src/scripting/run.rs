@@ -25,7 +25,7 @@ const KILLED: &str = "Script killed by user with SCRIPT KILL...";
 pub struct RunSpec<'s> {
     pub function: Function,
     /// Named in errors: the script's SHA1, or the function's name.
-    pub name: &'s str,
+    pub name: Arc<str>,
     pub keys: &'s [&'s [u8]],
     pub args: &'s [&'s [u8]],
     pub flags: ScriptFlags,
@@ -107,7 +107,7 @@ pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, R
     // Marked running first (background work stops taking shards), then
     // every shard, for the whole run (the batch): scripts may touch
     // undeclared keys.
-    run.start(ctx.client.handle.id, spec.is_function, spec.name.to_string(), command);
+    run.start(ctx.client.handle.id, spec.is_function, spec.name.clone(), command);
     let (saved_db, saved_protocol, saved_command) = (ctx.client.db, ctx.client.protocol, ctx.command);
     let saved_in_script = std::mem::replace(&mut ctx.client.in_script, true);
     let buffers = ARGUMENT_BUFFERS.take();
@@ -146,7 +146,7 @@ pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, R
     run.finish();
     let reply = match outcome {
         Ok((true, value)) => convert::lua_to_reply(&value, resp3),
-        Ok((false, Value::Table(error))) => return Err(script_error(&error, spec.name, spec.is_function)),
+        Ok((false, Value::Table(error))) => return Err(script_error(&error, &spec.name, spec.is_function)),
         Ok((false, other)) => return Err(ReplyError::err(format_args!("{other:?}"))),
         Err(mlua::Error::MemoryError(_)) => {
             return Err(ReplyError::err(format_args!(

@@ -35,7 +35,7 @@ pub struct Running {
     /// A function (`FCALL`) rather than a script (`EVAL`).
     pub function: bool,
     /// The function's name or the script's SHA1, and the command that runs it.
-    pub name: String,
+    pub name: Arc<str>,
     pub command: Vec<Vec<u8>>,
 }
 
@@ -56,7 +56,7 @@ pub struct ScriptRun {
 
 impl ScriptRun {
     /// Marks a script as running on connection `client`.
-    pub fn start(&self, client: u64, function: bool, name: String, command: Vec<Vec<u8>>) {
+    pub fn start(&self, client: u64, function: bool, name: Arc<str>, command: Vec<Vec<u8>>) {
         *self.running.lock() = Some(Running { client, started: Instant::now(), function, name, command });
         self.kill.store(false, Ordering::Relaxed);
         self.wrote.store(false, Ordering::Relaxed);
