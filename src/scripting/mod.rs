@@ -258,7 +258,7 @@ pub fn eval(
     read_only: bool,
 ) -> Result<Reply, ReplyError> {
     let script = args.next()?;
-    let (keys, argv) = keys_and_args(args, "")?;
+    let arguments = keys_and_args(args, "")?;
     let engine = Engine::of(ctx.server);
     let mut inner = engine.lock_or_busy(ctx.server, ctx.client.handle.id)?;
     let sha = if by_sha {
@@ -269,46 +269,55 @@ pub fn eval(
     } else {
         inner.load_script(script)?
     };
+    inner.cap_memory(ctx.server);
     let cached = &inner.scripts[&sha];
     let flags = cached.flags;
     check_flags(ctx, flags, read_only)?;
-    let function = cached.function.clone();
-    inner.cap_memory(ctx.server);
     let spec = RunSpec {
-        function,
+        function: &cached.function,
         name: sha,
-        keys: &keys,
-        args: &argv,
+        keys: arguments.keys(),
+        args: arguments.args(),
         flags,
         read_only: read_only || flags.no_writes,
         is_function: false,
     };
-    let result = run::run(ctx, &inner.vm, spec);
-    inner.account(ctx.server);
-    result
+    // The run publishes the Lua heap's size itself (see `run::call_run`).
+    run::run(ctx, &inner.vm, spec)
 }
 
-/// A script's keys or arguments (slices of the request).
-pub type Arguments<'a> = Vec<&'a [u8]>;
+/// A script's keys then its arguments (slices of the request).
+pub struct Arguments<'a> {
+    all: Vec<&'a [u8]>,
+    numkeys: usize,
+}
+
+impl<'a> Arguments<'a> {
+    pub fn keys(&self) -> &[&'a [u8]] {
+        &self.all[..self.numkeys]
+    }
+
+    pub fn args(&self) -> &[&'a [u8]] {
+        &self.all[self.numkeys..]
+    }
+}
 
 /// `numkeys key... arg...`, with Redis's errors.
 pub fn keys_and_args<'a>(
     args: &mut Args<'a>,
     not_a_number: &'static str,
-) -> Result<(Arguments<'a>, Arguments<'a>), ReplyError> {
+) -> Result<Arguments<'a>, ReplyError> {
     let numkeys =
         args.next_i64()
             .map_err(|e| if not_a_number.is_empty() { e } else { ReplyError::err(not_a_number) })?;
-    let rest: Vec<&[u8]> = args.rest().collect();
+    let all: Vec<&[u8]> = args.rest().collect();
     if numkeys < 0 {
         return Err(ReplyError::err("Number of keys can't be negative"));
     }
-    if numkeys as u64 > rest.len() as u64 {
+    if numkeys as u64 > all.len() as u64 {
         return Err(ReplyError::err("Number of keys can't be greater than number of args"));
     }
-    let mut rest = rest;
-    let argv = rest.split_off(numkeys as usize);
-    Ok((rest, argv))
+    Ok(Arguments { all, numkeys: numkeys as usize })
 }
 
 /// What a script's declared flags forbid before it runs.
@@ -375,6 +384,11 @@ pub fn script_flush(server: &ServerState) {
     let mut inner = engine.lock();
     inner.flush_scripts();
     inner.account(server);
+}
+
+/// The Lua heap's size as `mlua` counts it (tests: `used_memory_lua` must match).
+pub fn lua_heap_bytes(server: &ServerState) -> usize {
+    Engine::of(server).lock().vm.lua.used_memory()
 }
 
 /// The body of cached script `sha` (tests, persistence).

@@ -23,7 +23,7 @@ const KILLED: &str = "Script killed by user with SCRIPT KILL...";
 
 /// What runs and how.
 pub struct RunSpec<'s> {
-    pub function: Function,
+    pub function: &'s Function,
     /// Named in errors: the script's SHA1, or the function's name.
     pub name: Arc<str>,
     pub keys: &'s [&'s [u8]],
@@ -43,7 +43,7 @@ struct Host<'c, 'a> {
     read_only: bool,
     legacy: bool,
     wrote: bool,
-    run: Arc<ScriptRun>,
+    run: &'c ScriptRun,
     /// The arguments of the `redis.call` running, end to end, and where
     /// each lies (kept between calls: no allocation per call).
     args: Vec<u8>,
@@ -93,7 +93,8 @@ pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, R
     if too_many(spec.keys.len()) || too_many(spec.args.len()) {
         return Err(fail(mlua::Error::runtime("too many arguments")));
     }
-    let run = ctx.server.scripts.run.clone();
+    let server = ctx.server;
+    let run = &*server.scripts.run;
     // The command `FUNCTION STATS` shows (functions only).
     let mut command = Vec::new();
     if spec.is_function {
@@ -116,7 +117,7 @@ pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, R
         read_only: spec.read_only,
         legacy: !spec.flags.declared,
         wrote: false,
-        run: run.clone(),
+        run,
         args: buffers.0,
         spans: buffers.1,
         pending: None,
@@ -125,7 +126,7 @@ pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, R
     SCRIPT_RESP.set(2);
     let outcome = {
         let _lent = LentHost::lend(&host);
-        call_run(vm, &spec)
+        call_run(vm, &spec, &server.scripts.lua_memory)
     };
     let mut host = host.into_inner();
     if let Some(panic) = host.panic.take() {
@@ -167,7 +168,13 @@ pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, R
 /// protected call of the Vm's permanent `start` C function: nothing is
 /// allocated for the call itself (`mlua`'s `exec_raw` makes two C closures
 /// per call on Lua 5.1). `(true, value)` or `(false, {err=...})`.
-fn call_run(vm: &Vm, spec: &RunSpec<'_>) -> mlua::Result<(bool, Value)> {
+/// The Lua heap's size after the run is stored in `heap` (`used_memory_lua`:
+/// a run changes nothing else `Inner::account` publishes).
+fn call_run(
+    vm: &Vm,
+    spec: &RunSpec<'_>,
+    heap: &std::sync::atomic::AtomicUsize,
+) -> mlua::Result<(bool, Value)> {
     vm.lua.exec_raw_lua(|raw| {
         // SAFETY: plain Lua C API calls on the locked state; the stack is
         // left as found. `start_run` reads `spec` only during the pcall.
@@ -180,7 +187,7 @@ fn call_run(vm: &Vm, spec: &RunSpec<'_>) -> mlua::Result<(bool, Value)> {
             let pushed = raw
                 .push(&vm.start)
                 .and_then(|()| raw.push(&vm.run))
-                .and_then(|()| raw.push(&spec.function))
+                .and_then(|()| raw.push(spec.function))
                 .and_then(|()| raw.push(&vm.globals));
             if let Err(e) = pushed {
                 ffi::lua_settop(state, top);
@@ -188,6 +195,9 @@ fn call_run(vm: &Vm, spec: &RunSpec<'_>) -> mlua::Result<(bool, Value)> {
             }
             ffi::lua_pushlightuserdata(state, spec as *const RunSpec<'_> as *mut std::ffi::c_void);
             let status = ffi::lua_pcall(state, 4, 2, 0);
+            let kilobytes = ffi::lua_gc(state, ffi::LUA_GCCOUNT, 0).max(0) as usize;
+            let bytes = ffi::lua_gc(state, ffi::LUA_GCCOUNTB, 0).max(0) as usize;
+            heap.store(kilobytes * 1024 + bytes, std::sync::atomic::Ordering::Relaxed);
             let outcome = if status == ffi::LUA_OK {
                 let value = raw.pop_value();
                 let ok = ffi::lua_toboolean(state, -1) != 0;
