@@ -500,7 +500,7 @@ impl Host<'_, '_> {
         let entry = self.check(argv)?;
         self.batch.context().client.protocol = SCRIPT_RESP.get();
         let reply = self.batch.run(argv);
-        if entry.meta.has(Flag::Write) && !reply.is_error() {
+        if entry.flag_bits & Flag::Write.bit() != 0 && !reply.is_error() {
             self.wrote = true;
             self.run.note_write();
         }
@@ -531,8 +531,8 @@ impl Host<'_, '_> {
             return Err("ERR This Redis command is not allowed from script");
         }
         let ctx = self.batch.context();
-        let user = ctx.client.user.clone();
-        if !user.unrestricted() {
+        if !ctx.client.user.unrestricted() {
+            let user = ctx.client.user.clone();
             let denial = crate::registry::denial(&user.rules.read(), entry, sub, argv);
             if let Some(denied) = &denial {
                 use crate::registry::permissions::{log, logged_as};
