@@ -168,4 +168,17 @@ mod tests {
         assert!(reply.is_error(), "{reply:?}");
         assert_eq!(h.run("EVAL \"return 1\" 0"), int(1), "the engine still works");
     }
+
+    #[test]
+    fn used_memory_lua_is_the_heap_after_each_run() {
+        let mut h = Harness::new();
+        let published = |h: &Harness| h.shared.scripts.lua_memory.load(std::sync::atomic::Ordering::Relaxed);
+        let heap = |h: &Harness| crate::scripting::lua_heap_bytes(&h.shared);
+        assert_eq!(h.run("EVAL \"return 1\" 0"), int(1));
+        let before = published(&h);
+        assert_eq!(before, heap(&h));
+        assert_eq!(h.run("EVAL \"local t = {} for i = 1, 10000 do t[i] = i end return #t\" 0"), int(10000));
+        assert_eq!(published(&h), heap(&h));
+        assert_ne!(published(&h), before);
+    }
 }

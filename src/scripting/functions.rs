@@ -374,29 +374,26 @@ pub fn stats(server: &ServerState) -> Reply {
 /// `FCALL` / `FCALL_RO function numkeys key... arg...`.
 pub fn fcall(ctx: &mut Context<'_>, args: &mut Args<'_>, read_only: bool) -> Result<Reply, ReplyError> {
     let name = String::from_utf8_lossy(args.next()?).into_owned();
-    let (keys, argv) = super::keys_and_args(args, "Bad number of keys provided")?;
+    let arguments = super::keys_and_args(args, "Bad number of keys provided")?;
     let engine = Engine::of(ctx.server);
-    let inner = engine.lock_or_busy(ctx.server, ctx.client.handle.id)?;
+    let mut inner = engine.lock_or_busy(ctx.server, ctx.client.handle.id)?;
+    inner.cap_memory(ctx.server);
     let Some(function) = inner.libraries.find(&name) else {
         return Err(ReplyError::err("Function not found"));
     };
     let flags = function.flags;
     super::check_flags(ctx, flags, read_only)?;
-    let keys: Vec<&[u8]> = keys.iter().map(|k| k.as_slice()).collect();
-    let argv: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
     let spec = super::RunSpec {
-        function: function.function.clone(),
-        name: &name,
-        keys: &keys,
-        args: &argv,
+        function: &function.function,
+        name: name.into(),
+        keys: arguments.keys(),
+        args: arguments.args(),
         flags,
         read_only: read_only || flags.no_writes,
         is_function: true,
     };
-    inner.cap_memory(ctx.server);
-    let result = super::run::run(ctx, &inner.vm, spec);
-    inner.account(ctx.server);
-    result
+    // The run publishes the Lua heap's size itself (see `run::call_run`).
+    super::run::run(ctx, &inner.vm, spec)
 }
 
 /// `FUNCTION DUMP`: Redis's payload (`FUNCTION2` records, RDB version, CRC64).

@@ -17,6 +17,7 @@ mod vm;
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use parking_lot::{Mutex, MutexGuard};
 
@@ -105,7 +106,9 @@ pub struct Engine {
 
 pub(crate) struct Inner {
     pub(crate) vm: vm::Vm,
-    scripts: HashMap<String, Cached>,
+    scripts: HashMap<Arc<str>, Cached, std::hash::BuildHasherDefault<ShaHasher>>,
+    /// The Lua heap's cap now (set again only when `maxmemory` changes it).
+    memory_cap: usize,
     scripts_bytes: usize,
     pub(crate) libraries: functions::Libraries,
     /// What the kill hook watches, to install it again after a library load.
@@ -122,7 +125,8 @@ impl Engine {
         Engine {
             inner: Mutex::new(Inner {
                 vm,
-                scripts: HashMap::new(),
+                scripts: HashMap::default(),
+                memory_cap: LUA_MEMORY_LIMIT,
                 scripts_bytes: 0,
                 libraries: functions::Libraries::default(),
                 kill_hook,
@@ -187,10 +191,25 @@ impl Inner {
     }
 
     /// Caps the Lua heap at `maxmemory` (or [`LUA_MEMORY_LIMIT`]).
-    pub(crate) fn cap_memory(&self, server: &ServerState) {
+    pub(crate) fn cap_memory(&mut self, server: &ServerState) {
         let maxmemory = server.config.maxmemory() as usize;
         let limit = if maxmemory == 0 { LUA_MEMORY_LIMIT } else { maxmemory.max(1 << 20) };
-        let _ = self.vm.lua.set_memory_limit(limit);
+        if limit != self.memory_cap && self.vm.lua.set_memory_limit(limit).is_ok() {
+            self.memory_cap = limit;
+        }
+    }
+
+    /// The cache's key for `sha` as a client wrote it (any case).
+    fn cached_sha(&self, sha: &[u8]) -> Option<&Arc<str>> {
+        let mut lower = [0u8; 40];
+        if sha.len() != lower.len() {
+            return None;
+        }
+        for (to, from) in lower.iter_mut().zip(sha) {
+            *to = from.to_ascii_lowercase();
+        }
+        let sha = std::str::from_utf8(&lower).ok()?;
+        self.scripts.get_key_value(sha).map(|(key, _)| key)
     }
 
     /// Installs the kill hook again (a library load replaces it for its run).
@@ -199,16 +218,17 @@ impl Inner {
     }
 
     /// Compiles and caches `body` (once); its SHA1.
-    fn load_script(&mut self, body: &[u8]) -> Result<String, ReplyError> {
+    fn load_script(&mut self, body: &[u8]) -> Result<Arc<str>, ReplyError> {
         let sha = sha1_hex(body);
-        if self.scripts.contains_key(&sha) {
-            return Ok(sha);
+        if let Some((key, _)) = self.scripts.get_key_value(sha.as_str()) {
+            return Ok(key.clone());
         }
         let flags = shebang::parse(body).map_err(|e| ReplyError(e.into()))?;
         let function = self.vm.compile(&shebang::code(body), "@user_script").map_err(|e| {
             ReplyError::err(format_args!("Error compiling script (new function): {}", lua_message(&e)))
         })?;
         self.scripts_bytes += body.len() + 40;
+        let sha: Arc<str> = sha.into();
         self.scripts.insert(sha.clone(), Cached { function, body: body.to_vec(), flags });
         Ok(sha)
     }
@@ -237,61 +257,67 @@ pub fn eval(
     by_sha: bool,
     read_only: bool,
 ) -> Result<Reply, ReplyError> {
-    let script = args.next()?.to_vec();
-    let (keys, argv) = keys_and_args(args, "")?;
+    let script = args.next()?;
+    let arguments = keys_and_args(args, "")?;
     let engine = Engine::of(ctx.server);
     let mut inner = engine.lock_or_busy(ctx.server, ctx.client.handle.id)?;
     let sha = if by_sha {
-        let sha = String::from_utf8_lossy(&script).to_ascii_lowercase();
-        if !inner.scripts.contains_key(&sha) {
-            return Err(ReplyError::from("NOSCRIPT No matching script. Please use EVAL."));
+        match inner.cached_sha(script) {
+            Some(sha) => sha.clone(),
+            None => return Err(ReplyError::from("NOSCRIPT No matching script. Please use EVAL.")),
         }
-        sha
     } else {
-        inner.load_script(&script)?
+        inner.load_script(script)?
     };
+    inner.cap_memory(ctx.server);
     let cached = &inner.scripts[&sha];
     let flags = cached.flags;
     check_flags(ctx, flags, read_only)?;
-    let function = cached.function.clone();
-    inner.cap_memory(ctx.server);
-    let keys: Vec<&[u8]> = keys.iter().map(|k| k.as_slice()).collect();
-    let argv: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
     let spec = RunSpec {
-        function,
-        name: &sha,
-        keys: &keys,
-        args: &argv,
+        function: &cached.function,
+        name: sha,
+        keys: arguments.keys(),
+        args: arguments.args(),
         flags,
         read_only: read_only || flags.no_writes,
         is_function: false,
     };
-    let result = run::run(ctx, &inner.vm, spec);
-    inner.account(ctx.server);
-    result
+    // The run publishes the Lua heap's size itself (see `run::call_run`).
+    run::run(ctx, &inner.vm, spec)
 }
 
-/// A script's keys or arguments.
-pub type Arguments = Vec<Vec<u8>>;
+/// A script's keys then its arguments (slices of the request).
+pub struct Arguments<'a> {
+    all: Vec<&'a [u8]>,
+    numkeys: usize,
+}
+
+impl<'a> Arguments<'a> {
+    pub fn keys(&self) -> &[&'a [u8]] {
+        &self.all[..self.numkeys]
+    }
+
+    pub fn args(&self) -> &[&'a [u8]] {
+        &self.all[self.numkeys..]
+    }
+}
 
 /// `numkeys key... arg...`, with Redis's errors.
-pub fn keys_and_args(
-    args: &mut Args<'_>,
+pub fn keys_and_args<'a>(
+    args: &mut Args<'a>,
     not_a_number: &'static str,
-) -> Result<(Arguments, Arguments), ReplyError> {
+) -> Result<Arguments<'a>, ReplyError> {
     let numkeys =
         args.next_i64()
             .map_err(|e| if not_a_number.is_empty() { e } else { ReplyError::err(not_a_number) })?;
-    let rest: Vec<Vec<u8>> = args.rest().map(|a| a.to_vec()).collect();
+    let all: Vec<&[u8]> = args.rest().collect();
     if numkeys < 0 {
         return Err(ReplyError::err("Number of keys can't be negative"));
     }
-    if numkeys as u64 > rest.len() as u64 {
+    if numkeys as u64 > all.len() as u64 {
         return Err(ReplyError::err("Number of keys can't be greater than number of args"));
     }
-    let mut rest = rest;
-    let argv = rest.split_off(numkeys as usize);
-    Ok((rest, argv))
+    Ok(Arguments { all, numkeys: numkeys as usize })
 }
 
 /// What a script's declared flags forbid before it runs.
@@ -342,16 +368,14 @@ pub fn script_load(server: &ServerState, body: &[u8]) -> Result<String, ReplyErr
     let mut inner = engine.lock();
     let sha = inner.load_script(body)?;
     inner.account(server);
-    Ok(sha)
+    Ok(sha.to_string())
 }
 
 /// `SCRIPT EXISTS sha...`.
 pub fn script_exists(server: &ServerState, shas: &[&[u8]]) -> Vec<bool> {
     let engine = Engine::of(server);
     let inner = engine.lock();
-    shas.iter()
-        .map(|sha| inner.scripts.contains_key(&String::from_utf8_lossy(sha).to_ascii_lowercase()))
-        .collect()
+    shas.iter().map(|sha| inner.cached_sha(sha).is_some()).collect()
 }
 
 /// `SCRIPT FLUSH`.
@@ -360,6 +384,11 @@ pub fn script_flush(server: &ServerState) {
     let mut inner = engine.lock();
     inner.flush_scripts();
     inner.account(server);
+}
+
+/// The Lua heap's size as `mlua` counts it (tests: `used_memory_lua` must match).
+pub fn lua_heap_bytes(server: &ServerState) -> usize {
+    Engine::of(server).lock().vm.lua.used_memory()
 }
 
 /// The body of cached script `sha` (tests, persistence).
@@ -387,4 +416,24 @@ pub fn kill(server: &ServerState, function: bool) -> Result<(), ReplyError> {
     }
     run.request_kill();
     Ok(())
+}
+
+/// Hashes the script cache's keys: SHA1 digests in hex, evenly spread
+/// already (no one can pick keys that collide), so a multiply per 8 bytes
+/// does, where the default SipHash cost more than the lookup.
+#[derive(Default)]
+struct ShaHasher(u64);
+
+impl std::hash::Hasher for ShaHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }

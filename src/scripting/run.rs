@@ -23,9 +23,9 @@ const KILLED: &str = "Script killed by user with SCRIPT KILL...";
 
 /// What runs and how.
 pub struct RunSpec<'s> {
-    pub function: Function,
+    pub function: &'s Function,
     /// Named in errors: the script's SHA1, or the function's name.
-    pub name: &'s str,
+    pub name: Arc<str>,
     pub keys: &'s [&'s [u8]],
     pub args: &'s [&'s [u8]],
     pub flags: ScriptFlags,
@@ -43,7 +43,7 @@ struct Host<'c, 'a> {
     read_only: bool,
     legacy: bool,
     wrote: bool,
-    run: Arc<ScriptRun>,
+    run: &'c ScriptRun,
     /// The arguments of the `redis.call` running, end to end, and where
     /// each lies (kept between calls: no allocation per call).
     args: Vec<u8>,
@@ -93,7 +93,8 @@ pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, R
     if too_many(spec.keys.len()) || too_many(spec.args.len()) {
         return Err(fail(mlua::Error::runtime("too many arguments")));
     }
-    let run = ctx.server.scripts.run.clone();
+    let server = ctx.server;
+    let run = &*server.scripts.run;
     // The command `FUNCTION STATS` shows (functions only).
     let mut command = Vec::new();
     if spec.is_function {
@@ -107,7 +108,7 @@ pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, R
     // Marked running first (background work stops taking shards), then
     // every shard, for the whole run (the batch): scripts may touch
     // undeclared keys.
-    run.start(ctx.client.handle.id, spec.is_function, spec.name.to_string(), command);
+    run.start(ctx.client.handle.id, spec.is_function, spec.name.clone(), command);
     let (saved_db, saved_protocol, saved_command) = (ctx.client.db, ctx.client.protocol, ctx.command);
     let saved_in_script = std::mem::replace(&mut ctx.client.in_script, true);
     let buffers = ARGUMENT_BUFFERS.take();
@@ -116,7 +117,7 @@ pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, R
         read_only: spec.read_only,
         legacy: !spec.flags.declared,
         wrote: false,
-        run: run.clone(),
+        run,
         args: buffers.0,
         spans: buffers.1,
         pending: None,
@@ -125,7 +126,7 @@ pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, R
     SCRIPT_RESP.set(2);
     let outcome = {
         let _lent = LentHost::lend(&host);
-        call_run(vm, &spec)
+        call_run(vm, &spec, &server.scripts.lua_memory)
     };
     let mut host = host.into_inner();
     if let Some(panic) = host.panic.take() {
@@ -146,7 +147,7 @@ pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, R
     run.finish();
     let reply = match outcome {
         Ok((true, value)) => convert::lua_to_reply(&value, resp3),
-        Ok((false, Value::Table(error))) => return Err(script_error(&error, spec.name, spec.is_function)),
+        Ok((false, Value::Table(error))) => return Err(script_error(&error, &spec.name, spec.is_function)),
         Ok((false, other)) => return Err(ReplyError::err(format_args!("{other:?}"))),
         Err(mlua::Error::MemoryError(_)) => {
             return Err(ReplyError::err(format_args!(
@@ -163,38 +164,91 @@ pub fn run(ctx: &mut Context<'_>, vm: &Vm, spec: RunSpec<'_>) -> Result<Reply, R
 }
 
 /// Calls the prelude's `run` with the script, `KEYS` and `ARGV` set as
-/// globals, or with the function and them as its arguments: in one
-/// protected call (through `mlua`, each value made is a protected call of
-/// its own on Lua 5.1). `(true, value)` or `(false, {err=...})`.
-fn call_run(vm: &Vm, spec: &RunSpec<'_>) -> mlua::Result<(bool, Value)> {
-    let (keys, args, as_globals) = (spec.keys, spec.args, !spec.is_function);
-    // SAFETY: plain Lua C API calls on the state `exec_raw` runs protected,
-    // on the stack it gives: `run`, the script or function, the globals;
-    // what `run` returns is left as the results.
-    unsafe {
-        vm.lua.exec_raw((&vm.run, &spec.function, &vm.globals), |state| {
-            ffi::lua_checkstack(state, 4);
-            for (list, name) in [(keys, c"KEYS"), (args, c"ARGV")] {
-                ffi::lua_createtable(state, list.len() as i32, 0);
-                for (i, item) in list.iter().enumerate() {
-                    ffi::lua_pushlstring(state, item.as_ptr().cast(), item.len());
-                    ffi::lua_rawseti(state, -2, i as ffi::lua_Integer + 1);
-                }
-                if as_globals {
-                    ffi::lua_pushstring(state, name.as_ptr());
-                    ffi::lua_pushvalue(state, -2);
-                    ffi::lua_rawset(state, 3);
-                }
+/// globals, or with the function and them as its arguments, in one
+/// protected call of the Vm's permanent `start` C function: nothing is
+/// allocated for the call itself (`mlua`'s `exec_raw` makes two C closures
+/// per call on Lua 5.1). `(true, value)` or `(false, {err=...})`.
+/// The Lua heap's size after the run is stored in `heap` (`used_memory_lua`:
+/// a run changes nothing else `Inner::account` publishes).
+fn call_run(
+    vm: &Vm,
+    spec: &RunSpec<'_>,
+    heap: &std::sync::atomic::AtomicUsize,
+) -> mlua::Result<(bool, Value)> {
+    vm.lua.exec_raw_lua(|raw| {
+        // SAFETY: plain Lua C API calls on the locked state; the stack is
+        // left as found. `start_run` reads `spec` only during the pcall.
+        unsafe {
+            let state = raw.state();
+            let top = ffi::lua_gettop(state);
+            if ffi::lua_checkstack(state, 6) == 0 {
+                return Err(mlua::Error::StackError);
             }
-            ffi::lua_remove(state, 3);
-            if as_globals {
-                ffi::lua_settop(state, 2);
-                ffi::lua_call(state, 1, 2);
+            let pushed = raw
+                .push(&vm.start)
+                .and_then(|()| raw.push(&vm.run))
+                .and_then(|()| raw.push(spec.function))
+                .and_then(|()| raw.push(&vm.globals));
+            if let Err(e) = pushed {
+                ffi::lua_settop(state, top);
+                return Err(e);
+            }
+            ffi::lua_pushlightuserdata(state, spec as *const RunSpec<'_> as *mut std::ffi::c_void);
+            let status = ffi::lua_pcall(state, 4, 2, 0);
+            let kilobytes = ffi::lua_gc(state, ffi::LUA_GCCOUNT, 0).max(0) as usize;
+            let bytes = ffi::lua_gc(state, ffi::LUA_GCCOUNTB, 0).max(0) as usize;
+            heap.store(kilobytes * 1024 + bytes, std::sync::atomic::Ordering::Relaxed);
+            let outcome = if status == ffi::LUA_OK {
+                let value = raw.pop_value();
+                let ok = ffi::lua_toboolean(state, -1) != 0;
+                Ok((ok, value))
+            } else if status == ffi::LUA_ERRMEM {
+                Err(mlua::Error::MemoryError("not enough memory".into()))
             } else {
-                ffi::lua_call(state, 3, 2);
-            }
-        })
+                Err(match raw.pop_value() {
+                    Value::Error(error) => *error,
+                    Value::String(text) => mlua::Error::runtime(text.to_string_lossy()),
+                    other => mlua::Error::runtime(format!("{other:?}")),
+                })
+            };
+            ffi::lua_settop(state, top);
+            outcome
+        }
+    })
+}
+
+/// The Vm's `start`: called with `run`, the script or function, the
+/// globals and the [`RunSpec`] (a light userdata); makes `KEYS` and `ARGV`
+/// and calls `run`, returning its two results.
+///
+/// # Safety
+/// Called by Lua (protected, from [`call_run`]) as a C function; holds no
+/// Rust value with a destructor across the calls that may raise.
+pub(super) unsafe extern "C-unwind" fn start_run(state: *mut ffi::lua_State) -> std::os::raw::c_int {
+    let spec = &*(ffi::lua_touserdata(state, 4) as *const RunSpec<'_>);
+    ffi::lua_settop(state, 3);
+    let (keys, args, as_globals) = (spec.keys, spec.args, !spec.is_function);
+    ffi::lua_checkstack(state, 4);
+    for (list, name) in [(keys, c"KEYS"), (args, c"ARGV")] {
+        ffi::lua_createtable(state, list.len() as i32, 0);
+        for (i, item) in list.iter().enumerate() {
+            ffi::lua_pushlstring(state, item.as_ptr().cast(), item.len());
+            ffi::lua_rawseti(state, -2, i as ffi::lua_Integer + 1);
+        }
+        if as_globals {
+            ffi::lua_pushstring(state, name.as_ptr());
+            ffi::lua_pushvalue(state, -2);
+            ffi::lua_rawset(state, 3);
+        }
     }
+    ffi::lua_remove(state, 3);
+    if as_globals {
+        ffi::lua_settop(state, 2);
+        ffi::lua_call(state, 1, 2);
+    } else {
+        ffi::lua_call(state, 3, 2);
+    }
+    2
 }
 
 /// The reply to a script that raised `error` (Redis's
@@ -446,7 +500,7 @@ impl Host<'_, '_> {
         let entry = self.check(argv)?;
         self.batch.context().client.protocol = SCRIPT_RESP.get();
         let reply = self.batch.run(argv);
-        if entry.meta.has(Flag::Write) && !reply.is_error() {
+        if entry.flag_bits & Flag::Write.bit() != 0 && !reply.is_error() {
             self.wrote = true;
             self.run.note_write();
         }
@@ -477,8 +531,8 @@ impl Host<'_, '_> {
             return Err("ERR This Redis command is not allowed from script");
         }
         let ctx = self.batch.context();
-        let user = ctx.client.user.clone();
-        if !user.unrestricted() {
+        if !ctx.client.user.unrestricted() {
+            let user = ctx.client.user.clone();
             let denial = crate::registry::denial(&user.rules.read(), entry, sub, argv);
             if let Some(denied) = &denial {
                 use crate::registry::permissions::{log, logged_as};

@@ -16,6 +16,8 @@ pub struct Vm {
     pub env: Table,
     /// `run(f)`: `xpcall(f, handler)`.
     pub run: Function,
+    /// The C function each run starts with (see `run::start_run`).
+    pub start: Function,
     /// Where each run lends `call`, `setresp`, `set_repl`.
     pub bridge: Table,
     /// The environment of function libraries (see `loading`).
@@ -66,7 +68,9 @@ impl Vm {
         let prelude = lua.load(include_str!("prelude.lua")).set_name("=redis").into_function()?;
         let (env, run, function_env, loading): (Table, Function, Table, Function) =
             prelude.call((getinfo, bridge.clone(), names, raising))?;
-        Ok(Vm { lua, globals, env, run, bridge, function_env, loading })
+        // SAFETY: a Lua C function following the C API's rules.
+        let start = unsafe { lua.create_c_function(super::run::start_run)? };
+        Ok(Vm { lua, globals, env, run, start, bridge, function_env, loading })
     }
 
     /// Compiles a script body (text only) into a function running in the sandbox.

@@ -4,7 +4,7 @@
 //! itself (built and used by `crate::scripting`, opaque here).
 
 use std::any::Any;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -35,7 +35,7 @@ pub struct Running {
     /// A function (`FCALL`) rather than a script (`EVAL`).
     pub function: bool,
     /// The function's name or the script's SHA1, and the command that runs it.
-    pub name: String,
+    pub name: Arc<str>,
     pub command: Vec<Vec<u8>>,
 }
 
@@ -46,6 +46,9 @@ pub struct ScriptRun {
     finished: Condvar,
     /// Set while a script runs; lets `dispatch` skip the lock when idle.
     active: AtomicBool,
+    /// The connection of the script running (or of the last one): lets
+    /// the script's own commands skip the lock.
+    client: AtomicU64,
     /// `SCRIPT KILL` / `FUNCTION KILL` asked the script to stop.
     kill: AtomicBool,
     /// The running script wrote (it can no longer be killed).
@@ -56,10 +59,11 @@ pub struct ScriptRun {
 
 impl ScriptRun {
     /// Marks a script as running on connection `client`.
-    pub fn start(&self, client: u64, function: bool, name: String, command: Vec<Vec<u8>>) {
+    pub fn start(&self, client: u64, function: bool, name: Arc<str>, command: Vec<Vec<u8>>) {
         *self.running.lock() = Some(Running { client, started: Instant::now(), function, name, command });
         self.kill.store(false, Ordering::Relaxed);
         self.wrote.store(false, Ordering::Relaxed);
+        self.client.store(client, Ordering::Relaxed);
         self.active.store(true, Ordering::Release);
     }
 
@@ -140,6 +144,9 @@ impl ScriptRun {
             return false;
         }
         // The script's own commands (`redis.call`) go on at once.
+        if self.client.load(Ordering::Relaxed) == client {
+            return false;
+        }
         if self.running.lock().as_ref().is_none_or(|now| now.client == client) {
             return false;
         }
