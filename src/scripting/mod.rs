@@ -117,7 +117,8 @@ pub(crate) struct Inner {
 
 impl Engine {
     fn new(server: &ServerState) -> Engine {
-        let vm = vm::Vm::new().expect("the Lua state builds");
+        let runner = vm::Runner { start: run::start_run, call: run::redis_call, pcall: run::redis_pcall };
+        let vm = vm::Vm::new(runner).expect("the Lua state builds");
         let _ = vm.lua.set_memory_limit(LUA_MEMORY_LIMIT);
         let kill_hook = (server.scripts.run.clone(), server.clients.shutdown_requested());
         run::install_kill_hook(&vm.lua, kill_hook.0.clone(), kill_hook.1.clone());

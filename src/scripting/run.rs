@@ -374,10 +374,20 @@ enum Outcome {
 /// are. The arguments are read off the stack and the common replies
 /// pushed directly; other replies go through the bridge's `reply`.
 ///
+/// `redis.call`: see [`call_from_lua`].
+pub(super) unsafe extern "C-unwind" fn redis_call(state: *mut ffi::lua_State) -> std::os::raw::c_int {
+    call_from_lua(state, true)
+}
+
+/// `redis.pcall`: an error reply is returned, not raised.
+pub(super) unsafe extern "C-unwind" fn redis_pcall(state: *mut ffi::lua_State) -> std::os::raw::c_int {
+    call_from_lua(state, false)
+}
+
 /// # Safety
 /// Called by Lua as a C function. Lua errors are raised only here, when no
 /// Rust value with a destructor is alive in this frame.
-pub(super) unsafe fn call_from_lua(state: *mut ffi::lua_State, raise: bool) -> std::os::raw::c_int {
+unsafe fn call_from_lua(state: *mut ffi::lua_State, raise: bool) -> std::os::raw::c_int {
     let outcome = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_from_stack(state))) {
         Ok(outcome) => outcome,
         Err(panic) => {

@@ -36,8 +36,19 @@ const REMOVED: &[&str] = &[
     "newproxy", "gcinfo",
 ];
 
+/// The C functions that run scripts and their commands (`run.rs`), handed
+/// in so that this module, which builds the Lua state, does not depend on
+/// the module that runs in it.
+pub struct Runner {
+    /// Starts a run (see `run::start_run`).
+    pub start: ffi::lua_CFunction,
+    /// `redis.call` and `redis.pcall` (see `run::call_from_lua`).
+    pub call: ffi::lua_CFunction,
+    pub pcall: ffi::lua_CFunction,
+}
+
 impl Vm {
-    pub fn new() -> mlua::Result<Vm> {
+    pub fn new(runner: Runner) -> mlua::Result<Vm> {
         let libs = StdLib::TABLE | StdLib::STRING | StdLib::MATH | StdLib::DEBUG;
         // SAFETY: `debug` is needed by the trusted prelude only, which keeps
         // `getinfo` and removes the library before any script runs.
@@ -56,8 +67,8 @@ impl Vm {
         let raising = lua.create_table()?;
         // SAFETY: each is a Lua C function following the C API's rules (see `raise_through`).
         unsafe {
-            raising.set("call", lua.create_c_function(redis_call)?)?;
-            raising.set("pcall", lua.create_c_function(redis_pcall)?)?;
+            raising.set("call", lua.create_c_function(runner.call)?)?;
+            raising.set("pcall", lua.create_c_function(runner.pcall)?)?;
             raising.set("setresp", lua.create_c_function(raising_setresp)?)?;
             raising.set("set_repl", lua.create_c_function(raising_set_repl)?)?;
             raising.set("log", lua.create_c_function(raising_log)?)?;
@@ -69,7 +80,7 @@ impl Vm {
         let (env, run, function_env, loading): (Table, Function, Table, Function) =
             prelude.call((getinfo, bridge.clone(), names, raising))?;
         // SAFETY: a Lua C function following the C API's rules.
-        let start = unsafe { lua.create_c_function(super::run::start_run)? };
+        let start = unsafe { lua.create_c_function(runner.start)? };
         Ok(Vm { lua, globals, env, run, start, bridge, function_env, loading })
     }
 
@@ -126,16 +137,6 @@ macro_rules! raising {
             raise_through(state, $name)
         }
     )*};
-}
-
-/// `redis.call`: see `run::call_from_lua`.
-unsafe extern "C-unwind" fn redis_call(state: *mut ffi::lua_State) -> std::os::raw::c_int {
-    super::run::call_from_lua(state, true)
-}
-
-/// `redis.pcall`: an error reply is returned, not raised.
-unsafe extern "C-unwind" fn redis_pcall(state: *mut ffi::lua_State) -> std::os::raw::c_int {
-    super::run::call_from_lua(state, false)
 }
 
 raising! {
