@@ -23,6 +23,18 @@ mod tests {
     use crate::testing::*;
 
     #[test]
+    fn a_new_script_shows_in_the_memory_figures() {
+        let mut h = Harness::new();
+        assert_eq!(h.run("EVAL \"return 1\" 0"), int(1));
+        let info = h.info("memory");
+        assert!(info.contains("number_of_cached_scripts:1\r\n"), "{info}");
+        // The body (8 bytes) and its 40-byte SHA1, as `SCRIPT LOAD` counts it.
+        assert!(info.contains("used_memory_scripts_eval:48\r\n"), "{info}");
+        h.run("EVAL \"return 1\" 0");
+        assert!(h.info("memory").contains("number_of_cached_scripts:1\r\n"));
+    }
+
+    #[test]
     fn conversions_of_returned_values() {
         let mut h = Harness::new();
         assert_eq!(h.run("EVAL \"return 1.9\" 0"), int(1));

@@ -268,7 +268,13 @@ pub fn eval(
             None => return Err(ReplyError::from("NOSCRIPT No matching script. Please use EVAL.")),
         }
     } else {
-        inner.load_script(script)?
+        let cached = inner.scripts.len();
+        let sha = inner.load_script(script)?;
+        // A new script: `number_of_cached_scripts` and its bytes change.
+        if inner.scripts.len() != cached {
+            inner.account(ctx.server);
+        }
+        sha
     };
     inner.cap_memory(ctx.server);
     let cached = &inner.scripts[&sha];
