@@ -5,24 +5,9 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{bulk, Conn, Server};
-
-/// Waits until `INFO clients` reports `n` blocked clients (polling, with a
-/// generous deadline: no fixed sleeps).
-fn await_blocked(admin: &mut Conn, n: usize) {
-    let start = Instant::now();
-    loop {
-        admin.send_cmd(&["INFO", "clients"]);
-        let info = String::from_utf8_lossy(&admin.read_reply()).into_owned();
-        if info.contains(&format!("blocked_clients:{n}\r\n")) {
-            return;
-        }
-        assert!(start.elapsed() < Duration::from_secs(20), "never reached {n} blocked clients: {info}");
-        std::thread::yield_now();
-    }
-}
 
 fn pair(key: &str, value: &str) -> Vec<u8> {
     [b"*2\r\n".to_vec(), bulk(key), bulk(value)].concat()
@@ -35,7 +20,7 @@ fn fifo_order_and_served_after_the_whole_push() {
     let mut waiters: Vec<Conn> = (0..3).map(|_| server.connect()).collect();
     for (i, w) in waiters.iter_mut().enumerate() {
         w.send_cmd(&["BLPOP", "q", "0"]);
-        await_blocked(&mut admin, i + 1);
+        admin.await_blocked(i + 1);
     }
     admin.send_cmd(&["CLIENT", "LIST"]);
     assert!(String::from_utf8_lossy(&admin.read_reply()).contains(" flags=b "));
@@ -45,7 +30,7 @@ fn fifo_order_and_served_after_the_whole_push() {
     waiters[0].expect(pair("q", "c"));
     waiters[1].expect(pair("q", "b"));
     waiters[2].expect(pair("q", "a"));
-    await_blocked(&mut admin, 0);
+    admin.await_blocked(0);
     admin.cmd(&["EXISTS", "q"], ":0\r\n");
 }
 
@@ -56,7 +41,7 @@ fn several_keys_pipelined_commands_wait_and_the_log_holds_plain_pops() {
     let mut waiter = server.connect();
     // The GET behind the BLPOP waits until the BLPOP is served.
     waiter.send([common::resp(&["BRPOP", "k1", "k2", "0"]), common::resp(&["GET", "s"])].concat());
-    await_blocked(&mut admin, 1);
+    admin.await_blocked(1);
     admin.cmd(&["SET", "s", "v"], "+OK\r\n");
     waiter.expect_silence(Duration::from_millis(50));
     admin.cmd(&["RPUSH", "k2", "x", "y"], ":2\r\n");
@@ -64,7 +49,7 @@ fn several_keys_pipelined_commands_wait_and_the_log_holds_plain_pops() {
     admin.cmd(&["LRANGE", "k2", "0", "-1"], "*1\r\n$1\r\nx\r\n");
     // BLMOVE logs LMOVE.
     waiter.send_cmd(&["BLMOVE", "src", "dst", "LEFT", "RIGHT", "0"]);
-    await_blocked(&mut admin, 1);
+    admin.await_blocked(1);
     admin.cmd(&["RPUSH", "src", "m"], ":1\r\n");
     waiter.expect("$1\r\nm\r\n");
     admin.cmd(&["LRANGE", "dst", "0", "-1"], "*1\r\n$1\r\nm\r\n");
@@ -99,12 +84,12 @@ fn timeout_unblock_and_kill() {
     let id_line = waiter.read_reply();
     let id = String::from_utf8_lossy(&id_line).trim().trim_start_matches(':').to_string();
     waiter.send_cmd(&["BLPOP", "none", "0"]);
-    await_blocked(&mut admin, 1);
+    admin.await_blocked(1);
     admin.cmd(&["CLIENT", "UNBLOCK", &id], ":1\r\n");
     waiter.expect("*-1\r\n");
     admin.cmd(&["CLIENT", "UNBLOCK", &id], ":0\r\n");
     waiter.send_cmd(&["BLPOP", "none", "0"]);
-    await_blocked(&mut admin, 1);
+    admin.await_blocked(1);
     admin.cmd(&["CLIENT", "UNBLOCK", &id, "ERROR"], ":1\r\n");
     waiter.expect("-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n");
     admin.cmd(
@@ -113,14 +98,14 @@ fn timeout_unblock_and_kill() {
     );
 
     waiter.send_cmd(&["BLPOP", "none", "0"]);
-    await_blocked(&mut admin, 1);
+    admin.await_blocked(1);
     admin.cmd(&["CLIENT", "KILL", "ID", &id], ":1\r\n");
     waiter.expect_closed();
-    await_blocked(&mut admin, 0);
+    admin.await_blocked(0);
     // The killed waiter left no queue entry: the next one is served.
     let mut next = server.connect();
     next.send_cmd(&["BLPOP", "none", "0"]);
-    await_blocked(&mut admin, 1);
+    admin.await_blocked(1);
     admin.cmd(&["RPUSH", "none", "v"], ":1\r\n");
     next.expect(pair("none", "v"));
 }
@@ -139,12 +124,12 @@ fn many_blocked_connections_dropping_at_once() {
             waiter
         })
         .collect();
-    await_blocked(&mut admin, 300);
+    admin.await_blocked(300);
     drop(waiters);
-    await_blocked(&mut admin, 0);
+    admin.await_blocked(0);
     let mut last = server.connect();
     last.send_cmd(&["BLPOP", "q", "0"]);
-    await_blocked(&mut admin, 1);
+    admin.await_blocked(1);
     admin.cmd(&["LPUSH", "q", "x"], ":1\r\n");
     last.expect(pair("q", "x"));
 }
@@ -161,7 +146,7 @@ fn the_redis_crate_blocks_and_is_served() {
             redis::cmd("BRPOP").arg("jobs").arg(0).query(&mut consumer).unwrap();
         got
     });
-    await_blocked(&mut admin, 1);
+    admin.await_blocked(1);
     let mut producer = client.get_connection().unwrap();
     let len: i64 = redis::cmd("LPUSH").arg("jobs").arg("job-1").query(&mut producer).unwrap();
     assert_eq!(len, 1);
@@ -180,11 +165,11 @@ fn a_hundred_thousand_keys_and_several_threads() {
     args.extend((0..100_000).map(|i| format!("key:{i}")));
     args.push("0".into());
     waiter.send_cmd(&args);
-    await_blocked(&mut admin, 1);
+    admin.await_blocked(1);
     admin.cmd(&["RPUSH", "key:99999", "last"], ":1\r\n");
     waiter.expect(pair("key:99999", "last"));
     // Served: it left all 100,000 queues, so a push to another key wakes no one.
-    await_blocked(&mut admin, 0);
+    admin.await_blocked(0);
     admin.cmd(&["RPUSH", "key:5", "x"], ":1\r\n");
     admin.cmd(&["LLEN", "key:5"], ":1\r\n");
     // Bad arguments get Redis's errors and the connection stays usable.

@@ -10,19 +10,6 @@ use std::time::{Duration, Instant};
 
 use common::{bulk, Conn, Server, TempDir};
 
-fn await_blocked(admin: &mut Conn, n: usize) {
-    let start = Instant::now();
-    loop {
-        admin.send_cmd(&["INFO", "clients"]);
-        let info = String::from_utf8_lossy(&admin.read_reply()).into_owned();
-        if info.contains(&format!("blocked_clients:{n}\r\n")) {
-            return;
-        }
-        assert!(start.elapsed() < Duration::from_secs(20), "never reached {n} blocked clients: {info}");
-        std::thread::yield_now();
-    }
-}
-
 /// `[[key, [[id, [field, value]]]]]`, as a served read replies in RESP2.
 fn served(key: &str, id: &str, field: &str, value: &str) -> Vec<u8> {
     [
@@ -46,24 +33,24 @@ fn every_reader_is_served_and_group_readers_in_turn() {
     let mut consumers: Vec<Conn> = (0..3).map(|_| server.connect()).collect();
     for (i, r) in readers.iter_mut().enumerate() {
         r.send_cmd(&["XREAD", "BLOCK", "0", "STREAMS", "s", "$"]);
-        await_blocked(&mut admin, i + 1);
+        admin.await_blocked(i + 1);
     }
     for (i, c) in consumers.iter_mut().enumerate() {
         c.send_cmd(&["XREADGROUP", "GROUP", "g", &format!("c{i}"), "BLOCK", "0", "STREAMS", "s", ">"]);
-        await_blocked(&mut admin, i + 3);
+        admin.await_blocked(i + 3);
     }
     admin.cmd(&["XADD", "s", "1-0", "f", "one"], bulk("1-0"));
     for r in &mut readers {
         r.expect(served("s", "1-0", "f", "one"));
     }
     consumers[0].expect(served("s", "1-0", "f", "one"));
-    await_blocked(&mut admin, 2);
+    admin.await_blocked(2);
     consumers[1].expect_silence(Duration::from_millis(30));
     admin.cmd(&["XADD", "s", "2-0", "f", "two"], bulk("2-0"));
     consumers[1].expect(served("s", "2-0", "f", "two"));
     admin.cmd(&["XADD", "s", "3-0", "f", "three"], bulk("3-0"));
     consumers[2].expect(served("s", "3-0", "f", "three"));
-    await_blocked(&mut admin, 0);
+    admin.await_blocked(0);
     let owners = [b"*4\r\n:3\r\n".to_vec(), bulk("1-0"), bulk("3-0"), b"*3\r\n".to_vec()]
         .into_iter()
         .chain((0..3).map(|i| [b"*2\r\n".to_vec(), bulk(format!("c{i}")), bulk("1")].concat()))
@@ -81,13 +68,13 @@ fn a_reader_of_a_served_group_passes_the_turn_to_the_next_group() {
     let mut consumers: Vec<Conn> = (0..3).map(|_| server.connect()).collect();
     for (i, (c, group)) in consumers.iter_mut().zip(["g1", "g1", "g2"]).enumerate() {
         c.send_cmd(&["XREADGROUP", "GROUP", group, &format!("c{i}"), "BLOCK", "0", "STREAMS", "s", ">"]);
-        await_blocked(&mut admin, i + 1);
+        admin.await_blocked(i + 1);
     }
     admin.cmd(&["XADD", "s", "1-0", "f", "one"], bulk("1-0"));
     consumers[0].expect(served("s", "1-0", "f", "one"));
     // The second (g1 has nothing left) keeps waiting, and g2's reader still gets the entry.
     consumers[2].expect(served("s", "1-0", "f", "one"));
-    await_blocked(&mut admin, 1);
+    admin.await_blocked(1);
     consumers[1].expect_silence(Duration::from_millis(30));
 }
 
@@ -99,7 +86,7 @@ fn timeouts_and_a_vanished_stream_or_group_end_the_wait() {
     waiter.cmd(&["XREAD", "BLOCK", "30", "STREAMS", "nothing", "0"], "*-1\r\n");
     admin.cmd(&["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"], "+OK\r\n");
     waiter.send_cmd(&["XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">"]);
-    await_blocked(&mut admin, 1);
+    admin.await_blocked(1);
     admin.cmd(&["XGROUP", "DESTROY", "s", "g"], ":1\r\n");
     waiter.expect("-NOGROUP the consumer group this client was blocked on no longer exists\r\n");
     admin.cmd(&["XGROUP", "CREATE", "s", "g", "$"], "+OK\r\n");
@@ -108,12 +95,12 @@ fn timeouts_and_a_vanished_stream_or_group_end_the_wait() {
     waiter.send_cmd(&["XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">"]);
     other.send_cmd(&["XREADGROUP", "GROUP", "g", "d", "BLOCK", "0", "STREAMS", "s", ">"]);
     reader.send_cmd(&["XREAD", "BLOCK", "0", "STREAMS", "s", "$"]);
-    await_blocked(&mut admin, 3);
+    admin.await_blocked(3);
     admin.cmd(&["DEL", "s"], ":1\r\n");
     waiter.expect("-UNBLOCKED the stream key no longer exists\r\n");
     other.expect("-UNBLOCKED the stream key no longer exists\r\n");
     // A plain reader waits on: the next stream at the key serves it.
-    await_blocked(&mut admin, 1);
+    admin.await_blocked(1);
     admin.cmd(&["XADD", "s", "5-0", "f", "v"], bulk("5-0"));
     reader.expect(served("s", "5-0", "f", "v"));
     waiter.cmd(&["PING"], "+PONG\r\n");

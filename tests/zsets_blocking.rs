@@ -5,23 +5,9 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{bulk, Conn, Server};
-
-/// Waits until `INFO clients` reports `n` blocked clients (polling, no fixed sleeps).
-fn await_blocked(admin: &mut Conn, n: usize) {
-    let start = Instant::now();
-    loop {
-        admin.send_cmd(&["INFO", "clients"]);
-        let info = String::from_utf8_lossy(&admin.read_reply()).into_owned();
-        if info.contains(&format!("blocked_clients:{n}\r\n")) {
-            return;
-        }
-        assert!(start.elapsed() < Duration::from_secs(20), "never reached {n} blocked clients: {info}");
-        std::thread::yield_now();
-    }
-}
 
 fn triple(key: &str, member: &str, score: &str) -> Vec<u8> {
     [b"*3\r\n".to_vec(), bulk(key), bulk(member), bulk(score)].concat()
@@ -43,19 +29,19 @@ fn fifo_order_served_after_the_whole_zadd() {
     let mut waiters: Vec<Conn> = (0..3).map(|_| server.connect()).collect();
     for (i, w) in waiters.iter_mut().enumerate() {
         w.send_cmd(&["BZPOPMIN", "z", "other", "0"]);
-        await_blocked(&mut admin, i + 1);
+        admin.await_blocked(i + 1);
     }
     admin.cmd(&["ZADD", "z", "3", "c", "1", "a", "2", "b"], ":3\r\n");
     waiters[0].expect(triple("z", "a", "1"));
     waiters[1].expect(triple("z", "b", "2"));
     waiters[2].expect(triple("z", "c", "3"));
-    await_blocked(&mut admin, 0);
+    admin.await_blocked(0);
     admin.cmd(&["EXISTS", "z"], ":0\r\n");
     // BZMPOP takes what the count allows; the next waiter gets the rest.
     waiters[0].send_cmd(&["BZMPOP", "0", "1", "m", "MAX", "COUNT", "2"]);
-    await_blocked(&mut admin, 1);
+    admin.await_blocked(1);
     waiters[1].send_cmd(&["BZPOPMAX", "m", "0"]);
-    await_blocked(&mut admin, 2);
+    admin.await_blocked(2);
     admin.cmd(&["ZADD", "m", "1", "x", "2", "y", "3", "z"], ":3\r\n");
     waiters[0].expect(
         [b"*2\r\n".to_vec(), bulk("m"), b"*2\r\n*2\r\n".to_vec(), bulk("z"), bulk("3"), b"*2\r\n".to_vec()]
@@ -75,10 +61,10 @@ fn another_type_keeps_waiting_timeouts_and_unblock() {
     waiter.cmd(&["BZPOPMIN", "none", "0.01"], "*-1\r\n");
     waiter.cmd(&["BZMPOP", "0.01", "1", "none", "MIN"], "*-1\r\n");
     waiter.send_cmd(&["BZPOPMAX", "k", "0"]);
-    await_blocked(&mut admin, 1);
+    admin.await_blocked(1);
     admin.cmd(&["SET", "k", "v"], "+OK\r\n");
     waiter.expect_silence(Duration::from_millis(50));
-    await_blocked(&mut admin, 1);
+    admin.await_blocked(1);
     admin.cmd(&["DEL", "k"], ":1\r\n");
     admin.cmd(&["ZADD", "k", "5", "m"], ":1\r\n");
     waiter.expect(triple("k", "m", "5"));
@@ -87,11 +73,11 @@ fn another_type_keeps_waiting_timeouts_and_unblock() {
     let id_line = waiter.read_reply();
     let id = String::from_utf8_lossy(&id_line).trim().trim_start_matches(':').to_string();
     waiter.send_cmd(&["BZMPOP", "0", "1", "none", "MIN"]);
-    await_blocked(&mut admin, 1);
+    admin.await_blocked(1);
     admin.cmd(&["CLIENT", "UNBLOCK", &id], ":1\r\n");
     waiter.expect("*-1\r\n");
     waiter.send_cmd(&["BZPOPMIN", "none", "0"]);
-    await_blocked(&mut admin, 1);
+    admin.await_blocked(1);
     admin.cmd(&["CLIENT", "UNBLOCK", &id, "ERROR"], ":1\r\n");
     waiter.expect("-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n");
     drop(admin);
@@ -108,7 +94,7 @@ fn a_blocked_command_counts_once_in_commandstats() {
     let mut admin = server.connect();
     let mut waiter = server.connect();
     waiter.send_cmd(&["BZPOPMIN", "z", "0"]);
-    await_blocked(&mut admin, 1);
+    admin.await_blocked(1);
     // Woken twice without finding a sorted set, then served.
     admin.cmd(&["SET", "z", "v"], "+OK\r\n");
     admin.cmd(&["DEL", "z"], ":1\r\n");
@@ -117,7 +103,7 @@ fn a_blocked_command_counts_once_in_commandstats() {
     assert_eq!(commandstat(&mut admin, "bzpopmin"), "calls=1,rejected_calls=0,failed_calls=0");
     waiter.cmd(&["BLPOP", "l", "0.01"], "*-1\r\n");
     waiter.send_cmd(&["BLPOP", "l", "0"]);
-    await_blocked(&mut admin, 1);
+    admin.await_blocked(1);
     admin.cmd(&["RPUSH", "l", "x"], ":1\r\n");
     waiter.expect([b"*2\r\n".to_vec(), bulk("l"), bulk("x")].concat());
     assert_eq!(commandstat(&mut admin, "blpop"), "calls=2,rejected_calls=0,failed_calls=0");
@@ -127,7 +113,7 @@ fn a_blocked_command_counts_once_in_commandstats() {
     let id_line = waiter.read_reply();
     let id = String::from_utf8_lossy(&id_line).trim().trim_start_matches(':').to_string();
     waiter.send_cmd(&["BZPOPMAX", "none", "0"]);
-    await_blocked(&mut admin, 1);
+    admin.await_blocked(1);
     admin.cmd(&["CLIENT", "UNBLOCK", &id, "ERROR"], ":1\r\n");
     waiter.expect("-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n");
     assert_eq!(commandstat(&mut admin, "bzpopmax"), "calls=1,rejected_calls=0,failed_calls=1");

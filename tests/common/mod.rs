@@ -469,6 +469,22 @@ pub struct Conn {
 }
 
 impl Conn {
+    /// Waits until `INFO clients` reports `n` blocked clients (polling, with
+    /// a generous deadline: no fixed sleeps).
+    pub fn await_blocked(&mut self, n: usize) {
+        let start = std::time::Instant::now();
+        loop {
+            self.send_cmd(&["INFO", "clients"]);
+            let info = String::from_utf8_lossy(&self.read_reply()).into_owned();
+            if info.contains(&format!("blocked_clients:{n}\r\n")) {
+                return;
+            }
+            let waited = start.elapsed() < std::time::Duration::from_secs(20);
+            assert!(waited, "never reached {n} blocked clients: {info}");
+            std::thread::yield_now();
+        }
+    }
+
     /// Connects or panics.
     pub fn connect(port: u16) -> Conn {
         Conn::open(port).unwrap_or_else(|e| panic!("connect to 127.0.0.1:{port}: {e}"))
