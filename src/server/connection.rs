@@ -231,6 +231,13 @@ where
         if client.monitor && monitor.is_none() {
             monitor = Some(shared.metrics.add_monitor(handle.id));
         }
+        // A pipeline's replies wait until every other ready connection has
+        // run, then all go out together, as Redis writes them just before it
+        // sleeps: a client woken by the first write is still awake for the
+        // next, where a write each time it slept costs it a cross-CPU wake-up.
+        if commands > 1 && !out.is_empty() {
+            tokio::task::yield_now().await;
+        }
         if !out.is_empty() && flush_out!().is_err() {
             return;
         }
