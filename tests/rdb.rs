@@ -88,6 +88,7 @@ fn populate(con: &mut redis::Connection) {
         let refs: Vec<&[u8]> = args.iter().map(|a| &a[..]).collect();
         cmd(con, &refs);
     }
+    cmd(con, &[b"FUNCTION", b"LOAD", LIBRARY.as_bytes()]);
     run(con, "SELECT 3");
     run(con, "SET other db3");
     run(con, "HSET h3 f v");
@@ -95,7 +96,12 @@ fn populate(con: &mut redis::Connection) {
     run(con, "SELECT 0");
 }
 
-/// Every key of every database: type, encoding, absolute deadline, value.
+/// A function library, which RDB files carry before the keys.
+const LIBRARY: &str = "#!lua name=rdblib\nredis.register_function{function_name='twice', \
+    callback=function(keys, args) return args[1] * 2 end, flags={'no-writes'}, description='doubles'}";
+
+/// Every key of every database: type, encoding, absolute deadline, value;
+/// and, under database `u32::MAX`, the function libraries with their code.
 type Contents = BTreeMap<(u32, Vec<u8>), (String, i64)>;
 
 fn contents(server: &Server) -> Contents {
@@ -129,6 +135,8 @@ fn contents(server: &Server) -> Contents {
             all.insert((db, key), (format!("{kind} {encoding} {value}"), deadline));
         }
     }
+    let libraries = cmd(&mut con, &[b"FUNCTION", b"LIST", b"WITHCODE"]);
+    all.insert((u32::MAX, b"functions".to_vec()), (format!("{libraries:?}"), -1));
     all
 }
 

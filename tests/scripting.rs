@@ -236,9 +236,11 @@ fn a_script_s_writes_replay_from_the_append_only_file() {
 
 #[test]
 fn functions_survive_a_restart() {
-    for args in
-        [&["--human-session-delay", "0", "--appendonly", "yes"][..], &["--human-session-delay", "0"][..]]
-    {
+    for args in [
+        &["--human-session-delay", "0", "--appendonly", "yes"][..],
+        &["--human-session-delay", "0"][..],
+        &["--human-session-delay", "0", "--dbfilename", "dump.rdb"][..],
+    ] {
         let dir = Arc::new(TempDir::new("scripting-functions"));
         let code = "#!lua name=lib\nredis.register_function('hello', function(keys, args) return 'hi ' .. args[1] end)";
         {

@@ -17,7 +17,8 @@
 //! `BENCH_ONLY=core` (only SET/GET at depth 1 and pipeline 16),
 //! `BENCH_ONLY=hash` (only the hash
 //! workloads, and SET/GET at pipeline 16 to compare with), `BENCH_ONLY=sets`
-//! (only the set and sorted-set workloads). The list
+//! (only the set and sorted-set workloads), `BENCH_SCRIPT_CALLS` (default
+//! 500, calls of the 1,000-command script per round). The list
 //! workloads are their own benchmark: `--test benchmark lists -- --ignored`.
 //!
 //! Each data type or feature adds its own workloads as a module beside this

@@ -1,12 +1,19 @@
 //! Scripting workloads (issue 19): `EVALSHA` of a small script (`INCR` a
 //! key, then `PEXPIRE` it) at pipeline 16 with 50 clients, compared by
-//! server CPU per call; and a 1,000-command script, by time per call.
+//! server CPU per call; and a 1,000-command script, by time and server CPU
+//! per call.
 //!
 //! ```text
 //! cargo test --release --test benchmark scripting -- --ignored --nocapture
 //! ```
 
-use super::{env_usize, print_rows, workload_on, Workload};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Instant;
+
+use super::{
+    cpu_seconds, env_usize, median, print_rows, resp, server_pid, start, workload_on, Server, Workload,
+};
 
 /// `INCR` then `PEXPIRE`: the rate-limiter shape.
 const SMALL: &str = "redis.call('incr', KEYS[1]) return redis.call('pexpire', KEYS[1], 60000)";
@@ -29,13 +36,45 @@ fn scripting() {
     let small = workload_on("EVALSHA INCR+PEXPIRE, 50 clients, P16", &evalsha, requests, rounds, None, true);
     let label = "EVALSHA INCR+PEXPIRE, 50 clients, P16, unpinned";
     let unpinned = workload_on(label, &evalsha, requests, rounds, None, false);
-    let big_calls = (requests / 100).max(200);
-    let thousand = Workload { test: &["EVAL", THOUSAND, "1", "k"], args: &["-c", "1"], fill: None };
-    let big = workload_on("EVAL of 1,000 SETs, 1 client", &thousand, big_calls, rounds, None, false);
-    // One client, one call at a time: the server's CPU per call is its time
-    // per call (redis-benchmark's CSV cuts the script's commas, so its
-    // req/s column is not read here).
-    let (mini_us, redis_us) = (big.mini.cpu_us, big.redis.cpu_us);
-    print_rows("scripting", &[small, unpinned, big]);
-    println!("\n1,000-command script: {mini_us:.0} µs of server CPU per call on MiniRedis, {redis_us:.0} µs on Redis");
+    print_rows("scripting", &[small, unpinned]);
+
+    // One client, one call at a time, timed here: redis-benchmark's CSV
+    // splits the script at its commas.
+    let calls = env_usize("BENCH_SCRIPT_CALLS", 500);
+    let mut mini = Vec::new();
+    let mut redis = Vec::new();
+    for _ in 0..rounds {
+        mini.push(thousand_command_calls(&start("miniredis", None, None), calls));
+        redis.push(thousand_command_calls(&start("redis", None, None), calls));
+    }
+    let (mini_wall, mini_cpu) =
+        (median(mini.iter().map(|s| s.0).collect()), median(mini.iter().map(|s| s.1).collect()));
+    let (redis_wall, redis_cpu) =
+        (median(redis.iter().map(|s| s.0).collect()), median(redis.iter().map(|s| s.1).collect()));
+    println!("\n| 1,000-command script, 1 client | MiniRedis µs/call | Redis µs/call | ratio |");
+    println!("|---|---:|---:|---:|");
+    println!("| time per call | {mini_wall:.0} | {redis_wall:.0} | {:.2}x |", mini_wall / redis_wall);
+    println!("| server CPU per call | {mini_cpu:.0} | {redis_cpu:.0} | {:.2}x |", mini_cpu / redis_cpu);
+}
+
+/// Runs the 1,000-`SET` script `calls` times, one call at a time, and gives
+/// the time per call and the server's CPU per call, both in µs.
+fn thousand_command_calls(server: &Server, calls: usize) -> (f64, f64) {
+    let request = resp(&[b"EVAL", THOUSAND.as_bytes(), b"1", b"k"]);
+    let mut stream = TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
+    let mut reply = [0u8; 4];
+    let mut call = |stream: &mut TcpStream| {
+        stream.write_all(&request).unwrap();
+        stream.read_exact(&mut reply).unwrap();
+        assert_eq!(&reply, b":1\r\n");
+    };
+    call(&mut stream);
+    let pid = server_pid(server);
+    let (cpu_before, started) = (cpu_seconds(pid), Instant::now());
+    for _ in 0..calls {
+        call(&mut stream);
+    }
+    let wall = started.elapsed().as_secs_f64();
+    let cpu = cpu_seconds(pid) - cpu_before;
+    (wall * 1e6 / calls as f64, cpu * 1e6 / calls as f64)
 }

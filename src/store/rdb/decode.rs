@@ -384,10 +384,9 @@ pub fn read_file(bytes: &[u8], shape: Shape, now_ms: u64, limits: &Limits) -> Re
             opcode::MODULE_AUX => {
                 return Err(corrupt("the file holds module data, which MiniRedis does not support"))
             }
-            opcode::FUNCTION | opcode::FUNCTION2 => {
-                // Lua functions plug in here once MiniRedis has them.
-                return Err(RdbError::Functions);
-            }
+            // A library's code; it is compiled when the dataset is installed.
+            opcode::FUNCTION2 => data.functions.push(r.string()?.to_vec()),
+            opcode::FUNCTION => return Err(corrupt("Pre-release function format not supported.")),
             kind => {
                 let key = r.string()?;
                 let value = read_value(&mut r, kind, &key, limits)?;

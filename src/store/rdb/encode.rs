@@ -239,6 +239,11 @@ pub fn write_file(
     aux(&mut buf, "used-mem", used_memory.to_string().as_bytes());
     aux(&mut buf, "miniredis-ver", env!("CARGO_PKG_VERSION").as_bytes());
     aux(&mut buf, "aof-base", b"0");
+    // Each `FUNCTION` library as its code, before the keys, as Redis 7.0 writes them.
+    for code in keyspace.functions() {
+        buf.push(opcode::FUNCTION2);
+        write_string(&mut buf, &code);
+    }
     for index in 0..keyspace.databases() {
         let (keys, volatile, _) = keyspace.db_summary(index);
         if keys == 0 {

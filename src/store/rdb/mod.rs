@@ -73,8 +73,6 @@ pub enum RdbError {
     Corrupt(String),
     /// A value of a type MiniRedis does not have (module).
     Unsupported { type_name: &'static str, key: Vec<u8> },
-    /// Functions (`FUNCTION LOAD`), which MiniRedis does not have yet.
-    Functions,
 }
 
 impl fmt::Display for RdbError {
@@ -86,9 +84,6 @@ impl fmt::Display for RdbError {
                 "key '{}' holds a {type_name}, a type MiniRedis does not support yet; nothing was loaded",
                 String::from_utf8_lossy(key)
             ),
-            RdbError::Functions => {
-                write!(f, "the file holds functions (FUNCTION LOAD), which MiniRedis does not support yet; nothing was loaded")
-            }
         }
     }
 }

@@ -120,7 +120,7 @@ fn a_key_twice_stops_the_load() {
 }
 
 #[test]
-fn modules_and_functions_stop_the_load_by_name() {
+fn modules_stop_the_load_by_name() {
     let shape = Shape::for_threads(16, 1);
     let mut file = b"REDIS0010".to_vec();
     file.extend_from_slice(&[types::MODULE_2, 6]);
@@ -132,10 +132,35 @@ fn modules_and_functions_stop_the_load_by_name() {
         err.to_string(),
         "key 'events' holds a module, a type MiniRedis does not support yet; nothing was loaded"
     );
+}
+
+#[test]
+fn function_libraries_round_trip_as_redis_writes_them() {
+    let shape = Shape::for_threads(16, 1);
+    let store = Store::new(Dataset::new(shape));
+    let code = b"#!lua name=mylib\nredis.register_function('f1', function(keys, args) return 1 end)".to_vec();
+    store.set_functions(vec![code.clone()]);
+    let mut db = store.view();
+    db.prepare(0, 1_000, true, false);
+    db.set(b"a", Value::string("b"));
+    let mut file = Vec::new();
+    write_file(db.hold_all(), 1_000, 0, &mut file).unwrap();
+    // As redis-server 7.0.15 saved this library: after the header's fields,
+    // opcode 245 and the code as a string (81 bytes: 0x40 0x51), then the keys.
+    let mut expected = vec![opcode::FUNCTION2, 0x40, 0x51];
+    expected.extend_from_slice(&code);
+    expected.extend_from_slice(&[opcode::SELECTDB, 0]);
+    let at = file.windows(expected.len()).position(|w| w == expected.as_slice());
+    assert!(at.is_some_and(|at| file[..at].ends_with(b"aof-base\xc0\x00")), "{file:?}");
+    let loaded = read_file(&file, shape, 1_000, &limits()).unwrap();
+    assert_eq!(loaded.functions, vec![code]);
+
+    // Redis 7.0 refuses the release candidates' format too.
     let mut file = b"REDIS0010".to_vec();
-    file.extend_from_slice(&[opcode::FUNCTION2, 1, b'x', opcode::EOF]);
+    file.extend_from_slice(&[opcode::FUNCTION, 1, b'x', opcode::EOF]);
     file.extend_from_slice(&[0; 8]);
-    assert_eq!(read_file(&file, shape, 0, &limits()).unwrap_err(), RdbError::Functions);
+    let err = read_file(&file, shape, 0, &limits()).unwrap_err();
+    assert_eq!(err, RdbError::Corrupt("Pre-release function format not supported.".into()));
 }
 
 #[test]
