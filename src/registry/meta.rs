@@ -1,6 +1,8 @@
 //! What a command declares about itself: [`CommandMeta`] with its
 //! [`Flag`]s, key positions ([`Keys`]) and [`Subcommand`]s.
 
+use crate::protocol::parse::Argv;
+
 /// Command flags, named as `COMMAND INFO` reports them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flag {
@@ -161,29 +163,52 @@ impl KeySpec {
     /// Argument positions of the keys in `argv` (command name first);
     /// `None` when a key count is malformed or exceeds the arguments.
     pub fn positions(&self, argv: &[&[u8]]) -> Option<Vec<usize>> {
+        let mut found = Vec::new();
+        self.search(argv.len(), |i| argv[i], &mut found).then_some(found)
+    }
+
+    /// As [`KeySpec::positions`] for a request's arguments, appended to
+    /// `found` without copying the arguments; false (nothing appended)
+    /// when a key count is malformed or exceeds the arguments.
+    pub fn extend_positions(&self, argv: Argv<'_>, found: &mut Vec<usize>) -> bool {
+        self.search(argv.len(), |i| argv.get(i), found)
+    }
+
+    fn search<'a>(&self, len: usize, arg: impl Fn(usize) -> &'a [u8], found: &mut Vec<usize>) -> bool {
         if let Some(find) = self.unknown {
-            return Some(find.map_or_else(Vec::new, |find| find(argv)));
+            if let Some(find) = find {
+                found.extend(find(&(0..len).map(arg).collect::<Vec<_>>()));
+            }
+            return true;
         }
         if let Some(Keyword { word, half }) = self.keyword {
-            let begin = (self.keys.first.max(0) as usize).min(argv.len());
-            let at = begin + argv[begin..].iter().position(|a| a.eq_ignore_ascii_case(word.as_bytes()))?;
-            let after = argv.len() - at - 1;
+            let begin = (self.keys.first.max(0) as usize).min(len);
+            let Some(at) = (begin..len).find(|&i| arg(i).eq_ignore_ascii_case(word.as_bytes())) else {
+                return false;
+            };
+            let after = len - at - 1;
             let count = if half { after / 2 } else { after };
-            return (count > 0).then(|| (at + 1..at + 1 + count).collect());
+            found.extend(at + 1..at + 1 + count);
+            return count > 0;
         }
         let Some(Keynum { keynumidx, firstkey, keystep }) = self.keynum else {
-            return Some(self.keys.positions(argv.len()).collect());
+            found.extend(self.keys.positions(len));
+            return true;
         };
         let begin = self.keys.first as usize;
-        let count =
-            argv.get(begin + keynumidx as usize).and_then(|n| crate::protocol::parse::parse_i64(n))?;
+        let index = begin + keynumidx as usize;
+        let Some(count) = (index < len).then(|| crate::protocol::parse::parse_i64(arg(index))).flatten()
+        else {
+            return false;
+        };
         let first = begin + firstkey as usize;
         let step = keystep.max(1) as usize;
         match usize::try_from(count) {
-            Ok(n) if n > 0 && n <= argv.len().saturating_sub(first) => {
-                Some((0..n).map(|i| first + i * step).collect())
+            Ok(n) if n > 0 && n <= len.saturating_sub(first) => {
+                found.extend((0..n).map(|i| first + i * step));
+                true
             }
-            _ => None,
+            _ => false,
         }
     }
 }

@@ -77,13 +77,12 @@ fn read_only_positions(entry: &Entry, sub: Option<usize>, argv: Argv<'_>) -> Vec
     if read_only.clone().next().is_none() {
         return Vec::new();
     }
-    let args: Vec<&[u8]> = (0..argv.len()).map(|i| argv.get(i)).collect();
-    read_only
-        .try_fold(Vec::new(), |mut found, spec| {
-            found.extend(spec.positions(&args)?);
-            Some(found)
-        })
-        .unwrap_or_default()
+    let mut found = Vec::new();
+    if read_only.all(|spec| spec.extend_positions(argv, &mut found)) {
+        found
+    } else {
+        Vec::new()
+    }
 }
 
 /// `NOPERM` (and an ACL log entry) when the command or one of its keys is

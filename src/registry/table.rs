@@ -64,10 +64,10 @@ impl Entry {
     pub fn key_positions(&self, sub: Option<usize>, argv: Argv<'_>) -> Vec<usize> {
         let keys = self.keys(sub, (argv.len() > 1).then(|| argv.get(1)));
         let mut positions: Vec<usize> = keys.positions(argv.len()).collect();
-        let counted = self.meta.key_specs.iter().filter(|spec| spec.is_searched());
-        if sub.is_none() && counted.clone().next().is_some() {
-            let args: Vec<&[u8]> = (0..argv.len()).map(|i| argv.get(i)).collect();
-            counted.filter_map(|spec| spec.positions(&args)).for_each(|found| positions.extend(found));
+        if sub.is_none() {
+            for spec in self.meta.key_specs.iter().filter(|spec| spec.is_searched()) {
+                spec.extend_positions(argv, &mut positions);
+            }
         }
         positions
     }

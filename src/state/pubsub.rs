@@ -419,11 +419,21 @@ impl PubSub {
 thread_local! {
     /// Where a message is encoded before it is copied to each mailbox.
     static FRAME: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    /// Whether this thread queued a message since [`take_delivered`] last ran.
+    static DELIVERED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this thread queued a message for a subscriber since the last
+/// call: a connection's requests run on one thread between two awaits, so
+/// it tells a batch that published (keyspace events included) from one that did not.
+pub fn take_delivered() -> bool {
+    DELIVERED.replace(false)
 }
 
 /// Encodes `parts` once (RESP2: an array of bulk strings) and queues the
 /// message in every mailbox of `list`.
 fn deliver_to(list: &[Arc<Mailbox>], parts: &[&[u8]], limit: OutputLimit, now_ms: u64) {
+    DELIVERED.set(true);
     FRAME.with_borrow_mut(|frame| {
         frame.clear();
         encode_header(frame, b'*', parts.len());
