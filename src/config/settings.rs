@@ -81,7 +81,7 @@ settings! {
     /// Milliseconds a new connection may stay silent before it is greeted
     /// as a human (banner and prompt); 0 turns the human session off.
     human_session_delay: u64, "human-session-delay", "250", Int { min: 0, max: I32_MAX }, Mutable, None;
-    /// tokio worker threads; `0`: the number of cores.
+    /// tokio worker threads; `0`: one fewer than the number of cores, at least 1.
     threads: usize, "threads", "0", Int { min: 0, max: 1024 }, Immutable, None;
     /// Memory limit for the data set (`100mb`, `1gb`, bytes); `0`: no limit.
     maxmemory: u64, "maxmemory", "0", Memory { min: 0, max: u64::MAX }, Mutable, Memory;
